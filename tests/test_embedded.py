@@ -1,0 +1,155 @@
+"""Embedded servers: shared by processes, persistent across restarts, bypassed when configured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import redis
+
+from assistant.embedded import EmbeddedServers, _pid_alive
+from tests.support import connect
+
+# A product process in miniature: resolve the URLs the way every command does, report
+# them with the servers' pids, and hold on until told to exit.
+HOLDER = textwrap.dedent(
+    """
+    import json, sys
+    from assistant.embedded import embedded_servers, service_urls
+    from assistant.settings import get_settings
+
+    urls = service_urls(get_settings())
+    servers = embedded_servers()
+    print(json.dumps({
+        "database_url": urls.database_url,
+        "redis_url": urls.redis_url,
+        "postgres_pid": servers.postgres_pid() if servers else None,
+        "valkey_pid": servers.valkey_pid() if servers else None,
+    }), flush=True)
+    sys.stdin.readline()
+    """
+)
+
+
+def _start_holder(env: dict[str, str]) -> tuple[subprocess.Popen[str], dict]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", HOLDER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line, f"holder exited with {process.wait()}"
+    return process, json.loads(line)
+
+
+def _finish(process: subprocess.Popen[str]) -> None:
+    assert process.stdin is not None
+    process.stdin.write("\n")
+    process.stdin.flush()
+    assert process.wait(timeout=60) == 0
+
+
+def _clean_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCIERGE_")}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    return env | {"CONCIERGE_DATA_DIR": str(data_dir), "CONCIERGE_LOG_LEVEL": "WARNING"} | extra
+
+
+def _wait_dead(pid: int) -> bool:
+    deadline = time.monotonic() + 30
+    while _pid_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not _pid_alive(pid)
+
+
+def test_two_processes_share_one_instance_and_the_last_one_out_stops_it(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path)
+    first, seen_by_first = _start_holder(env)
+    second, seen_by_second = _start_holder(env)
+    try:
+        assert seen_by_first == seen_by_second
+        assert seen_by_first["postgres_pid"] and seen_by_first["valkey_pid"]
+        assert seen_by_first["database_url"].startswith("postgresql://")
+        assert str(tmp_path) in seen_by_first["redis_url"]
+
+        _finish(second)
+        # The first holder still uses them: leaving must not stop them.
+        assert _pid_alive(seen_by_first["postgres_pid"])
+        assert _pid_alive(seen_by_first["valkey_pid"])
+    finally:
+        _finish(first)
+    assert _wait_dead(seen_by_first["postgres_pid"])
+    assert _wait_dead(seen_by_first["valkey_pid"])
+
+
+def test_a_holder_killed_with_sigkill_does_not_keep_the_servers_forever(tmp_path: Path) -> None:
+    env = _clean_env(tmp_path)
+    killed, seen = _start_holder(env)
+    killed.kill()
+    killed.wait()
+    survivor, seen_again = _start_holder(env)
+    assert seen_again["postgres_pid"] == seen["postgres_pid"]  # joined, not restarted
+    _finish(survivor)
+    assert _wait_dead(seen["postgres_pid"])
+    assert _wait_dead(seen["valkey_pid"])
+
+
+async def test_data_survives_a_restart(tmp_path: Path) -> None:
+    servers = EmbeddedServers(tmp_path)
+    endpoints = servers.acquire()
+    assert endpoints.database_url and endpoints.redis_url
+    conn = await connect(endpoints.database_url)
+    await conn.execute("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
+    await conn.close()
+    client = redis.Redis.from_url(endpoints.redis_url)
+    client.rpush("queued-job", "payload")
+    client.close()
+    servers.stop()
+    assert _wait_dead(endpoints.postgres_pid or 0) and _wait_dead(endpoints.valkey_pid or 0)
+
+    restarted = servers.acquire()
+    try:
+        assert restarted.postgres_pid != endpoints.postgres_pid
+        conn = await connect(restarted.database_url or "")
+        assert await conn.fetchval("SELECT v FROM kept") == "still here"
+        await conn.close()
+        client = redis.Redis.from_url(restarted.redis_url or "")
+        assert client.lrange("queued-job", 0, -1) == [b"payload"]
+        client.close()
+    finally:
+        servers.stop()
+
+
+def test_configured_urls_bypass_the_embedded_servers(
+    tmp_path: Path, server_database_url: str, redis_url: str
+) -> None:
+    both = tmp_path / "both"
+    _, seen = _run_once(
+        _clean_env(both, CONCIERGE_DATABASE_URL=server_database_url, CONCIERGE_REDIS_URL=redis_url)
+    )
+    assert seen["database_url"] == server_database_url
+    assert seen["redis_url"] == redis_url
+    assert seen["postgres_pid"] is None and seen["valkey_pid"] is None
+    assert not (both / "embedded").exists()
+
+    # Only the database configured: the embedded Valkey starts, no PostgreSQL does.
+    only_db = tmp_path / "only-db"
+    _, seen = _run_once(_clean_env(only_db, DATABASE_URL=server_database_url))
+    assert seen["database_url"] == server_database_url
+    assert str(only_db) in seen["redis_url"]
+    assert not (only_db / "embedded" / "postgres").exists()
+
+
+def _run_once(env: dict[str, str]) -> tuple[subprocess.Popen[str], dict]:
+    process, seen = _start_holder(env)
+    _finish(process)
+    return process, seen
