@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from assistant.embedded import embedded_servers, service_urls
 from assistant.logs import configure_logging
@@ -75,12 +76,58 @@ def _stop_child(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def not_built(issue: str) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        print(f"`concierge {args.command}` is not available yet: {issue}.", file=sys.stderr)
-        return 2
+# Commands implemented in the module that owns the capability. Each module defines
+# `add_arguments(parser)` and `run(args) -> int`, and keeps its top-level imports light
+# (every `concierge` call imports it to build the help); `eval` and `bench` take a target
+# (`concierge eval search`, `concierge bench sync`), each target a module of its own.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "sandbox": ("serve the local Google Workspace stand-in", "sandbox.cli"),
+    "worker": ("run an RQ worker for sync jobs", "sync.worker"),
+    "cron": ("enqueue periodic incremental syncs", "sync.cron"),
+    "sync": ("sync one account now", "sync.cli"),
+    "reindex": ("re-embed every cached item (after changing the embedding model)", "search.reindex"),
+    "ask": ("ask a question from the terminal", "assistant.ask"),
+}
+EVAL_TARGETS: dict[str, tuple[str, str]] = {
+    "intent": ("intent understanding on a labelled file", "assistant.understanding.evaluate"),
+    "search": ("hybrid search on the demo workspace's labelled queries", "search.evaluate"),
+    "retrieval": ("hybrid search on an external email corpus with qrels", "search.retrieval_eval"),
+}
+BENCH_TARGETS: dict[str, tuple[str, str]] = {
+    "search": ("search latency and index recall at scale", "search.bench"),
+    "sync": ("full and incremental sync throughput", "sync.bench"),
+    "pipeline": ("end-to-end latency under concurrent users", "assistant.bench"),
+}
 
-    return run
+
+def _add_module_command(
+    commands: argparse._SubParsersAction, name: str, summary: str, module_name: str, prefix: str = ""
+) -> None:
+    parser = commands.add_parser(name, help=summary, description=summary)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise  # a missing dependency of a module that exists is a real error
+        parser.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        parser.set_defaults(run=lambda args: _not_built(prefix + name))
+        return
+    module.add_arguments(parser)
+    parser.set_defaults(run=module.run)
+
+
+def _not_built(name: str) -> int:
+    print(f"`concierge {name}` is not available in this version yet.", file=sys.stderr)
+    return 2
+
+
+def _add_targets(
+    commands: argparse._SubParsersAction, name: str, summary: str, targets: dict[str, tuple[str, str]]
+) -> None:
+    parser = commands.add_parser(name, help=summary, description=summary)
+    sub = parser.add_subparsers(dest="target", required=True, metavar="TARGET")
+    for target, (target_summary, module_name) in targets.items():
+        _add_module_command(sub, target, target_summary, module_name, prefix=f"{name} ")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,19 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.add_argument("--downgrade", action="store_true", help="revert instead of apply")
     migrate.set_defaults(run=cmd_migrate)
 
-    planned = {
-        "sandbox": ("serve the local Google Workspace stand-in", "the Google stand-in issue"),
-        "worker": ("run an RQ worker for sync jobs", "the sync issue"),
-        "cron": ("enqueue periodic incremental syncs", "the sync issue"),
-        "sync": ("sync one account now", "the sync issue"),
-        "ask": ("ask a question from the terminal", "the planning and execution issue"),
-        "eval": ("measure understanding and search quality", "the understanding and search issues"),
-        "bench": ("measure speed (search, sync, pipeline)", "the search, sync and scale issues"),
-    }
-    for name, (summary, issue) in planned.items():
-        sub = commands.add_parser(name, help=summary)
-        sub.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-        sub.set_defaults(run=not_built(issue))
+    for name, (summary, module_name) in COMMANDS.items():
+        _add_module_command(commands, name, summary, module_name)
+    _add_targets(commands, "eval", "measure understanding and search quality", EVAL_TARGETS)
+    _add_targets(commands, "bench", "measure speed (search, sync, pipeline)", BENCH_TARGETS)
     return parser
 
 
