@@ -1,0 +1,51 @@
+"""Process-wide connections, made on first use from the resolved service URLs.
+
+Every entry point (the chat app, the HTTP API, an RQ worker, a CLI command) reaches
+PostgreSQL and Redis through these functions, so a configured URL or the shared embedded
+servers are chosen in exactly one place (`assistant.embedded.service_urls`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import redis
+import redis.asyncio
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from assistant.db import create_engine, session_factory
+from assistant.embedded import ServiceUrls, service_urls
+from assistant.settings import get_settings
+
+
+@lru_cache(maxsize=1)
+def urls() -> ServiceUrls:
+    return service_urls(get_settings())
+
+
+@lru_cache(maxsize=1)
+def redis_client() -> redis.Redis:
+    """A blocking client (RQ, rate limits and locks in worker threads)."""
+    return redis.Redis.from_url(urls().redis_url, health_check_interval=30)
+
+
+@lru_cache(maxsize=1)
+def async_redis_client() -> redis.asyncio.Redis:
+    """An asyncio client for the app's event loop."""
+    return redis.asyncio.Redis.from_url(urls().redis_url, health_check_interval=30)
+
+
+@lru_cache(maxsize=1)
+def engine() -> AsyncEngine:
+    return create_engine(urls().database_url)
+
+
+@lru_cache(maxsize=1)
+def sessions() -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine())
+
+
+def reset() -> None:
+    """Forget every connection (tests that switch databases; a forked worker)."""
+    for cached in (urls, redis_client, async_redis_client, engine, sessions):
+        cached.cache_clear()
