@@ -63,11 +63,13 @@ class Embedder(ABC):
     dimensions: int
 
     @abstractmethod
-    def chunk(self, text: str) -> list[str]:
+    def chunk(self, text: str, header: str = "") -> list[str]:
         """The text split into pieces that each fit the model's window, in order.
 
         Consecutive pieces overlap a little so that a sentence cut at a border is still
-        whole in one of them. Empty or blank text gives no pieces.
+        whole in one of them. A `header` (an email's subject, a file's name) starts every
+        piece, so that each piece's vector knows what it is part of; a header too long to
+        repeat is embedded once, as the start of the text. Blank text gives no pieces.
         """
 
     @abstractmethod
@@ -109,6 +111,10 @@ class MiniLMEmbedder(Embedder):
     dimensions = 384
     #: sentence-transformers' max_seq_length for this model, special tokens included.
     window_tokens = 256
+    #: Tokens in one indexed piece: the model was trained on 128-token inputs, and
+    #: shorter pieces keep one topic each. A few tokens below the window: re-tokenising a
+    #: piece cut out of a longer text can add a token at its edges.
+    piece_tokens = 250
     overlap_tokens = 32
     batch_size = 32
 
@@ -134,26 +140,30 @@ class MiniLMEmbedder(Embedder):
 
     @property
     def max_piece_tokens(self) -> int:
-        return self.window_tokens - 2  # [CLS] and [SEP]
+        """The most tokens one piece may have: the window less [CLS] and [SEP]."""
+        return self.window_tokens - 2
 
-    def chunk(self, text: str) -> list[str]:
-        return self.chunk_tokens(text, self.max_piece_tokens)
+    def chunk(self, text: str, header: str = "") -> list[str]:
+        text, header = text.strip(), header.strip()
+        if not text:
+            return [header] if header else []
+        header_tokens = len(self._tokenizer.encode(header, add_special_tokens=False).ids)
+        if header and header_tokens + 1 > self.piece_tokens // 2:
+            return self._split(f"{header}\n{text}", self.piece_tokens)
+        pieces = self._split(text, self.piece_tokens - header_tokens - 1 if header else self.piece_tokens)
+        return [f"{header}\n{piece}" for piece in pieces] if header else pieces
 
-    def chunk_tokens(self, text: str, max_tokens: int) -> list[str]:
-        """`chunk()` with a smaller window, for callers that want finer pieces."""
-        if not text.strip():
-            return []
-        max_tokens = min(max_tokens, self.max_piece_tokens)
+    def _split(self, text: str, max_tokens: int) -> list[str]:
         offsets = self._tokenizer.encode(text, add_special_tokens=False).offsets
         if len(offsets) <= max_tokens:
-            return [text.strip()]
+            return [text]
         step = max_tokens - min(self.overlap_tokens, max_tokens // 4)
         pieces = []
         for start in range(0, len(offsets), step):
             end = min(start + max_tokens, len(offsets))
             pieces.append(text[offsets[start][0] : offsets[end - 1][1]])
             if end == len(offsets):
-                break
+                return pieces
         return pieces
 
     def _embed_pieces(self, pieces: Sequence[str]) -> Vectors:
@@ -200,8 +210,8 @@ class OpenAIEmbedder(Embedder):
 
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds)
 
-    def chunk(self, text: str) -> list[str]:
-        text = text.strip()
+    def chunk(self, text: str, header: str = "") -> list[str]:
+        text = f"{header.strip()}\n{text.strip()}".strip()
         if not text:
             return []
         pieces = []

@@ -1,0 +1,202 @@
+"""Hybrid search: full text, vector and filtered vector run concurrently, fused with RRF.
+
+    text ──▶ meaningful terms ──▶ full text (ts_rank_cd) ─────────────┐
+         └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ─────────────┼─▶ RRF (k=60) ─▶ top N
+    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ─┘
+
+Chunks fold into their item (an item ranks where its best chunk ranks), so a long email
+counts once. Each result says which methods found it, at which rank, with which score, and
+shows the passage that matched best.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from search import retrievers
+from search.embeddings import QueryEmbeddingCache
+from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
+from search.people import resolve_person
+from search.query import Method, MethodMatch, SearchQuery, SearchResult, Service
+from search.retrievers import Candidate, Scope
+from search.terms import meaningful_terms, or_query
+from search.text import preview
+
+log = logging.getLogger(__name__)
+
+ItemKey = tuple[Service, uuid.UUID]
+T = TypeVar("T")
+
+
+@dataclass
+class SearchResponse:
+    """The fused results and, for evaluation and the UI, each method's own ranking."""
+
+    results: list[SearchResult]
+    rankings: dict[Method, list[ItemKey]] = field(default_factory=dict)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    terms: list[str] = field(default_factory=list)
+
+
+def fold_chunks(candidates: list[Candidate]) -> list[Candidate]:
+    """One candidate per item, at the rank of its best chunk (candidates come best first)."""
+    seen: set[ItemKey] = set()
+    folded = []
+    for candidate in candidates:
+        key = (candidate.service, candidate.item_id)
+        if key not in seen:
+            seen.add(key)
+            folded.append(candidate)
+    return folded
+
+
+class HybridSearch:
+    """Searches one database with one embedder; safe to share across concurrent requests."""
+
+    def __init__(self, engine: AsyncEngine, query_embeddings: QueryEmbeddingCache) -> None:
+        self.engine = engine
+        self.query_embeddings = query_embeddings
+
+    async def search(self, query: SearchQuery) -> SearchResponse:
+        timings: dict[str, float] = {}
+        terms = meaningful_terms(query.text)
+        has_filters = not query.filters.is_empty()
+        strict = query.filters_required and has_filters
+        started = time.perf_counter()
+        # Name resolution and the query embedding start at once; full text needs neither.
+        scope_task = (
+            asyncio.create_task(_timed(timings, "resolve_people", lambda: self._scope(query)))
+            if has_filters else None
+        )  # fmt: skip
+        vector_task = (
+            asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(query.text)))
+            if terms else None
+        )  # fmt: skip
+
+        async def run_fulltext() -> list[Candidate]:
+            scope = await scope_task if strict and scope_task else _unfiltered(query)
+            return await self._with_connection(
+                lambda c: retrievers.fulltext(c, scope, query.services, or_query(terms), with_filters=strict)
+            )
+
+        async def run_vector() -> list[Candidate]:
+            assert vector_task is not None  # scheduled whenever there are terms
+            query_vector = await vector_task
+            return await self._with_connection(
+                lambda c: retrievers.vector(c, _unfiltered(query), query.services, query_vector)
+            )
+
+        async def run_filtered() -> list[Candidate]:
+            scope = await scope_task if scope_task else _unfiltered(query)
+            query_vector = await vector_task if vector_task else None
+            return await self._with_connection(
+                lambda c: retrievers.filtered_vector(c, scope, query.services, query_vector)
+            )
+
+        methods: dict[Method, Callable[[], Awaitable[list[Candidate]]]] = {}
+        if terms:
+            methods["fulltext"] = run_fulltext
+            if not strict:
+                methods["vector"] = run_vector
+        if has_filters:
+            methods["filtered"] = run_filtered
+        lists = await asyncio.gather(*(_timed(timings, name, run) for name, run in methods.items()))
+        candidates: dict[Method, list[Candidate]] = {
+            name: fold_chunks(found) for name, found in zip(methods, lists, strict=True)
+        }
+        results = self._fuse(candidates, query.limit, weighted=has_filters)
+        await self._add_fulltext_snippets(results, terms)
+        timings["total"] = (time.perf_counter() - started) * 1000
+        return SearchResponse(
+            results=results,
+            rankings={name: [(c.service, c.item_id) for c in found] for name, found in candidates.items()},
+            timings_ms=timings,
+            terms=terms,
+        )
+
+    async def _scope(self, query: SearchQuery) -> Scope:
+        f = query.filters
+        async with self.engine.connect() as connection:
+            async def resolve(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+                return tuple([tuple(await resolve_person(connection, query.user_id, n)) for n in names])
+
+            people, senders, recipients = (await resolve(f.people), await resolve(f.senders),
+                                           await resolve(f.recipients))  # fmt: skip
+        return Scope(query.user_id, query.account_ids, f, people, senders, recipients)
+
+    async def _with_connection(self, run: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        async with self.engine.connect() as connection:
+            return await run(connection)
+
+    def _fuse(self, candidates: dict[Method, list[Candidate]], limit: int, *, weighted: bool) -> list[SearchResult]:
+        by_key: dict[ItemKey, dict[Method, tuple[int, Candidate]]] = {}
+        for method, found in candidates.items():
+            for rank, candidate in enumerate(found, start=1):
+                by_key.setdefault((candidate.service, candidate.item_id), {})[method] = (rank, candidate)
+        fused = reciprocal_rank_fusion(
+            {method: [(c.service, c.item_id) for c in found] for method, found in candidates.items()},
+            weights={"filtered": FILTERED_WEIGHT} if weighted else None,
+        )
+        results = []
+        for entry in fused[:limit]:
+            found_by = by_key[entry.key]
+            # The passage to show: the vector methods' best chunk, else full text's.
+            best = min(found_by.values(), key=lambda hit: (hit[1].snippet == "", hit[0]))[1]
+            matches = tuple(
+                MethodMatch(method=method, rank=rank, score=float(candidate.score))
+                for method, (rank, candidate) in found_by.items()
+            )
+            results.append(
+                SearchResult(
+                    service=best.service, item_id=best.item_id, account_id=best.account_id,
+                    google_id=best.google_id, title=best.title, snippet=preview(best.snippet),
+                    item_time=best.item_time, people=best.people, link=best.link,
+                    score=entry.score, matches=matches,
+                )
+            )  # fmt: skip
+        return results
+
+    async def _add_fulltext_snippets(self, results: list[SearchResult], terms: list[str]) -> None:
+        """Highlighted passages for results only full text found (they have no chunk)."""
+        missing = [i for i, result in enumerate(results) if not result.snippet]
+        if not missing or not terms:
+            return
+        rows = await self._with_connection(
+            lambda c: c.execute(text(_HEADLINES), {
+                "ids": [results[i].item_id for i in missing], "tsquery": or_query(terms),
+            })  # fmt: skip
+        )
+        headlines = {row.id: row.headline for row in rows}
+        for i in missing:
+            snippet = preview(headlines.get(results[i].item_id) or "")
+            results[i] = replace(results[i], snippet=snippet)
+
+
+_HEADLINES = """
+    SELECT t.id, ts_headline('english', left(t.body, 20000), to_tsquery('english', :tsquery),
+                             'MaxFragments=1, MaxWords=40, MinWords=15, StartSel="", StopSel=""') AS headline
+    FROM (SELECT id, body_text AS body FROM gmail_cache WHERE id = ANY(:ids)
+          UNION ALL SELECT id, description || ' ' || location FROM gcal_cache WHERE id = ANY(:ids)
+          UNION ALL SELECT id, content_text FROM gdrive_cache WHERE id = ANY(:ids)) t
+"""
+
+
+def _unfiltered(query: SearchQuery) -> Scope:
+    return Scope(query.user_id, query.account_ids, query.filters)
+
+
+async def _timed(timings: dict[str, float], name: str, run: Callable[[], Awaitable[T]]) -> T:
+    started = time.perf_counter()
+    try:
+        return await run()
+    finally:
+        timings[name] = (time.perf_counter() - started) * 1000

@@ -1,0 +1,351 @@
+"""Putting items into the caches and the vector index: the one path sync and evaluation share.
+
+`Indexer.index()` takes plain items (`search.items`), writes each as a cache row (upsert on
+the account and the item's Google id, so indexing the same item twice changes nothing),
+splits its text into pieces headed by its title, embeds the pieces in batches and stores
+them in `search_chunks`, and records the people on it in `search_contacts` for name
+resolution. Pieces whose text has not changed keep their vectors: a label change or a
+re-sync costs no embedding.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Table, delete, select, text, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from assistant.models import CalendarEvent, DriveFile, GmailMessage, SearchChunk
+from search.embeddings import Embedder
+from search.items import EmailItem, EventItem, FileItem, Person
+from search.text import clean_text, preview
+
+Item = EmailItem | EventItem | FileItem
+
+
+@dataclass(frozen=True)
+class ServiceTable:
+    """Where one service's items live and how a chunk points at them."""
+
+    service: str
+    table: Table
+    key_columns: tuple[str, ...]
+    chunk_column: str
+
+
+GMAIL = ServiceTable("gmail", GmailMessage.__table__, ("message_id",), "gmail_id")
+GCAL = ServiceTable("gcal", CalendarEvent.__table__, ("calendar_id", "event_id"), "gcal_id")
+GDRIVE = ServiceTable("gdrive", DriveFile.__table__, ("file_id",), "gdrive_id")
+SERVICE_TABLES = {table.service: table for table in (GMAIL, GCAL, GDRIVE)}
+
+
+@dataclass(frozen=True)
+class PreparedItem:
+    """An item turned into its cache row and the texts to embed."""
+
+    row: dict[str, Any]
+    pieces: tuple[str, ...]
+    item_time: datetime
+    people: tuple[Person, ...]
+
+
+@dataclass
+class IndexReport:
+    """What one `index()` call did."""
+
+    items: int = 0
+    removed: int = 0
+    pieces_embedded: int = 0
+    pieces_reused: int = 0
+    by_service: dict[str, int] = field(default_factory=dict)
+
+
+def prepare_email(item: EmailItem, embedder: Embedder) -> PreparedItem:
+    body = clean_text(item.body_text)
+    attachments = clean_text(item.attachment_text)
+    people = ", ".join(person.display() for person in item.people)
+    row = {
+        "message_id": item.message_id,
+        "thread_id": item.thread_id,
+        "history_id": item.history_id,
+        "rfc822_message_id": item.rfc822_message_id,
+        "subject": item.subject,
+        "sender_name": item.sender.name,
+        "sender_email": item.sender.email.lower(),
+        "to_emails": [p.email.lower() for p in item.to],
+        "cc_emails": [p.email.lower() for p in item.cc],
+        "people": people,
+        "labels": list(item.labels),
+        "is_unread": item.is_unread,
+        "has_attachments": bool(item.attachment_names),
+        "attachment_names": list(item.attachment_names),
+        "attachment_text": attachments,
+        "snippet": item.snippet or preview(body),
+        "preview": preview(body),
+        "body_text": body,
+        "internal_date": item.internal_date,
+        "size_estimate": item.size_estimate,
+    }
+    text_to_embed = "\n\n".join(part for part in (body, attachments) if part)
+    return PreparedItem(
+        row=row,
+        pieces=tuple(embedder.chunk(text_to_embed, header=item.subject)),
+        item_time=item.internal_date,
+        people=item.people,
+    )
+
+
+def prepare_event(item: EventItem, embedder: Embedder) -> PreparedItem:
+    description = clean_text(item.description)
+    organizer = item.organizer or Person("")
+    row = {
+        "calendar_id": item.calendar_id,
+        "event_id": item.event_id,
+        "ical_uid": item.ical_uid,
+        "recurring_event_id": item.recurring_event_id,
+        "status": item.status,
+        "summary": item.summary,
+        "description": description,
+        "location": item.location,
+        "organizer_email": organizer.email.lower(),
+        "organizer_name": organizer.name,
+        "attendees": [
+            {"email": a.email, "displayName": a.name, "responseStatus": a.response_status}
+            for a in item.attendees
+        ],
+        "attendee_emails": [a.email.lower() for a in item.attendees],
+        "people": ", ".join(person.display() for person in item.people),
+        "start_at": item.start_at,
+        "end_at": item.end_at,
+        "all_day": item.all_day,
+        "start_date": item.start_date,
+        "end_date": item.end_date,
+        "time_zone": item.time_zone,
+        "recurrence": list(item.recurrence),
+        "meet_link": item.meet_link,
+        "html_link": item.html_link,
+        "google_updated_at": item.google_updated_at,
+        "sequence": item.sequence,
+    }
+    # Who and where are part of what an event is about ("lunch with Sarah at Nopa").
+    names = ", ".join(p.name or p.email for p in item.people)
+    details = "\n".join(part for part in (item.location, names, description) if part)
+    return PreparedItem(
+        row=row,
+        pieces=tuple(embedder.chunk(details, header=item.summary)),
+        item_time=item.start_at,
+        people=item.people,
+    )
+
+
+def prepare_file(item: FileItem, embedder: Embedder) -> PreparedItem:
+    content = clean_text(item.content_text)
+    row = {
+        "file_id": item.file_id,
+        "name": item.name,
+        "mime_type": item.mime_type,
+        "description": item.description,
+        "owners": [{"emailAddress": p.email, "displayName": p.name} for p in item.owners],
+        "owner_emails": [p.email.lower() for p in item.owners],
+        "people": ", ".join(person.display() for person in item.owners),
+        "last_modifying_email": item.last_modifying_email,
+        "modified_at": item.modified_at,
+        "google_created_at": item.created_at,
+        "web_view_link": item.web_view_link,
+        "size_bytes": item.size_bytes,
+        "parents": list(item.parents),
+        "shared": item.shared,
+        "permissions": item.permissions,
+        "version": item.version,
+        "content_text": content,
+        "preview": preview(content or item.description),
+    }
+    text_to_embed = "\n".join(part for part in (item.description, content) if part)
+    return PreparedItem(
+        row=row,
+        pieces=tuple(embedder.chunk(text_to_embed, header=item.name)),
+        item_time=item.modified_at,
+        people=item.owners,
+    )
+
+
+def _service_of(item: Item) -> ServiceTable:
+    if isinstance(item, EmailItem):
+        return GMAIL
+    if isinstance(item, EventItem):
+        return GCAL
+    return GDRIVE
+
+
+def _prepare(item: Item, embedder: Embedder) -> PreparedItem:
+    if isinstance(item, EmailItem):
+        return prepare_email(item, embedder)
+    if isinstance(item, EventItem):
+        return prepare_event(item, embedder)
+    return prepare_file(item, embedder)
+
+
+def _key(service: ServiceTable, row: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(row[column] for column in service.key_columns)
+
+
+class Indexer:
+    """Writes items of one linked account into the caches, chunks and contacts."""
+
+    def __init__(self, engine: AsyncEngine, embedder: Embedder) -> None:
+        self.engine = engine
+        self.embedder = embedder
+
+    async def index(self, user_id: uuid.UUID, account_id: uuid.UUID, items: Sequence[Item]) -> IndexReport:
+        """Insert or update the items (any mix of services); files in the trash are removed.
+
+        Embedding runs before the transaction opens, so a slow batch never holds locks.
+        """
+        report = IndexReport()
+        trashed = [item.file_id for item in items if isinstance(item, FileItem) and item.trashed]
+        if trashed:
+            report.removed += await self.remove(account_id, GDRIVE, [(file_id,) for file_id in trashed])
+        by_service: dict[str, list[PreparedItem]] = {}
+        for item in items:
+            if isinstance(item, FileItem) and item.trashed:
+                continue
+            by_service.setdefault(_service_of(item).service, []).append(
+                await asyncio.to_thread(_prepare, item, self.embedder)
+            )
+        for name, prepared in by_service.items():
+            service = SERVICE_TABLES[name]
+            await self._index_service(user_id, account_id, service, prepared, report)
+            report.by_service[name] = report.by_service.get(name, 0) + len(prepared)
+            report.items += len(prepared)
+        return report
+
+    async def remove(self, account_id: uuid.UUID, service: ServiceTable, keys: Sequence[tuple[str, ...]]) -> int:
+        """Delete items by their Google ids; their chunks go with them (ON DELETE CASCADE)."""
+        if not keys:
+            return 0
+        table = service.table
+        columns = tuple_(*(table.c[name] for name in service.key_columns))
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                delete(table).where(table.c.account_id == account_id, columns.in_(list(keys)))
+            )
+        return result.rowcount
+
+    async def _index_service(
+        self,
+        user_id: uuid.UUID,
+        account_id: uuid.UUID,
+        service: ServiceTable,
+        prepared: list[PreparedItem],
+        report: IndexReport,
+    ) -> None:
+        async with self.engine.connect() as connection:
+            stored = await _stored_pieces(connection, account_id, service, [_key(service, p.row) for p in prepared])
+        changed = [p for p in prepared if stored.get(_key(service, p.row)) != (p.pieces, p.item_time)]
+        texts = [piece for p in changed for piece in p.pieces]
+        vectors = await asyncio.to_thread(self.embedder.embed_documents, texts) if texts else None
+        report.pieces_embedded += len(texts)
+        report.pieces_reused += sum(len(p.pieces) for p in prepared if p not in changed)
+
+        async with self.engine.begin() as connection:
+            ids = await _upsert_rows(connection, user_id, account_id, service, prepared)
+            if changed:
+                changed_ids = [ids[_key(service, p.row)] for p in changed]
+                chunk_column = SearchChunk.__table__.c[service.chunk_column]
+                await connection.execute(delete(SearchChunk).where(chunk_column.in_(changed_ids)))
+                rows = []
+                offset = 0
+                for item_id, item in zip(changed_ids, changed, strict=True):
+                    for index, piece in enumerate(item.pieces):
+                        rows.append({
+                            "user_id": user_id, "account_id": account_id, "service": service.service,
+                            service.chunk_column: item_id, "chunk_index": index, "content": piece,
+                            "embedding": np.asarray(vectors[offset]), "item_time": item.item_time,
+                        })  # fmt: skip
+                        offset += 1
+                if rows:
+                    await connection.execute(SearchChunk.__table__.insert(), rows)
+            # Only items seen for the first time count towards how often a contact appears.
+            await _record_contacts(connection, user_id, [p for p in prepared if _key(service, p.row) not in stored])
+
+
+async def _stored_pieces(
+    connection: AsyncConnection, account_id: uuid.UUID, service: ServiceTable, keys: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], tuple[tuple[str, ...], datetime | None]]:
+    """The pieces already stored for these items, to skip re-embedding unchanged ones."""
+    table = service.table
+    chunks = SearchChunk.__table__
+    key_columns = [table.c[name] for name in service.key_columns]
+    query = (
+        select(*key_columns, chunks.c.content, chunks.c.item_time)
+        .select_from(table.join(chunks, chunks.c[service.chunk_column] == table.c.id))
+        .where(table.c.account_id == account_id, tuple_(*key_columns).in_(keys))
+        .order_by(*key_columns, chunks.c.chunk_index)
+    )
+    stored: dict[tuple[str, ...], tuple[list[str], datetime | None]] = {}
+    for row in await connection.execute(query):
+        key = tuple(row[: len(key_columns)])
+        pieces, _ = stored.setdefault(key, ([], row.item_time))
+        pieces.append(row.content)
+    return {key: (tuple(pieces), time) for key, (pieces, time) in stored.items()}
+
+
+async def _upsert_rows(
+    connection: AsyncConnection,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    service: ServiceTable,
+    prepared: list[PreparedItem],
+) -> dict[tuple[str, ...], uuid.UUID]:
+    table = service.table
+    rows = [{"user_id": user_id, "account_id": account_id, **p.row} for p in prepared]
+    statement = insert(table)
+    updated = {name: statement.excluded[name] for name in prepared[0].row if name not in service.key_columns}
+    updated["synced_at"] = text("now()")
+    statement = statement.on_conflict_do_update(
+        index_elements=["account_id", *service.key_columns], set_=updated
+    ).returning(table.c.id, *(table.c[name] for name in service.key_columns))
+    result = await connection.execute(statement, rows)
+    return {tuple(row[1:]): row[0] for row in result}
+
+
+async def _record_contacts(connection: AsyncConnection, user_id: uuid.UUID, prepared: list[PreparedItem]) -> None:
+    """Count each address once per item and keep the newest name seen next to it."""
+    seen: dict[str, tuple[str, int, datetime]] = {}
+    for item in prepared:
+        for person in {p.email.lower(): p for p in item.people if p.email}.values():
+            name, count, last = seen.get(person.email.lower(), ("", 0, item.item_time))
+            newest = item.item_time >= last
+            seen[person.email.lower()] = (
+                person.name if person.name and (newest or not name) else name,
+                count + 1,
+                max(last, item.item_time),
+            )
+    if not seen:
+        return
+    await connection.execute(
+        text(
+            """
+            INSERT INTO search_contacts (user_id, email, name, occurrences, last_seen_at)
+            VALUES (:user_id, :email, :name, :occurrences, :last_seen_at)
+            ON CONFLICT (user_id, email) DO UPDATE SET
+                occurrences = search_contacts.occurrences + excluded.occurrences,
+                name = CASE WHEN excluded.name <> ''
+                            AND excluded.last_seen_at >= coalesce(search_contacts.last_seen_at, '-infinity')
+                            OR search_contacts.name = '' THEN excluded.name
+                            ELSE search_contacts.name END,
+                last_seen_at = greatest(search_contacts.last_seen_at, excluded.last_seen_at)
+            """
+        ),
+        [
+            {"user_id": user_id, "email": email, "name": name, "occurrences": count, "last_seen_at": last}
+            for email, (name, count, last) in seen.items()
+        ],
+    )

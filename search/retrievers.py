@@ -1,0 +1,275 @@
+"""The three retrievals as SQL: full text, vector, filtered vector.
+
+Each returns rows of one shape (`Candidate`), best first, at most one per item for full
+text and one per chunk for the vector methods (folded into items by the caller). Every
+statement is scoped to the caller's user id (and, when given, some of their accounts),
+and drops what the user deleted: Gmail's trash and spam, cancelled events. Drive files in
+the trash are never in the cache.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from pgvector.sqlalchemy import Vector
+from sqlalchemy import bindparam, text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from search.query import SearchFilters, Service
+
+#: ts_rank_cd weights for D, C, B, A: title 1.0, people 0.4, body 0.2 (PostgreSQL's
+#: default gives body 0.2 and people 0.4 as well; we keep them explicit).
+FULLTEXT_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+#: ts_rank_cd normalisation: 1 divides by 1 + log(length), so a long newsletter does not
+#: win by repeating a word; 32 maps the rank into [0, 1).
+FULLTEXT_NORMALISATION = 1 | 32
+#: Candidates each method hands to fusion; chunks are folded into items afterwards.
+FULLTEXT_CANDIDATES = 50
+VECTOR_CANDIDATES = 100
+#: HNSW search breadth; at least the LIMIT, or the index returns fewer rows than asked.
+HNSW_EF_SEARCH = 100
+GMAIL_HIDDEN_LABELS = ["TRASH", "SPAM"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One row of a retrieval: the item it belongs to and how well it matched."""
+
+    service: Service
+    item_id: uuid.UUID
+    account_id: uuid.UUID
+    google_id: str
+    title: str
+    item_time: datetime | None
+    people: str
+    link: str | None
+    snippet: str
+    score: float
+
+
+@dataclass(frozen=True)
+class ServiceSQL:
+    """The SQL fragments that differ between the three caches (alias `t`)."""
+
+    service: Service
+    table: str
+    chunk_column: str
+    google_id: str
+    title: str
+    time: str
+    link: str
+    visible: str
+    senders: str  # an array expression
+    recipients: str  # an array expression
+
+
+SERVICES: dict[Service, ServiceSQL] = {
+    "gmail": ServiceSQL(
+        "gmail", "gmail_cache", "gmail_id", "t.message_id", "t.subject", "t.internal_date",
+        "NULL::text", "NOT (t.labels && CAST(:hidden_labels AS text[]))",
+        "ARRAY[t.sender_email]", "t.to_emails || t.cc_emails",
+    ),
+    "gcal": ServiceSQL(
+        "gcal", "gcal_cache", "gcal_id", "t.event_id", "t.summary", "t.start_at",
+        "t.html_link", "t.status <> 'cancelled'",
+        "ARRAY[t.organizer_email]", "t.attendee_emails",
+    ),
+    "gdrive": ServiceSQL(
+        "gdrive", "gdrive_cache", "gdrive_id", "t.file_id", "t.name", "t.modified_at",
+        "t.web_view_link", "true",
+        "t.owner_emails", "ARRAY[]::text[]",
+    ),
+}  # fmt: skip
+
+
+def _item_columns(sql: ServiceSQL) -> str:
+    return (
+        f"'{sql.service}' AS service, t.id AS item_id, t.account_id, {sql.google_id} AS google_id, "
+        f"{sql.title} AS title, {sql.time} AS item_time, t.people, {sql.link} AS link"
+    )
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose items, in which accounts, under which filters (people already resolved)."""
+
+    user_id: uuid.UUID
+    account_ids: tuple[uuid.UUID, ...] | None
+    filters: SearchFilters
+    #: For each person filter, the addresses it may mean (an empty list matches nobody).
+    people: tuple[tuple[str, ...], ...] = ()
+    senders: tuple[tuple[str, ...], ...] = ()
+    recipients: tuple[tuple[str, ...], ...] = ()
+
+    def can_satisfy(self, service: Service) -> bool:
+        """Whether any item of this service could pass the filters."""
+        f = self.filters
+        if (f.labels or f.unread is not None or f.has_attachment is not None) and service != "gmail":
+            return False
+        if f.mime_types and service != "gdrive":
+            return False
+        return not (self.recipients and service == "gdrive")
+
+    def where(self, sql: ServiceSQL, *, with_filters: bool) -> tuple[str, dict[str, Any]]:
+        """The WHERE conditions on `t` and their parameters."""
+        conditions = ["t.user_id = :user_id", sql.visible]
+        params: dict[str, Any] = {"user_id": self.user_id, "hidden_labels": GMAIL_HIDDEN_LABELS}
+        if self.account_ids is not None:
+            conditions.append("t.account_id = ANY(:account_ids)")
+            params["account_ids"] = list(self.account_ids)
+        if not with_filters:
+            return " AND ".join(conditions), params
+        f = self.filters
+        everyone = f"({sql.senders} || {sql.recipients})"
+        groups = (("person", self.people, everyone), ("sender", self.senders, sql.senders),
+                  ("recipient", self.recipients, sql.recipients))  # fmt: skip
+        for prefix, addresses_per_person, column in groups:
+            for index, addresses in enumerate(addresses_per_person):
+                name = f"{prefix}_{index}"
+                conditions.append(f"{column} && CAST(:{name} AS text[])")
+                params[name] = list(addresses)
+        if f.after is not None:
+            conditions.append(f"{sql.time} >= :after")
+            params["after"] = f.after
+        if f.before is not None:
+            conditions.append(f"{sql.time} < :before")
+            params["before"] = f.before
+        if f.labels:
+            conditions.append("t.labels @> CAST(:labels AS text[])")
+            params["labels"] = [label.upper() for label in f.labels]
+        if f.unread is not None:
+            conditions.append("t.is_unread = :unread")
+            params["unread"] = f.unread
+        if f.has_attachment is not None:
+            conditions.append("t.has_attachments = :has_attachment")
+            params["has_attachment"] = f.has_attachment
+        if f.mime_types:
+            conditions.append("(t.mime_type = ANY(:mime_exact) OR t.mime_type LIKE ANY(:mime_prefix))")
+            params["mime_exact"] = [m for m in f.mime_types if not m.endswith("/")]
+            params["mime_prefix"] = [m + "%" for m in f.mime_types if m.endswith("/")]
+        return " AND ".join(conditions), params
+
+
+def _merged(parts: list[str]) -> str:
+    """The per-service lists as one, best first."""
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) merged ORDER BY score DESC LIMIT :limit"
+
+
+def _rows(result: Any) -> list[Candidate]:
+    return [Candidate(**row._mapping) for row in result]
+
+
+async def fulltext(
+    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], tsquery: str, *,
+    with_filters: bool = False, limit: int = FULLTEXT_CANDIDATES,
+) -> list[Candidate]:  # fmt: skip
+    """Items whose weighted tsvector matches any term, by ts_rank_cd."""
+    parts = []
+    params: dict[str, Any] = {"tsquery": tsquery, "limit": limit}
+    for service in services:
+        if with_filters and not scope.can_satisfy(service):
+            continue
+        sql = SERVICES[service]
+        where, where_params = scope.where(sql, with_filters=with_filters)
+        params |= where_params
+        parts.append(
+            f"""(SELECT {_item_columns(sql)}, '' AS snippet,
+                       ts_rank_cd('{FULLTEXT_WEIGHTS}', t.search_tsv, q, {FULLTEXT_NORMALISATION}) AS score
+                FROM {sql.table} t, to_tsquery('english', :tsquery) q
+                WHERE t.search_tsv @@ q AND {where}
+                ORDER BY score DESC LIMIT :limit)"""
+        )
+    if not parts:
+        return []
+    return _rows(await connection.execute(text(_merged(parts)), params))
+
+
+async def _use_iterative_index_scan(connection: AsyncConnection) -> None:
+    # Per-user filtering happens after the index yields rows: without iterative scans an
+    # HNSW scan stops after ef_search rows, most of them other users', and returns too few.
+    await connection.execute(
+        text("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
+             "set_config('hnsw.ef_search', :ef, true)"),
+        {"ef": str(HNSW_EF_SEARCH)},
+    )  # fmt: skip
+
+
+def _vector_param(vector: np.ndarray) -> Any:
+    return bindparam("query_vector", value=vector, type_=Vector(len(vector)))
+
+
+async def vector(
+    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], query_vector: np.ndarray, *,
+    limit: int = VECTOR_CANDIDATES,
+) -> list[Candidate]:  # fmt: skip
+    """The chunks nearest to the query through the HNSW index, best first."""
+    await _use_iterative_index_scan(connection)
+    params: dict[str, Any] = {"user_id": scope.user_id, "services": list(services), "limit": limit,
+                              "hidden_labels": GMAIL_HIDDEN_LABELS}  # fmt: skip
+    accounts = ""
+    if scope.account_ids is not None:
+        accounts = "AND c.account_id = ANY(:account_ids)"
+        params["account_ids"] = list(scope.account_ids)
+    joins = []
+    for service in services:
+        sql = SERVICES[service]
+        joins.append(
+            f"""SELECT {_item_columns(sql)}, n.content AS snippet, 1 - n.distance AS score
+                FROM nearest n JOIN {sql.table} t ON t.id = n.{sql.chunk_column}
+                WHERE {sql.visible}"""
+        )
+    statement = f"""
+        WITH nearest AS MATERIALIZED (
+            SELECT c.gmail_id, c.gcal_id, c.gdrive_id, c.content,
+                   c.embedding <=> :query_vector AS distance
+            FROM search_chunks c
+            WHERE c.user_id = :user_id AND c.service = ANY(:services) {accounts}
+            ORDER BY c.embedding <=> :query_vector
+            LIMIT :limit
+        )
+        {" UNION ALL ".join(joins)}
+        ORDER BY score DESC
+    """
+    query = text(statement).bindparams(_vector_param(query_vector))
+    return _rows(await connection.execute(query, params))
+
+
+async def filtered_vector(
+    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], query_vector: np.ndarray | None, *,
+    limit: int = VECTOR_CANDIDATES,
+) -> list[Candidate]:  # fmt: skip
+    """Chunks of items passing the filters, nearest first (newest first without a query).
+
+    The filters join the chunk to its item, so PostgreSQL can either walk the HNSW index
+    and check each row (iterative scan) or, for a narrow filter, find the few items by
+    their own indexes and measure their chunks exactly; it picks by cost.
+    """
+    await _use_iterative_index_scan(connection)
+    parts = []
+    params: dict[str, Any] = {"limit": limit}
+    for service in services:
+        if not scope.can_satisfy(service):
+            continue
+        sql = SERVICES[service]
+        where, where_params = scope.where(sql, with_filters=True)
+        params |= where_params
+        if query_vector is None:
+            score, order = f"extract(epoch FROM {sql.time})", f"{sql.time} DESC"
+        else:
+            score, order = "1 - (c.embedding <=> :query_vector)", "c.embedding <=> :query_vector"
+        parts.append(
+            f"""(SELECT {_item_columns(sql)}, c.content AS snippet, {score} AS score
+                FROM search_chunks c JOIN {sql.table} t ON t.id = c.{sql.chunk_column}
+                WHERE c.user_id = :user_id AND c.service = '{sql.service}' AND {where}
+                ORDER BY {order} LIMIT :limit)"""
+        )
+    if not parts:
+        return []
+    statement = text(_merged(parts))
+    if query_vector is not None:
+        statement = statement.bindparams(_vector_param(query_vector))
+    return _rows(await connection.execute(statement, params))

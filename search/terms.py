@@ -1,0 +1,44 @@
+"""From what people type to a full-text query that does not demand every word.
+
+"find my emails about the budget review" -> `'budget' | 'review'`: the words that only say
+what to do or where to look ("find", "emails", "my") are dropped, the rest are OR-ed so
+that a message matching most of them still ranks, and PostgreSQL's `english` configuration
+stems each one (and drops ordinary stop words) when the query is parsed.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Words that carry the request, not the topic. English stop words ("the", "about") are
+# dropped by PostgreSQL itself; these are the ones it would keep.
+INTENT_WORDS = frozenset(
+    """
+    find search show list get give fetch look looking pull bring open display tell need want
+    see check lookup please pls can could would will
+    email emails mail mails message messages inbox thread threads conversation conversations
+    file files document documents doc docs drive folder
+    calendar event events meeting meetings appointment appointments invite invites invitation
+    invitations schedule
+    anything something everything stuff thing things related regarding concerning mention
+    mentions mentioning mentioned sent received latest recent recently
+    """.split()
+)
+
+_WORD = re.compile(r"[\w][\w'.@+-]*[\w]|[\w]", re.UNICODE)
+
+
+def meaningful_terms(text: str) -> list[str]:
+    """The topic words of a request, lower-cased, in order, without repeats."""
+    terms: list[str] = []
+    for match in _WORD.finditer(text.lower()):
+        word = match.group().strip("'.-")
+        if word and word not in INTENT_WORDS and word not in terms:
+            terms.append(word)
+    return terms
+
+
+def or_query(terms: list[str]) -> str:
+    """A `to_tsquery` input matching any of the terms; every term is quoted, so no input
+    can inject tsquery operators."""
+    return " | ".join("'" + term.replace("'", "''").replace("\\", "") + "'" for term in terms)
