@@ -11,31 +11,19 @@ import base64
 import io
 import logging
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import getaddresses
 from typing import Any
 
+from search.items import EmailItem, Person
+from search.text import clean_text
+
 log = logging.getLogger(__name__)
 
-PREVIEW_CHARS = 280
-_WHITESPACE_RUN = re.compile(r"[ \t\u00a0]+")
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-READABLE_ATTACHMENT_TYPES = {
-    "application/pdf",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "text/plain",
-    "text/csv",
-    "text/markdown",
-    "text/html",
-}
-
-
-@dataclass(frozen=True)
-class Person:
-    name: str
-    email: str
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+READABLE_TYPES = {"application/pdf", DOCX, "text/plain", "text/csv", "text/markdown", "text/html"}
+READABLE_EXTENSIONS = (".pdf", ".docx", ".txt", ".csv", ".md")
 
 
 @dataclass(frozen=True)
@@ -46,36 +34,16 @@ class AttachmentRef:
     attachment_id: str | None
     inline_data: bytes | None = None  # small attachments arrive inline in `body.data`
 
-
-@dataclass
-class ParsedMessage:
-    """A Gmail message in the fields the cache keeps."""
-
-    message_id: str
-    thread_id: str
-    history_id: int | None
-    internal_date: datetime
-    labels: list[str]
-    snippet: str
-    subject: str = ""
-    sender: Person = Person("", "")
-    to: list[Person] = field(default_factory=list)
-    cc: list[Person] = field(default_factory=list)
-    rfc822_message_id: str | None = None
-    body_text: str = ""
-    attachments: list[AttachmentRef] = field(default_factory=list)
-    size_estimate: int | None = None
+    @property
+    def readable(self) -> bool:
+        """Can `extract_document_text` read it?"""
+        return self.mime_type.lower() in READABLE_TYPES or self.filename.lower().endswith(
+            READABLE_EXTENSIONS
+        )
 
 
 def decode_base64url(data: str) -> bytes:
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-
-
-def clean_text(text: str) -> str:
-    """Collapse runs of spaces and blank lines; strip each line."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_WHITESPACE_RUN.sub(" ", line).strip() for line in text.split("\n")]
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
 
 def html_to_text(html: str) -> str:
@@ -85,23 +53,20 @@ def html_to_text(html: str) -> str:
     return clean_text(get_text(html)) if html.strip() else ""
 
 
-def preview(text: str, limit: int = PREVIEW_CHARS) -> str:
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
-
-
 def parse_people(header_value: str) -> list[Person]:
     return [
-        Person(name=name.strip().strip('"'), email=address.strip().lower())
+        Person(email=address.strip().lower(), name=name.strip().strip('"'))
         for name, address in getaddresses([header_value])
         if address and "@" in address
     ]
 
 
-def parse_gmail_message(message: dict[str, Any]) -> ParsedMessage:
-    """Parse a `users.messages.get(format="full")` resource."""
+def parse_gmail_message(message: dict[str, Any]) -> tuple[EmailItem, list[AttachmentRef]]:
+    """A `users.messages.get(format="full")` resource as a cache item, and its attachments.
+
+    The item's `attachment_text` is empty: reading attachments needs more calls, and the
+    caller adds their text with `dataclasses.replace`.
+    """
     payload = message.get("payload", {})
     headers = {h["name"].lower(): h["value"] for h in payload.get("headers", [])}
     plain: list[str] = []
@@ -110,22 +75,25 @@ def parse_gmail_message(message: dict[str, Any]) -> ParsedMessage:
     _walk(payload, plain, html, attachments)
     body = clean_text("\n\n".join(plain)) if plain else html_to_text("\n".join(html))
     senders = parse_people(headers.get("from", ""))
-    return ParsedMessage(
+    labels = tuple(message.get("labelIds", []))
+    item = EmailItem(
         message_id=message["id"],
         thread_id=message.get("threadId", message["id"]),
-        history_id=int(message["historyId"]) if message.get("historyId") else None,
-        internal_date=datetime.fromtimestamp(int(message.get("internalDate", "0")) / 1000, UTC),
-        labels=list(message.get("labelIds", [])),
-        snippet=message.get("snippet", ""),
         subject=headers.get("subject", "").strip(),
-        sender=senders[0] if senders else Person("", ""),
-        to=parse_people(headers.get("to", "")),
-        cc=parse_people(headers.get("cc", "")),
-        rfc822_message_id=headers.get("message-id"),
+        sender=senders[0] if senders else Person(email=""),
+        internal_date=datetime.fromtimestamp(int(message.get("internalDate", "0")) / 1000, UTC),
         body_text=body,
-        attachments=attachments,
+        to=tuple(parse_people(headers.get("to", ""))),
+        cc=tuple(parse_people(headers.get("cc", ""))),
+        labels=labels,
+        snippet=message.get("snippet", ""),
+        is_unread="UNREAD" in labels,
+        attachment_names=tuple(a.filename for a in attachments),
+        history_id=int(message["historyId"]) if message.get("historyId") else None,
+        rfc822_message_id=headers.get("message-id"),
         size_estimate=message.get("sizeEstimate"),
     )
+    return item, attachments
 
 
 def _walk(part: dict[str, Any], plain: list[str], html: list[str], attachments: list[AttachmentRef]) -> None:
@@ -180,7 +148,7 @@ def extract_document_text(data: bytes, mime_type: str, filename: str = "") -> st
     try:
         if kind == "application/pdf" or name.endswith(".pdf"):
             return _pdf_text(data)
-        if kind == "application/vnd.openxmlformats-officedocument.wordprocessingml.document" or name.endswith(".docx"):
+        if kind == DOCX or name.endswith(".docx"):
             return _docx_text(data)
         if kind == "text/html":
             return html_to_text(data.decode("utf-8", errors="replace"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from sync.content import extract_document_text, html_to_text, parse_gmail_message, preview
+from sync.content import extract_document_text, html_to_text, parse_gmail_message
 
 
 def b64(text: str | bytes) -> str:
@@ -45,14 +45,15 @@ def test_plain_alternative_wins_and_attachments_are_listed() -> None:
             ],
         },
     }
-    parsed = parse_gmail_message(message)
+    parsed, attachments = parse_gmail_message(message)
     assert parsed.body_text == "Plain numbers."
     assert parsed.sender.email == "sarah.chen@acme.example" and parsed.sender.name == "Chen, Sarah"
     assert [p.email for p in parsed.to] == ["ada@acme.example", "bob@acme.example"]
     assert parsed.subject == "Q4 Financial Review"
-    assert parsed.history_id == 1234 and parsed.labels == ["INBOX", "UNREAD"]
+    assert parsed.history_id == 1234 and parsed.labels == ("INBOX", "UNREAD") and parsed.is_unread
     assert parsed.internal_date.year == 2025
-    assert [(a.filename, a.attachment_id) for a in parsed.attachments] == [("q4.pdf", "att-1")]
+    assert [(a.filename, a.attachment_id, a.readable) for a in attachments] == [("q4.pdf", "att-1", True)]
+    assert parsed.attachment_names == ("q4.pdf",)
 
 
 def test_an_html_only_message_becomes_readable_text() -> None:
@@ -61,7 +62,7 @@ def test_an_html_only_message_becomes_readable_text() -> None:
         "<tr><td>Flight</td><td>TK 1980 IST-LHR</td></tr></table>"
         "<script>track()</script><ul><li>Fare: Flex</li></ul></body></html>"
     )
-    parsed = parse_gmail_message(
+    parsed, _ = parse_gmail_message(
         {
             "id": "m2",
             "internalDate": "0",
@@ -104,9 +105,6 @@ def test_a_broken_attachment_is_skipped_not_fatal() -> None:
     assert extract_document_text(b"\x00\x01", "image/png", "photo.png") == ""
 
 
-def test_html_to_text_and_preview() -> None:
+def test_html_to_text() -> None:
     assert html_to_text("") == ""
     assert html_to_text("<p>Hello&nbsp;<b>there</b></p>") == "Hello there"
-    long = "word " * 100
-    cut = preview(long, limit=50)
-    assert len(cut) <= 50 and cut.endswith("\u2026")
