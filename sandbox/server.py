@@ -1,0 +1,83 @@
+"""Opening the sandbox state (loading a workspace into a fresh one) and serving it."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import uvicorn
+
+from sandbox.api import Sandbox
+from sandbox.app import create_app
+from sandbox.store import Store
+from sandbox.workspace import load, read
+
+DEMO_WORKSPACE = Path(__file__).resolve().parent / "demo" / "workspace.json"
+
+
+def parse_now(value: str) -> datetime:
+    """`--now`: an ISO date (midnight UTC) or date-time (UTC when no offset is given)."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def open_store(state_dir: Path, workspace: Path, now: datetime | None = None, reset: bool = False) -> Store:
+    """The state in `state_dir`, loading `workspace` first if the state is new (or reset).
+
+    A new state is shifted so that the workspace's `today` is the date of `now` (or of
+    the real now) in the workspace's time zone.
+    """
+    if reset and state_dir.exists():
+        shutil.rmtree(state_dir)
+    store = Store(state_dir, fixed_now=now)
+    if not store.all("account"):
+        fixture = read(workspace)
+        zone = ZoneInfo(fixture.get("timezone", "UTC"))
+        target: date = (now or datetime.now(UTC)).astimezone(zone).date()
+        load(store, fixture, target)
+    return store
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class RunningSandbox:
+    """A sandbox served from a background thread (tests, scripts); `stop()` ends it."""
+
+    sandbox: Sandbox
+    server: uvicorn.Server
+    thread: threading.Thread
+    base_url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int | None = None) -> RunningSandbox:
+    port = port or free_port(host)
+    config = uvicorn.Config(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="sandbox", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the sandbox server did not start")
+        time.sleep(0.02)
+    return RunningSandbox(sandbox, server, thread, f"http://{host}:{port}")
+
+
+def serve(sandbox: Sandbox, host: str, port: int) -> None:
+    sandbox.store.set_meta("base_url", f"http://{host}:{port}")
+    uvicorn.run(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off")
