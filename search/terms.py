@@ -10,8 +10,21 @@ from __future__ import annotations
 
 import re
 
-# Words that carry the request, not the topic. English stop words ("the", "about") are
-# dropped by PostgreSQL itself; these are the ones it would keep.
+# PostgreSQL's `english` stop words (tsearch_data/english.stop, the Snowball list): the
+# database would ignore them anyway; dropping them here keeps `terms` honest.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more
+    most other some such no nor not only own same so than too very s t can will just don
+    should now
+    """.split()
+)
+# Words that carry the request, not the topic: PostgreSQL would keep and match them.
 INTENT_WORDS = frozenset(
     """
     find search show list get give fetch look looking pull bring open display tell need want
@@ -33,7 +46,7 @@ def meaningful_terms(text: str) -> list[str]:
     terms: list[str] = []
     for match in _WORD.finditer(text.lower()):
         word = match.group().strip("'.-")
-        if word and word not in INTENT_WORDS and word not in terms:
+        if word and word not in INTENT_WORDS and word not in STOP_WORDS and word not in terms:
             terms.append(word)
     return terms
 

@@ -1,0 +1,217 @@
+"""Hybrid search on the real embedded PostgreSQL with the real embedding model."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
+from search.hybrid import fold_chunks
+from search.indexing import GMAIL
+from search.items import Attendee, EmailItem, EventItem, FileItem, Person
+from search.query import SearchFilters, SearchQuery
+from search.retrievers import Candidate
+from tests.search.conftest import Workspace
+
+SARAH = Person("sarah.chen@acme.com", "Sarah Chen")
+TOM = Person("tom.baker@acme.com", "Tom Baker")
+MIKE = Person("mike@outdoors.example", "Mike Rivera")
+ALICE = Person("alice@example.com", "Alice")
+
+
+def when(month: int, day: int) -> datetime:
+    return datetime(2026, month, day, 9, 30, tzinfo=UTC)
+
+
+def email(message_id: str, subject: str, sender: Person, body: str, date: datetime, **extra: object) -> EmailItem:
+    return EmailItem(message_id=message_id, thread_id=message_id, subject=subject, sender=sender,
+                     internal_date=date, body_text=body, to=(ALICE,), **extra)  # type: ignore[arg-type]  # fmt: skip
+
+
+CONTRACT = " ".join(
+    f"Clause {n}: the supplier delivers the hardware within {n + 10} days and invoices monthly."
+    for n in range(120)
+)
+
+ALICE_ITEMS = [
+    email("m-review", "Q4 Financial Review", SARAH,
+          "Attached is the spending forecast and cost plan for the fourth quarter. Revenue is flat.",
+          when(10, 5), labels=("INBOX", "IMPORTANT")),
+    email("m-offsite", "Team offsite logistics", TOM,
+          "The bus leaves at eight; the hotel has rooms for everyone. Bring walking shoes.", when(11, 2)),
+    email("m-hike", "Photos from the trail", MIKE,
+          "Here are the pictures from our mountain walk last weekend.", when(11, 20), labels=("INBOX",)),
+    email("m-trashed", "Budget numbers, old draft", SARAH,
+          "The old budget spreadsheet with last year's costs.", when(9, 1), labels=("TRASH",)),
+    email("m-contract", "Vendor agreement", TOM, CONTRACT, when(8, 15)),
+    EventItem(calendar_id="primary", event_id="ev-planning", summary="Quarterly planning",
+              start_at=when(11, 10), end_at=when(11, 10).replace(hour=11), organizer=ALICE,
+              attendees=(Attendee("sarah.chen@acme.com", "Sarah Chen"),), description="Budget and hiring."),
+    EventItem(calendar_id="primary", event_id="ev-cancelled", summary="Budget sync",
+              start_at=when(11, 12), end_at=when(11, 12).replace(hour=10), status="cancelled"),
+    FileItem(file_id="f-forecast", name="Q4 forecast", mime_type="application/vnd.google-apps.spreadsheet",
+             modified_at=when(10, 1), owners=(ALICE,), content_text="Forecast of costs and revenue by month."),
+    FileItem(file_id="f-trashed", name="Budget draft", mime_type="application/pdf",
+             modified_at=when(10, 2), owners=(ALICE,), content_text="Budget draft", trashed=True),
+]  # fmt: skip
+
+
+async def _index_alice(workspace: Workspace) -> None:
+    await workspace.indexer.index(*workspace.alice, ALICE_ITEMS)
+
+
+async def _search(workspace: Workspace, query: str, **options: object) -> list[tuple[str, str]]:
+    response = await workspace.search.search(SearchQuery(user_id=workspace.alice[0], text=query, **options))  # type: ignore[arg-type]
+    return [(r.service, r.google_id) for r in response.results]
+
+
+def test_rrf_on_the_design_documents_worked_example() -> None:
+    fused = reciprocal_rank_fusion(
+        {"fulltext": ["A", "C", "B"], "vector": ["B", "A", "D"], "filtered": ["A", "B"]},
+        weights={"filtered": FILTERED_WEIGHT},
+    )
+    assert [entry.key for entry in fused] == ["A", "B", "C", "D"]
+    assert [round(entry.score, 4) for entry in fused] == [0.0571, 0.0565, 0.0161, 0.0159]
+    a = fused[0]
+    assert [(c.method, c.rank) for c in a.contributions] == [("fulltext", 1), ("vector", 2), ("filtered", 1)]
+    assert a.contributions[2].rrf == pytest.approx(1.5 / 61)
+
+
+def test_chunks_fold_into_their_item_at_the_best_chunks_rank() -> None:
+    def chunk(item: uuid.UUID, score: float) -> Candidate:
+        return Candidate("gmail", item, uuid.uuid4(), "g", "t", None, "", None, f"chunk {score}", score)
+
+    first, second = uuid.uuid4(), uuid.uuid4()
+    folded = fold_chunks([chunk(first, 0.9), chunk(second, 0.8), chunk(first, 0.7), chunk(second, 0.6)])
+    assert [(c.item_id, c.score) for c in folded] == [(first, 0.9), (second, 0.8)]
+
+
+async def test_a_paraphrase_finds_the_item_and_says_why(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    response = await workspace.search.search(
+        SearchQuery(user_id=workspace.alice[0], text="find my emails about the budget", services=("gmail",))
+    )
+    assert response.terms == ["budget"]
+    top = response.results[0]
+    assert (top.service, top.google_id, top.title) == ("gmail", "m-review", "Q4 Financial Review")
+    assert "vector" in top.methods
+    vector = next(m for m in top.matches if m.method == "vector")
+    assert vector.rank == 1 and 0 < vector.score <= 1
+    assert "forecast" in top.snippet
+    assert top.score == pytest.approx(sum(1 / (60 + m.rank) for m in top.matches))
+
+
+async def test_another_users_items_never_appear(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    bob_user, bob_account = workspace.bob
+    await workspace.indexer.index(bob_user, bob_account, [
+        email("m-bob", "Q4 Financial Review", SARAH, "Bob's copy: spending forecast and budget.", when(10, 6)),
+    ])  # fmt: skip
+    for query in ("Q4 Financial Review budget forecast", "spending forecast"):
+        response = await workspace.search.search(SearchQuery(
+            user_id=workspace.alice[0], text=query, filters=SearchFilters(people=("Sarah",)), limit=50,
+        ))  # fmt: skip
+        assert response.results and all(r.account_id == workspace.alice[1] for r in response.results)
+        assert "m-bob" not in {r.google_id for r in response.results}
+        assert set(response.rankings) == {"fulltext", "vector", "filtered"}
+    bobs = await workspace.search.search(SearchQuery(user_id=bob_user, text="budget forecast"))
+    assert [r.google_id for r in bobs.results] == ["m-bob"]
+
+
+async def test_trashed_cancelled_and_removed_items_are_never_returned(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    found = await _search(workspace, "budget draft old numbers sync", limit=50,
+                          filters=SearchFilters(people=("sarah",)))  # fmt: skip
+    assert ("gmail", "m-trashed") not in found
+    assert ("gcal", "ev-cancelled") not in found
+    assert ("gdrive", "f-trashed") not in found
+    assert ("gmail", "m-review") in found
+    # A file sent to the trash after indexing leaves the cache with its chunks.
+    await workspace.indexer.index(*workspace.alice, [FileItem(
+        file_id="f-forecast", name="Q4 forecast", mime_type="application/pdf", modified_at=when(10, 1), trashed=True,
+    )])  # fmt: skip
+    assert ("gdrive", "f-forecast") not in await _search(workspace, "forecast of costs", limit=50)
+    await workspace.indexer.remove(workspace.alice[1], GMAIL, [("m-review",)])
+    assert ("gmail", "m-review") not in await _search(workspace, "Q4 financial review", limit=50)
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        orphans = await connection.execute(text(
+            "SELECT count(*) FROM search_chunks c WHERE c.gmail_id IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM gmail_cache g WHERE g.id = c.gmail_id)"
+        ))  # fmt: skip
+        assert orphans.scalar_one() == 0
+
+
+async def test_filters_resolve_names_fuzzily_and_restrict_the_filtered_list(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+
+    async def filtered(query: str, filters: SearchFilters, **options: object) -> list[str]:
+        response = await workspace.search.search(
+            SearchQuery(user_id=workspace.alice[0], text=query, filters=filters, **options)  # type: ignore[arg-type]
+        )
+        ids = {r.item_id: r.google_id for r in response.results}
+        return [ids[key[1]] for key in response.rankings["filtered"] if key[1] in ids]
+
+    # "Sara" (misspelt) is Sarah Chen: her email and the meeting she attends, nothing else.
+    assert set(await filtered("quarter", SearchFilters(people=("Sara",)), limit=50)) == {"m-review", "ev-planning"}
+    assert await filtered("quarter", SearchFilters(senders=("sarah chen",)), services=("gmail",)) == ["m-review"]
+    assert await filtered("", SearchFilters(after=when(11, 1), before=when(11, 15)), limit=50) == [
+        "ev-planning", "m-offsite",
+    ]  # fmt: skip
+    assert await filtered("numbers", SearchFilters(labels=("important",))) == ["m-review"]
+    assert await filtered("costs", SearchFilters(mime_types=("application/vnd.google-apps.",))) == []
+    assert await filtered("costs", SearchFilters(mime_types=("application/vnd.google-apps.spreadsheet",))) == [
+        "f-forecast"
+    ]
+    # Filters boost: with a sender filter, her email outranks the better text match
+    # (review: vector + 1.5 x filtered rank 1; offsite: full text 1 + vector 1).
+    response = await workspace.search.search(SearchQuery(
+        user_id=workspace.alice[0], text="hotel rooms", services=("gmail",), filters=SearchFilters(senders=("Sarah",)),
+    ))  # fmt: skip
+    assert [r.google_id for r in response.results][:2] == ["m-review", "m-offsite"]
+    # Required filters exclude everything else from every list.
+    strict = await _search(workspace, "hotel rooms", filters=SearchFilters(senders=("Sarah",)),
+                           filters_required=True, limit=50)  # fmt: skip
+    assert strict and all(google_id == "m-review" for _, google_id in strict)
+
+
+async def test_indexing_is_idempotent_and_reuses_vectors(workspace: Workspace) -> None:
+    first = await workspace.indexer.index(*workspace.alice, ALICE_ITEMS)
+    assert first.items == 8 and first.removed == 0 and first.pieces_reused == 0
+
+    async def counts() -> tuple[int, int, int]:
+        async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+            row = (await connection.execute(text(
+                "SELECT (SELECT count(*) FROM gmail_cache), (SELECT count(*) FROM search_chunks), "
+                "(SELECT occurrences FROM search_contacts WHERE email = 'sarah.chen@acme.com')"
+            ))).one()  # fmt: skip
+            return tuple(row)  # type: ignore[return-value]
+
+    before = await counts()
+    second = await workspace.indexer.index(*workspace.alice, ALICE_ITEMS)
+    assert second.pieces_embedded == 0 and second.pieces_reused == first.pieces_embedded
+    assert await counts() == before
+    # The long contract is split into many pieces and none of its text is lost.
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        pieces = (await connection.execute(text(
+            "SELECT c.content FROM search_chunks c JOIN gmail_cache g ON g.id = c.gmail_id "
+            "WHERE g.message_id = 'm-contract' ORDER BY c.chunk_index"
+        ))).scalars().all()  # fmt: skip
+    assert len(pieces) > 5 and all(p.startswith("Vendor agreement\n") for p in pieces)
+    assert all(f"Clause {n}:" in "".join(pieces) for n in range(120))
+    # A changed body re-embeds that item only.
+    changed = [email("m-hike", "Photos from the trail", MIKE, "New photos from the lake.", when(11, 20))]
+    third = await workspace.indexer.index(*workspace.alice, changed)
+    assert third.pieces_embedded == 1
+
+
+async def test_a_long_item_appears_once_however_many_chunks_match(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    response = await workspace.search.search(SearchQuery(
+        user_id=workspace.alice[0], text="supplier delivers hardware and invoices monthly", limit=50,
+    ))  # fmt: skip
+    ids = [r.google_id for r in response.results]
+    assert ids[0] == "m-contract" and ids.count("m-contract") == 1
+    assert response.rankings["vector"].count(response.rankings["vector"][0]) == 1
