@@ -9,8 +9,6 @@ as a direct call, and the answers go back as `multipart/mixed` parts whose
 from __future__ import annotations
 
 import secrets
-from email import policy
-from email.parser import BytesParser
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +19,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from sandbox.errors import bad_request
+from sandbox.uploads import split_multipart
 
 MAX_PARTS = 100  # Google's limit per batch
 
@@ -68,23 +67,18 @@ async def batch(request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith("multipart/mixed"):
         return bad_request("Batch requests must be multipart/mixed.").response()
-    raw = b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + await request.body()
-    message = BytesParser(policy=policy.HTTP).parsebytes(raw)
-    parts = list(message.iter_parts())
+    parts = split_multipart(content_type, await request.body())
     if len(parts) > MAX_PARTS:
         return bad_request(f"Too many requests in batch; the limit is {MAX_PARTS}.").response()
     outer_auth = request.headers.get("authorization")
     boundary = "batch_" + secrets.token_hex(12)
     out: list[bytes] = []
-    for part in parts:
-        payload = part.get_payload(decode=True) or b""
-        if isinstance(part.get_payload(), str) and not payload:
-            payload = part.get_payload().encode()
+    for part_headers, payload in parts:
         method, target, headers, body = _parse_part(payload)
         if outer_auth and not any(name.lower() == "authorization" for name, _ in headers):
             headers.append(("Authorization", outer_auth))
         status, response_headers, response_body = await _run(request.app, method, target, headers, body)
-        content_id = str(part.get("content-id", "")).strip()
+        content_id = part_headers.get("content-id", "")
         reply_id = "<response-" + content_id[1:] if content_id.startswith("<") else f"<response-{content_id}>"
         head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
         head += [f"{k.decode()}: {v.decode()}" for k, v in response_headers if k.lower() != b"content-length"]

@@ -89,7 +89,8 @@ def parse(raw: bytes) -> EmailMessage:
 
 
 def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+    """base64url with padding, as Gmail writes `data` and `raw` (clients decode it as is)."""
+    return base64.urlsafe_b64encode(data).decode()
 
 
 def b64url_decode(text: str) -> bytes:

@@ -8,13 +8,12 @@ metadata, then the media) and `resumable` (a POST with the metadata answers 200 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from email.parser import BytesParser
-from email import policy
 from typing import Any
 
 from starlette.responses import Response
@@ -34,20 +33,50 @@ class Media:
 UploadHandler = Callable[[Call, Media], Awaitable[dict[str, Any] | Response | None]]
 
 
+def split_multipart(content_type: str, body: bytes) -> list[tuple[dict[str, str], bytes]]:
+    """The parts of a multipart body as (lower-cased headers, raw bytes), bodies untouched.
+
+    The stdlib email parser would parse a `message/rfc822` media part into a message
+    object; uploads need its bytes exactly as sent.
+    """
+    match = re.search(r'boundary="?([^";]+)"?', content_type)
+    if match is None:
+        raise bad_request("Missing multipart boundary.")
+    delimiter = b"--" + match.group(1).encode()
+    parts = []
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break
+        chunk = chunk[2:] if chunk.startswith(b"\r\n") else chunk.lstrip(b"\n")
+        head, separator, content = chunk.partition(b"\r\n\r\n")
+        if not separator:
+            head, _, content = chunk.partition(b"\n\n")
+        headers = {}
+        unfolded = re.sub(r"\r?\n[ \t]+", " ", head.decode("latin-1"))  # RFC 5322 folding
+        for line in unfolded.splitlines():
+            name, colon, value = line.partition(":")
+            if colon:
+                headers[name.strip().lower()] = value.strip()
+        if content.endswith(b"\r\n"):
+            content = content[:-2]
+        elif content.endswith(b"\n"):
+            content = content[:-1]
+        if headers.get("content-transfer-encoding", "").lower() == "base64":
+            content = base64.b64decode(content)
+        parts.append((headers, content))
+    return parts
+
+
 def _multipart(content_type: str, body: bytes) -> Media:
-    message = BytesParser(policy=policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
-    )
-    parts = list(message.iter_parts()) if message.is_multipart() else []
+    parts = split_multipart(content_type, body)
     if len(parts) != 2:
         raise bad_request("A multipart upload needs exactly two parts: metadata and media.")
-    metadata_part, media_part = parts
+    (_, metadata_bytes), (media_headers, data) = parts
     try:
-        metadata = json.loads(metadata_part.get_payload(decode=True) or b"{}")
+        metadata = json.loads(metadata_bytes or b"{}")
     except ValueError as exc:
         raise bad_request("The metadata part is not JSON.", "parseError") from exc
-    data = media_part.get_payload(decode=True) or b""
-    return Media(metadata, data, media_part.get_content_type())
+    return Media(metadata, data, media_headers.get("content-type", "application/octet-stream").split(";")[0])
 
 
 def upload_endpoint(method_id: str, handler: UploadHandler) -> tuple[Callable[..., Any], Callable[..., Any]]:
