@@ -78,6 +78,24 @@ class Settings(BaseSettings):
         default="claude-sonnet-4-5", validation_alias=_env("ANTHROPIC_MODEL")
     )
     llm_timeout_seconds: float = Field(default=5.0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
+    llm_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        validation_alias=_env("LLM_MAX_ATTEMPTS"),
+        description="Tries per provider call on 429 / 5xx / dropped connections.",
+    )
+    llm_retry_backoff_seconds: float = Field(
+        default=0.5, ge=0, validation_alias=_env("LLM_RETRY_BACKOFF_SECONDS")
+    )
+    llm_circuit_failures: int = Field(
+        default=5,
+        ge=1,
+        validation_alias=_env("LLM_CIRCUIT_FAILURES"),
+        description="Consecutive failed calls after which a provider is skipped for a while.",
+    )
+    llm_circuit_reset_seconds: float = Field(
+        default=30.0, ge=0, validation_alias=_env("LLM_CIRCUIT_RESET_SECONDS")
+    )
 
     # --- embeddings --------------------------------------------------------------------
     embedding_model: Literal["minilm-l6-int8", "text-embedding-3-small"] = Field(
