@@ -1,0 +1,114 @@
+"""The user's contacts, read from the caches, and fuzzy matching of typed names to them.
+
+A contact is anyone the user has exchanged mail with, met, or shared files with: senders
+and recipients in `gmail_cache`, organizers and attendees in `gcal_cache`, owners in
+`gdrive_cache`. "Sara" matches Sarah Chen when she is the only close match; when two
+contacts are equally close the caller gets both as candidates and asks which one.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+
+from rapidfuzz import fuzz, process
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistant.understanding.schema import Contact, ResolvedPerson
+
+# Below this similarity (0-100) a name is not a match; within AMBIGUITY_GAP of the best
+# another contact is an equally good reading and the user is asked.
+MATCH_THRESHOLD = 80.0
+AMBIGUITY_GAP = 5.0
+MAX_CONTACTS = 5000
+
+# One row per (name, address) with how often it appears, most frequent first.
+_CONTACTS_SQL = text(
+    """
+    WITH people(name, email) AS (
+        SELECT sender_name, sender_email FROM gmail_cache WHERE user_id = :user_id
+        UNION ALL
+        SELECT '', unnest(to_emails || cc_emails) FROM gmail_cache WHERE user_id = :user_id
+        UNION ALL
+        SELECT organizer_name, organizer_email FROM gcal_cache WHERE user_id = :user_id
+        UNION ALL
+        SELECT coalesce(a->>'displayName', ''), a->>'email'
+        FROM gcal_cache, jsonb_array_elements(coalesce(attendees, '[]'::jsonb)) AS a
+        WHERE user_id = :user_id AND jsonb_typeof(attendees) = 'array'
+        UNION ALL
+        SELECT coalesce(o->>'displayName', ''), o->>'emailAddress'
+        FROM gdrive_cache, jsonb_array_elements(coalesce(owners, '[]'::jsonb)) AS o
+        WHERE user_id = :user_id AND jsonb_typeof(owners) = 'array'
+    )
+    SELECT name, lower(email) AS email, count(*) AS seen
+    FROM people WHERE coalesce(email, '') <> ''
+    GROUP BY name, lower(email)
+    ORDER BY seen DESC
+    LIMIT :limit
+    """
+)
+
+
+def _display_name(name: str, email: str) -> str:
+    if name.strip():
+        return name.strip()
+    local = email.split("@", 1)[0]
+    return " ".join(part.capitalize() for part in re.split(r"[._-]+", local) if part)
+
+
+class ContactBook:
+    """Contacts of one user (each address once, under its most frequent name)."""
+
+    def __init__(self, contacts: list[Contact]) -> None:
+        self.contacts = contacts
+        # Keys to match against: the full name, each part of it, and the address.
+        self._keys: list[str] = []
+        self._owners: list[int] = []
+        for index, contact in enumerate(contacts):
+            name = contact.name.lower()
+            for key in {name, *name.split(), contact.email.lower(), contact.email.split("@")[0].lower()}:
+                self._keys.append(key)
+                self._owners.append(index)
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[str, str, int]]) -> ContactBook:
+        best: dict[str, tuple[str, int]] = {}
+        seen: Counter[str] = Counter()
+        for name, email, count in rows:
+            seen[email] += count
+            if name.strip() and (email not in best or count > best[email][1]):
+                best[email] = (name, count)
+        ordered = sorted(seen, key=lambda email: -seen[email])
+        return cls([Contact(name=_display_name(best.get(email, ("", 0))[0], email), email=email) for email in ordered])
+
+    def match(self, mention: str) -> ResolvedPerson:
+        """The contact a typed name or address means, with the runners-up when ambiguous."""
+        query = re.sub(r"'s$", "", mention.strip().lower())
+        if "@" in query:
+            for contact in self.contacts:
+                if contact.email == query:
+                    return ResolvedPerson(mention=mention, contact=contact, score=100.0)
+            return ResolvedPerson(mention=mention, contact=Contact(name=query, email=query), score=100.0)
+        if not self.contacts or not query:
+            return ResolvedPerson(mention=mention, contact=None, score=0.0)
+        scores: dict[int, float] = {}
+        for key, score, position in process.extract(query, self._keys, scorer=fuzz.ratio, limit=50):
+            owner = self._owners[position]
+            # A full-name query ("sarah chen") should beat a first-name-only match.
+            full = fuzz.token_sort_ratio(query, self.contacts[owner].name.lower())
+            scores[owner] = max(scores.get(owner, 0.0), score, full)
+        ranked = sorted(scores.items(), key=lambda item: -item[1])
+        if not ranked or ranked[0][1] < MATCH_THRESHOLD:
+            return ResolvedPerson(mention=mention, contact=None, score=ranked[0][1] if ranked else 0.0)
+        best_score = ranked[0][1]
+        close = [self.contacts[i] for i, score in ranked if score >= best_score - AMBIGUITY_GAP]
+        if len(close) > 1:
+            return ResolvedPerson(mention=mention, contact=None, score=best_score, candidates=close[:5])
+        return ResolvedPerson(mention=mention, contact=close[0], score=best_score)
+
+
+async def load_contacts(session: AsyncSession, user_id: uuid.UUID) -> ContactBook:
+    result = await session.execute(_CONTACTS_SQL, {"user_id": user_id, "limit": MAX_CONTACTS})
+    return ContactBook.from_rows([(row.name or "", row.email, row.seen) for row in result])

@@ -1,0 +1,303 @@
+"""Offline understanding: no language model, the default without an API key and the
+last link of the fallback chain.
+
+The trained classifier picks a service and a group of operations, the trained CRF tags
+people, dates, times, event names and file names, and the rules here choose the exact
+operation from the verbs, find the topic and the body to write, split cross-service
+requests into steps, and resolve follow-ups against the conversation context.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from assistant.understanding.classifier import IntentClassifier, Prediction, minilm_embedder
+from assistant.understanding.context import ConversationContext
+from assistant.understanding.features import normalise, tokenize
+from assistant.understanding.labels import GROUP_OPERATIONS, split_label
+from assistant.understanding.schema import (
+    SERVICES,
+    Clarification,
+    DraftStep,
+    IntentDraft,
+    Operation,
+    ParsedIntent,
+    Service,
+)
+from assistant.understanding.tagger import SlotTagger
+
+if TYPE_CHECKING:
+    from assistant.settings import Settings
+
+SERVICE_CUES: dict[Service, re.Pattern[str]] = {
+    "gmail": re.compile(r"\b(e-?mails?|mails?|inbox|gmail|messages?|emailed|replied|newsletters?|threads?)\b"),
+    "calendar": re.compile(r"\b(calendar|meetings?|events?|appointments?|schedule|agenda|invites?|busy|free)\b"),
+    "drive": re.compile(
+        r"\b(drive|docs?|documents?|files?|spreadsheets?|sheets?|slides?|decks?|pdfs?|folders?|presentations?)\b"
+    ),
+}
+OPERATION_CUES: list[tuple[Operation, re.Pattern[str]]] = [
+    ("reply", re.compile(r"\b(reply|respond|answer|write back)\b")),
+    ("forward", re.compile(r"\b(forward|fwd|pass (it|this|that) on)\b")),
+    ("draft", re.compile(r"\b(draft|prepare|compose)\b")),
+    ("update", re.compile(r"\b(move|reschedule|postpone|push|shift|change|update|rename|extend|delay|bring forward)\b")),
+    ("read", re.compile(r"\b(read|open|summari[sz]e|what does .* say)\b")),
+]
+ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "last": -1, "latest": -1,
+}  # fmt: skip
+_ORDINAL_REFERENCE = re.compile(
+    rf"\b(?:the )?({'|'.join(ORDINALS)})(?: one| email| message| event| meeting| file| doc| item)?\b"
+)
+_PRONOUN_REFERENCE = re.compile(r"\b(it|that|this|them|those|these|that one|this one)\b")
+_CONTINUATION = re.compile(r"^(and|what about|how about|same (for|with)|also|now)\b")
+_TOPIC = re.compile(
+    r"\b(?:about|regarding|re|concerning|mentioning|on the subject of|titled|called|named|with subject)\s+"
+    r"(?:the |my |our )?(.+?)(?=\s+(?:from|to|with|by|on|in|at|for|since|before|after|and|next|last|this|"
+    r"today|tomorrow|yesterday)\b|$)"
+)
+_BODY = re.compile(r"\b(?:saying|that says|to say|and say|say|telling (?:him|her|them)|tell (?:him|her|them)|asking|that)\s+(.+)$")
+_SUBJECT = re.compile(r"\bsubject(?: line)?\s+(.+?)(?=\s+(?:saying|and|to)\b|$)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Below this probability, or with two services this close, the request is ambiguous.
+CONFIDENT = 0.55
+CLOSE_MARGIN = 0.15
+GROUP_NAMES = {"query": "find", "compose": "write", "write": "add or change", "delete": "delete", "share": "share"}
+SERVICE_NAMES = {"gmail": "email", "calendar": "calendar", "drive": "Drive"}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The classifier's and the tagger's view of one request."""
+
+    text: str
+    tokens: list[str]
+    prediction: Prediction
+    slots: dict[str, list[str]]
+
+
+def choose_operation(group: str, service: Service, text: str) -> Operation:
+    """The operation inside a classifier group that the verbs ask for."""
+    members = GROUP_OPERATIONS[group]
+    for operation, cue in OPERATION_CUES:
+        if operation in members and cue.search(text):
+            return operation
+    if service == "drive" and group == "compose":
+        return "share"
+    return members[0]
+
+
+def _mentioned_services(text: str) -> list[Service]:
+    return [service for service in SERVICES if SERVICE_CUES[service].search(text)]
+
+
+def _group_for(service: Service, group: str) -> str:
+    """The nearest group that exists for a service (only Gmail composes, only Drive shares)."""
+    if service == "drive" and group == "compose":
+        return "share"
+    if service != "drive" and group == "share":
+        return "compose" if service == "gmail" else "write"
+    if service == "gmail" and group == "write":
+        return "compose"
+    if service == "drive" and group == "write":
+        return "query"
+    return group
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _time_phrases(slots: dict[str, list[str]], text: str) -> list[str]:
+    """Date, time and part-of-day spans in the order they appear in the text."""
+    spans = [v for key in ("date", "time", "timeofday") for v in slots.get(key, [])]
+    return sorted(spans, key=lambda span: text.find(span))
+
+
+def _split_when(group: str, operation: Operation, phrases: list[str], text: str) -> tuple[str | None, str | None]:
+    """(when, new_time): which phrases select items and which give a new event time."""
+    if not phrases:
+        return None, None
+    if group == "write" and operation == "update":
+        moved_to = re.search(r"\b(to|for|until|till)\b", text)
+        after = [p for p in phrases if moved_to and text.find(p) > moved_to.start()]
+        before = [p for p in phrases if p not in after]
+        return (" ".join(before) or None), (" ".join(after or phrases))
+    if group == "write":
+        return None, " ".join(phrases)
+    return " ".join(phrases), None
+
+
+def _people(slots: dict[str, list[str]]) -> list[str]:
+    return [re.sub(r"'s$", "", person) for person in slots.get("person", [])]
+
+
+class LocalUnderstanding:
+    def __init__(self, classifier: IntentClassifier, tagger: SlotTagger) -> None:
+        self._classifier = classifier
+        self._tagger = tagger
+
+    def read(self, text: str) -> Reading:
+        normalised = normalise(text)
+        tokens = tokenize(normalised)
+        return Reading(normalised, tokens, self._classifier.predict(normalised), self._tagger.spans(tokens))
+
+    def understand(self, text: str, context: ConversationContext | None = None) -> IntentDraft:
+        reading = self.read(text)
+        context = context or ConversationContext()
+        previous = context.last_intent
+        if previous is not None and self._is_continuation(reading):
+            return self._continue(reading, previous)
+        return self._fresh(reading, context)
+
+    # -- a request on its own (possibly pointing at items of the previous answer) ----------
+
+    def _fresh(self, reading: Reading, context: ConversationContext) -> IntentDraft:
+        text, slots = reading.text, reading.slots
+        service, group = split_label(reading.prediction.label)
+        ordinals = [ORDINALS[m.group(1)] for m in _ORDINAL_REFERENCE.finditer(text) if m.group(1) in ORDINALS]
+        pointing = bool(ordinals) or bool(_PRONOUN_REFERENCE.search(text))
+        items = context.last_items
+        refers = pointing and bool(items or context.last_actions)
+        if refers and items and not _mentioned_services(text):
+            service = items[0].service
+            group = _group_for(service, group)
+        if refers and not ordinals and items:
+            ordinals = [1]
+        if text.startswith("send it") or text == "send" or re.fullmatch(r"(ok |yes )?send (it|the draft|that)( now)?", text):
+            service, group = "gmail", "compose"
+        operation = choose_operation(group, service, text)
+        services = [service] + [s for s in _mentioned_services(text) if s != service]
+        when, new_time = _split_when(group, operation, _time_phrases(slots, text), text)
+        people = _people(slots)
+        draft = IntentDraft(
+            services=services,
+            operations=[operation],
+            steps=self._steps(services, operation, text),
+            people=people,
+            when=when,
+            new_time=new_time,
+            topic=self._topic(text, group),
+            subject=_first(_SUBJECT.findall(text)),
+            event_title=_first(slots.get("event_name", [])),
+            file_name=_first(slots.get("file_name", [])),
+            body=self._body(text, group),
+            place=_first(slots.get("place_name", [])),
+            item_ordinals=ordinals if refers else [],
+            refers_to_previous=refers,
+            confidence=round(reading.prediction.probability, 3),
+            clarification=self._clarification(reading, pointing and not refers),
+            slots=slots,
+        )
+        draft.operations = list(dict.fromkeys([operation, *(step.operation for step in draft.steps)]))
+        return draft
+
+    def _steps(self, services: list[Service], operation: Operation, text: str) -> list[DraftStep]:
+        primary = services[0]
+        # "email sarah the q3 report": find the file first, then write the email with it.
+        if primary == "gmail" and operation in GROUP_OPERATIONS["compose"] and "drive" in services:
+            return [
+                DraftStep(service="drive", operation="search", description="find the file", depends_on=[]),
+                DraftStep(service="gmail", operation=operation, description="write the email with it", depends_on=[0]),
+            ]
+        if primary == "drive" and operation == "share" and not re.search(r"\b(it|that|this|these)\b", text):
+            return [
+                DraftStep(service="drive", operation="search", description="find the file", depends_on=[]),
+                DraftStep(service="drive", operation="share", description="share it", depends_on=[0]),
+            ]
+        steps = [DraftStep(service=primary, operation=operation, description=f"{operation} {primary}", depends_on=[])]
+        for other in services[1:]:
+            steps.append(DraftStep(service=other, operation="search", description=f"search {other}", depends_on=[]))
+        return steps
+
+    @staticmethod
+    def _topic(text: str, group: str) -> str | None:
+        if group == "compose":
+            return None
+        match = _TOPIC.search(text)
+        return match.group(1).strip() if match else None
+
+    @staticmethod
+    def _body(text: str, group: str) -> str | None:
+        if group != "compose":
+            return None
+        match = _BODY.search(text)
+        return match.group(1).strip() if match else None
+
+    @staticmethod
+    def _clarification(reading: Reading, dangling_reference: bool) -> Clarification | None:
+        if dangling_reference and len(reading.tokens) <= 4:
+            return Clarification(
+                question="Which item do you mean? I have nothing from earlier in this conversation to refer to.",
+                options=[],
+            )
+        ranked = reading.prediction.ranked
+        (top, p_top), (second, p_second) = ranked[0], ranked[1]
+        top_service, top_group = split_label(top)
+        second_service, second_group = split_label(second)
+        explicit = _mentioned_services(reading.text)
+        if p_top >= CONFIDENT and p_top - p_second >= CLOSE_MARGIN:
+            return None
+        if top_service != second_service and not explicit:
+            options = [SERVICE_NAMES[top_service], SERVICE_NAMES[second_service]]
+            return Clarification(question=f"Should I look in your {options[0]} or your {options[1]}?", options=options)
+        if top_service == second_service and top_group != second_group and p_top < CONFIDENT:
+            options = [GROUP_NAMES[top_group], GROUP_NAMES[second_group]]
+            return Clarification(question=f"Do you want me to {options[0]} or {options[1]}?", options=options)
+        return None
+
+    # -- a continuation of the previous request ------------------------------------------
+
+    @staticmethod
+    def _is_continuation(reading: Reading) -> bool:
+        """'and Drive?', 'what about last month?': short, starting with a continuation."""
+        return bool(_CONTINUATION.search(reading.text)) and len(reading.tokens) <= 8
+
+    def _continue(self, reading: Reading, previous: ParsedIntent) -> IntentDraft:
+        """The previous request with what this turn changes: services, time or people."""
+        text, slots = reading.text, reading.slots
+        entities = previous.entities
+        mentioned = _mentioned_services(text)
+        services = mentioned or previous.services
+        operations = previous.operations if not mentioned else ["search"]
+        phrases = _time_phrases(slots, text)
+        people = _people(slots) or [p.mention for p in entities.people]
+        return IntentDraft(
+            services=services,
+            operations=operations,
+            steps=[
+                DraftStep(service=s, operation=operations[0], description=f"{operations[0]} {s}", depends_on=[])
+                for s in services
+            ],
+            people=people,
+            when=" ".join(phrases) or (entities.time_range.text if entities.time_range else None),
+            new_time=None,
+            topic=self._topic(text, "query") or entities.topic,
+            subject=entities.subject,
+            event_title=_first(slots.get("event_name", [])) or entities.event_title,
+            file_name=_first(slots.get("file_name", [])) or entities.file_name,
+            body=None,
+            place=entities.place,
+            item_ordinals=[],
+            refers_to_previous=True,
+            confidence=round(max(reading.prediction.probability, previous.confidence), 3),
+            clarification=None,
+            slots=slots,
+        )
+
+
+_instance: LocalUnderstanding | None = None
+_instance_lock = threading.Lock()
+
+
+def local_understanding(settings: Settings) -> LocalUnderstanding:
+    """The process's offline understanding, loaded once (about a second: the embedding model)."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = LocalUnderstanding(IntentClassifier(minilm_embedder(settings)), SlotTagger())
+        return _instance

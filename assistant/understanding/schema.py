@@ -1,0 +1,153 @@
+"""What a request means, in two stages.
+
+`IntentDraft` is what an understanding provider (a language model or the offline
+classifier) reads out of the words: services, operations, and entities as the user wrote
+them. Its JSON schema is the structured-output contract with OpenAI and Anthropic, so it
+stays flat and strict-mode friendly (every field present, unions only with null).
+
+`ParsedIntent` is the draft resolved against the user's world: names matched to real
+contacts, date phrases turned into absolute ranges in the user's time zone, references
+like "the second one" turned into the items the previous turn returned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Service = Literal["gmail", "calendar", "drive"]
+Operation = Literal[
+    "search", "read", "send", "draft", "reply", "forward", "create", "update", "delete", "share"
+]
+SERVICES: tuple[Service, ...] = ("gmail", "calendar", "drive")
+
+# Operations that change something in the user's account and need confirmation.
+WRITE_OPERATIONS: frozenset[str] = frozenset(
+    {"send", "draft", "reply", "forward", "create", "update", "delete", "share"}
+)
+
+
+class DraftStep(BaseModel):
+    """One call the planner should make; `depends_on` holds indexes of earlier steps."""
+
+    service: Service
+    operation: Operation
+    description: str = Field(description="What this step does, in a few words.")
+    depends_on: list[int] = Field(description="Indexes of steps whose results this step uses.")
+
+
+class Clarification(BaseModel):
+    question: str
+    options: list[str]
+
+
+class IntentDraft(BaseModel):
+    """A request as read from its words; nothing resolved yet."""
+
+    services: list[Service] = Field(description="Services involved, the primary one first.")
+    operations: list[Operation] = Field(description="Operations, the primary one first.")
+    steps: list[DraftStep]
+    people: list[str] = Field(description="People named, as written (names or addresses).")
+    when: str | None = Field(
+        description="Date/time phrase that selects existing items, as written ('last week')."
+    )
+    new_time: str | None = Field(
+        description="Date/time phrase for a new or moved event, as written ('friday at 3pm')."
+    )
+    topic: str | None = Field(description="What the items are about (search keywords).")
+    subject: str | None = Field(description="Subject line of an email to write.")
+    event_title: str | None = Field(description="Title of an event to find or create.")
+    file_name: str | None = Field(description="Name of a Drive file to find or act on.")
+    body: str | None = Field(description="What the message to write should say.")
+    place: str | None
+    item_ordinals: list[int] = Field(
+        description="Positions (1-based) of items from the previous answer the user refers to."
+    )
+    refers_to_previous: bool = Field(
+        description="True when the request continues the previous turn ('it', 'and Drive?')."
+    )
+    confidence: float = Field(ge=0.0, le=1.0)
+    clarification: Clarification | None = Field(
+        description="A question with options when the request is ambiguous, else null."
+    )
+    slots: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Surface spans by slot type (person, date, time, timeofday, ...).",
+    )
+
+
+class Contact(BaseModel):
+    name: str
+    email: str
+
+
+class ResolvedPerson(BaseModel):
+    """A name from the request and the contact it was matched to (None: no match)."""
+
+    mention: str
+    contact: Contact | None
+    score: float
+    candidates: list[Contact] = Field(default_factory=list)
+
+
+class TimeRange(BaseModel):
+    """A phrase resolved to [start, end) in the user's time zone."""
+
+    text: str
+    start: datetime
+    end: datetime
+
+
+class ItemRef(BaseModel):
+    """An item returned by an earlier turn, as stored in `messages.results`."""
+
+    service: Service
+    id: str
+    title: str = ""
+    position: int
+
+
+class Entities(BaseModel):
+    people: list[ResolvedPerson] = Field(default_factory=list)
+    email_addresses: list[str] = Field(default_factory=list)
+    time_range: TimeRange | None = None
+    new_time: TimeRange | None = None
+    topic: str | None = None
+    subject: str | None = None
+    event_title: str | None = None
+    file_name: str | None = None
+    body: str | None = None
+    place: str | None = None
+    items: list[ItemRef] = Field(default_factory=list)
+
+
+class Step(BaseModel):
+    service: Service
+    operation: Operation
+    description: str
+    depends_on: list[int] = Field(default_factory=list)
+
+
+class ParsedIntent(BaseModel):
+    """A request resolved against the user's contacts, clock and conversation."""
+
+    text: str
+    services: list[Service]
+    operations: list[Operation]
+    entities: Entities
+    steps: list[Step]
+    confidence: float
+    clarification: Clarification | None = None
+    is_follow_up: bool = False
+    provider: str = Field(description="Which provider understood the request.")
+    slots: dict[str, list[str]] = Field(default_factory=dict)
+
+    @property
+    def service(self) -> Service:
+        return self.services[0]
+
+    @property
+    def operation(self) -> Operation:
+        return self.operations[0]
