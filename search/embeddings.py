@@ -111,11 +111,11 @@ class MiniLMEmbedder(Embedder):
     dimensions = 384
     #: sentence-transformers' max_seq_length for this model, special tokens included.
     window_tokens = 256
-    #: Tokens in one indexed piece: the model was trained on 128-token inputs, and
-    #: shorter pieces keep one topic each. A few tokens below the window: re-tokenising a
-    #: piece cut out of a longer text can add a token at its edges.
-    piece_tokens = 250
-    overlap_tokens = 32
+    #: Tokens in one indexed piece. The model was trained on inputs of at most 128 tokens,
+    #: and on 2 cores a 250-token piece costs 4x a 125-token one (attention is quadratic):
+    #: 124 (+ [CLS], [SEP] and slack for re-tokenising a cut piece) keeps both in check.
+    piece_tokens = 124
+    overlap_tokens = 24
     batch_size = 32
 
     def __init__(self) -> None:

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Table, delete, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -249,9 +248,11 @@ class Indexer:
         async with self.engine.connect() as connection:
             stored = await _stored_pieces(connection, account_id, service, [_key(service, p.row) for p in prepared])
         changed = [p for p in prepared if stored.get(_key(service, p.row)) != (p.pieces, p.item_time)]
-        texts = [piece for p in changed for piece in p.pieces]
-        vectors = await asyncio.to_thread(self.embedder.embed_documents, texts) if texts else None
-        report.pieces_embedded += len(texts)
+        # The same text (a forwarded announcement, a repeated footer) is embedded once.
+        unique = list(dict.fromkeys(piece for p in changed for piece in p.pieces))
+        embedded = await asyncio.to_thread(self.embedder.embed_documents, unique) if unique else None
+        vector_of = {piece: embedded[i] for i, piece in enumerate(unique)} if embedded is not None else {}
+        report.pieces_embedded += len(unique)
         report.pieces_reused += sum(len(p.pieces) for p in prepared if p not in changed)
 
         async with self.engine.begin() as connection:
@@ -260,16 +261,15 @@ class Indexer:
                 changed_ids = [ids[_key(service, p.row)] for p in changed]
                 chunk_column = SearchChunk.__table__.c[service.chunk_column]
                 await connection.execute(delete(SearchChunk).where(chunk_column.in_(changed_ids)))
-                rows = []
-                offset = 0
-                for item_id, item in zip(changed_ids, changed, strict=True):
-                    for index, piece in enumerate(item.pieces):
-                        rows.append({
-                            "user_id": user_id, "account_id": account_id, "service": service.service,
-                            service.chunk_column: item_id, "chunk_index": index, "content": piece,
-                            "embedding": np.asarray(vectors[offset]), "item_time": item.item_time,
-                        })  # fmt: skip
-                        offset += 1
+                rows = [
+                    {
+                        "user_id": user_id, "account_id": account_id, "service": service.service,
+                        service.chunk_column: item_id, "chunk_index": index, "content": piece,
+                        "embedding": vector_of[piece], "item_time": item.item_time,
+                    }
+                    for item_id, item in zip(changed_ids, changed, strict=True)
+                    for index, piece in enumerate(item.pieces)
+                ]  # fmt: skip
                 if rows:
                     await connection.execute(SearchChunk.__table__.insert(), rows)
             # Only items seen for the first time count towards how often a contact appears.
