@@ -9,17 +9,21 @@ attachment file names.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from email import policy
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
-from email.utils import format_datetime, getaddresses, make_msgid
 from datetime import datetime
+from email import policy
+from email.header import Header, decode_header, make_header
+from email.message import Message
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr, getaddresses, make_msgid
 from typing import Any
 
-PARSER = BytesParser(policy=policy.default)
+# compat32 is the stdlib's fast path (about 25x faster to parse than policy.default),
+# which keeps loading thousands of messages well inside the time budget.
+PARSER = BytesParser(policy=policy.compat32)
 
 
 @dataclass(frozen=True)
@@ -48,44 +52,93 @@ class Draft:
     extra_headers: dict[str, str] = field(default_factory=dict)
 
 
-def build_message(draft: Draft) -> bytes:
-    """A real MIME message: text and/or HTML (multipart/alternative), plus attachments."""
-    message = EmailMessage()
-    message["From"] = draft.sender
-    message["To"] = ", ".join(draft.to)
-    if draft.cc:
-        message["Cc"] = ", ".join(draft.cc)
-    if draft.bcc:
-        message["Bcc"] = ", ".join(draft.bcc)
-    message["Subject"] = draft.subject
-    message["Date"] = format_datetime(draft.date)
-    message["Message-ID"] = draft.message_id or make_msgid(domain="sandbox.local")
-    if draft.in_reply_to:
-        message["In-Reply-To"] = draft.in_reply_to
-    if draft.references:
-        message["References"] = " ".join(draft.references)
-    for name, value in draft.extra_headers.items():
-        message[name] = value
-    if draft.text is not None:
-        message.set_content(draft.text)
-        if draft.html is not None:
-            message.add_alternative(draft.html, subtype="html")
-    elif draft.html is not None:
-        message.set_content(draft.html, subtype="html")
+def _header(value: str) -> str:
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
+def _addresses(values: list[str]) -> str:
+    """Addresses, non-ASCII display names encoded as RFC 2047 words."""
+    if all(value.isascii() for value in values):
+        return ", ".join(values)
+    return ", ".join(formataddr((name, address), charset="utf-8") for name, address in getaddresses(values))
+
+
+def _leaf(content_type: str, data: bytes, extra: str = "") -> str:
+    """One MIME leaf: 7bit when it can be, else base64 (76-character lines)."""
+    lines = data.split(b"\n")
+    if data.isascii() and all(len(line) < 990 for line in lines) and b"\r" not in data:
+        encoding, body = "7bit", data.decode("ascii")
     else:
-        message.set_content("")
-    for attachment in draft.attachments:
-        maintype, _, subtype = attachment.mime_type.partition("/")
-        message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
-    return message.as_bytes()
+        encoding, body = "base64", base64.encodebytes(data).decode("ascii")
+    return f"Content-Type: {content_type}\nContent-Transfer-Encoding: {encoding}\n{extra}\n{body}"
 
 
-def parse(raw: bytes) -> EmailMessage:
-    message = PARSER.parsebytes(raw)
-    assert isinstance(message, EmailMessage)
-    return message
+def _text_leaf(text: str, subtype: str) -> str:
+    charset = "us-ascii" if text.isascii() else "utf-8"
+    return _leaf(f'text/{subtype}; charset="{charset}"', text.encode("utf-8"))
+
+
+def _multipart(subtype: str, boundary: str, parts: list[str]) -> str:
+    inner = "".join(f"--{boundary}\n{part}\n" for part in parts)
+    return f'Content-Type: multipart/{subtype}; boundary="{boundary}"\n\n{inner}--{boundary}--\n'
+
+
+def build_message(draft: Draft) -> bytes:
+    """A real MIME message: text and/or HTML (multipart/alternative), plus attachments.
+
+    Written directly rather than through `email.generator`, which is about 20 times
+    slower; the boundaries derive from the Message-ID, so a message always builds to
+    the same bytes.
+    """
+    message_id = draft.message_id or make_msgid(domain="sandbox.local")
+    seed = hashlib.sha256(message_id.encode()).hexdigest()[:24]
+    if draft.text is not None and draft.html is not None:
+        body = _multipart("alternative", f"alt_{seed}", [_text_leaf(draft.text, "plain"), _text_leaf(draft.html, "html")])
+    elif draft.html is not None:
+        body = _text_leaf(draft.html, "html")
+    else:
+        body = _text_leaf(draft.text or "", "plain")
+    if draft.attachments:
+        parts = [body]
+        for attachment in draft.attachments:
+            name = attachment.filename.replace('"', "")
+            disposition = f'Content-Disposition: attachment; filename="{_header(name)}"\n'
+            parts.append(_leaf(f'{attachment.mime_type}; name="{_header(name)}"', attachment.data, disposition))
+        body = _multipart("mixed", f"mixed_{seed}", parts)
+    headers = [f"From: {_addresses([draft.sender])}", f"To: {_addresses(draft.to)}"]
+    if draft.cc:
+        headers.append(f"Cc: {_addresses(draft.cc)}")
+    if draft.bcc:
+        headers.append(f"Bcc: {_addresses(draft.bcc)}")
+    headers += [f"Subject: {_header(draft.subject)}", f"Date: {format_datetime(draft.date)}", f"Message-ID: {message_id}"]
+    if draft.in_reply_to:
+        headers.append(f"In-Reply-To: {draft.in_reply_to}")
+    if draft.references:
+        headers.append(f"References: {' '.join(draft.references)}")
+    headers += [f"{name}: {_header(value)}" for name, value in draft.extra_headers.items()]
+    headers.append("MIME-Version: 1.0")
+    return ("\n".join(headers) + "\n" + body).replace("\n", "\r\n").encode("ascii")
+
+
+def parse(raw: bytes) -> Message:
+    return PARSER.parsebytes(raw)
+
+
+def decoded(value: Any) -> str:
+    """A header value with RFC 2047 encoded words decoded."""
+    text = str(value)
+    if "=?" not in text:
+        return text
+    try:
+        return str(make_header(decode_header(text)))
+    except (LookupError, ValueError):
+        return text
+
+
+def part_text(part: Message) -> str:
+    data = part.get_payload(decode=True) or b""
+    assert isinstance(data, bytes)
+    return data.decode(part.get_content_charset() or "utf-8", errors="replace")
 
 
 def b64url(data: bytes) -> str:
@@ -125,7 +178,7 @@ def payload(raw: bytes, message_id: str) -> dict[str, Any]:
     """Gmail's `payload` tree of a message."""
 
     def build(part: Message, part_id: str) -> dict[str, Any]:
-        headers = [{"name": k, "value": str(v)} for k, v in part.items()]
+        headers = [{"name": k, "value": decoded(v)} for k, v in part.items()]
         node: dict[str, Any] = {
             "partId": part_id,
             "mimeType": part.get_content_type(),
@@ -180,15 +233,15 @@ def summarize(raw: bytes) -> Summary:
         if _is_attachment(part):
             filenames.append(part.get_filename() or "")
         elif part.get_content_type() == "text/plain":
-            plain.append(str(part.get_content()))
+            plain.append(part_text(part))
         elif part.get_content_type() == "text/html":
-            markup.append(str(part.get_content()))
+            markup.append(part_text(part))
     # Google shows the text part of an alternative, and the HTML reduced to text without one.
     text = "\n".join(plain) if plain else "\n".join(html_to_text(m) for m in markup)
-    headers = {k.lower(): str(v) for k, v in message.items()}
+    headers = {k.lower(): decoded(v) for k, v in message.items()}
     return Summary(headers, text, filenames)
 
 
 def addresses(value: str) -> list[str]:
     """The bare, lower-cased addresses in a header value."""
-    return [address.lower() for _, address in getaddresses([value]) if address]
+    return [address.lower() for _, address in getaddresses([decoded(value)]) if address]
