@@ -1,0 +1,172 @@
+"""The sync job: one service of one linked account, full or incremental.
+
+`run_sync` is what RQ runs (enqueued by `sync.queues.enqueue_sync`); `sync_service` is
+the same work for callers that already have an event loop (tests, `concierge sync`).
+
+At most one sync per account and service runs at a time: a Redis lock, renewed while the
+job runs and expiring soon after a killed worker stops renewing it. Outcomes are written
+to `sync_status`; a revoked grant marks the account as needing consent and is not
+retried; other failures raise so that RQ retries the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import LockError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assistant.accounts import credentials_for, mark_needs_reconsent, save_refreshed_token
+from assistant.db import session_factory
+from assistant.models import GoogleAccount
+from assistant.settings import Settings, get_settings
+from search.embeddings import get_embedder
+from search.indexing import Indexer
+from sync.base import CursorExpired, ServiceSync, SyncContext
+from sync.calendar import CalendarSync
+from sync.drive import DriveSync
+from sync.gmail import GmailSync
+from sync.google_api import GoogleApi
+from sync.google_calls import AccountNeedsReconsent, GoogleCaller
+from sync.google_client import Api
+from sync.rate_limit import TokenBucket
+from sync.status import SyncStatusRecorder
+
+log = logging.getLogger(__name__)
+
+SYNCERS: dict[str, ServiceSync] = {"gmail": GmailSync(), "gcal": CalendarSync(), "gdrive": DriveSync()}
+APIS: dict[str, Api] = {"gmail": "gmail", "gcal": "calendar", "gdrive": "drive"}
+LOCK_SECONDS = 60
+LOCK_WAIT_SECONDS = 15 * 60
+
+
+class SyncBusy(Exception):
+    """Another sync of the same account and service held the lock for too long."""
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    account_id: str
+    service: str
+    status: str  # "ok", "needs_reconsent", "skipped"
+    full: bool = False
+    cursor: str | None = None
+    detail: str = ""
+
+
+def run_sync(account_id: str, service: str, full: bool = False) -> dict[str, Any]:
+    """RQ job entry point; returns the outcome as a dict (RQ stores it as the result)."""
+    from assistant.db import short_lived_engine
+    from assistant.runtime import redis_client, urls
+
+    async def work() -> SyncOutcome:
+        async with short_lived_engine(urls().database_url) as engine:
+            return await sync_service(engine, redis_client(), uuid.UUID(account_id), service, full=full)
+
+    return asyncio.run(work()).__dict__
+
+
+async def sync_service(
+    engine: AsyncEngine,
+    redis: Redis,
+    account_id: uuid.UUID,
+    service: str,
+    *,
+    full: bool = False,
+    settings: Settings | None = None,
+) -> SyncOutcome:
+    settings = settings or get_settings()
+    syncer = SYNCERS[service]
+    with _exclusive(redis, f"sync-lock:{account_id}:{service}"):
+        sessions = session_factory(engine)
+        async with sessions() as session:
+            account = await session.get(GoogleAccount, account_id)
+        if account is None or account.status != "active":
+            reason = "account unlinked" if account is None else f"account {account.status}"
+            return SyncOutcome(str(account_id), service, "skipped", detail=reason)
+
+        status = SyncStatusRecorder(sessions, user_id=account.user_id, account_id=account.id, service=service)
+        row = await status.load()
+        credentials = credentials_for(account, settings)
+        api = GoogleApi(APIS[service], credentials, settings.google_api_base_url, GoogleCaller(_bucket(redis, account.id, service, settings)))
+        context = SyncContext(
+            user_id=account.user_id,
+            account_id=account.id,
+            api=api,
+            indexer=Indexer(engine, await asyncio.to_thread(get_embedder, settings)),
+            status=status,
+            sessions=sessions,
+        )
+        await status.started()
+        run_full = full or row.cursor is None
+        try:
+            if run_full:
+                cursor = await syncer.full(context, row.checkpoint)
+            else:
+                try:
+                    cursor = await syncer.incremental(context, row.cursor)
+                except CursorExpired as expired:
+                    log.warning("sync cursor expired, running a full sync", extra={"service": service, "reason": str(expired)})
+                    await status.forget_cursor()
+                    run_full = True
+                    cursor = await syncer.full(context, None)
+            await status.succeeded(cursor, full=run_full, items_synced=context.items_synced)
+            return SyncOutcome(str(account_id), service, "ok", full=run_full, cursor=cursor)
+        except AccountNeedsReconsent as error:
+            async with sessions() as session:
+                await mark_needs_reconsent(session, account.id)
+                await session.commit()
+            await status.failed(error, needs_reconsent=True)
+            return SyncOutcome(str(account_id), service, "needs_reconsent", detail="consent revoked or expired")
+        except Exception as error:
+            await status.failed(error)
+            raise
+        finally:
+            async with sessions() as session:
+                if await save_refreshed_token(session, account.id, credentials):
+                    await session.commit()
+
+
+def _bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Settings) -> TokenBucket:
+    per_minute = settings.gmail_quota_units_per_minute if service == "gmail" else settings.google_requests_per_minute
+    return TokenBucket(redis, f"quota:{account_id}:{service}", capacity=per_minute, per_second=per_minute / 60)
+
+
+@contextmanager
+def _exclusive(redis: Redis, key: str) -> Iterator[None]:
+    """Hold a Redis lock for the block, renewing it until the block ends.
+
+    A killed worker stops renewing, so the lock frees itself within LOCK_SECONDS.
+    """
+    lock = redis.lock(key, timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS, thread_local=False)
+    if not lock.acquire():
+        raise SyncBusy(f"{key} still held after {LOCK_WAIT_SECONDS}s")
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(LOCK_SECONDS / 3):
+            try:
+                lock.reacquire()
+            except LockError:
+                log.error("lost the sync lock", extra={"key": key})
+                return
+
+    renewer = threading.Thread(target=renew, name=f"renew {key}", daemon=True)
+    renewer.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        renewer.join()
+        try:
+            lock.release()
+        except LockError:
+            pass  # it expired: nothing to release

@@ -1,0 +1,246 @@
+"""Full and incremental sync: afterwards the cache matches the sandbox exactly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from sync.jobs import sync_service
+from tests.sandbox.conftest import ALEX, Services, connect  # noqa: F401  (fixture)
+from tests.sync.conftest import LinkedAccount
+
+SERVICES = ("gmail", "gcal", "gdrive")
+
+
+def _pages(request_for: Any, key: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = request_for(token).execute()
+        items.extend(page.get(key, []))
+        token = page.get("nextPageToken")
+        if not token:
+            return items
+
+
+def sandbox_state(services: Services) -> dict[str, dict[str, tuple]]:
+    """What Google (the sandbox) says the account holds, in the fields we compare."""
+    gmail = services.gmail.users()
+    message_ids = [m["id"] for m in _pages(lambda t: gmail.messages().list(userId="me", pageToken=t), "messages")]
+    messages = {}
+    for message_id in message_ids:
+        message = gmail.messages().get(userId="me", id=message_id, format="metadata").execute()
+        if "DRAFT" in message.get("labelIds", []):
+            continue
+        subject = next((h["value"] for h in message["payload"]["headers"] if h["name"] == "Subject"), "")
+        messages[message_id] = (subject, tuple(sorted(message.get("labelIds", []))))
+    events = {
+        e["id"]: (e.get("summary", ""),)
+        for e in _pages(
+            lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, pageToken=t), "items"
+        )
+        if e.get("status") != "cancelled"
+    }
+    files = {
+        f["id"]: (f["name"],)
+        for f in _pages(
+            lambda t: services.drive.files().list(q="trashed = false", fields="nextPageToken,files(id,name)", pageToken=t),
+            "files",
+        )
+    }
+    return {"gmail": messages, "gcal": events, "gdrive": files}
+
+
+async def cache_state(linked: LinkedAccount) -> dict[str, dict[str, tuple]]:
+    async with linked.engine.connect() as connection:
+        gmail = await connection.execute(
+            text("SELECT message_id, subject, labels FROM gmail_cache WHERE account_id = :a"), {"a": linked.account_id}
+        )
+        gcal = await connection.execute(
+            text("SELECT event_id, summary FROM gcal_cache WHERE account_id = :a"), {"a": linked.account_id}
+        )
+        gdrive = await connection.execute(
+            text("SELECT file_id, name FROM gdrive_cache WHERE account_id = :a"), {"a": linked.account_id}
+        )
+        return {
+            "gmail": {r.message_id: (r.subject, tuple(sorted(r.labels))) for r in gmail},
+            "gcal": {r.event_id: (r.summary,) for r in gcal},
+            "gdrive": {r.file_id: (r.name,) for r in gdrive},
+        }
+
+
+async def counts(linked: LinkedAccount) -> dict[str, int]:
+    async with linked.engine.connect() as connection:
+        row = (
+            await connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM gmail_cache) AS gmail, (SELECT count(*) FROM gcal_cache) AS gcal, "
+                    "(SELECT count(*) FROM gdrive_cache) AS gdrive, (SELECT count(*) FROM search_chunks) AS chunks"
+                )
+            )
+        ).one()
+    return dict(row._mapping)
+
+
+async def sync_all(linked: LinkedAccount, *, full: bool = False) -> dict[str, Any]:
+    outcomes = {}
+    for service in SERVICES:
+        outcome = await sync_service(
+            linked.engine, linked.redis, linked.account_id, service, full=full, settings=linked.settings
+        )
+        assert outcome.status == "ok", outcome
+        outcomes[service] = outcome
+    return outcomes
+
+
+async def sync_status(linked: LinkedAccount) -> dict[str, Any]:
+    async with linked.engine.connect() as connection:
+        rows = await connection.execute(
+            text("SELECT service, status, cursor, items_synced, last_success_at, checkpoint FROM sync_status")
+        )
+        return {r.service: r for r in rows}
+
+
+def control_call(control: httpx.Client, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    answer = control.request(method, path, json=body)
+    assert answer.status_code in (200, 204), answer.text
+    return answer.json() if answer.status_code == 200 and answer.content else {}
+
+
+def owned_files(services: Services) -> list[str]:
+    files = services.drive.files().list(q="trashed = false", fields="files(id,owners(emailAddress))").execute()
+    return sorted(f["id"] for f in files["files"] if any(o["emailAddress"] == ALEX for o in f["owners"]))
+
+
+def ensure_owned_files(control: httpx.Client, services: Services, count: int) -> None:
+    """Earlier tests in the session changed the shared sandbox: top up Alex's own files."""
+    for index in range(len(owned_files(services)), count):
+        control_call(control, "POST", f"/accounts/{ALEX}/files", {"name": f"Seed file {index}", "type": "text", "body": "Seed."})
+
+
+def change_everything(control: httpx.Client, services: Services, state: dict[str, dict[str, tuple]], tag: str) -> dict[str, str]:
+    """Add, modify, trash and delete an item of each service as another client would."""
+    account = f"/accounts/{ALEX}"
+    existing_messages = sorted(state["gmail"])
+    files = owned_files(services)
+    added = control_call(
+        control, "POST", f"{account}/messages",
+        {"from": "Dana Quinn <dana@partner.test>", "subject": f"Contract renewal {tag}", "text": "Renewal terms attached."},
+    )  # fmt: skip
+    control_call(control, "PATCH", f"{account}/messages/{existing_messages[0]}", {"addLabelIds": ["STARRED"], "removeLabelIds": ["UNREAD"]})
+    control_call(control, "PATCH", f"{account}/messages/{existing_messages[1]}", {"addLabelIds": ["TRASH"]})
+    control_call(control, "DELETE", f"{account}/messages/{existing_messages[2]}")
+
+    event = control_call(
+        control, "POST", f"{account}/events",
+        {"summary": f"Vendor call {tag}", "start": {"dateTime": "2026-03-12T15:00:00Z"}, "end": {"dateTime": "2026-03-12T15:30:00Z"}},
+    )  # fmt: skip
+    single_events = [event_id for event_id in sorted(state["gcal"]) if "_" not in event_id]
+    control_call(control, "PATCH", f"{account}/events/{single_events[0]}", {"summary": f"Moved {tag}"})
+    control_call(control, "DELETE", f"{account}/events/{single_events[1]}")
+
+    file = control_call(control, "POST", f"{account}/files", {"name": f"Notes {tag}", "type": "document", "body": "Quarter notes."})
+    control_call(control, "PATCH", f"{account}/files/{files[0]}", {"name": f"Renamed {tag}"})
+    control_call(control, "PATCH", f"{account}/files/{files[1]}", {"trashed": True})
+    control_call(control, "DELETE", f"{account}/files/{files[2]}")
+    return {"message": added["id"], "event": event["id"], "file": file["id"]}
+
+
+async def test_full_then_incremental_sync_mirrors_the_sandbox(link, connect, control: httpx.Client) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    services = connect(ALEX)
+    ensure_owned_files(control, services, 3)
+
+    first = await sync_all(linked)
+    assert all(outcome.full for outcome in first.values())  # no cursor yet: full syncs
+    before = sandbox_state(services)
+    assert before["gmail"] and before["gcal"] and before["gdrive"]
+    assert await cache_state(linked) == before
+
+    added = change_everything(control, services, before, "incremental")
+    second = await sync_all(linked)
+    assert not any(outcome.full for outcome in second.values())
+    after = sandbox_state(services)
+    assert after != before
+    assert added["message"] in after["gmail"] and added["file"] in after["gdrive"]
+    assert await cache_state(linked) == after
+
+    # The same cursors again: nothing changes, nothing is duplicated.
+    totals = await counts(linked)
+    await sync_all(linked)
+    assert await counts(linked) == totals
+    assert await cache_state(linked) == after
+
+    status = await sync_status(linked)
+    assert {s.status for s in status.values()} == {"ok"}
+    assert all(s.cursor and s.last_success_at and s.checkpoint is None for s in status.values())
+
+
+async def test_expired_cursors_resync_without_duplicates_and_reconcile_deletions(
+    link, connect, control: httpx.Client
+) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    services = connect(ALEX)
+    ensure_owned_files(control, services, 3)
+    await sync_all(linked)
+    before = sandbox_state(services)
+    assert await cache_state(linked) == before
+
+    change_everything(control, services, before, "gap")
+    for service in ("gmail", "calendar"):
+        control_call(control, "POST", "/expire", {"service": service, "account": ALEX})
+    outcomes = await sync_all(linked)
+    assert outcomes["gmail"].full and outcomes["gcal"].full  # 404 and 410 forced full syncs
+    assert not outcomes["gdrive"].full
+    after = sandbox_state(services)
+    assert await cache_state(linked) == after  # deletions during the gap are gone too
+    totals = await counts(linked)
+    assert totals["gmail"] == len(after["gmail"]) and totals["gcal"] == len(after["gcal"])
+
+
+async def test_a_storm_of_429s_and_500s_loses_nothing(link, connect, control: httpx.Client) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    services = connect(ALEX)
+    for method, kind in [
+        ("gmail.users.messages.get", "429"),
+        ("gmail.users.messages.list", "500"),
+        ("calendar.events.list", "503"),
+        ("drive.files.list", "403"),
+        ("drive.files.export", "500"),
+    ]:
+        control_call(control, "POST", "/faults", {"method": method, "kind": kind, "count": 2, "retry_after": 0})
+    try:
+        await sync_all(linked)
+    finally:
+        control_call(control, "DELETE", "/faults")
+    assert await cache_state(linked) == sandbox_state(services)
+
+
+async def test_a_revoked_grant_marks_the_account_and_stops(link, control: httpx.Client) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    control_call(control, "POST", "/tokens/revoke", {"token": linked.credentials.refresh_token})
+    control_call(control, "POST", "/tokens/expire", {"token": linked.credentials.token})
+    outcome = await sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+    assert outcome.status == "needs_reconsent"
+    async with linked.engine.connect() as connection:
+        account_status = (await connection.execute(text("SELECT status FROM google_accounts"))).scalar_one()
+        sync_row = (await connection.execute(text("SELECT status, last_error FROM sync_status"))).one()
+    assert account_status == "needs_reconsent"
+    assert sync_row.status == "needs_reconsent" and "invalid_grant" in sync_row.last_error
+    # Later triggers skip the account instead of hammering Google with a dead grant.
+    again = await sync_service(linked.engine, linked.redis, linked.account_id, "gcal", settings=linked.settings)
+    assert again.status == "skipped"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_an_expired_access_token_is_refreshed_and_saved(link, control: httpx.Client, service: str) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    control_call(control, "POST", "/tokens/expire", {"token": linked.credentials.token})
+    outcome = await sync_service(linked.engine, linked.redis, linked.account_id, service, settings=linked.settings)
+    assert outcome.status == "ok"
+    async with linked.engine.connect() as connection:
+        stored = (await connection.execute(text("SELECT access_token FROM google_accounts"))).scalar_one()
+    assert linked.credentials.token.encode() not in bytes(stored)  # a new token, stored encrypted
