@@ -54,6 +54,13 @@ _ORDINAL_REFERENCE = re.compile(
     rf"\b(?:the )?({'|'.join(ORDINALS)})(?: one| email| message| event| meeting| file| doc| item)?\b"
 )
 _PRONOUN_REFERENCE = re.compile(r"\b(it|that|this|them|those|these|that one|this one)\b")
+_VERB = re.compile(
+    r"\b(send|email|mail|write|share|cancel|delete|remove|trash|schedule|book|add|create|set|remind|"
+    r"invite|move|find|search|show|list|open|read|give|forward|reply|draft|tell|when|who|where)\b"
+)
+_FILLER = {"the", "a", "an", "my", "me", "for", "of", "any", "anything", "some", "stuff", "things", "thing",
+           "what", "about", "and", "from", "to", "with", "new", "is", "there", "please", "i", "have", "on"}
+_COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
 _CONTINUATION = re.compile(r"^(and|what about|how about|same (for|with)|also|now)\b")
 _TOPIC = re.compile(
     r"\b(?:about|regarding|re|concerning|mentioning|on the subject of|titled|called|named|with subject)\s+"
@@ -92,7 +99,20 @@ def choose_operation(group: str, service: Service, text: str) -> Operation:
 
 
 def _mentioned_services(text: str) -> list[Service]:
-    return [service for service in SERVICES if SERVICE_CUES[service].search(text)]
+    """Services named in the text, in the order they are first named.
+
+    A cue word that only modifies another service's noun ("the meeting notes doc", "the
+    agenda doc") counts as naming the noun's service, not its own.
+    """
+    positions: dict[Service, int] = {}
+    for service in SERVICES:
+        for match in SERVICE_CUES[service].finditer(text):
+            next_words = text[match.end() :].split()[:2]
+            others = [SERVICE_CUES[o] for o in SERVICES if o != service]
+            if not any(cue.fullmatch(word) for cue in others for word in next_words):
+                positions[service] = match.start()
+                break
+    return sorted(positions, key=positions.__getitem__)
 
 
 def _group_for(service: Service, group: str) -> str:
@@ -106,6 +126,16 @@ def _group_for(service: Service, group: str) -> str:
     if service == "drive" and group == "write":
         return "query"
     return group
+
+
+def _is_vague(reading: Reading) -> bool:
+    """No service named, no verb, at most two words that are not about time: 'sarah'."""
+    text = reading.text
+    if _mentioned_services(text) or any(cue.search(text) for _, cue in OPERATION_CUES) or _VERB.search(text):
+        return False
+    timed = {w for phrase in _time_phrases(reading.slots, text) for w in phrase.split()}
+    content = [t for t in reading.tokens if t not in _FILLER and t not in timed and t.isalnum()]
+    return len(content) <= 2
 
 
 def _first(values: list[str]) -> str | None:
@@ -170,8 +200,13 @@ class LocalUnderstanding:
             ordinals = [1]
         if text.startswith("send it") or text == "send" or re.fullmatch(r"(ok |yes )?send (it|the draft|that)( now)?", text):
             service, group = "gmail", "compose"
+        mentioned = _mentioned_services(text)
+        # "my meetings with sarah and her emails": the service named first leads.
+        if len(mentioned) > 1 and not refers and mentioned[0] != service:
+            service = mentioned[0]
+            group = "compose" if service == "gmail" and _COMPOSE_START.match(text) else _group_for(service, group)
         operation = choose_operation(group, service, text)
-        services = [service] + [s for s in _mentioned_services(text) if s != service]
+        services = [service] + [s for s in mentioned if s != service]
         when, new_time = _split_when(group, operation, _time_phrases(slots, text), text)
         people = _people(slots)
         draft = IntentDraft(
@@ -190,7 +225,7 @@ class LocalUnderstanding:
             item_ordinals=ordinals if refers else [],
             refers_to_previous=refers,
             confidence=round(reading.prediction.probability, 3),
-            clarification=self._clarification(reading, pointing and not refers),
+            clarification=None if refers else self._clarification(reading, pointing),
             slots=slots,
         )
         draft.operations = list(dict.fromkeys([operation, *(step.operation for step in draft.steps)]))
@@ -235,6 +270,10 @@ class LocalUnderstanding:
                 question="Which item do you mean? I have nothing from earlier in this conversation to refer to.",
                 options=[],
             )
+        if _is_vague(reading) or (LocalUnderstanding._is_continuation(reading) and not _mentioned_services(reading.text)):
+            services = [split_label(label)[0] for label, _ in reading.prediction.ranked]
+            options = [SERVICE_NAMES[s] for s in dict.fromkeys(services)]
+            return Clarification(question="Where should I look: your " + ", your ".join(options) + "?", options=options)
         ranked = reading.prediction.ranked
         (top, p_top), (second, p_second) = ranked[0], ranked[1]
         top_service, top_group = split_label(top)
