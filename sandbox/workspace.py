@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.calendars import Calendars, moment_of, rfc3339
 from sandbox.documents import render
+from sandbox.errors import ApiError
 from sandbox.drive import DOCUMENT, PRESENTATION, SPREADSHEET, Drive
 from sandbox.mailbox import Mailbox, new_id
 from sandbox.mime import Attachment, Draft, addresses, build_message
@@ -64,14 +65,28 @@ class Shift:
         return re.sub(r"BYDAY=([+\-0-9A-Z,]+)", byday, line)
 
 
-def read(path: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
-        workspace = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise WorkspaceError(f"{path}: {exc}") from exc
+    if not isinstance(data, dict):
+        raise WorkspaceError(f"{path}: expected a JSON object")
+    return data
+
+
+def read(path: Path) -> dict[str, Any]:
+    """A workspace fixture, with the emails, events and files of its `include`d parts."""
+    workspace = _read_json(path)
     if workspace.get("format") != FORMAT:
         raise WorkspaceError(f"{path}: expected \"format\": \"{FORMAT}\"")
-    workspace["_base"] = str(path.parent)
+    for key in ("today", "accounts"):
+        if key not in workspace:
+            raise WorkspaceError(f"{path}: missing \"{key}\"")
+    for name in workspace.get("include", []):
+        part = _read_json(path.parent / name)
+        for key in ("emails", "events", "files"):
+            workspace[key] = workspace.get(key, []) + part.get(key, [])
     return workspace
 
 
@@ -95,12 +110,12 @@ def load(store: Store, workspace: dict[str, Any], target_day: date) -> None:
     with store.transaction():
         for order, account in enumerate(workspace["accounts"]):
             _add_account(store, account, order, zone_name)
-        for index, email in enumerate(workspace.get("emails", [])):
-            _add_email(store, email, index, shift, zone_name)
-        for index, event in enumerate(workspace.get("events", [])):
-            _add_event(store, event, index, shift, zone_name)
-        for index, file in enumerate(workspace.get("files", [])):
-            _add_file(store, file, index, shift, zone_name)
+        for key, add in (("emails", _add_email), ("events", _add_event), ("files", _add_file)):
+            for index, item in enumerate(workspace.get(key, [])):
+                try:
+                    add(store, item, index, shift, zone_name)
+                except (KeyError, ValueError, TypeError, ApiError) as exc:
+                    raise WorkspaceError(f"{key}[{index}]: {exc!r} in {json.dumps(item)[:200]}") from exc
         for account in store.all("account"):
             store.set_floor("gmail", account["email"], store.seq)
         store.set_meta("workspace_today", target_day.isoformat())
@@ -199,7 +214,7 @@ def _add_event(store: Store, event: dict[str, Any], index: int, shift: Shift, zo
         "summary": event.get("summary", ""),
         "description": event.get("description", ""),
         "start": _when(event["start"], zone, shift),
-        "end": _when(event["end"], zone, shift),
+        "end": _when(event["end"], event.get("endTimeZone", zone), shift),
         "organizer": {"email": organizer, "displayName": names.get(organizer, organizer)},
         "creator": {"email": organizer, "displayName": names.get(organizer, organizer)},
     }
