@@ -79,7 +79,7 @@ class ResilientProvider(LLMProvider):
         self.name = inner.name
         self.breaker = breaker
         self._attempts = attempts
-        self._wait = wait_exponential_jitter(initial=backoff_seconds, max=max_backoff_seconds, jitter=backoff_seconds)
+        self._wait = wait_exponential_jitter(multiplier=backoff_seconds, max=max_backoff_seconds, jitter=backoff_seconds)
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(
@@ -92,8 +92,12 @@ class ResilientProvider(LLMProvider):
     async def _guarded(self, call: Callable[[], Awaitable[T]]) -> T:
         if not self.breaker.allow():
             raise ProviderUnavailable(self.name, "circuit open after repeated failures")
+
+        async def attempt() -> T:
+            return await call()
+
         try:
-            result = await self._retrying()(call)
+            result = await self._retrying()(attempt)
         except LLMError:
             self.breaker.record_failure()
             raise

@@ -1,0 +1,214 @@
+"""OpenAI and Anthropic through their real SDKs against a scripted local server:
+structured output, malformed output, timeouts, 429 retries, circuit breaking, streaming
+and the fallback chain down to the offline provider."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.llm.base import ChatMessage, LLMRequest
+from assistant.llm.chain import AllProvidersFailed, FallbackChain
+from assistant.llm.factory import build_chain, language_model, provider_order
+from assistant.settings import Settings
+from assistant.understanding.context import ConversationContext
+from assistant.understanding.schema import DraftStep, IntentDraft
+from assistant.understanding.service import IntentTask, intent_request, local_intent_provider
+from tests.llm.scripted_server import Reply, ScriptedServer
+
+PROVIDERS = ["openai", "anthropic"]
+
+DRAFT = IntentDraft(
+    services=["calendar"],
+    operations=["create"],
+    steps=[DraftStep(service="calendar", operation="create", description="add the event", depends_on=[])],
+    people=["Sarah"],
+    when=None,
+    new_time="next tuesday at 3pm",
+    topic=None,
+    subject=None,
+    event_title="planning",
+    file_name=None,
+    body=None,
+    place=None,
+    item_ordinals=[],
+    refers_to_previous=False,
+    confidence=0.9,
+    clarification=None,
+    slots={"person": ["Sarah"], "date": ["next tuesday"], "time": ["3pm"]},
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(data_dir: Path) -> None:
+    """Depend on the session's data dir: nothing configured from outside leaks in."""
+
+
+def settings_for(provider: str, server: ScriptedServer, **overrides: object) -> Settings:
+    keys: dict[str, object] = (
+        {"openai_api_key": "sk-test-openai-key", "openai_base_url": f"{server.url}/v1"}
+        if provider == "openai"
+        else {"anthropic_api_key": "sk-ant-test-key", "anthropic_base_url": server.url}
+    )
+    values = {
+        "llm_provider": provider,
+        "llm_timeout_seconds": 2.0,
+        "llm_max_attempts": 3,
+        "llm_retry_backoff_seconds": 0.01,
+        "llm_circuit_failures": 3,
+        "llm_circuit_reset_seconds": 60.0,
+        **keys,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+def model_reply(provider: str, draft: IntentDraft = DRAFT) -> Reply:
+    if provider == "openai":
+        return Reply(content=draft.model_dump_json())
+    return Reply(tool_input=draft.model_dump(mode="json"))
+
+
+def request_for(text: str) -> LLMRequest:
+    from datetime import UTC, datetime
+
+    return intent_request(IntentTask(text, ConversationContext(), datetime(2026, 11, 29, 9, tzinfo=UTC)))
+
+
+def chain_for(settings: Settings) -> FallbackChain:
+    return build_chain(settings, local_intent_provider(settings))
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_structured_output_is_parsed_into_the_model(provider: str) -> None:
+    with ScriptedServer([model_reply(provider)]) as server:
+        answer = await chain_for(settings_for(provider, server)).generate(request_for("plan it"), IntentDraft)
+    assert answer.provider == provider
+    assert answer.value == DRAFT
+    assert answer.failures == []
+    body = server.requests[0]["body"]
+    if provider == "openai":
+        assert server.requests[0]["path"] == "/v1/chat/completions"
+        schema = body["response_format"]["json_schema"]
+        assert body["response_format"]["type"] == "json_schema" and schema["strict"] is True
+        assert set(schema["schema"]["required"]) >= {"services", "operations", "clarification"}
+        assert body["messages"][0]["role"] == "system"
+    else:
+        assert server.requests[0]["path"] == "/v1/messages"
+        assert body["tool_choice"] == {"type": "tool", "name": "record_intent"}
+        assert "services" in body["tools"][0]["input_schema"]["properties"]
+    assert "plan it" in str(body["messages"])
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_malformed_output_falls_back_to_local_without_retrying(provider: str) -> None:
+    broken = Reply(content='{"services": ["calendar"], "operat') if provider == "openai" else Reply(tool_input={"services": "calendar"})
+    with ScriptedServer([broken]) as server:
+        answer = await chain_for(settings_for(provider, server)).generate(
+            request_for("schedule a meeting with sarah tomorrow at 3pm"), IntentDraft
+        )
+    assert answer.provider == "local"
+    assert answer.value.services[0] == "calendar" and answer.value.operations[0] == "create"
+    assert [name for name, _ in answer.failures] == [provider]
+    assert "fit IntentDraft" in answer.failures[0][1]
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_timeout_falls_back_to_local(provider: str) -> None:
+    slow = model_reply(provider)
+    slow.delay = 3.0
+    with ScriptedServer([slow]) as server:
+        settings = settings_for(provider, server, llm_timeout_seconds=0.3)
+        started = time.monotonic()
+        answer = await chain_for(settings).generate(request_for("any emails from tom"), IntentDraft)
+        elapsed = time.monotonic() - started
+    assert answer.provider == "local"
+    assert answer.value.services[0] == "gmail"
+    assert "timed out" in answer.failures[0][1]
+    assert elapsed < 2.0  # one attempt: a timeout is not retried
+    assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_rate_limit_is_retried_with_backoff(provider: str) -> None:
+    with ScriptedServer([Reply(status=429), Reply(status=429), model_reply(provider)]) as server:
+        answer = await chain_for(settings_for(provider, server)).generate(request_for("plan it"), IntentDraft)
+    assert answer.provider == provider and answer.value == DRAFT
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_rate_limit_on_every_attempt_falls_back(provider: str) -> None:
+    with ScriptedServer([Reply(status=429)]) as server:
+        answer = await chain_for(settings_for(provider, server)).generate(request_for("emails from tom"), IntentDraft)
+    assert answer.provider == "local"
+    assert "429" in answer.failures[0][1]
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_circuit_opens_after_repeated_failures(provider: str) -> None:
+    with ScriptedServer([Reply(status=500)]) as server:
+        settings = settings_for(provider, server, llm_max_attempts=1, llm_circuit_failures=2)
+        chain = chain_for(settings)
+        for _ in range(2):
+            answer = await chain.generate(request_for("emails from tom"), IntentDraft)
+            assert answer.provider == "local"
+        assert len(server.requests) == 2
+        assert language_model(settings, provider).breaker.state == "open"
+        answer = await chain.generate(request_for("emails from tom"), IntentDraft)
+    assert answer.provider == "local"
+    assert "circuit open" in answer.failures[0][1]
+    assert len(server.requests) == 2  # the open circuit sent nothing
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_answers_stream_piece_by_piece(provider: str) -> None:
+    request = LLMRequest(system="Answer briefly.", messages=[ChatMessage("user", "hi")])
+    with ScriptedServer([Reply(pieces=["Hel", "lo ", "there"])]) as server:
+        streamed = await chain_for(settings_for(provider, server)).stream(request)
+        pieces = [piece async for piece in streamed.pieces]
+    assert streamed.provider == provider
+    assert pieces == ["Hel", "lo ", "there"]
+    assert server.requests[0]["body"]["stream"] is True
+
+
+async def test_secondary_answers_when_primary_fails() -> None:
+    with ScriptedServer([Reply(status=503)]) as broken, ScriptedServer([model_reply("anthropic")]) as working:
+        settings = settings_for(
+            "openai", broken, llm_max_attempts=2,
+            anthropic_api_key="sk-ant-test-key", anthropic_base_url=working.url,
+        )  # fmt: skip
+        assert provider_order(settings) == ["openai", "anthropic", "local"]
+        answer = await chain_for(settings).generate(request_for("plan it"), IntentDraft)
+        request = LLMRequest(system="Answer briefly.", messages=[ChatMessage("user", "hi")])
+        working.script = [Reply(pieces=["fine"])]
+        streamed = await chain_for(settings).stream(request)
+        pieces = [piece async for piece in streamed.pieces]
+    assert answer.provider == "anthropic" and answer.value == DRAFT
+    assert [name for name, _ in answer.failures] == ["openai"]
+    assert len(broken.requests) >= 2
+    assert streamed.provider == "anthropic" and pieces == ["fine"]
+
+
+async def test_streaming_with_no_provider_left_is_a_clear_error() -> None:
+    with ScriptedServer([Reply(status=500)]) as server:
+        settings = settings_for("openai", server, llm_max_attempts=1)
+        request = LLMRequest(system="Answer.", messages=[ChatMessage("user", "hi")], task=None)
+        with pytest.raises(AllProvidersFailed) as failure:
+            await chain_for(settings).stream(request)
+    assert [name for name, _ in failure.value.failures] == ["openai", "local"]
+
+
+def test_provider_order_follows_the_configuration() -> None:
+    assert provider_order(Settings()) == ["local"]
+    both = Settings(openai_api_key="sk-a-key-for-tests", anthropic_api_key="sk-ant-key-for-tests")
+    assert provider_order(both) == ["openai", "anthropic", "local"]
+    assert provider_order(both.model_copy(update={"llm_provider": "anthropic"})) == ["anthropic", "openai", "local"]
+    assert provider_order(both.model_copy(update={"llm_provider": "local"})) == ["local"]
+    # An OpenAI-compatible server (Ollama, vLLM) may need no key: naming the provider is enough.
+    compatible = Settings(llm_provider="openai", openai_base_url="http://127.0.0.1:11434/v1")
+    assert provider_order(compatible) == ["openai", "local"]
