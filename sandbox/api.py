@@ -107,7 +107,12 @@ def endpoint(method_id: str, handler: Handler, write: bool = False) -> Callable[
             account = authenticate(request, sandbox.store, service, write)
             await sandbox.faults.apply(method_id)
             call = Call(request, sandbox, account, await request.body())
-            result = await handler(call)
+            if write:
+                # Handlers do not await between writes, so no other request joins this.
+                with sandbox.store.transaction():
+                    result = await handler(call)
+            else:
+                result = await handler(call)
         except ApiError as error:
             return error.response()
         if result is None:

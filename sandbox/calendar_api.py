@@ -202,30 +202,27 @@ async def insert_event(call: Call) -> dict[str, Any]:
             "entryPoints": [{"entryPointType": "video", "uri": body["hangoutLink"]}],
             "conferenceId": f"{event_id[:3]}-{event_id[3:7]}-{event_id[7:10]}",
         }
-    with call.store.transaction():
-        event = calendars.insert(call.path("calendar_id"), body, event_id)
-        if event["organizer"].get("self"):
-            _mirror(call.store, call.account, event, [])
+    event = calendars.insert(call.path("calendar_id"), body, event_id)
+    if event["organizer"].get("self"):
+        _mirror(call.store, call.account, event, [])
     return event
 
 
 async def patch_event(call: Call) -> dict[str, Any]:
     calendars, calendar_id, event_id = _event_path(call)
-    with call.store.transaction():
-        before = attendee_accounts(call.store, calendars.record(calendar_id, event_id)["event"], call.account)
-        event = calendars.patch(calendar_id, event_id, call.json())
-        if event["organizer"].get("self"):
-            _mirror(call.store, call.account, event, before)
+    before = attendee_accounts(call.store, calendars.record(calendar_id, event_id)["event"], call.account)
+    event = calendars.patch(calendar_id, event_id, call.json())
+    if event["organizer"].get("self"):
+        _mirror(call.store, call.account, event, before)
     return event
 
 
 async def delete_event(call: Call) -> None:
     calendars, calendar_id, event_id = _event_path(call)
-    with call.store.transaction():
-        calendars.delete(calendar_id, event_id)
-        event = calendars.record(calendar_id, event_id)["event"]
-        if event["organizer"].get("self"):
-            _mirror(call.store, call.account, event, attendee_accounts(call.store, event, call.account))
+    calendars.delete(calendar_id, event_id)
+    event = calendars.record(calendar_id, event_id)["event"]
+    if event["organizer"].get("self"):
+        _mirror(call.store, call.account, event, attendee_accounts(call.store, event, call.account))
 
 
 async def freebusy(call: Call) -> dict[str, Any]:

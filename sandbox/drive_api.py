@@ -99,21 +99,18 @@ async def upload_file(call: Call, media: Media) -> dict[str, Any]:
     metadata = dict(media.metadata)
     if not metadata.get("mimeType"):
         metadata["mimeType"] = media.mime_type
-    with call.store.transaction():
-        file = Drive(call.store, call.account).create(metadata, media.data, _text_of(media))
+    file = Drive(call.store, call.account).create(metadata, media.data, _text_of(media))
     return _shape(call, Drive(call.store, call.account).view(file), DEFAULT_FILE_FIELDS)
 
 
 async def update_file(call: Call) -> dict[str, Any]:
     drive = Drive(call.store, call.account)
-    with call.store.transaction():
-        file = drive.update(call.path("file_id"), call.json())
+    file = drive.update(call.path("file_id"), call.json())
     return _shape(call, drive.view(file), DEFAULT_FILE_FIELDS)
 
 
 async def delete_file(call: Call) -> None:
-    with call.store.transaction():
-        Drive(call.store, call.account).delete(call.path("file_id"))
+    Drive(call.store, call.account).delete(call.path("file_id"))
 
 
 async def start_page_token(call: Call) -> dict[str, Any]:
@@ -162,12 +159,11 @@ async def list_permissions(call: Call) -> dict[str, Any]:
 async def create_permission(call: Call) -> dict[str, Any]:
     drive = Drive(call.store, call.account)
     body = call.json()
-    with call.store.transaction():
-        permission = drive.share(call.path("file_id"), body)
-        file = drive.record(call.path("file_id"))["file"]
-        notify = call.flag("sendNotificationEmail", default=body.get("type") in ("user", "group"))
-        if notify and permission.get("emailAddress"):
-            _notify(call, file, permission, call.params.get("emailMessage", ""))
+    permission = drive.share(call.path("file_id"), body)
+    file = drive.record(call.path("file_id"))["file"]
+    notify = call.flag("sendNotificationEmail", default=body.get("type") in ("user", "group"))
+    if notify and permission.get("emailAddress"):
+        _notify(call, file, permission, call.params.get("emailMessage", ""))
     return permission
 
 

@@ -179,8 +179,7 @@ def send(call: Call, media: Media | None) -> dict[str, Any]:
     call.user_id()
     body = media.metadata if media is not None else call.json()
     raw = outgoing(call.store, call.account, raw_from(body, media))
-    with call.store.transaction():
-        sent = deliver(call.store, call.account, raw, thread_id=body.get("threadId"))
+    sent = deliver(call.store, call.account, raw, thread_id=body.get("threadId"))
     return {"id": sent["id"], "threadId": sent["threadId"], "labelIds": sent["labelIds"]}
 
 
@@ -251,10 +250,9 @@ def create_draft(call: Call, media: Media | None) -> dict[str, Any]:
     body = media.metadata if media is not None else call.json()
     raw = raw_from(body, media)
     thread_id = (body.get("message") or {}).get("threadId")
-    with call.store.transaction():
-        message = box.insert(raw, ["DRAFT"], thread_id=thread_id, internal_date=call.store.now())
-        draft = {"id": "r" + new_id(), "messageId": message["id"]}
-        call.store.put("draft", call.account, draft["id"], draft)
+    message = box.insert(raw, ["DRAFT"], thread_id=thread_id, internal_date=call.store.now())
+    draft = {"id": "r" + new_id(), "messageId": message["id"]}
+    call.store.put("draft", call.account, draft["id"], draft)
     return draft_resource(box, draft)
 
 
@@ -297,9 +295,8 @@ async def get_draft(call: Call) -> dict[str, Any]:
 async def delete_draft(call: Call) -> None:
     box = mailbox(call)
     draft = find_draft(call, call.path("id"))
-    with call.store.transaction():
-        box.delete(draft["messageId"])
-        call.store.delete("draft", call.account, draft["id"])
+    box.delete(draft["messageId"])
+    call.store.delete("draft", call.account, draft["id"])
 
 
 async def send_draft(call: Call) -> dict[str, Any]:
@@ -307,10 +304,9 @@ async def send_draft(call: Call) -> dict[str, Any]:
     draft = find_draft(call, str(call.json().get("id", "")))
     message = box.get(draft["messageId"])
     raw = outgoing(call.store, call.account, box.raw(message["id"]))
-    with call.store.transaction():
-        box.delete(message["id"])
-        call.store.delete("draft", call.account, draft["id"])
-        sent = deliver(call.store, call.account, raw, thread_id=message["threadId"], message_id=message["id"])
+    box.delete(message["id"])
+    call.store.delete("draft", call.account, draft["id"])
+    sent = deliver(call.store, call.account, raw, thread_id=message["threadId"], message_id=message["id"])
     return {"id": sent["id"], "threadId": sent["threadId"], "labelIds": sent["labelIds"]}
 
 

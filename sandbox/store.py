@@ -87,6 +87,7 @@ class Store:
         for kind, owner, item_id, data in self.db.execute("SELECT kind, owner, id, data FROM items"):
             self._items.setdefault(kind, {})[(owner, item_id)] = json.loads(data)
         self._blobs: dict[str, bytes] = {}
+        self._touched: set[tuple[str, str, str]] = set()  # written in the open transaction
 
     # --- time ---------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -96,7 +97,11 @@ class Store:
     # --- transactions -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group writes; nested use joins the outer transaction."""
+        """Group writes; nested use joins the outer transaction.
+
+        On an error the database rolls back and every item and blob the transaction
+        touched is re-read from it, so memory never keeps a half-applied change.
+        """
         if self.db.in_transaction:
             yield
             return
@@ -105,8 +110,29 @@ class Store:
             yield
         except BaseException:
             self.db.execute("ROLLBACK")
+            self._reload_touched()
             raise
+        finally:
+            self._touched.clear()
         self.db.execute("COMMIT")
+
+    def _track(self, kind: str, owner: str, item_id: str) -> None:
+        if self.db.in_transaction:
+            self._touched.add((kind, owner, item_id))
+
+    def _reload_touched(self) -> None:
+        for kind, owner, item_id in self._touched:
+            if kind == "blob":
+                self._blobs.pop(item_id, None)
+                continue
+            row = self.db.execute(
+                "SELECT data FROM items WHERE kind = ? AND owner = ? AND id = ?", (kind, owner, item_id)
+            ).fetchone()
+            items = self._items.setdefault(kind, {})
+            if row is None:
+                items.pop((owner, item_id), None)
+            else:
+                items[(owner, item_id)] = json.loads(row[0])
 
     # --- meta and the sequence ----------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -144,6 +170,7 @@ class Store:
         return [item for (item_owner, _), item in items.items() if item_owner == owner]
 
     def put(self, kind: str, owner: str, item_id: str, data: Item) -> None:
+        self._track(kind, owner, item_id)
         self._items.setdefault(kind, {})[(owner, item_id)] = data
         self.db.execute(
             "INSERT OR REPLACE INTO items (kind, owner, id, data) VALUES (?, ?, ?, ?)",
@@ -151,6 +178,7 @@ class Store:
         )
 
     def delete(self, kind: str, owner: str, item_id: str) -> None:
+        self._track(kind, owner, item_id)
         self._items.get(kind, {}).pop((owner, item_id), None)
         self.db.execute(
             "DELETE FROM items WHERE kind = ? AND owner = ? AND id = ?", (kind, owner, item_id)
@@ -166,6 +194,7 @@ class Store:
         return self._blobs[key]
 
     def put_blob(self, key: str, data: bytes) -> None:
+        self._track("blob", "", key)
         self._blobs[key] = data
         self.db.execute("INSERT OR REPLACE INTO blobs (key, data) VALUES (?, ?)", (key, data))
 
