@@ -1,0 +1,104 @@
+"""Offline understanding of requests typed the way people type them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.settings import get_settings
+from assistant.understanding.local import LocalUnderstanding, local_understanding
+
+
+@pytest.fixture(scope="module")
+def local(data_dir: Path) -> LocalUnderstanding:
+    return local_understanding(get_settings())
+
+
+@pytest.mark.parametrize(
+    ("text", "service", "operation"),
+    [
+        ("hey can u show me emails from sarah about the budget", "gmail", "search"),
+        ("Any EMAILS from Sarah??", "gmail", "search"),
+        ("whats on my calendar tomorrow", "calendar", "search"),
+        ("set up a meeting with tom next tuesday afternoon", "calendar", "create"),
+        ("move my standup to 10am", "calendar", "update"),
+        ("cancel my meeting with tom tomorrow", "calendar", "delete"),
+        ("reply to john saying ill be late", "gmail", "reply"),
+        ("forward the invoice to my accountant", "gmail", "forward"),
+        ("draft an email to the team about the offsite", "gmail", "draft"),
+        ("where is the vendor contract in my drive", "drive", "search"),
+        ("share the budget spreadsheet with sarah", "drive", "share"),
+        ("delete the old roadmap doc", "drive", "delete"),
+        ("um remind me to call mom at six p m", "calendar", "create"),
+    ],
+)
+def test_service_and_operation(local: LocalUnderstanding, text: str, service: str, operation: str) -> None:
+    draft = local.understand(text)
+    assert (draft.services[0], draft.operations[0]) == (service, operation)
+
+
+def test_slots_from_lower_case_speech(local: LocalUnderstanding) -> None:
+    draft = local.understand("schedule lunch with priya on friday at noon")
+    assert draft.people == ["priya"]
+    assert draft.new_time is not None and "friday" in draft.new_time and "noon" in draft.new_time
+    assert draft.when is None
+    assert draft.slots["person"] == ["priya"]
+
+
+def test_search_topic_people_and_time(local: LocalUnderstanding) -> None:
+    draft = local.understand("emails from sarah about the budget last week")
+    assert draft.people == ["sarah"]
+    assert draft.topic == "budget"
+    assert draft.when == "last week"
+
+
+def test_a_moved_event_keeps_old_and_new_times_apart(local: LocalUnderstanding) -> None:
+    draft = local.understand("move tomorrow's standup to friday at 10am")
+    assert draft.operations[0] == "update"
+    assert draft.new_time is not None and "friday" in draft.new_time
+    assert draft.when is not None and "tomorrow" in draft.when
+
+
+def test_body_of_a_message_to_write(local: LocalUnderstanding) -> None:
+    draft = local.understand("email martha saying the report is ready")
+    assert draft.people == ["martha"]
+    assert draft.body == "the report is ready"
+
+
+def test_sending_a_file_finds_it_first(local: LocalUnderstanding) -> None:
+    draft = local.understand("email sarah the q3 report doc")
+    assert draft.services == ["gmail", "drive"]
+    assert [(s.service, s.operation, s.depends_on) for s in draft.steps] == [
+        ("drive", "search", []),
+        ("gmail", "send", [0]),
+    ]
+
+
+def test_sharing_finds_the_file_then_shares_it(local: LocalUnderstanding) -> None:
+    draft = local.understand("share the q3 report with tom@example.com")
+    assert [(s.operation, s.depends_on) for s in draft.steps] == [("search", []), ("share", [0])]
+    assert "tom@example.com" in draft.slots.get("email_address", [])
+
+
+def test_cross_service_request_lists_both_services(local: LocalUnderstanding) -> None:
+    draft = local.understand("my meetings with sarah next week and her emails about the budget")
+    assert draft.services == ["calendar", "gmail"]
+    assert {s.service for s in draft.steps} == {"calendar", "gmail"}
+
+
+@pytest.mark.parametrize("text", ["sarah", "budget", "anything new"])
+def test_vague_requests_ask_where_to_look(local: LocalUnderstanding, text: str) -> None:
+    draft = local.understand(text)
+    assert draft.clarification is not None
+    assert set(draft.clarification.options) >= {"email", "calendar"}
+
+
+def test_a_reference_with_nothing_to_refer_to_asks(local: LocalUnderstanding) -> None:
+    draft = local.understand("delete the second one")
+    assert draft.clarification is not None
+    assert draft.refers_to_previous is False
+
+
+def test_clear_requests_do_not_ask(local: LocalUnderstanding) -> None:
+    assert local.understand("show my unread emails from this week").clarification is None
