@@ -83,7 +83,7 @@ class Generator:
     # --- helpers -----------------------------------------------------------------------
     def key(self, prefix: str) -> str:
         self.counter += 1
-        return f"gen-{prefix}-{self.counter}"
+        return f"gen-{self.account.split('@')[0]}-{prefix}-{self.counter}"
 
     def day(self, weekdays_only: bool = True, until: date | None = None) -> date:
         last = until or self.today
@@ -182,7 +182,7 @@ class Generator:
             ("Invoice reminder", "A friendly reminder that our last invoice is due at the end of the month."),
             ("Catching up", f"It was lovely to bump into you at {self.rng.choice(['Retail Data Summit', 'the Mind the Product meetup', 'the Atlas launch drinks'])}. Coffee soon?"),
         ])  # fmt: skip
-        return {"key": self.key("nearmiss"), "from": self.address(name, email), "to": [self.account], "subject": subject, "date": self.moment(self.day()), "text": f"Hi Alex,\n\n{text}\n\n{name.split()[0]}"}
+        return {"key": self.key("nearmiss"), "from": self.address(name, email), "to": [self.account], "subject": subject, "date": self.moment(self.day()), "text": f"Hi {self.me.split()[0]},\n\n{text}\n\n{name.split()[0]}"}
 
     def airline_promo(self) -> Item:
         sender, subject, text = self.rng.choice([
@@ -200,7 +200,7 @@ class Generator:
         role = self.rng.choice(["VP Product", "Head of Product", "Director of Product Management", "Chief Product Officer"])
         return {"key": self.key("recruiter"), "from": self.address(person, f"{person.split()[0].lower()}@{self.rng.choice(['hunterandpartners', 'talentbridge', 'northstarsearch'])}.co.uk"), "to": [self.account],
                 "subject": f"{role} opportunity - {self.fake.company()}", "date": self.moment(self.day()),
-                "text": f"Hi Alex,\n\nI'm working on a {role} search for a Series B retail-tech company in London. Your background with Atlas looks like a great fit. Open to a confidential chat?\n\n{person}"}  # fmt: skip
+                "text": f"Hi {self.me.split()[0]},\n\nI'm working on a {role} search for a Series B retail-tech company in London. Your background with Atlas looks like a great fit. Open to a confidential chat?\n\n{person}"}  # fmt: skip
 
     def invoices(self) -> list[Item]:
         """Monthly invoices from the data and hosting vendors, each with a real PDF."""
@@ -304,8 +304,13 @@ def generate(workspace: Item) -> dict[str, list[Item]]:
     """The `generate` section's distractors in the workspace format (before shifting)."""
     spec = workspace["generate"]
     generator = Generator(spec, workspace)
-    return {
+    generated = {
         "emails": generator.emails(int(spec.get("emails", 0))),
         "events": generator.events(int(spec.get("events", 0))),
         "files": generator.files(int(spec.get("files", 0))),
     }
+    others = [a["email"] for a in workspace["accounts"] if a["email"] != spec["account"]]
+    for index, email in enumerate(others, start=1):
+        colleague = Generator({**spec, "seed": spec["seed"] + index, "account": email}, workspace)
+        generated["emails"] += colleague.emails(int(spec.get("colleague_emails", 0)))
+    return generated
