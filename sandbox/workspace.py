@@ -3,7 +3,11 @@
 The fixture declares its own `today`. Loading shifts every date by whole days so that
 `today` falls on the target date (the `--now` date, or the real today), keeping local
 wall-clock times and rotating `BYDAY` in recurrence rules so weekly meetings keep
-their place relative to their first occurrence.
+their place relative to their first occurrence. With `"shift": "weeks"` the shift is
+rounded down to whole weeks instead, so weekdays stay as written (no standups on a
+Sunday) and `today` lands in the six days before the target. Dates written in text as
+`{{2026-12-02|%A %-d %B}}` are rendered from the shifted date, so bodies and
+calendars agree.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ from sandbox.store import Store
 
 FORMAT = "concierge-workspace/1"
 WEEKDAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+DATE_TOKEN = re.compile(r"\{\{(\d{4}-\d{2}-\d{2})(?:\|([^}]*))?\}\}")
+DATE_FORMAT = "%-d %B %Y"
 FILE_TYPES = {"document": DOCUMENT, "spreadsheet": SPREADSHEET, "presentation": PRESENTATION}
 
 
@@ -46,6 +52,14 @@ class Shift:
 
     def day(self, value: str) -> date:
         return date.fromisoformat(value) + timedelta(days=self.days)
+
+    def text(self, value: str) -> str:
+        """`{{YYYY-MM-DD|strftime format}}` tokens rendered with the shifted date."""
+
+        def render(match: re.Match[str]) -> str:
+            return self.day(match.group(1)).strftime(match.group(2) or DATE_FORMAT)
+
+        return DATE_TOKEN.sub(render, value)
 
     def rule(self, line: str) -> str:
         def until(match: re.Match[str]) -> str:
@@ -100,12 +114,30 @@ def expand_generated(workspace: dict[str, Any]) -> dict[str, Any]:
     return {**workspace, **{key: workspace.get(key, []) + extra[key] for key in ("emails", "events", "files")}}
 
 
+def shift_days(workspace: dict[str, Any], target_day: date) -> int:
+    days = (target_day - date.fromisoformat(workspace["today"])).days
+    mode = workspace.get("shift", "days")
+    if mode not in ("days", "weeks"):
+        raise WorkspaceError(f'"shift" must be "days" or "weeks", not {mode!r}')
+    return days if mode == "days" else days // 7 * 7
+
+
+def _render_dates(value: Any, shift: Shift) -> Any:
+    if isinstance(value, str):
+        return shift.text(value) if "{{" in value else value
+    if isinstance(value, list):
+        return [_render_dates(item, shift) for item in value]
+    if isinstance(value, dict):
+        return {key: _render_dates(item, shift) for key, item in value.items()}
+    return value
+
+
 def load(store: Store, workspace: dict[str, Any], target_day: date) -> None:
     """Fill an empty store with the workspace, shifted so its `today` is `target_day`."""
     if store.all("account"):
         raise WorkspaceError("the state directory already holds a workspace; use a new one or --reset")
     workspace = expand_generated(workspace)
-    shift = Shift((target_day - date.fromisoformat(workspace["today"])).days)
+    shift = Shift(shift_days(workspace, target_day))
     zone_name = workspace.get("timezone", "UTC")
     with store.transaction():
         for order, account in enumerate(workspace["accounts"]):
@@ -113,12 +145,12 @@ def load(store: Store, workspace: dict[str, Any], target_day: date) -> None:
         for key, add in (("emails", _add_email), ("events", _add_event), ("files", _add_file)):
             for index, item in enumerate(workspace.get(key, [])):
                 try:
-                    add(store, item, index, shift, zone_name)
+                    add(store, _render_dates(item, shift), index, shift, zone_name)
                 except (KeyError, ValueError, TypeError, ApiError) as exc:
                     raise WorkspaceError(f"{key}[{index}]: {exc!r} in {json.dumps(item)[:200]}") from exc
         for account in store.all("account"):
             store.set_floor("gmail", account["email"], store.seq)
-        store.set_meta("workspace_today", target_day.isoformat())
+        store.set_meta("workspace_today", (date.fromisoformat(workspace["today"]) + timedelta(days=shift.days)).isoformat())
         store.set_meta("workspace_shift_days", str(shift.days))
 
 

@@ -98,6 +98,11 @@ class Generator:
     def colleague(self) -> tuple[str, str]:
         return self.rng.choice(self.colleagues)
 
+    @staticmethod
+    def when(day: date, pattern: str) -> str:
+        """A date in text, as a token the loader renders after shifting (docs/workspace-format.md)."""
+        return f"{{{{{day.isoformat()}|{pattern}}}}}"
+
     def address(self, name: str, email: str) -> str:
         return f"{name} <{email}>"
 
@@ -216,10 +221,10 @@ class Generator:
                 ):
                     invoice = f"{prefix}-{month.year}-{number:04d}"
                     body = (f"Invoice {invoice}\nBill to: Northwind Labs Ltd, 14 Hanover Street, London W1S 1YH\n"
-                            f"Period: {month.strftime('%B %Y')}\nService: {'Footfall data feed' if prefix == 'BW' else 'Hosting and managed databases'}\n"
+                            f"Period: {self.when(month, '%B %Y')}\nService: {'Footfall data feed' if prefix == 'BW' else 'Hosting and managed databases'}\n"
                             f"Amount due: GBP {amount}\nPayment terms: 30 days")  # fmt: skip
                     found.append({"key": self.key("invoice"), "from": sender, "to": [self.account], "subject": f"{vendor} invoice {invoice}",
-                                  "date": datetime.combine(issued, time(6, 30)).isoformat(), "text": f"Your invoice {invoice} for {month.strftime('%B %Y')} is attached. Amount due: GBP {amount}.",
+                                  "date": datetime.combine(issued, time(6, 30)).isoformat(), "text": f"Your invoice {invoice} for {self.when(month, '%B %Y')} is attached. Amount due: GBP {amount}.",
                                   "labels": ["Vendors"], "attachments": [{"filename": f"{invoice}.pdf", "format": "pdf", "title": f"{vendor} - Invoice {invoice}", "body": body}]})  # fmt: skip
                     number += 1
             month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
@@ -278,18 +283,18 @@ class Generator:
             company = self.rng.choice(self.customers)
             kind = self.rng.choice(["document", "document", "spreadsheet", "presentation", "pdf", "docx"])
             if kind == "document":
-                name = self.rng.choice([f"Notes - {company} call {day.strftime('%d %b')}", f"Meeting notes: {self.rng.choice(TOPICS)}", f"Proposal: {self.rng.choice(TOPICS)}"])
-                item = {"type": kind, "name": name, "body": f"{name}\n\nAttendees: {self.colleague()[0]}, {self.fake.name()}.\nDiscussed {self.rng.choice(TOPICS)} and {self.rng.choice(TOPICS)}.\nNext step: follow up with {company} by {(day + timedelta(days=7)).strftime('%d %B')}."}
+                name = self.rng.choice([f"Notes - {company} call {self.when(day, '%-d %b')}", f"Meeting notes: {self.rng.choice(TOPICS)}", f"Proposal: {self.rng.choice(TOPICS)}"])
+                item = {"type": kind, "name": name, "body": f"{name}\n\nAttendees: {self.colleague()[0]}, {self.fake.name()}.\nDiscussed {self.rng.choice(TOPICS)} and {self.rng.choice(TOPICS)}.\nNext step: follow up with {company} by {self.when(day + timedelta(days=7), '%-d %B')}."}
             elif kind == "spreadsheet":
-                name = self.rng.choice([f"{company} usage export", f"Store list - {company}", f"Weekly metrics {day.strftime('%Y-%m-%d')}"])
+                name = self.rng.choice([f"{company} usage export", f"Store list - {company}", f"Weekly metrics {self.when(day, '%Y-%m-%d')}"])
                 rows = [["Store", "Region", "Weekly visits", "Conversion"]] + [[self.fake.city(), self.rng.choice(["North", "South", "Midlands", "London"]), str(self.rng.randint(800, 9000)), f"{self.rng.randint(8, 31)}%"] for _ in range(6)]
                 item = {"type": kind, "name": name, "rows": rows}
             elif kind == "presentation":
-                name = f"QBR - {company} ({day.strftime('%b %Y')})"
+                name = f"QBR - {company} ({self.when(day, '%b %Y')})"
                 item = {"type": kind, "name": name, "body": f"{name}\n\nSlide 1: Usage up {self.rng.randint(3, 40)}% quarter on quarter.\nSlide 2: Top stores and regions.\nSlide 3: Roadmap: {self.rng.choice(TOPICS)}."}
             elif kind == "pdf":
                 name = self.rng.choice([f"Receipt {self.rng.randint(10000, 99999)}.pdf", f"{company} - signed order form.pdf", f"Conference ticket {self.rng.randint(100, 999)}.pdf"])
-                item = {"type": kind, "name": name, "title": name[:-4], "body": f"{name[:-4]}\nIssued {day.strftime('%d %B %Y')} to Northwind Labs Ltd.\nAmount: GBP {self.rng.randint(40, 9000)}.00"}
+                item = {"type": kind, "name": name, "title": name[:-4], "body": f"{name[:-4]}\nIssued {self.when(day, '%-d %B %Y')} to Northwind Labs Ltd.\nAmount: GBP {self.rng.randint(40, 9000)}.00"}
             else:
                 name = f"{self.rng.choice(['Brief', 'Interview guide', 'Research plan'])} - {self.rng.choice(TOPICS)}.docx"
                 item = {"type": kind, "name": name, "body": f"Goal: understand {self.rng.choice(TOPICS)}.\n\nQuestions: how do store managers use it today? What would make them switch?"}

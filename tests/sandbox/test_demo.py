@@ -13,6 +13,7 @@ from google.oauth2.credentials import Credentials
 
 from sandbox.api import Sandbox
 from sandbox.demo.generator import generate
+from sandbox.mailbox import Mailbox
 from sandbox.oauth import ALL_SCOPES, issue_access_token
 from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, parse_now, start_in_thread
 from sandbox.workspace import read
@@ -88,6 +89,7 @@ def test_turkish_airlines_booking_and_its_calendar_entry(services: dict) -> None
     (booking,) = all_ids(gmail, "TK7QXM from:noreply@thy.com")
     text = text_of(gmail.users().messages().get(userId="me", id=booking).execute()["payload"])
     assert "cancellation fee of GBP 110" in text
+    assert "TK1980  Wednesday 2 December 2026" in text
     assert all_ids(gmail, 'from:thy.com "fly to Istanbul"')  # marketing near-misses exist too
     flights = calendar.events().list(calendarId="primary", q="TK1980", singleEvents=True).execute()["items"]
     (flight,) = flights
@@ -120,9 +122,25 @@ def test_no_placeholder_text() -> None:
     assert not re.search(r"(?i)lorem|ipsum|dolor sit", corpus)
 
 
+def test_every_date_token_is_rendered(demo: RunningSandbox) -> None:
+    store = demo.sandbox.store
+    for message in store.all("message"):
+        assert "{{" not in message["index"]["text"] + message["index"]["subject"]
+    for record in store.all("file", ""):
+        assert "{{" not in record["file"]["name"] + record["text"]
+    for record in store.all("event"):
+        assert "{{" not in record["event"]["summary"] + record["event"].get("description", "")
+
+
 def test_generation_is_deterministic() -> None:
     workspace = read(DEMO_WORKSPACE)
     assert generate(workspace) == generate(workspace)
+
+
+def lunch_text(store) -> str:  # type: ignore[no-untyped-def]
+    box = Mailbox(store, "alex@northwind.test")
+    (message,) = [m for m in box.messages() if m["index"]["subject"] == "Lunch next week?"]
+    return str(message["index"]["text"])
 
 
 def test_loading_shifts_today_and_keeps_weekly_rules(tmp_path: Path) -> None:
@@ -130,11 +148,27 @@ def test_loading_shifts_today_and_keeps_weekly_rules(tmp_path: Path) -> None:
     store = open_store(tmp_path, WORKSPACE, now=parse_now("2026-03-12T09:00:00Z"))
     try:
         assert store.meta("workspace_today") == "2026-03-12"
+        assert "lunch on Friday 13 March?" in lunch_text(store)  # dates in text move too
         events = {record["event"]["summary"]: record["event"] for record in store.all("event", "alex@northwind.test/alex@northwind.test")}
         one_on_one = events["1:1 Alex / Sarah"]
         assert one_on_one["start"]["dateTime"].startswith("2026-03-05T10:00")
         assert one_on_one["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TH"]
         assert events["Company offsite"]["start"] == {"date": "2026-03-18"}
         assert date.fromisoformat(events["Company offsite"]["end"]["date"]) == date(2026, 3, 20)
+    finally:
+        store.close()
+
+
+def test_week_shift_keeps_weekdays(tmp_path: Path) -> None:
+    weekly = tmp_path / "weekly.json"
+    weekly.write_text(WORKSPACE.read_text().replace('"timezone": "Europe/London",', '"timezone": "Europe/London", "shift": "weeks",'))
+    # 12 days later: shifted by one whole week, so today is Tuesday 17 March
+    store = open_store(tmp_path / "state", weekly, now=parse_now("2026-03-22T09:00:00Z"))
+    try:
+        assert store.meta("workspace_today") == "2026-03-17"
+        assert "lunch on Wednesday 18 March?" in lunch_text(store)
+        events = {r["event"]["summary"]: r["event"] for r in store.all("event", "alex@northwind.test/alex@northwind.test")}
+        assert events["1:1 Alex / Sarah"]["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TU"]
+        assert events["1:1 Alex / Sarah"]["start"]["dateTime"].startswith("2026-03-10T10:00")
     finally:
         store.close()
