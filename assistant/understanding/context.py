@@ -59,6 +59,14 @@ class ConversationContext(BaseModel):
         return None
 
     @property
+    def last_search(self) -> ParsedIntent | None:
+        """The latest request that looked something up: what "what about ...?" continues."""
+        for turn in reversed(self.turns):
+            if turn.intent is not None and turn.intent.operation in {"search", "read"}:
+                return turn.intent
+        return None
+
+    @property
     def last_items(self) -> list[ItemRef]:
         """The items of the latest answer that showed any."""
         for turn in reversed(self.turns):

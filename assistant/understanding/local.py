@@ -40,9 +40,10 @@ SERVICE_CUES: dict[Service, re.Pattern[str]] = {
     ),
 }
 OPERATION_CUES: list[tuple[Operation, re.Pattern[str]]] = [
+    # "draft a reply" is a draft: drafting is checked first.
+    ("draft", re.compile(r"\b(draft|prepare|compose)\b")),
     ("reply", re.compile(r"\b(reply|respond|answer|write back)\b")),
     ("forward", re.compile(r"\b(forward|fwd|pass (it|this|that) on)\b")),
-    ("draft", re.compile(r"\b(draft|prepare|compose)\b")),
     ("update", re.compile(r"\b(move|reschedule|postpone|push|shift|change|update|rename|extend|delay|bring forward)\b")),
     ("read", re.compile(r"\b(read|open|summari[sz]e|what does .* say)\b")),
 ]
@@ -60,6 +61,7 @@ _VERB = re.compile(
 )
 _FILLER = {"the", "a", "an", "my", "me", "for", "of", "any", "anything", "some", "stuff", "things", "thing",
            "what", "about", "and", "from", "to", "with", "new", "is", "there", "please", "i", "have", "on"}
+_EVENT_RELATIVE = re.compile(r"\b(?:before|until|after) (?:my|the|our) [a-z]+(?: (?:to|with|in) [a-z]+)?")
 _COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
 _CONTINUATION = re.compile(r"^(and|what about|how about|same (for|with)|also|now)\b")
 _TOPIC = re.compile(
@@ -143,8 +145,10 @@ def _first(values: list[str]) -> str | None:
 
 
 def _time_phrases(slots: dict[str, list[str]], text: str) -> list[str]:
-    """Date, time and part-of-day spans in the order they appear in the text."""
+    """Date, time and part-of-day spans in the order they appear in the text, and
+    phrases relative to an event ("before my flight")."""
     spans = [v for key in ("date", "time", "timeofday") for v in slots.get(key, [])]
+    spans += [m.group(0) for m in _EVENT_RELATIVE.finditer(text)]
     return sorted(spans, key=lambda span: text.find(span))
 
 
@@ -179,7 +183,7 @@ class LocalUnderstanding:
     def understand(self, text: str, context: ConversationContext | None = None) -> IntentDraft:
         reading = self.read(text)
         context = context or ConversationContext()
-        previous = context.last_intent
+        previous = context.last_search or context.last_intent
         if previous is not None and self._is_continuation(reading):
             return self._continue(reading, previous)
         return self._fresh(reading, context)
@@ -254,7 +258,7 @@ class LocalUnderstanding:
         if group == "compose":
             return None
         match = _TOPIC.search(text)
-        return match.group(1).strip() if match else None
+        return match.group(1).strip(" ?!.,") or None if match else None
 
     @staticmethod
     def _body(text: str, group: str) -> str | None:
@@ -315,7 +319,7 @@ class LocalUnderstanding:
             people=people,
             when=" ".join(phrases) or (entities.time_range.text if entities.time_range else None),
             new_time=None,
-            topic=self._topic(text, "query") or entities.topic,
+            topic=self._topic(_CONTINUATION.sub("", text), "query") or entities.topic,
             subject=entities.subject,
             event_title=_first(slots.get("event_name", [])) or entities.event_title,
             file_name=_first(slots.get("file_name", [])) or entities.file_name,

@@ -1,0 +1,59 @@
+"""Names matched to the contacts found in the user's caches."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assistant.models import GmailMessage, GoogleAccount, User
+from assistant.understanding.contacts import ContactBook, load_contacts
+from tests.understanding.conftest import Workspace, add_rows, email
+
+
+async def test_contacts_come_from_mail_events_and_files(session: AsyncSession, workspace: Workspace) -> None:
+    book = await load_contacts(session, workspace.user_id)
+    by_email = {c.email: c.name for c in book.contacts}
+    assert by_email["sarah.chen@acme.com"] == "Sarah Chen"
+    assert by_email["tom.baker@acme.com"] == "Tom Baker"
+    assert by_email["olivia@acme.com"] == "Olivia Park"
+    assert by_email["priya@acme.com"] == "Priya"  # an address only: a name from it
+    assert book.contacts[0].email in {"sarah.chen@acme.com", "me@example.com"}  # most frequent first
+
+
+async def test_fuzzy_match_to_the_only_close_contact(session: AsyncSession, workspace: Workspace) -> None:
+    book = await load_contacts(session, workspace.user_id)
+    for typed in ["Sara", "sarah", "sarah chen", "Sarah's", "chen"]:
+        match = book.match(typed)
+        assert match.contact is not None and match.contact.email == "sarah.chen@acme.com", typed
+    assert book.match("tom").contact is not None and book.match("tom").contact.name == "Tom Baker"
+    assert book.match("zebediah").contact is None
+
+
+async def test_two_close_contacts_are_both_candidates(session: AsyncSession, workspace: Workspace) -> None:
+    miller = email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", ["me@example.com"])
+    await add_rows(session, GmailMessage, miller)
+    await session.commit()
+    book = await load_contacts(session, workspace.user_id)
+    match = book.match("sarah")
+    assert match.contact is None
+    assert {c.email for c in match.candidates} == {"sarah.chen@acme.com", "sarah.m@other.org"}
+    assert book.match("sarah miller").contact is not None
+
+
+async def test_other_users_contacts_are_never_seen(session: AsyncSession, workspace: Workspace) -> None:
+    other = User(email="other@example.com")
+    session.add(other)
+    await session.flush()
+    account = GoogleAccount(user_id=other.id, email="other@example.com")
+    session.add(account)
+    await session.flush()
+    await add_rows(session, GmailMessage, email(other.id, account.id, 1, "Zed Secret", "zed@secret.org", []))
+    await session.commit()
+    mine = await load_contacts(session, workspace.user_id)
+    assert "zed@secret.org" not in {c.email for c in mine.contacts}
+    assert mine.match("zed").contact is None
+    assert {c.email for c in (await load_contacts(session, other.id)).contacts} == {"zed@secret.org"}
+
+
+def test_an_address_is_its_own_contact() -> None:
+    match = ContactBook([]).match("New.Person@Example.com")
+    assert match.contact is not None and match.contact.email == "new.person@example.com"
