@@ -110,11 +110,7 @@ async def list_events(call: Call) -> dict[str, Any]:
     page_token = params.get("pageToken")
     offset, snapshot = decode_position("page", page_token, "page token") if page_token else (0, call.store.seq)
     records = calendars.records(calendar["id"])
-    overrides: dict[str, dict[str, dict[str, Any]]] = {}
-    for record in records:
-        event = record["event"]
-        if event.get("recurringEventId"):
-            overrides.setdefault(event["recurringEventId"], {})[event["id"]] = event
+    overrides = calendars.overrides(calendar["id"])
     until = high or (call.store.now() + EXPANSION_HORIZON)
     found: list[dict[str, Any]] = []
     for record in records:
@@ -178,14 +174,18 @@ async def get_event(call: Call) -> dict[str, Any]:
 
 def _mirror(store: Store, organizer: str, event: dict[str, Any], previous: list[str]) -> None:
     """Keep invited sandbox accounts' copies in step with the organizer's event."""
-    for email in set(previous) | set(attendee_accounts(store, event, organizer)):
+    invited = attendee_accounts(store, event, organizer)
+    for email in set(previous) | set(invited):
         copies = Calendars(store, email)
-        invited = email in attendee_accounts(store, event, organizer)
-        existing = store.get("event", f"{email}/{email}", event["id"])
-        if existing is None and invited and event["status"] != "cancelled":
-            copies.insert(email, {**event, "organizer": event["organizer"], "creator": event["creator"]}, event["id"])
-        elif existing is not None and existing["event"]["status"] != "cancelled":
-            if invited and event["status"] != "cancelled":
+        try:
+            existing: dict[str, Any] | None = copies.record(email, event["id"])["event"]
+        except ApiError:
+            existing = None
+        if existing is None:
+            if email in invited and event["status"] != "cancelled":
+                copies.insert(email, dict(event), event["id"])
+        elif existing["status"] != "cancelled":
+            if email in invited and event["status"] != "cancelled":
                 copies.patch(email, event["id"], {k: v for k, v in event.items() if k not in ("organizer", "creator")})
             else:
                 copies.delete(email, event["id"])
@@ -208,13 +208,51 @@ async def insert_event(call: Call) -> dict[str, Any]:
     return event
 
 
-async def patch_event(call: Call) -> dict[str, Any]:
+def _change(call: Call, replace: bool) -> dict[str, Any]:
     calendars, calendar_id, event_id = _event_path(call)
     before = attendee_accounts(call.store, calendars.record(calendar_id, event_id)["event"], call.account)
-    event = calendars.patch(calendar_id, event_id, call.json())
+    event = calendars.patch(calendar_id, event_id, call.json(), replace=replace)
     if event["organizer"].get("self"):
         _mirror(call.store, call.account, event, before)
     return event
+
+
+async def patch_event(call: Call) -> dict[str, Any]:
+    return _change(call, replace=False)
+
+
+async def update_event(call: Call) -> dict[str, Any]:
+    return _change(call, replace=True)
+
+
+async def list_instances(call: Call) -> dict[str, Any]:
+    calendars, calendar_id, event_id = _event_path(call)
+    calendar = calendars.calendar(calendar_id)
+    low = parse_time(call.params["timeMin"]) if "timeMin" in call.params else None
+    high = parse_time(call.params["timeMax"]) if "timeMax" in call.params else None
+    instances = calendars.instances(calendar_id, event_id, high or call.store.now() + EXPANSION_HORIZON)
+    show_deleted = call.flag("showDeleted")
+    items = [
+        i for i in instances
+        if _overlaps(i, calendar["timeZone"], low, high) and (show_deleted or i["status"] != "cancelled")
+    ]  # fmt: skip
+    size = call.integer("maxResults", 250, 2500) or 250
+    token = call.params.get("pageToken")
+    (offset,) = decode_position("instances", token, "page token") if token else (0,)
+    result: dict[str, Any] = {"kind": "calendar#events", "timeZone": calendar["timeZone"], "items": items[offset : offset + size]}
+    if offset + size < len(items):
+        result["nextPageToken"] = encode_position("instances", offset + size)
+    return result
+
+
+async def get_calendar(call: Call) -> dict[str, Any]:
+    calendar = Calendars(call.store, call.account).calendar(call.path("calendar_id"))
+    return {"kind": "calendar#calendar", "id": calendar["id"], "summary": calendar["summary"], "timeZone": calendar["timeZone"]}
+
+
+async def get_calendar_list_entry(call: Call) -> dict[str, Any]:
+    calendar = Calendars(call.store, call.account).calendar(call.path("calendar_id"))
+    return {"kind": "calendar#calendarListEntry", "selected": True, **calendar}
 
 
 async def delete_event(call: Call) -> None:
@@ -239,12 +277,15 @@ async def freebusy(call: Call) -> dict[str, Any]:
         owner = wanted if call.store.get("calendar", wanted, wanted) is not None else call.account
         calendar = Calendars(call.store, owner).calendar(wanted)
         busy = []
+        overrides = Calendars(call.store, owner).overrides(wanted)
         for record in Calendars(call.store, owner).records(wanted):
             event = record["event"]
             if event["status"] == "cancelled" or event.get("transparency") == "transparent" or event.get("recurringEventId"):
                 continue
-            instances = expand(event, calendar["timeZone"], high, {}) if event.get("recurrence") else [event]
+            instances = expand(event, calendar["timeZone"], high, overrides.get(event["id"], {})) if event.get("recurrence") else [event]
             for instance in instances:
+                if instance["status"] == "cancelled" or instance.get("transparency") == "transparent":
+                    continue
                 window = span(instance, calendar["timeZone"])
                 if window.end > low and window.start < high:
                     busy.append((max(window.start, low), min(window.end, high)))
@@ -256,10 +297,14 @@ async def freebusy(call: Call) -> dict[str, Any]:
 EVENTS = "/calendar/v3/calendars/{calendar_id}/events"
 routes = [
     Route("/calendar/v3/users/me/calendarList", endpoint("calendar.calendarList.list", list_calendars)),
+    Route("/calendar/v3/users/me/calendarList/{calendar_id}", endpoint("calendar.calendarList.get", get_calendar_list_entry)),
+    Route("/calendar/v3/calendars/{calendar_id}", endpoint("calendar.calendars.get", get_calendar)),
     Route(EVENTS, endpoint("calendar.events.list", list_events)),
     Route(EVENTS, write_endpoint("calendar.events.insert", insert_event), methods=["POST"]),
     Route(EVENTS + "/{event_id}", endpoint("calendar.events.get", get_event)),
     Route(EVENTS + "/{event_id}", write_endpoint("calendar.events.patch", patch_event), methods=["PATCH"]),
+    Route(EVENTS + "/{event_id}", write_endpoint("calendar.events.update", update_event), methods=["PUT"]),
+    Route(EVENTS + "/{event_id}/instances", endpoint("calendar.events.instances", list_instances)),
     Route(EVENTS + "/{event_id}", write_endpoint("calendar.events.delete", delete_event), methods=["DELETE"]),
     Route("/calendar/v3/freeBusy", endpoint("calendar.freebusy.query", freebusy), methods=["POST"]),
 ]

@@ -20,6 +20,7 @@ from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.store import Item, Store
 
 EVENT_ID = re.compile(r"[a-v0-9]{5,1024}")
+INSTANCE_ID = re.compile(r"([a-v0-9]{5,1024})_(\d{8}(?:T\d{6}Z)?)")
 # Open-ended recurrences are expanded this far past the workspace clock.
 EXPANSION_HORIZON = timedelta(days=730)
 MAX_INSTANCES = 1000
@@ -151,10 +152,41 @@ class Calendars:
         return self.store.all("event", self.owner(calendar_id))
 
     def record(self, calendar_id: str, event_id: str) -> Item:
+        """A stored event, or an unmodified instance of a recurring one (`seq` 0)."""
         record = self.store.get("event", self.owner(calendar_id), event_id)
-        if record is None:
-            raise not_found()
-        return record
+        if record is not None:
+            return record
+        match = INSTANCE_ID.fullmatch(event_id)
+        master = self.store.get("event", self.owner(calendar_id), match.group(1)) if match else None
+        if master is not None and master["event"].get("recurrence") and master["event"]["status"] != "cancelled":
+            zone_name = self.calendar(calendar_id)["timeZone"]
+            for instance in expand(master["event"], zone_name, self._instance_moment(event_id), {}):
+                if instance["id"] == event_id:
+                    return {"seq": 0, "event": instance}
+        raise not_found()
+
+    @staticmethod
+    def _instance_moment(event_id: str) -> datetime:
+        stamp = event_id.rsplit("_", 1)[1]
+        pattern = "%Y%m%dT%H%M%SZ" if "T" in stamp else "%Y%m%d"
+        return datetime.strptime(stamp, pattern).replace(tzinfo=UTC) + timedelta(days=1)
+
+    def instances(self, calendar_id: str, event_id: str, until: datetime) -> list[dict[str, Any]]:
+        """A recurring event's instances, modified and cancelled ones included."""
+        master = self.record(calendar_id, event_id)["event"]
+        if not master.get("recurrence"):
+            return [master]
+        overrides = self.overrides(calendar_id).get(event_id, {})
+        return expand(master, self.calendar(calendar_id)["timeZone"], until, overrides)
+
+    def overrides(self, calendar_id: str) -> dict[str, dict[str, dict[str, Any]]]:
+        """Changed or cancelled instances: recurring event id -> instance id -> event."""
+        found: dict[str, dict[str, dict[str, Any]]] = {}
+        for record in self.records(calendar_id):
+            event = record["event"]
+            if event.get("recurringEventId"):
+                found.setdefault(event["recurringEventId"], {})[event["id"]] = event
+        return found
 
     def save(self, calendar_id: str, event: dict[str, Any]) -> dict[str, Any]:
         """Store an event version, stamping `updated` and its change position."""
@@ -198,12 +230,23 @@ class Calendars:
         event["creator"] = {**event["creator"], "self": event["creator"].get("email") == self.account}
         return self.save(calendar_id, event)
 
-    def patch(self, calendar_id: str, event_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    def patch(self, calendar_id: str, event_id: str, changes: dict[str, Any], replace: bool = False) -> dict[str, Any]:
+        """Change an event (`replace`: PUT semantics, unspecified fields are cleared).
+
+        Changing one instance of a recurring event stores it as an exception, which
+        then shows in place of that instance.
+        """
         record = self.record(calendar_id, event_id)
         event = dict(record["event"])
         if event["status"] == "cancelled" and changes.get("status") != "confirmed":
             raise ApiError(410, "Resource has been deleted", "deleted")
-        event.update({k: v for k, v in changes.items() if k not in ("id", "kind", "etag", "updated", "iCalUID")})
+        changes = {k: v for k, v in changes.items() if k not in FIXED_FIELDS}
+        if replace:
+            for key in ("start", "end"):
+                if key not in changes:
+                    raise bad_request(f"Missing {key} time.", "required")
+            event = {k: v for k, v in event.items() if k in FIXED_FIELDS or k in KEPT_ON_UPDATE}
+        event.update(changes)
         event["sequence"] = int(event.get("sequence", 0)) + 1
         return self.save(calendar_id, event)
 
@@ -212,6 +255,11 @@ class Calendars:
         if record["event"]["status"] == "cancelled":
             raise ApiError(410, "Resource has been deleted", "deleted")
         self.save(calendar_id, {**record["event"], "status": "cancelled"})
+
+
+# Fields a client cannot change, and (besides them) what a full update keeps.
+FIXED_FIELDS = ("id", "kind", "etag", "updated", "iCalUID", "created", "recurringEventId", "originalStartTime")
+KEPT_ON_UPDATE = ("status", "htmlLink", "creator", "organizer", "sequence", "eventType", "reminders")
 
 
 def attendee_accounts(store: Store, event: dict[str, Any], organizer: str) -> list[str]:

@@ -167,3 +167,38 @@ def test_calendars_are_isolated(connect) -> None:  # type: ignore[no-untyped-def
     with pytest.raises(HttpError) as raised:
         omar.calendar.events().list(calendarId=ALEX).execute()
     assert raised.value.status_code == 404
+
+
+def test_one_instance_of_a_recurring_event_can_move_or_be_cancelled(alex: Services, sarah: Services) -> None:
+    master = next(e for e in alex.calendar.events().list(calendarId="primary", q="1:1 Alex").execute()["items"] if e.get("recurrence"))
+    instances = alex.calendar.events().instances(calendarId="primary", eventId=master["id"],
+                                                 timeMin="2026-03-23T00:00:00Z", timeMax="2026-04-08T00:00:00Z").execute()["items"]  # fmt: skip
+    assert [i["start"]["dateTime"][:10] for i in instances] == ["2026-03-24", "2026-03-31", "2026-04-07"]
+    moved, cancelled = instances[0], instances[1]
+    alex.calendar.events().patch(calendarId="primary", eventId=moved["id"], body={
+        "start": {"dateTime": "2026-03-25T16:00:00Z"}, "end": {"dateTime": "2026-03-25T16:30:00Z"},
+    }).execute()  # fmt: skip
+    alex.calendar.events().delete(calendarId="primary", eventId=cancelled["id"]).execute()
+    window = {"timeMin": "2026-03-23T00:00:00Z", "timeMax": "2026-04-08T00:00:00Z", "singleEvents": True, "q": "1:1 Alex"}
+    starts = [e["start"]["dateTime"][:16] for e in alex.calendar.events().list(calendarId="primary", **window).execute()["items"]]
+    assert starts == ["2026-03-25T16:00", "2026-04-07T10:00"]
+    # the invitee's copy follows the organizer
+    theirs = [e["start"]["dateTime"][:16] for e in sarah.calendar.events().list(calendarId="primary", **window).execute()["items"]]
+    assert theirs == starts
+    got = alex.calendar.events().get(calendarId="primary", eventId=moved["id"]).execute()
+    assert got["recurringEventId"] == master["id"] and got["originalStartTime"]["dateTime"].startswith("2026-03-24T10:00")
+
+
+def test_update_replaces_the_event(alex: Services) -> None:
+    chosen = event_id()
+    alex.calendar.events().insert(calendarId="primary", body={
+        "id": chosen, "summary": "Roadmap dry run", "location": "Room 2", "description": "bring the deck",
+        "start": {"dateTime": "2026-03-18T09:00:00Z"}, "end": {"dateTime": "2026-03-18T10:00:00Z"},
+    }).execute()  # fmt: skip
+    updated = alex.calendar.events().update(calendarId="primary", eventId=chosen, body={
+        "summary": "Roadmap dry run (moved)", "start": {"dateTime": "2026-03-18T11:00:00Z"}, "end": {"dateTime": "2026-03-18T12:00:00Z"},
+    }).execute()  # fmt: skip
+    assert updated["summary"] == "Roadmap dry run (moved)" and "location" not in updated and "description" not in updated
+    assert updated["organizer"]["email"] == ALEX and updated["sequence"] == 1
+    assert alex.calendar.calendars().get(calendarId="primary").execute()["timeZone"] == "Europe/London"
+    assert alex.calendar.calendarList().get(calendarId="primary").execute()["primary"] is True
