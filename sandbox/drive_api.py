@@ -113,6 +113,17 @@ async def delete_file(call: Call) -> None:
     Drive(call.store, call.account).delete(call.path("file_id"))
 
 
+async def about(call: Call) -> dict[str, Any]:
+    account = call.store.get("account", "", call.account) or {"name": call.account}
+    used = sum(len(Drive(call.store, call.account).content(r["file"]["id"])) for r in Drive(call.store, call.account).records()
+               if r["file"]["owners"][0]["emailAddress"] == call.account)  # fmt: skip
+    return {
+        "kind": "drive#about",
+        "user": {"kind": "drive#user", "displayName": account["name"], "emailAddress": call.account, "me": True},
+        "storageQuota": {"limit": str(15 * 1024**3), "usage": str(used), "usageInDrive": str(used)},
+    }
+
+
 async def start_page_token(call: Call) -> dict[str, Any]:
     return {"kind": "drive#startPageToken", "startPageToken": str(call.store.seq)}
 
@@ -197,6 +208,7 @@ routes = [
     Route(FILES + "/{file_id}/export", endpoint("drive.files.export", export_file)),
     Route(FILES + "/{file_id}/permissions", endpoint("drive.permissions.list", list_permissions)),
     Route(FILES + "/{file_id}/permissions", write_endpoint("drive.permissions.create", create_permission), methods=["POST"]),
+    Route("/drive/v3/about", endpoint("drive.about.get", about)),
     Route("/drive/v3/changes/startPageToken", endpoint("drive.changes.getStartPageToken", start_page_token)),
     Route("/drive/v3/changes", endpoint("drive.changes.list", list_changes)),
     *upload_routes("/upload/drive/v3/files", "drive.files.create", upload_file),

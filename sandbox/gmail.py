@@ -9,7 +9,7 @@ from typing import Any
 from starlette.routing import Route
 
 from sandbox.api import Call, endpoint, write_endpoint
-from sandbox.errors import bad_request, not_found
+from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.gmail_query import compile_query
 from sandbox.mailbox import Mailbox, deliver, new_id
 from sandbox.mime import attachment_id, b64url, b64url_decode, parse, part_by_id, payload
@@ -74,8 +74,8 @@ async def list_labels(call: Call) -> dict[str, Any]:
     return {"labels": mailbox(call).labels()}
 
 
-async def list_messages(call: Call) -> dict[str, Any]:
-    box = mailbox(call)
+def matching_messages(call: Call, box: Mailbox) -> list[Item]:
+    """The mailbox's messages that match `q`, `labelIds` and `includeSpamTrash`, newest first."""
     label_ids = call.params.getlist("labelIds")
     box.check_labels(label_ids)
     query = call.params.get("q", "")
@@ -97,6 +97,11 @@ async def list_messages(call: Call) -> dict[str, Any]:
             continue
         found.append(message)
     found.sort(key=lambda m: int(m["internalDate"]), reverse=True)
+    return found
+
+
+async def list_messages(call: Call) -> dict[str, Any]:
+    found = matching_messages(call, mailbox(call))
     selected, next_token = page(call, found, 100, 500)
     result: dict[str, Any] = {"resultSizeEstimate": len(found)}
     if selected:
@@ -189,6 +194,52 @@ async def send_message(call: Call) -> dict[str, Any]:
 
 async def upload_send_message(call: Call, media: Media) -> dict[str, Any]:
     return send(call, media)
+
+
+async def list_threads(call: Call) -> dict[str, Any]:
+    latest: dict[str, Item] = {}
+    for message in matching_messages(call, mailbox(call)):
+        latest.setdefault(message["threadId"], message)
+    threads = list(latest.values())
+    selected, next_token = page(call, threads, 100, 500)
+    result: dict[str, Any] = {"resultSizeEstimate": len(threads)}
+    if selected:
+        result["threads"] = [{"id": m["threadId"], "snippet": m["snippet"], "historyId": m["historyId"]} for m in selected]
+    if next_token:
+        result["nextPageToken"] = next_token
+    return result
+
+
+async def batch_modify(call: Call) -> None:
+    box = mailbox(call)
+    body = call.json()
+    ids = body.get("ids") or []
+    if not isinstance(ids, list) or len(ids) > 1000:
+        raise bad_request("ids must be a list of at most 1000 message ids.")
+    for message_id in ids:
+        box.modify(str(message_id), body.get("addLabelIds", []), body.get("removeLabelIds", []))
+
+
+async def get_label(call: Call) -> dict[str, Any]:
+    box = mailbox(call)
+    for label in box.labels():
+        if label["id"] == call.path("id"):
+            total = [m for m in box.messages() if label["id"] in m["labelIds"]]
+            unread = [m for m in total if "UNREAD" in m["labelIds"]]
+            return {**label, "messagesTotal": len(total), "messagesUnread": len(unread),
+                    "threadsTotal": len({m["threadId"] for m in total}), "threadsUnread": len({m["threadId"] for m in unread})}  # fmt: skip
+    raise not_found()
+
+
+async def create_label(call: Call) -> dict[str, Any]:
+    box = mailbox(call)
+    name = str(call.json().get("name", "")).strip()
+    if not name:
+        raise bad_request("Invalid label name", "invalidArgument")
+    if any(label["name"].lower() == name.lower() for label in box.labels()):
+        raise ApiError(409, "Label name exists or conflicts", "failedPrecondition")
+    label_id = box.label_id(name)
+    return next(label for label in box.labels() if label["id"] == label_id)
 
 
 async def get_thread(call: Call) -> dict[str, Any]:
@@ -317,6 +368,9 @@ UPLOAD = "/upload/gmail/v1/users/{user_id}"
 routes = [
     Route(f"{PREFIX}/profile", endpoint("gmail.users.getProfile", get_profile)),
     Route(f"{PREFIX}/labels", endpoint("gmail.users.labels.list", list_labels)),
+    Route(f"{PREFIX}/labels", write_endpoint("gmail.users.labels.create", create_label), methods=["POST"]),
+    Route(f"{PREFIX}/labels/{{id}}", endpoint("gmail.users.labels.get", get_label)),
+    Route(f"{PREFIX}/messages/batchModify", write_endpoint("gmail.users.messages.batchModify", batch_modify), methods=["POST"]),
     Route(f"{PREFIX}/messages", endpoint("gmail.users.messages.list", list_messages)),
     Route(f"{PREFIX}/messages/send", write_endpoint("gmail.users.messages.send", send_message), methods=["POST"]),
     Route(f"{PREFIX}/messages/{{id}}", endpoint("gmail.users.messages.get", get_message)),
@@ -325,6 +379,7 @@ routes = [
     Route(f"{PREFIX}/messages/{{id}}/trash", write_endpoint("gmail.users.messages.trash", trash_message), methods=["POST"]),
     Route(f"{PREFIX}/messages/{{id}}/untrash", write_endpoint("gmail.users.messages.untrash", untrash_message), methods=["POST"]),
     Route(f"{PREFIX}/messages/{{message_id}}/attachments/{{id}}", endpoint("gmail.users.messages.attachments.get", get_attachment)),
+    Route(f"{PREFIX}/threads", endpoint("gmail.users.threads.list", list_threads)),
     Route(f"{PREFIX}/threads/{{id}}", endpoint("gmail.users.threads.get", get_thread)),
     Route(f"{PREFIX}/history", endpoint("gmail.users.history.list", list_history)),
     Route(f"{PREFIX}/drafts", endpoint("gmail.users.drafts.list", list_drafts)),

@@ -5,7 +5,8 @@ Supported: free words and "quoted phrases" (subject, body, addresses, attachment
 important), `has:attachment`, `filename:`, `after:` / `before:` (YYYY/MM/DD or epoch
 seconds), `newer_than:` / `older_than:` (Nd, Nm, Ny), `larger:` / `smaller:`,
 `-term` negation, `OR` (binding tighter than the implicit AND, as in Gmail),
-`{a b}` (any of) and parentheses.
+`category:` (primary, social, promotions, updates, forums), `{a b}` (any of) and
+parentheses.
 """
 
 from __future__ import annotations
@@ -96,6 +97,12 @@ def _operator(name: str, value: str, now: datetime) -> Predicate:
     if name in fields:
         getter = fields[name]
         return lambda m: _contains_words(getter(m), value)
+    if name == "category":
+        if low == "primary":  # Gmail's primary tab: no other category
+            others = {"CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS", "CATEGORY_UPDATES", "CATEGORY_FORUMS"}
+            return lambda m: not others & m.labels
+        category = "CATEGORY_" + value.upper()
+        return lambda m: category in m.labels
     if name in ("label", "in"):
         if low == "anywhere":
             return lambda m: True

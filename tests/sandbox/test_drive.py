@@ -161,3 +161,9 @@ def test_batch_of_drive_gets(alex: Services) -> None:
         batch.add(alex.drive.files().get(fileId=file["id"], fields="name"), request_id=str(index))
     batch.execute()
     assert [got[str(i)] for i in range(len(files))] == [f["name"] for f in files]
+
+
+def test_about_names_the_user(alex: Services) -> None:
+    about = alex.drive.about().get(fields="user(emailAddress,displayName),storageQuota(usage)").execute()
+    assert about["user"] == {"emailAddress": ALEX, "displayName": "Alex Morgan"}
+    assert int(about["storageQuota"]["usage"]) > 0

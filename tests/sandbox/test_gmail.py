@@ -232,3 +232,20 @@ def test_mailboxes_are_isolated(connect) -> None:  # type: ignore[no-untyped-def
     with pytest.raises(HttpError) as raised:
         omar.gmail.users().getProfile(userId=ALEX).execute()
     assert raised.value.status_code == 403
+
+
+def test_threads_list_labels_and_batch_modify(alex: Services) -> None:
+    threads = alex.gmail.users().threads().list(userId="me", q='subject:"Q4 Financial Review"').execute()["threads"]
+    assert len(threads) == 1 and threads[0]["snippet"]
+    created = alex.gmail.users().labels().create(userId="me", body={"name": "Receipts 2026"}).execute()
+    assert created["type"] == "user"
+    with pytest.raises(HttpError) as raised:
+        alex.gmail.users().labels().create(userId="me", body={"name": "receipts 2026"}).execute()
+    assert raised.value.status_code == 409
+    targets = ids(alex.gmail, "from:receipts@cafe.test OR from:news@brief.test")
+    alex.gmail.users().messages().batchModify(userId="me", body={"ids": targets, "addLabelIds": [created["id"]]}).execute()
+    assert set(ids(alex.gmail, "label:receipts-2026")) == set(targets)
+    label = alex.gmail.users().labels().get(userId="me", id=created["id"]).execute()
+    assert label["messagesTotal"] == len(targets) == 2
+    assert subjects(alex.gmail, "category:promotions") == {"Five things to read this week"}
+    assert "Five things to read this week" not in subjects(alex.gmail, "category:primary")
