@@ -33,7 +33,7 @@ def rfc3339(moment: datetime) -> str:
 
 def parse_time(value: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError as exc:
         raise bad_request(f"Bad datetime value: {value}") from exc
     if moment.tzinfo is None:
@@ -51,7 +51,7 @@ def zone(name: str | None) -> ZoneInfo:
 def moment_of(when: dict[str, Any], default_zone: str) -> datetime:
     """An event start or end as an aware datetime (all-day: midnight in the calendar zone)."""
     if "dateTime" in when:
-        moment = datetime.fromisoformat(str(when["dateTime"]).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(str(when["dateTime"]))
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=zone(when.get("timeZone") or default_zone))
         return moment

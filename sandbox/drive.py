@@ -113,7 +113,7 @@ class Drive:
             self.store.put_blob(content_key(file["id"]), content)
             if not is_native(file["mimeType"]):
                 file["size"] = str(len(content))
-                file["md5Checksum"] = hashlib.md5(content).hexdigest()  # noqa: S324 - Drive's checksum
+                file["md5Checksum"] = hashlib.md5(content).hexdigest()
         viewers = sorted(set(self.viewers(file)) | set(previous_viewers or []))
         file["version"] = str(self.store.record("", "drive", file["id"], {"viewers": viewers, "removed": False}))
         self.store.put("file", "", file["id"], {"file": file, "text": text.lower()})

@@ -29,12 +29,11 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
 
 
 def invalid(query: str) -> ApiError:
-    error = ApiError(400, f"Invalid Value: {query}", "invalid")
-    return error
+    return ApiError(400, f"Invalid Value: {query}", "invalid")
 
 
 def _time(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromisoformat(value)
 
 
 class _Parser:
@@ -67,19 +66,19 @@ class _Parser:
             raise invalid(self.query)
         return re.sub(r"\\(.)", r"\1", token[1:-1])
 
-    def expression(self) -> Predicate:
-        parts = [self.conjunction()]
-        while (self.peek() or "").lower() == "or":
+    def joined(self, word: str, operand: Callable[[], Predicate], combine: Callable[[Any], bool]) -> Predicate:
+        """Operands separated by `word` (`or` / `and`), combined with `any` / `all`."""
+        parts = [operand()]
+        while (self.peek() or "").lower() == word:
             self.take()
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else (lambda f, a: any(p(f, a) for p in parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (lambda f, a: combine(p(f, a) for p in parts))
+
+    def expression(self) -> Predicate:
+        return self.joined("or", self.conjunction, any)
 
     def conjunction(self) -> Predicate:
-        parts = [self.negation()]
-        while (self.peek() or "").lower() == "and":
-            self.take()
-            parts.append(self.negation())
-        return parts[0] if len(parts) == 1 else (lambda f, a: all(p(f, a) for p in parts))
+        return self.joined("and", self.negation, all)
 
     def negation(self) -> Predicate:
         token = self.peek()

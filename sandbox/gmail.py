@@ -12,7 +12,14 @@ from sandbox.api import Call, endpoint, write_endpoint
 from sandbox.errors import ApiError, bad_request, not_found
 from sandbox.gmail_query import compile_query
 from sandbox.mailbox import Mailbox, deliver, new_id
-from sandbox.mime import attachment_id, b64url, b64url_decode, parse, part_by_id, payload
+from sandbox.mime import (
+    attachment_id,
+    b64url,
+    b64url_decode,
+    parse,
+    part_by_id,
+    payload,
+)
 from sandbox.store import Item, Store
 from sandbox.uploads import Media, upload_routes
 
@@ -251,13 +258,13 @@ async def get_thread(call: Call) -> dict[str, Any]:
     fmt, headers = format_of(call)
     return {
         "id": thread_id,
-        "historyId": max(m["historyId"] for m in messages),
+        "historyId": max((m["historyId"] for m in messages), key=int),
         "messages": [message_resource(box, m, fmt, headers) for m in messages],
     }
 
 
 async def list_history(call: Call) -> dict[str, Any]:
-    box = mailbox(call)
+    call.user_id()
     start = call.params.get("startHistoryId", "")
     if not start.isdigit():
         raise bad_request("Invalid startHistoryId", "invalidArgument")

@@ -177,7 +177,7 @@ class _Parser:
                 alternatives: list[Predicate] = []
                 while self.peek() not in (end, None):
                     alternatives.append(self.unary(end))
-                inner = lambda m: any(p(m) for p in alternatives)  # noqa: E731
+                inner = lambda m: any(p(m) for p in alternatives)
             if self.peek() == end:
                 self.take()
             return inner

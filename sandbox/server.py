@@ -23,7 +23,7 @@ DEMO_WORKSPACE = Path(__file__).resolve().parent / "demo" / "workspace.json"
 
 def parse_now(value: str) -> datetime:
     """`--now`: an ISO date (midnight UTC) or date-time (UTC when no offset is given)."""
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from sandbox.calendars import Calendars, moment_of, rfc3339
 from sandbox.documents import render
-from sandbox.errors import ApiError
 from sandbox.drive import DOCUMENT, PRESENTATION, SPREADSHEET, Drive
+from sandbox.errors import ApiError
 from sandbox.mailbox import Mailbox, new_id
 from sandbox.mime import Attachment, Draft, addresses, build_message
 from sandbox.store import Store

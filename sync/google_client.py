@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -94,7 +94,7 @@ def make_credentials(
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _discovery_text(api: Api) -> str:
     name = f"{api}.{API_VERSIONS[api]}.json"
     documents = resources.files("googleapiclient") / "discovery_cache" / "documents"

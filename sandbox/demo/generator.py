@@ -165,7 +165,7 @@ class Generator:
         company = self.rng.choice(self.customers)
         person = self.fake.name()
         email = f"{person.split()[0].lower()}@{company.split()[0].lower().strip(',')}.com"
-        subject = self.rng.choice([f"{company} - renewal questions", f"Atlas access for our regional team ({company})", f"Feature request from {company}", f"Invoice query - {company}", f"Follow-up from our call"])
+        subject = self.rng.choice([f"{company} - renewal questions", f"Atlas access for our regional team ({company})", f"Feature request from {company}", f"Invoice query - {company}", "Follow-up from our call"])
         text = (f"Hello {self.me.split()[0]},\n\nThanks for your time last week. {self.rng.choice(['Our regional managers', 'Our finance team', 'Our store operations team'])} would like to know "
                 f"{self.rng.choice(['whether Atlas can group stores by region', 'how the weekly digest is calculated', 'if we can export rankings to Excel', 'when SSO will be available'])}.\n\nKind regards,\n{person}\n{company}")  # fmt: skip
         return {"key": self.key("customer"), "from": self.address(person, email), "to": [self.account], "subject": subject, "date": self.moment(self.day()), "text": text}

@@ -15,7 +15,13 @@ from sandbox.api import Sandbox
 from sandbox.demo.generator import generate
 from sandbox.mailbox import Mailbox
 from sandbox.oauth import ALL_SCOPES, issue_access_token
-from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, parse_now, start_in_thread
+from sandbox.server import (
+    DEMO_WORKSPACE,
+    RunningSandbox,
+    open_store,
+    parse_now,
+    start_in_thread,
+)
 from sandbox.workspace import read
 from sync.google_client import build_service
 from tests.sandbox.conftest import WORKSPACE

@@ -15,7 +15,16 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
 from sync.google_client import build_service, make_credentials, oauth_endpoints
-from tests.sandbox.conftest import ALEX, CLIENT_ID, CLIENT_SECRET, OMAR, SARAH, Services, consent, oauth_flow
+from tests.sandbox.conftest import (
+    ALEX,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OMAR,
+    SARAH,
+    Services,
+    consent,
+    oauth_flow,
+)
 
 
 def test_consent_page_lists_scopes_and_accounts(base_url: str) -> None:
