@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -83,6 +81,34 @@ def test_expired_access_token_is_refreshed_by_the_client(base_url: str, alex: Se
     assert credentials.token != first
 
 
+def test_access_tokens_expire_after_the_configured_lifetime(tmp_path: Path) -> None:
+    from sandbox.api import Sandbox
+    from sandbox.server import open_store, start_in_thread
+    from tests.sandbox.conftest import WORKSPACE
+
+    store = open_store(tmp_path, WORKSPACE)
+    running = start_in_thread(Sandbox(store, token_lifetime=1))
+    try:
+        flow = oauth_flow(running.base_url)
+        url, _ = flow.authorization_url(access_type="offline")
+        token = flow.fetch_token(code=consent(url, ALEX)["code"][0])
+        assert token["expires_in"] == 1
+        headers = {"Authorization": f"Bearer {token['access_token']}"}
+        assert httpx.get(f"{running.base_url}/gmail/v1/users/me/profile", headers=headers).status_code == 200
+        time.sleep(1.2)
+        assert httpx.get(f"{running.base_url}/gmail/v1/users/me/profile", headers=headers).status_code == 401
+    finally:
+        running.stop()
+        store.close()
+
+
+def test_control_api_revocation_ends_refreshes(base_url: str, authorize: Callable[[str], Credentials], control: httpx.Client) -> None:
+    credentials = authorize(SARAH)
+    assert control.post("/tokens/revoke", json={"token": credentials.refresh_token}).status_code == 204
+    with pytest.raises(RefreshError):
+        build_service("calendar", credentials, base_url).calendarList().list().execute()
+
+
 def test_revoked_refresh_token_answers_invalid_grant(base_url: str, authorize: Callable[[str], Credentials]) -> None:
     credentials = authorize(OMAR)
     revoked = httpx.post(oauth_endpoints(base_url).revoke_url, data={"token": credentials.refresh_token})
@@ -129,16 +155,3 @@ def test_with_base_url_uploads_and_batch_stay_local(base_url: str) -> None:
     drive = build_service("drive", credentials, base_url)
     assert drive.new_batch_http_request()._batch_uri == f"{base_url}/batch/drive/v3"
     assert build_service("gmail", credentials, base_url).new_batch_http_request()._batch_uri == f"{base_url}/batch"
-
-
-def test_cli_prints_a_working_token(base_url: str, sandbox_server: object, tmp_path: Path) -> None:
-    state = sandbox_server.sandbox.store.path.parent  # type: ignore[attr-defined]
-    listed = subprocess.run([sys.executable, "-m", "assistant.cli", "sandbox", "accounts", "--state", str(state)],
-                            capture_output=True, text=True, check=True)  # fmt: skip
-    assert listed.stdout.splitlines()[0].startswith(ALEX)
-    printed = subprocess.run([sys.executable, "-m", "assistant.cli", "sandbox", "token", SARAH, "--state", str(state), "--base-url", base_url],
-                             capture_output=True, text=True, check=True)  # fmt: skip
-    answer = json.loads(printed.stdout)
-    assert answer["base_url"] == base_url and answer["expires_in"] == 3600
-    gmail = build_service("gmail", Credentials(answer["access_token"]), answer["base_url"])
-    assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == SARAH
