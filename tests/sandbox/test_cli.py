@@ -45,7 +45,7 @@ def test_serve_then_script_against_it(tmp_path: Path) -> None:
         assert answer["base_url"] == base_url  # the address the server recorded
         drive = build_service("drive", Credentials(answer["access_token"]), answer["base_url"])
         assert drive.files().list(q="name contains 'invoice'", fields="files(name)").execute()["files"] == [{"name": "Invoice INV-1042.pdf"}]
-        unknown = subprocess.run(concierge("token", "nobody@northwind.test", "--state", str(state)), capture_output=True, text=True)
+        unknown = subprocess.run(concierge("token", "nobody@northwind.test", "--state", str(state)), capture_output=True, text=True, check=False)
         assert unknown.returncode == 1 and "concierge sandbox accounts" in unknown.stderr
     finally:
         server.terminate()
@@ -53,7 +53,7 @@ def test_serve_then_script_against_it(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_are_reported(tmp_path: Path) -> None:
-    bad_now = subprocess.run(concierge("accounts", "--state", str(tmp_path), "--now", "next tuesday"), capture_output=True, text=True)
+    bad_now = subprocess.run(concierge("accounts", "--state", str(tmp_path), "--now", "next tuesday"), capture_output=True, text=True, check=False)
     assert bad_now.returncode == 2 and "--now" in bad_now.stderr
-    missing = subprocess.run(concierge("accounts", "--state", str(tmp_path), "--workspace", str(tmp_path / "none.json")), capture_output=True, text=True)
+    missing = subprocess.run(concierge("accounts", "--state", str(tmp_path), "--workspace", str(tmp_path / "none.json")), capture_output=True, text=True, check=False)
     assert missing.returncode == 2 and "none.json" in missing.stderr
