@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -11,6 +13,8 @@ from sandbox import batch, calendar_api, control, drive_api, gmail, oauth
 from sandbox.api import Sandbox
 from sandbox.errors import ApiError
 
+log = logging.getLogger("concierge.sandbox")
+
 
 async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
@@ -18,6 +22,11 @@ async def health(request: Request) -> Response:
 
 async def not_found(request: Request, exc: Exception) -> Response:
     return ApiError(404, f"Method not found: {request.method} {request.url.path}", "notFound").response()
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("sandbox: %s %s failed", request.method, request.url.path, exc_info=exc)
+    return ApiError(500, "Backend Error", "backendError").response()
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -29,6 +38,6 @@ def create_app(sandbox: Sandbox) -> Starlette:
     routes += oauth.routes + gmail.routes + calendar_api.routes + drive_api.routes + batch.routes
     if sandbox.control_enabled:
         routes += control.routes
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed, Exception: server_error})
     app.state.sandbox = sandbox
     return app

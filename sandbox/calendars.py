@@ -48,16 +48,31 @@ def zone(name: str | None) -> ZoneInfo:
         raise bad_request(f"Invalid time zone definition: {name}", "timeRangeEmpty") from exc
 
 
-def moment_of(when: dict[str, Any], default_zone: str) -> datetime:
+def moment_of(when: Any, default_zone: str) -> datetime:
     """An event start or end as an aware datetime (all-day: midnight in the calendar zone)."""
-    if "dateTime" in when:
-        moment = datetime.fromisoformat(str(when["dateTime"]))
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=zone(when.get("timeZone") or default_zone))
-        return moment
-    if "date" in when:
-        return datetime.combine(date.fromisoformat(when["date"]), time(), zone(default_zone))
-    raise bad_request("Missing start or end time.", "required")
+    if not isinstance(when, dict) or not ("dateTime" in when or "date" in when):
+        raise bad_request("Missing start or end time.", "required")
+    try:
+        if "dateTime" in when:
+            moment = datetime.fromisoformat(str(when["dateTime"]))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone(when.get("timeZone") or default_zone))
+            return moment
+        return datetime.combine(date.fromisoformat(str(when["date"])), time(), zone(default_zone))
+    except ValueError as exc:
+        raise bad_request(f"Invalid start or end time: {when}") from exc
+
+
+def check_times(event: dict[str, Any], default_zone: str) -> None:
+    """Both ends present and valid, of the same kind, and the end not before the start."""
+    for key in ("start", "end"):
+        if key not in event:
+            raise bad_request(f"Missing {key} time.", "required")
+    start, end = moment_of(event["start"], default_zone), moment_of(event["end"], default_zone)
+    if ("date" in event["start"]) != ("date" in event["end"]):
+        raise bad_request("Start and end times must either both be date or both be dateTime.")
+    if end < start:
+        raise bad_request("The specified time range is empty.", "timeRangeEmpty")
 
 
 @dataclass(frozen=True)
@@ -203,12 +218,7 @@ class Calendars:
             raise bad_request("Invalid resource id value.", "invalid")
         if self.store.get("event", self.owner(calendar_id), event_id) is not None:
             raise ApiError(409, "The requested identifier already exists.", "duplicate")
-        for key in ("start", "end"):
-            if key not in body:
-                raise bad_request(f"Missing {key} time.", "required")
-        start, end = moment_of(body["start"], calendar["timeZone"]), moment_of(body["end"], calendar["timeZone"])
-        if end < start:
-            raise bad_request("The specified time range is empty.", "timeRangeEmpty")
+        check_times(body, calendar["timeZone"])
         now = rfc3339(self.store.now())
         organizer = body.get("organizer") or {"email": self.account}
         event = {
@@ -242,11 +252,9 @@ class Calendars:
             raise ApiError(410, "Resource has been deleted", "deleted")
         changes = {k: v for k, v in changes.items() if k not in FIXED_FIELDS}
         if replace:
-            for key in ("start", "end"):
-                if key not in changes:
-                    raise bad_request(f"Missing {key} time.", "required")
             event = {k: v for k, v in event.items() if k in FIXED_FIELDS or k in KEPT_ON_UPDATE}
         event.update(changes)
+        check_times(event, self.calendar(calendar_id)["timeZone"])
         event["sequence"] = int(event.get("sequence", 0)) + 1
         return self.save(calendar_id, event)
 

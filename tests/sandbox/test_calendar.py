@@ -202,3 +202,30 @@ def test_update_replaces_the_event(alex: Services) -> None:
     assert updated["organizer"]["email"] == ALEX and updated["sequence"] == 1
     assert alex.calendar.calendars().get(calendarId="primary").execute()["timeZone"] == "Europe/London"
     assert alex.calendar.calendarList().get(calendarId="primary").execute()["primary"] is True
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"summary": "x", "start": {"dateTime": "next tuesday"}, "end": {"dateTime": "2026-03-18T10:00:00Z"}},
+        {"summary": "x", "start": {"date": "2026-03-18"}, "end": {"dateTime": "2026-03-18T10:00:00Z"}},
+        {"summary": "x", "start": {"dateTime": "2026-03-18T10:00:00Z"}, "end": {"dateTime": "2026-03-18T09:00:00Z"}},
+        {"summary": "x", "start": "2026-03-18", "end": "2026-03-19"},
+        {"summary": "x", "start": {"dateTime": "2026-03-18T10:00:00", "timeZone": "Mars/Olympus"}, "end": {"dateTime": "2026-03-18T11:00:00Z"}},
+        {"summary": "no end", "start": {"dateTime": "2026-03-18T10:00:00Z"}},
+    ],
+)
+def test_invalid_event_times_are_400(alex: Services, body: dict) -> None:
+    with pytest.raises(HttpError) as raised:
+        alex.calendar.events().insert(calendarId="primary", body=body).execute()
+    assert raised.value.status_code == 400
+
+
+def test_patch_cannot_make_an_event_end_before_it_starts(alex: Services) -> None:
+    created = alex.calendar.events().insert(calendarId="primary", body={
+        "summary": "Pairing", "start": {"dateTime": "2026-03-18T13:00:00Z"}, "end": {"dateTime": "2026-03-18T14:00:00Z"},
+    }).execute()  # fmt: skip
+    with pytest.raises(HttpError) as raised:
+        alex.calendar.events().patch(calendarId="primary", eventId=created["id"], body={"end": {"dateTime": "2026-03-18T12:00:00Z"}}).execute()
+    assert raised.value.status_code == 400
+    assert alex.calendar.events().get(calendarId="primary", eventId=created["id"]).execute()["end"] == created["end"]
