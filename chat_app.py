@@ -6,11 +6,14 @@ user and says plainly that it cannot act yet.
 """
 
 import chainlit as cl
+from chainlit.server import app
 
 from assistant.logs import configure_logging
 from assistant.settings import get_settings
+from sync import webhooks
 
 configure_logging(get_settings())
+app.include_router(webhooks.router)  # POST routes: not shadowed by Chainlit's catch-all GET
 
 WELCOME = (
     "Hi, I'm **Concierge**. I will answer questions about your Gmail, Google Calendar and "

@@ -15,8 +15,8 @@ import asyncio
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,10 @@ SYNCERS: dict[str, ServiceSync] = {"gmail": GmailSync(), "gcal": CalendarSync(),
 APIS: dict[str, Api] = {"gmail": "gmail", "gcal": "calendar", "gdrive": "drive"}
 LOCK_SECONDS = 60
 LOCK_WAIT_SECONDS = 15 * 60
+
+
+def sync_lock_key(account_id: uuid.UUID, service: str) -> str:
+    return f"sync-lock:{account_id}:{service}"
 
 
 class SyncBusy(Exception):
@@ -85,7 +89,7 @@ async def sync_service(
 ) -> SyncOutcome:
     settings = settings or get_settings()
     syncer = SYNCERS[service]
-    with _exclusive(redis, f"sync-lock:{account_id}:{service}"):
+    async with _exclusive(redis, sync_lock_key(account_id, service)):
         sessions = session_factory(engine)
         async with sessions() as session:
             account = await session.get(GoogleAccount, account_id)
@@ -140,14 +144,15 @@ def _bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Setting
     return TokenBucket(redis, f"quota:{account_id}:{service}", capacity=per_minute, per_second=per_minute / 60)
 
 
-@contextmanager
-def _exclusive(redis: Redis, key: str) -> Iterator[None]:
+@asynccontextmanager
+async def _exclusive(redis: Redis, key: str) -> AsyncIterator[None]:
     """Hold a Redis lock for the block, renewing it until the block ends.
 
-    A killed worker stops renewing, so the lock frees itself within LOCK_SECONDS.
+    Waiting for the lock happens in a thread, so the event loop is never blocked. A killed
+    worker stops renewing, so the lock frees itself within LOCK_SECONDS.
     """
     lock = redis.lock(key, timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS, thread_local=False)
-    if not lock.acquire():
+    if not await asyncio.to_thread(lock.acquire):
         raise SyncBusy(f"{key} still held after {LOCK_WAIT_SECONDS}s")
     stop = threading.Event()
 
@@ -165,7 +170,7 @@ def _exclusive(redis: Redis, key: str) -> Iterator[None]:
         yield
     finally:
         stop.set()
-        renewer.join()
+        await asyncio.to_thread(renewer.join)
         try:
             lock.release()
         except LockError:

@@ -22,14 +22,19 @@ def run(args: argparse.Namespace) -> int:
     from rq import Queue, Worker
 
     from assistant.runtime import redis_client
+    from assistant.settings import get_settings
 
     connection = redis_client()
     worker = Worker(
         [Queue(name, connection=connection) for name in args.queues],
         connection=connection,
         name=args.name,
-        # Look for jobs abandoned by a killed worker every minute, not every ten.
-        maintenance_interval=60,
+        # A killed worker's job must be found and re-run within a couple of minutes, not
+        # RQ's default of ten: heartbeat every 10 s (a dead job's entry expires 70 s after
+        # its last one), and wake from an idle wait every 25 s to look every 30 s.
+        job_monitoring_interval=10,
+        worker_ttl=40,
+        maintenance_interval=30,
     )
-    worker.work(burst=args.burst, with_scheduler=True)
+    worker.work(burst=args.burst, with_scheduler=True, logging_level=get_settings().log_level.upper())
     return 0

@@ -8,6 +8,8 @@ for one a database of its own.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,10 +31,27 @@ CONFIG_VARIABLES = [
 ]
 
 
+def server_dir(prefix: str) -> Path:
+    """A directory for embedded servers' data, outside pytest's temporary tree.
+
+    PostgreSQL runs as its own system user when we are root, and must traverse the
+    path; every pytest run resets its own tree to mode 0700, which would lock out a
+    server started by another (concurrent) run.
+    """
+    return Path(tempfile.mkdtemp(prefix=f"concierge-{prefix}-"))
+
+
+@pytest.fixture
+def servers_dir() -> Iterator[Path]:
+    path = server_dir("test")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def data_dir() -> Iterator[Path]:
     """A fresh data directory for the whole session, with nothing configured from outside."""
-    path = tmp_path_factory.mktemp("data")
+    path = server_dir("session")
     saved = {name: os.environ.pop(name) for name in CONFIG_VARIABLES}
     os.environ["CONCIERGE_DATA_DIR"] = str(path)
     reset_settings()
@@ -40,6 +59,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ.pop("CONCIERGE_DATA_DIR", None)
     os.environ.update(saved)
     reset_settings()
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def reset_settings() -> None:
@@ -92,3 +112,18 @@ async def database_url(empty_database_url: str) -> str:
     return empty_database_url
 
 
+
+
+@pytest.fixture
+def app_env(database_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the process-wide runtime (assistant.runtime) at this test's database."""
+    from assistant import runtime
+
+    monkeypatch.setenv("CONCIERGE_DATABASE_URL", database_url)
+    monkeypatch.setenv("CONCIERGE_REDIS_URL", redis_url)
+    reset_settings()
+    runtime.reset()
+    yield
+    runtime.reset()
+    monkeypatch.undo()
+    reset_settings()

@@ -71,15 +71,15 @@ def _wait_dead(pid: int) -> bool:
     return not _pid_alive(pid)
 
 
-def test_two_processes_share_one_instance_and_the_last_one_out_stops_it(tmp_path: Path) -> None:
-    env = _clean_env(tmp_path)
+def test_two_processes_share_one_instance_and_the_last_one_out_stops_it(servers_dir: Path) -> None:
+    env = _clean_env(servers_dir)
     first, seen_by_first = _start_holder(env)
     second, seen_by_second = _start_holder(env)
     try:
         assert seen_by_first == seen_by_second
         assert seen_by_first["postgres_pid"] and seen_by_first["valkey_pid"]
         assert seen_by_first["database_url"].startswith("postgresql://")
-        assert str(tmp_path) in seen_by_first["redis_url"]
+        assert str(servers_dir) in seen_by_first["redis_url"]
 
         _finish(second)
         # The first holder still uses them: leaving must not stop them.
@@ -91,8 +91,8 @@ def test_two_processes_share_one_instance_and_the_last_one_out_stops_it(tmp_path
     assert _wait_dead(seen_by_first["valkey_pid"])
 
 
-def test_a_holder_killed_with_sigkill_does_not_keep_the_servers_forever(tmp_path: Path) -> None:
-    env = _clean_env(tmp_path)
+def test_a_holder_killed_with_sigkill_does_not_keep_the_servers_forever(servers_dir: Path) -> None:
+    env = _clean_env(servers_dir)
     killed, seen = _start_holder(env)
     killed.kill()
     killed.wait()
@@ -103,8 +103,8 @@ def test_a_holder_killed_with_sigkill_does_not_keep_the_servers_forever(tmp_path
     assert _wait_dead(seen["valkey_pid"])
 
 
-async def test_data_survives_a_restart(tmp_path: Path) -> None:
-    servers = EmbeddedServers(tmp_path)
+async def test_data_survives_a_restart(servers_dir: Path) -> None:
+    servers = EmbeddedServers(servers_dir)
     endpoints = servers.acquire()
     assert endpoints.database_url and endpoints.redis_url
     conn = await connect(endpoints.database_url)
@@ -130,9 +130,9 @@ async def test_data_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_configured_urls_bypass_the_embedded_servers(
-    tmp_path: Path, server_database_url: str, redis_url: str
+    servers_dir: Path, server_database_url: str, redis_url: str
 ) -> None:
-    both = tmp_path / "both"
+    both = servers_dir / "both"
     _, seen = _run_once(
         _clean_env(both, CONCIERGE_DATABASE_URL=server_database_url, CONCIERGE_REDIS_URL=redis_url)
     )
@@ -142,7 +142,7 @@ def test_configured_urls_bypass_the_embedded_servers(
     assert not (both / "embedded").exists()
 
     # Only the database configured: the embedded Valkey starts, no PostgreSQL does.
-    only_db = tmp_path / "only-db"
+    only_db = servers_dir / "only-db"
     _, seen = _run_once(_clean_env(only_db, DATABASE_URL=server_database_url))
     assert seen["database_url"] == server_database_url
     assert str(only_db) in seen["redis_url"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
 
-from sync.jobs import sync_service
+from sync.jobs import sync_lock_key, sync_service
 from tests.sandbox.conftest import ALEX, Services, connect  # noqa: F401  (fixture)
 from tests.sync.conftest import LinkedAccount
 
@@ -244,3 +245,18 @@ async def test_an_expired_access_token_is_refreshed_and_saved(link, control: htt
     async with linked.engine.connect() as connection:
         stored = (await connection.execute(text("SELECT access_token FROM google_accounts"))).scalar_one()
     assert linked.credentials.token.encode() not in bytes(stored)  # a new token, stored encrypted
+
+
+async def test_a_second_sync_of_the_same_account_and_service_waits_for_the_first(link) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    held = linked.redis.lock(sync_lock_key(linked.account_id, "gmail"), timeout=30)
+    assert held.acquire(blocking=False)
+    waiting = asyncio.create_task(
+        sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+    )
+    await asyncio.sleep(1.0)
+    assert not waiting.done()  # blocked on the lock, without blocking the event loop
+    assert await sync_status(linked) == {}  # it has not started: nothing recorded
+    held.release()
+    outcome = await asyncio.wait_for(waiting, timeout=60)
+    assert outcome.status == "ok"
