@@ -85,7 +85,7 @@ class HybridSearch:
         async def run_fulltext() -> list[Candidate]:
             scope = await scope_task if strict and scope_task else _unfiltered(query)
             return await self._with_connection(
-                lambda c: retrievers.fulltext(c, scope, query.services, or_query(terms), with_filters=strict)
+                lambda c: retrievers.fulltext(c, scope, query.services, terms, with_filters=strict)
             )
 
         async def run_vector() -> list[Candidate]:

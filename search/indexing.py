@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,26 +22,51 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from assistant.models import CalendarEvent, DriveFile, GmailMessage, SearchChunk
-from search.embeddings import Embedder
+from search.embeddings import Embedder, Vectors
 from search.items import EmailItem, EventItem, FileItem, Person
 from search.text import clean_text, preview
 
 Item = EmailItem | EventItem | FileItem
 
 
+Row = Mapping[str, Any]
+
+
+def email_pieces(row: Row, embedder: Embedder) -> list[str]:
+    text = "\n\n".join(part for part in (row["body_text"], row["attachment_text"]) if part)
+    return embedder.chunk(text, header=row["subject"])
+
+
+def event_pieces(row: Row, embedder: Embedder) -> list[str]:
+    # Who and where are part of what an event is about ("lunch with Sarah at Nopa").
+    people = [(row["organizer_name"] or row["organizer_email"])] + [
+        a.get("displayName") or a.get("email", "") for a in row["attendees"] or []
+    ]
+    names = ", ".join(name for name in people if name)
+    details = "\n".join(part for part in (row["location"], names, row["description"]) if part)
+    return embedder.chunk(details, header=row["summary"])
+
+
+def file_pieces(row: Row, embedder: Embedder) -> list[str]:
+    text = "\n".join(part for part in (row["description"], row["content_text"]) if part)
+    return embedder.chunk(text, header=row["name"])
+
+
 @dataclass(frozen=True)
 class ServiceTable:
-    """Where one service's items live and how a chunk points at them."""
+    """Where one service's items live, how a chunk points at them, what gets embedded."""
 
     service: str
     table: Table
     key_columns: tuple[str, ...]
     chunk_column: str
+    time_column: str
+    pieces: Callable[[Row, Embedder], list[str]]
 
 
-GMAIL = ServiceTable("gmail", GmailMessage.__table__, ("message_id",), "gmail_id")
-GCAL = ServiceTable("gcal", CalendarEvent.__table__, ("calendar_id", "event_id"), "gcal_id")
-GDRIVE = ServiceTable("gdrive", DriveFile.__table__, ("file_id",), "gdrive_id")
+GMAIL = ServiceTable("gmail", GmailMessage.__table__, ("message_id",), "gmail_id", "internal_date", email_pieces)
+GCAL = ServiceTable("gcal", CalendarEvent.__table__, ("calendar_id", "event_id"), "gcal_id", "start_at", event_pieces)
+GDRIVE = ServiceTable("gdrive", DriveFile.__table__, ("file_id",), "gdrive_id", "modified_at", file_pieces)
 SERVICE_TABLES = {table.service: table for table in (GMAIL, GCAL, GDRIVE)}
 
 
@@ -92,13 +117,7 @@ def prepare_email(item: EmailItem, embedder: Embedder) -> PreparedItem:
         "internal_date": item.internal_date,
         "size_estimate": item.size_estimate,
     }
-    text_to_embed = "\n\n".join(part for part in (body, attachments) if part)
-    return PreparedItem(
-        row=row,
-        pieces=tuple(embedder.chunk(text_to_embed, header=item.subject)),
-        item_time=item.internal_date,
-        people=item.people,
-    )
+    return PreparedItem(row, tuple(email_pieces(row, embedder)), item.internal_date, item.people)
 
 
 def prepare_event(item: EventItem, embedder: Embedder) -> PreparedItem:
@@ -133,15 +152,7 @@ def prepare_event(item: EventItem, embedder: Embedder) -> PreparedItem:
         "google_updated_at": item.google_updated_at,
         "sequence": item.sequence,
     }
-    # Who and where are part of what an event is about ("lunch with Sarah at Nopa").
-    names = ", ".join(p.name or p.email for p in item.people)
-    details = "\n".join(part for part in (item.location, names, description) if part)
-    return PreparedItem(
-        row=row,
-        pieces=tuple(embedder.chunk(details, header=item.summary)),
-        item_time=item.start_at,
-        people=item.people,
-    )
+    return PreparedItem(row, tuple(event_pieces(row, embedder)), item.start_at, item.people)
 
 
 def prepare_file(item: FileItem, embedder: Embedder) -> PreparedItem:
@@ -166,13 +177,7 @@ def prepare_file(item: FileItem, embedder: Embedder) -> PreparedItem:
         "content_text": content,
         "preview": preview(content or item.description),
     }
-    text_to_embed = "\n".join(part for part in (item.description, content) if part)
-    return PreparedItem(
-        row=row,
-        pieces=tuple(embedder.chunk(text_to_embed, header=item.name)),
-        item_time=item.modified_at,
-        people=item.owners,
-    )
+    return PreparedItem(row, tuple(file_pieces(row, embedder)), item.modified_at, item.owners)
 
 
 def _service_of(item: Item) -> ServiceTable:
@@ -248,32 +253,82 @@ class Indexer:
         async with self.engine.connect() as connection:
             stored = await _stored_pieces(connection, account_id, service, [_key(service, p.row) for p in prepared])
         changed = [p for p in prepared if stored.get(_key(service, p.row)) != (p.pieces, p.item_time)]
-        # The same text (a forwarded announcement, a repeated footer) is embedded once.
-        unique = list(dict.fromkeys(piece for p in changed for piece in p.pieces))
-        embedded = await asyncio.to_thread(self.embedder.embed_documents, unique) if unique else None
-        vector_of = {piece: embedded[i] for i, piece in enumerate(unique)} if embedded is not None else {}
-        report.pieces_embedded += len(unique)
+        vector_of = await self._embed_unique([p.pieces for p in changed])
+        report.pieces_embedded += len(vector_of)
         report.pieces_reused += sum(len(p.pieces) for p in prepared if p not in changed)
 
         async with self.engine.begin() as connection:
             ids = await _upsert_rows(connection, user_id, account_id, service, prepared)
-            if changed:
-                changed_ids = [ids[_key(service, p.row)] for p in changed]
-                chunk_column = SearchChunk.__table__.c[service.chunk_column]
-                await connection.execute(delete(SearchChunk).where(chunk_column.in_(changed_ids)))
-                rows = [
-                    {
-                        "user_id": user_id, "account_id": account_id, "service": service.service,
-                        service.chunk_column: item_id, "chunk_index": index, "content": piece,
-                        "embedding": vector_of[piece], "item_time": item.item_time,
-                    }
-                    for item_id, item in zip(changed_ids, changed, strict=True)
-                    for index, piece in enumerate(item.pieces)
-                ]  # fmt: skip
-                if rows:
-                    await connection.execute(SearchChunk.__table__.insert(), rows)
+            entries = [
+                ChunkedItem(ids[_key(service, p.row)], user_id, account_id, p.pieces, p.item_time) for p in changed
+            ]
+            await _replace_chunks(connection, service, entries, vector_of)
             # Only items seen for the first time count towards how often a contact appears.
             await _record_contacts(connection, user_id, [p for p in prepared if _key(service, p.row) not in stored])
+
+
+    async def reembed(self, service: ServiceTable, after: uuid.UUID | None, batch: int = 200) -> uuid.UUID | None:
+        """Re-chunk and re-embed the next `batch` items of a service, in id order, from
+        their cached text (after a model change). Returns the last id done, None at the end.
+        """
+        table = service.table
+        columns = [column for column in table.c if column.name != "search_tsv"]
+        query = select(*columns).order_by(table.c.id).limit(batch)
+        if after is not None:
+            query = query.where(table.c.id > after)
+        async with self.engine.connect() as connection:
+            rows = (await connection.execute(query)).mappings().all()
+        if not rows:
+            return None
+        pieces = await asyncio.to_thread(lambda: [tuple(service.pieces(row, self.embedder)) for row in rows])
+        vector_of = await self._embed_unique(pieces)
+        entries = [
+            ChunkedItem(row["id"], row["user_id"], row["account_id"], item_pieces, row[service.time_column])
+            for row, item_pieces in zip(rows, pieces, strict=True)
+        ]
+        async with self.engine.begin() as connection:
+            await _replace_chunks(connection, service, entries, vector_of)
+        return rows[-1]["id"]
+
+    async def _embed_unique(self, pieces: Sequence[Sequence[str]]) -> dict[str, Vectors]:
+        """A vector per distinct piece: the same text (a forwarded announcement, a repeated
+        footer) is embedded once."""
+        unique = list(dict.fromkeys(piece for item_pieces in pieces for piece in item_pieces))
+        if not unique:
+            return {}
+        vectors = await asyncio.to_thread(self.embedder.embed_documents, unique)
+        return dict(zip(unique, vectors, strict=True))
+
+
+@dataclass(frozen=True)
+class ChunkedItem:
+    """A stored item's id and owners with the pieces its chunks should hold."""
+
+    item_id: uuid.UUID
+    user_id: uuid.UUID
+    account_id: uuid.UUID
+    pieces: tuple[str, ...]
+    item_time: datetime
+
+
+async def _replace_chunks(
+    connection: AsyncConnection, service: ServiceTable, items: list[ChunkedItem], vector_of: Mapping[str, Vectors]
+) -> None:
+    if not items:
+        return
+    chunk_column = SearchChunk.__table__.c[service.chunk_column]
+    await connection.execute(delete(SearchChunk).where(chunk_column.in_([item.item_id for item in items])))
+    rows = [
+        {
+            "user_id": item.user_id, "account_id": item.account_id, "service": service.service,
+            service.chunk_column: item.item_id, "chunk_index": index, "content": piece,
+            "embedding": vector_of[piece], "item_time": item.item_time,
+        }
+        for item in items
+        for index, piece in enumerate(item.pieces)
+    ]  # fmt: skip
+    if rows:
+        await connection.execute(SearchChunk.__table__.insert(), rows)
 
 
 async def _stored_pieces(

@@ -9,6 +9,7 @@ the trash are never in the cache.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,13 +21,17 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from search.query import SearchFilters, Service
+from search.terms import or_query
 
-#: ts_rank_cd weights for D, C, B, A: title 1.0, people 0.4, body 0.2 (PostgreSQL's
-#: default gives body 0.2 and people 0.4 as well; we keep them explicit).
-FULLTEXT_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
-#: ts_rank_cd normalisation: 1 divides by 1 + log(length), so a long newsletter does not
-#: win by repeating a word; 32 maps the rank into [0, 1).
-FULLTEXT_NORMALISATION = 1 | 32
+#: ts_rank weights for D, C, B, A: title (A) 1.0, body (C) 0.5, people (B) 0.2. A title
+#: word counts twice a body word; names count little because people are filters.
+FULLTEXT_WEIGHTS = "{0.5, 0.5, 0.2, 1.0}"
+#: ts_rank normalisation 1: divide by 1 + log(length), so a long newsletter does not win
+#: by repeating a word.
+FULLTEXT_NORMALISATION = 1
+#: A term in more than this share of the user's items is too common to select candidates
+#: (it still adds its small IDF-weighted rank to the score).
+COMMON_TERM_SHARE = 0.25
 #: Candidates each method hands to fusion; chunks are folded into items afterwards.
 FULLTEXT_CANDIDATES = 50
 VECTOR_CANDIDATES = 100
@@ -163,13 +168,70 @@ def _rows(result: Any) -> list[Candidate]:
     return [Candidate(**row._mapping) for row in result]
 
 
+@dataclass(frozen=True)
+class WeightedTerm:
+    """A query term (as typed, quoted for `to_tsquery`) and its inverse document frequency."""
+
+    tsquery: str
+    idf: float
+    common: bool
+
+
+_TERM_STATS = text(
+    """
+    WITH lexemes AS (
+        SELECT term, position, unnest(tsvector_to_array(to_tsvector('english', term))) AS lexeme
+        FROM unnest(CAST(:terms AS text[])) WITH ORDINALITY AS given(term, position)
+    ), counts AS (
+        SELECT lexeme, sum(items)::bigint AS items FROM search_term_stats
+        WHERE user_id = :user_id AND service = ANY(:services)
+          AND lexeme = ANY(ARRAY(SELECT lexeme FROM lexemes) || ''::text)
+        GROUP BY lexeme
+    )
+    SELECT l.term, max(coalesce(c.items, 0)) AS items,
+           (SELECT coalesce(sum(items), 0)::bigint FROM counts WHERE lexeme = '') AS total
+    FROM lexemes l LEFT JOIN counts c USING (lexeme)
+    GROUP BY l.term, l.position ORDER BY l.position
+    """
+)
+
+
+async def weigh_terms(
+    connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], terms: list[str]
+) -> list[WeightedTerm]:
+    """The terms PostgreSQL keeps (stop words go), each with BM25's IDF over the user's items."""
+    rows = (await connection.execute(
+        _TERM_STATS, {"terms": terms, "user_id": user_id, "services": list(services)}
+    )).all()  # fmt: skip
+    weighted = []
+    for row in rows:
+        idf = math.log(1 + (row.total - row.items + 0.5) / (row.items + 0.5))
+        weighted.append(WeightedTerm(or_query([row.term]), idf, row.items > COMMON_TERM_SHARE * row.total))
+    return weighted
+
+
 async def fulltext(
-    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], tsquery: str, *,
+    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], terms: list[str], *,
     with_filters: bool = False, limit: int = FULLTEXT_CANDIDATES,
 ) -> list[Candidate]:  # fmt: skip
-    """Items whose weighted tsvector matches any term, by ts_rank_cd."""
+    """Items containing a distinctive term, by the IDF-weighted sum of each term's ts_rank.
+
+    Measured on enron_dev (whole-corpus P@5 / MRR): this ranks far better than
+    ts_rank_cd over the OR of all terms (0.25 / 0.52 against 0.09 / 0.14): ts_rank_cd
+    cannot tell "enron", in every message there, from "lockyer", and counts every
+    repetition in full where ts_rank saturates.
+    """
+    weighted = await weigh_terms(connection, scope.user_id, services, terms)
+    if not weighted:
+        return []
+    selective = [term for term in weighted if not term.common] or weighted
+    params: dict[str, Any] = {"match": " | ".join(term.tsquery for term in selective), "limit": limit}
+    ranks = []
+    for index, term in enumerate(weighted):
+        params[f"term_{index}"] = term.tsquery
+        ranks.append(f"{term.idf:.6f} * ts_rank('{FULLTEXT_WEIGHTS}', t.search_tsv, "
+                     f"to_tsquery('english', :term_{index}), {FULLTEXT_NORMALISATION})")  # fmt: skip
     parts = []
-    params: dict[str, Any] = {"tsquery": tsquery, "limit": limit}
     for service in services:
         if with_filters and not scope.can_satisfy(service):
             continue
@@ -177,10 +239,9 @@ async def fulltext(
         where, where_params = scope.where(sql, with_filters=with_filters)
         params |= where_params
         parts.append(
-            f"""(SELECT {_item_columns(sql)}, '' AS snippet,
-                       ts_rank_cd('{FULLTEXT_WEIGHTS}', t.search_tsv, q, {FULLTEXT_NORMALISATION}) AS score
-                FROM {sql.table} t, to_tsquery('english', :tsquery) q
-                WHERE t.search_tsv @@ q AND {where}
+            f"""(SELECT {_item_columns(sql)}, '' AS snippet, {" + ".join(ranks)} AS score
+                FROM {sql.table} t
+                WHERE t.search_tsv @@ to_tsquery('english', :match) AND {where}
                 ORDER BY score DESC LIMIT :limit)"""
         )
     if not parts:

@@ -1,9 +1,18 @@
-"""Contacts for resolving people's names to addresses in search filters.
+"""Search support: contacts for name filters, per-user term statistics for ranking.
 
-"Emails from Sara" must become `sender_email = 'sarah.chen@acme.com'`. The caches hold
-addresses in arrays and names in free text; this table keeps one row per address a user
-has seen (the name most recently written next to it, how often it appeared), filled by the
-indexer, with trigram indexes so that misspelt and partial names match.
+`search_contacts`: "emails from Sara" must become `sender_email = 'sarah.chen@acme.com'`.
+The caches hold addresses in arrays and names in free text; this table keeps one row per
+address a user has seen (the name most recently written next to it, how often it
+appeared), filled by the indexer, with trigram indexes so that misspelt and partial names
+match.
+
+`search_term_stats`: in how many of a user's items (per service) each lexeme occurs, so that
+full text can weigh query terms by rarity (IDF): in a mailbox where every message says
+"Enron", that word must count for little. PostgreSQL's ranking functions look at one
+document at a time, and counting at query time would read every matching row. Statement-
+level triggers on the caches keep the counts exact whichever path writes or deletes items
+(the indexer, sync sweeps, cascades), with one aggregate per statement, not per row. The
+row with the empty lexeme (never a real one) counts the items themselves.
 
 Revision ID: 0003
 Revises: 0002
@@ -19,6 +28,10 @@ down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+CACHES = {"gmail_cache": "gmail", "gcal_cache": "gcal", "gdrive_cache": "gdrive"}
+# Every distinct lexeme of a row, plus '' to count the row itself.
+_LEXEMES = "unnest(tsvector_to_array({row}.search_tsv) || ''::text) AS lexeme"
+
 
 def upgrade() -> None:
     op.execute(
@@ -33,13 +46,77 @@ def upgrade() -> None:
         )
         """
     )
+    op.execute("CREATE INDEX search_contacts_name_trgm ON search_contacts USING gin (name gin_trgm_ops)")
+    op.execute("CREATE INDEX search_contacts_email_trgm ON search_contacts USING gin (email gin_trgm_ops)")
+
     op.execute(
-        "CREATE INDEX search_contacts_name_trgm ON search_contacts USING gin (name gin_trgm_ops)"
+        """
+        CREATE TABLE search_term_stats (
+            user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            service varchar(8) NOT NULL CHECK (service IN ('gmail', 'gcal', 'gdrive')),
+            lexeme text NOT NULL,
+            items integer NOT NULL,
+            PRIMARY KEY (user_id, service, lexeme)
+        )
+        """
     )
+    # UPDATE counts only rows whose text changed (a label or flag change costs nothing).
+    # The guard on users skips a user being deleted: their statistics go with them.
     op.execute(
-        "CREATE INDEX search_contacts_email_trgm ON search_contacts USING gin (email gin_trgm_ops)"
+        f"""
+        CREATE FUNCTION search_term_stats_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'INSERT' THEN
+                INSERT INTO search_term_stats AS s (user_id, service, lexeme, items)
+                SELECT n.user_id, TG_ARGV[0], lexeme, count(*)
+                FROM new_rows n, {_LEXEMES.format(row="n")}
+                GROUP BY n.user_id, lexeme
+                ON CONFLICT (user_id, service, lexeme) DO UPDATE SET items = s.items + excluded.items;
+            ELSIF TG_OP = 'DELETE' THEN
+                UPDATE search_term_stats s SET items = s.items - d.items
+                FROM (SELECT o.user_id, lexeme, count(*) AS items
+                      FROM old_rows o, {_LEXEMES.format(row="o")}
+                      GROUP BY o.user_id, lexeme) d
+                WHERE s.user_id = d.user_id AND s.service = TG_ARGV[0] AND s.lexeme = d.lexeme;
+            ELSE
+                INSERT INTO search_term_stats AS s (user_id, service, lexeme, items)
+                SELECT d.user_id, TG_ARGV[0], d.lexeme, sum(d.change)
+                FROM (
+                    SELECT o.user_id, lexeme, -1 AS change
+                    FROM old_rows o JOIN new_rows n ON n.id = o.id, {_LEXEMES.format(row="o")}
+                    WHERE o.search_tsv IS DISTINCT FROM n.search_tsv
+                    UNION ALL
+                    SELECT n.user_id, lexeme, 1
+                    FROM old_rows o JOIN new_rows n ON n.id = o.id, {_LEXEMES.format(row="n")}
+                    WHERE o.search_tsv IS DISTINCT FROM n.search_tsv
+                ) d
+                WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = d.user_id)
+                GROUP BY d.user_id, d.lexeme
+                HAVING sum(d.change) <> 0
+                ON CONFLICT (user_id, service, lexeme) DO UPDATE SET items = s.items + excluded.items;
+            END IF;
+            RETURN NULL;
+        END
+        $$
+        """
     )
+    for table, service in CACHES.items():
+        for event, transition in (
+            ("INSERT", "NEW TABLE AS new_rows"),
+            ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
+            ("DELETE", "OLD TABLE AS old_rows"),
+        ):
+            op.execute(
+                f"CREATE TRIGGER {table}_term_stats_{event.lower()} AFTER {event} ON {table} "
+                f"REFERENCING {transition} FOR EACH STATEMENT "
+                f"EXECUTE FUNCTION search_term_stats_apply('{service}')"
+            )
 
 
 def downgrade() -> None:
+    for table in CACHES:
+        for event in ("insert", "update", "delete"):
+            op.execute(f"DROP TRIGGER {table}_term_stats_{event} ON {table}")
+    op.execute("DROP FUNCTION search_term_stats_apply()")
+    op.execute("DROP TABLE search_term_stats")
     op.execute("DROP TABLE search_contacts")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
+
+import numpy as np
 
 import pytest
 from sqlalchemy import text
 
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.hybrid import fold_chunks
-from search.indexing import GMAIL
+from search.indexing import GMAIL, SERVICE_TABLES
 from search.items import Attendee, EmailItem, EventItem, FileItem, Person
 from search.query import SearchFilters, SearchQuery
 from search.retrievers import Candidate
@@ -215,3 +219,57 @@ async def test_a_long_item_appears_once_however_many_chunks_match(workspace: Wor
     ids = [r.google_id for r in response.results]
     assert ids[0] == "m-contract" and ids.count("m-contract") == 1
     assert response.rankings["vector"].count(response.rankings["vector"][0]) == 1
+
+
+async def test_reembedding_rebuilds_every_items_chunks_from_the_cache(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    async with workspace.engine.begin() as connection:  # type: ignore[attr-defined]
+        before = (await connection.execute(text(
+            "SELECT gmail_id, gcal_id, gdrive_id, chunk_index, content, embedding::text FROM search_chunks ORDER BY 1, 2, 3, 4"
+        ))).all()  # fmt: skip
+        # As after a model change: the stored vectors are no longer the model's.
+        await connection.execute(text("UPDATE search_chunks SET embedding = array_fill(0.5, ARRAY[384])::vector"))
+    for service in SERVICE_TABLES.values():
+        last = None
+        while (last := await workspace.indexer.reembed(service, last, batch=3)) is not None:
+            pass
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        after = (await connection.execute(text(
+            "SELECT gmail_id, gcal_id, gdrive_id, chunk_index, content, embedding::text FROM search_chunks ORDER BY 1, 2, 3, 4"
+        ))).all()  # fmt: skip
+    assert [row[:5] for row in after] == [row[:5] for row in before]
+    for old, new in zip(before, after, strict=True):
+        assert np.allclose(np.array(json.loads(old[5])), np.array(json.loads(new[5])), atol=1e-5)
+
+
+async def test_term_statistics_stay_exact_through_inserts_updates_and_deletes(workspace: Workspace) -> None:
+    async def mismatches() -> list[tuple[object, ...]]:
+        async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+            return list((await connection.execute(text(
+                """
+                WITH actual AS (
+                    SELECT user_id, 'gmail' AS service, lexeme, count(*) AS items
+                    FROM gmail_cache, unnest(tsvector_to_array(search_tsv) || ''::text) AS lexeme
+                    GROUP BY 1, 3
+                )
+                SELECT * FROM actual FULL JOIN (
+                    SELECT * FROM search_term_stats WHERE service = 'gmail' AND items <> 0
+                ) stored USING (user_id, service, lexeme)
+                WHERE actual.items IS DISTINCT FROM stored.items
+                """
+            ))).all())  # fmt: skip
+
+    await _index_alice(workspace)
+    assert await mismatches() == []
+    # Same item, new text and a label change; then another label-only change; then removal.
+    edited = email("m-hike", "Photos from the lake", MIKE, "Kayaks and a picnic.", when(11, 20), labels=("INBOX",))
+    await workspace.indexer.index(*workspace.alice, [edited])
+    await workspace.indexer.index(*workspace.alice, [replace(edited, labels=("STARRED",))])
+    await workspace.indexer.remove(workspace.alice[1], GMAIL, [("m-offsite",)])
+    assert await mismatches() == []
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        total, kayak, trail = (await connection.execute(text(
+            "SELECT max(items) FILTER (WHERE lexeme = ''), max(items) FILTER (WHERE lexeme = 'kayak'), "
+            "max(items) FILTER (WHERE lexeme = 'trail') FROM search_term_stats WHERE service = 'gmail'"
+        ))).one()  # fmt: skip
+    assert (total, kayak, trail) == (4, 1, 0)
