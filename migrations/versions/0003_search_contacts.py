@@ -100,6 +100,36 @@ def upgrade() -> None:
         $$
         """
     )
+    # Items cached before this revision.
+    for table, service in CACHES.items():
+        op.execute(
+            f"""
+            INSERT INTO search_term_stats (user_id, service, lexeme, items)
+            SELECT t.user_id, '{service}', lexeme, count(*)
+            FROM {table} t, {_LEXEMES.format(row="t")}
+            GROUP BY t.user_id, lexeme
+            """
+        )
+    op.execute(
+        """
+        INSERT INTO search_contacts (user_id, email, name, occurrences, last_seen_at)
+        SELECT user_id, lower(email), coalesce((array_agg(name ORDER BY seen DESC) FILTER (WHERE name <> ''))[1], ''),
+               count(*), max(seen)
+        FROM (
+            SELECT user_id, sender_email AS email, sender_name AS name, internal_date AS seen FROM gmail_cache
+            UNION ALL
+            SELECT user_id, organizer_email, organizer_name, start_at FROM gcal_cache
+            UNION ALL
+            SELECT g.user_id, a->>'email', coalesce(a->>'displayName', ''), g.start_at
+            FROM gcal_cache g, jsonb_array_elements(coalesce(g.attendees, '[]')) AS a
+            UNION ALL
+            SELECT d.user_id, o->>'emailAddress', coalesce(o->>'displayName', ''), d.modified_at
+            FROM gdrive_cache d, jsonb_array_elements(coalesce(d.owners, '[]')) AS o
+        ) people
+        WHERE coalesce(email, '') <> ''
+        GROUP BY user_id, lower(email)
+        """
+    )
     for table, service in CACHES.items():
         for event, transition in (
             ("INSERT", "NEW TABLE AS new_rows"),
