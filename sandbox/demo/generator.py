@@ -75,12 +75,16 @@ class Generator:
         self.start = date.fromisoformat(self.spec["start"])
         self.today = date.fromisoformat(self.workspace["today"])
         self.me = next(a for a in self.workspace["accounts"] if a["email"] == self.account)["name"]
-        self.colleagues = [(self.fake.name(), "") for _ in range(24)]
-        self.colleagues = [(name, f"{name.split()[0].lower()}.{name.split()[-1].lower()}@{self.domain}") for name, _ in self.colleagues]
+        names = [self.person() for _ in range(24)]
+        self.colleagues = [(name, f"{name.split()[0].lower()}.{name.split()[-1].lower()}@{self.domain}") for name in names]
         self.customers = [self.fake.company() for _ in range(30)]
         self.counter = 0
 
     # --- helpers -----------------------------------------------------------------------
+    def person(self) -> str:
+        """A first and last name (Faker's `name()` adds titles such as "Dr" or "Miss")."""
+        return f"{self.fake.first_name()} {self.fake.last_name()}"
+
     def key(self, prefix: str) -> str:
         self.counter += 1
         return f"gen-{self.account.split('@')[0]}-{prefix}-{self.counter}"
@@ -113,7 +117,7 @@ class Generator:
         other = self.rng.choice(themes)
         headline = self.rng.choice([f"What {theme} taught us this week", f"The state of {theme}", f"Five reads on {theme}", f"{theme.capitalize()}, explained", f"Why {theme} matters for {other}"])
         html = (f"<html><body><h1>{headline}</h1><p>This week: {theme}, {other} and what {self.fake.company()} did differently.</p>"
-                f"<p>{self.fake.name()} on why {theme} is harder than it looks, and a case study from {self.fake.city()}.</p>"
+                f"<p>{self.person()} on why {theme} is harder than it looks, and a case study from {self.fake.city()}.</p>"
                 f"<p><a href=\"https://example.org/unsubscribe\">Unsubscribe</a></p></body></html>")  # fmt: skip
         return {"key": self.key("news"), "from": self.address(name, email), "to": [self.account], "subject": headline,
                 "date": self.moment(self.day(weekdays_only=False), 6, 9), "html": html, "labels": ["CATEGORY_PROMOTIONS"], "flags": ["archived"] if self.rng.random() < 0.5 else []}  # fmt: skip
@@ -163,7 +167,7 @@ class Generator:
 
     def customer(self) -> Item:
         company = self.rng.choice(self.customers)
-        person = self.fake.name()
+        person = self.person()
         email = f"{person.split()[0].lower()}@{company.split()[0].lower().strip(',')}.com"
         subject = self.rng.choice([f"{company} - renewal questions", f"Atlas access for our regional team ({company})", f"Feature request from {company}", f"Invoice query - {company}", "Follow-up from our call"])
         text = (f"Hello {self.me.split()[0]},\n\nThanks for your time last week. {self.rng.choice(['Our regional managers', 'Our finance team', 'Our store operations team'])} would like to know "
@@ -171,7 +175,7 @@ class Generator:
         return {"key": self.key("customer"), "from": self.address(person, email), "to": [self.account], "subject": subject, "date": self.moment(self.day()), "text": text}
 
     def outreach(self) -> Item:
-        person = self.fake.name()
+        person = self.person()
         company = self.fake.company()
         offer = self.rng.choice(["cut your cloud bill by 30%", "automate your product analytics", "run user research at scale", "book your team offsite", "hire senior engineers in 2 weeks"])
         return {"key": self.key("outreach"), "from": self.address(person, f"{person.split()[0].lower()}@{company.split()[0].lower().strip(',')}.io"), "to": [self.account],
@@ -201,7 +205,7 @@ class Generator:
                 "html": f"<html><body><p>{text}</p><p><small>You receive this because you subscribed to offers.</small></p></body></html>", "labels": ["CATEGORY_PROMOTIONS"]}  # fmt: skip
 
     def recruiter(self) -> Item:
-        person = self.fake.name()
+        person = self.person()
         role = self.rng.choice(["VP Product", "Head of Product", "Director of Product Management", "Chief Product Officer"])
         return {"key": self.key("recruiter"), "from": self.address(person, f"{person.split()[0].lower()}@{self.rng.choice(['hunterandpartners', 'talentbridge', 'northstarsearch'])}.co.uk"), "to": [self.account],
                 "subject": f"{role} opportunity - {self.fake.company()}", "date": self.moment(self.day()),
@@ -283,8 +287,15 @@ class Generator:
             company = self.rng.choice(self.customers)
             kind = self.rng.choice(["document", "document", "spreadsheet", "presentation", "pdf", "docx"])
             if kind == "document":
-                name = self.rng.choice([f"Notes - {company} call {self.when(day, '%-d %b')}", f"Meeting notes: {self.rng.choice(TOPICS)}", f"Proposal: {self.rng.choice(TOPICS)}"])
-                item = {"type": kind, "name": name, "body": f"{name}\n\nAttendees: {self.colleague()[0]}, {self.fake.name()}.\nDiscussed {self.rng.choice(TOPICS)} and {self.rng.choice(TOPICS)}.\nNext step: follow up with {company} by {self.when(day + timedelta(days=7), '%-d %B')}."}
+                topic = self.rng.choice(TOPICS)
+                if self.rng.random() < 0.6:
+                    name = f"Notes - {company} call {self.when(day, '%-d %b')}"
+                    body = (f"{name}\n\nAttendees: {self.colleague()[0]}, {self.person()} ({company}).\nDiscussed {topic} and {self.rng.choice(TOPICS)}.\n"
+                            f"Next step: follow up with {company} by {self.when(day + timedelta(days=7), '%-d %B')}.")  # fmt: skip
+                else:
+                    name = f"Proposal: {topic}"
+                    body = f"{name}\n\nProblem: customers like {company} struggle with {topic}.\nProposal: a first version in one sprint, measured on weekly active stores.\nOwner: {self.colleague()[0]}."
+                item = {"type": kind, "name": name, "body": body}
             elif kind == "spreadsheet":
                 name = self.rng.choice([f"{company} usage export", f"Store list - {company}", f"Weekly metrics {self.when(day, '%Y-%m-%d')}"])
                 rows = [["Store", "Region", "Weekly visits", "Conversion"]] + [[self.fake.city(), self.rng.choice(["North", "South", "Midlands", "London"]), str(self.rng.randint(800, 9000)), f"{self.rng.randint(8, 31)}%"] for _ in range(6)]
@@ -296,8 +307,9 @@ class Generator:
                 name = self.rng.choice([f"Receipt {self.rng.randint(10000, 99999)}.pdf", f"{company} - signed order form.pdf", f"Conference ticket {self.rng.randint(100, 999)}.pdf"])
                 item = {"type": kind, "name": name, "title": name[:-4], "body": f"{name[:-4]}\nIssued {self.when(day, '%-d %B %Y')} to Northwind Labs Ltd.\nAmount: GBP {self.rng.randint(40, 9000)}.00"}
             else:
-                name = f"{self.rng.choice(['Brief', 'Interview guide', 'Research plan'])} - {self.rng.choice(TOPICS)}.docx"
-                item = {"type": kind, "name": name, "body": f"Goal: understand {self.rng.choice(TOPICS)}.\n\nQuestions: how do store managers use it today? What would make them switch?"}
+                topic = self.rng.choice(TOPICS)
+                name = f"{self.rng.choice(['Brief', 'Interview guide', 'Research plan'])} - {topic}.docx"
+                item = {"type": kind, "name": name, "body": f"Goal: understand {topic}.\n\nQuestions: how do store managers use it today? What would make them switch?"}
             item.update(owner=owner, modified=self.moment(day), created=self.moment(day - timedelta(days=self.rng.randint(0, 30)) if day - timedelta(days=30) > self.start else day))
             if owner != self.account and self.rng.random() < 0.6:
                 item["shared_with"] = [{"email": self.account, "role": self.rng.choice(["reader", "writer", "commenter"])}]
