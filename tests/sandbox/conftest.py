@@ -7,7 +7,6 @@ consent page and the control API.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,13 +32,14 @@ ALEX, SARAH, OMAR = "alex@northwind.test", "sarah@northwind.test", "omar@northwi
 
 @pytest.fixture(scope="session")
 def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
-    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"  # the sandbox is plain http on loopback
-    os.environ["OAUTHLIB_RELAX_TOKEN_SCOPE"] = "1"
-    store = open_store(tmp_path_factory.mktemp("sandbox-state"), WORKSPACE, now=parse_now(NOW))
-    running = start_in_thread(Sandbox(store, control_enabled=True))
-    yield running
-    running.stop()
-    store.close()
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # plain http on loopback
+        environment.setenv("OAUTHLIB_RELAX_TOKEN_SCOPE", "1")
+        store = open_store(tmp_path_factory.mktemp("sandbox-state"), WORKSPACE, now=parse_now(NOW))
+        running = start_in_thread(Sandbox(store, control_enabled=True))
+        yield running
+        running.stop()
+        store.close()
 
 
 @pytest.fixture(scope="session")

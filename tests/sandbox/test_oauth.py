@@ -81,11 +81,12 @@ def test_expired_access_token_is_refreshed_by_the_client(base_url: str, alex: Se
     assert credentials.token != first
 
 
-def test_access_tokens_expire_after_the_configured_lifetime(tmp_path: Path) -> None:
+def test_access_tokens_expire_after_the_configured_lifetime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sandbox.api import Sandbox
     from sandbox.server import open_store, start_in_thread
     from tests.sandbox.conftest import WORKSPACE
 
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     store = open_store(tmp_path, WORKSPACE)
     running = start_in_thread(Sandbox(store, token_lifetime=1))
     try:
