@@ -24,7 +24,7 @@ from sandbox.calendars import Calendars, moment_of, rfc3339
 from sandbox.documents import render
 from sandbox.drive import DOCUMENT, PRESENTATION, SPREADSHEET, Drive
 from sandbox.errors import ApiError
-from sandbox.mailbox import Mailbox, new_id
+from sandbox.mailbox import Mailbox, new_id, without_bcc
 from sandbox.mime import Attachment, Draft, addresses, build_message
 from sandbox.store import Store
 
@@ -219,7 +219,7 @@ def _add_email(store: Store, email: dict[str, Any], index: int, shift: Shift, zo
             copies[address] = labels
     for owner, labels in copies.items():
         Mailbox(store, owner).insert(
-            raw,
+            raw if owner == sender_address or not email.get("bcc") else without_bcc(raw),
             labels,
             thread_id=new_id(f"{owner}/thread/{thread}"),
             message_id=new_id(f"{owner}/{key}"),

@@ -249,3 +249,13 @@ def test_threads_list_labels_and_batch_modify(alex: Services) -> None:
     assert label["messagesTotal"] == len(targets) == 2
     assert subjects(alex.gmail, "category:promotions") == {"Five things to read this week"}
     assert "Five things to read this week" not in subjects(alex.gmail, "category:primary")
+
+
+def test_bcc_stays_with_the_sender(alex: Services, connect) -> None:  # type: ignore[no-untyped-def]
+    omar = connect(OMAR)
+    (copy,) = ids(omar.gmail, 'subject:"Re: Q4 Financial Review"')
+    headers = {h["name"] for h in omar.gmail.users().messages().get(userId="me", id=copy, format="metadata").execute()["payload"]["headers"]}
+    assert "Bcc" not in headers
+    (sent,) = ids(alex.gmail, 'subject:"Re: Q4 Financial Review"')
+    headers = {h["name"]: h["value"] for h in alex.gmail.users().messages().get(userId="me", id=sent, format="metadata").execute()["payload"]["headers"]}
+    assert OMAR in headers["Bcc"]
