@@ -79,6 +79,19 @@ class Shift:
         return re.sub(r"BYDAY=([+\-0-9A-Z,]+)", byday, line)
 
 
+def fixture_id(kind: str, account: str, *parts: str) -> str:
+    """The id an item without an explicit one gets: stable across loads and edits elsewhere.
+
+    Messages: `fixture_id("message", account, key)` (each account's copy has its own id),
+    threads `("thread", account, thread)`, events `("event", organizer, summary, start)`,
+    files `("file", owner, name, modified)`; the times as written in the fixture.
+    """
+    seed = "/".join((kind, account.lower(), *parts))
+    if kind == "file":
+        return "1" + new_id(seed) + new_id(seed + "/")  # Drive ids are longer
+    return new_id(seed)
+
+
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -221,8 +234,8 @@ def _add_email(store: Store, email: dict[str, Any], index: int, shift: Shift, zo
         Mailbox(store, owner).insert(
             raw if owner == sender_address or not email.get("bcc") else without_bcc(raw),
             labels,
-            thread_id=new_id(f"{owner}/thread/{thread}"),
-            message_id=new_id(f"{owner}/{key}"),
+            thread_id=fixture_id("thread", owner, thread),
+            message_id=fixture_id("message", owner, key),
             internal_date=date_sent,
             record=False,
         )
@@ -240,7 +253,7 @@ def _add_event(store: Store, event: dict[str, Any], index: int, shift: Shift, zo
     if account is None:
         raise WorkspaceError(f"event {index}: calendar {organizer} is not an account")
     zone = event.get("timeZone") or account["timezone"]
-    event_id = event.get("id") or new_id(f"event/{index}/{event.get('summary', '')}")
+    event_id = event.get("id") or fixture_id("event", organizer, event.get("summary", ""), event["start"])
     names = {a["email"]: a["name"] for a in store.all("account")}
     body: dict[str, Any] = {
         "summary": event.get("summary", ""),
@@ -302,7 +315,7 @@ def _add_file(store: Store, file: dict[str, Any], index: int, shift: Shift, zone
         "starred": file.get("starred", False), "createdTime": rfc3339(created), "modifiedTime": rfc3339(modified),
     }  # fmt: skip
     drive = Drive(store, owner)
-    created_file = drive.create(metadata, data, text, file_id=file.get("id") or "1" + new_id(f"file/{index}/{file['name']}") + new_id(f"file/{index}"))
+    created_file = drive.create(metadata, data, text, file_id=file.get("id") or fixture_id("file", owner, file["name"], file["modified"]))
     for share in file.get("shared_with", []):
         drive.share(created_file["id"], {"type": "user", "role": share.get("role", "reader"), "emailAddress": share["email"]})
     if file.get("anyone"):
