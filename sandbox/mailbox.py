@@ -204,13 +204,22 @@ class Mailbox:
         }
 
 
-def recipients(raw: bytes) -> list[str]:
-    """Every address a message is sent to (To, Cc, Bcc)."""
+def expand_groups(store: Store, found: list[str]) -> list[str]:
+    """Addresses with the workspace's mailing lists (`groups`) replaced by their members."""
+    expanded: list[str] = []
+    for address in found:
+        group = store.get("group", "", address)
+        expanded.extend(group["members"] if group else [address])
+    return list(dict.fromkeys(expanded))
+
+
+def recipients(store: Store, raw: bytes) -> list[str]:
+    """Every address a message reaches (To, Cc, Bcc, mailing lists expanded)."""
     headers = parse(raw)
     found: list[str] = []
     for name in ("to", "cc", "bcc"):
         found.extend(addresses(str(headers.get(name, ""))))
-    return list(dict.fromkeys(found))
+    return expand_groups(store, found)
 
 
 def without_bcc(raw: bytes) -> bytes:
@@ -221,7 +230,7 @@ def without_bcc(raw: bytes) -> bytes:
 
 def deliver_to_recipients(store: Store, raw: bytes, sender: str | None = None) -> None:
     """An INBOX copy (Bcc removed) for each recipient that is a sandbox account."""
-    for address in recipients(raw):
+    for address in recipients(store, raw):
         if address != sender and store.get("account", "", address) is not None:
             Mailbox(store, address).insert(without_bcc(raw), ["INBOX", "UNREAD", "CATEGORY_PERSONAL"])
 
@@ -230,7 +239,7 @@ def deliver(store: Store, sender: str, raw: bytes, thread_id: str | None = None,
     """Send from a sandbox account: a SENT copy for the sender, INBOX copies for recipients."""
     box = Mailbox(store, sender)
     sent = box.insert(raw, ["SENT"], thread_id=thread_id, message_id=message_id)
-    if sender in recipients(raw):
+    if sender in recipients(store, raw):
         sent = box.modify(sent["id"], ["INBOX", "UNREAD"], [])
     deliver_to_recipients(store, raw, sender)
     return sent

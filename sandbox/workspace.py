@@ -24,7 +24,7 @@ from sandbox.calendars import Calendars, moment_of, rfc3339
 from sandbox.documents import render
 from sandbox.drive import DOCUMENT, PRESENTATION, SPREADSHEET, Drive
 from sandbox.errors import ApiError
-from sandbox.mailbox import Mailbox, new_id, without_bcc
+from sandbox.mailbox import Mailbox, expand_groups, new_id, without_bcc
 from sandbox.mime import Attachment, Draft, addresses, build_message
 from sandbox.store import Store
 
@@ -155,6 +155,8 @@ def load(store: Store, workspace: dict[str, Any], target_day: date) -> None:
     with store.transaction():
         for order, account in enumerate(workspace["accounts"]):
             _add_account(store, account, order, zone_name)
+        for address, members in workspace.get("groups", {}).items():
+            store.put("group", "", address.lower(), {"members": [m.lower() for m in members]})
         for key, add in (("emails", _add_email), ("events", _add_event), ("files", _add_file)):
             for index, item in enumerate(workspace.get(key, [])):
                 try:
@@ -219,7 +221,8 @@ def _add_email(store: Store, email: dict[str, Any], index: int, shift: Shift, zo
     copies: dict[str, list[str]] = {}
     if store.get("account", "", sender_address) is not None:
         copies[sender_address] = ["SENT"]
-    for address in addresses(", ".join(email.get("to", []) + email.get("cc", []) + email.get("bcc", []))):
+    everyone = addresses(", ".join(email.get("to", []) + email.get("cc", []) + email.get("bcc", [])))
+    for address in expand_groups(store, everyone):
         if store.get("account", "", address) is not None and address not in copies:
             box = Mailbox(store, address)
             labels = ["INBOX"] + [box.label_id(name) for name in email.get("labels", [])]

@@ -92,7 +92,7 @@ def test_q4_financial_review_never_says_budget(services: dict) -> None:
 
 def test_turkish_airlines_booking_and_its_calendar_entry(services: dict) -> None:
     gmail, calendar = services["gmail"], services["calendar"]
-    (booking,) = all_ids(gmail, "TK7QXM from:noreply@thy.com")
+    (booking,) = all_ids(gmail, "TK7QXM from:noreply@thy.com subject:confirmed")
     text = text_of(gmail.users().messages().get(userId="me", id=booking).execute()["payload"])
     assert "cancellation fee of GBP 110" in text
     assert "TK1980  Wednesday 2 December 2026" in text

@@ -259,3 +259,13 @@ def test_bcc_stays_with_the_sender(alex: Services, connect) -> None:  # type: ig
     (sent,) = ids(alex.gmail, 'subject:"Re: Q4 Financial Review"')
     headers = {h["name"]: h["value"] for h in alex.gmail.users().messages().get(userId="me", id=sent, format="metadata").execute()["payload"]["headers"]}
     assert OMAR in headers["Bcc"]
+
+
+def test_mailing_lists_reach_their_members(alex: Services, connect) -> None:  # type: ignore[no-untyped-def]
+    omar = connect(OMAR)
+    subject = f"Team lunch {uuid.uuid4().hex[:6]}"
+    alex.gmail.users().messages().send(userId="me", body={"raw": raw_message("team@northwind.test", subject, "Friday, 12:30.")}).execute()
+    assert len(ids(omar.gmail, f'subject:"{subject}"')) == 1
+    # the sender is a member too: the message is both sent and in the inbox
+    (own,) = ids(alex.gmail, f'subject:"{subject}"')
+    assert {"SENT", "INBOX"} <= set(alex.gmail.users().messages().get(userId="me", id=own, format="minimal").execute()["labelIds"])
