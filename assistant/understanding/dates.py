@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from assistant.understanding.features import normalise
 from assistant.understanding.schema import TimeRange
@@ -87,7 +86,7 @@ def _ordinal_text(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _day_range(first: date, days: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+def _day_range(first: date, days: int, tz: tzinfo) -> tuple[datetime, datetime]:
     start = datetime.combine(first, time(), tz)
     return start, datetime.combine(first + timedelta(days=days), time(), tz)
 
@@ -97,7 +96,7 @@ def _month_start(year: int, month: int) -> date:
     return date(year, (month - 1) % 12 + 1, 1)
 
 
-def _relative_days(text: str, today: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+def _relative_days(text: str, today: date, tz: tzinfo) -> tuple[datetime, datetime] | None:
     """Ranges of whole days named relative to today, or None."""
     monday = today - timedelta(days=today.weekday())
     fixed = {
@@ -158,7 +157,7 @@ def _relative_days(text: str, today: date, tz: ZoneInfo) -> tuple[datetime, date
     return None
 
 
-def _day_of_month(text: str, today: date, tz: ZoneInfo) -> tuple[datetime, datetime] | None:
+def _day_of_month(text: str, today: date, tz: tzinfo) -> tuple[datetime, datetime] | None:
     """'the 14th' (no month named): that day of this month, or of next month if past."""
     match = re.search(r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?! of| \w+ \d)", text)
     if not match or re.search(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", text):
@@ -245,8 +244,8 @@ def resolve_when(
     to that hour's neighbourhood; both give [time, time + 1h).
     """
     tz = now.tzinfo
-    if not isinstance(tz, ZoneInfo):
-        raise ValueError("now must carry a ZoneInfo time zone")
+    if tz is None:
+        raise ValueError("now must carry a time zone")
     text = words_to_digits(normalise(phrase))
     today = now.date()
     day_span = _anchor(text, now, anchors) or _relative_days(text, today, tz) or _day_of_month(text, today, tz)

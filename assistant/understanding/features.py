@@ -119,7 +119,7 @@ def _shape(token: str) -> str:
     return shape[:6]
 
 
-def _lexical_class(token: str) -> str:
+def lexical_class(token: str) -> str:
     if token in WEEKDAYS:
         return "weekday"
     if token in MONTHS:
@@ -161,7 +161,7 @@ def token_features(tokens: list[str], index: int, common_words: frozenset[str]) 
         f"suf3={token[-3:]}",
         f"pre3={token[:3]}",
         f"shape={_shape(token)}",
-        f"lex={_lexical_class(token)}",
+        f"lex={lexical_class(token)}",
         "poss=" + str(token.endswith("'s")),
         f"w-1={word(-1)}",
         f"w+1={word(1)}",
@@ -171,8 +171,8 @@ def token_features(tokens: list[str], index: int, common_words: frozenset[str]) 
         f"w|w+1={token}|{word(1)}",
         f"w-2|w-1={word(-2)}|{word(-1)}",
         f"w+1|w+2={word(1)}|{word(2)}",
-        f"lex-1={_lexical_class(word(-1))}",
-        f"lex+1={_lexical_class(word(1))}",
+        f"lex-1={lexical_class(word(-1))}",
+        f"lex+1={lexical_class(word(1))}",
         f"name={_is_name(token)}",
         f"name-1={_is_name(word(-1))}",
         f"name+1={_is_name(word(1))}",

@@ -27,7 +27,8 @@ from assistant.understanding.schema import (
     ParsedIntent,
     Service,
 )
-from assistant.understanding.tagger import SlotTagger
+from assistant.understanding.people import recover_people
+from assistant.understanding.tagger import SlotTagger, spans_from_tags
 
 if TYPE_CHECKING:
     from assistant.settings import Settings
@@ -178,7 +179,8 @@ class LocalUnderstanding:
     def read(self, text: str) -> Reading:
         normalised = normalise(text)
         tokens = tokenize(normalised)
-        return Reading(normalised, tokens, self._classifier.predict(normalised), self._tagger.spans(tokens))
+        tags = recover_people(tokens, self._tagger.tag(tokens), self._tagger.common_words)
+        return Reading(normalised, tokens, self._classifier.predict(normalised), spans_from_tags(tokens, tags))
 
     def understand(self, text: str, context: ConversationContext | None = None) -> IntentDraft:
         reading = self.read(text)

@@ -53,17 +53,25 @@ class SlotTagger:
             path.append(int(back[position, path[-1]]))
         return [self._labels[i] for i in reversed(path)]
 
+    @property
+    def common_words(self) -> frozenset[str]:
+        return self._common_words
+
     def spans(self, tokens: list[str]) -> dict[str, list[str]]:
-        """Slot values by type, each the tokens of one B-/I- run joined by spaces."""
-        spans: dict[str, list[str]] = {}
-        current_type, current = "", []  # type: tuple[str, list[str]]
-        for token, tag in [*zip(tokens, self.tag(tokens), strict=True), ("", "O")]:
-            inside = tag.startswith("I-") and tag[2:] == current_type
-            if current and not inside:
-                spans.setdefault(current_type, []).append(" ".join(current))
-                current_type, current = "", []
-            if tag.startswith("B-") or (tag.startswith("I-") and not inside):
-                current_type, current = tag[2:], [token]
-            elif inside:
-                current.append(token)
-        return spans
+        return spans_from_tags(tokens, self.tag(tokens))
+
+
+def spans_from_tags(tokens: list[str], tags: list[str]) -> dict[str, list[str]]:
+    """Slot values by type, each the tokens of one B-/I- run joined by spaces."""
+    spans: dict[str, list[str]] = {}
+    current_type, current = "", []  # type: tuple[str, list[str]]
+    for token, tag in [*zip(tokens, tags, strict=True), ("", "O")]:
+        inside = tag.startswith("I-") and tag[2:] == current_type
+        if current and not inside:
+            spans.setdefault(current_type, []).append(" ".join(current))
+            current_type, current = "", []
+        if tag.startswith("B-") or (tag.startswith("I-") and not inside):
+            current_type, current = tag[2:], [token]
+        elif inside:
+            current.append(token)
+    return spans

@@ -102,3 +102,22 @@ def test_a_reference_with_nothing_to_refer_to_asks(local: LocalUnderstanding) ->
 
 def test_clear_requests_do_not_ask(local: LocalUnderstanding) -> None:
     assert local.understand("show my unread emails from this week").clarification is None
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("send email to enalen saying i will send the files", "enalen"),  # a name never seen
+        ("email my friend rohit that i am busy", "rohit"),
+        ("schedule a call with anna on friday", "anna"),  # not folded into the event
+        ("lunch with chris kimberly and aaronson", "aaronson"),
+    ],
+)
+def test_names_the_tagger_never_saw(local: LocalUnderstanding, text: str, person: str) -> None:
+    assert person in local.understand(text).people
+
+
+def test_common_words_are_not_taken_for_names(local: LocalUnderstanding) -> None:
+    assert local.understand("send an email about the launch").people == []
+    assert local.understand("email me the weekly report").people == []
+    assert local.understand("remind me to call tomorrow").people == []
