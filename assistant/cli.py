@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 
 from assistant.embedded import embedded_servers, service_urls
@@ -19,6 +20,7 @@ log = logging.getLogger("concierge")
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
+SANDBOX_PORT = 8090
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -35,45 +37,68 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Start everything the demo needs and open the chat app; Ctrl-C stops it all."""
+    """Start everything the demo needs and open the chat app; Ctrl-C stops it all.
+
+    The Google sandbox (the demo workspace), an RQ worker, the sync scheduler and the
+    chat app run as child processes sharing this process's database and Redis.
+    """
     from assistant import migrate
 
     settings = get_settings()
     urls = service_urls(settings)
     migrate.upgrade(urls.database_url)
+    sandbox_url = f"http://{args.host}:{args.sandbox_port}"
     # Children get the resolved URLs as configured ones: this process owns the embedded
     # servers' lifetime and stops them when the demo ends.
     env = os.environ | {
         "CONCIERGE_DATABASE_URL": urls.database_url,
         "CONCIERGE_REDIS_URL": urls.redis_url,
+        "CONCIERGE_GOOGLE_API_BASE_URL": settings.google_api_base_url or sandbox_url,
     }
-    command = [
-        sys.executable, "-m", "chainlit", "run", str(PROJECT_ROOT / "chat_app.py"),
-        "--headless", "--host", args.host, "--port", str(args.port),
-    ]  # fmt: skip
-    app = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-    print(f"\nConcierge is running at http://{args.host}:{args.port}  (Ctrl-C stops it)\n", flush=True)
+    concierge = [sys.executable, "-m", "assistant.cli"]
+    children: list[subprocess.Popen[bytes]] = []
     try:
+        if settings.google_api_base_url is None:
+            children.append(_start([*concierge, "sandbox", "serve", "--host", args.host, "--port", str(args.sandbox_port)], env))
+            _wait_for_http(sandbox_url + "/healthz", children[-1])
+        children.append(_start([*concierge, "worker"], env))
+        children.append(_start([*concierge, "cron"], env))
+        app = _start(
+            [sys.executable, "-m", "chainlit", "run", str(PROJECT_ROOT / "chat_app.py"), "--headless",
+             "--host", args.host, "--port", str(args.port)],
+            env,
+        )  # fmt: skip
+        children.append(app)
+        print(f"\nConcierge is running at http://{args.host}:{args.port}  (Ctrl-C stops it)\n", flush=True)
         return app.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        _stop_child(app)
+        for child in reversed(children):
+            _stop_child(child)
         servers = embedded_servers()
         if servers is not None:
             servers.stop()
             print("embedded PostgreSQL and Valkey stopped")
 
 
-def _stop_child(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is not None:
-        return
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+
+
+def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"{' '.join(map(str, process.args))} exited early")
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
 
 
 # Commands implemented in the module that owns the capability. Each module defines
@@ -140,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the whole product locally with demo data")
     demo.add_argument("--host", default=DEMO_HOST)
     demo.add_argument("--port", type=int, default=DEMO_PORT)
+    demo.add_argument("--sandbox-port", type=int, default=SANDBOX_PORT)
     demo.set_defaults(run=cmd_demo)
 
     migrate = commands.add_parser("migrate", help="apply database migrations (Alembic)")

@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -134,7 +135,10 @@ class EmbeddedServers:
     # --- PostgreSQL ----------------------------------------------------------------------
 
     def _ensure_postgres(self) -> str:
-        import pgserver
+        with warnings.catch_warnings():
+            # pgserver looks up a runtime directory on import; its fallback is fine.
+            warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            import pgserver
 
         started = time.monotonic()
         self.pgdata.mkdir(parents=True, exist_ok=True)

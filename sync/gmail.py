@@ -39,17 +39,25 @@ class GmailSync:
             return str(profile["historyId"])
 
         progress = await begin_full_sync(context, checkpoint, current_history_id)
+        # Fetching a page (network, quota waits) overlaps storing the previous one
+        # (embedding, CPU). The checkpoint only ever names a page whose predecessors
+        # are all stored, so a resumed run re-reads at most one page.
+        storing: asyncio.Task[int] | None = None
         while True:
             page = await context.api.call(
                 lambda s, token=progress.page_token: s.users()
                 .messages()
                 .list(userId="me", maxResults=PAGE_SIZE, pageToken=token)
             )
-            progress.done += await self._mirror(context, [m["id"] for m in page.get("messages", [])])
+            fetched = await self._fetch_all(context, [m["id"] for m in page.get("messages", [])])
+            if storing is not None:
+                progress.done += await storing
+                await progress.save(context)
+            storing = asyncio.create_task(self._store(context, *fetched))
             progress.page_token = page.get("nextPageToken")
             if not progress.page_token:
+                progress.done += await storing
                 break
-            await progress.save(context)
         removed = await sweep_unseen(context.sessions, GMAIL, context.account_id, progress.started_at)
         log.info("gmail full sync", extra={"messages": progress.done, "swept": removed})
         assert progress.baseline is not None
@@ -90,6 +98,10 @@ class GmailSync:
 
     async def _mirror(self, context: SyncContext, message_ids: list[str]) -> int:
         """Fetch the messages and index them; those gone or in spam/trash leave the cache."""
+        return await self._store(context, *await self._fetch_all(context, message_ids))
+
+    async def _fetch_all(self, context: SyncContext, message_ids: list[str]) -> tuple[list[EmailItem], list[str]]:
+        """The messages to keep, and the ids of those deleted or not mirrored."""
         limit = asyncio.Semaphore(context.concurrency)
 
         async def fetch(message_id: str) -> EmailItem | None:
@@ -97,8 +109,10 @@ class GmailSync:
                 return await self._fetch(context, message_id)
 
         fetched = await asyncio.gather(*(fetch(message_id) for message_id in message_ids))
-        keep = [item for item in fetched if item is not None]
-        gone = {message_id for message_id, item in zip(message_ids, fetched, strict=True) if item is None}
+        gone = [message_id for message_id, item in zip(message_ids, fetched, strict=True) if item is None]
+        return [item for item in fetched if item is not None], gone
+
+    async def _store(self, context: SyncContext, keep: list[EmailItem], gone: list[str]) -> int:
         if keep:
             await context.indexer.index(context.user_id, context.account_id, keep)
             context.items_synced += len(keep)

@@ -28,7 +28,7 @@ from assistant.accounts import credentials_for, mark_needs_reconsent, save_refre
 from assistant.db import session_factory
 from assistant.models import GoogleAccount
 from assistant.settings import Settings, get_settings
-from search.embeddings import get_embedder
+from search.embeddings import Embedder, get_embedder
 from search.indexing import Indexer
 from sync.base import CursorExpired, ServiceSync, SyncContext
 from sync.calendar import CalendarSync
@@ -86,7 +86,13 @@ async def sync_service(
     *,
     full: bool = False,
     settings: Settings | None = None,
+    embedder: Embedder | None = None,
 ) -> SyncOutcome:
+    """Sync one service of one account (see the module docstring).
+
+    `embedder` defaults to the configured model; benchmarks pass another to measure
+    the cost of embedding.
+    """
     settings = settings or get_settings()
     syncer = SYNCERS[service]
     async with _exclusive(redis, sync_lock_key(account_id, service)):
@@ -105,7 +111,7 @@ async def sync_service(
             user_id=account.user_id,
             account_id=account.id,
             api=api,
-            indexer=Indexer(engine, await asyncio.to_thread(get_embedder, settings)),
+            indexer=Indexer(engine, embedder or await asyncio.to_thread(get_embedder, settings)),
             status=status,
             sessions=sessions,
         )

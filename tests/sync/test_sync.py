@@ -260,3 +260,36 @@ async def test_a_second_sync_of_the_same_account_and_service_waits_for_the_first
     held.release()
     outcome = await asyncio.wait_for(waiting, timeout=60)
     assert outcome.status == "ok"
+
+
+async def test_an_interrupted_full_sync_resumes_from_its_checkpoint(
+    link, connect, control: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.gmail
+
+    monkeypatch.setattr(sync.gmail, "PAGE_SIZE", 1)  # a page per message
+    linked: LinkedAccount = await link(ALEX)
+    for number in range(4):  # earlier tests may have trashed much of the small mailbox
+        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "x@partner.test", "subject": f"Filler {number}", "text": "."})
+    total = len(sandbox_state(connect(ALEX))["gmail"])
+    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
+    try:
+        running = asyncio.create_task(
+            sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+        )
+        while (row := (await sync_status(linked)).get("gmail")) is None or not (row.checkpoint or {}).get("done"):
+            assert not running.done(), "finished before a checkpoint could be seen"
+            await asyncio.sleep(0.05)
+        running.cancel()  # the worker dies here
+        with pytest.raises(asyncio.CancelledError):
+            await running
+    finally:
+        control_call(control, "DELETE", "/faults")
+    saved = row.checkpoint["done"]
+    assert 0 < saved < total
+
+    outcome = await sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+    assert outcome.status == "ok" and outcome.full
+    resumed = (await sync_status(linked))["gmail"]
+    assert resumed.items_synced <= total - saved + 1  # at most one page read again
+    assert (await cache_state(linked))["gmail"] == sandbox_state(connect(ALEX))["gmail"]
