@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -15,7 +14,7 @@ import uvicorn
 
 from sandbox.api import Sandbox
 from sandbox.app import create_app
-from sandbox.store import Store
+from sandbox.store import STATE_FILE, Store
 from sandbox.workspace import load, read
 
 DEMO_WORKSPACE = Path(__file__).resolve().parent / "demo" / "workspace.json"
@@ -33,8 +32,10 @@ def open_store(state_dir: Path, workspace: Path, now: datetime | None = None, re
     A new state is shifted so that the workspace's `today` is the date of `now` (or of
     the real now) in the workspace's time zone.
     """
-    if reset and state_dir.exists():
-        shutil.rmtree(state_dir)
+    if reset:
+        # only the sandbox's own files: --state may name a directory holding other things
+        for name in (STATE_FILE, STATE_FILE + "-wal", STATE_FILE + "-shm"):
+            (state_dir / name).unlink(missing_ok=True)
     store = Store(state_dir, fixed_now=now)
     if not store.all("account"):
         fixture = read(workspace)

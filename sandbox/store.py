@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 Item = dict[str, Any]
+STATE_FILE = "sandbox.sqlite3"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -77,7 +78,7 @@ class Store:
 
     def __init__(self, state_dir: Path, fixed_now: datetime | None = None) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
-        self.path = state_dir / "sandbox.sqlite3"
+        self.path = state_dir / STATE_FILE
         self.db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")

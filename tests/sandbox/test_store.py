@@ -37,9 +37,11 @@ def test_reset_discards_the_state(tmp_path: Path) -> None:
     Mailbox(store, ALEX).delete(Mailbox(store, ALEX).messages()[0]["id"])
     count = len(store.all("message", ALEX))
     store.close()
+    (tmp_path / "notes.txt").write_text("not the sandbox's")
     fresh = open_store(tmp_path, WORKSPACE, now=parse_now(NOW), reset=True)
     try:
         assert len(fresh.all("message", ALEX)) == count + 1
+        assert (tmp_path / "notes.txt").read_text() == "not the sandbox's"
     finally:
         fresh.close()
 
