@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import socket
 import threading
 import time
@@ -16,6 +19,8 @@ from sandbox.api import Sandbox
 from sandbox.app import create_app
 from sandbox.store import STATE_FILE, Store
 from sandbox.workspace import load, read
+
+log = logging.getLogger("concierge.sandbox")
 
 DEMO_WORKSPACE = Path(__file__).resolve().parent / "demo" / "workspace.json"
 
@@ -36,12 +41,20 @@ def open_store(state_dir: Path, workspace: Path, now: datetime | None = None, re
         # only the sandbox's own files: --state may name a directory holding other things
         for name in (STATE_FILE, STATE_FILE + "-wal", STATE_FILE + "-shm"):
             (state_dir / name).unlink(missing_ok=True)
+    fixture = read(workspace)
+    digest = hashlib.sha256(json.dumps(fixture, sort_keys=True).encode()).hexdigest()
     store = Store(state_dir, fixed_now=now)
-    if not store.all("account"):
-        fixture = read(workspace)
-        zone = ZoneInfo(fixture.get("timezone", "UTC"))
-        target: date = (now or datetime.now(UTC)).astimezone(zone).date()
-        load(store, fixture, target)
+    try:
+        if not store.all("account"):
+            zone = ZoneInfo(fixture.get("timezone", "UTC"))
+            target: date = (now or datetime.now(UTC)).astimezone(zone).date()
+            load(store, fixture, target)
+            store.set_meta("workspace_digest", digest)
+        elif store.meta("workspace_digest") != digest:
+            log.warning("%s changed since %s was loaded; --reset loads it again", workspace, store.path)
+    except BaseException:
+        store.close()
+        raise
     return store
 
 

@@ -75,3 +75,17 @@ def test_invalid_workspace_is_reported_with_its_location(tmp_path: Path) -> None
     not_a_workspace.write_text('{"emails": []}')
     with pytest.raises(WorkspaceError, match="format"):
         open_store(tmp_path / "state2", not_a_workspace)
+
+
+def test_a_changed_workspace_is_reported_not_reloaded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    fixture = tmp_path / "workspace.json"
+    fixture.write_text(WORKSPACE.read_text())
+    open_store(tmp_path / "state", fixture, now=parse_now(NOW)).close()
+    fixture.write_text(WORKSPACE.read_text().replace("Private quote for Omar", "Updated quote for Omar"))
+    store = open_store(tmp_path / "state", fixture, now=parse_now(NOW))
+    try:
+        assert "--reset loads it again" in caplog.text
+        subjects = {m["index"]["subject"] for m in store.all("message", "omar@northwind.test")}
+        assert "Private quote for Omar" in subjects
+    finally:
+        store.close()
