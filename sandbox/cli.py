@@ -114,6 +114,11 @@ def _serve(store: Store, args: argparse.Namespace) -> int:
     from sandbox.server import serve
 
     sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control)
+    from sandbox.oauth import accounts_in_order
+
+    accounts = ", ".join(account["email"] for account in accounts_in_order(store))
+    control = "on, under /_control" if args.control else "off"
     print(f"Google Workspace sandbox on http://{args.host}:{args.port}  (state: {store.path.parent})", flush=True)
+    print(f"accounts: {accounts}; control API {control}", flush=True)
     serve(sandbox, args.host, args.port)
     return 0
