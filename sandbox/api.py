@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox.errors import ApiError, bad_request, insufficient_scope, unauthenticated
 from sandbox.faults import Faults
+from sandbox.quota import Quota
 from sandbox.store import Store
 
 # The scopes that let a token call each service; writes need one that is not read-only.
@@ -38,6 +39,7 @@ class Sandbox:
     token_lifetime: float = 3600.0
     control_enabled: bool = False
     faults: Faults = field(default_factory=Faults)
+    quota: Quota | None = None
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -106,6 +108,8 @@ def endpoint(method_id: str, handler: Handler, write: bool = False) -> Callable[
         try:
             account = authenticate(request, sandbox.store, service, write)
             await sandbox.faults.apply(method_id)
+            if sandbox.quota is not None:
+                sandbox.quota.charge(account, method_id)
             call = Call(request, sandbox, account, await request.body())
             if write:
                 # Handlers do not await between writes, so no other request joins this.

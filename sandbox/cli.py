@@ -36,6 +36,7 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--token-lifetime", type=float, default=3600.0, help="access token lifetime in seconds")
     parser.add_argument("--control", action="store_true", help="enable the control API under /_control (tests, demos)")
+    parser.add_argument("--quota", type=float, default=None, metavar="UNITS", help="per-user quota units per minute, as Gmail counts them (default: unlimited)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -113,7 +114,10 @@ def _serve(store: Store, args: argparse.Namespace) -> int:
     from sandbox.api import Sandbox
     from sandbox.server import serve
 
-    sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control)
+    from sandbox.quota import Quota
+
+    quota = Quota(args.quota) if args.quota else None
+    sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control, quota=quota)
     from sandbox.oauth import accounts_in_order
 
     accounts = ", ".join(account["email"] for account in accounts_in_order(store))

@@ -112,3 +112,32 @@ def test_control_api_is_off_by_default(tmp_path) -> None:  # type: ignore[no-unt
     finally:
         running.stop()
         store.close()
+
+
+def test_quota_throttles_a_greedy_client(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from google.oauth2.credentials import Credentials
+
+    from sandbox.api import Sandbox
+    from sandbox.oauth import ALL_SCOPES, issue_access_token
+    from sandbox.quota import Quota
+    from sandbox.server import open_store, start_in_thread
+    from sync.google_client import build_service
+    from tests.sandbox.conftest import WORKSPACE
+
+    store = open_store(tmp_path, WORKSPACE)
+    running = start_in_thread(Sandbox(store, quota=Quota(units_per_minute=22)))
+    try:
+        gmail = build_service("gmail", Credentials(issue_access_token(store, ALEX, "t", ALL_SCOPES, 60)), running.base_url)
+        other = build_service("gmail", Credentials(issue_access_token(store, "sarah@northwind.test", "t", ALL_SCOPES, 60)), running.base_url)
+        message_id = gmail.users().messages().list(userId="me", maxResults=1).execute()["messages"][0]["id"]  # 5 units
+        for _ in range(3):  # 15 more
+            gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()
+        with pytest.raises(HttpError) as raised:  # 5 more would make 25 > 22
+            gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()
+        assert raised.value.status_code == 429
+        assert int(raised.value.resp["retry-after"]) >= 1
+        assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ALEX  # 1 unit still fits
+        assert other.users().getProfile(userId="me").execute()["emailAddress"] == "sarah@northwind.test"  # per user
+    finally:
+        running.stop()
+        store.close()
