@@ -112,9 +112,8 @@ def _print_token(store: Store, args: argparse.Namespace) -> int:
 
 def _serve(store: Store, args: argparse.Namespace) -> int:
     from sandbox.api import Sandbox
-    from sandbox.server import serve
-
     from sandbox.quota import Quota
+    from sandbox.server import serve
 
     quota = Quota(args.quota) if args.quota else None
     sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control, quota=quota)
