@@ -23,7 +23,7 @@ ACTIVE_WINDOW = timedelta(minutes=30)
 
 _DUE = text(
     """
-    SELECT a.id AS account_id, svc.service, coalesce(u.last_active_at > :active_since, false) AS active
+    SELECT a.id AS account_id, svc.service, coalesce(u.last_active_at > CAST(:active_since AS timestamptz), false) AS active
     FROM google_accounts a
     JOIN users u ON u.id = a.user_id
     CROSS JOIN (VALUES ('gmail'), ('gcal'), ('gdrive')) AS svc(service)
@@ -31,7 +31,7 @@ _DUE = text(
     WHERE a.autosync_enabled
       AND a.status = 'active'
       AND (s.last_attempt_at IS NULL
-           OR s.last_attempt_at < :now - make_interval(mins => a.sync_interval_minutes))
+           OR s.last_attempt_at < CAST(:now AS timestamptz) - make_interval(mins => a.sync_interval_minutes))
     ORDER BY active DESC, s.last_success_at ASC NULLS FIRST
     """
 )
