@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from sandbox.errors import ApiError, bad_request, insufficient_scope, unauthenticated
 from sandbox.faults import Faults
+from sandbox.push import Push
 from sandbox.quota import Quota
 from sandbox.store import Store
 
@@ -40,7 +41,12 @@ class Sandbox:
     control_enabled: bool = False
     faults: Faults = field(default_factory=Faults)
     quota: Quota | None = None
+    pubsub_push: dict[str, str] = field(default_factory=dict)  # Gmail watch topic -> push URL
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    push: Push = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.push = Push(self.store, self.pubsub_push)
 
 
 @dataclass
@@ -115,6 +121,7 @@ def endpoint(method_id: str, handler: Handler, write: bool = False) -> Callable[
                 # Handlers do not await between writes, so no other request joins this.
                 with sandbox.store.transaction():
                     result = await handler(call)
+                sandbox.push.schedule()
             else:
                 result = await handler(call)
         except ApiError as error:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from sandbox import batch, calendar_api, control, drive_api, gmail, oauth
+from sandbox import batch, calendar_api, control, drive_api, gmail, oauth, push_api
 from sandbox.api import Sandbox
 from sandbox.errors import ApiError
 
@@ -35,7 +35,7 @@ async def method_not_allowed(request: Request, exc: Exception) -> Response:
 
 def create_app(sandbox: Sandbox) -> Starlette:
     routes: list[BaseRoute] = [Route("/healthz", health)]
-    routes += oauth.routes + gmail.routes + calendar_api.routes + drive_api.routes + batch.routes
+    routes += oauth.routes + push_api.routes + gmail.routes + calendar_api.routes + drive_api.routes + batch.routes
     if sandbox.control_enabled:
         routes += control.routes
     app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed, Exception: server_error})

@@ -37,6 +37,7 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token-lifetime", type=float, default=3600.0, help="access token lifetime in seconds")
     parser.add_argument("--control", action="store_true", help="enable the control API under /_control (tests, demos)")
     parser.add_argument("--quota", type=float, default=None, metavar="UNITS", help="per-user quota units per minute, as Gmail counts them (default: unlimited)")
+    parser.add_argument("--pubsub-push", action="append", default=[], metavar="TOPIC=URL", help="deliver Gmail watch notifications for TOPIC to URL (repeatable)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +117,8 @@ def _serve(store: Store, args: argparse.Namespace) -> int:
     from sandbox.server import serve
 
     quota = Quota(args.quota) if args.quota else None
-    sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control, quota=quota)
+    pubsub = dict(item.split("=", 1) for item in args.pubsub_push if "=" in item)
+    sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control, quota=quota, pubsub_push=pubsub)
     from sandbox.oauth import accounts_in_order
 
     accounts = ", ".join(account["email"] for account in accounts_in_order(store))

@@ -4,6 +4,7 @@ it to make the sandbox misbehave and to change data as another client would.
     POST   /_control/faults                 {"method", "kind": 429|403|500|503|latency, "count", "latency_seconds", "retry_after"}
     DELETE /_control/faults
     POST   /_control/expire                 {"service": "gmail"|"calendar", "account"}  old history ids 404, sync tokens 410
+    POST   /_control/pubsub                 {"topic", "endpoint"}  a Pub/Sub push subscription for Gmail watch
     POST   /_control/tokens/revoke          {"token"}   (refresh or access token)
     POST   /_control/tokens/expire          {"token"}   (an access token)
     POST   /_control/accounts/{email}/messages           {"from", "to", "subject", "text", "html", "labels"} -> delivered
@@ -52,6 +53,7 @@ def control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]]
                 raise not_found(f"No sandbox account {request.path_params['email']}.")
             with sandbox.store.transaction():
                 result = await handler(sandbox, request, body)
+            sandbox.push.schedule()
         except ValueError as error:
             return bad_request(str(error)).response()
         except (ApiError, KeyError) as error:
@@ -87,6 +89,13 @@ async def expire_positions(sandbox: Sandbox, request: Request, body: dict[str, A
     floor = sandbox.store.next_seq()
     sandbox.store.set_floor(service, str(body["account"]).lower(), floor)
     return {"floor": floor}
+
+
+async def add_pubsub_push(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> None:
+    topic, endpoint = str(body["topic"]), str(body["endpoint"])
+    if not endpoint.startswith(("http://", "https://")):
+        raise bad_request("endpoint must be an http(s) URL")
+    sandbox.push.pubsub_push[topic] = endpoint
 
 
 async def revoke_token(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> None:
@@ -158,6 +167,7 @@ routes = [
     Route("/_control/faults", control(add_fault), methods=["POST"]),
     Route("/_control/faults", control(clear_faults), methods=["DELETE"]),
     Route("/_control/expire", control(expire_positions), methods=["POST"]),
+    Route("/_control/pubsub", control(add_pubsub_push), methods=["POST"]),
     Route("/_control/tokens/revoke", control(revoke_token), methods=["POST"]),
     Route("/_control/tokens/expire", control(expire_token), methods=["POST"]),
     Route(ACCOUNT + "/messages", control(add_message), methods=["POST"]),

@@ -217,6 +217,13 @@ class Store:
         )
         return [Change(seq, o, k, i, json.loads(d)) for seq, o, k, i, d in rows]
 
+    def changes_since(self, after: int) -> list[Change]:
+        """Every account's changes after a position, in order."""
+        rows = self.db.execute(
+            "SELECT seq, owner, kind, id, detail FROM changes WHERE seq > ? ORDER BY seq", (after,)
+        )
+        return [Change(seq, o, k, i, json.loads(d)) for seq, o, k, i, d in rows]
+
     # --- tokens -------------------------------------------------------------------------
     def add_token(
         self,
