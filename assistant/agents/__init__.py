@@ -1,0 +1,1 @@
+"""Agents: the Gmail, Calendar and Drive workers that plan steps run on."""

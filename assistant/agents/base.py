@@ -1,0 +1,87 @@
+"""What every agent (Gmail, Calendar, Drive) offers the orchestrator, and what it returns.
+
+Reads (`search`, `read`, `free_slots`) run at once and return named outputs. Writes never
+run from a plan: `propose` turns the step into a `ProposedAction` (what would happen, in
+words a person can check) and only `execute`, called after the user confirms, changes
+anything at Google. `execute` must be idempotent: a confirmation retried after a dropped
+connection must not send, create or share twice.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel, Field
+
+from assistant.plan import PlanStep, Service
+
+if TYPE_CHECKING:
+    from assistant.actions import PendingAction
+    from assistant.agents.context import AgentContext
+
+
+class SourceItem(BaseModel):
+    """An email, event or file an agent found: shown as a source and cited in the answer."""
+
+    service: Service
+    id: str
+    account_id: str
+    title: str
+    url: str | None = None
+    when: datetime | None = None
+    snippet: str = ""
+    #: Service-specific fields for the source panel (from/to, start/end/attendees, owner...).
+    details: dict[str, Any] = Field(default_factory=dict)
+    #: Why search returned it (methods, ranks, scores), when it came from search.
+    why: dict[str, Any] | None = None
+
+
+class ProposedAction(BaseModel):
+    """A write a step wants to make, waiting for the user's confirmation."""
+
+    service: Service
+    operation: str
+    account_id: str
+    target_id: str | None = None
+    #: Everything `execute` needs, and what the user may edit before confirming.
+    fields: dict[str, Any]
+    #: The action in plain words: recipients, subject and body; event and times; file and role.
+    preview: str
+    undoable: bool = False
+
+
+class StepFailed(Exception):
+    """A step could not do its job; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    """What an executed action did: a short sentence, the changed item, undo data."""
+
+    summary: str
+    item: SourceItem | None = None
+    undo: dict[str, Any] | None = None
+
+
+class BaseAgent(ABC):
+    service: Service
+
+    @abstractmethod
+    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
+        """Run a read step; return its outputs by name (see `assistant.plan.OUTPUTS`)."""
+
+    @abstractmethod
+    async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
+        """Describe the write a step would make, without making it."""
+
+    @abstractmethod
+    async def execute(self, action: PendingAction, context: AgentContext) -> ActionOutcome:
+        """Make the confirmed write at Google and in the cache; safe to call twice."""
+
+    async def undo(self, action: PendingAction, context: AgentContext) -> str:
+        """Reverse an executed action within its undo window; returns what was done."""
+        raise StepFailed(f"{action.operation} on {self.service} cannot be undone")
+

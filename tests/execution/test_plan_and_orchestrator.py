@@ -1,0 +1,170 @@
+"""Plans as DAGs, and the orchestrator's concurrency, failure capture and skipping.
+
+The agents here are small stand-ins implementing the agent interface: these tests are
+about orchestration. The real agents are tested against the sandbox elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, StepFailed
+from assistant.orchestrator import Orchestrator, StepEvent, StepResult
+from assistant.plan import Binding, ExecutionPlan, PlanError, PlanStep
+
+
+def step(id: str, service: str = "gmail", operation: str = "search", **inputs: tuple[str, str]) -> PlanStep:
+    return PlanStep(
+        id=id,
+        service=service,
+        operation=operation,
+        description=f"{operation} {service} ({id})",
+        inputs={name: Binding(step=s, output=o) for name, (s, o) in inputs.items()},
+    )
+
+
+def cancel_flight_plan() -> ExecutionPlan:
+    return ExecutionPlan(
+        steps=[
+            step("find_booking", "gmail"),
+            step("find_flight", "calendar"),
+            step("delete_flight", "calendar", "delete", event=("find_flight", "top")),
+            step("draft_cancellation", "gmail", "draft", booking=("find_booking", "top")),
+        ]
+    )
+
+
+def test_levels_group_independent_steps() -> None:
+    levels = cancel_flight_plan().levels()
+    assert [[s.id for s in level] for level in levels] == [
+        ["find_booking", "find_flight"],
+        ["delete_flight", "draft_cancellation"],
+    ]
+
+
+def test_a_cycle_is_a_planning_error_naming_the_steps() -> None:
+    with pytest.raises(PlanError, match="a, b can never run: their inputs form a cycle"):
+        ExecutionPlan(steps=[step("a", x=("b", "items")), step("b", x=("a", "items"))])
+
+
+@pytest.mark.parametrize(
+    ("inputs", "message"),
+    [
+        ({"x": ("nowhere", "items")}, "bound to a step that does not exist: 'nowhere'"),
+        ({"x": ("first", "slots")}, "a search step only produces items, top"),
+    ],
+)
+def test_a_dangling_binding_is_a_planning_error(inputs: dict, message: str) -> None:
+    with pytest.raises(PlanError, match=message):
+        ExecutionPlan(steps=[step("first"), step("second", **inputs)])
+
+
+class ScriptedAgent(BaseAgent):
+    """Sleeps, then returns or raises what it was told to for each step id."""
+
+    def __init__(self, service: str, script: dict[str, Any], delay: float = 0.0) -> None:
+        self.service = service
+        self.script = script
+        self.delay = delay
+        self.seen_inputs: dict[str, dict[str, Any]] = {}
+
+    async def run(self, step: PlanStep, inputs: dict[str, Any], context: Any) -> dict[str, Any]:
+        self.seen_inputs[step.id] = inputs
+        await asyncio.sleep(self.delay)
+        outcome = self.script[step.id]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def propose(self, step: PlanStep, inputs: dict[str, Any], context: Any) -> ProposedAction:
+        self.seen_inputs[step.id] = inputs
+        return ProposedAction(service=self.service, operation=step.operation, account_id="a", fields=inputs, preview=step.description)
+
+    async def execute(self, action: Any, context: Any) -> ActionOutcome:
+        raise AssertionError("the orchestrator never executes")
+
+
+async def run(plan: ExecutionPlan, agents: dict[str, BaseAgent], timeout: float = 5) -> tuple[list[StepEvent], dict[str, StepResult]]:
+    recorded: list[ProposedAction] = []
+
+    async def record(step: PlanStep, proposed: ProposedAction) -> dict:
+        recorded.append(proposed)
+        return {"id": f"action-{len(recorded)}", "preview": proposed.preview}
+
+    results: dict[str, StepResult] = {}
+    events = [event async for event in Orchestrator(agents, record, step_timeout=timeout).run(plan, None, results)]
+    return events, results
+
+
+async def test_bindings_carry_outputs_and_writes_wait_for_confirmation() -> None:
+    gmail = ScriptedAgent("gmail", {"find_booking": {"items": ["booking"], "top": "booking"}})
+    calendar = ScriptedAgent("calendar", {"find_flight": {"items": ["flight"], "top": "flight"}})
+    events, results = await run(cancel_flight_plan(), {"gmail": gmail, "calendar": calendar})
+    assert calendar.seen_inputs["delete_flight"] == {"event": "flight"}
+    assert gmail.seen_inputs["draft_cancellation"] == {"booking": "booking"}
+    assert results["delete_flight"].status == "awaiting_confirmation"
+    assert results["delete_flight"].outputs["action"]["id"].startswith("action-")
+    assert [e.kind for e in events].count("action_required") == 2
+    # Every step announces its start before its end.
+    for step_id in results:
+        kinds = [e.kind for e in events if e.step.id == step_id]
+        assert kinds[0] == "step_started" and len(kinds) == 2
+
+
+async def test_independent_steps_run_concurrently() -> None:
+    plan = ExecutionPlan(steps=[step("g", "gmail"), step("c", "calendar"), step("d", "drive")])
+    agents = {
+        service: ScriptedAgent(service, {key: {"items": [], "top": None}}, delay=0.5)
+        for service, key in (("gmail", "g"), ("calendar", "c"), ("drive", "d"))
+    }
+    started = time.perf_counter()
+    await run(plan, agents)
+    assert time.perf_counter() - started < 1.0  # three 0.5 s steps: the slowest, not the sum
+
+
+async def test_a_failure_is_captured_and_its_dependents_are_skipped() -> None:
+    gmail = ScriptedAgent("gmail", {"find_booking": StepFailed("Gmail is unavailable (HTTP 500)")})
+    calendar = ScriptedAgent("calendar", {"find_flight": {"items": ["flight"], "top": "flight"}})
+    events, results = await run(cancel_flight_plan(), {"gmail": gmail, "calendar": calendar})
+    assert results["find_booking"].status == "failed"
+    assert results["find_booking"].error == "Gmail is unavailable (HTTP 500)"
+    assert results["find_flight"].status == "ok"
+    assert results["delete_flight"].status == "awaiting_confirmation"
+    assert results["draft_cancellation"].status == "skipped"
+    assert "search gmail (find_booking), which failed" in results["draft_cancellation"].error
+
+
+async def test_nothing_found_skips_the_write_that_needed_it() -> None:
+    gmail = ScriptedAgent("gmail", {"find_booking": {"items": [], "top": None}})
+    calendar = ScriptedAgent("calendar", {"find_flight": {"items": ["flight"], "top": "flight"}})
+    _, results = await run(cancel_flight_plan(), {"gmail": gmail, "calendar": calendar})
+    assert results["draft_cancellation"].status == "skipped"
+    assert "found nothing to act on" in results["draft_cancellation"].error
+
+
+async def test_a_slow_step_times_out_without_holding_the_others() -> None:
+    plan = ExecutionPlan(steps=[step("slow", "gmail"), step("quick", "drive")])
+    agents = {
+        "gmail": ScriptedAgent("gmail", {"slow": {"items": []}}, delay=5),
+        "drive": ScriptedAgent("drive", {"quick": {"items": ["f"], "top": "f"}}),
+    }
+    started = time.perf_counter()
+    _, results = await run(plan, agents, timeout=0.3)
+    assert time.perf_counter() - started < 2
+    assert results["slow"].status == "failed" and "timed out" in results["slow"].error
+    assert results["quick"].status == "ok"
+
+
+async def test_an_unexpected_exception_is_a_failed_step_not_a_crash() -> None:
+    plan = ExecutionPlan(steps=[step("broken", "gmail"), step("fine", "drive")])
+    agents = {
+        "gmail": ScriptedAgent("gmail", {"broken": KeyError("payload")}),
+        "drive": ScriptedAgent("drive", {"fine": {"items": ["f"], "top": "f"}}),
+    }
+    _, results = await run(plan, agents)
+    assert results["broken"].status == "failed" and "KeyError" in results["broken"].error
+    assert results["fine"].status == "ok"
