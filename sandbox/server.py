@@ -22,6 +22,10 @@ from sandbox.workspace import load, read
 
 log = logging.getLogger("concierge.sandbox")
 
+# httplib2 (under google-api-python-client) reuses idle connections and does not retry a
+# POST on one the server has closed; Google keeps them open for minutes, so must we.
+KEEP_ALIVE_SECONDS = 300
+
 DEMO_WORKSPACE = Path(__file__).resolve().parent / "demo" / "workspace.json"
 
 
@@ -80,7 +84,8 @@ class RunningSandbox:
 
 def start_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int | None = None) -> RunningSandbox:
     port = port or free_port(host)
-    config = uvicorn.Config(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off",
+                            timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="sandbox", daemon=True)
     thread.start()
@@ -94,4 +99,5 @@ def start_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int | None 
 
 def serve(sandbox: Sandbox, host: str, port: int) -> None:
     sandbox.store.set_meta("base_url", f"http://{host}:{port}")
-    uvicorn.run(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off")
+    uvicorn.run(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off",
+                timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
