@@ -25,9 +25,22 @@ _TOKEN = re.compile(
 _SPACES = re.compile(r"\s+")
 
 
+# Words speech recognisers and hurried typists split or misspell, one spelling each.
+_RESPELLINGS = [
+    (re.compile(r"\bup coming\b"), "upcoming"),
+    (re.compile(r"\be ?-?mails?\b"), lambda m: "emails" if m.group(0).endswith("s") else "email"),
+    (re.compile(r"\bcalender\b"), "calendar"),
+    (re.compile(r"\bremainders?\b"), lambda m: "reminder" + ("s" if m.group(0).endswith("s") else "")),
+    (re.compile(r"\bto morrow\b"), "tomorrow"),
+    (re.compile(r"\bweek end\b"), "weekend"),
+]
+
+
 def normalise(text: str) -> str:
-    """Lower case, one spelling for am/pm, single spaces; keeps every word."""
+    """Lower case, one spelling for am/pm and for split words, single spaces."""
     lowered = _MERIDIEM.sub(lambda m: f"{(m.group(1) or m.group(2)).lower()}m", text.lower())
+    for pattern, replacement in _RESPELLINGS:
+        lowered = pattern.sub(replacement, lowered)
     return _SPACES.sub(" ", lowered.replace("’", "'")).strip()
 
 

@@ -63,6 +63,12 @@ _VERB = re.compile(
 _FILLER = {"the", "a", "an", "my", "me", "for", "of", "any", "anything", "some", "stuff", "things", "thing",
            "what", "about", "and", "from", "to", "with", "new", "is", "there", "please", "i", "have", "on"}
 _EVENT_RELATIVE = re.compile(r"\b(?:before|until|after) (?:my|the|our) [a-z]+(?: (?:to|with|in) [a-z]+)?")
+_ASKED_IF_DONE = re.compile(
+    r"^(did|have|has) \w+ (add|added|put|schedul\w*|book\w*|set|creat\w*)\b"
+    r"|\b(been|was|were) (added|scheduled|booked|set up|created|put)\b"
+)
+_LOOKUP_START = re.compile(r"^(please |can you |could you )?(search|find|look (up|for)|show|list)\b")
+_REBOOK = re.compile(r"\b(reschedule|rebook|move|push|postpone)\b")
 _COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
 _CONTINUATION = re.compile(r"^(and|what about|how about|same (for|with)|also|now)\b")
 _TOPIC = re.compile(
@@ -99,6 +105,17 @@ def choose_operation(group: str, service: Service, text: str) -> Operation:
     if service == "drive" and group == "compose":
         return "share"
     return members[0]
+
+
+def adjust_group(group: str, text: str) -> str:
+    """Corrections from sentence structure that bag-of-words features cannot see."""
+    if group == "write" and _ASKED_IF_DONE.search(text):
+        return "query"  # "did you add ... to my calendar?" asks to look
+    if group == "compose" and _LOOKUP_START.match(text):
+        return "query"  # "find ...", "search ..." never writes a message
+    if group == "delete" and _REBOOK.search(text):
+        return "write"  # "cancel it and reschedule for thursday" moves the event
+    return group
 
 
 def _mentioned_services(text: str) -> list[Service]:
@@ -195,6 +212,7 @@ class LocalUnderstanding:
     def _fresh(self, reading: Reading, context: ConversationContext) -> IntentDraft:
         text, slots = reading.text, reading.slots
         service, group = split_label(reading.prediction.label)
+        group = adjust_group(group, text)
         ordinals = [ORDINALS[m.group(1)] for m in _ORDINAL_REFERENCE.finditer(text) if m.group(1) in ORDINALS]
         pointing = bool(ordinals) or bool(_PRONOUN_REFERENCE.search(text))
         items = context.last_items
