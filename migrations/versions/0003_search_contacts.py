@@ -11,8 +11,9 @@ full text can weigh query terms by rarity (IDF): in a mailbox where every messag
 "Enron", that word must count for little. PostgreSQL's ranking functions look at one
 document at a time, and counting at query time would read every matching row. Statement-
 level triggers on the caches keep the counts exact whichever path writes or deletes items
-(the indexer, sync sweeps, cascades), with one aggregate per statement, not per row. The
-row with the empty lexeme (never a real one) counts the items themselves.
+(the indexer, sync sweeps, cascades), with one aggregate per statement, not per row. Two
+rows under lexemes no text can produce carry the totals BM25 needs: '' the number of
+items, ' ' the sum of their lengths (distinct lexemes per item).
 
 Revision ID: 0003
 Revises: 0002
@@ -29,8 +30,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 CACHES = {"gmail_cache": "gmail", "gcal_cache": "gcal", "gdrive_cache": "gdrive"}
-# Every distinct lexeme of a row, plus '' to count the row itself.
-_LEXEMES = "unnest(tsvector_to_array({row}.search_tsv) || ''::text) AS lexeme"
+# What a row adds to the statistics: 1 for each of its distinct lexemes, 1 to '' (items)
+# and its length to ' ' (sum of lengths).
+_CONTRIBUTIONS = (
+    "unnest(tsvector_to_array({row}.search_tsv) || ARRAY['', ' '], "
+    "array_fill(1, ARRAY[length({row}.search_tsv)]) || ARRAY[1, length({row}.search_tsv)]) "
+    "AS d(lexeme, amount)"
+)
 
 
 def upgrade() -> None:
@@ -55,7 +61,7 @@ def upgrade() -> None:
             user_id uuid NOT NULL REFERENCES users(id) ON DELETE CASCADE,
             service varchar(8) NOT NULL CHECK (service IN ('gmail', 'gcal', 'gdrive')),
             lexeme text NOT NULL,
-            items integer NOT NULL,
+            items bigint NOT NULL,
             PRIMARY KEY (user_id, service, lexeme)
         )
         """
@@ -68,31 +74,31 @@ def upgrade() -> None:
         BEGIN
             IF TG_OP = 'INSERT' THEN
                 INSERT INTO search_term_stats AS s (user_id, service, lexeme, items)
-                SELECT n.user_id, TG_ARGV[0], lexeme, count(*)
-                FROM new_rows n, {_LEXEMES.format(row="n")}
-                GROUP BY n.user_id, lexeme
+                SELECT n.user_id, TG_ARGV[0], d.lexeme, sum(d.amount)
+                FROM new_rows n, {_CONTRIBUTIONS.format(row="n")}
+                GROUP BY n.user_id, d.lexeme
                 ON CONFLICT (user_id, service, lexeme) DO UPDATE SET items = s.items + excluded.items;
             ELSIF TG_OP = 'DELETE' THEN
-                UPDATE search_term_stats s SET items = s.items - d.items
-                FROM (SELECT o.user_id, lexeme, count(*) AS items
-                      FROM old_rows o, {_LEXEMES.format(row="o")}
-                      GROUP BY o.user_id, lexeme) d
-                WHERE s.user_id = d.user_id AND s.service = TG_ARGV[0] AND s.lexeme = d.lexeme;
+                UPDATE search_term_stats s SET items = s.items - gone.items
+                FROM (SELECT o.user_id, d.lexeme, sum(d.amount) AS items
+                      FROM old_rows o, {_CONTRIBUTIONS.format(row="o")}
+                      GROUP BY o.user_id, d.lexeme) gone
+                WHERE s.user_id = gone.user_id AND s.service = TG_ARGV[0] AND s.lexeme = gone.lexeme;
             ELSE
                 INSERT INTO search_term_stats AS s (user_id, service, lexeme, items)
-                SELECT d.user_id, TG_ARGV[0], d.lexeme, sum(d.change)
+                SELECT changed.user_id, TG_ARGV[0], changed.lexeme, sum(changed.amount)
                 FROM (
-                    SELECT o.user_id, lexeme, -1 AS change
-                    FROM old_rows o JOIN new_rows n ON n.id = o.id, {_LEXEMES.format(row="o")}
+                    SELECT o.user_id, d.lexeme, -d.amount AS amount
+                    FROM old_rows o JOIN new_rows n ON n.id = o.id, {_CONTRIBUTIONS.format(row="o")}
                     WHERE o.search_tsv IS DISTINCT FROM n.search_tsv
                     UNION ALL
-                    SELECT n.user_id, lexeme, 1
-                    FROM old_rows o JOIN new_rows n ON n.id = o.id, {_LEXEMES.format(row="n")}
+                    SELECT n.user_id, d.lexeme, d.amount
+                    FROM old_rows o JOIN new_rows n ON n.id = o.id, {_CONTRIBUTIONS.format(row="n")}
                     WHERE o.search_tsv IS DISTINCT FROM n.search_tsv
-                ) d
-                WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = d.user_id)
-                GROUP BY d.user_id, d.lexeme
-                HAVING sum(d.change) <> 0
+                ) changed
+                WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = changed.user_id)
+                GROUP BY changed.user_id, changed.lexeme
+                HAVING sum(changed.amount) <> 0
                 ON CONFLICT (user_id, service, lexeme) DO UPDATE SET items = s.items + excluded.items;
             END IF;
             RETURN NULL;
@@ -105,9 +111,9 @@ def upgrade() -> None:
         op.execute(
             f"""
             INSERT INTO search_term_stats (user_id, service, lexeme, items)
-            SELECT t.user_id, '{service}', lexeme, count(*)
-            FROM {table} t, {_LEXEMES.format(row="t")}
-            GROUP BY t.user_id, lexeme
+            SELECT t.user_id, '{service}', d.lexeme, sum(d.amount)
+            FROM {table} t, {_CONTRIBUTIONS.format(row="t")}
+            GROUP BY t.user_id, d.lexeme
             """
         )
     op.execute(

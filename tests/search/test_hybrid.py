@@ -249,8 +249,11 @@ async def test_term_statistics_stay_exact_through_inserts_updates_and_deletes(wo
                 """
                 WITH actual AS (
                     SELECT user_id, 'gmail' AS service, lexeme, count(*) AS items
-                    FROM gmail_cache, unnest(tsvector_to_array(search_tsv) || ''::text) AS lexeme
-                    GROUP BY 1, 3
+                    FROM gmail_cache, unnest(tsvector_to_array(search_tsv)) AS lexeme GROUP BY 1, 3
+                    UNION ALL
+                    SELECT user_id, 'gmail', '', count(*) FROM gmail_cache GROUP BY 1
+                    UNION ALL
+                    SELECT user_id, 'gmail', ' ', sum(length(search_tsv)) FROM gmail_cache GROUP BY 1
                 )
                 SELECT * FROM actual FULL JOIN (
                     SELECT * FROM search_term_stats WHERE service = 'gmail' AND items <> 0
