@@ -138,6 +138,11 @@ def test_every_date_token_is_rendered(demo: RunningSandbox) -> None:
         assert "{{" not in record["event"]["summary"] + record["event"].get("description", "")
 
 
+def test_nothing_arrives_from_the_future(demo: RunningSandbox) -> None:
+    now_ms = int(parse_now("2026-11-18T12:00:00Z").timestamp() * 1000)
+    assert max(int(m["internalDate"]) for m in demo.sandbox.store.all("message")) <= now_ms
+
+
 def test_generation_is_deterministic() -> None:
     workspace = read(DEMO_WORKSPACE)
     assert generate(workspace) == generate(workspace)
