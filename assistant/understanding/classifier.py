@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from search.embeddings import Embedder
 
 CLASSIFIER_PATH = Path(__file__).parent / "data" / "intent_classifier.npz"
+# Embedded at training time and again at load: if the embedding model or its pooling
+# changed since, the weights no longer fit and the classifier refuses to start.
+REFERENCE_TEXT = "move my meeting with sarah to friday afternoon"
+REFERENCE_MIN_COSINE = 0.98
 # Scale of the embedding block next to the two unit-length TF-IDF blocks (chosen by
 # cross-validation on the training data).
 EMBEDDING_WEIGHT = 1.0
@@ -62,7 +66,14 @@ class IntentClassifier:
             self._char_idf = weights["char_idf"]
             self._coef = weights["coef"]
             self._intercept = weights["intercept"]
+            reference = weights["reference_vector"]
         self._embedder = embedder
+        cosine = float(embedder.embed_query(REFERENCE_TEXT) @ reference)
+        if cosine < REFERENCE_MIN_COSINE:
+            raise RuntimeError(
+                f"the intent classifier was trained with other embeddings (cosine {cosine:.3f}): "
+                "retrain it with `python -m assistant.understanding.train`"
+            )
 
     @property
     def classes(self) -> list[str]:

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from assistant.settings import PROJECT_ROOT, get_settings
-from assistant.understanding.classifier import CLASSIFIER_PATH, EMBEDDING_WEIGHT, embed_texts
+from assistant.understanding.classifier import CLASSIFIER_PATH, EMBEDDING_WEIGHT, REFERENCE_TEXT, embed_texts
 from assistant.understanding.features import (
     char_features,
     normalise,
@@ -148,6 +148,8 @@ def train_classifier(examples: list[Example], output: Path) -> None:
         char_idf=char_idf,
         coef=model.coef_.T.astype(np.float32),
         intercept=model.intercept_.astype(np.float32),
+        reference_text=np.array(REFERENCE_TEXT),
+        reference_vector=embed_texts(get_settings(), [REFERENCE_TEXT])[0],
     )
     print(f"classifier: {len(examples)} examples, {matrix.shape[1]} features -> {output}")
 

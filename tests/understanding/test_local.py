@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import get_settings
-from assistant.understanding.local import LocalUnderstanding, local_understanding
+from assistant.understanding.classifier import IntentClassifier
+from assistant.understanding.local import LocalUnderstanding, adjust_group, local_understanding
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +122,31 @@ def test_common_words_are_not_taken_for_names(local: LocalUnderstanding) -> None
     assert local.understand("send an email about the launch").people == []
     assert local.understand("email me the weekly report").people == []
     assert local.understand("remind me to call tomorrow").people == []
+
+
+@pytest.mark.parametrize(
+    ("group", "text", "expected"),
+    [
+        ("write", "did you add the dentist to my calendar", "query"),
+        ("write", "has the review been scheduled", "query"),
+        ("write", "add the dentist to my calendar", "write"),
+        ("compose", "find the email from tom", "query"),
+        ("compose", "email tom the findings", "compose"),
+        ("delete", "cancel the sync and reschedule it for monday", "write"),
+        ("delete", "cancel the sync", "delete"),
+    ],
+)
+def test_structural_corrections(group: str, text: str, expected: str) -> None:
+    assert adjust_group(group, text) == expected
+
+
+def test_classifier_refuses_weights_trained_on_other_embeddings(local: LocalUnderstanding) -> None:
+    import numpy as np
+
+    class OtherEmbeddings:
+        def embed_query(self, text: str) -> np.ndarray:
+            vector = np.random.default_rng(len(text)).normal(size=384).astype(np.float32)
+            return vector / np.linalg.norm(vector)
+
+    with pytest.raises(RuntimeError, match="retrain"):
+        IntentClassifier(OtherEmbeddings())  # type: ignore[arg-type]
