@@ -250,7 +250,7 @@ class LocalUnderstanding:
             refers_to_previous=refers,
             confidence=round(reading.prediction.probability, 3),
             clarification=None if refers else self._clarification(reading, pointing),
-            slots=slots,
+            slots=IntentDraft.slots_from(slots),
         )
         draft.operations = list(dict.fromkeys([operation, *(step.operation for step in draft.steps)]))
         return draft
@@ -349,7 +349,7 @@ class LocalUnderstanding:
             refers_to_previous=True,
             confidence=round(max(reading.prediction.probability, previous.confidence), 3),
             clarification=None,
-            slots=slots,
+            slots=IntentDraft.slots_from(slots),
         )
 
 

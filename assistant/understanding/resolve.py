@@ -93,9 +93,9 @@ def resolve(
         operations=operations,
         entities=entities,
         steps=steps,
-        confidence=draft.confidence,
+        confidence=min(max(draft.confidence, 0.0), 1.0),
         clarification=_clarification(draft, people, items, context),
         is_follow_up=draft.refers_to_previous,
         provider=provider,
-        slots=draft.slots,
+        slots=draft.slot_values(),
     )

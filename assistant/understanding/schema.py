@@ -43,8 +43,16 @@ class Clarification(BaseModel):
     options: list[str]
 
 
+class Slot(BaseModel):
+    type: str
+    text: str
+
+
 class IntentDraft(BaseModel):
-    """A request as read from its words; nothing resolved yet."""
+    """A request as read from its words; nothing resolved yet.
+
+    Strict-mode friendly for OpenAI: no defaults, no open-ended objects, no numeric bounds.
+    """
 
     services: list[Service] = Field(description="Services involved, the primary one first.")
     operations: list[Operation] = Field(description="Operations, the primary one first.")
@@ -68,14 +76,24 @@ class IntentDraft(BaseModel):
     refers_to_previous: bool = Field(
         description="True when the request continues the previous turn ('it', 'and Drive?')."
     )
-    confidence: float = Field(ge=0.0, le=1.0)
+    confidence: float = Field(description="Probability, 0 to 1, that this reading is right.")
     clarification: Clarification | None = Field(
         description="A question with options when the request is ambiguous, else null."
     )
-    slots: dict[str, list[str]] = Field(
-        default_factory=dict,
-        description="Surface spans by slot type (person, date, time, timeofday, ...).",
+    slots: list[Slot] = Field(
+        description="Every span of the request that is a person, date, time, timeofday, "
+        "event_name, email_address, place_name or file_name, as written."
     )
+
+    def slot_values(self) -> dict[str, list[str]]:
+        values: dict[str, list[str]] = {}
+        for slot in self.slots:
+            values.setdefault(slot.type, []).append(slot.text)
+        return values
+
+    @staticmethod
+    def slots_from(values: dict[str, list[str]]) -> list[Slot]:
+        return [Slot(type=kind, text=text) for kind, texts in values.items() for text in texts]
 
 
 class Contact(BaseModel):

@@ -37,7 +37,7 @@ DRAFT = IntentDraft(
     refers_to_previous=False,
     confidence=0.9,
     clarification=None,
-    slots={"person": ["Sarah"], "date": ["next tuesday"], "time": ["3pm"]},
+    slots=IntentDraft.slots_from({"person": ["Sarah"], "date": ["next tuesday"], "time": ["3pm"]}),
 )
 
 
@@ -77,6 +77,21 @@ def request_for(text: str) -> LLMRequest:
     return intent_request(IntentTask(text, ConversationContext(), datetime(2026, 11, 29, 9, tzinfo=UTC)))
 
 
+def assert_strict(schema: object) -> None:
+    """What OpenAI's strict structured outputs accept: closed objects whose properties are
+    all required, and none of the keywords strict mode rejects."""
+    if isinstance(schema, dict):
+        if schema.get("type") == "object":
+            assert schema.get("additionalProperties") is False, schema
+            assert set(schema.get("required", [])) == set(schema.get("properties", {})), schema
+        assert not {"default", "minimum", "maximum", "patternProperties"} & set(schema), schema
+        for value in schema.values():
+            assert_strict(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            assert_strict(value)
+
+
 def chain_for(settings: Settings) -> FallbackChain:
     return build_chain(settings, local_intent_provider(settings))
 
@@ -94,6 +109,7 @@ async def test_structured_output_is_parsed_into_the_model(provider: str) -> None
         schema = body["response_format"]["json_schema"]
         assert body["response_format"]["type"] == "json_schema" and schema["strict"] is True
         assert set(schema["schema"]["required"]) >= {"services", "operations", "clarification"}
+        assert_strict(schema["schema"])
         assert body["messages"][0]["role"] == "system"
     else:
         assert server.requests[0]["path"] == "/v1/messages"

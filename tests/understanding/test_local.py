@@ -44,7 +44,7 @@ def test_slots_from_lower_case_speech(local: LocalUnderstanding) -> None:
     assert draft.people == ["priya"]
     assert draft.new_time is not None and "friday" in draft.new_time and "noon" in draft.new_time
     assert draft.when is None
-    assert draft.slots["person"] == ["priya"]
+    assert draft.slot_values()["person"] == ["priya"]
 
 
 def test_search_topic_people_and_time(local: LocalUnderstanding) -> None:
@@ -79,7 +79,7 @@ def test_sending_a_file_finds_it_first(local: LocalUnderstanding) -> None:
 def test_sharing_finds_the_file_then_shares_it(local: LocalUnderstanding) -> None:
     draft = local.understand("share the q3 report with tom@example.com")
     assert [(s.operation, s.depends_on) for s in draft.steps] == [("search", []), ("share", [0])]
-    assert "tom@example.com" in draft.slots.get("email_address", [])
+    assert "tom@example.com" in draft.slot_values().get("email_address", [])
 
 
 def test_cross_service_request_lists_both_services(local: LocalUnderstanding) -> None:
