@@ -136,11 +136,17 @@ class Understander:
         )
 
     async def understand_message(
-        self, session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID, text: str
+        self,
+        session: AsyncSession,
+        user_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        text: str,
+        now: datetime | None = None,
     ) -> ParsedIntent:
-        """Understand a message of a stored conversation, for its user, now."""
+        """Understand a message of a stored conversation, for its user, at `now` (default:
+        the current time in the user's zone; `concierge ask --now` and tests fix it)."""
         user = await session.get(User, user_id)
-        now = datetime.now(user_zone(user.timezone if user else None, self._settings))
+        now = now or datetime.now(user_zone(user.timezone if user else None, self._settings))
         context = await load_context(session, user_id, conversation_id)
         contacts = await load_contacts(session, user_id)
         draft, provider = await self.draft(user_id, text, context, now)
