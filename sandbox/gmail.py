@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
@@ -107,15 +108,21 @@ def matching_messages(call: Call, box: Mailbox) -> list[Item]:
     return found
 
 
-async def list_messages(call: Call) -> dict[str, Any]:
-    found = matching_messages(call, mailbox(call))
-    selected, next_token = page(call, found, 100, 500)
-    result: dict[str, Any] = {"resultSizeEstimate": len(found)}
+def listing(call: Call, key: str, items: list[Item], shape: Callable[[Item], dict[str, Any]]) -> dict[str, Any]:
+    """A Gmail list answer: `resultSizeEstimate`, one page under `key` (absent when
+    empty, as Gmail does) and `nextPageToken` unless it is the last page."""
+    selected, next_token = page(call, items, 100, 500)
+    result: dict[str, Any] = {"resultSizeEstimate": len(items)}
     if selected:
-        result["messages"] = [{"id": m["id"], "threadId": m["threadId"]} for m in selected]
+        result[key] = [shape(item) for item in selected]
     if next_token:
         result["nextPageToken"] = next_token
     return result
+
+
+async def list_messages(call: Call) -> dict[str, Any]:
+    found = matching_messages(call, mailbox(call))
+    return listing(call, "messages", found, lambda m: {"id": m["id"], "threadId": m["threadId"]})
 
 
 async def get_message(call: Call) -> dict[str, Any]:
@@ -207,14 +214,8 @@ async def list_threads(call: Call) -> dict[str, Any]:
     latest: dict[str, Item] = {}
     for message in matching_messages(call, mailbox(call)):
         latest.setdefault(message["threadId"], message)
-    threads = list(latest.values())
-    selected, next_token = page(call, threads, 100, 500)
-    result: dict[str, Any] = {"resultSizeEstimate": len(threads)}
-    if selected:
-        result["threads"] = [{"id": m["threadId"], "snippet": m["snippet"], "historyId": m["historyId"]} for m in selected]
-    if next_token:
-        result["nextPageToken"] = next_token
-    return result
+    return listing(call, "threads", list(latest.values()),
+                   lambda m: {"id": m["threadId"], "snippet": m["snippet"], "historyId": m["historyId"]})  # fmt: skip
 
 
 async def batch_modify(call: Call) -> None:
@@ -333,16 +334,8 @@ async def list_drafts(call: Call) -> dict[str, Any]:
     box = mailbox(call)
     drafts = call.store.all("draft", call.account)
     drafts.sort(key=lambda d: int(box.get(d["messageId"])["internalDate"]), reverse=True)
-    selected, next_token = page(call, drafts, 100, 500)
-    result: dict[str, Any] = {"resultSizeEstimate": len(drafts)}
-    if selected:
-        result["drafts"] = [
-            {"id": d["id"], "message": {"id": d["messageId"], "threadId": box.get(d["messageId"])["threadId"]}}
-            for d in selected
-        ]
-    if next_token:
-        result["nextPageToken"] = next_token
-    return result
+    return listing(call, "drafts", drafts,
+                   lambda d: {"id": d["id"], "message": {"id": d["messageId"], "threadId": box.get(d["messageId"])["threadId"]}})  # fmt: skip
 
 
 async def get_draft(call: Call) -> dict[str, Any]:

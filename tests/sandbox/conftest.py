@@ -8,8 +8,10 @@ consent page and the control API.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -38,6 +40,18 @@ def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running
         store = open_store(tmp_path_factory.mktemp("sandbox-state"), WORKSPACE, now=parse_now(NOW))
         running = start_in_thread(Sandbox(store, control_enabled=True))
         yield running
+        running.stop()
+        store.close()
+
+
+@contextmanager
+def own_sandbox(state_dir: Path, workspace: Path = WORKSPACE, **options: Any) -> Iterator[RunningSandbox]:
+    """A sandbox of a test's own (other settings than the session's), stopped afterwards."""
+    store = open_store(state_dir, workspace, now=parse_now(NOW))
+    running = start_in_thread(Sandbox(store, **options))
+    try:
+        yield running
+    finally:
         running.stop()
         store.close()
 

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
-from tests.sandbox.conftest import ALEX, Services
+from sandbox.oauth import ALL_SCOPES, issue_access_token
+from sandbox.quota import Quota
+from sync.google_client import build_service
+from tests.sandbox.conftest import ALEX, Services, own_sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -99,34 +104,15 @@ def test_control_validates_input(control: httpx.Client) -> None:
     assert control.post("/tokens/revoke", json={"token": "not-a-token"}).status_code == 404
 
 
-def test_control_api_is_off_by_default(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from sandbox.api import Sandbox
-    from sandbox.server import open_store, start_in_thread
-    from tests.sandbox.conftest import WORKSPACE
-
-    store = open_store(tmp_path, WORKSPACE)
-    running = start_in_thread(Sandbox(store))
-    try:
+def test_control_api_is_off_by_default(tmp_path: Path) -> None:
+    with own_sandbox(tmp_path) as running:
         answer = httpx.post(f"{running.base_url}/_control/faults", json={"kind": "500"})
         assert answer.status_code == 404
-    finally:
-        running.stop()
-        store.close()
 
 
-def test_quota_throttles_a_greedy_client(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from google.oauth2.credentials import Credentials
-
-    from sandbox.api import Sandbox
-    from sandbox.oauth import ALL_SCOPES, issue_access_token
-    from sandbox.quota import Quota
-    from sandbox.server import open_store, start_in_thread
-    from sync.google_client import build_service
-    from tests.sandbox.conftest import WORKSPACE
-
-    store = open_store(tmp_path, WORKSPACE)
-    running = start_in_thread(Sandbox(store, quota=Quota(units_per_minute=22)))
-    try:
+def test_quota_throttles_a_greedy_client(tmp_path: Path) -> None:
+    with own_sandbox(tmp_path, quota=Quota(units_per_minute=22)) as running:
+        store = running.sandbox.store
         gmail = build_service("gmail", Credentials(issue_access_token(store, ALEX, "t", ALL_SCOPES, 60)), running.base_url)
         other = build_service("gmail", Credentials(issue_access_token(store, "sarah@northwind.test", "t", ALL_SCOPES, 60)), running.base_url)
         message_id = gmail.users().messages().list(userId="me", maxResults=1).execute()["messages"][0]["id"]  # 5 units
@@ -138,6 +124,3 @@ def test_quota_throttles_a_greedy_client(tmp_path) -> None:  # type: ignore[no-u
         assert int(raised.value.resp["retry-after"]) >= 1
         assert gmail.users().getProfile(userId="me").execute()["emailAddress"] == ALEX  # 1 unit still fits
         assert other.users().getProfile(userId="me").execute()["emailAddress"] == "sarah@northwind.test"  # per user
-    finally:
-        running.stop()
-        store.close()

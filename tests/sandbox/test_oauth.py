@@ -22,6 +22,7 @@ from tests.sandbox.conftest import (
     Services,
     consent,
     oauth_flow,
+    own_sandbox,
 )
 
 
@@ -82,14 +83,8 @@ def test_expired_access_token_is_refreshed_by_the_client(base_url: str, alex: Se
 
 
 def test_access_tokens_expire_after_the_configured_lifetime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sandbox.api import Sandbox
-    from sandbox.server import open_store, start_in_thread
-    from tests.sandbox.conftest import WORKSPACE
-
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    store = open_store(tmp_path, WORKSPACE)
-    running = start_in_thread(Sandbox(store, token_lifetime=1))
-    try:
+    with own_sandbox(tmp_path, token_lifetime=1) as running:
         flow = oauth_flow(running.base_url)
         url, _ = flow.authorization_url(access_type="offline")
         token = flow.fetch_token(code=consent(url, ALEX)["code"][0])
@@ -98,9 +93,6 @@ def test_access_tokens_expire_after_the_configured_lifetime(tmp_path: Path, monk
         assert httpx.get(f"{running.base_url}/gmail/v1/users/me/profile", headers=headers).status_code == 200
         time.sleep(1.2)
         assert httpx.get(f"{running.base_url}/gmail/v1/users/me/profile", headers=headers).status_code == 401
-    finally:
-        running.stop()
-        store.close()
 
 
 def test_control_api_revocation_ends_refreshes(base_url: str, authorize: Callable[[str], Credentials], control: httpx.Client) -> None:
