@@ -313,3 +313,29 @@ class SyncStatus(Base):
     last_success_at: Mapped[datetime | None]
     last_full_sync_at: Mapped[datetime | None]
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PendingActionRow(Base):
+    """A write waiting for confirmation, and what came of it (see migration 0004)."""
+
+    __tablename__ = "pending_actions"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = _owner()
+    account_id: Mapped[uuid.UUID] = _account()
+    conversation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    service: Mapped[str] = mapped_column(String(8))
+    operation: Mapped[str] = mapped_column(Text)
+    target_id: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    preview: Mapped[str] = mapped_column(Text)
+    undoable: Mapped[bool] = mapped_column(Boolean, server_default="false")
+    status: Mapped[str] = mapped_column(Text, server_default="pending")
+    result: Mapped[dict[str, Any] | None]
+    undo_data: Mapped[dict[str, Any] | None]
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _created_at()
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    expires_at: Mapped[datetime]
+    executed_at: Mapped[datetime | None]
+    undo_until: Mapped[datetime | None]

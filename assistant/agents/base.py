@@ -10,6 +10,7 @@ connection must not send, create or share twice.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -66,8 +67,13 @@ class ActionOutcome:
     undo: dict[str, Any] | None = None
 
 
+Remember = Callable[[dict[str, Any]], Awaitable[None]]
+
+
 class BaseAgent(ABC):
     service: Service
+    #: Per write operation, the fields a user may change before confirming.
+    editable: dict[str, frozenset[str]] = {}
 
     @abstractmethod
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
@@ -78,8 +84,23 @@ class BaseAgent(ABC):
         """Describe the write a step would make, without making it."""
 
     @abstractmethod
-    async def execute(self, action: PendingAction, context: AgentContext) -> ActionOutcome:
-        """Make the confirmed write at Google and in the cache; safe to call twice."""
+    async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
+        """Make the confirmed write at Google and in the cache; safe to call twice.
+
+        `remember(fields)` saves progress into the action (a created draft's id) so that
+        a retry after a crash continues instead of starting over.
+        """
+
+    @abstractmethod
+    def describe(self, operation: str, fields: dict[str, Any]) -> str:
+        """The action in plain words, as the confirmation card shows it."""
+
+    def apply_edits(self, operation: str, fields: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
+        """`fields` with the user's edits; a field that may not be edited is refused."""
+        refused = set(edits) - self.editable.get(operation, frozenset())
+        if refused:
+            raise StepFailed(f"{', '.join(sorted(refused))} cannot be changed on a {operation}")
+        return fields | edits
 
     async def undo(self, action: PendingAction, context: AgentContext) -> str:
         """Reverse an executed action within its undo window; returns what was done."""

@@ -18,7 +18,7 @@ _providers: dict[tuple[object, ...], ResilientProvider] = {}
 _lock = threading.Lock()
 
 
-def _configured(settings: Settings) -> list[str]:
+def configured_providers(settings: Settings) -> list[str]:
     """Language-model providers that can be called: OpenAI needs a key or a base URL
     (a local OpenAI-compatible server may need no key), Anthropic a key."""
     names = []
@@ -76,7 +76,7 @@ def language_model(settings: Settings, name: str) -> ResilientProvider:
 
 def provider_order(settings: Settings) -> list[str]:
     """Primary, then the other configured language model, then `local`."""
-    configured = _configured(settings)
+    configured = configured_providers(settings)
     primary = settings.effective_llm_provider
     ordered = [primary] if primary in configured else []
     ordered += [name for name in configured if name not in ordered]

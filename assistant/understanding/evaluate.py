@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import sys
 import time
 import uuid
 from datetime import datetime
@@ -151,6 +152,13 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from assistant.llm.factory import configured_providers
+    from assistant.settings import get_settings
+
+    if args.provider != "local" and args.provider not in configured_providers(get_settings()):
+        key = "OPENAI_API_KEY (or OPENAI_BASE_URL)" if args.provider == "openai" else "ANTHROPIC_API_KEY"
+        print(f"--provider {args.provider} needs {key}", file=sys.stderr)
+        return 2
     rows = load_rows(args.data)
     if not rows:
         print(f"{args.data}: no labelled requests")

@@ -29,8 +29,8 @@ ROWS = [
 ]  # fmt: skip
 
 
-def run_eval(path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
-    assert main(["eval", "intent", "--data", str(path), "--json"]) == 0
+def run_eval(path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> dict:
+    assert main(["eval", "intent", "--data", str(path), "--json", *options]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -73,3 +73,39 @@ def test_massive_dev_scores_hold(data_dir: Path, capsys: pytest.CaptureFixture[s
     result = run_eval(MASSIVE_DEV, capsys)
     assert result["intent_accuracy"] >= 0.95
     assert result["slot_recall"]["date"] >= 0.9
+
+
+def test_evaluates_a_language_model_through_its_sdk(
+    tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.understanding.schema import IntentDraft
+    from tests.conftest import reset_settings
+    from tests.llm.scripted_server import Reply, ScriptedServer
+    from tests.llm.test_providers import DRAFT
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text("\n".join(json.dumps(row) for row in ROWS[:2]) + "\n")
+    gmail = DRAFT.model_copy(update={"services": ["gmail"], "operations": ["search"], "slots": IntentDraft.slots_from({"person": ["sarah"]})})
+    with ScriptedServer([Reply(content=gmail.model_dump_json())]) as server:
+        monkeypatch.setenv("CONCIERGE_OPENAI_BASE_URL", f"{server.url}/v1")
+        monkeypatch.setenv("CONCIERGE_OPENAI_API_KEY", "sk-test-eval-key")
+        reset_settings()
+        try:
+            result = run_eval(path, capsys, "--provider", "openai")
+        finally:
+            monkeypatch.undo()
+            reset_settings()
+    assert result["provider"] == "openai" and result["errors"] == 0
+    assert result["intent_accuracy"] == 0.5  # the scripted model says gmail search to both
+    assert result["slot_recall"]["person"] == 1.0
+    assert len(server.requests) == 3  # the warm-up and the two requests
+
+
+def test_a_language_model_that_is_not_configured_is_a_clear_error(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(ROWS[0]) + "\n")
+    assert main(["eval", "intent", "--data", str(path), "--provider", "anthropic"]) == 2
+    assert "needs ANTHROPIC_API_KEY" in capsys.readouterr().err
+

@@ -1,0 +1,248 @@
+"""Calendar: search and read the cache; free slots from free/busy; create, move and delete
+events after confirmation.
+
+A created event's id is derived from its action, so a retried confirmation meets Google's
+409 "duplicate" instead of creating a second event. A deleted event keeps its full
+resource in the action's undo data, and undo re-creates it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from googleapiclient.errors import HttpError
+
+from assistant.actions import PendingAction
+from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
+from assistant.agents.context import AgentContext
+from assistant.agents.sources import cached_item, search_outputs
+from assistant.plan import PlanStep
+from search.indexing import GCAL
+from sync.calendar import event_item
+from sync.google_api import http_status
+
+CALENDAR_ID = "primary"
+WORKDAY = (time(9), time(18))
+MAX_SLOTS = 5
+# Copied from a deleted event when it is restored; the rest (id, etag, links) is Google's.
+RESTORED_FIELDS = ("summary", "description", "location", "start", "end", "attendees", "recurrence", "reminders", "conferenceData")
+
+
+class CalendarAgent(BaseAgent):
+    service = "calendar"
+    editable = {
+        "create": frozenset({"summary", "start", "end", "attendees", "location", "description"}),
+        "update": frozenset({"summary", "start", "end", "location"}),
+    }
+
+    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
+        if step.operation == "search":
+            return await search_outputs(context, "gcal", step.params)
+        if step.operation == "read":
+            return {"item": await cached_item(context, "calendar", step.params["id"])}
+        if step.operation == "free_slots":
+            return {"slots": await self._free_slots(step.params, context)}
+        raise StepFailed(f"Calendar cannot {step.operation}")
+
+    async def _free_slots(self, params: dict[str, Any], context: AgentContext) -> list[dict[str, str]]:
+        """Open slots of `duration_minutes` within working hours, from free/busy."""
+        zone = context.timezone
+        start = datetime.fromisoformat(params["start"]) if params.get("start") else context.now
+        end = datetime.fromisoformat(params["end"]) if params.get("end") else start + timedelta(days=5)
+        duration = timedelta(minutes=int(params.get("duration_minutes", 30)))
+        account = await context.primary_account()
+        api = await context.google(account.id, "calendar")
+        answer = await api.call(
+            lambda s: s.freebusy().query(
+                body={"timeMin": start.isoformat(), "timeMax": end.isoformat(), "items": [{"id": CALENDAR_ID}]}
+            )
+        )
+        busy = sorted(
+            (datetime.fromisoformat(b["start"].replace("Z", "+00:00")), datetime.fromisoformat(b["end"].replace("Z", "+00:00")))
+            for calendar in answer.get("calendars", {}).values()
+            for b in calendar.get("busy", [])
+        )
+        slots: list[dict[str, str]] = []
+        day = start.astimezone(zone).date()
+        while day <= end.astimezone(zone).date() and len(slots) < MAX_SLOTS:
+            if day.weekday() < 5:
+                cursor = max(datetime.combine(day, WORKDAY[0], zone), start)
+                closing = min(datetime.combine(day, WORKDAY[1], zone), end)
+                for busy_start, busy_end in busy:
+                    if busy_end <= cursor or busy_start >= closing:
+                        continue
+                    if busy_start - cursor >= duration:
+                        slots.append(_slot(cursor, cursor + duration))
+                    cursor = max(cursor, busy_end)
+                if closing - cursor >= duration:
+                    slots.append(_slot(cursor, cursor + duration))
+            day += timedelta(days=1)
+        return slots[:MAX_SLOTS]
+
+    async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
+        event: SourceItem | None = inputs.get("event")
+        params = step.params
+        if step.operation == "create":
+            slot = (inputs.get("slots") or [None])[0]
+            start = params.get("start") or (slot and slot["start"])
+            if not start:
+                raise StepFailed("I need a time for the new event")
+            end = params.get("end") or (
+                slot["end"] if slot else (datetime.fromisoformat(start) + timedelta(minutes=int(params.get("duration_minutes", 30)))).isoformat()
+            )
+            fields = {
+                "summary": params.get("summary") or "Meeting",
+                "start": start,
+                "end": end,
+                "time_zone": str(context.timezone),
+                "attendees": list(params.get("attendees") or []),
+                "location": params.get("location") or "",
+                "description": params.get("description") or "",
+            }
+            account_id = str((await context.primary_account()).id)
+            return ProposedAction(service="calendar", operation="create", account_id=account_id, fields=fields, preview=self.describe("create", fields), undoable=True)
+        if event is None:
+            raise StepFailed("I could not find the event you mean")
+        if step.operation == "update":
+            old_start = datetime.fromisoformat(event.details["start"])
+            old_end = datetime.fromisoformat(event.details["end"])
+            start = datetime.fromisoformat(params["start"]) if params.get("start") else old_start
+            end = datetime.fromisoformat(params["end"]) if params.get("end") else start + (old_end - old_start)
+            fields = {
+                "event_id": event.id,
+                "summary": params.get("summary") or event.title,
+                "start": start.isoformat(),
+                "end": end.isoformat(),
+                "time_zone": event.details.get("time_zone") or str(context.timezone),
+                "location": params.get("location", event.details.get("location", "")),
+                "was": {"summary": event.title, "start": old_start.isoformat(), "end": old_end.isoformat(), "location": event.details.get("location", "")},
+            }
+            return ProposedAction(service="calendar", operation="update", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("update", fields), undoable=True)
+        if step.operation == "delete":
+            fields = {"event_id": event.id, "summary": event.title, "start": event.details["start"], "end": event.details["end"], "time_zone": event.details.get("time_zone") or str(context.timezone)}
+            return ProposedAction(service="calendar", operation="delete", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("delete", fields), undoable=True)
+        raise StepFailed(f"Calendar cannot {step.operation}")
+
+    def describe(self, operation: str, fields: dict[str, Any]) -> str:
+        when = _when(fields["start"], fields["end"], fields.get("time_zone"))
+        if operation == "create":
+            lines = [f"Create \u201c{fields['summary']}\u201d, {when}"]
+            if fields.get("attendees"):
+                lines.append(f"Invite: {', '.join(fields['attendees'])}")
+            if fields.get("location"):
+                lines.append(f"Where: {fields['location']}")
+            return "\n".join(lines)
+        if operation == "update":
+            was = fields["was"]
+            return f"Move \u201c{was['summary']}\u201d from {_when(was['start'], was['end'], fields.get('time_zone'))} to {when}"
+        return f"Delete \u201c{fields['summary']}\u201d, {when}"
+
+    async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
+        api = await context.google(action.account_id, "calendar")
+        fields = action.fields
+        zone = fields.get("time_zone")
+        if action.operation == "create":
+            event_id = action.id.hex  # base32hex-safe; the same on every retry
+            body = {
+                "id": event_id,
+                "summary": fields["summary"],
+                "start": {"dateTime": fields["start"], "timeZone": zone},
+                "end": {"dateTime": fields["end"], "timeZone": zone},
+                "attendees": [{"email": email} for email in fields.get("attendees", [])],
+                "location": fields.get("location", ""),
+                "description": fields.get("description", ""),
+            }
+            try:
+                created = await api.call(lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all"))
+            except HttpError as error:
+                if http_status(error) != 409:
+                    raise
+                created = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=event_id))
+            await self._write_through(context, action.account_id, created)
+            return ActionOutcome(f"Created \u201c{fields['summary']}\u201d, {_when(fields['start'], fields['end'], zone)}", undo={"event_id": created["id"]})
+        if action.operation == "update":
+            changes = {
+                "summary": fields["summary"],
+                "start": {"dateTime": fields["start"], "timeZone": zone},
+                "end": {"dateTime": fields["end"], "timeZone": zone},
+                "location": fields.get("location", ""),
+            }
+            updated = await api.call(lambda s: s.events().patch(calendarId=CALENDAR_ID, eventId=fields["event_id"], body=changes, sendUpdates="all"))
+            await self._write_through(context, action.account_id, updated)
+            return ActionOutcome(f"Moved \u201c{fields['summary']}\u201d to {_when(fields['start'], fields['end'], zone)}", undo=fields["was"])
+        if action.operation == "delete":
+            original = fields.get("original")
+            if original is None:
+                try:
+                    original = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=fields["event_id"]))
+                except HttpError as error:
+                    if http_status(error) not in (404, 410):
+                        raise
+                    original = None
+                if original is not None:
+                    await remember({"original": original})
+            try:
+                await api.call(lambda s: s.events().delete(calendarId=CALENDAR_ID, eventId=fields["event_id"], sendUpdates="all"))
+            except HttpError as error:
+                if http_status(error) not in (404, 410):
+                    raise  # 404/410: already deleted, by an earlier try or by someone else
+            await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, fields["event_id"])])
+            return ActionOutcome(f"Deleted \u201c{fields['summary']}\u201d", undo={"original": original} if original else None)
+        raise StepFailed(f"Calendar cannot {action.operation}")
+
+    async def undo(self, action: PendingAction, context: AgentContext) -> str:
+        api = await context.google(action.account_id, "calendar")
+        undo = action.undo_data or {}
+        if action.operation == "create":
+            try:
+                await api.call(lambda s: s.events().delete(calendarId=CALENDAR_ID, eventId=undo["event_id"], sendUpdates="all"))
+            except HttpError as error:
+                if http_status(error) not in (404, 410):
+                    raise
+            await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, undo["event_id"])])
+            return f"Removed \u201c{action.fields['summary']}\u201d again"
+        if action.operation == "update":
+            zone = action.fields.get("time_zone")
+            back = {
+                "summary": undo["summary"],
+                "start": {"dateTime": undo["start"], "timeZone": zone},
+                "end": {"dateTime": undo["end"], "timeZone": zone},
+                "location": undo.get("location", ""),
+            }
+            restored = await api.call(lambda s: s.events().patch(calendarId=CALENDAR_ID, eventId=action.fields["event_id"], body=back, sendUpdates="all"))
+            await self._write_through(context, action.account_id, restored)
+            return f"Moved \u201c{undo['summary']}\u201d back"
+        original = undo["original"]
+        body = {name: original[name] for name in RESTORED_FIELDS if name in original}
+        body["id"] = f"{action.id.hex}r"  # a new id (the old one is taken by the cancelled event), stable on retry
+        try:
+            restored = await api.call(lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all"))
+        except HttpError as error:
+            if http_status(error) != 409:
+                raise
+            restored = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=body["id"]))
+        await self._write_through(context, action.account_id, restored)
+        return f"Restored \u201c{action.fields['summary']}\u201d"
+
+    async def _write_through(self, context: AgentContext, account_id: Any, event: dict[str, Any]) -> None:
+        await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))])
+
+
+def _slot(start: datetime, end: datetime) -> dict[str, str]:
+    return {"start": start.isoformat(), "end": end.isoformat()}
+
+
+def _when(start: str, end: str, zone: str | None) -> str:
+    """"Tue 10 Mar, 15:00-15:30 (Europe/London)": times shown in the event's own zone."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone) if zone else None
+    begin = datetime.fromisoformat(start)
+    finish = datetime.fromisoformat(end)
+    if tz:
+        begin, finish = begin.astimezone(tz), finish.astimezone(tz)
+    day = begin.strftime("%a %-d %b")
+    span = f"{begin:%H:%M}\u2013{finish:%H:%M}" if finish.date() == begin.date() else f"{begin:%H:%M} to {finish:%a %-d %b %H:%M}"
+    return f"{day}, {span}" + (f" ({zone})" if zone else "")

@@ -1,0 +1,89 @@
+"""Everything an agent may use while serving one user: search, the caches, Google."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from redis import Redis
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assistant.accounts import credentials_for, save_refreshed_token
+from assistant.db import session_factory
+from assistant.models import GoogleAccount
+from assistant.settings import Settings
+from search.hybrid import HybridSearch
+from search.indexing import Indexer
+from sync.google_api import GoogleApi
+from sync.google_calls import GoogleCaller
+from sync.google_client import Api
+from sync.jobs import quota_bucket
+
+
+class NoLinkedAccount(Exception):
+    """The user has no usable Google account for this."""
+
+
+@dataclass
+class AgentContext:
+    user_id: uuid.UUID
+    now: datetime
+    timezone: ZoneInfo
+    settings: Settings
+    engine: AsyncEngine
+    redis: Redis
+    search: HybridSearch
+    indexer: Indexer
+    _apis: dict[tuple[uuid.UUID, Api], GoogleApi] = field(default_factory=dict)
+    _accounts: dict[uuid.UUID, GoogleAccount] = field(default_factory=dict)
+
+    async def accounts(self) -> list[GoogleAccount]:
+        """The user's linked accounts that can be used, the primary one first."""
+        async with session_factory(self.engine)() as session:
+            rows = (
+                await session.execute(
+                    select(GoogleAccount)
+                    .where(GoogleAccount.user_id == self.user_id, GoogleAccount.status == "active")
+                    .order_by(GoogleAccount.is_primary.desc(), GoogleAccount.created_at)
+                )
+            ).scalars().all()
+        self._accounts.update({account.id: account for account in rows})
+        return list(rows)
+
+    async def primary_account(self) -> GoogleAccount:
+        accounts = await self.accounts()
+        if not accounts:
+            raise NoLinkedAccount("no Google account is linked, or its consent has expired; sign in again")
+        return accounts[0]
+
+    async def google(self, account_id: uuid.UUID | str, api: Api) -> GoogleApi:
+        """The account's API client; the account must belong to this user."""
+        account_id = uuid.UUID(str(account_id))
+        key = (account_id, api)
+        if key not in self._apis:
+            if account_id not in self._accounts:
+                await self.accounts()
+            account = self._accounts.get(account_id)
+            if account is None:
+                raise NoLinkedAccount("that Google account is not linked to you (or needs consent again)")
+            service = {"gmail": "gmail", "calendar": "gcal", "drive": "gdrive"}[api]
+            self._apis[key] = GoogleApi(
+                api,
+                credentials_for(account, self.settings),
+                self.settings.google_api_base_url,
+                GoogleCaller(quota_bucket(self.redis, account.id, service, self.settings)),
+            )
+        return self._apis[key]
+
+    async def save_tokens(self) -> None:
+        """Persist access tokens google-auth refreshed during this request."""
+        async with session_factory(self.engine)() as session:
+            changed = [
+                await save_refreshed_token(session, account_id, api.credentials)
+                for (account_id, _), api in self._apis.items()
+            ]
+            if any(changed):
+                await session.commit()

@@ -1,0 +1,108 @@
+"""Drive: search and read files; share them after confirmation.
+
+Sharing reads the file's permissions first: a person who already has the role (or a
+stronger one) is not shared with again, so a retried confirmation never adds a second
+permission or a second notification email.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from googleapiclient.errors import HttpError
+from sqlalchemy import select
+
+from assistant.actions import PendingAction
+from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
+from assistant.agents.context import AgentContext
+from assistant.agents.sources import cached_item, search_outputs
+from assistant.models import DriveFile
+from assistant.plan import PlanStep
+from sync.drive import FILE_FIELDS, file_item
+from sync.google_api import http_status
+
+ROLES = ("reader", "commenter", "writer")
+ROLE_WORDS = {"reader": "view", "commenter": "comment on", "writer": "edit"}
+STRENGTH = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
+
+
+class DriveAgent(BaseAgent):
+    service = "drive"
+    editable = {"share": frozenset({"emails", "role", "message"})}
+
+    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
+        if step.operation == "search":
+            return await search_outputs(context, "gdrive", step.params)
+        if step.operation == "read":
+            return {"item": await cached_item(context, "drive", step.params["id"])}
+        raise StepFailed(f"Drive cannot {step.operation}")
+
+    async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
+        if step.operation != "share":
+            raise StepFailed(f"Drive cannot {step.operation}")
+        file: SourceItem | None = inputs.get("file")
+        if file is None:
+            raise StepFailed("I could not find the file you mean")
+        emails = [email.lower() for email in step.params.get("emails") or []]
+        if not emails:
+            raise StepFailed("I could not tell who to share it with; say their name or address")
+        role = step.params.get("role") or "reader"
+        fields = {"file_id": file.id, "file_name": file.title, "emails": emails, "role": role, "message": step.params.get("message", "")}
+        return ProposedAction(service="drive", operation="share", account_id=file.account_id, target_id=file.id, fields=fields, preview=self.describe("share", fields), undoable=True)
+
+    def describe(self, operation: str, fields: dict[str, Any]) -> str:
+        return f"Share \u201c{fields['file_name']}\u201d with {', '.join(fields['emails'])}: they can {ROLE_WORDS.get(fields['role'], fields['role'])} it"
+
+    def apply_edits(self, operation: str, fields: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
+        if "role" in edits and edits["role"] not in ROLES:
+            raise StepFailed(f"the role must be one of {', '.join(ROLES)}")
+        return super().apply_edits(operation, fields, edits)
+
+    async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
+        api = await context.google(action.account_id, "drive")
+        fields = action.fields
+        existing = await api.call(
+            lambda s: s.permissions().list(fileId=fields["file_id"], fields="permissions(id,type,role,emailAddress)")
+        )
+        holders = {p.get("emailAddress", "").lower(): p for p in existing.get("permissions", [])}
+        created: dict[str, str] = {}
+        already: list[str] = []
+        for email in fields["emails"]:
+            current = holders.get(email)
+            if current and STRENGTH.get(current["role"], 0) >= STRENGTH[fields["role"]]:
+                already.append(email)
+                continue
+            body = {"type": "user", "role": fields["role"], "emailAddress": email}
+            permission = await api.call(
+                lambda s, body=body: s.permissions().create(
+                    fileId=fields["file_id"], body=body, sendNotificationEmail=True, emailMessage=fields.get("message") or None
+                )
+            )
+            created[email] = permission["id"]
+        await self._write_through(context, action.account_id, fields["file_id"])
+        shared = [email for email in fields["emails"] if email in created]
+        summary = f"Shared \u201c{fields['file_name']}\u201d with {', '.join(shared)}" if shared else ""
+        if already:
+            summary = (summary + "; " if summary else "") + f"{', '.join(already)} already had access"
+        return ActionOutcome(summary, undo={"permissions": created} if created else None)
+
+    async def undo(self, action: PendingAction, context: AgentContext) -> str:
+        api = await context.google(action.account_id, "drive")
+        for permission_id in (action.undo_data or {}).get("permissions", {}).values():
+            try:
+                await api.call(lambda s, pid=permission_id: s.permissions().delete(fileId=action.fields["file_id"], permissionId=pid))
+            except HttpError as error:
+                if http_status(error) != 404:
+                    raise
+        await self._write_through(context, action.account_id, action.fields["file_id"])
+        return f"Stopped sharing \u201c{action.fields['file_name']}\u201d"
+
+    async def _write_through(self, context: AgentContext, account_id: Any, file_id: str) -> None:
+        api = await context.google(account_id, "drive")
+        file = await api.call(lambda s: s.files().get(fileId=file_id, fields=FILE_FIELDS))
+        async with context.engine.connect() as connection:
+            row = (
+                await connection.execute(select(DriveFile.content_text).where(DriveFile.user_id == context.user_id, DriveFile.file_id == file_id))
+            ).first()
+        await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), [file_item(file, row.content_text if row else "")])

@@ -1,0 +1,192 @@
+"""Gmail: search and read the cache; draft, send, reply, forward and trash after confirmation.
+
+Mail is always sent through a draft: the draft's id is remembered in the action before it
+is sent, and sending a draft that is already gone (404: it was sent) is success, so a
+confirmation retried after a crash sends once. Everything written at Gmail is written
+through to the cache with the same parsing sync uses.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import uuid
+from email.message import EmailMessage
+from email.utils import formataddr
+from typing import Any
+
+from googleapiclient.errors import HttpError
+from sqlalchemy import select
+
+from assistant.actions import PendingAction
+from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
+from assistant.agents.context import AgentContext
+from assistant.agents.sources import cached_item, email_source, search_outputs
+from assistant.models import GmailMessage
+from assistant.plan import PlanStep
+from search.indexing import GMAIL
+from sync.content import parse_gmail_message
+from sync.google_api import http_status
+
+MESSAGE_FIELDS = frozenset({"to", "cc", "subject", "body"})
+
+
+class GmailAgent(BaseAgent):
+    service = "gmail"
+    editable = {
+        "send": MESSAGE_FIELDS,
+        "draft": MESSAGE_FIELDS,
+        "reply": MESSAGE_FIELDS,
+        "forward": MESSAGE_FIELDS,
+    }
+
+    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
+        if step.operation == "search":
+            return await search_outputs(context, "gmail", step.params)
+        if step.operation == "read":
+            return {"item": await cached_item(context, "gmail", step.params["id"])}
+        raise StepFailed(f"Gmail cannot {step.operation}")
+
+    async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
+        original: SourceItem | None = inputs.get("message")
+        account_id = original.account_id if original else str((await context.primary_account()).id)
+        operation = step.operation
+        if operation == "trash":
+            if original is None:
+                raise StepFailed("I could not tell which email to move to the trash")
+            fields = {"message_id": original.id, "subject": original.title, "from": original.details.get("from", "")}
+            return ProposedAction(
+                service="gmail", operation="trash", account_id=account_id, target_id=original.id,
+                fields=fields, preview=self.describe("trash", fields), undoable=True,
+            )  # fmt: skip
+        fields = _message_fields(operation, step.params, original)
+        if not fields["to"]:
+            raise StepFailed("I could not tell who the email should go to; say the recipient's name or address")
+        return ProposedAction(
+            service="gmail",
+            operation=operation,
+            account_id=account_id,
+            target_id=original.id if original else None,
+            fields=fields,
+            preview=self.describe(operation, fields),
+        )
+
+    def describe(self, operation: str, fields: dict[str, Any]) -> str:
+        if operation == "trash":
+            return f"Move to trash: \u201c{fields['subject']}\u201d from {fields['from']}"
+        verb = {"send": "Send", "draft": "Save a draft", "reply": "Reply", "forward": "Forward"}[operation]
+        lines = [f"{verb} to {', '.join(fields['to'])}"]
+        if fields.get("cc"):
+            lines.append(f"Cc: {', '.join(fields['cc'])}")
+        lines += [f"Subject: {fields['subject']}", "", fields["body"]]
+        return "\n".join(lines)
+
+    async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
+        api = await context.google(action.account_id, "gmail")
+        if action.operation == "trash":
+            await api.call(lambda s: s.users().messages().trash(userId="me", id=action.fields["message_id"]))
+            await context.indexer.remove(action.account_id, GMAIL, [(action.fields["message_id"],)])
+            return ActionOutcome(f"Moved \u201c{action.fields['subject']}\u201d to the trash", undo={"message_id": action.fields["message_id"]})
+
+        draft_id = action.fields.get("draft_id")
+        if draft_id is None:
+            account = next(a for a in await context.accounts() if str(a.id) == str(action.account_id))
+            raw = _compose(action, formataddr((account.display_name or "", account.email)))
+            body: dict[str, Any] = {"message": {"raw": raw}}
+            if action.fields.get("thread_id"):
+                body["message"]["threadId"] = action.fields["thread_id"]
+            draft = await api.call(lambda s: s.users().drafts().create(userId="me", body=body))
+            draft_id = draft["id"]
+            await remember({"draft_id": draft_id})
+        if action.operation == "draft":
+            return ActionOutcome(f"Saved a draft to {', '.join(action.fields['to'])}")
+        try:
+            sent = await api.call(lambda s: s.users().drafts().send(userId="me", body={"id": draft_id}))
+        except HttpError as error:
+            if http_status(error) != 404:
+                raise
+            return ActionOutcome(f"Sent to {', '.join(action.fields['to'])} (it had been sent already)")
+        item = await self._write_through(context, action.account_id, sent["id"])
+        return ActionOutcome(f"Sent \u201c{action.fields['subject']}\u201d to {', '.join(action.fields['to'])}", item=item)
+
+    async def undo(self, action: PendingAction, context: AgentContext) -> str:
+        if action.operation != "trash" or not action.undo_data:
+            return await super().undo(action, context)
+        api = await context.google(action.account_id, "gmail")
+        message_id = action.undo_data["message_id"]
+        await api.call(lambda s: s.users().messages().untrash(userId="me", id=message_id))
+        await self._write_through(context, action.account_id, message_id)
+        return f"Restored \u201c{action.fields['subject']}\u201d from the trash"
+
+    async def _write_through(self, context: AgentContext, account_id: str, message_id: str) -> SourceItem | None:
+        api = await context.google(account_id, "gmail")
+        message = await api.call(lambda s: s.users().messages().get(userId="me", id=message_id, format="full"))
+        email, _ = parse_gmail_message(message)
+        await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), [email])
+        async with context.engine.connect() as connection:
+            row = (
+                await connection.execute(
+                    select(GmailMessage).where(GmailMessage.account_id == uuid.UUID(str(account_id)), GmailMessage.message_id == message_id)
+                )
+            ).first()
+        return email_source(row) if row is not None else None
+
+
+def _message_fields(operation: str, params: dict[str, Any], original: SourceItem | None) -> dict[str, Any]:
+    to = list(params.get("to") or [])
+    subject = params.get("subject") or ""
+    body = params.get("body") or ""
+    fields: dict[str, Any] = {"to": to, "cc": list(params.get("cc") or []), "subject": subject, "body": body}
+    if original is not None and operation in ("send", "draft") and params.get("purpose") == "cancellation":
+        reference = booking_reference(original)
+        fields["to"] = to or [original.details["from_email"]]
+        fields["subject"] = subject or f"Cancellation request{f' - booking {reference}' if reference else ''}: {original.title}"
+        fields["body"] = body or (
+            "Hello,\n\n"
+            f"Please cancel my booking{f' {reference}' if reference else ''} (\u201c{original.title}\u201d) and confirm the "
+            "cancellation, with any refund due under your cancellation policy.\n\nThank you."
+        )
+    if original is not None and operation in ("reply", "forward"):
+        title = original.title
+        if operation == "reply":
+            fields["to"] = to or [original.details["from_email"]]
+            fields["subject"] = subject or (title if title.lower().startswith("re:") else f"Re: {title}")
+            fields["thread_id"] = original.details.get("thread_id")
+            fields["in_reply_to"] = original.details.get("rfc822_message_id")
+        else:
+            fields["subject"] = subject or f"Fwd: {title}"
+            quoted = original.details.get("body") or original.details.get("excerpt", "")
+            fields["body"] = f"{body}\n\n---------- Forwarded message ----------\nFrom: {original.details.get('from', '')}\nSubject: {title}\n\n{quoted}".lstrip()
+    return fields
+
+
+_REFERENCE = re.compile(
+    r"\b(?i:booking|reservation|confirmation|pnr)[^\n:#]{0,25}[:#]\s*([A-Z0-9]{5,8})\b"
+    r"|\bPNR\s+([A-Z0-9]{5,8})\b"
+)
+
+
+def booking_reference(message: SourceItem) -> str | None:
+    """The booking reference (PNR) quoted in a booking email, if there is one."""
+    text = f"{message.title}\n{message.details.get('body') or message.details.get('excerpt', '')}"
+    for match in _REFERENCE.finditer(text):
+        reference = match.group(1) or match.group(2)
+        if reference and any(char.isdigit() for char in reference) and any(char.isalpha() for char in reference):
+            return reference
+    return None
+
+
+def _compose(action: PendingAction, sender: str) -> str:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(action.fields["to"])
+    if action.fields.get("cc"):
+        message["Cc"] = ", ".join(action.fields["cc"])
+    message["Subject"] = action.fields["subject"]
+    # Derived from the action, so a retried draft carries the same identity.
+    message["Message-ID"] = f"<{action.id}@concierge.local>"
+    if action.fields.get("in_reply_to"):
+        message["In-Reply-To"] = action.fields["in_reply_to"]
+        message["References"] = action.fields["in_reply_to"]
+    message.set_content(action.fields["body"])
+    return base64.urlsafe_b64encode(message.as_bytes()).decode()

@@ -1,0 +1,163 @@
+"""Cached items as sources: search results enriched with what the source panel shows."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assistant.agents.base import SourceItem, StepFailed
+from assistant.models import CalendarEvent, DriveFile, GmailMessage
+from search.query import SearchFilters, SearchQuery, SearchResult
+from search.query import Service as SearchService
+
+if TYPE_CHECKING:
+    from assistant.agents.context import AgentContext
+
+EXCERPT_CHARS = 600
+
+
+def gmail_url(message: GmailMessage) -> str:
+    return f"https://mail.google.com/mail/u/0/#all/{message.thread_id}"
+
+
+def email_source(message: GmailMessage, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
+    return SourceItem(
+        service="gmail",
+        id=message.message_id,
+        account_id=str(message.account_id),
+        title=message.subject or "(no subject)",
+        url=gmail_url(message),
+        when=message.internal_date,
+        snippet=snippet or message.preview or message.snippet,
+        details={
+            "from": f"{message.sender_name} <{message.sender_email}>" if message.sender_name else message.sender_email,
+            "from_email": message.sender_email,
+            "to": list(message.to_emails),
+            "cc": list(message.cc_emails),
+            "thread_id": message.thread_id,
+            "rfc822_message_id": message.rfc822_message_id,
+            "labels": list(message.labels),
+            "attachments": list(message.attachment_names),
+            "excerpt": message.body_text[:EXCERPT_CHARS],
+        },
+        why=why,
+    )
+
+
+def event_source(event: CalendarEvent, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
+    return SourceItem(
+        service="calendar",
+        id=event.event_id,
+        account_id=str(event.account_id),
+        title=event.summary or "(untitled event)",
+        url=event.html_link,
+        when=event.start_at,
+        snippet=snippet or event.description[:EXCERPT_CHARS],
+        details={
+            "calendar_id": event.calendar_id,
+            "start": event.start_at.isoformat(),
+            "end": event.end_at.isoformat(),
+            "all_day": event.all_day,
+            "start_date": event.start_date.isoformat() if event.start_date else None,
+            "end_date": event.end_date.isoformat() if event.end_date else None,
+            "time_zone": event.time_zone,
+            "location": event.location,
+            "meet_link": event.meet_link,
+            "organizer": event.organizer_email,
+            "attendees": [
+                {"email": a.get("email"), "name": a.get("displayName", ""), "response": a.get("responseStatus", "")}
+                for a in event.attendees or []
+            ],
+            "recurring_event_id": event.recurring_event_id,
+        },
+        why=why,
+    )
+
+
+def file_source(file: DriveFile, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
+    return SourceItem(
+        service="drive",
+        id=file.file_id,
+        account_id=str(file.account_id),
+        title=file.name,
+        url=file.web_view_link,
+        when=file.modified_at,
+        snippet=snippet or file.preview,
+        details={
+            "mime_type": file.mime_type,
+            "owners": list(file.owner_emails),
+            "modified": file.modified_at.isoformat(),
+            "shared": file.shared,
+            "excerpt": file.content_text[:EXCERPT_CHARS],
+        },
+        why=why,
+    )
+
+
+def why_matched(result: SearchResult) -> dict[str, Any]:
+    return {
+        "score": round(result.score, 5),
+        "methods": [{"method": m.method, "rank": m.rank, "score": round(m.score, 4)} for m in result.matches],
+    }
+
+
+async def sources_for(engine: AsyncEngine, results: list[SearchResult]) -> list[SourceItem]:
+    """The cached rows behind search results, in the results' order."""
+    ids: dict[str, list[uuid.UUID]] = {}
+    for result in results:
+        ids.setdefault(result.service, []).append(result.item_id)
+    rows: dict[uuid.UUID, Any] = {}
+    async with engine.connect() as connection:
+        for service, model in (("gmail", GmailMessage), ("gcal", CalendarEvent), ("gdrive", DriveFile)):
+            if ids.get(service):
+                found = await connection.execute(select(model).where(model.id.in_(ids[service])))
+                rows.update({row.id: row for row in found})
+    build = {"gmail": email_source, "gcal": event_source, "gdrive": file_source}
+    return [
+        build[result.service](rows[result.item_id], why_matched(result), result.snippet)
+        for result in results
+        if result.item_id in rows  # deleted between search and lookup
+    ]
+
+
+async def search_outputs(context: AgentContext, service: SearchService, params: dict[str, Any]) -> dict[str, Any]:
+    """A search step's outputs: `items` (best first) and `top` (the best, or None)."""
+    filters = params.get("filters") or {}
+    query = SearchQuery(
+        user_id=context.user_id,
+        text=params.get("text", ""),
+        services=(service,),
+        filters=SearchFilters(**{name: _filter_value(name, value) for name, value in filters.items()}),
+        limit=int(params.get("limit", 10)),
+        filters_required=bool(params.get("filters_required", False)),
+    )
+    response = await context.search.search(query)
+    items = await sources_for(context.engine, response.results)
+    return {"items": items, "top": items[0] if items else None}
+
+
+def _filter_value(name: str, value: Any) -> Any:
+    """Plan params are JSON: lists become tuples, ISO strings become datetimes."""
+    if name in ("after", "before") and isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return tuple(value) if isinstance(value, list) else value
+
+
+async def cached_item(context: AgentContext, service: str, item_id: str) -> SourceItem:
+    """One of the user's cached items by its Google id (a read of an earlier answer's item)."""
+    model, column, build = {
+        "gmail": (GmailMessage, GmailMessage.message_id, email_source),
+        "calendar": (CalendarEvent, CalendarEvent.event_id, event_source),
+        "drive": (DriveFile, DriveFile.file_id, file_source),
+    }[service]
+    async with context.engine.connect() as connection:
+        row = (await connection.execute(select(model).where(model.user_id == context.user_id, column == item_id))).first()
+    if row is None:
+        raise StepFailed(f"that {service} item is no longer there (deleted, or not synced yet)")
+    item = build(row)
+    item.details["body"] = getattr(row, "body_text", None) or getattr(row, "content_text", None) or getattr(row, "description", "")
+    return item

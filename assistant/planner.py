@@ -1,0 +1,203 @@
+"""From a resolved intent to an execution plan.
+
+Rules, in the order they are tried:
+- a request about items of the previous answer ("reply to the second one", "move it")
+  reads those items by id instead of searching again;
+- a write needs its target: a search step of its service runs first (in parallel with
+  every other search) and the write consumes its best result;
+- cancelling a booking ("cancel my Turkish Airlines flight") searches the mail for the
+  booking and the calendar for the trip in parallel, then proposes deleting the event and
+  drafting the cancellation to whoever sent the booking;
+- a new event without a time takes the first free slot found by free/busy;
+- everything else is one search per service, all concurrent.
+A time range filters every searched service, except that in a cross-service request a
+future range ("my meetings next week") only filters the calendar: mail is never dated in
+the future.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from assistant.plan import Binding, ExecutionPlan, PlanStep
+from assistant.understanding.schema import ParsedIntent
+
+TARGET_INPUT = {"gmail": "message", "calendar": "event", "drive": "file"}
+SEARCH_OPERATIONS = {"search", "read"}
+_BOOKING = re.compile(r"\b(flight|booking|reservation|hotel|train|trip|ticket)s?\b", re.IGNORECASE)
+_CANCEL = re.compile(r"\bcancel", re.IGNORECASE)
+_EDIT_ROLE = re.compile(r"\b(edit|editor|write|modify|change)\b", re.IGNORECASE)
+_COMMENT_ROLE = re.compile(r"\bcomment", re.IGNORECASE)
+
+
+def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
+    operation = "trash" if intent.service == "gmail" and intent.operation == "delete" else intent.operation
+    if _CANCEL.search(intent.text) and _BOOKING.search(intent.text):
+        return _cancel_booking(intent, now)
+    if operation in SEARCH_OPERATIONS:
+        return _lookup(intent, now)
+    return _write(intent, operation, now)
+
+
+def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
+    steps = []
+    if intent.operation == "read" and intent.entities.items:
+        for ref in intent.entities.items:
+            steps.append(_read_by_id(ref.service, ref.id, f"read_{ref.service}_{ref.position}", ref.title))
+        return ExecutionPlan(steps=steps)
+    for service in intent.services:
+        steps.append(_search(intent, service, now))
+    return ExecutionPlan(steps=steps)
+
+
+def _write(intent: ParsedIntent, operation: str, now: datetime) -> ExecutionPlan:
+    service = intent.service
+    steps: list[PlanStep] = []
+    inputs: dict[str, Binding] = {}
+    needs_target = operation in {"reply", "forward", "update", "delete", "share", "trash"}
+    if needs_target:
+        target = _target_step(intent, service, now)
+        steps.append(target)
+        inputs[TARGET_INPUT[service]] = Binding(step=target.id, output="item" if target.operation == "read" else "top")
+    params = _write_params(intent, service, operation)
+    if service == "calendar" and operation == "create" and not params.get("start"):
+        slots = PlanStep(
+            id="find_free_slot",
+            service="calendar",
+            operation="free_slots",
+            description="Find a free slot",
+            params=_slot_window(intent),
+        )
+        steps.append(slots)
+        inputs["slots"] = Binding(step=slots.id, output="slots")
+    # Other services named in the request are looked up alongside, for the answer.
+    for other in intent.services[1:]:
+        if other != service:
+            steps.append(_search(intent, other, now))
+    steps.append(
+        PlanStep(
+            id=f"{operation}_{service}",
+            service=service,
+            operation=operation,
+            description=_describe_write(operation, service),
+            params=params,
+            inputs=inputs,
+        )
+    )
+    return ExecutionPlan(steps=steps)
+
+
+def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
+    words = intent.entities.topic or intent.entities.event_title or _strip_cancel(intent.text)
+    find_booking = PlanStep(
+        id="find_booking", service="gmail", operation="search", description="Find the booking in your mail",
+        params={"text": f"{words} booking confirmation", "limit": 5},
+    )  # fmt: skip
+    find_event = PlanStep(
+        id="find_event", service="calendar", operation="search", description="Find it in your calendar",
+        params={"text": words, "limit": 5, "filters": _time_filters(intent, "calendar", now, cross_service=True)},
+    )  # fmt: skip
+    delete_event = PlanStep(
+        id="delete_event", service="calendar", operation="delete", description="Delete the calendar entry",
+        inputs={"event": Binding(step="find_event", output="top")},
+    )  # fmt: skip
+    draft = PlanStep(
+        id="draft_cancellation", service="gmail", operation="draft", description="Draft the cancellation email",
+        params={"purpose": "cancellation", "body": intent.entities.body or ""},
+        inputs={"message": Binding(step="find_booking", output="top")},
+    )  # fmt: skip
+    return ExecutionPlan(steps=[find_booking, find_event, delete_event, draft])
+
+
+def _target_step(intent: ParsedIntent, service: str, now: datetime) -> PlanStep:
+    refs = [ref for ref in intent.entities.items if ref.service == service]
+    if refs:
+        return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
+    return _search(intent, service, now, limit=5)
+
+
+def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanStep:
+    return PlanStep(
+        id=step_id, service=service, operation="read", description=f"Open \u201c{title or item_id}\u201d",
+        params={"id": item_id},
+    )  # fmt: skip
+
+
+def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) -> PlanStep:
+    entities = intent.entities
+    text = {
+        "gmail": entities.topic or entities.subject,
+        "calendar": entities.event_title or entities.topic,
+        "drive": entities.file_name or entities.topic,
+    }[service] or intent.text
+    filters = _time_filters(intent, service, now, cross_service=len(set(intent.services)) > 1)
+    people = [p.contact.email for p in entities.people if p.contact] + entities.email_addresses
+    if people:
+        filters["people"] = people
+    noun = {"gmail": "emails", "calendar": "events", "drive": "files"}[service]
+    return PlanStep(
+        id=f"search_{service}",
+        service=service,
+        operation="search",
+        description=f"Search your {noun}",
+        params={"text": text, "filters": filters, "limit": limit},
+    )
+
+
+def _time_filters(intent: ParsedIntent, service: str, now: datetime, *, cross_service: bool) -> dict[str, Any]:
+    window = intent.entities.time_range
+    if window is None:
+        return {}
+    if cross_service and service != "calendar" and window.start > now:
+        return {}
+    return {"after": window.start.isoformat(), "before": window.end.isoformat()}
+
+
+def _write_params(intent: ParsedIntent, service: str, operation: str) -> dict[str, Any]:
+    entities = intent.entities
+    recipients = [p.contact.email for p in entities.people if p.contact] + entities.email_addresses
+    if service == "gmail":
+        return {"to": recipients, "subject": entities.subject or "", "body": entities.body or ""}
+    if service == "calendar":
+        params: dict[str, Any] = {}
+        if entities.new_time is not None:
+            params["start"] = entities.new_time.start.isoformat()
+            if entities.new_time.end - entities.new_time.start >= timedelta(minutes=15) and entities.new_time.end - entities.new_time.start <= timedelta(hours=8):
+                params["end"] = entities.new_time.end.isoformat()
+        if operation == "create":
+            params.update(
+                summary=entities.event_title or entities.topic or "Meeting",
+                attendees=recipients,
+                location=entities.place or "",
+            )
+        return params
+    role = "writer" if _EDIT_ROLE.search(intent.text) else "commenter" if _COMMENT_ROLE.search(intent.text) else "reader"
+    return {"emails": recipients, "role": role}
+
+
+def _slot_window(intent: ParsedIntent) -> dict[str, Any]:
+    window = intent.entities.time_range
+    params: dict[str, Any] = {"duration_minutes": 30}
+    if window is not None:
+        params.update(start=window.start.isoformat(), end=window.end.isoformat())
+    return params
+
+
+def _describe_write(operation: str, service: str) -> str:
+    return {
+        ("gmail", "send"): "Send the email",
+        ("gmail", "draft"): "Draft the email",
+        ("gmail", "reply"): "Reply in the thread",
+        ("gmail", "forward"): "Forward the email",
+        ("gmail", "trash"): "Move the email to the trash",
+        ("calendar", "create"): "Create the event",
+        ("calendar", "update"): "Move the event",
+        ("calendar", "delete"): "Delete the event",
+        ("drive", "share"): "Share the file",
+    }.get((service, operation), f"{operation} on {service}")
+
+
+def _strip_cancel(text: str) -> str:
+    return re.sub(r"\b(please|cancel(?:led|ling)?|my|the)\b", " ", text, flags=re.IGNORECASE).strip()

@@ -1,0 +1,204 @@
+"""The answer: step results turned into a conversational reply, streamed, with sources.
+
+Every item shown is numbered once (`[1]`, `[2]`...) and the reply cites those numbers;
+each number carries the item's Google URL for the UI. The reply says plainly when nothing
+was found, when a service's data may be stale (last successful sync), what failed, and
+which actions wait for confirmation. With a language model configured the wording is the
+model's, from the same facts; offline, `write_locally` composes it from templates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from assistant.agents.base import SourceItem
+from assistant.llm.base import ChatMessage, LLMRequest
+from assistant.llm.chain import FallbackChain
+from assistant.orchestrator import StepResult
+
+STALE_AFTER = timedelta(hours=1)
+ELLIPSIS = "\u2026"
+MAX_SOURCES = 12
+NOUNS = {"gmail": ("email", "emails"), "calendar": ("event", "events"), "drive": ("file", "files")}
+SYNC_SERVICE = {"gmail": "gmail", "calendar": "gcal", "drive": "gdrive"}
+
+SYSTEM_PROMPT = """\
+You are Concierge, answering a question about the user's Gmail, Calendar and Drive from the
+facts given (search results, actions waiting for confirmation, failures). Be brief and
+conversational. Cite items with their numbers in square brackets, like [1]. Never invent
+items, dates or people that are not in the facts. If nothing was found, say so plainly.
+Mention failures and stale data exactly as given. For actions waiting for confirmation, say
+what will happen and that it needs their confirmation; never claim it is done."""
+
+
+@dataclass
+class AnswerTask:
+    """Everything the answer may say, in the order it should be said."""
+
+    question: str
+    now: datetime
+    timezone: ZoneInfo
+    results: list[StepResult]
+    sources: list[SourceItem] = field(default_factory=list)
+    last_synced: dict[str, datetime | None] = field(default_factory=dict)
+
+    def number_of(self, item: SourceItem) -> int:
+        return next(i for i, s in enumerate(self.sources, start=1) if (s.service, s.id) == (item.service, item.id))
+
+
+def collect_sources(results: list[StepResult]) -> list[SourceItem]:
+    """The items of all successful steps, each once, in step order."""
+    seen: set[tuple[str, str]] = set()
+    sources: list[SourceItem] = []
+    for result in results:
+        if result.status != "ok":
+            continue
+        found = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
+        for item in found:
+            key = (item.service, item.id)
+            if key not in seen and len(sources) < MAX_SOURCES:
+                seen.add(key)
+                sources.append(item)
+    return sources
+
+
+def answer_request(task: AnswerTask) -> LLMRequest:
+    facts = "\n".join(_facts(task))
+    return LLMRequest(
+        system=SYSTEM_PROMPT,
+        messages=[ChatMessage(role="user", content=f"Question: {task.question}\n\nFacts:\n{facts}")],
+        task=task,
+        max_tokens=700,
+    )
+
+
+async def stream_answer(chain: FallbackChain, task: AnswerTask) -> tuple[AsyncIterator[str], str]:
+    """The answer's text pieces, and the provider writing them."""
+    answer = await chain.stream(answer_request(task))
+    return answer.pieces, answer.provider
+
+
+async def write_locally(task: AnswerTask) -> AsyncIterator[str]:
+    """The offline writer: the same facts in sentences, streamed word by word."""
+    for paragraph in _local_paragraphs(task):
+        for index, word in enumerate(paragraph.split(" ")):
+            yield word if index == 0 else " " + word
+            await asyncio.sleep(0)  # let the event loop deliver each piece as it comes
+        yield "\n\n"
+
+
+def _local_paragraphs(task: AnswerTask) -> list[str]:
+    paragraphs: list[str] = []
+    for result in task.results:
+        step = result.step
+        singular, plural = NOUNS[step.service]
+        if result.status == "ok" and step.operation == "search":
+            items = result.outputs.get("items") or []
+            if not items:
+                paragraphs.append(f"I didn't find any {plural} matching that.")
+                continue
+            lead = f"I found {len(items)} {singular if len(items) == 1 else plural}:" if len(items) > 1 else f"I found one {singular}:"
+            lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in items[:5] if _cited(task, item)]
+            paragraphs.append("\n".join(lines))
+        elif result.status == "ok" and step.operation == "read":
+            item = result.outputs["item"]
+            body = (item.details.get("body") or item.snippet or "").strip()
+            paragraphs.append(f"[{task.number_of(item)}] {_line(item, task.timezone)}" + (f"\n\n{body[:1200]}" if body else ""))
+        elif result.status == "ok" and step.operation == "free_slots":
+            slots = result.outputs.get("slots") or []
+            if slots:
+                paragraphs.append("You're free " + ", ".join(_slot(s, task.timezone) for s in slots) + ".")
+            else:
+                paragraphs.append("I couldn't find a free slot in that window.")
+        elif result.status == "awaiting_confirmation":
+            action = result.outputs["action"]
+            paragraphs.append(f"This needs your confirmation before I do it:\n{action.preview}")
+        elif result.status == "failed":
+            paragraphs.append(f"I couldn't {step.description[0].lower() + step.description[1:]}: {result.error}")
+        elif result.status == "skipped":
+            paragraphs.append(f"I didn't {step.description[0].lower() + step.description[1:]} ({result.error}).")
+    stale = _stale_services(task)
+    if stale:
+        paragraphs.append(stale)
+    return paragraphs or ["I'm not sure what to do with that. Could you rephrase it?"]
+
+
+def _cited(task: AnswerTask, item: SourceItem) -> bool:
+    return any((s.service, s.id) == (item.service, item.id) for s in task.sources)
+
+
+def _facts(task: AnswerTask) -> list[str]:
+    lines = [f"Now: {task.now.astimezone(task.timezone):%A %d %B %Y %H:%M} ({task.timezone})"]
+    for number, item in enumerate(task.sources, start=1):
+        lines.append(f"[{number}] {_line(item, task.timezone)}")
+    for result in task.results:
+        step = result.step
+        if result.status == "ok" and step.operation == "search" and not result.outputs.get("items"):
+            lines.append(f"- {step.description}: nothing found")
+        elif result.status == "ok" and step.operation == "free_slots":
+            lines.append(f"- free slots: {', '.join(_slot(s, task.timezone) for s in result.outputs.get('slots') or []) or 'none'}")
+        elif result.status == "awaiting_confirmation":
+            lines.append(f"- waiting for confirmation: {result.outputs['action'].preview}")
+        elif result.status in ("failed", "skipped"):
+            lines.append(f"- {step.description} {result.status}: {result.error}")
+    stale = _stale_services(task)
+    if stale:
+        lines.append(f"- {stale}")
+    return lines
+
+
+def _line(item: SourceItem, zone: ZoneInfo) -> str:
+    when = item.when.astimezone(zone) if item.when else None
+    if item.service == "gmail":
+        sender = item.details.get("from", "").split(" <")[0] or "unknown sender"
+        return f"\u201c{item.title}\u201d from {sender}" + (f", {when:%a %-d %b}" if when else "") + _snippet(item)
+    if item.service == "calendar":
+        if item.details.get("all_day"):
+            span = f"{when:%a %-d %b} (all day)" if when else ""
+        else:
+            end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
+            span = f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}" if when else ""
+        people = [a.get("name") or a.get("email") for a in item.details.get("attendees", [])][:4]
+        return f"\u201c{item.title}\u201d, {span}" + (f" with {', '.join(people)}" if people else "") + (
+            f" at {item.details['location']}" if item.details.get("location") else ""
+        )
+    owners = ", ".join(item.details.get("owners", [])[:2])
+    return f"\u201c{item.title}\u201d" + (f", edited {when:%-d %b}" if when else "") + (f" (owner {owners})" if owners else "") + _snippet(item)
+
+
+def _snippet(item: SourceItem) -> str:
+    text = " ".join((item.snippet or "").split())
+    if not text:
+        return ""
+    return f" \u2014 {text[:140]}{ELLIPSIS if len(text) > 140 else ''}"
+
+
+def _slot(slot: dict[str, str], zone: ZoneInfo) -> str:
+    start = datetime.fromisoformat(slot["start"]).astimezone(zone)
+    end = datetime.fromisoformat(slot["end"]).astimezone(zone)
+    return f"{start:%a %-d %b %H:%M}\u2013{end:%H:%M}"
+
+
+def _stale_services(task: AnswerTask) -> str | None:
+    searched = {r.step.service for r in task.results if r.step.operation in ("search", "read")}
+    notes = []
+    for service in sorted(searched):
+        synced = task.last_synced.get(SYNC_SERVICE[service])
+        if synced is None:
+            notes.append(f"your {NOUNS[service][1]} have not finished syncing yet")
+        elif task.now - synced > STALE_AFTER:
+            notes.append(f"your {NOUNS[service][1]} were last synced {_ago(task.now - synced)} ago")
+    if not notes:
+        return None
+    return "Note: " + "; ".join(notes) + ", so the newest items may be missing."
+
+
+def _ago(delta: timedelta) -> str:
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{delta.days} days"
