@@ -24,6 +24,11 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return ApiError(404, f"Method not found: {request.method} {request.url.path}", "notFound").response()
 
 
+async def api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
     log.exception("sandbox: %s %s failed", request.method, request.url.path, exc_info=exc)
     return ApiError(500, "Backend Error", "backendError").response()
@@ -38,6 +43,6 @@ def create_app(sandbox: Sandbox) -> Starlette:
     routes += oauth.routes + push_api.routes + gmail.routes + calendar_api.routes + drive_api.routes + batch.routes
     if sandbox.control_enabled:
         routes += control.routes
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed, Exception: server_error})
+    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed, ApiError: api_error, Exception: server_error})
     app.state.sandbox = sandbox
     return app

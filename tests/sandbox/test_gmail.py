@@ -269,3 +269,11 @@ def test_mailing_lists_reach_their_members(alex: Services, connect) -> None:  # 
     # the sender is a member too: the message is both sent and in the inbox
     (own,) = ids(alex.gmail, f'subject:"{subject}"')
     assert {"SENT", "INBOX"} <= set(alex.gmail.users().messages().get(userId="me", id=own, format="minimal").execute()["labelIds"])
+
+
+def test_malformed_batch_is_a_400(base_url: str, alex: Services) -> None:
+    headers = {"Authorization": f"Bearer {alex.credentials.token}", "Content-Type": "multipart/mixed; boundary=xyz"}
+    garbage = httpx.post(f"{base_url}/batch", headers=headers, content=b"--xyz\r\nContent-Type: application/http\r\n\r\nnonsense\r\n--xyz--\r\n")
+    assert garbage.status_code == 400 and garbage.json()["error"]["status"] == "INVALID_ARGUMENT"
+    no_boundary = httpx.post(f"{base_url}/batch", headers={**headers, "Content-Type": "multipart/mixed"}, content=b"x")
+    assert no_boundary.status_code == 400
