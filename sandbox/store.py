@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -74,7 +75,8 @@ class Token:
 
 
 class Store:
-    """All sandbox state. Not thread-safe: the server calls it from its one event loop."""
+    """All sandbox state. The server uses it from its one event loop; other threads may
+    mint and revoke tokens (those run in transactions, which are serialised)."""
 
     def __init__(self, state_dir: Path, fixed_now: datetime | None = None) -> None:
         state_dir.mkdir(parents=True, exist_ok=True)
@@ -84,6 +86,7 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self.fixed_now = fixed_now
+        self._lock = threading.RLock()
         self._items: dict[str, dict[tuple[str, str], Item]] = {}
         for kind, owner, item_id, data in self.db.execute("SELECT kind, owner, id, data FROM items"):
             self._items.setdefault(kind, {})[(owner, item_id)] = json.loads(data)
@@ -101,21 +104,24 @@ class Store:
         """Group writes; nested use joins the outer transaction.
 
         On an error the database rolls back and every item and blob the transaction
-        touched is re-read from it, so memory never keeps a half-applied change.
+        touched is re-read from it, so memory never keeps a half-applied change. The
+        lock keeps another thread (a test or a bench minting tokens while the server
+        runs) from joining a transaction it did not open.
         """
-        if self.db.in_transaction:
-            yield
-            return
-        self.db.execute("BEGIN")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            self._reload_touched()
-            raise
-        finally:
-            self._touched.clear()
-        self.db.execute("COMMIT")
+        with self._lock:
+            if self.db.in_transaction:
+                yield
+                return
+            self.db.execute("BEGIN")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                self._reload_touched()
+                raise
+            finally:
+                self._touched.clear()
+            self.db.execute("COMMIT")
 
     def _track(self, kind: str, owner: str, item_id: str) -> None:
         if self.db.in_transaction:
