@@ -7,6 +7,7 @@ with no offline handler raises `ProviderUnavailable`.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -30,7 +31,8 @@ class LocalProvider(LLMProvider):
         handler = self._structured.get(output_type)
         if handler is None:
             raise ProviderUnavailable(self.name, f"no offline handler for {output_type.__name__}")
-        result = handler(request.task)
+        # Offline handlers are CPU work (tens of ms): off the event loop, which keeps serving.
+        result = await asyncio.to_thread(handler, request.task)
         assert isinstance(result, output_type)
         return result
 
