@@ -70,6 +70,7 @@ _ASKED_IF_DONE = re.compile(
 _LOOKUP_START = re.compile(r"^(please |can you |could you )?(search|find|look (up|for)|show|list)\b")
 _REBOOK = re.compile(r"\b(reschedule|rebook|move|push|postpone)\b")
 _COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
+_SEND_DRAFT = re.compile(r"^(ok |yes |please )?send( (it|the draft|that))?( now)?\W*$")
 _CONTINUATION = re.compile(r"^(and|what about|how about|same (for|with)|also|now)\b")
 _TOPIC = re.compile(
     r"\b(?:about|regarding|re|concerning|mentioning|on the subject of|titled|called|named|with subject)\s+"
@@ -78,7 +79,6 @@ _TOPIC = re.compile(
 )
 _BODY = re.compile(r"\b(?:saying|that says|to say|and say|say|telling (?:him|her|them)|tell (?:him|her|them)|asking|that)\s+(.+)$")
 _SUBJECT = re.compile(r"\bsubject(?: line)?\s+(.+?)(?=\s+(?:saying|and|to)\b|$)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Below this probability, or with two services this close, the request is ambiguous.
 CONFIDENT = 0.55
 CLOSE_MARGIN = 0.15
@@ -96,14 +96,12 @@ class Reading:
     slots: dict[str, list[str]]
 
 
-def choose_operation(group: str, service: Service, text: str) -> Operation:
+def choose_operation(group: str, text: str) -> Operation:
     """The operation inside a classifier group that the verbs ask for."""
     members = GROUP_OPERATIONS[group]
     for operation, cue in OPERATION_CUES:
         if operation in members and cue.search(text):
             return operation
-    if service == "drive" and group == "compose":
-        return "share"
     return members[0]
 
 
@@ -222,14 +220,14 @@ class LocalUnderstanding:
             group = _group_for(service, group)
         if refers and not ordinals and items:
             ordinals = [1]
-        if text.startswith("send it") or text == "send" or re.fullmatch(r"(ok |yes )?send (it|the draft|that)( now)?", text):
+        if _SEND_DRAFT.match(text):
             service, group = "gmail", "compose"
         mentioned = _mentioned_services(text)
         # "my meetings with sarah and her emails": the service named first leads.
         if len(mentioned) > 1 and not refers and mentioned[0] != service:
             service = mentioned[0]
             group = "compose" if service == "gmail" and _COMPOSE_START.match(text) else _group_for(service, group)
-        operation = choose_operation(group, service, text)
+        operation = choose_operation(group, text)
         services = [service] + [s for s in mentioned if s != service]
         when, new_time = _split_when(group, operation, _time_phrases(slots, text), text)
         people = _people(slots)
