@@ -49,8 +49,12 @@ def slot_found(gold: str, predicted: list[str], *, exact: bool) -> bool:
 
 
 def load_rows(path: Path) -> list[dict[str, Any]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"{path}: cannot read: {exc}") from exc
     rows = []
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -59,7 +63,12 @@ def load_rows(path: Path) -> list[dict[str, Any]]:
                 raise ValueError("needs a text and a service (gmail, calendar, drive)")
             if not isinstance(row.get("operations"), list) or not row["operations"]:
                 raise ValueError("needs a non-empty list of operations")
-        except ValueError as exc:
+            slots = row.setdefault("slots", {})
+            if not isinstance(slots, dict) or not all(isinstance(v, list) for v in slots.values()):
+                raise ValueError("slots must map a slot type to a list of strings")
+            if not isinstance(row.setdefault("context", []), list):
+                raise ValueError("context must be a list of earlier turns")
+        except (ValueError, AttributeError) as exc:
             raise SystemExit(f"{path}:{number}: {exc}") from exc
         rows.append(row)
     return rows

@@ -56,6 +56,11 @@ def test_a_bad_line_is_reported_with_its_number(tmp_path: Path, data_dir: Path) 
     path.write_text("not json\n")
     with pytest.raises(SystemExit, match=r"bad.jsonl:1:"):
         main(["eval", "intent", "--data", str(path)])
+    path.write_text(json.dumps({**ROWS[0], "slots": {"person": "sarah"}}) + "\n")
+    with pytest.raises(SystemExit, match=r"bad.jsonl:1: slots must map"):
+        main(["eval", "intent", "--data", str(path)])
+    with pytest.raises(SystemExit, match=r"missing.jsonl: cannot read"):
+        main(["eval", "intent", "--data", str(tmp_path / "missing.jsonl")])
 
 
 def test_project_set_scores_hold(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
