@@ -228,3 +228,29 @@ def test_provider_order_follows_the_configuration() -> None:
     # An OpenAI-compatible server (Ollama, vLLM) may need no key: naming the provider is enough.
     compatible = Settings(llm_provider="openai", openai_base_url="http://127.0.0.1:11434/v1")
     assert provider_order(compatible) == ["openai", "local"]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+async def test_the_model_sees_the_conversation(provider: str) -> None:
+    from datetime import UTC, datetime
+
+    from assistant.understanding.context import Turn
+    from assistant.understanding.schema import ItemRef
+
+    context = ConversationContext(
+        turns=[
+            Turn(role="user", text="emails about the budget"),
+            Turn(role="assistant", text="", items=[
+                ItemRef(service="gmail", id="m1", title="Budget draft", position=1),
+                ItemRef(service="gmail", id="m2", title="Re: numbers", position=2),
+            ]),
+        ]
+    )  # fmt: skip
+    task = IntentTask("reply to the second one", context, datetime(2026, 11, 29, 9, tzinfo=UTC))
+    with ScriptedServer([model_reply(provider)]) as server:
+        await chain_for(settings_for(provider, server)).generate(intent_request(task), IntentDraft)
+    prompt = str(server.requests[0]["body"]["messages"])
+    assert "user: emails about the budget" in prompt
+    assert "item 2: [gmail] Re: numbers (id m2)" in prompt
+    assert "Request: reply to the second one" in prompt
+    assert "2026-11-29T09:00:00+00:00" in prompt
