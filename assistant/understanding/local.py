@@ -182,8 +182,13 @@ def _split_when(group: str, operation: Operation, phrases: list[str], text: str)
     return " ".join(phrases), None
 
 
+# Words the tagger sometimes marks as a person in speech-like text ("my meetings with her").
+_NOT_PEOPLE = {"i", "me", "my", "mine", "you", "your", "he", "him", "his", "she", "her", "hers", "we", "us", "our", "they", "them", "their"}
+
+
 def _people(slots: dict[str, list[str]]) -> list[str]:
-    return [re.sub(r"'s$", "", person) for person in slots.get("person", [])]
+    names = [re.sub(r"'s$", "", person) for person in slots.get("person", [])]
+    return [name for name in names if name.lower().strip() not in _NOT_PEOPLE]
 
 
 class LocalUnderstanding:
