@@ -20,6 +20,7 @@ import argparse
 import asyncio
 import json
 import math
+import os
 import random
 import re
 import sys
@@ -91,6 +92,9 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
         **latency,
         "index": index,
         "vectors": "items: normalised mean of real-model vectors of their pool sentences; queries: real model",
+        # Latency depends on what else the machine runs: say how busy it was.
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
     }
 
 
@@ -210,11 +214,20 @@ async def compare_indexes(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
             await connection.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
 
     async def plan(connection: Any) -> list[str]:
-        """The scans PostgreSQL chose, to show which index each variant really used."""
+        """The scans PostgreSQL chose, with each index's access method (partition indexes
+        are named after the column, whichever method built them)."""
         params = {"query_vector": vectors[0], "user_id": users[0][0], "since": since}
         rows = (await connection.execute(text("EXPLAIN " + _NEAREST).bindparams(
             bindparam("query_vector", type_=Vector(vectors.shape[1]))), params)).scalars()  # fmt: skip
-        return [match.group() for row in rows if (match := _SCAN.search(row))]
+        scans = []
+        for match in filter(None, map(_SCAN.search, rows)):
+            method = ""
+            if match.group(2):
+                method = (await connection.execute(text(
+                    "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = :name"
+                ), {"name": match.group(2).removeprefix(" using ")})).scalar_one()  # fmt: skip
+            scans.append(f"{match.group()} ({method})" if method else match.group())
+        return scans
 
     results: dict[str, tuple[list[list[int]], list[float], list[str]]] = {}
     async with runtime.engine.begin() as connection:
