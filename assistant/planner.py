@@ -97,11 +97,11 @@ def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     )  # fmt: skip
     find_event = PlanStep(
         id="find_event", service="calendar", operation="search", description="Find it in your calendar",
-        params={"text": words, "limit": 5, "filters": _time_filters(intent, "calendar", now, cross_service=True)},
+        params={"text": words, "limit": 10, "filters": _time_filters(intent, "calendar", now, cross_service=True)},
     )  # fmt: skip
     delete_event = PlanStep(
-        id="delete_event", service="calendar", operation="delete", description="Delete the calendar entry",
-        inputs={"event": Binding(step="find_event", output="top")},
+        id="delete_event", service="calendar", operation="delete", description="Delete the calendar entries",
+        inputs={"events": Binding(step="find_event", output="items"), "booking": Binding(step="find_booking", output="top")},
     )  # fmt: skip
     draft = PlanStep(
         id="draft_cancellation", service="gmail", operation="draft", description="Draft the cancellation email",
@@ -133,7 +133,10 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
         "drive": entities.file_name or entities.topic,
     }[service] or intent.text
     filters = _time_filters(intent, service, now, cross_service=len(set(intent.services)) > 1)
-    people = [p.contact.email for p in entities.people if p.contact] + entities.email_addresses
+    # An ambiguous name ("Sarah") goes to search as the name: search matches any of the
+    # addresses it may mean, and ranking sorts them out.
+    people = [person.contact.email if person.contact else person.mention for person in entities.people]
+    people += entities.email_addresses
     if people:
         filters["people"] = people
     noun = {"gmail": "emails", "calendar": "events", "drive": "files"}[service]

@@ -50,14 +50,22 @@ class AnswerTask:
         return next(i for i, s in enumerate(self.sources, start=1) if (s.service, s.id) == (item.service, item.id))
 
 
+def target_searches(results: list[StepResult]) -> set[str]:
+    """Searches that only looked for the target of an action: their best item is the answer."""
+    return {b.step for r in results for b in r.step.inputs.values() if b.output == "top"}
+
+
 def collect_sources(results: list[StepResult]) -> list[SourceItem]:
     """The items of all successful steps, each once, in step order."""
     seen: set[tuple[str, str]] = set()
     sources: list[SourceItem] = []
+    targets = target_searches(results)
     for result in results:
         if result.status != "ok":
             continue
         found = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
+        if result.step.id in targets:
+            found = found[:1]
         for item in found:
             key = (item.service, item.id)
             if key not in seen and len(sources) < MAX_SOURCES:
@@ -93,6 +101,7 @@ async def write_locally(task: AnswerTask) -> AsyncIterator[str]:
 
 def _local_paragraphs(task: AnswerTask) -> list[str]:
     paragraphs: list[str] = []
+    targets = target_searches(task.results)
     for result in task.results:
         step = result.step
         singular, plural = NOUNS[step.service]
@@ -100,6 +109,10 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             items = result.outputs.get("items") or []
             if not items:
                 paragraphs.append(f"I didn't find any {plural} matching that.")
+                continue
+            if step.id in targets:
+                top = items[0]
+                paragraphs.append(f"I found this {singular}: [{task.number_of(top)}] {_line(top, task.timezone)}.")
                 continue
             lead = f"I found {len(items)} {singular if len(items) == 1 else plural}:" if len(items) > 1 else f"I found one {singular}:"
             lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in items[:5] if _cited(task, item)]

@@ -8,6 +8,7 @@ resource in the action's undo data, and undo re-creates it.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -39,7 +40,11 @@ class CalendarAgent(BaseAgent):
 
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
         if step.operation == "search":
-            return await search_outputs(context, "gcal", step.params)
+            found = await search_outputs(context, "gcal", step.params)
+            if {"after", "before"} & set(step.params.get("filters") or {}):
+                # A listing of a period ("my meetings next week") reads best in time order.
+                found["items"].sort(key=lambda item: item.when or context.now)
+            return found
         if step.operation == "read":
             return {"item": await cached_item(context, "calendar", step.params["id"])}
         if step.operation == "free_slots":
@@ -82,7 +87,7 @@ class CalendarAgent(BaseAgent):
         return slots[:MAX_SLOTS]
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
-        event: SourceItem | None = inputs.get("event")
+        event: SourceItem | None = inputs.get("event") or (inputs.get("events") or [None])[0]
         params = step.params
         if step.operation == "create":
             slot = (inputs.get("slots") or [None])[0]
@@ -121,11 +126,23 @@ class CalendarAgent(BaseAgent):
             }
             return ProposedAction(service="calendar", operation="update", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("update", fields), undoable=True)
         if step.operation == "delete":
-            fields = {"event_id": event.id, "summary": event.title, "start": event.details["start"], "end": event.details["end"], "time_zone": event.details.get("time_zone") or str(context.timezone)}
+            events = _booked_events(inputs) if "events" in inputs else [event]
+            fields = {
+                "events": [
+                    {"event_id": e.id, "summary": e.title, "start": e.details["start"], "end": e.details["end"]}
+                    for e in events
+                ],
+                "time_zone": event.details.get("time_zone") or str(context.timezone),
+            }
             return ProposedAction(service="calendar", operation="delete", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("delete", fields), undoable=True)
         raise StepFailed(f"Calendar cannot {step.operation}")
 
     def describe(self, operation: str, fields: dict[str, Any]) -> str:
+        if operation == "delete":
+            return "\n".join(
+                f"Delete \u201c{e['summary']}\u201d, {_when(e['start'], e['end'], fields.get('time_zone'))}"
+                for e in fields["events"]
+            )
         when = _when(fields["start"], fields["end"], fields.get("time_zone"))
         if operation == "create":
             lines = [f"Create \u201c{fields['summary']}\u201d, {when}"]
@@ -137,7 +154,7 @@ class CalendarAgent(BaseAgent):
         if operation == "update":
             was = fields["was"]
             return f"Move \u201c{was['summary']}\u201d from {_when(was['start'], was['end'], fields.get('time_zone'))} to {when}"
-        return f"Delete \u201c{fields['summary']}\u201d, {when}"
+        raise StepFailed(f"Calendar cannot {operation}")
 
     async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
         api = await context.google(action.account_id, "calendar")
@@ -173,23 +190,27 @@ class CalendarAgent(BaseAgent):
             await self._write_through(context, action.account_id, updated)
             return ActionOutcome(f"Moved \u201c{fields['summary']}\u201d to {_when(fields['start'], fields['end'], zone)}", undo=fields["was"])
         if action.operation == "delete":
-            original = fields.get("original")
-            if original is None:
+            originals: dict[str, Any] = dict(fields.get("originals") or {})
+            for event in fields["events"]:
+                event_id = event["event_id"]
+                if event_id not in originals:
+                    # Kept before deleting, so that undo can put it back as it was.
+                    try:
+                        originals[event_id] = await api.call(lambda s, e=event_id: s.events().get(calendarId=CALENDAR_ID, eventId=e))
+                    except HttpError as error:
+                        if http_status(error) not in (404, 410):
+                            raise
+                        originals[event_id] = None
+                    await remember({"originals": originals})
                 try:
-                    original = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=fields["event_id"]))
+                    await api.call(lambda s, e=event_id: s.events().delete(calendarId=CALENDAR_ID, eventId=e, sendUpdates="all"))
                 except HttpError as error:
                     if http_status(error) not in (404, 410):
-                        raise
-                    original = None
-                if original is not None:
-                    await remember({"original": original})
-            try:
-                await api.call(lambda s: s.events().delete(calendarId=CALENDAR_ID, eventId=fields["event_id"], sendUpdates="all"))
-            except HttpError as error:
-                if http_status(error) not in (404, 410):
-                    raise  # 404/410: already deleted, by an earlier try or by someone else
-            await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, fields["event_id"])])
-            return ActionOutcome(f"Deleted \u201c{fields['summary']}\u201d", undo={"original": original} if original else None)
+                        raise  # 404/410: already deleted, by an earlier try or by someone else
+                await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, event_id)])
+            names = ", ".join(f"\u201c{e['summary']}\u201d" for e in fields["events"])
+            kept = {event_id: original for event_id, original in originals.items() if original is not None}
+            return ActionOutcome(f"Deleted {names}", undo={"originals": kept} if kept else None)
         raise StepFailed(f"Calendar cannot {action.operation}")
 
     async def undo(self, action: PendingAction, context: AgentContext) -> str:
@@ -214,20 +235,34 @@ class CalendarAgent(BaseAgent):
             restored = await api.call(lambda s: s.events().patch(calendarId=CALENDAR_ID, eventId=action.fields["event_id"], body=back, sendUpdates="all"))
             await self._write_through(context, action.account_id, restored)
             return f"Moved \u201c{undo['summary']}\u201d back"
-        original = undo["original"]
-        body = {name: original[name] for name in RESTORED_FIELDS if name in original}
-        body["id"] = f"{action.id.hex}r"  # a new id (the old one is taken by the cancelled event), stable on retry
-        try:
-            restored = await api.call(lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all"))
-        except HttpError as error:
-            if http_status(error) != 409:
-                raise
-            restored = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=body["id"]))
-        await self._write_through(context, action.account_id, restored)
-        return f"Restored \u201c{action.fields['summary']}\u201d"
+        for number, original in enumerate(undo["originals"].values()):
+            body = {name: original[name] for name in RESTORED_FIELDS if name in original}
+            body["id"] = f"{action.id.hex}r{number}"  # a new id (the old one stays cancelled), stable on retry
+            try:
+                restored = await api.call(lambda s, b=body: s.events().insert(calendarId=CALENDAR_ID, body=b, sendUpdates="all"))
+            except HttpError as error:
+                if http_status(error) != 409:
+                    raise
+                restored = await api.call(lambda s, b=body: s.events().get(calendarId=CALENDAR_ID, eventId=b["id"]))
+            await self._write_through(context, action.account_id, restored)
+        return "Restored " + ", ".join(f"\u201c{e['summary']}\u201d" for e in action.fields["events"])
 
     async def _write_through(self, context: AgentContext, account_id: Any, event: dict[str, Any]) -> None:
         await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))])
+
+
+_FLIGHT_NUMBER = re.compile(r"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
+
+
+def _booked_events(inputs: dict[str, Any]) -> list[SourceItem]:
+    """The found events that belong to the booking: those naming one of its flight (or
+    train) numbers; the best match alone when none does."""
+    events: list[SourceItem] = inputs["events"]
+    booking: SourceItem | None = inputs.get("booking")
+    text = f"{booking.title}\n{booking.details.get('body') or booking.details.get('excerpt', '')}" if booking else ""
+    numbers = {"".join(match) for match in _FLIGHT_NUMBER.findall(text)}
+    matching = [e for e in events if {"".join(m) for m in _FLIGHT_NUMBER.findall(e.title)} & numbers]
+    return sorted(matching, key=lambda e: e.when or datetime.max) or events[:1]
 
 
 def _slot(start: datetime, end: datetime) -> dict[str, str]:

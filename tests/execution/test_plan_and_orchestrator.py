@@ -84,8 +84,11 @@ class ScriptedAgent(BaseAgent):
         self.seen_inputs[step.id] = inputs
         return ProposedAction(service=self.service, operation=step.operation, account_id="a", fields=inputs, preview=step.description)
 
-    async def execute(self, action: Any, context: Any) -> ActionOutcome:
+    async def execute(self, action: Any, context: Any, remember: Any) -> ActionOutcome:
         raise AssertionError("the orchestrator never executes")
+
+    def describe(self, operation: str, fields: dict[str, Any]) -> str:
+        return operation
 
 
 async def run(plan: ExecutionPlan, agents: dict[str, BaseAgent], timeout: float = 5) -> tuple[list[StepEvent], dict[str, StepResult]]:

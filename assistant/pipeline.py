@@ -1,0 +1,277 @@
+"""From a message to a streamed answer: understand, plan, run, answer, remember.
+
+    concierge = Concierge.create(settings, database_url, redis_url)
+    async for event in concierge.ask(user_id, "emails about the budget from Sarah"):
+        ...  # IntentEvent, PlanEvent, StepEvent, TokenEvent, then DoneEvent
+
+The chat UI, the HTTP API and `concierge ask` all render this one event stream. Writes are
+only proposed here; `concierge.actions(user_id)` confirms, cancels and undoes them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import redis
+import redis.asyncio
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assistant.actions import ActionDesk, PendingAction
+from assistant.agents.base import BaseAgent, ProposedAction, SourceItem
+from assistant.agents.calendar import CalendarAgent
+from assistant.agents.context import AgentContext
+from assistant.agents.drive import DriveAgent
+from assistant.agents.gmail import GmailAgent
+from assistant.db import create_engine, session_factory
+from assistant.llm.chain import FallbackChain
+from assistant.llm.factory import build_chain
+from assistant.llm.local_provider import LocalProvider
+from assistant.models import Conversation, Message, SyncStatus, User
+from assistant.orchestrator import Orchestrator, StepEvent, StepResult
+from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
+from assistant.planner import plan_for
+from assistant.settings import Settings
+from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
+from assistant.understanding.schema import Clarification, ParsedIntent
+from assistant.understanding.service import Understander, record_user_turn, user_zone
+from search.embeddings import QueryEmbeddingCache, get_embedder
+from search.hybrid import HybridSearch
+from search.indexing import Indexer
+
+
+@dataclass(frozen=True)
+class IntentEvent:
+    intent: ParsedIntent
+
+
+@dataclass(frozen=True)
+class PlanEvent:
+    plan: ExecutionPlan
+
+
+@dataclass(frozen=True)
+class ClarificationEvent:
+    clarification: Clarification
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    text: str
+
+
+@dataclass(frozen=True)
+class DoneEvent:
+    conversation_id: uuid.UUID
+    answer: str
+    sources: list[SourceItem]
+    actions: list[PendingAction]
+    provider: str
+    failures: list[str] = field(default_factory=list)
+
+
+PipelineEvent = IntentEvent | PlanEvent | ClarificationEvent | StepEvent | TokenEvent | DoneEvent
+
+
+class Concierge:
+    """The assistant for all users of one deployment (one per process)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        engine: AsyncEngine,
+        redis_sync: redis.Redis,
+        redis_async: redis.asyncio.Redis,
+    ) -> None:
+        embedder = get_embedder(settings)
+        self.settings = settings
+        self.engine = engine
+        self.sessions = session_factory(engine)
+        self.redis = redis_sync
+        self.search = HybridSearch(engine, QueryEmbeddingCache(embedder, redis_async))
+        self.indexer = Indexer(engine, embedder)
+        self.understander = Understander(settings, redis_async)
+        self.writer: FallbackChain = build_chain(settings, LocalProvider(streaming={AnswerTask: write_locally}))
+        self.agents: dict[Service, BaseAgent] = {
+            "gmail": GmailAgent(),
+            "calendar": CalendarAgent(),
+            "drive": DriveAgent(),
+        }
+
+    @classmethod
+    def create(cls, settings: Settings, database_url: str, redis_url: str) -> Concierge:
+        return cls(
+            settings,
+            create_engine(database_url),
+            redis.Redis.from_url(redis_url),
+            redis.asyncio.Redis.from_url(redis_url),
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def context_for(self, user_id: uuid.UUID, now: datetime | None = None) -> AgentContext:
+        async with self.sessions() as session:
+            user = await session.get(User, user_id)
+        zone = user_zone(user.timezone if user else None, self.settings)
+        return AgentContext(
+            user_id=user_id,
+            now=now or datetime.now(zone),
+            timezone=zone,
+            settings=self.settings,
+            engine=self.engine,
+            redis=self.redis,
+            search=self.search,
+            indexer=self.indexer,
+        )
+
+    async def actions(self, user_id: uuid.UUID) -> ActionDesk:
+        """Confirm, cancel and undo this user's pending actions."""
+        return ActionDesk(self.sessions, self.agents, await self.context_for(user_id))
+
+    async def ask(
+        self,
+        user_id: uuid.UUID,
+        text: str,
+        *,
+        conversation_id: uuid.UUID | None = None,
+        now: datetime | None = None,
+    ) -> AsyncIterator[PipelineEvent]:
+        started = time.perf_counter()
+        text = text.strip()
+        if not text:
+            raise ValueError("the message is empty")
+        context = await self.context_for(user_id, now)
+        async with self.sessions() as session:
+            conversation_id = await _conversation(session, user_id, conversation_id, text)
+            intent = await self.understander.understand_message(session, user_id, conversation_id, text, now=context.now)
+            await record_user_turn(session, user_id=user_id, conversation_id=conversation_id, intent=intent, started=started)
+            await session.commit()
+        yield IntentEvent(intent)
+
+        if must_ask(intent):
+            assert intent.clarification is not None
+            yield ClarificationEvent(intent.clarification)
+            answer = intent.clarification.question
+            yield TokenEvent(answer)
+            await self._remember(user_id, conversation_id, answer, None, [], [])
+            yield DoneEvent(conversation_id, answer, [], [], intent.provider)
+            return
+
+        try:
+            plan = plan_for(intent, context.now)
+        except PlanError as error:
+            answer = f"I couldn't work out how to do that ({error}). Could you rephrase it?"
+            yield TokenEvent(answer)
+            await self._remember(user_id, conversation_id, answer, None, [], [])
+            yield DoneEvent(conversation_id, answer, [], [], intent.provider, [str(error)])
+            return
+        yield PlanEvent(plan)
+
+        desk = ActionDesk(self.sessions, self.agents, context)
+
+        async def record(step: PlanStep, proposed: ProposedAction) -> PendingAction:
+            return await desk.record(user_id, proposed, conversation_id)
+
+        results: dict[str, StepResult] = {}
+        async for event in Orchestrator(self.agents, record).run(plan, context, results):
+            yield event
+        await context.save_tokens()
+
+        ordered = [results[step.id] for step in plan.steps if step.id in results]
+        sources = collect_sources(ordered)
+        task = AnswerTask(
+            question=text,
+            now=context.now,
+            timezone=context.timezone,
+            results=ordered,
+            sources=sources,
+            last_synced=await self._last_synced(user_id),
+        )
+        pieces, provider = await stream_answer(self.writer, task)
+        answer_parts: list[str] = []
+        async for piece in pieces:
+            answer_parts.append(piece)
+            yield TokenEvent(piece)
+        answer = "".join(answer_parts).strip()
+        actions = [r.outputs["action"] for r in ordered if r.status == "awaiting_confirmation"]
+        await self._remember(user_id, conversation_id, answer, plan, sources, actions)
+        failures = [f"{r.step.description}: {r.error}" for r in ordered if r.status == "failed"]
+        yield DoneEvent(conversation_id, answer, sources, actions, provider, failures)
+
+    async def _last_synced(self, user_id: uuid.UUID) -> dict[str, datetime | None]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                select(SyncStatus.service, func.max(SyncStatus.last_success_at))
+                .where(SyncStatus.user_id == user_id)
+                .group_by(SyncStatus.service)
+            )
+            return {service: last for service, last in rows}
+
+    async def _remember(
+        self,
+        user_id: uuid.UUID,
+        conversation_id: uuid.UUID,
+        answer: str,
+        plan: ExecutionPlan | None,
+        sources: list[SourceItem],
+        actions: list[PendingAction],
+    ) -> None:
+        """Store the answer with what it showed, so follow-ups can refer to it."""
+        async with self.sessions() as session:
+            session.add(
+                Message(
+                    conversation_id=conversation_id,
+                    user_id=user_id,
+                    role="assistant",
+                    content=answer,
+                    plan=plan.model_dump(mode="json") if plan else None,
+                    results={"items": [{"service": s.service, "id": s.id, "title": s.title} for s in sources]},
+                    actions={
+                        "items": [
+                            {"type": a.operation, "service": a.service, "id": str(a.id), "status": a.status}
+                            for a in actions
+                        ]
+                    },
+                )
+            )
+            conversation = await session.get(Conversation, conversation_id)
+            if conversation is not None:
+                conversation.updated_at = func.now()
+            await session.commit()
+
+
+def must_ask(intent: ParsedIntent) -> bool:
+    """Does the request need an answer from the user before anything runs?
+
+    A lookup that is ambiguous only about a person ("Sarah": Chen or Cheng?) is run for
+    every candidate; ranking usually settles it, and asking would cost a turn. A write
+    with an ambiguous recipient or target must be asked about.
+    """
+    if intent.clarification is None:
+        return False
+    if intent.operation not in ("search", "read"):
+        return True
+    options = set(intent.clarification.options)
+    return not any(
+        person.contact is None and options == {f"{c.name} <{c.email}>" for c in person.candidates}
+        for person in intent.entities.people
+    )
+
+
+async def _conversation(session: Any, user_id: uuid.UUID, conversation_id: uuid.UUID | None, text: str) -> uuid.UUID:
+    """The user's conversation to continue, or a new one titled by its first message."""
+    if conversation_id is not None:
+        found = await session.get(Conversation, conversation_id)
+        if found is None or found.user_id != user_id:
+            raise LookupError("no such conversation")
+        return conversation_id
+    conversation = Conversation(user_id=user_id, title=text[:80])
+    session.add(conversation)
+    await session.flush()
+    return conversation.id

@@ -1,0 +1,130 @@
+"""End-to-end fixtures: the demo workspace served by a sandbox, synced into a database.
+
+The workspace is the demo's own hand-written core with fewer generated distractors (the
+full six months take minutes to embed), at the demo's fixed "today". Alex Rivera is
+linked and fully synced once per session; Sarah Chen is linked too, so that what Alex
+sends or shares can be checked from her side.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+import redis
+import redis.asyncio
+from googleapiclient.discovery import Resource
+from sqlalchemy import update
+from sqlalchemy.engine import make_url
+
+from assistant import migrate
+from assistant.accounts import link_google_account
+from assistant.db import create_engine, session_factory
+from assistant.models import User
+from assistant.pipeline import Concierge, DoneEvent, PipelineEvent
+from assistant.settings import get_settings
+from sandbox.api import Sandbox
+from sandbox.oauth import ALL_SCOPES, issue_access_token, issue_refresh_token
+from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, start_in_thread
+from sync.google_client import build_service, make_credentials
+from sync.jobs import sync_service
+from tests.support import connect
+
+ALEX = "alex.rivera@northwindlabs.com"
+SARAH = "sarah.chen@northwindlabs.com"
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 18, 9, 30, tzinfo=LONDON)  # the demo workspace's own today
+DISTRACTORS = {"emails": 150, "events": 40, "files": 20, "colleague_emails": 20}
+
+
+@pytest.fixture(scope="session")
+def demo_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningSandbox]:
+    workspace = json.loads(DEMO_WORKSPACE.read_text())
+    workspace["include"] = [str(DEMO_WORKSPACE.parent / name) for name in workspace["include"]]
+    workspace["generate"] |= DISTRACTORS
+    path = tmp_path_factory.mktemp("workspace") / "workspace.json"
+    path.write_text(json.dumps(workspace))
+    store = open_store(tmp_path_factory.mktemp("sandbox"), path, now=NOW)
+    running = start_in_thread(Sandbox(store, control_enabled=True))
+    yield running
+    running.stop()
+    store.close()
+
+
+def google(sandbox: RunningSandbox, email: str, api: str) -> Resource:
+    """A client of `email`'s account, as another Google user would have."""
+    store = sandbox.sandbox.store
+    credentials = make_credentials(
+        access_token=issue_access_token(store, email, "tests", ALL_SCOPES, 3600),
+        refresh_token=None,
+        client_id="tests",
+        client_secret="tests",
+        base_url=sandbox.base_url,
+    )
+    return build_service(api, credentials, sandbox.base_url)
+
+
+@dataclass
+class World:
+    concierge: Concierge
+    sandbox: RunningSandbox
+    alex: uuid.UUID
+    sarah: uuid.UUID
+
+    async def ask(self, text: str, conversation_id: uuid.UUID | None = None) -> tuple[list[PipelineEvent], DoneEvent]:
+        events = [event async for event in self.concierge.ask(self.alex, text, conversation_id=conversation_id, now=NOW)]
+        done = events[-1]
+        assert isinstance(done, DoneEvent)
+        return events, done
+
+    def control(self) -> httpx.Client:
+        return httpx.Client(base_url=self.sandbox.base_url + "/_control")
+
+
+@pytest.fixture(scope="session")
+async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningSandbox) -> AsyncIterator[World]:
+    name = f"e2e_{uuid.uuid4().hex[:10]}"
+    admin = await connect(server_database_url, database="postgres")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    database_url = make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
+    await asyncio.to_thread(migrate.upgrade, database_url)
+    settings = get_settings().model_copy(update={"google_api_base_url": demo_sandbox.base_url, "timezone": "Europe/London"})
+    engine = create_engine(database_url)
+    client = redis.Redis.from_url(redis_url)
+    store = demo_sandbox.sandbox.store
+    ids: dict[str, uuid.UUID] = {}
+    for email in (ALEX, SARAH):
+        async with session_factory(engine)() as session:
+            user, account = await link_google_account(
+                session,
+                user_email=email,
+                account_email=email,
+                access_token=issue_access_token(store, email, settings.google_client_id, ALL_SCOPES, 3600),
+                refresh_token=issue_refresh_token(store, email, settings.google_client_id, ALL_SCOPES),
+                expires_at=None,
+                scopes=[],
+            )
+            await session.execute(update(User).where(User.id == user.id).values(timezone="Europe/London"))
+            await session.commit()
+            ids[email] = user.id
+            account_id = account.id
+        if email == ALEX:
+            for service in ("gmail", "gcal", "gdrive"):
+                outcome = await sync_service(engine, client, account_id, service, settings=settings)
+                assert outcome.status == "ok", outcome
+    concierge = Concierge(settings, engine, client, redis.asyncio.Redis.from_url(redis_url))
+    yield World(concierge, demo_sandbox, ids[ALEX], ids[SARAH])
+    await engine.dispose()
+    client.close()
+    admin = await connect(server_database_url, database="postgres")
+    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    await admin.close()
+
