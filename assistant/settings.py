@@ -125,6 +125,11 @@ class Settings(BaseSettings):
     google_requests_per_minute: int = Field(
         default=600, validation_alias=_env("GOOGLE_REQUESTS_PER_MINUTE")
     )
+    google_retry_attempts: int = Field(
+        default=6,
+        validation_alias=_env("GOOGLE_RETRY_ATTEMPTS"),
+        description="Tries of one Google call on 429 / rate-limit 403 / 5xx / dropped connections.",
+    )
 
     # --- security ------------------------------------------------------------------------
     token_encryption_key: SecretStr | None = Field(
