@@ -52,10 +52,13 @@ ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
     "fifth": 5, "5th": 5, "last": -1, "latest": -1,
 }  # fmt: skip
+# "the second one", "the first email", "the last one"; not "the latest emails" (a filter).
 _ORDINAL_REFERENCE = re.compile(
-    rf"\b(?:the )?({'|'.join(ORDINALS)})(?: one| email| message| event| meeting| file| doc| item)?\b"
+    rf"\b(?:the )?({'|'.join(ORDINALS)}) ones?\b"
+    rf"|\bthe ({'|'.join(k for k, v in ORDINALS.items() if v > 0)}) (?:email|message|event|meeting|file|doc|item)\b"
 )
-_PRONOUN_REFERENCE = re.compile(r"\b(it|that|this|them|those|these|that one|this one)\b")
+# "move it", "forward that to tom", "delete this"; not "this week".
+_PRONOUN_REFERENCE = re.compile(r"\b(it|them|those|these)\b|\b(that|this)(?= (?:to|with|for|please|now)\b|\W*$)")
 _VERB = re.compile(
     r"\b(send|email|mail|write|share|cancel|delete|remove|trash|schedule|book|add|create|set|remind|"
     r"invite|move|find|search|show|list|open|read|give|forward|reply|draft|tell|when|who|where)\b"
@@ -81,6 +84,8 @@ _BODY = re.compile(r"\b(?:saying|that says|to say|and say|say|telling (?:him|her
 _SUBJECT = re.compile(r"\bsubject(?: line)?\s+(.+?)(?=\s+(?:saying|and|to)\b|$)")
 # Below this probability, or with two services this close, the request is ambiguous.
 CONFIDENT = 0.55
+# A vague request ("what's on tomorrow") is still clear when the classifier is this sure.
+SURE = 0.9
 CLOSE_MARGIN = 0.15
 GROUP_NAMES = {"query": "find", "compose": "write", "write": "add or change", "delete": "delete", "share": "share"}
 SERVICE_NAMES = {"gmail": "email", "calendar": "calendar", "drive": "Drive"}
@@ -216,7 +221,7 @@ class LocalUnderstanding:
         text, slots = reading.text, reading.slots
         service, group = split_label(reading.prediction.label)
         group = adjust_group(group, text)
-        ordinals = [ORDINALS[m.group(1)] for m in _ORDINAL_REFERENCE.finditer(text) if m.group(1) in ORDINALS]
+        ordinals = [ORDINALS[m.group(1) or m.group(2)] for m in _ORDINAL_REFERENCE.finditer(text)]
         pointing = bool(ordinals) or bool(_PRONOUN_REFERENCE.search(text))
         items = context.last_items
         refers = pointing and bool(items or context.last_actions)
@@ -297,7 +302,7 @@ class LocalUnderstanding:
                 question="Which item do you mean? I have nothing from earlier in this conversation to refer to.",
                 options=[],
             )
-        if _is_vague(reading) or (LocalUnderstanding._is_continuation(reading) and not _mentioned_services(reading.text)):
+        if (_is_vague(reading) and reading.prediction.probability < SURE) or (LocalUnderstanding._is_continuation(reading) and not _mentioned_services(reading.text)):
             services = [split_label(label)[0] for label, _ in reading.prediction.ranked]
             options = [SERVICE_NAMES[s] for s in dict.fromkeys(services)]
             return Clarification(question="Where should I look: your " + ", your ".join(options) + "?", options=options)

@@ -88,7 +88,7 @@ def test_cross_service_request_lists_both_services(local: LocalUnderstanding) ->
     assert {s.service for s in draft.steps} == {"calendar", "gmail"}
 
 
-@pytest.mark.parametrize("text", ["sarah", "budget", "anything new"])
+@pytest.mark.parametrize("text", ["sarah", "budget", "the q3 stuff"])
 def test_vague_requests_ask_where_to_look(local: LocalUnderstanding, text: str) -> None:
     draft = local.understand(text)
     assert draft.clarification is not None
@@ -150,3 +150,12 @@ def test_classifier_refuses_weights_trained_on_other_embeddings(local: LocalUnde
 
     with pytest.raises(RuntimeError, match="retrain"):
         IntentClassifier(OtherEmbeddings())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "text", ["display latest emails", "what's on tomorrow", "is this week a payday week", "show the last email i got"]
+)
+def test_filters_are_not_references_and_clear_requests_do_not_ask(local: LocalUnderstanding, text: str) -> None:
+    draft = local.understand(text)
+    assert draft.clarification is None
+    assert draft.item_ordinals == [] and not draft.refers_to_previous
