@@ -264,7 +264,8 @@ class Indexer:
             ]
             await _replace_chunks(connection, service, entries, vector_of)
             # Only items seen for the first time count towards how often a contact appears.
-            await _record_contacts(connection, user_id, [p for p in prepared if _key(service, p.row) not in stored])
+            new_items = [p for p in prepared if _key(service, p.row) not in stored]
+            await _record_contacts(connection, user_id, account_id, service, new_items)
 
 
     async def reembed(self, service: ServiceTable, after: uuid.UUID | None, batch: int = 200) -> uuid.UUID | None:
@@ -371,27 +372,51 @@ async def _upsert_rows(
     return {tuple(row[1:]): row[0] for row in result}
 
 
-async def _record_contacts(connection: AsyncConnection, user_id: uuid.UUID, prepared: list[PreparedItem]) -> None:
-    """Count each address once per item and keep the newest name seen next to it."""
-    seen: dict[str, tuple[str, int, datetime]] = {}
+@dataclass
+class _Tally:
+    name: str
+    last_seen: datetime
+    occurrences: int = 0
+    exchanges: int = 0
+
+
+def _exchanged(service: ServiceTable, item: PreparedItem, owner: str) -> bool:
+    """Whether the item is an exchange with the account's owner: mail they sent, or a
+    meeting on their calendar. A newsletter's sender appears often but exchanges nothing."""
+    if service is GCAL:
+        return True
+    return service is GMAIL and item.row["sender_email"] == owner
+
+
+async def _record_contacts(
+    connection: AsyncConnection, user_id: uuid.UUID, account_id: uuid.UUID, service: ServiceTable,
+    prepared: list[PreparedItem],
+) -> None:  # fmt: skip
+    """Count each address once per item (and once more per exchange with the owner), and
+    keep the newest name seen next to it."""
+    owner = (await connection.execute(
+        text("SELECT lower(email) FROM google_accounts WHERE id = :id"), {"id": account_id}
+    )).scalar_one()  # fmt: skip
+    seen: dict[str, _Tally] = {}
     for item in prepared:
-        for person in {p.email.lower(): p for p in item.people if p.email}.values():
-            name, count, last = seen.get(person.email.lower(), ("", 0, item.item_time))
-            newest = item.item_time >= last
-            seen[person.email.lower()] = (
-                person.name if person.name and (newest or not name) else name,
-                count + 1,
-                max(last, item.item_time),
-            )
+        exchanged = _exchanged(service, item, owner)
+        for email, person in {p.email.lower(): p for p in item.people if p.email}.items():
+            tally = seen.setdefault(email, _Tally(person.name, item.item_time))
+            if person.name and (item.item_time >= tally.last_seen or not tally.name):
+                tally.name = person.name
+            tally.last_seen = max(tally.last_seen, item.item_time)
+            tally.occurrences += 1
+            tally.exchanges += exchanged and email != owner
     if not seen:
         return
     await connection.execute(
         text(
             """
-            INSERT INTO search_contacts (user_id, email, name, occurrences, last_seen_at)
-            VALUES (:user_id, :email, :name, :occurrences, :last_seen_at)
+            INSERT INTO search_contacts (user_id, email, name, occurrences, exchanges, last_seen_at)
+            VALUES (:user_id, :email, :name, :occurrences, :exchanges, :last_seen_at)
             ON CONFLICT (user_id, email) DO UPDATE SET
                 occurrences = search_contacts.occurrences + excluded.occurrences,
+                exchanges = search_contacts.exchanges + excluded.exchanges,
                 name = CASE WHEN excluded.name <> ''
                             AND excluded.last_seen_at >= coalesce(search_contacts.last_seen_at, '-infinity')
                             OR search_contacts.name = '' THEN excluded.name
@@ -400,7 +425,8 @@ async def _record_contacts(connection: AsyncConnection, user_id: uuid.UUID, prep
             """
         ),
         [
-            {"user_id": user_id, "email": email, "name": name, "occurrences": count, "last_seen_at": last}
-            for email, (name, count, last) in seen.items()
-        ],
+            {"user_id": user_id, "email": email, "name": t.name, "occurrences": t.occurrences,
+             "exchanges": t.exchanges, "last_seen_at": t.last_seen}
+            for email, t in seen.items()
+        ],  # fmt: skip
     )

@@ -2,9 +2,11 @@
 
 Candidates come from `search_contacts` (filled by the indexer) through its trigram
 indexes: `word_similarity` finds a name inside a longer one ("sara" in "Sarah Chen") and
-forgives a letter or two. Every contact scoring within `AMBIGUITY_MARGIN` of the best one
-is kept, so "Sarah" means both Sarahs when two are equally likely, and the more frequent
-contact breaks exact ties in the order returned.
+forgives a letter or two. Among the names that match about as well as the best one, the
+people the user actually deals with win: "Sarah" is the colleague with whom there are
+meetings and replies, not the newsletter that writes every week. A second candidate is
+kept only when the user deals with them nearly as much (then "Sarah" is ambiguous and
+means both).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 MIN_SIMILARITY = 0.5
-AMBIGUITY_MARGIN = 0.1
+SIMILARITY_MARGIN = 0.1
+#: A runner-up is kept when the user deals with them at least this share as often.
+EXCHANGE_SHARE = 0.5
 MAX_ADDRESSES = 5
 
 _RESOLVE = text(
     """
-    SELECT email, greatest(word_similarity(:name, name), word_similarity(:name, email)) AS similarity
+    SELECT email, exchanges,
+           greatest(word_similarity(:name, name), word_similarity(:name, email)) AS similarity
     FROM search_contacts
     WHERE user_id = :user_id AND (:name <% name OR :name <% email)
-    ORDER BY similarity DESC, occurrences DESC
+    ORDER BY similarity DESC, exchanges DESC, occurrences DESC
     LIMIT 20
     """
 )
@@ -41,5 +46,7 @@ async def resolve_person(connection: AsyncConnection, user_id: uuid.UUID, person
     rows = (await connection.execute(_RESOLVE, {"user_id": user_id, "name": person})).all()
     if not rows:
         return []
-    best = rows[0].similarity
-    return [row.email for row in rows if row.similarity >= best - AMBIGUITY_MARGIN][:MAX_ADDRESSES]
+    close = [row for row in rows if row.similarity >= rows[0].similarity - SIMILARITY_MARGIN]
+    close.sort(key=lambda row: -row.exchanges)
+    most = close[0].exchanges
+    return [row.email for row in close if row.exchanges >= most * EXCHANGE_SHARE][:MAX_ADDRESSES]

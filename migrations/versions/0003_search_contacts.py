@@ -3,8 +3,8 @@
 `search_contacts`: "emails from Sara" must become `sender_email = 'sarah.chen@acme.com'`.
 The caches hold addresses in arrays and names in free text; this table keeps one row per
 address a user has seen (the name most recently written next to it, how often it
-appeared), filled by the indexer, with trigram indexes so that misspelt and partial names
-match.
+appeared, how often in an exchange with the user: mail they sent, meetings), filled by the
+indexer, with trigram indexes so that misspelt and partial names match.
 
 `search_term_stats`: in how many of a user's items (per service) each lexeme occurs, so that
 full text can weigh query terms by rarity (IDF): in a mailbox where every message says
@@ -131,6 +131,7 @@ def upgrade() -> None:
             email text NOT NULL,
             name text NOT NULL DEFAULT '',
             occurrences integer NOT NULL DEFAULT 1,
+            exchanges integer NOT NULL DEFAULT 0,
             last_seen_at timestamptz,
             PRIMARY KEY (user_id, email)
         )
@@ -220,6 +221,22 @@ def upgrade() -> None:
         ) people
         WHERE coalesce(email, '') <> ''
         GROUP BY user_id, lower(email)
+        """
+    )
+    op.execute(
+        """
+        UPDATE search_contacts c SET exchanges = x.exchanges
+        FROM (
+            SELECT user_id, email, count(*) AS exchanges FROM (
+                SELECT g.user_id, lower(r) AS email
+                FROM gmail_cache g JOIN google_accounts a ON a.id = g.account_id,
+                     unnest(g.to_emails || g.cc_emails) AS r
+                WHERE g.sender_email = lower(a.email)
+                UNION ALL
+                SELECT e.user_id, lower(r) FROM gcal_cache e, unnest(e.attendee_emails || e.organizer_email) AS r
+            ) exchanged GROUP BY user_id, email
+        ) x
+        WHERE c.user_id = x.user_id AND c.email = x.email
         """
     )
     for table, service in CACHES.items():

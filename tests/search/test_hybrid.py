@@ -16,6 +16,7 @@ from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.hybrid import fold_chunks
 from search.indexing import GMAIL, SERVICE_TABLES
 from search.items import Attendee, EmailItem, EventItem, FileItem, Person
+from search.people import resolve_person
 from search.query import SearchFilters, SearchQuery
 from search.retrievers import Candidate
 from tests.search.conftest import Workspace
@@ -276,3 +277,17 @@ async def test_term_statistics_stay_exact_through_inserts_updates_and_deletes(wo
             "max(items) FILTER (WHERE lexeme = 'trail') FROM search_term_stats WHERE service = 'gmail'"
         ))).one()  # fmt: skip
     assert (total, kayak, trail) == (4, 1, 0)
+
+
+async def test_a_first_name_means_the_person_the_user_deals_with(workspace: Workspace) -> None:
+    newsletter = Person("sarah@weekly-letter.example", "Sarah Weekly")
+    user_id, account_id = workspace.alice
+    items: list[EmailItem | EventItem] = [
+        email(f"m-letter-{n}", f"Letter {n}", newsletter, "This week in retail.", when(10, n + 1)) for n in range(6)
+    ]
+    items.append(EmailItem(message_id="m-to-sarah", thread_id="t", subject="Numbers", sender=ALICE,
+                           internal_date=when(11, 3), body_text="See attached.", to=(SARAH,)))  # fmt: skip
+    await workspace.indexer.index(user_id, account_id, items)
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        assert await resolve_person(connection, user_id, "sarah") == ["sarah.chen@acme.com"]
+        assert await resolve_person(connection, user_id, "Sarah Weekly") == ["sarah@weekly-letter.example"]
