@@ -64,14 +64,18 @@ def resolve(
     """The draft resolved as seen by this user at `now` (aware, in the user's time zone)."""
     mentions = list(dict.fromkeys(p.strip() for p in draft.people if p.strip()))
     addresses = list(dict.fromkeys(_EMAIL.findall(text.lower()) + [m.lower() for m in mentions if "@" in m]))
+    # Named people only: typed addresses are in `email_addresses`, used as they are.
     people = [contacts.match(m) for m in mentions if "@" not in m]
-    people += [contacts.match(address) for address in addresses]
     items = _referenced_items(draft, context)
     services = list(dict.fromkeys(draft.services)) or (
         [items[0].service] if items else ["gmail"]
     )
     operations = list(dict.fromkeys(draft.operations)) or ["search"]
-    steps = [Step(**step.model_dump()) for step in draft.steps] or [
+    # A model may number dependencies wrongly: keep only links to earlier steps.
+    steps = [
+        Step(**{**step.model_dump(), "depends_on": [d for d in step.depends_on if 0 <= d < index]})
+        for index, step in enumerate(draft.steps)
+    ] or [
         Step(service=services[0], operation=operations[0], description=f"{operations[0]} {services[0]}")
     ]
     entities = Entities(

@@ -128,8 +128,8 @@ class ItemRef(BaseModel):
 
 
 class Entities(BaseModel):
-    people: list[ResolvedPerson] = Field(default_factory=list)
-    email_addresses: list[str] = Field(default_factory=list)
+    people: list[ResolvedPerson] = Field(default_factory=list, description="Named people, matched.")
+    email_addresses: list[str] = Field(default_factory=list, description="Addresses typed as such.")
     time_range: TimeRange | None = None
     new_time: TimeRange | None = None
     topic: str | None = None
