@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from assistant.agents.base import BaseAgent, ProposedAction, StepFailed
+from assistant.agents.base import BaseAgent, ProposedAction, StepFailed, explain_failure
 from assistant.plan import ExecutionPlan, PlanStep, Service
 
 log = logging.getLogger(__name__)
@@ -100,11 +100,10 @@ class Orchestrator:
                     outputs = await agent.run(step, inputs, context)
         except TimeoutError:
             result = StepResult(step, "failed", error=f"{step.description} timed out after {self.step_timeout:.0f} s")
-        except StepFailed as error:
-            result = StepResult(step, "failed", error=str(error))
         except Exception as error:  # a broken step must not take the others down
-            log.exception("step failed", extra={"step": step.id, "service": step.service})
-            result = StepResult(step, "failed", error=f"{step.description} failed ({type(error).__name__})")
+            if not isinstance(error, StepFailed):
+                log.warning("step failed", extra={"step": step.id, "service": step.service, "error": type(error).__name__}, exc_info=True)
+            result = StepResult(step, "failed", error=explain_failure(step.service, error))
         else:
             status: StepStatus = "awaiting_confirmation" if step.is_write else "ok"
             result = StepResult(step, status, outputs=outputs)

@@ -10,6 +10,7 @@ only proposed here; `concierge.actions(user_id)` confirms, cancels and undoes th
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -249,19 +250,19 @@ class Concierge:
 def must_ask(intent: ParsedIntent) -> bool:
     """Does the request need an answer from the user before anything runs?
 
-    A lookup that is ambiguous only about a person ("Sarah": Chen or Cheng?) is run for
-    every candidate; ranking usually settles it, and asking would cost a turn. A write
-    with an ambiguous recipient or target must be asked about.
+    - Which earlier item ("the fifth one" when four were shown): always ask.
+    - Which person: ask before a write (a message must not go to the wrong Sarah); a
+      lookup runs for every candidate, and ranking usually settles it.
+    - Which service or operation: never ask. A lookup searches every service when unsure;
+      a write is only ever proposed, and the confirmation card is the question.
     """
-    if intent.clarification is None:
+    clarification = intent.clarification
+    if clarification is None:
         return False
-    if intent.operation not in ("search", "read"):
+    if clarification.options and all(re.match(r"\d+\. ", option) for option in clarification.options):
         return True
-    options = set(intent.clarification.options)
-    return not any(
-        person.contact is None and options == {f"{c.name} <{c.email}>" for c in person.candidates}
-        for person in intent.entities.people
-    )
+    ambiguous_person = any(person.contact is None and person.candidates for person in intent.entities.people)
+    return ambiguous_person and intent.operation not in ("search", "read")
 
 
 async def _conversation(session: Any, user_id: uuid.UUID, conversation_id: uuid.UUID | None, text: str) -> uuid.UUID:

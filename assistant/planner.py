@@ -27,14 +27,18 @@ from assistant.understanding.schema import ParsedIntent
 TARGET_INPUT = {"gmail": "message", "calendar": "event", "drive": "file"}
 SEARCH_OPERATIONS = {"search", "read"}
 _BOOKING = re.compile(r"\b(flight|booking|reservation|hotel|train|trip|ticket)s?\b", re.IGNORECASE)
-_CANCEL = re.compile(r"\bcancel", re.IGNORECASE)
+_CANCEL = re.compile(r"\bcancel\b", re.IGNORECASE)
+#: Below this confidence a lookup searches every service: it is cheap (the caches are
+#: local) and a misread service would otherwise hide the answer.
+UNSURE = 0.6
+_AVAILABILITY = re.compile(r"\b(free|available|availability|free slots?|open slots?)\b", re.IGNORECASE)
 _EDIT_ROLE = re.compile(r"\b(edit|editor|write|modify|change)\b", re.IGNORECASE)
 _COMMENT_ROLE = re.compile(r"\bcomment", re.IGNORECASE)
 
 
 def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     operation = "trash" if intent.service == "gmail" and intent.operation == "delete" else intent.operation
-    if _CANCEL.search(intent.text) and _BOOKING.search(intent.text):
+    if operation not in SEARCH_OPERATIONS and _CANCEL.search(intent.text) and _BOOKING.search(intent.text):
         return _cancel_booking(intent, now)
     if operation in SEARCH_OPERATIONS:
         return _lookup(intent, now)
@@ -43,11 +47,22 @@ def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
 
 def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     steps = []
+    if "calendar" in intent.services and _AVAILABILITY.search(intent.text):
+        # "when am I free on Tuesday": free/busy, not a search of events.
+        slots = PlanStep(
+            id="find_free_time", service="calendar", operation="free_slots", description="Find free time",
+            params=_slot_window(intent),
+        )  # fmt: skip
+        others = [_search(intent, service, now) for service in intent.services if service != "calendar"]
+        return ExecutionPlan(steps=[*others, slots])
     if intent.operation == "read" and intent.entities.items:
         for ref in intent.entities.items:
             steps.append(_read_by_id(ref.service, ref.id, f"read_{ref.service}_{ref.position}", ref.title))
         return ExecutionPlan(steps=steps)
-    for service in intent.services:
+    services = list(intent.services)
+    if intent.confidence < UNSURE:
+        services += [service for service in ("gmail", "calendar", "drive") if service not in services]
+    for service in services:
         steps.append(_search(intent, service, now))
     return ExecutionPlan(steps=steps)
 

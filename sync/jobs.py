@@ -35,7 +35,7 @@ from sync.calendar import CalendarSync
 from sync.drive import DriveSync
 from sync.gmail import GmailSync
 from sync.google_api import GoogleApi
-from sync.google_calls import AccountNeedsReconsent, GoogleCaller
+from sync.google_calls import AccountNeedsReconsent, GoogleCaller, RetryPolicy
 from sync.google_client import Api
 from sync.rate_limit import TokenBucket
 from sync.status import SyncStatusRecorder
@@ -106,7 +106,7 @@ async def sync_service(
         status = SyncStatusRecorder(sessions, user_id=account.user_id, account_id=account.id, service=service)
         row = await status.load()
         credentials = credentials_for(account, settings)
-        api = GoogleApi(APIS[service], credentials, settings.google_api_base_url, GoogleCaller(_bucket(redis, account.id, service, settings)))
+        api = GoogleApi(APIS[service], credentials, settings.google_api_base_url, GoogleCaller(quota_bucket(redis, account.id, service, settings), RetryPolicy(attempts=settings.google_retry_attempts)))
         context = SyncContext(
             user_id=account.user_id,
             account_id=account.id,
@@ -145,7 +145,8 @@ async def sync_service(
                     await session.commit()
 
 
-def _bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Settings) -> TokenBucket:
+def quota_bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Settings) -> TokenBucket:
+    """The account's bucket for one service, shared by sync jobs and agents."""
     per_minute = settings.gmail_quota_units_per_minute if service == "gmail" else settings.google_requests_per_minute
     return TokenBucket(redis, f"quota:{account_id}:{service}", capacity=per_minute, per_second=per_minute / 60)
 

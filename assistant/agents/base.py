@@ -106,3 +106,34 @@ class BaseAgent(ABC):
         """Reverse an executed action within its undo window; returns what was done."""
         raise StepFailed(f"{action.operation} on {self.service} cannot be undone")
 
+
+
+GOOGLE_NAMES = {"gmail": "Gmail", "calendar": "Google Calendar", "drive": "Google Drive"}
+
+
+def explain_failure(service: str, error: Exception) -> str:
+    """A failure in words a user can act on, without internals."""
+    from googleapiclient.errors import HttpError
+
+    from assistant.agents.context import NoLinkedAccount
+    from sync.google_calls import AccountNeedsReconsent, error_reason
+
+    name = GOOGLE_NAMES.get(service, service)
+    if isinstance(error, StepFailed | NoLinkedAccount):
+        return str(error)
+    if isinstance(error, AccountNeedsReconsent):
+        return f"your Google sign-in has expired or was revoked; sign in again to use {name}"
+    if isinstance(error, HttpError):
+        status = error.resp.status
+        if status == 429 or error_reason(error) in ("rateLimitExceeded", "userRateLimitExceeded"):
+            return f"{name} is limiting how fast we may ask; try again in a minute"
+        if status >= 500:
+            return f"{name} is not responding right now (HTTP {status})"
+        if status in (401, 403):
+            return f"{name} refused the request (HTTP {status}); you may need to sign in again"
+        if status == 404:
+            return f"{name} no longer has that item"
+        return f"{name} rejected the request (HTTP {status})"
+    if isinstance(error, TimeoutError | ConnectionError):
+        return f"{name} could not be reached"
+    return f"something went wrong on our side ({type(error).__name__})"

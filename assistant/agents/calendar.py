@@ -54,7 +54,7 @@ class CalendarAgent(BaseAgent):
     async def _free_slots(self, params: dict[str, Any], context: AgentContext) -> list[dict[str, str]]:
         """Open slots of `duration_minutes` within working hours, from free/busy."""
         zone = context.timezone
-        start = datetime.fromisoformat(params["start"]) if params.get("start") else context.now
+        start = max(datetime.fromisoformat(params["start"]), context.now) if params.get("start") else context.now
         end = datetime.fromisoformat(params["end"]) if params.get("end") else start + timedelta(days=5)
         duration = timedelta(minutes=int(params.get("duration_minutes", 30)))
         account = await context.primary_account()

@@ -18,7 +18,7 @@ from assistant.settings import Settings
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
 from sync.google_api import GoogleApi
-from sync.google_calls import GoogleCaller
+from sync.google_calls import GoogleCaller, RetryPolicy
 from sync.google_client import Api
 from sync.jobs import quota_bucket
 
@@ -74,7 +74,10 @@ class AgentContext:
                 api,
                 credentials_for(account, self.settings),
                 self.settings.google_api_base_url,
-                GoogleCaller(quota_bucket(self.redis, account.id, service, self.settings)),
+                GoogleCaller(
+                    quota_bucket(self.redis, account.id, service, self.settings),
+                    RetryPolicy(attempts=self.settings.google_retry_attempts),
+                ),
             )
         return self._apis[key]
 

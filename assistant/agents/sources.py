@@ -136,8 +136,19 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
         filters_required=bool(params.get("filters_required", False)),
     )
     response = await context.search.search(query)
-    items = await sources_for(context.engine, response.results)
+    items = await sources_for(context.engine, [r for r in response.results if _relevant(r)])
     return {"items": items, "top": items[0] if items else None}
+
+
+#: Vector search always returns the nearest items, however far. A result that only the
+#: plain vector search found must be at least this similar to be worth showing.
+MIN_VECTOR_ONLY_SIMILARITY = 0.35
+
+
+def _relevant(result: SearchResult) -> bool:
+    if any(match.method != "vector" for match in result.matches):
+        return True
+    return max(match.score for match in result.matches) >= MIN_VECTOR_ONLY_SIMILARITY
 
 
 def _filter_value(name: str, value: Any) -> Any:
@@ -148,7 +159,24 @@ def _filter_value(name: str, value: Any) -> Any:
 
 
 async def cached_item(context: AgentContext, service: str, item_id: str) -> SourceItem:
-    """One of the user's cached items by its Google id (a read of an earlier answer's item)."""
+    """One of the user's items by its Google id (a read of an earlier answer's item).
+
+    From the cache; an item not synced yet is fetched from Google, written through to
+    the cache, and read from there.
+    """
+    item = await _from_cache(context, service, item_id)
+    if item is None:
+        await _fetch_live(context, service, item_id)
+        item = await _from_cache(context, service, item_id)
+    if item is None:
+        raise StepFailed(f"that {NOUNS[service]} is no longer there")
+    return item
+
+
+NOUNS = {"gmail": "email", "calendar": "event", "drive": "file"}
+
+
+async def _from_cache(context: AgentContext, service: str, item_id: str) -> SourceItem | None:
     model, column, build = {
         "gmail": (GmailMessage, GmailMessage.message_id, email_source),
         "calendar": (CalendarEvent, CalendarEvent.event_id, event_source),
@@ -157,7 +185,39 @@ async def cached_item(context: AgentContext, service: str, item_id: str) -> Sour
     async with context.engine.connect() as connection:
         row = (await connection.execute(select(model).where(model.user_id == context.user_id, column == item_id))).first()
     if row is None:
-        raise StepFailed(f"that {service} item is no longer there (deleted, or not synced yet)")
+        return None
     item = build(row)
     item.details["body"] = getattr(row, "body_text", None) or getattr(row, "content_text", None) or getattr(row, "description", "")
     return item
+
+
+async def _fetch_live(context: AgentContext, service: str, item_id: str) -> None:
+    """Find the item in the user's accounts at Google and index it; nothing if none has it."""
+    from googleapiclient.errors import HttpError
+
+    from sync.calendar import event_item
+    from sync.content import parse_gmail_message
+    from sync.drive import EXPORTS, FILE_FIELDS, file_item
+    from sync.google_api import http_status
+
+    for account in await context.accounts():
+        api = await context.google(account.id, {"gmail": "gmail", "calendar": "calendar", "drive": "drive"}[service])  # type: ignore[arg-type]
+        try:
+            if service == "gmail":
+                message = await api.call(lambda s: s.users().messages().get(userId="me", id=item_id, format="full"))
+                found: Any = parse_gmail_message(message)[0]
+            elif service == "calendar":
+                found = event_item(await api.call(lambda s: s.events().get(calendarId="primary", eventId=item_id)), str(context.timezone))
+            else:
+                file = await api.call(lambda s: s.files().get(fileId=item_id, fields=FILE_FIELDS))
+                text = ""
+                if file["mimeType"] in EXPORTS:
+                    data = await api.call(lambda s: s.files().export(fileId=item_id, mimeType=EXPORTS[file["mimeType"]]))
+                    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else str(data)
+                found = file_item(file, text)
+        except HttpError as error:
+            if http_status(error) in (400, 404):
+                continue  # not this account's item
+            raise
+        await context.indexer.index(context.user_id, account.id, [found])
+        return

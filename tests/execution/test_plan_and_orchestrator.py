@@ -169,5 +169,5 @@ async def test_an_unexpected_exception_is_a_failed_step_not_a_crash() -> None:
         "drive": ScriptedAgent("drive", {"fine": {"items": ["f"], "top": "f"}}),
     }
     _, results = await run(plan, agents)
-    assert results["broken"].status == "failed" and "KeyError" in results["broken"].error
+    assert results["broken"].status == "failed" and "something went wrong on our side (KeyError)" in results["broken"].error
     assert results["fine"].status == "ok"

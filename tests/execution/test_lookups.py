@@ -1,0 +1,47 @@
+"""Questions across Gmail, Calendar and Drive: the right items come first, and are cited."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.execution.conftest import World
+
+LOOKUPS = [
+    ("what did Sarah say about the marketing spend", "gmail", "Q4 Financial Review"),
+    ("find the invoice from Harvest & Co", None, "HC-2291"),
+    ("what's the cancellation fee for my turkish airlines flight", "gmail", "TK7QXM"),
+    ("emails from Kestrel Digital about the contract", "gmail", "Contract extension"),
+    ("when is my flight to Istanbul", "calendar", "TK1980"),
+    ("when is the dentist", "calendar", "Dentist"),
+    ("when are my product analyst interviews", "calendar", "Product Analyst"),
+    ("find the Q4 financial review spreadsheet", "drive", "Q4 Financial Review"),
+    ("the Beacon PRD document", "drive", "Beacon PRD"),
+    ("the vendor contracts document", "drive", "Vendor contracts"),
+]
+
+
+@pytest.mark.parametrize(("question", "service", "expected"), LOOKUPS)
+async def test_lookup_finds_the_item(world: World, question: str, service: str | None, expected: str) -> None:
+    _, done = await world.ask(question)
+    top = [s for s in done.sources if service in (None, s.service)][:5]
+    assert any(expected.lower() in s.title.lower() for s in top), [s.title for s in done.sources[:6]]
+    number = next(i for i, s in enumerate(done.sources, start=1) if expected.lower() in s.title.lower())
+    assert f"[{number}]" in done.answer
+
+
+async def test_meetings_tomorrow_are_listed_in_time_order(world: World) -> None:
+    _, done = await world.ask("what meetings do I have tomorrow")
+    events = [s for s in done.sources if s.service == "calendar"]
+    assert events and all(e.when.date().isoformat() == "2026-11-19" for e in events), [(e.title, e.when) for e in events]
+    assert [e.when for e in events] == sorted(e.when for e in events)
+
+
+async def test_free_time_comes_from_free_busy(world: World) -> None:
+    _, done = await world.ask("when am I free next tuesday")
+    assert "You're free" in done.answer
+    assert "Tue 24 Nov" in done.answer
+
+
+async def test_nothing_found_is_said_plainly(world: World) -> None:
+    _, done = await world.ask("emails about the zeppelin maintenance schedule from Gandalf")
+    assert "didn't find" in done.answer.lower() or not done.sources
