@@ -68,7 +68,8 @@ class HybridSearch:
 
     async def search(self, query: SearchQuery) -> SearchResponse:
         timings: dict[str, float] = {}
-        terms = meaningful_terms(query.text)
+        dated = query.filters.after is not None or query.filters.before is not None
+        terms = meaningful_terms(query.text, dated=dated)
         has_filters = not query.filters.is_empty()
         strict = query.filters_required and has_filters
         started = time.perf_counter()

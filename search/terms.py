@@ -38,17 +38,38 @@ INTENT_WORDS = frozenset(
     """.split()
 )
 
+# Words that only place a request in time. When the caller turned them into a date
+# filter ("meetings next week" -> after/before), they say nothing about the topic.
+TIME_WORDS = frozenset(
+    """
+    today tonight tomorrow yesterday day days week weeks weekend month months year years
+    quarter last next past previous upcoming coming ago earlier later soon morning afternoon
+    evening monday tuesday wednesday thursday friday saturday sunday january february march
+    april may june july august september october november december
+    """.split()
+)
+
 _WORD = re.compile(r"[\w][\w'.@+-]*[\w]|[\w]", re.UNICODE)
 
 
-def meaningful_terms(text: str) -> list[str]:
-    """The topic words of a request, lower-cased, in order, without repeats."""
+def meaningful_terms(text: str, *, dated: bool = False) -> list[str]:
+    """The topic words of a request, lower-cased, in order, without repeats; `dated`: the
+    request's time words became a date filter, so they go too."""
+    ignored = INTENT_WORDS | STOP_WORDS | (TIME_WORDS if dated else frozenset())
     terms: list[str] = []
     for match in _WORD.finditer(text.lower()):
-        word = match.group().strip("'.-")
-        if word and word not in INTENT_WORDS and word not in STOP_WORDS and word not in terms:
-            terms.append(word)
+        for word in _split_dotted(match.group()):
+            if word not in ignored and word not in terms:
+                terms.append(word)
     return terms
+
+
+def _split_dotted(token: str) -> list[str]:
+    """An address stays whole; "W.Bush" or "v2.1" is several words."""
+    token = token.strip("'.-")
+    if "@" in token:
+        return [token]
+    return [part.strip("'-") for part in token.split(".") if part.strip("'-")]
 
 
 def or_query(terms: list[str]) -> str:

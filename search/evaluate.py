@@ -1,0 +1,208 @@
+"""`concierge eval search`: hybrid search on labelled queries over the demo workspace.
+
+The demo workspace is served by a private sandbox (state kept in the data directory, clock
+fixed at the workspace's own "today", 2026-11-18, so the labels' dates hold), linked to an
+evaluation user and mirrored by the real sync (Google client, content extraction,
+indexer). Each labelled query (`search/data/search_eval.jsonl`: text, services, the
+filters a planner would fill, graded relevant items by title) runs through the hybrid
+search and through each method alone.
+
+Metrics per query, averaged: P@5 over min(5, number of relevant items), since many
+questions have fewer than five right answers; nDCG@10 with the grades as gains; MRR;
+recall@10. The filtered method is averaged over the queries that have filters (it does not
+run otherwise). Labels whose title matches no synced item are listed, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+LABELS = Path(__file__).parent / "data" / "search_eval.jsonl"
+WORKSPACE_NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
+EVAL_USER = "eval-search@concierge.invalid"
+METHODS = ("hybrid", "fulltext", "vector", "filtered")
+
+
+@dataclass(frozen=True)
+class LabelledQuery:
+    id: str
+    text: str
+    services: tuple[str, ...]
+    filters: dict[str, Any]
+    relevant: dict[str, int]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--queries", type=Path, default=LABELS, help="labelled queries (JSON lines)")
+    parser.add_argument("--json", action="store_true", help="print the metrics as JSON only")
+    parser.add_argument("--reset", action="store_true", help="reload the demo workspace into the sandbox")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        queries = load_queries(args.queries)
+    except (OSError, ValueError, KeyError) as exc:
+        print(f"concierge eval search: {exc}", file=sys.stderr)
+        return 2
+    report = asyncio.run(evaluate(queries, reset=args.reset, progress=not args.json))
+    print(json.dumps(report, indent=None if args.json else 2, ensure_ascii=False))
+    return 0
+
+
+def load_queries(path: Path) -> list[LabelledQuery]:
+    from search.retrieval_eval import read_jsonl
+
+    return [
+        LabelledQuery(
+            id=row["id"], text=row["text"], services=tuple(row.get("services") or ("gmail", "gcal", "gdrive")),
+            filters=row.get("filters") or {}, relevant={str(k): int(v) for k, v in row["relevant"].items()},
+        )
+        for row in read_jsonl(path)
+    ]  # fmt: skip
+
+
+def search_filters(filters: dict[str, Any]) -> Any:
+    from search.query import SearchFilters
+
+    def day(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
+
+    return SearchFilters(
+        people=tuple(filters.get("people", ())), senders=tuple(filters.get("senders", ())),
+        recipients=tuple(filters.get("recipients", ())), after=day(filters.get("after")),
+        before=day(filters.get("before")), labels=tuple(filters.get("labels", ())),
+        mime_types=tuple(filters.get("mime_types", ())),
+    )  # fmt: skip
+
+
+async def evaluate(queries: list[LabelledQuery], *, reset: bool, progress: bool) -> dict[str, Any]:
+    from assistant import migrate
+    from assistant.embedded import service_urls
+    from assistant.settings import get_settings
+    from search.runtime import search_runtime
+
+    def say(message: str) -> None:
+        if progress:
+            print(message, file=sys.stderr, flush=True)
+
+    settings = get_settings()
+    urls = service_urls(settings)
+    await asyncio.to_thread(migrate.upgrade, urls.database_url)
+    async with search_runtime(settings, urls.database_url, urls.redis_url) as runtime:
+        say("syncing the demo workspace from a private sandbox")
+        account_id = await sync_demo_workspace(runtime.engine, urls.redis_url, settings, reset=reset)
+        say("running the labelled queries")
+        return await score(runtime, account_id, queries)
+
+
+async def sync_demo_workspace(engine: Any, redis_url: str, settings: Any, *, reset: bool) -> Any:
+    """Link the demo's main account to the evaluation user and run a full sync of it."""
+    import redis
+
+    from assistant.accounts import link_google_account
+    from assistant.db import session_factory
+    from sandbox.api import Sandbox
+    from sandbox.oauth import ALL_SCOPES, accounts_in_order, issue_access_token, issue_refresh_token
+    from sandbox.server import DEMO_WORKSPACE, open_store, start_in_thread
+    from sync.jobs import sync_service
+    from sync.queues import SERVICES
+
+    state = settings.data_dir / "eval-search-sandbox"
+    state.mkdir(parents=True, exist_ok=True)
+    store = await asyncio.to_thread(open_store, state, DEMO_WORKSPACE, WORKSPACE_NOW, reset)
+    sandbox = start_in_thread(Sandbox(store))
+    client = redis.Redis.from_url(redis_url)
+    try:
+        main = accounts_in_order(store)[0]["email"]
+        sync_settings = settings.model_copy(update={"google_api_base_url": sandbox.base_url})
+        client_id = sync_settings.google_client_id
+        async with session_factory(engine)() as session:
+            _, account = await link_google_account(
+                session, user_email=EVAL_USER, account_email=main,
+                access_token=issue_access_token(store, main, client_id, ALL_SCOPES, 3600),
+                refresh_token=issue_refresh_token(store, main, client_id, ALL_SCOPES),
+                expires_at=None, scopes=[],
+            )  # fmt: skip
+            await session.commit()
+        for service in SERVICES:
+            outcome = await sync_service(engine, client, account.id, service, full=True, settings=sync_settings)
+            if outcome.status != "ok":
+                raise RuntimeError(f"{service} sync ended {outcome.status}: {outcome.detail}")
+        return account.id
+    finally:
+        client.close()
+        sandbox.stop()
+        store.close()
+
+
+async def score(runtime: Any, account_id: Any, queries: list[LabelledQuery]) -> dict[str, Any]:
+    from sqlalchemy import text
+
+    from search import metrics
+    from search.query import SearchQuery
+
+    async with runtime.engine.connect() as connection:
+        user_id = (await connection.execute(
+            text("SELECT user_id FROM google_accounts WHERE id = :a"), {"a": account_id}
+        )).scalar_one()  # fmt: skip
+        titles = await _titles(connection, account_id)
+    per_method: dict[str, dict[str, list[float]]] = {m: {} for m in METHODS}
+    latencies, unmatched, per_query = [], [], []
+    for query in queries:
+        in_scope = {key: title for key, title in titles.items() if key[0] in query.services}
+        known = set(in_scope.values())
+        unmatched.extend(f"{query.id}: {title}" for title in query.relevant if title not in known)
+        relevant = {key: query.relevant[t] for key, t in in_scope.items() if query.relevant.get(t, 0) >= 1}
+        response = await runtime.search.search(SearchQuery(
+            user_id=user_id, text=query.text, services=query.services,  # type: ignore[arg-type]
+            filters=search_filters(query.filters), limit=10,
+        ))  # fmt: skip
+        latencies.append(response.timings_ms["total"])
+        rankings = {"hybrid": [(r.service, r.item_id) for r in response.results], **response.rankings}
+        grades = {_key(key): grade for key, grade in relevant.items()}
+        for method in METHODS:
+            if method == "filtered" and not query.filters:
+                continue  # the filtered list exists only for queries with filters
+            ranking = [_key(key) for key in rankings.get(method, [])]
+            values = per_method[method]
+            cutoff = min(5, len(grades)) or 5
+            values.setdefault("p_at_5", []).append(
+                sum(1 for doc in ranking[:5] if doc in grades) / cutoff
+            )
+            values.setdefault("ndcg_at_10", []).append(metrics.ndcg_at(ranking, grades, 10))
+            values.setdefault("mrr", []).append(metrics.reciprocal_rank(ranking, grades))
+            values.setdefault("recall_at_10", []).append(metrics.recall_at(ranking, grades, 10))
+        per_query.append({"id": query.id, "p_at_5": round(per_method["hybrid"]["p_at_5"][-1], 2),
+                          "top": [r.title for r in response.results[:3]]})  # fmt: skip
+    latencies.sort()
+    report: dict[str, Any] = {"n": len(queries), "n_with_filters": sum(1 for q in queries if q.filters)}
+    for method in METHODS:
+        report[method] = {name: metrics.mean(values) for name, values in per_method[method].items()}
+    report["p50_ms"] = round(latencies[len(latencies) // 2], 1)
+    report["p99_ms"] = round(latencies[min(len(latencies) - 1, math.ceil(0.99 * len(latencies)) - 1)], 1)
+    report["unmatched_labels"] = unmatched
+    report["misses"] = [q for q in per_query if q["p_at_5"] < 1]
+    return report
+
+
+def _key(key: tuple[str, Any]) -> str:
+    return f"{key[0]}:{key[1]}"
+
+
+async def _titles(connection: Any, account_id: Any) -> dict[tuple[str, Any], str]:
+    from sqlalchemy import text
+
+    rows = await connection.execute(text(
+        "SELECT 'gmail', id, subject FROM gmail_cache WHERE account_id = :a AND NOT labels && ARRAY['TRASH', 'SPAM'] "
+        "UNION ALL SELECT 'gcal', id, summary FROM gcal_cache WHERE account_id = :a AND status <> 'cancelled' "
+        "UNION ALL SELECT 'gdrive', id, name FROM gdrive_cache WHERE account_id = :a"
+    ), {"a": account_id})  # fmt: skip
+    return {(service, item_id): title for service, item_id, title in rows}
