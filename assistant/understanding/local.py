@@ -73,6 +73,7 @@ _ASKED_IF_DONE = re.compile(
 _LOOKUP_START = re.compile(r"^(please |can you |could you )?(search|find|look (up|for)|show|list)\b")
 _REBOOK = re.compile(r"\b(reschedule|rebook|move|push|postpone)\b")
 _COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
+_QUESTION = re.compile(r"^(what|what's|when|where|who|who's|which|how|is|are|am|do|does|did|any|has|have|can i)\b")
 _SEND_DRAFT = re.compile(r"^(ok |yes |please )?send( (it|the draft|that))?( now)?\W*$")
 _CONTINUATION = re.compile(r"^(and|what about|how about|same (for|with)|also|now)\b")
 _TOPIC = re.compile(
@@ -151,6 +152,40 @@ def _group_for(service: Service, group: str) -> str:
     return group
 
 
+def _unsure(reading: Reading) -> bool:
+    (_, p_top), (_, p_second) = reading.prediction.ranked[:2]
+    return p_top < CONFIDENT or p_top - p_second < CLOSE_MARGIN
+
+
+def _top_two(reading: Reading) -> tuple[tuple[Service, str], tuple[Service, str]]:
+    return split_label(reading.prediction.ranked[0][0]), split_label(reading.prediction.ranked[1][0])
+
+
+@dataclass(frozen=True)
+class Settled:
+    service: Service
+    group: str
+    also_search: list[Service]
+    #: False when the classifier is unsure between readings only the user can choose.
+    certain: bool
+
+
+def settle(reading: Reading) -> Settled:
+    """The classifier's reading, settled when it is unsure between two readings that need
+    no question: two places to look (look in both), or a question that could also be a
+    change ("what's the cancellation fee for my flight": a question looks things up)."""
+    (service, group), (second_service, second_group) = _top_two(reading)
+    if not _unsure(reading):
+        return Settled(service, group, [], certain=True)
+    if group == second_group == "query" and second_service != service:
+        return Settled(service, group, [second_service], certain=True)
+    if "query" in (group, second_group) and group != second_group and _QUESTION.match(reading.text):
+        if group == "query":
+            return Settled(service, group, [], certain=True)
+        return Settled(second_service, second_group, [], certain=True)
+    return Settled(service, group, [], certain=False)
+
+
 def _is_vague(reading: Reading) -> bool:
     """No service named, no verb, at most two words that are not about time: 'sarah'."""
     text = reading.text
@@ -219,8 +254,8 @@ class LocalUnderstanding:
 
     def _fresh(self, reading: Reading, context: ConversationContext) -> IntentDraft:
         text, slots = reading.text, reading.slots
-        service, group = split_label(reading.prediction.label)
-        group = adjust_group(group, text)
+        settled = settle(reading)
+        service, group = settled.service, adjust_group(settled.group, text)
         ordinals = [ORDINALS[m.group(1) or m.group(2)] for m in _ORDINAL_REFERENCE.finditer(text)]
         pointing = bool(ordinals) or bool(_PRONOUN_REFERENCE.search(text))
         items = context.last_items
@@ -238,7 +273,7 @@ class LocalUnderstanding:
             service = mentioned[0]
             group = "compose" if service == "gmail" and _COMPOSE_START.match(text) else _group_for(service, group)
         operation = choose_operation(group, text)
-        services = [service] + [s for s in mentioned if s != service]
+        services = list(dict.fromkeys([service, *mentioned, *(settled.also_search if group == "query" else [])]))
         when, new_time = _split_when(group, operation, _time_phrases(slots, text), text)
         people = _people(slots)
         draft = IntentDraft(
@@ -257,7 +292,7 @@ class LocalUnderstanding:
             item_ordinals=ordinals if refers else [],
             refers_to_previous=refers,
             confidence=round(reading.prediction.probability, 3),
-            clarification=None if refers else self._clarification(reading, pointing),
+            clarification=None if refers else self._clarification(reading, pointing, settled.certain),
             slots=IntentDraft.slots_from(slots),
         )
         draft.operations = list(dict.fromkeys([operation, *(step.operation for step in draft.steps)]))
@@ -296,7 +331,7 @@ class LocalUnderstanding:
         return match.group(1).strip() if match else None
 
     @staticmethod
-    def _clarification(reading: Reading, dangling_reference: bool) -> Clarification | None:
+    def _clarification(reading: Reading, dangling_reference: bool, certain: bool) -> Clarification | None:
         if dangling_reference and len(reading.tokens) <= 4:
             return Clarification(
                 question="Which item do you mean? I have nothing from earlier in this conversation to refer to.",
@@ -306,17 +341,13 @@ class LocalUnderstanding:
             services = [split_label(label)[0] for label, _ in reading.prediction.ranked]
             options = [SERVICE_NAMES[s] for s in dict.fromkeys(services)]
             return Clarification(question="Where should I look: your " + ", your ".join(options) + "?", options=options)
-        ranked = reading.prediction.ranked
-        (top, p_top), (second, p_second) = ranked[0], ranked[1]
-        top_service, top_group = split_label(top)
-        second_service, second_group = split_label(second)
-        explicit = _mentioned_services(reading.text)
-        if p_top >= CONFIDENT and p_top - p_second >= CLOSE_MARGIN:
+        if certain:
             return None
-        if top_service != second_service and not explicit:
+        (top_service, top_group), (second_service, second_group) = _top_two(reading)
+        if top_service != second_service and not _mentioned_services(reading.text):
             options = [SERVICE_NAMES[top_service], SERVICE_NAMES[second_service]]
             return Clarification(question=f"Should I look in your {options[0]} or your {options[1]}?", options=options)
-        if top_service == second_service and top_group != second_group and p_top < CONFIDENT:
+        if top_service == second_service and top_group != second_group:
             options = [GROUP_NAMES[top_group], GROUP_NAMES[second_group]]
             return Clarification(question=f"Do you want me to {options[0]} or {options[1]}?", options=options)
         return None

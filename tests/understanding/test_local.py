@@ -159,3 +159,14 @@ def test_filters_are_not_references_and_clear_requests_do_not_ask(local: LocalUn
     draft = local.understand(text)
     assert draft.clarification is None
     assert draft.item_ordinals == [] and not draft.refers_to_previous
+
+
+def test_unsure_where_to_look_searches_both(local: LocalUnderstanding) -> None:
+    draft = local.understand("what did sarah say about the marketing spend")
+    assert draft.services[0] == "gmail" and len(draft.services) >= 2
+    assert draft.operations == ["search"] and draft.clarification is None
+
+
+def test_a_question_is_a_lookup_even_when_it_names_a_change(local: LocalUnderstanding) -> None:
+    draft = local.understand("what's the cancellation fee for my turkish airlines flight")
+    assert draft.operations[0] in {"search", "read"} and draft.clarification is None
