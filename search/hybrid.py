@@ -5,8 +5,9 @@
     filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ─┘
 
 Chunks fold into their item (an item ranks where its best chunk ranks), so a long email
-counts once. Each result says which methods found it, at which rank, with which score, and
-shows the passage that matched best.
+counts once. Bulk mail (Promotions, Social) keeps 70% of its fused score. Each result says
+which methods found it, at which rank, with which score, and shows the passage that
+matched best.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from search.text import preview
 log = logging.getLogger(__name__)
 
 ItemKey = tuple[Service, uuid.UUID]
+BULK_WEIGHT = 0.7
 T = TypeVar("T")
 
 
@@ -147,9 +149,15 @@ class HybridSearch:
             {method: [(c.service, c.item_id) for c in found] for method, found in candidates.items()},
             weights={"filtered": FILTERED_WEIGHT} if weighted else None,
         )
+        # Rerank: bulk mail (Gmail's Promotions and Social tabs) keeps BULK_WEIGHT of its
+        # fused score, so an airline's advert does not outrank the booking it resembles.
+        def weighted_score(key: ItemKey, score: float) -> float:
+            return score * BULK_WEIGHT if any(c.bulk for _, c in by_key[key].values()) else score
+
+        ranked = sorted(((weighted_score(e.key, e.score), e.key) for e in fused), key=lambda pair: -pair[0])
         results = []
-        for entry in fused[:limit]:
-            found_by = by_key[entry.key]
+        for score, key in ranked[:limit]:
+            found_by = by_key[key]
             # The passage to show: the vector methods' best chunk, else full text's.
             best = min(found_by.values(), key=lambda hit: (hit[1].snippet == "", hit[0]))[1]
             matches = tuple(
@@ -161,7 +169,7 @@ class HybridSearch:
                     service=best.service, item_id=best.item_id, account_id=best.account_id,
                     google_id=best.google_id, title=best.title, snippet=preview(best.snippet),
                     item_time=best.item_time, people=best.people, link=best.link,
-                    score=entry.score, matches=matches,
+                    score=score, matches=matches,
                 )
             )  # fmt: skip
         return results

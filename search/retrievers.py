@@ -57,6 +57,7 @@ class Candidate:
     item_time: datetime | None
     people: str
     link: str | None
+    bulk: bool
     snippet: str
     score: float
 
@@ -75,6 +76,7 @@ class ServiceSQL:
     visible: str
     senders: str  # an array expression
     recipients: str  # an array expression
+    bulk: str  # whether the item is bulk mail (advertising, social networks)
 
 
 SERVICES: dict[Service, ServiceSQL] = {
@@ -82,16 +84,17 @@ SERVICES: dict[Service, ServiceSQL] = {
         "gmail", "gmail_cache", "gmail_id", "t.message_id", "t.subject", "t.internal_date",
         "NULL::text", "NOT (t.labels && CAST(:hidden_labels AS text[]))",
         "ARRAY[t.sender_email]", "t.to_emails || t.cc_emails",
+        "t.labels && ARRAY['CATEGORY_PROMOTIONS', 'CATEGORY_SOCIAL']",
     ),
     "gcal": ServiceSQL(
         "gcal", "gcal_cache", "gcal_id", "t.event_id", "t.summary", "t.start_at",
         "t.html_link", "t.status <> 'cancelled'",
-        "ARRAY[t.organizer_email]", "t.attendee_emails",
+        "ARRAY[t.organizer_email]", "t.attendee_emails", "false",
     ),
     "gdrive": ServiceSQL(
         "gdrive", "gdrive_cache", "gdrive_id", "t.file_id", "t.name", "t.modified_at",
         "t.web_view_link", "true",
-        "t.owner_emails", "ARRAY[]::text[]",
+        "t.owner_emails", "ARRAY[]::text[]", "false",
     ),
 }  # fmt: skip
 
@@ -99,7 +102,7 @@ SERVICES: dict[Service, ServiceSQL] = {
 def _item_columns(sql: ServiceSQL) -> str:
     return (
         f"'{sql.service}' AS service, t.id AS item_id, t.account_id, {sql.google_id} AS google_id, "
-        f"{sql.title} AS title, {sql.time} AS item_time, t.people, {sql.link} AS link"
+        f"{sql.title} AS title, {sql.time} AS item_time, t.people, {sql.link} AS link, {sql.bulk} AS bulk"
     )
 
 

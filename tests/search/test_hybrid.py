@@ -87,7 +87,7 @@ def test_rrf_on_the_design_documents_worked_example() -> None:
 
 def test_chunks_fold_into_their_item_at_the_best_chunks_rank() -> None:
     def chunk(item: uuid.UUID, score: float) -> Candidate:
-        return Candidate("gmail", item, uuid.uuid4(), "g", "t", None, "", None, f"chunk {score}", score)
+        return Candidate("gmail", item, uuid.uuid4(), "g", "t", None, "", None, False, f"chunk {score}", score)
 
     first, second = uuid.uuid4(), uuid.uuid4()
     folded = fold_chunks([chunk(first, 0.9), chunk(second, 0.8), chunk(first, 0.7), chunk(second, 0.6)])
@@ -291,3 +291,18 @@ async def test_a_first_name_means_the_person_the_user_deals_with(workspace: Work
     async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
         assert await resolve_person(connection, user_id, "sarah") == ["sarah.chen@acme.com"]
         assert await resolve_person(connection, user_id, "Sarah Weekly") == ["sarah@weekly-letter.example"]
+
+
+async def test_bulk_mail_ranks_below_the_same_match_from_a_person(workspace: Workspace) -> None:
+    user_id, account_id = workspace.alice
+    body = "Your flight to Istanbul on Turkish Airlines: booking details and seat."
+    await workspace.indexer.index(user_id, account_id, [
+        email("m-advert", "Flight to Istanbul", Person("deals@airline.example"), body, when(11, 5),
+              labels=("INBOX", "CATEGORY_PROMOTIONS")),
+        email("m-booking", "Flight to Istanbul", Person("noreply@thy.example"), body, when(11, 5)),
+    ])  # fmt: skip
+    response = await workspace.search.search(SearchQuery(user_id=user_id, text="flight to Istanbul"))
+    ids = [r.google_id for r in response.results]
+    assert ids.index("m-booking") < ids.index("m-advert")
+    advert = response.results[ids.index("m-advert")]
+    assert advert.score == pytest.approx(0.7 * sum(1 / (60 + m.rank) for m in advert.matches))
