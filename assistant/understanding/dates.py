@@ -159,7 +159,7 @@ def _relative_days(text: str, today: date, tz: tzinfo) -> tuple[datetime, dateti
 
 def _day_of_month(text: str, today: date, tz: tzinfo) -> tuple[datetime, datetime] | None:
     """'the 14th' (no month named): that day of this month, or of next month if past."""
-    match = re.search(r"\bthe (\d{1,2})(?:st|nd|rd|th)\b(?! of| \w+ \d)", text)
+    match = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b(?! of| \w+ \d)", text)
     if not match or re.search(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", text):
         return None
     day = int(match.group(1))

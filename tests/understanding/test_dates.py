@@ -32,6 +32,8 @@ def at(day: int, hour: int = 0, minute: int = 0, month: int = 11, year: int = 20
         ("last friday", at(27), at(28)),
         ("in 3 days", at(2, month=12), at(3, month=12)),
         ("the 14th", at(14, month=12), at(15, month=12)),
+        ("on the 12th", at(12, month=12), at(13, month=12)),
+        ("30th", at(30), at(1, month=12)),
         ("this weekend", at(28), at(30)),
         ("tonight", at(29, 18), at(30)),
     ],
