@@ -48,10 +48,6 @@ class Prediction:
     ranked: list[tuple[str, float]]
 
     @property
-    def label(self) -> str:
-        return self.ranked[0][0]
-
-    @property
     def probability(self) -> float:
         return self.ranked[0][1]
 
@@ -74,10 +70,6 @@ class IntentClassifier:
                 f"the intent classifier was trained with other embeddings (cosine {cosine:.3f}): "
                 "retrain it with `python -m assistant.understanding.train`"
             )
-
-    @property
-    def classes(self) -> list[str]:
-        return list(self._classes)
 
     def predict(self, normalised_text: str) -> Prediction:
         features = np.concatenate(

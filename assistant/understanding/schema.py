@@ -23,11 +23,6 @@ Operation = Literal[
 ]
 SERVICES: tuple[Service, ...] = ("gmail", "calendar", "drive")
 
-# Operations that change something in the user's account and need confirmation.
-WRITE_OPERATIONS: frozenset[str] = frozenset(
-    {"send", "draft", "reply", "forward", "create", "update", "delete", "share"}
-)
-
 
 class DraftStep(BaseModel):
     """One call the planner should make; `depends_on` holds indexes of earlier steps."""
