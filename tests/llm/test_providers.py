@@ -14,61 +14,17 @@ from assistant.llm.chain import AllProvidersFailed, FallbackChain
 from assistant.llm.factory import build_chain, language_model, provider_order
 from assistant.settings import Settings
 from assistant.understanding.context import ConversationContext
-from assistant.understanding.schema import DraftStep, IntentDraft
+from assistant.understanding.schema import IntentDraft
 from assistant.understanding.service import IntentTask, intent_request, local_intent_provider
 from tests.llm.scripted_server import Reply, ScriptedServer
+from tests.llm.support import DRAFT, model_reply, settings_for
 
 PROVIDERS = ["openai", "anthropic"]
-
-DRAFT = IntentDraft(
-    services=["calendar"],
-    operations=["create"],
-    steps=[DraftStep(service="calendar", operation="create", description="add the event", depends_on=[])],
-    people=["Sarah"],
-    when=None,
-    new_time="next tuesday at 3pm",
-    topic=None,
-    subject=None,
-    event_title="planning",
-    file_name=None,
-    body=None,
-    place=None,
-    item_ordinals=[],
-    refers_to_previous=False,
-    confidence=0.9,
-    clarification=None,
-    slots=IntentDraft.slots_from({"person": ["Sarah"], "date": ["next tuesday"], "time": ["3pm"]}),
-)
 
 
 @pytest.fixture(autouse=True)
 def _clean_environment(data_dir: Path) -> None:
     """Depend on the session's data dir: nothing configured from outside leaks in."""
-
-
-def settings_for(provider: str, server: ScriptedServer, **overrides: object) -> Settings:
-    keys: dict[str, object] = (
-        {"openai_api_key": "sk-test-openai-key", "openai_base_url": f"{server.url}/v1"}
-        if provider == "openai"
-        else {"anthropic_api_key": "sk-ant-test-key", "anthropic_base_url": server.url}
-    )
-    values = {
-        "llm_provider": provider,
-        "llm_timeout_seconds": 2.0,
-        "llm_max_attempts": 3,
-        "llm_retry_backoff_seconds": 0.01,
-        "llm_circuit_failures": 3,
-        "llm_circuit_reset_seconds": 60.0,
-        **keys,
-        **overrides,
-    }
-    return Settings(**values)  # type: ignore[arg-type]
-
-
-def model_reply(provider: str, draft: IntentDraft = DRAFT) -> Reply:
-    if provider == "openai":
-        return Reply(content=draft.model_dump_json())
-    return Reply(tool_input=draft.model_dump(mode="json"))
 
 
 def request_for(text: str) -> LLMRequest:

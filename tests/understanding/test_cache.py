@@ -17,7 +17,7 @@ from assistant.understanding.context import ConversationContext, Turn
 from assistant.understanding.schema import ItemRef
 from assistant.understanding.service import Understander
 from tests.llm.scripted_server import Reply, ScriptedServer
-from tests.llm.test_providers import DRAFT, settings_for
+from tests.llm.support import DRAFT, settings_for
 
 NOW = datetime(2026, 11, 29, 9, tzinfo=UTC)
 

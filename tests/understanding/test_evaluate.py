@@ -86,7 +86,7 @@ def test_evaluates_a_language_model_through_its_sdk(
     from assistant.understanding.schema import IntentDraft
     from tests.conftest import reset_settings
     from tests.llm.scripted_server import Reply, ScriptedServer
-    from tests.llm.test_providers import DRAFT
+    from tests.llm.support import DRAFT
 
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(row) for row in ROWS[:2]) + "\n")
