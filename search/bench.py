@@ -66,19 +66,10 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
 
 
 async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
-    from assistant import migrate
-    from assistant.embedded import service_urls
-    from assistant.settings import get_settings
-    from search.runtime import search_runtime
+    from search.runtime import command_runtime, progress_printer
 
-    def say(message: str) -> None:
-        if progress:
-            print(message, file=sys.stderr, flush=True)
-
-    settings = get_settings()
-    urls = service_urls(settings)
-    await asyncio.to_thread(migrate.upgrade, urls.database_url)
-    async with search_runtime(settings, urls.database_url, urls.redis_url) as runtime:
+    say = progress_printer(progress)
+    async with command_runtime() as runtime:
         users = await seed(runtime, args, say)
         say("measuring search latency")
         latency = await measure_latency(runtime, users, args.queries)

@@ -84,26 +84,18 @@ def search_filters(filters: dict[str, Any]) -> Any:
 
 
 async def evaluate(queries: list[LabelledQuery], *, reset: bool, progress: bool) -> dict[str, Any]:
-    from assistant import migrate
-    from assistant.embedded import service_urls
     from assistant.settings import get_settings
-    from search.runtime import search_runtime
+    from search.runtime import command_runtime, progress_printer
 
-    def say(message: str) -> None:
-        if progress:
-            print(message, file=sys.stderr, flush=True)
-
-    settings = get_settings()
-    urls = service_urls(settings)
-    await asyncio.to_thread(migrate.upgrade, urls.database_url)
-    async with search_runtime(settings, urls.database_url, urls.redis_url) as runtime:
+    say = progress_printer(progress)
+    async with command_runtime() as runtime:
         say("syncing the demo workspace from a private sandbox")
-        account_id = await sync_demo_workspace(runtime.engine, urls.redis_url, settings, reset=reset)
+        account_id = await sync_demo_workspace(runtime, get_settings(), reset=reset)
         say("running the labelled queries")
         return await score(runtime, account_id, queries)
 
 
-async def sync_demo_workspace(engine: Any, redis_url: str, settings: Any, *, reset: bool) -> Any:
+async def sync_demo_workspace(runtime: Any, settings: Any, *, reset: bool) -> Any:
     """Link the demo's main account to the evaluation user and run a full sync of it."""
     import redis
 
@@ -119,7 +111,8 @@ async def sync_demo_workspace(engine: Any, redis_url: str, settings: Any, *, res
     state.mkdir(parents=True, exist_ok=True)
     store = await asyncio.to_thread(open_store, state, DEMO_WORKSPACE, WORKSPACE_NOW, reset)
     sandbox = start_in_thread(Sandbox(store))
-    client = redis.Redis.from_url(redis_url)
+    engine = runtime.engine
+    client = redis.Redis.from_url(runtime.redis_url)
     try:
         main = accounts_in_order(store)[0]["email"]
         sync_settings = settings.model_copy(update={"google_api_base_url": sandbox.base_url})

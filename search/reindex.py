@@ -31,17 +31,12 @@ def run(args: argparse.Namespace) -> int:
 async def reindex(batch: int) -> dict[str, int]:
     from sqlalchemy import text
 
-    from assistant import migrate
-    from assistant.embedded import service_urls
     from assistant.settings import get_settings
     from search.indexing import SERVICE_TABLES
-    from search.runtime import search_runtime
+    from search.runtime import command_runtime
 
-    settings = get_settings()
-    urls = service_urls(settings)
-    await asyncio.to_thread(migrate.upgrade, urls.database_url)
-    dimensions = settings.embedding_dimensions
-    async with search_runtime(settings, urls.database_url, urls.redis_url) as runtime:
+    dimensions = get_settings().embedding_dimensions
+    async with command_runtime() as runtime:
         async with runtime.engine.begin() as connection:
             stored = (await connection.execute(text(
                 "SELECT atttypmod FROM pg_attribute WHERE attrelid = 'search_chunks'::regclass AND attname = 'embedding'"

@@ -97,18 +97,12 @@ def email_item(document: Mapping[str, Any]) -> Any:
 
 
 async def evaluate(corpus: Path, queries: Path, qrels: Path, limit_queries: int | None = None) -> dict[str, Any]:
-    from assistant import migrate
-    from assistant.embedded import service_urls
-    from assistant.settings import get_settings
-    from search.runtime import ensure_account, search_runtime
+    from search.runtime import command_runtime, ensure_account
 
     judged = load_judged(queries, qrels)[:limit_queries]
     documents = list(read_jsonl(corpus))
-    settings = get_settings()
-    urls = service_urls(settings)
-    await asyncio.to_thread(migrate.upgrade, urls.database_url)
     corpus_tag = hashlib.sha256(str(corpus.resolve()).encode()).hexdigest()[:12]
-    async with search_runtime(settings, urls.database_url, urls.redis_url) as runtime:
+    async with command_runtime() as runtime:
         user_id, account_id = await ensure_account(runtime.engine, f"eval-{corpus_tag}@retrieval.invalid")
         await import_corpus(runtime, user_id, account_id, documents)
         return await score(runtime, user_id, judged)

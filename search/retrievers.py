@@ -173,7 +173,8 @@ def _merged(parts: list[str]) -> str:
 
 
 def _rows(result: Any) -> list[Candidate]:
-    return [Candidate(**row._mapping) for row in result]
+    # Every statement selects Candidate's fields in its order (_item_columns, snippet, score).
+    return [Candidate(*row) for row in result]
 
 
 @dataclass(frozen=True)

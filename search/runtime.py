@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -22,6 +24,7 @@ from search.indexing import Indexer
 class SearchRuntime:
     engine: AsyncEngine
     redis: redis.asyncio.Redis
+    redis_url: str
     embedder: Embedder
     search: HybridSearch
     indexer: Indexer
@@ -37,6 +40,7 @@ async def search_runtime(settings: Settings, database_url: str, redis_url: str) 
         yield SearchRuntime(
             engine=engine,
             redis=client,
+            redis_url=redis_url,
             embedder=embedder,
             search=HybridSearch(engine, QueryEmbeddingCache(embedder, client)),
             indexer=Indexer(engine, embedder),
@@ -44,6 +48,30 @@ async def search_runtime(settings: Settings, database_url: str, redis_url: str) 
     finally:
         await client.aclose()
         await engine.dispose()
+
+
+@asynccontextmanager
+async def command_runtime() -> AsyncIterator[SearchRuntime]:
+    """For `concierge` commands: the configured (or embedded) servers, migrated, wired."""
+    from assistant import migrate
+    from assistant.embedded import service_urls
+    from assistant.settings import get_settings
+
+    settings = get_settings()
+    urls = service_urls(settings)
+    await asyncio.to_thread(migrate.upgrade, urls.database_url)
+    async with search_runtime(settings, urls.database_url, urls.redis_url) as runtime:
+        yield runtime
+
+
+def progress_printer(enabled: bool) -> Callable[[str], None]:
+    """Prints progress to stderr (stdout is for the command's result), or nothing."""
+
+    def say(message: str) -> None:
+        if enabled:
+            print(message, file=sys.stderr, flush=True)
+
+    return say
 
 
 async def ensure_account(engine: AsyncEngine, email: str) -> tuple[uuid.UUID, uuid.UUID]:
