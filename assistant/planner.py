@@ -177,7 +177,13 @@ def _write_params(intent: ParsedIntent, service: str, operation: str) -> dict[st
     entities = intent.entities
     recipients = [p.contact.email for p in entities.people if p.contact] + entities.email_addresses
     if service == "gmail":
-        return {"to": recipients, "subject": entities.subject or "", "body": entities.body or ""}
+        first = next((p.contact.name.split(" ")[0] for p in entities.people if p.contact and p.contact.name), "")
+        return {
+            "to": recipients,
+            "subject": _as_written(entities.subject or "", intent.text),
+            "body": _as_written(entities.body or "", intent.text),
+            "greeting_name": first,
+        }
     if service == "calendar":
         params: dict[str, Any] = {}
         if entities.new_time is not None:
@@ -193,6 +199,12 @@ def _write_params(intent: ParsedIntent, service: str, operation: str) -> dict[st
         return params
     role = "writer" if _EDIT_ROLE.search(intent.text) else "commenter" if _COMMENT_ROLE.search(intent.text) else "reader"
     return {"emails": recipients, "role": role}
+
+
+def _as_written(span: str, text: str) -> str:
+    """`span` with the capitals the user typed ("Friday", "Q4"), if the request contains it."""
+    start = text.lower().find(span.lower()) if span else -1
+    return text[start : start + len(span)] if start >= 0 else span
 
 
 def _slot_window(intent: ParsedIntent) -> dict[str, Any]:

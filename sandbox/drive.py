@@ -196,3 +196,17 @@ class Drive:
         file["permissions"] = [p for p in file["permissions"] if p["id"] != permission["id"]] + [permission]
         self.save(file, record["text"], touch=False)
         return permission
+
+    def unshare(self, file_id: str, permission_id: str) -> None:
+        """permissions.delete: the owner's own permission cannot be removed."""
+        record = self.record(file_id)
+        file = dict(record["file"])
+        if self.role(file) not in ("owner", "writer"):
+            raise ApiError(403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions")
+        target = next((p for p in file["permissions"] if p["id"] == permission_id), None)
+        if target is None:
+            raise ApiError(404, f"Permission not found: {permission_id}.", "notFound")
+        if target["role"] == "owner":
+            raise ApiError(403, "The owner of a file cannot be removed.", "cannotRemoveOwner")
+        file["permissions"] = [p for p in file["permissions"] if p["id"] != permission_id]
+        self.save(file, record["text"], touch=False)

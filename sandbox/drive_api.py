@@ -178,6 +178,10 @@ async def create_permission(call: Call) -> dict[str, Any]:
     return permission
 
 
+async def delete_permission(call: Call) -> None:
+    Drive(call.store, call.account).unshare(call.path("file_id"), call.path("permission_id"))
+
+
 def _notify(call: Call, file: dict[str, Any], permission: dict[str, Any], note: str) -> None:
     """The "shared with you" email Drive sends, delivered if the recipient is a sandbox account."""
     sharer = call.store.get("account", "", call.account) or {"name": call.account}
@@ -208,6 +212,11 @@ routes = [
     Route(FILES + "/{file_id}/export", endpoint("drive.files.export", export_file)),
     Route(FILES + "/{file_id}/permissions", endpoint("drive.permissions.list", list_permissions)),
     Route(FILES + "/{file_id}/permissions", write_endpoint("drive.permissions.create", create_permission), methods=["POST"]),
+    Route(
+        FILES + "/{file_id}/permissions/{permission_id}",
+        write_endpoint("drive.permissions.delete", delete_permission),
+        methods=["DELETE"],
+    ),
     Route("/drive/v3/about", endpoint("drive.about.get", about)),
     Route("/drive/v3/changes/startPageToken", endpoint("drive.changes.getStartPageToken", start_page_token)),
     Route("/drive/v3/changes", endpoint("drive.changes.list", list_changes)),

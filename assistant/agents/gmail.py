@@ -59,7 +59,9 @@ class GmailAgent(BaseAgent):
                 service="gmail", operation="trash", account_id=account_id, target_id=original.id,
                 fields=fields, preview=self.describe("trash", fields), undoable=True,
             )  # fmt: skip
-        fields = _message_fields(operation, step.params, original)
+        account = next(a for a in await context.accounts() if str(a.id) == account_id)
+        params = step.params | {"signature": (account.display_name or "").split(" ")[0]}
+        fields = _message_fields(operation, params, original)
         if not fields["to"]:
             raise StepFailed("I could not tell who the email should go to; say the recipient's name or address")
         return ProposedAction(
@@ -137,6 +139,14 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
     subject = params.get("subject") or ""
     body = params.get("body") or ""
     fields: dict[str, Any] = {"to": to, "cc": list(params.get("cc") or []), "subject": subject, "body": body}
+    if original is None and operation in ("send", "draft") and body:
+        # "email Priya that the review moves to Friday": a subject from the gist, and a
+        # short letter around it.
+        gist = _sentence(body)
+        fields["subject"] = subject or _subject_from(gist)
+        greeting = f"Hi {params['greeting_name']}," if params.get("greeting_name") else "Hi,"
+        signature = f"\n\n{params['signature']}" if params.get("signature") else ""
+        fields["body"] = f"{greeting}\n\n{gist}{signature}"
     if original is not None and operation in ("send", "draft") and params.get("purpose") == "cancellation":
         reference = booking_reference(original)
         fields["to"] = to or [original.details["from_email"]]
@@ -158,6 +168,17 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
             quoted = original.details.get("body") or original.details.get("excerpt", "")
             fields["body"] = f"{body}\n\n---------- Forwarded message ----------\nFrom: {original.details.get('from', '')}\nSubject: {title}\n\n{quoted}".lstrip()
     return fields
+
+
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    text = text[0].upper() + text[1:] if text else text
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _subject_from(sentence: str, limit: int = 70) -> str:
+    subject = sentence.rstrip(".!?")
+    return subject if len(subject) <= limit else subject[: limit - 1].rsplit(" ", 1)[0] + "\u2026"
 
 
 _REFERENCE = re.compile(

@@ -153,6 +153,26 @@ def test_permissions_share_notify_and_change_visibility(alex: Services, sarah: S
     assert raised.value.status_code == 403
 
 
+def test_permissions_delete_unshares_but_never_the_owner(alex: Services, connect) -> None:  # type: ignore[no-untyped-def]
+    omar = connect(OMAR)
+    plan = file_id(alex.drive, "Launch plan")
+    created = alex.drive.permissions().create(
+        fileId=plan, sendNotificationEmail=False, body={"type": "user", "role": "reader", "emailAddress": OMAR}
+    ).execute()
+    assert "Launch plan" in names(omar.drive, "sharedWithMe")
+    alex.drive.permissions().delete(fileId=plan, permissionId=created["id"]).execute()
+    holders = [p.get("emailAddress") for p in alex.drive.permissions().list(fileId=plan).execute()["permissions"]]
+    assert OMAR not in holders
+    assert "Launch plan" not in names(omar.drive, "sharedWithMe")
+    with pytest.raises(HttpError) as gone:
+        alex.drive.permissions().delete(fileId=plan, permissionId=created["id"]).execute()
+    assert gone.value.status_code == 404
+    owner = next(p for p in alex.drive.permissions().list(fileId=plan).execute()["permissions"] if p["role"] == "owner")
+    with pytest.raises(HttpError) as refused:
+        alex.drive.permissions().delete(fileId=plan, permissionId=owner["id"]).execute()
+    assert refused.value.status_code == 403
+
+
 def test_batch_of_drive_gets(alex: Services) -> None:
     files = alex.drive.files().list(fields="files(id,name)", pageSize=3).execute()["files"]
     got: dict[str, str] = {}

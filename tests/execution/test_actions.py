@@ -1,0 +1,215 @@
+"""Actions end to end: proposed, checked at the sandbox that nothing happened, confirmed
+(twice: once is what happens), cancelled or undone, and checked at the sandbox again."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from assistant.actions import ActionError
+from assistant.orchestrator import Orchestrator, StepResult
+from assistant.plan import ExecutionPlan, PlanStep
+from tests.execution.conftest import ALEX, NOW, SARAH, World, google
+
+
+def only_action(done, operation: str):
+    actions = [a for a in done.actions if a.operation == operation]
+    assert len(actions) == 1, (done.answer, done.actions)
+    return actions[0]
+
+
+def inbox(world: World, email: str, query: str) -> list[dict]:
+    gmail = google(world.sandbox, email, "gmail")
+    found = gmail.users().messages().list(userId="me", q=query).execute().get("messages", [])
+    return [gmail.users().messages().get(userId="me", id=m["id"], format="metadata").execute() for m in found]
+
+
+async def test_reply_in_thread_arrives_once_in_sarahs_mailbox(world: World) -> None:
+    _, done = await world.ask("reply to Sarah's Q4 Financial Review email saying I'll go through the numbers tonight")
+    action = only_action(done, "reply")
+    assert action.fields["to"] == [SARAH]
+    assert action.fields["subject"].startswith("Re: ") and "Q4 Financial Review" in action.fields["subject"]
+    assert inbox(world, SARAH, "numbers tonight") == []  # nothing sent before confirmation
+
+    desk = await world.concierge.actions(world.alex)
+    first, second = await asyncio.gather(desk.confirm(world.alex, action.id), desk.confirm(world.alex, action.id), return_exceptions=True)
+    outcomes = [first, second]
+    assert any(getattr(o, "status", None) == "done" for o in outcomes), outcomes
+    assert all(getattr(o, "status", None) == "done" or isinstance(o, ActionError) for o in outcomes), outcomes
+    await desk.confirm(world.alex, action.id)  # and once more, later
+    received = inbox(world, SARAH, "numbers tonight")
+    assert len(received) == 1
+    sent = inbox(world, ALEX, "in:sent numbers tonight")
+    assert len(sent) == 1 and sent[0]["threadId"] == action.fields["thread_id"]
+
+
+async def test_cancelled_send_leaves_no_trace(world: World) -> None:
+    _, done = await world.ask("send an email to Daniel saying the release notes are ready")
+    action = only_action(done, "send")
+    assert action.fields["to"] == ["daniel.okafor@northwindlabs.com"]
+    desk = await world.concierge.actions(world.alex)
+    cancelled = await desk.cancel(world.alex, action.id)
+    assert cancelled.status == "cancelled"
+    with pytest.raises(ActionError):
+        await desk.confirm(world.alex, action.id)
+    assert inbox(world, "daniel.okafor@northwindlabs.com", "release notes are ready") == []
+    drafts = google(world.sandbox, ALEX, "gmail").users().drafts().list(userId="me").execute().get("drafts", [])
+    assert all(action.fields["body"] not in str(d) for d in drafts)
+
+
+async def test_an_edited_draft_is_sent_as_edited(world: World) -> None:
+    _, done = await world.ask("email Priya that the roadmap review moves to Friday")
+    action = only_action(done, "send")
+    assert action.fields["subject"] == "The roadmap review moves to Friday"
+    assert action.fields["body"].startswith("Hi Priya,\n\nThe roadmap review moves to Friday.")
+    desk = await world.concierge.actions(world.alex)
+    with pytest.raises(Exception, match="cannot be changed"):
+        await desk.confirm(world.alex, action.id, edits={"thread_id": "x"})
+    sent = await desk.confirm(world.alex, action.id, edits={"subject": "Roadmap review: Friday 11:00", "body": "Friday 11:00 in Severn."})
+    assert sent.status == "done" and "Roadmap review: Friday 11:00" in sent.preview
+    received = inbox(world, ALEX, "in:sent Severn")  # Priya has no sandbox mailbox: check what left
+    assert len(received) == 1
+
+
+async def test_move_a_meeting_then_undo(world: World) -> None:
+    _, done = await world.ask("move the Beacon kickoff to Friday at 2pm")
+    action = only_action(done, "update")
+    assert action.fields["start"].startswith("2026-11-20T14:00")  # the coming Friday
+    calendar = google(world.sandbox, ALEX, "calendar")
+    event_id = action.fields["event_id"]
+    before = calendar.events().get(calendarId="primary", eventId=event_id).execute()["start"]["dateTime"]
+    assert before.startswith("2026-11-26T10:00")  # untouched until confirmed
+
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    moved = calendar.events().get(calendarId="primary", eventId=event_id).execute()
+    assert moved["start"]["dateTime"].startswith("2026-11-20T14:00")
+    await desk.undo(world.alex, action.id)
+    back = calendar.events().get(calendarId="primary", eventId=event_id).execute()
+    assert back["start"]["dateTime"].startswith("2026-11-26T10:00")
+
+
+async def test_share_a_deck_once_then_undo(world: World) -> None:
+    _, done = await world.ask("share the Istanbul trip itinerary with Hannah")
+    action = only_action(done, "share")
+    assert action.fields["emails"] == ["hannah.lee@northwindlabs.com"] and action.fields["role"] == "reader"
+    assert "Istanbul trip" in action.fields["file_name"]
+    drive = google(world.sandbox, ALEX, "drive")
+
+    def holders() -> list[str]:
+        permissions = drive.permissions().list(fileId=action.fields["file_id"], fields="permissions(emailAddress,role)").execute()
+        return [p.get("emailAddress") for p in permissions["permissions"]]
+
+    assert "hannah.lee@northwindlabs.com" not in holders()
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    await desk.confirm(world.alex, action.id)
+    assert holders().count("hannah.lee@northwindlabs.com") == 1
+    await desk.undo(world.alex, action.id)
+    assert "hannah.lee@northwindlabs.com" not in holders()
+
+
+async def test_sharing_with_someone_who_has_access_adds_nothing(world: World) -> None:
+    _, done = await world.ask("share the Atlas launch deck with sarah.chen@northwindlabs.com")
+    action = only_action(done, "share")
+    desk = await world.concierge.actions(world.alex)
+    confirmed = await desk.confirm(world.alex, action.id)
+    assert "already had access" in confirmed.result["summary"]
+
+
+async def test_schedule_a_meeting_is_created_once(world: World) -> None:
+    _, done = await world.ask("schedule a meeting with Daniel tomorrow at 4pm about the on-call rota")
+    action = only_action(done, "create")
+    assert action.fields["start"].startswith("2026-11-19T16:00")
+    assert "daniel.okafor@northwindlabs.com" in action.fields["attendees"]
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    action_row = await desk.get(world.alex, action.id)
+    # A retry of the same action after a lost answer: the client-supplied id makes it a no-op.
+    await world.concierge.agents["calendar"].execute(action_row, await world.concierge.context_for(world.alex, NOW), _nothing)
+    calendar = google(world.sandbox, ALEX, "calendar")
+    day = calendar.events().list(
+        calendarId="primary", timeMin="2026-11-19T00:00:00Z", timeMax="2026-11-20T00:00:00Z", singleEvents=True
+    ).execute()["items"]
+    assert sum(1 for e in day if e["id"] == action.id.hex) == 1
+
+
+async def test_trash_an_email_then_undo(world: World) -> None:
+    _, done = await world.ask("delete the email about the council tax bill")
+    action = only_action(done, "trash")
+    gmail = google(world.sandbox, ALEX, "gmail")
+    message_id = action.fields["message_id"]
+    assert "TRASH" not in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    assert "TRASH" in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+    _, after = await world.ask("the email about the council tax bill")
+    assert message_id not in [s.id for s in after.sources]  # trashed items are not cited
+    await desk.undo(world.alex, action.id)
+    assert "TRASH" not in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+
+
+async def test_follow_up_reply_to_the_second_one(world: World) -> None:
+    _, first = await world.ask("emails from Tom Becker")
+    assert len(first.sources) >= 2
+    second = first.sources[1]
+    _, done = await world.ask("reply to the second one saying thanks", conversation_id=first.conversation_id)
+    action = only_action(done, "reply")
+    assert action.target_id == second.id
+    assert action.fields["to"] == [second.details["from_email"]]
+
+
+async def test_follow_up_and_drive(world: World) -> None:
+    _, first = await world.ask("anything about the Atlas launch plan")
+    _, done = await world.ask("and Drive?", conversation_id=first.conversation_id)
+    assert done.sources and all(s.service == "drive" for s in done.sources)
+    assert any("Atlas launch" in s.title for s in done.sources[:3])
+
+
+async def test_three_independent_google_calls_run_concurrently(world: World) -> None:
+    """Reads of items not synced yet go to Google: with 1 s of injected latency on each
+    service, the three take about one second together, not three."""
+    with world.control() as control:
+        message = control.post(f"/accounts/{ALEX}/messages", json={"from": "x@partner.test", "subject": "Fresh", "text": "Hello"}).json()
+        file = control.post(f"/accounts/{ALEX}/files", json={"name": "Fresh notes", "type": "document", "body": "Notes"}).json()
+        for method in ("gmail.users.messages.get", "calendar.freebusy.query", "drive.files.get"):
+            control.post("/faults", json={"method": method, "kind": "latency", "latency_seconds": 1.0, "count": 1}).raise_for_status()
+    plan = ExecutionPlan(
+        steps=[
+            PlanStep(id="mail", service="gmail", operation="read", description="Open the email", params={"id": message["id"]}),
+            PlanStep(id="free", service="calendar", operation="free_slots", description="Find free time", params={}),
+            PlanStep(id="file", service="drive", operation="read", description="Open the file", params={"id": file["id"]}),
+        ]
+    )
+    context = await world.concierge.context_for(world.alex, NOW)
+    results: dict[str, StepResult] = {}
+    started = time.perf_counter()
+    async for _ in Orchestrator(world.concierge.agents, _no_writes).run(plan, context, results):
+        pass
+    elapsed = time.perf_counter() - started
+    assert {r.status for r in results.values()} == {"ok"}, {k: r.error for k, r in results.items()}
+    assert all(r.duration_ms >= 1000 for r in results.values())
+    assert elapsed < 2.0, elapsed  # sequential would be over 3 s
+
+
+async def test_one_failing_service_still_answers_with_the_others(world: World) -> None:
+    with world.control() as control:
+        control.post("/faults", json={"method": "calendar.freebusy.query", "kind": "500", "count": 20}).raise_for_status()
+        try:
+            _, done = await world.ask("emails about the Istanbul trip and when am I free next week")
+        finally:
+            control.delete("/faults")
+    assert any(s.service == "gmail" for s in done.sources)
+    assert "Google Calendar is not responding right now (HTTP 500)" in done.answer
+    assert done.failures
+
+
+async def _nothing(fields: dict) -> None:
+    return None
+
+
+async def _no_writes(step, proposed):
+    raise AssertionError("no writes expected")
+
