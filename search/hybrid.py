@@ -49,18 +49,6 @@ class SearchResponse:
     terms: list[str] = field(default_factory=list)
 
 
-def fold_chunks(candidates: list[Candidate]) -> list[Candidate]:
-    """One candidate per item, at the rank of its best chunk (candidates come best first)."""
-    seen: set[ItemKey] = set()
-    folded = []
-    for candidate in candidates:
-        key = (candidate.service, candidate.item_id)
-        if key not in seen:
-            seen.add(key)
-            folded.append(candidate)
-    return folded
-
-
 class HybridSearch:
     """Searches one database with one embedder; safe to share across concurrent requests."""
 
@@ -113,9 +101,7 @@ class HybridSearch:
         if has_filters:
             methods["filtered"] = run_filtered
         lists = await asyncio.gather(*(_timed(timings, name, run) for name, run in methods.items()))
-        candidates: dict[Method, list[Candidate]] = {
-            name: fold_chunks(found) for name, found in zip(methods, lists, strict=True)
-        }
+        candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))
         results = self._fuse(candidates, query.limit, weighted=has_filters)
         await self._add_fulltext_snippets(results, terms)
         timings["total"] = (time.perf_counter() - started) * 1000

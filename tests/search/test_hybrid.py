@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import numpy as np
-
 import pytest
 from sqlalchemy import text
 
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
-from search.hybrid import fold_chunks
 from search.indexing import GMAIL, SERVICE_TABLES
 from search.items import Attendee, EmailItem, EventItem, FileItem, Person
 from search.people import resolve_person
 from search.query import SearchFilters, SearchQuery
-from search.retrievers import Candidate
 from tests.search.conftest import Workspace
 
 SARAH = Person("sarah.chen@acme.com", "Sarah Chen")
@@ -83,15 +79,6 @@ def test_rrf_on_the_design_documents_worked_example() -> None:
     a = fused[0]
     assert [(c.method, c.rank) for c in a.contributions] == [("fulltext", 1), ("vector", 2), ("filtered", 1)]
     assert a.contributions[2].rrf == pytest.approx(1.5 / 61)
-
-
-def test_chunks_fold_into_their_item_at_the_best_chunks_rank() -> None:
-    def chunk(item: uuid.UUID, score: float) -> Candidate:
-        return Candidate("gmail", item, uuid.uuid4(), "g", "t", None, "", None, False, f"chunk {score}", score)
-
-    first, second = uuid.uuid4(), uuid.uuid4()
-    folded = fold_chunks([chunk(first, 0.9), chunk(second, 0.8), chunk(first, 0.7), chunk(second, 0.6)])
-    assert [(c.item_id, c.score) for c in folded] == [(first, 0.9), (second, 0.8)]
 
 
 async def test_a_paraphrase_finds_the_item_and_says_why(workspace: Workspace) -> None:
@@ -214,12 +201,26 @@ async def test_indexing_is_idempotent_and_reuses_vectors(workspace: Workspace) -
 
 async def test_a_long_item_appears_once_however_many_chunks_match(workspace: Workspace) -> None:
     await _index_alice(workspace)
+    query = "supplier delivers hardware and invoices monthly"
     response = await workspace.search.search(SearchQuery(
-        user_id=workspace.alice[0], text="supplier delivers hardware and invoices monthly", limit=50,
+        user_id=workspace.alice[0], text=query, limit=50, filters=SearchFilters(senders=("Tom",)),
     ))  # fmt: skip
     ids = [r.google_id for r in response.results]
     assert ids[0] == "m-contract" and ids.count("m-contract") == 1
-    assert response.rankings["vector"].count(response.rankings["vector"][0]) == 1
+    for method in ("vector", "filtered"):
+        assert len(response.rankings[method]) == len(set(response.rankings[method]))
+    assert [r.google_id for r in response.results if "filtered" in r.methods] == ["m-contract", "m-offsite"]
+    # The item ranks with its best chunk's similarity.
+    query_vector = workspace.search.query_embeddings.embedder.embed_query(query)
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        similarities = (await connection.execute(text(
+            "SELECT c.embedding::text FROM search_chunks c JOIN gmail_cache g ON g.id = c.gmail_id "
+            "WHERE g.message_id = 'm-contract'"
+        ))).scalars().all()  # fmt: skip
+    best = max(float(np.array(json.loads(v)) @ query_vector) for v in similarities)
+    assert len(similarities) > 5
+    vector_match = next(m for m in response.results[0].matches if m.method == "vector")
+    assert vector_match.rank == 1 and vector_match.score == pytest.approx(best, abs=1e-4)
 
 
 async def test_reembedding_rebuilds_every_items_chunks_from_the_cache(workspace: Workspace) -> None:
