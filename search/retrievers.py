@@ -193,9 +193,9 @@ def _rows(result: Any) -> list[Candidate]:
 
 @dataclass(frozen=True)
 class WeightedTerm:
-    """A query term (quoted for `to_tsquery`) with its inverse document frequency."""
+    """A query term as a tsquery (stemmed by the `english` configuration) with its IDF."""
 
-    tsquery: str
+    tsquery: str  # already normalised: cast, not parsed, per row
     idf: float
     common: bool
 
@@ -218,7 +218,8 @@ _TERM_STATS = text(
           AND lexeme = ANY(ARRAY(SELECT lexeme FROM lexemes) || ARRAY['', ' '])
         GROUP BY lexeme
     )
-    SELECT l.term, max(coalesce(c.items, 0)) AS items,
+    SELECT l.term, to_tsquery('english', (CAST(:quoted AS text[]))[l.position::int])::text AS tsquery,
+           max(coalesce(c.items, 0)) AS items,
            (SELECT coalesce(sum(items), 0)::bigint FROM counts WHERE lexeme = '') AS total,
            (SELECT coalesce(sum(items), 0)::bigint FROM counts WHERE lexeme = ' ') AS total_length
     FROM lexemes l LEFT JOIN counts c USING (lexeme)
@@ -232,13 +233,13 @@ async def term_statistics(
 ) -> TermStatistics:
     """The terms PostgreSQL keeps (stop words go), each with BM25's IDF over the user's
     items, and the items' average length."""
-    rows = (await connection.execute(
-        _TERM_STATS, {"terms": terms, "user_id": user_id, "services": list(services)}
-    )).all()  # fmt: skip
+    rows = (await connection.execute(_TERM_STATS, {
+        "terms": terms, "quoted": [or_query([term]) for term in terms], "user_id": user_id, "services": list(services),
+    })).all()  # fmt: skip
     weighted = []
     for row in rows:
         idf = math.log(1 + (row.total - row.items + 0.5) / (row.items + 0.5))
-        weighted.append(WeightedTerm(or_query([row.term]), idf, row.items > COMMON_TERM_SHARE * row.total))
+        weighted.append(WeightedTerm(row.tsquery, idf, row.items > COMMON_TERM_SHARE * row.total))
     average = rows[0].total_length / rows[0].total if rows and rows[0].total else 1.0
     return TermStatistics(weighted, max(average, 1.0))
 
@@ -261,16 +262,19 @@ async def fulltext(
         return []
     selective = [term for term in statistics.terms if not term.common] or statistics.terms
     params: dict[str, Any] = {
-        "match": " | ".join(term.tsquery for term in selective), "limit": limit,
+        "match": " | ".join(f"({term.tsquery})" for term in selective), "limit": limit,
         "average_length": statistics.average_length,
     }  # fmt: skip
     frequencies, scores = [], []
     for index, term in enumerate(statistics.terms):
         params[f"term_{index}"] = term.tsquery
         frequencies.append(f"{FIELD_WEIGHT_SCALE} * ts_rank_cd('{FIELD_WEIGHTS}', t.search_tsv, "
-                           f"to_tsquery('english', :term_{index}), 0) AS tf_{index}")  # fmt: skip
-        scores.append(f"{term.idf:.6f} * tf.tf_{index} * {BM25_K1 + 1} / (tf.tf_{index} + {BM25_K1} * "
-                      f"(1 - {BM25_B} + {BM25_B} * length(t.search_tsv) / :average_length))")  # fmt: skip
+                           f"CAST(:term_{index} AS tsquery), 0) AS tf_{index}")  # fmt: skip
+        # IDFs are parameters, so the statement text (and its cached plan) depends only on
+        # how many terms there are.
+        params[f"idf_{index}"] = term.idf
+        scores.append(f"CAST(:idf_{index} AS float8) * tf.tf_{index} * {BM25_K1 + 1} / (tf.tf_{index} + {BM25_K1} * "
+                      f"(1 - {BM25_B} + {BM25_B} * length(t.search_tsv) / CAST(:average_length AS float8)))")  # fmt: skip
     parts = []
     for service in services:
         if with_filters and not scope.can_satisfy(service):
@@ -281,7 +285,7 @@ async def fulltext(
         parts.append(
             f"""(SELECT {_item_columns(sql)}, '' AS snippet, {" + ".join(scores)} AS score
                 FROM {sql.table} t CROSS JOIN LATERAL (SELECT {", ".join(frequencies)}) tf
-                WHERE t.search_tsv @@ to_tsquery('english', :match) AND {where}
+                WHERE t.search_tsv @@ CAST(:match AS tsquery) AND {where}
                 {_ORDER} LIMIT :limit)"""
         )
     if not parts:
