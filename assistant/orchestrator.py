@@ -99,7 +99,7 @@ class Orchestrator:
                 else:
                     outputs = await agent.run(step, inputs, context)
         except TimeoutError:
-            result = StepResult(step, "failed", error=f"{step.description} timed out after {self.step_timeout:.0f} s")
+            result = StepResult(step, "failed", error=f"no answer within {self.step_timeout:.0f} s")
         except Exception as error:  # a broken step must not take the others down
             if not isinstance(error, StepFailed):
                 log.warning("step failed", extra={"step": step.id, "service": step.service, "error": type(error).__name__}, exc_info=True)

@@ -130,7 +130,12 @@ def _target_step(intent: ParsedIntent, service: str, now: datetime) -> PlanStep:
     refs = [ref for ref in intent.entities.items if ref.service == service]
     if refs:
         return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
-    return _search(intent, service, now, limit=5)
+    search = _search(intent, service, now, limit=10)
+    # The whole request, not just the title the reader extracted: "the dinner for
+    # Olivia's birthday" must not become "birthday". Search drops the intent words.
+    search.params["text"] = f"{search.params['text']} {intent.text}"
+    search.params["title"] = intent.text
+    return search
 
 
 def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanStep:

@@ -129,7 +129,7 @@ class CalendarAgent(BaseAgent):
             events = _booked_events(inputs) if "events" in inputs else [event]
             fields = {
                 "events": [
-                    {"event_id": e.id, "summary": e.title, "start": e.details["start"], "end": e.details["end"]}
+                    {"event_id": e.id, "summary": e.title, "start": e.details["start"], "end": e.details["end"], "all_day": e.details.get("all_day", False)}
                     for e in events
                 ],
                 "time_zone": event.details.get("time_zone") or str(context.timezone),
@@ -140,7 +140,7 @@ class CalendarAgent(BaseAgent):
     def describe(self, operation: str, fields: dict[str, Any]) -> str:
         if operation == "delete":
             return "\n".join(
-                f"Delete \u201c{e['summary']}\u201d, {_when(e['start'], e['end'], fields.get('time_zone'))}"
+                f"Delete \u201c{e['summary']}\u201d, {_when(e['start'], e['end'], fields.get('time_zone'), all_day=e.get('all_day', False))}"
                 for e in fields["events"]
             )
         when = _when(fields["start"], fields["end"], fields.get("time_zone"))
@@ -269,8 +269,9 @@ def _slot(start: datetime, end: datetime) -> dict[str, str]:
     return {"start": start.isoformat(), "end": end.isoformat()}
 
 
-def _when(start: str, end: str, zone: str | None) -> str:
-    """"Tue 10 Mar, 15:00-15:30 (Europe/London)": times shown in the event's own zone."""
+def _when(start: str, end: str, zone: str | None, *, all_day: bool = False) -> str:
+    """"Tue 10 Mar, 15:00-15:30 (Europe/London)": times shown in the event's own zone;
+    "Wed 9 Dec (all day)" for an all-day event."""
     from zoneinfo import ZoneInfo
 
     tz = ZoneInfo(zone) if zone else None
@@ -278,6 +279,9 @@ def _when(start: str, end: str, zone: str | None) -> str:
     finish = datetime.fromisoformat(end)
     if tz:
         begin, finish = begin.astimezone(tz), finish.astimezone(tz)
+    if all_day:
+        last = finish - timedelta(days=1)
+        return f"{begin:%a %-d %b} (all day)" if last.date() <= begin.date() else f"{begin:%a %-d %b} to {last:%a %-d %b} (all day)"
     day = begin.strftime("%a %-d %b")
     span = f"{begin:%H:%M}\u2013{finish:%H:%M}" if finish.date() == begin.date() else f"{begin:%H:%M} to {finish:%a %-d %b %H:%M}"
     return f"{day}, {span}" + (f" ({zone})" if zone else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -137,7 +138,32 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     )
     response = await context.search.search(query)
     items = await sources_for(context.engine, [r for r in response.results if _relevant(r)])
+    if params.get("title"):
+        items = prefer_title(items, params["title"], context.now)
     return {"items": items, "top": items[0] if items else None}
+
+
+_WORD = re.compile(r"[\w']+")
+
+
+def prefer_title(items: list[SourceItem], request: str, now: datetime) -> list[SourceItem]:
+    """The item the request names first: the one whose title words all appear in the
+    request, and the most of them ("delete the dinner for Olivia's birthday" names
+    "Dinner for Olivia's birthday", not "Olivia's birthday"); upcoming occurrences
+    before past ones. Items no title names keep the search order.
+    """
+    asked = set(_WORD.findall(request.lower()))
+
+    def named(item: SourceItem) -> int:
+        words = set(_WORD.findall(item.title.lower()))
+        return len(words) if words and len(words & asked) >= 0.8 * len(words) else 0
+
+    best = max((named(item) for item in items), default=0)
+    if best == 0:
+        return items
+    chosen = [item for item in items if named(item) == best]
+    chosen.sort(key=lambda item: (item.when is not None and item.when < now, item.when or now))
+    return chosen + [item for item in items if item not in chosen]
 
 
 #: Vector search always returns the nearest items, however far. A result that only the

@@ -70,7 +70,9 @@ _ASKED_IF_DONE = re.compile(
     r"^(did|have|has) \w+ (add|added|put|schedul\w*|book\w*|set|creat\w*)\b"
     r"|\b(been|was|were) (added|scheduled|booked|set up|created|put)\b"
 )
-_LOOKUP_START = re.compile(r"^(please |can you |could you )?(search|find|look (up|for)|show|list)\b")
+_LOOKUP_START = re.compile(
+    r"^(please |can you |could you )?(search|find|look (up|for)|show|list|pull up|bring up|check)\b"
+)
 _REBOOK = re.compile(r"\b(reschedule|rebook|move|push|postpone)\b")
 _COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
 _QUESTION = re.compile(r"^(what|what's|when|where|who|who's|which|how|is|are|am|do|does|did|any|has|have|can i)\b")

@@ -77,6 +77,8 @@ class World:
     sandbox: RunningSandbox
     alex: uuid.UUID
     sarah: uuid.UUID
+    database_url: str
+    redis_url: str
 
     async def ask(self, text: str, conversation_id: uuid.UUID | None = None) -> tuple[list[PipelineEvent], DoneEvent]:
         events = [event async for event in self.concierge.ask(self.alex, text, conversation_id=conversation_id, now=NOW)]
@@ -96,7 +98,10 @@ async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningS
     await admin.close()
     database_url = make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
     await asyncio.to_thread(migrate.upgrade, database_url)
-    settings = get_settings().model_copy(update={"google_api_base_url": demo_sandbox.base_url, "timezone": "Europe/London"})
+    settings = get_settings().model_copy(
+        # Two tries per Google call keep the injected-failure tests within a step's timeout.
+        update={"google_api_base_url": demo_sandbox.base_url, "timezone": "Europe/London", "google_retry_attempts": 2}
+    )
     engine = create_engine(database_url)
     client = redis.Redis.from_url(redis_url)
     store = demo_sandbox.sandbox.store
@@ -121,7 +126,7 @@ async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningS
                 outcome = await sync_service(engine, client, account_id, service, settings=settings)
                 assert outcome.status == "ok", outcome
     concierge = Concierge(settings, engine, client, redis.asyncio.Redis.from_url(redis_url))
-    yield World(concierge, demo_sandbox, ids[ALEX], ids[SARAH])
+    yield World(concierge, demo_sandbox, ids[ALEX], ids[SARAH], database_url, redis_url)
     await engine.dispose()
     client.close()
     admin = await connect(server_database_url, database="postgres")
