@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.settings import get_settings
+from tests.support import connect
 
 CORPUS = [
     {"id": "d1", "from": "sarah.chen@acme.com", "to": "alice@acme.com", "cc": "", "date": "Tue, 8 Jan 2002 20:33:06 -0800",
@@ -40,12 +42,16 @@ def _write(path: Path, rows: list[dict]) -> Path:
     return path
 
 
+def _eval_arguments(directory: Path) -> list[str]:
+    return ["eval", "retrieval", "--corpus", str(_write(directory / "c.jsonl", CORPUS)),
+            "--queries", str(_write(directory / "q.jsonl", QUERIES)),
+            "--qrels", str(_write(directory / "r.jsonl", QRELS)), "--json"]  # fmt: skip
+
+
 def test_eval_retrieval_imports_the_corpus_and_scores_each_method(
     configured: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    arguments = ["eval", "retrieval", "--corpus", str(_write(tmp_path / "c.jsonl", CORPUS)),
-                 "--queries", str(_write(tmp_path / "q.jsonl", QUERIES)),
-                 "--qrels", str(_write(tmp_path / "r.jsonl", QRELS)), "--json"]  # fmt: skip
+    arguments = _eval_arguments(tmp_path)
     assert main(arguments) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n"] == 2
@@ -68,3 +74,41 @@ def test_eval_retrieval_reports_a_broken_corpus_line(
                  "--qrels", str(_write(tmp_path / "r.jsonl", QRELS))]  # fmt: skip
     assert main(arguments) == 2
     assert "c.jsonl:2: not JSON" in capsys.readouterr().err
+
+
+def test_reindex_re_embeds_every_cached_item(
+    configured: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = _eval_arguments(tmp_path)
+    assert main(arguments) == 0
+    before = json.loads(capsys.readouterr().out)
+    assert main(["reindex", "--batch", "2"]) == 0
+    assert "gmail: 3 items" in capsys.readouterr().out
+    # Same model, same pieces: the search sees exactly what it saw before.
+    assert main(arguments) == 0
+    assert json.loads(capsys.readouterr().out)["hybrid"] == before["hybrid"]
+
+
+async def test_reindex_to_a_model_of_another_dimension_retypes_and_rebuilds(
+    configured: None, database_url: str, openai_server: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    arguments = _eval_arguments(tmp_path)
+    assert await asyncio.to_thread(main, arguments) == 0
+    monkeypatch.setenv("CONCIERGE_EMBEDDING_MODEL", "text-embedding-3-small")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server)
+    get_settings.cache_clear()
+    assert await asyncio.to_thread(main, ["reindex"]) == 0
+    connection = await connect(database_url)
+    try:
+        column = await connection.fetchval(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+            "WHERE attrelid = 'search_chunks'::regclass AND attname = 'embedding'"
+        )
+        chunks = await connection.fetchval("SELECT count(*) FROM search_chunks WHERE vector_dims(embedding) = 1536")
+        index = await connection.fetchval("SELECT indexdef FROM pg_indexes WHERE indexname = 'search_chunks_embedding'")
+    finally:
+        await connection.close()
+    assert column == "vector(1536)" and chunks == 3
+    assert "USING hnsw (embedding vector_cosine_ops)" in index

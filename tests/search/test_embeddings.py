@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +17,7 @@ from search.embeddings import (
     _verify_sha256,
     get_embedder,
 )
+from tests.search.conftest import ScriptedEmbeddings
 
 
 @pytest.fixture(scope="module")
@@ -105,43 +102,6 @@ async def test_an_unreachable_redis_only_costs_the_cache(minilm: MiniLMEmbedder)
         await client.aclose()
 
 
-class _ScriptedEmbeddings(BaseHTTPRequestHandler):
-    """A local OpenAI-compatible /embeddings endpoint: a vector derived from each input."""
-
-    requests: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).requests.append(body)
-        data = []
-        # Returned out of order: the client must sort by `index`.
-        for index, text in reversed(list(enumerate(body["input"]))):
-            vector = [0.0] * 1536
-            vector[len(text) % 1536] = 3.0
-            data.append({"object": "embedding", "index": index, "embedding": vector})
-        payload = {"object": "list", "data": data, "model": body["model"],
-                   "usage": {"prompt_tokens": 1, "total_tokens": 1}}  # fmt: skip
-        encoded = json.dumps(payload).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(encoded)))
-        self.end_headers()
-        self.wfile.write(encoded)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def openai_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ScriptedEmbeddings)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    _ScriptedEmbeddings.requests = []
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-
-
 def test_openai_embeddings_go_through_the_sdk_in_order(openai_server: str) -> None:
     settings = Settings(
         embedding_model="text-embedding-3-small", openai_api_key="sk-test", openai_base_url=openai_server
@@ -152,7 +112,7 @@ def test_openai_embeddings_go_through_the_sdk_in_order(openai_server: str) -> No
     assert vectors.shape == (3, 1536)
     assert vectors[0, 1] == pytest.approx(1.0) and vectors[1, 3] == pytest.approx(1.0)
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
-    sent = _ScriptedEmbeddings.requests[0]
+    sent = ScriptedEmbeddings.requests[0]
     assert sent["model"] == "text-embedding-3-small"
     # The 6,000-character text went out in pieces that fit the API's input limit.
     assert len(sent["input"]) > 3 and max(len(t) for t in sent["input"]) <= 2500
