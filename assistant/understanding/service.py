@@ -82,8 +82,11 @@ def intent_request(task: IntentTask) -> LLMRequest:
 
 
 def local_intent_provider(settings: Settings) -> LocalProvider:
-    understanding = local_understanding(settings)
-    return LocalProvider(structured={IntentDraft: lambda task: understanding.understand(task.text, task.context)})
+    """The offline provider of intents; its models load on first use (about a second), so a
+    deployment with a working language model never pays for them."""
+    return LocalProvider(
+        structured={IntentDraft: lambda task: local_understanding(settings).understand(task.text, task.context)}
+    )
 
 
 def user_zone(name: str | None, settings: Settings) -> ZoneInfo:
