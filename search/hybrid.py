@@ -74,7 +74,7 @@ class HybridSearch:
         )  # fmt: skip
 
         async def run_fulltext() -> list[Candidate]:
-            scope = await scope_task if strict and scope_task else _unfiltered(query)
+            scope = await scope_task if strict and scope_task else _plain_scope(query)
             return await self._with_connection(
                 lambda c: retrievers.fulltext(c, scope, query.services, terms, with_filters=strict)
             )
@@ -83,11 +83,11 @@ class HybridSearch:
             assert vector_task is not None  # scheduled whenever there are terms
             query_vector = await vector_task
             return await self._with_connection(
-                lambda c: retrievers.vector(c, _unfiltered(query), query.services, query_vector)
+                lambda c: retrievers.vector(c, _plain_scope(query), query.services, query_vector)
             )
 
         async def run_filtered() -> list[Candidate]:
-            scope = await scope_task if scope_task else _unfiltered(query)
+            scope = await scope_task if scope_task else _plain_scope(query)
             query_vector = await vector_task if vector_task else None
             return await self._with_connection(
                 lambda c: retrievers.filtered_vector(c, scope, query.services, query_vector)
@@ -114,6 +114,8 @@ class HybridSearch:
 
     async def _scope(self, query: SearchQuery) -> Scope:
         f = query.filters
+        if not (f.people or f.senders or f.recipients):
+            return _plain_scope(query)  # nothing to resolve: no round trip
         async with self.engine.connect() as connection:
             async def resolve(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
                 return tuple([tuple(await resolve_person(connection, query.user_id, n)) for n in names])
@@ -185,7 +187,9 @@ _HEADLINES = """
 """
 
 
-def _unfiltered(query: SearchQuery) -> Scope:
+def _plain_scope(query: SearchQuery) -> Scope:
+    """The caller's scope with no names resolved: enough for methods that do not filter by
+    people, and for filters without people."""
     return Scope(query.user_id, query.account_ids, query.filters)
 
 
