@@ -93,6 +93,13 @@ class ContactBook:
             return ResolvedPerson(mention=mention, contact=Contact(name=query, email=query), score=100.0)
         if not self.contacts or not query:
             return ResolvedPerson(mention=mention, contact=None, score=0.0)
+        if len(query) <= 3:
+            # A fuzzy ratio means little on two or three letters ("my" is 80% "amy").
+            exact = [self.contacts[o] for k, o in zip(self._keys, self._owners, strict=True) if k == query]
+            unique = list({c.email: c for c in exact}.values())
+            if len(unique) == 1:
+                return ResolvedPerson(mention=mention, contact=unique[0], score=100.0)
+            return ResolvedPerson(mention=mention, contact=None, score=100.0 if unique else 0.0, candidates=unique[:5])
         scores: dict[int, float] = {}
         for key, score, position in process.extract(query, self._keys, scorer=fuzz.ratio, limit=50):
             owner = self._owners[position]

@@ -28,6 +28,13 @@ async def test_fuzzy_match_to_the_only_close_contact(session: AsyncSession, work
     assert book.match("zebediah").contact is None
 
 
+def test_short_words_match_only_exactly() -> None:
+    book = ContactBook.from_rows([("Amy Lee", "amy@acme.com", 3), ("Al Roth", "al@acme.com", 1)])
+    assert book.match("my").contact is None and book.match("my").candidates == []
+    assert book.match("amy").contact is not None and book.match("amy").contact.email == "amy@acme.com"
+    assert book.match("Al").contact is not None and book.match("Al").contact.email == "al@acme.com"
+
+
 async def test_two_close_contacts_are_both_candidates(session: AsyncSession, workspace: Workspace) -> None:
     miller = email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", ["me@example.com"])
     await add_rows(session, GmailMessage, miller)
