@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -179,3 +180,29 @@ async def test_an_unreadable_stored_turn_is_skipped(session: AsyncSession, works
     await session.commit()
     intent = await Conversation(session, understander, workspace).say("emails from tom")
     assert intent.service == "gmail" and people(intent) == ["tom.baker@acme.com"]
+
+
+async def test_a_language_models_reference_resolves_to_the_shown_item(data_dir: Path) -> None:
+    from assistant.understanding.contacts import ContactBook
+    from assistant.understanding.context import ConversationContext, Turn
+    from assistant.understanding.schema import IntentDraft, ItemRef
+    from tests.llm.scripted_server import Reply, ScriptedServer
+    from tests.llm.support import DRAFT, settings_for
+
+    reply = DRAFT.model_copy(
+        update={"services": ["gmail"], "operations": ["reply"], "steps": [], "item_ordinals": [2],
+                "refers_to_previous": True, "new_time": None, "slots": IntentDraft.slots_from({})}
+    )  # fmt: skip
+    context = ConversationContext(
+        turns=[Turn(role="assistant", text="", items=[ItemRef(position=i, **item) for i, item in enumerate(EMAILS, 1)])]
+    )
+    with ScriptedServer([Reply(content=reply.model_dump_json())]) as server:
+        understander = Understander(settings_for("openai", server), None)
+        intent = await understander.understand(
+            user_id=uuid.uuid4(), text="reply to the second one", context=context,
+            now=datetime.now(ZoneInfo("Europe/Paris")), contacts=ContactBook([]),
+        )  # fmt: skip
+    assert intent.provider == "openai"
+    assert (intent.service, intent.operation) == ("gmail", "reply")
+    assert [item.id for item in intent.entities.items] == ["m2"] and intent.is_follow_up
+    assert intent.steps[0].service == "gmail"  # a step is made when the model gives none
