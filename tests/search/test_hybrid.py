@@ -220,7 +220,9 @@ async def test_a_long_item_appears_once_however_many_chunks_match(workspace: Wor
     best = max(float(np.array(json.loads(v)) @ query_vector) for v in similarities)
     assert len(similarities) > 5
     vector_match = next(m for m in response.results[0].matches if m.method == "vector")
-    assert vector_match.rank == 1 and vector_match.score == pytest.approx(best, abs=1e-4)
+    # int8 dynamic quantization scales activations per batch, so a text's vector moves a
+    # little with the batch it was embedded in (chunks in batches, the query alone).
+    assert vector_match.rank == 1 and vector_match.score == pytest.approx(best, abs=0.02)
 
 
 async def test_reembedding_rebuilds_every_items_chunks_from_the_cache(workspace: Workspace) -> None:
