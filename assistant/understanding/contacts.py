@@ -23,6 +23,10 @@ from assistant.understanding.schema import Contact, ResolvedPerson
 MATCH_THRESHOLD = 80.0
 AMBIGUITY_GAP = 5.0
 MAX_CONTACTS = 5000
+# A candidate seen at least USUAL_RATIO times as often as every other (and at least
+# USUAL_MINIMUM times) is the one meant.
+USUAL_RATIO = 3
+USUAL_MINIMUM = 5
 
 # One row per (name, address) with how often it appears, most frequent first.
 _CONTACTS_SQL = text(
@@ -61,8 +65,10 @@ def _display_name(name: str, email: str) -> str:
 class ContactBook:
     """Contacts of one user (each address once, under its most frequent name)."""
 
-    def __init__(self, contacts: list[Contact]) -> None:
+    def __init__(self, contacts: list[Contact], seen: dict[str, int] | None = None) -> None:
         self.contacts = contacts
+        #: How often each address appears in the caches: who the user deals with.
+        self.seen = seen or {}
         # Keys to match against: the full name, each part of it, and the address.
         self._keys: list[str] = []
         self._owners: list[int] = []
@@ -81,7 +87,8 @@ class ContactBook:
             if name.strip() and (email not in best or count > best[email][1]):
                 best[email] = (name, count)
         ordered = sorted(seen, key=lambda email: -seen[email])
-        return cls([Contact(name=_display_name(best.get(email, ("", 0))[0], email), email=email) for email in ordered])
+        contacts = [Contact(name=_display_name(best.get(email, ("", 0))[0], email), email=email) for email in ordered]
+        return cls(contacts, dict(seen))
 
     def match(self, mention: str) -> ResolvedPerson:
         """The contact a typed name or address means, with the runners-up when ambiguous."""
@@ -110,10 +117,22 @@ class ContactBook:
         if not ranked or ranked[0][1] < MATCH_THRESHOLD:
             return ResolvedPerson(mention=mention, contact=None, score=ranked[0][1] if ranked else 0.0)
         best_score = ranked[0][1]
+        exact = [self.contacts[i] for i, _ in ranked if self.contacts[i].name.lower() == query]
+        if len(exact) == 1:  # "sarah chen" is Sarah Chen, however close Sarah Cheng is
+            return ResolvedPerson(mention=mention, contact=exact[0], score=100.0)
         close = [self.contacts[i] for i, score in ranked if score >= best_score - AMBIGUITY_GAP]
+        if len(close) > 1 and (usual := self._usual(close)) is not None:
+            return ResolvedPerson(mention=mention, contact=usual, score=best_score)
         if len(close) > 1:
             return ResolvedPerson(mention=mention, contact=None, score=best_score, candidates=close[:5])
         return ResolvedPerson(mention=mention, contact=close[0], score=best_score)
+
+    def _usual(self, close: list[Contact]) -> Contact | None:
+        """The candidate the user deals with far more than with the others, if any:
+        "Sarah" is the colleague in forty threads, not the vendor who wrote twice."""
+        counts = sorted(((self.seen.get(c.email, 0), c) for c in close), key=lambda pair: -pair[0])
+        (first, contact), (second, _) = counts[0], counts[1]
+        return contact if first >= USUAL_MINIMUM and first >= USUAL_RATIO * max(second, 1) else None
 
 
 async def load_contacts(session: AsyncSession, user_id: uuid.UUID) -> ContactBook:

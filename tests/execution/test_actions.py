@@ -213,3 +213,26 @@ async def _nothing(fields: dict) -> None:
 async def _no_writes(step, proposed):
     raise AssertionError("no writes expected")
 
+
+
+async def test_forward_carries_the_original(world: World) -> None:
+    _, done = await world.ask("forward the Anadolu signed email to sarah.chen@northwindlabs.com")
+    action = only_action(done, "forward")
+    assert action.fields["to"] == [SARAH]
+    assert action.fields["subject"].startswith("Fwd: Anadolu signed")
+    assert "Forwarded message" in action.fields["body"]
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    assert len(inbox(world, SARAH, "Fwd Anadolu signed")) == 1
+
+
+async def test_three_turns_find_open_and_reply(world: World) -> None:
+    _, first = await world.ask("emails from Tom Becker")
+    opened_item = first.sources[0]
+    _, second = await world.ask("open the first one", conversation_id=first.conversation_id)
+    assert [s.id for s in second.sources] == [opened_item.id]
+    assert opened_item.title in second.answer
+    _, third = await world.ask("reply to it saying thanks, sounds good", conversation_id=first.conversation_id)
+    action = only_action(third, "reply")
+    assert action.target_id == opened_item.id
+    assert "thanks, sounds good" in action.fields["body"].lower()

@@ -64,3 +64,18 @@ async def test_other_users_contacts_are_never_seen(session: AsyncSession, worksp
 def test_an_address_is_its_own_contact() -> None:
     match = ContactBook([]).match("New.Person@Example.com")
     assert match.contact is not None and match.contact.email == "new.person@example.com"
+
+
+def test_a_full_name_beats_a_near_namesake() -> None:
+    book = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 2), ("Sarah Cheng", "sarah.cheng@vendor.io", 2)])
+    assert book.match("sarah chen").contact is not None and book.match("sarah chen").contact.email == "sarah.chen@acme.com"
+    assert book.match("Sarah Cheng").contact is not None and book.match("Sarah Cheng").contact.email == "sarah.cheng@vendor.io"
+    assert book.match("sarah").contact is None  # equally close and equally frequent: ask
+
+
+def test_the_person_the_user_deals_with_most_is_the_one_meant() -> None:
+    book = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 40), ("Sarah Cheng", "sarah.cheng@vendor.io", 3)])
+    match = book.match("sarah")
+    assert match.contact is not None and match.contact.email == "sarah.chen@acme.com"
+    rare = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 4), ("Sarah Cheng", "sarah.cheng@vendor.io", 1)])
+    assert rare.match("sarah").contact is None  # too few dealings to be sure

@@ -1,0 +1,66 @@
+"""The answer: streamed from a language model through the real SDK when one is configured,
+from templates when not, from the same numbered facts either way."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from assistant.agents.base import SourceItem
+from assistant.llm.factory import build_chain
+from assistant.llm.local_provider import LocalProvider
+from assistant.orchestrator import StepResult
+from assistant.plan import PlanStep
+from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
+from tests.llm.scripted_server import Reply, ScriptedServer
+from tests.llm.support import settings_for
+
+LONDON = ZoneInfo("Europe/London")
+NOW = datetime(2026, 11, 18, 9, 30, tzinfo=LONDON)
+
+
+def task() -> AnswerTask:
+    review = SourceItem(
+        service="gmail", id="m1", account_id="a", title="Q4 Financial Review", url="https://mail.google.com/x",
+        when=datetime(2026, 11, 10, 9, 5, tzinfo=LONDON), snippet="Marketing ran 12% over plan",
+        details={"from": "Sarah Chen <sarah.chen@northwindlabs.com>"},
+    )  # fmt: skip
+    search = PlanStep(id="search_gmail", service="gmail", operation="search", description="Search your emails")
+    calendar = PlanStep(id="search_calendar", service="calendar", operation="search", description="Search your events")
+    results = [
+        StepResult(search, "ok", outputs={"items": [review], "top": review}),
+        StepResult(calendar, "failed", error="Google Calendar is not responding right now (HTTP 500)"),
+    ]
+    return AnswerTask(
+        question="emails about the budget from Sarah and my meetings with her",
+        now=NOW, timezone=LONDON, results=results, sources=collect_sources(results),
+        last_synced={"gmail": datetime(2026, 11, 18, 3, 0, tzinfo=LONDON)},
+    )  # fmt: skip
+
+
+async def read(pieces) -> str:
+    return "".join([piece async for piece in pieces])
+
+
+async def test_the_model_writes_the_answer_from_numbered_facts() -> None:
+    with ScriptedServer([Reply(pieces=["Sarah sent the ", "Q4 Financial Review [1]; ", "your calendar did not answer."])]) as server:
+        chain = build_chain(settings_for("openai", server), LocalProvider(streaming={AnswerTask: write_locally}))
+        pieces, provider = await stream_answer(chain, task())
+        answer = await read(pieces)
+        prompt = server.requests[-1]["body"]["messages"][-1]["content"]
+    assert provider == "openai"
+    assert answer == "Sarah sent the Q4 Financial Review [1]; your calendar did not answer."
+    assert "[1] \u201cQ4 Financial Review\u201d from Sarah Chen" in prompt
+    assert "Google Calendar is not responding right now (HTTP 500)" in prompt
+    assert "last synced 6 hours ago" in prompt  # stale data is a fact the model must pass on
+
+
+async def test_offline_the_template_writer_says_the_same_things() -> None:
+    with ScriptedServer([Reply(status=500)]) as server:  # the model is down: fall back
+        chain = build_chain(settings_for("openai", server), LocalProvider(streaming={AnswerTask: write_locally}))
+        pieces, provider = await stream_answer(chain, task())
+        answer = await read(pieces)
+    assert provider == "local"
+    assert "[1] \u201cQ4 Financial Review\u201d from Sarah Chen, Tue 10 Nov" in answer
+    assert "I couldn't search your events: Google Calendar is not responding right now (HTTP 500)" in answer
+    assert "last synced 6 hours ago" in answer
