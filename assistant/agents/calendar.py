@@ -18,7 +18,7 @@ from googleapiclient.errors import HttpError
 from assistant.actions import PendingAction
 from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import cached_item, search_outputs
+from assistant.agents.sources import CacheReader
 from assistant.plan import PlanStep
 from search.indexing import GCAL
 from sync.calendar import event_item
@@ -31,25 +31,22 @@ MAX_SLOTS = 5
 RESTORED_FIELDS = ("summary", "description", "location", "start", "end", "attendees", "recurrence", "reminders", "conferenceData")
 
 
-class CalendarAgent(BaseAgent):
+class CalendarAgent(CacheReader, BaseAgent):
     service = "calendar"
+    cache_service = "gcal"
     editable = {
         "create": frozenset({"summary", "start", "end", "attendees", "location", "description"}),
         "update": frozenset({"summary", "start", "end", "location"}),
     }
 
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
-        if step.operation == "search":
-            found = await search_outputs(context, "gcal", step.params)
-            if {"after", "before"} & set(step.params.get("filters") or {}):
-                # A listing of a period ("my meetings next week") reads best in time order.
-                found["items"].sort(key=lambda item: item.when or context.now)
-            return found
-        if step.operation == "read":
-            return {"item": await cached_item(context, "calendar", step.params["id"])}
         if step.operation == "free_slots":
             return {"slots": await self._free_slots(step.params, context)}
-        raise StepFailed(f"Calendar cannot {step.operation}")
+        found = await super().run(step, inputs, context)
+        if step.operation == "search" and {"after", "before"} & set(step.params.get("filters") or {}):
+            # A listing of a period ("my meetings next week") reads best in time order.
+            found["items"].sort(key=lambda item: item.when or context.now)
+        return found
 
     async def _free_slots(self, params: dict[str, Any], context: AgentContext) -> list[dict[str, str]]:
         """Open slots of `duration_minutes` within working hours, from free/busy."""

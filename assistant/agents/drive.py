@@ -16,7 +16,7 @@ from sqlalchemy import select
 from assistant.actions import PendingAction
 from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import cached_item, search_outputs
+from assistant.agents.sources import CacheReader
 from assistant.models import DriveFile
 from assistant.plan import PlanStep
 from sync.drive import FILE_FIELDS, file_item
@@ -27,16 +27,10 @@ ROLE_WORDS = {"reader": "view", "commenter": "comment on", "writer": "edit"}
 STRENGTH = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
 
 
-class DriveAgent(BaseAgent):
+class DriveAgent(CacheReader, BaseAgent):
     service = "drive"
+    cache_service = "gdrive"
     editable = {"share": frozenset({"emails", "role", "message"})}
-
-    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
-        if step.operation == "search":
-            return await search_outputs(context, "gdrive", step.params)
-        if step.operation == "read":
-            return {"item": await cached_item(context, "drive", step.params["id"])}
-        raise StepFailed(f"Drive cannot {step.operation}")
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
         if step.operation != "share":

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from assistant.actions import PendingAction
 from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import cached_item, email_source, search_outputs
+from assistant.agents.sources import CacheReader, email_source
 from assistant.models import GmailMessage
 from assistant.plan import PlanStep
 from search.indexing import GMAIL
@@ -31,21 +31,15 @@ from sync.google_api import http_status
 MESSAGE_FIELDS = frozenset({"to", "cc", "subject", "body"})
 
 
-class GmailAgent(BaseAgent):
+class GmailAgent(CacheReader, BaseAgent):
     service = "gmail"
+    cache_service = "gmail"
     editable = {
         "send": MESSAGE_FIELDS,
         "draft": MESSAGE_FIELDS,
         "reply": MESSAGE_FIELDS,
         "forward": MESSAGE_FIELDS,
     }
-
-    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
-        if step.operation == "search":
-            return await search_outputs(context, "gmail", step.params)
-        if step.operation == "read":
-            return {"item": await cached_item(context, "gmail", step.params["id"])}
-        raise StepFailed(f"Gmail cannot {step.operation}")
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
         original: SourceItem | None = inputs.get("message")

@@ -17,6 +17,7 @@ from search.query import Service as SearchService
 
 if TYPE_CHECKING:
     from assistant.agents.context import AgentContext
+    from assistant.plan import PlanStep, Service
 
 EXCERPT_CHARS = 600
 
@@ -247,3 +248,18 @@ async def _fetch_live(context: AgentContext, service: str, item_id: str) -> None
             raise
         await context.indexer.index(context.user_id, account.id, [found])
         return
+
+
+class CacheReader:
+    """Search and read over the caches: the read steps every agent runs the same way."""
+
+    service: Service
+    #: The service's name in the caches and in search ("gmail", "gcal", "gdrive").
+    cache_service: SearchService
+
+    async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
+        if step.operation == "search":
+            return await search_outputs(context, self.cache_service, step.params)
+        if step.operation == "read":
+            return {"item": await cached_item(context, self.service, step.params["id"])}
+        raise StepFailed(f"{self.service} cannot {step.operation}")

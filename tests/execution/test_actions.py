@@ -236,3 +236,28 @@ async def test_three_turns_find_open_and_reply(world: World) -> None:
     action = only_action(third, "reply")
     assert action.target_id == opened_item.id
     assert "thanks, sounds good" in action.fields["body"].lower()
+
+
+async def test_an_expired_action_cannot_be_confirmed(world: World) -> None:
+    from datetime import timedelta
+
+    from assistant.actions import ActionDesk
+
+    context = await world.concierge.context_for(world.alex, NOW)
+    desk = ActionDesk(world.concierge.sessions, world.concierge.agents, context, pending_ttl=timedelta(seconds=-1))
+    _, done = await world.ask("delete the Saturday long run")
+    proposed = only_action(done, "delete")
+    expired = await desk.record(world.alex, _proposal(proposed))
+    with pytest.raises(ActionError, match="expired"):
+        await desk.confirm(world.alex, expired.id)
+    with pytest.raises(ActionError, match="no such action"):
+        await desk.confirm(world.sarah, proposed.id)  # another user's action is not theirs to confirm
+
+
+def _proposal(action):
+    from assistant.agents.base import ProposedAction
+
+    return ProposedAction(
+        service=action.service, operation=action.operation, account_id=str(action.account_id),
+        target_id=action.target_id, fields=action.fields, preview=action.preview, undoable=action.undoable,
+    )  # fmt: skip
