@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ import httpx
 import pytest
 
 from assistant.settings import PROJECT_ROOT
+from sandbox.server import RunningSandbox
+from tests.execution.conftest import demo_sandbox  # noqa: F401  (fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -49,23 +52,49 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def app_url(server_database_url: str, redis_url: str, data_dir: Path) -> Iterator[str]:
-    """The chat app served by `chainlit run`, as `concierge demo` starts it."""
+def app_database(server_database_url: str) -> Iterator[str]:
+    """A database of the app's own, migrated."""
+    import asyncio
+
+    from sqlalchemy.engine import make_url
+
+    from assistant import migrate
+    from tests.support import connect
+
+    name = f"browser_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        admin = await connect(server_database_url, database="postgres")
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.close()
+
+    asyncio.run(create())
+    url = make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(url)
+    yield url
+
+
+def _start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    with open(log_path, "w") as log:
+        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_database: str, redis_url: str, data_dir: Path, demo_sandbox: RunningSandbox) -> Iterator[str]:
+    """The chat app as `concierge demo` runs it: `chainlit run`, an RQ worker, the sandbox."""
     port = _free_port()
     env = os.environ | {
-        "CONCIERGE_DATABASE_URL": server_database_url,
+        "CONCIERGE_DATABASE_URL": app_database,
         "CONCIERGE_REDIS_URL": redis_url,
         "CONCIERGE_DATA_DIR": str(data_dir),
+        "CONCIERGE_GOOGLE_API_BASE_URL": demo_sandbox.base_url,
+        "CONCIERGE_TIMEZONE": "Europe/London",
     }
-    log_path = data_dir / "chainlit.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "chainlit", "run", "chat_app.py", "--headless", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+    app = _start(
+        [sys.executable, "-m", "chainlit", "run", "chat_app.py", "--headless", "--port", str(port)],
+        env, data_dir / "chainlit.log",
+    )  # fmt: skip
+    worker = _start([sys.executable, "-m", "assistant.cli", "worker"], env, data_dir / "worker.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
@@ -74,16 +103,18 @@ def app_url(server_database_url: str, redis_url: str, data_dir: Path) -> Iterato
                 break
         except httpx.HTTPError:
             pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"chainlit did not start:\n{log_path.read_text()[-3000:]}")
+        if app.poll() is not None or time.monotonic() > deadline:
+            app.kill()
+            worker.kill()
+            pytest.fail(f"chainlit did not start:\n{(data_dir / 'chainlit.log').read_text()[-3000:]}")
         time.sleep(0.2)
     yield url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    for process in (app, worker):
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 @pytest.fixture
