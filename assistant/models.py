@@ -19,6 +19,7 @@ from typing import Any
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
+    FetchedValue,
     Boolean,
     Date,
     DateTime,
@@ -81,6 +82,12 @@ def _uuid_pk() -> Mapped[uuid.UUID]:
 
 def _created_at() -> Mapped[datetime]:
     return mapped_column(server_default=func.now())
+
+
+def _generated_tsvector() -> Mapped[Any]:
+    """The weighted full-text column PostgreSQL computes from the row (migration 0001):
+    never written by us, so an ORM insert must leave it out."""
+    return mapped_column(TSVECTOR, server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True)
 
 
 def _owner() -> Mapped[uuid.UUID]:
@@ -191,7 +198,7 @@ class GmailMessage(Base):
     body_text: Mapped[str] = mapped_column(Text, server_default="")
     internal_date: Mapped[datetime]
     size_estimate: Mapped[int | None] = mapped_column(Integer)
-    search_tsv: Mapped[Any] = mapped_column(TSVECTOR, deferred=True)
+    search_tsv: Mapped[Any] = _generated_tsvector()
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -227,7 +234,7 @@ class CalendarEvent(Base):
     html_link: Mapped[str | None] = mapped_column(Text)
     google_updated_at: Mapped[datetime | None]
     sequence: Mapped[int] = mapped_column(Integer, server_default="0")
-    search_tsv: Mapped[Any] = mapped_column(TSVECTOR, deferred=True)
+    search_tsv: Mapped[Any] = _generated_tsvector()
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -255,7 +262,7 @@ class DriveFile(Base):
     version: Mapped[int | None] = mapped_column(BigInteger)
     content_text: Mapped[str] = mapped_column(Text, server_default="")
     preview: Mapped[str] = mapped_column(Text, server_default="")
-    search_tsv: Mapped[Any] = mapped_column(TSVECTOR, deferred=True)
+    search_tsv: Mapped[Any] = _generated_tsvector()
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -143,3 +143,35 @@ async def test_chainlit_tables_have_every_column_chainlit_writes(database_url: s
     assert set(StepDict.__annotations__) - {"feedback"} <= columns["steps"]
     assert set(ElementDict.__annotations__) <= columns["elements"]
     assert "autoCollapse" in columns["steps"]
+
+
+async def test_cached_items_can_be_written_through_the_models(database_url: str) -> None:
+    """The generated full-text column is the database's: an ORM insert leaves it out."""
+    from datetime import UTC, datetime
+
+    from assistant.db import create_engine, session_factory
+    from assistant.models import GmailMessage, GoogleAccount, User
+
+    engine = create_engine(database_url)
+    try:
+        async with session_factory(engine)() as session:
+            user = User(email="ada@example.com")
+            session.add(user)
+            await session.flush()
+            account = GoogleAccount(user_id=user.id, email="ada@example.com")
+            session.add(account)
+            await session.flush()
+            session.add(
+                GmailMessage(
+                    user_id=user.id, account_id=account.id, message_id="m1", thread_id="t1",
+                    subject="Quarterly review", internal_date=datetime.now(UTC),
+                )  # fmt: skip
+            )
+            await session.commit()
+        conn = await connect(database_url)
+        try:
+            assert "'quarter'" in await conn.fetchval("SELECT search_tsv::text FROM gmail_cache")
+        finally:
+            await conn.close()
+    finally:
+        await engine.dispose()
