@@ -79,13 +79,14 @@ def _start(command: list[str], env: dict[str, str], log_path: Path) -> subproces
         return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app_url(app_database: str, redis_url: str, data_dir: Path, demo_sandbox: RunningSandbox) -> Iterator[str]:
     """The chat app as `concierge demo` runs it: `chainlit run`, an RQ worker, the sandbox."""
     port = _free_port()
     env = os.environ | {
         "CONCIERGE_DATABASE_URL": app_database,
-        "CONCIERGE_REDIS_URL": redis_url,
+        # A Redis database of its own: its worker must not take other tests' queued jobs.
+        "CONCIERGE_REDIS_URL": f"{redis_url}?db=7",
         "CONCIERGE_DATA_DIR": str(data_dir),
         "CONCIERGE_GOOGLE_API_BASE_URL": demo_sandbox.base_url,
         "CONCIERGE_TIMEZONE": "Europe/London",
