@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import chainlit as cl
 from chainlit.server import app
@@ -105,7 +107,10 @@ async def sync_note(user_id: uuid.UUID) -> str:
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     user_id = await current_user_id()
+    zone = (await concierge().context_for(user_id)).timezone
+    # Created at the first token, so that it comes after the steps that led to it.
     answer = cl.Message(content="", author=AUTHOR)
+    answer_started = False
     steps: dict[str, cl.Step] = {}
     done: DoneEvent | None = None
     try:
@@ -127,6 +132,9 @@ async def on_message(message: cl.Message) -> None:
                     cl.Action(name="clarify", payload={"answer": option}, label=option) for option in event.clarification.options
                 ]
             elif isinstance(event, TokenEvent):
+                if not answer_started:
+                    answer = cl.Message(content="", author=AUTHOR, actions=answer.actions)
+                    answer_started = True
                 await answer.stream_token(event.text)
             elif isinstance(event, DoneEvent):
                 done = event
@@ -136,7 +144,7 @@ async def on_message(message: cl.Message) -> None:
         raise
     assert done is not None
     cl.user_session.set("conversation_id", done.conversation_id)
-    answer.elements = [source_element(number, source) for number, source in enumerate(done.sources, start=1)]
+    answer.elements = [source_element(number, source, zone) for number, source in enumerate(done.sources, start=1)]
     await answer.send()
     for action in done.actions:
         await action_card(action)
@@ -167,23 +175,24 @@ async def render_step(event: StepEvent, steps: dict[str, cl.Step]) -> None:
     await (step.update() if plan_step.id in steps else step.send())
 
 
-def source_element(number: int, source: SourceItem) -> cl.Text:
-    return cl.Text(name=f"[{number}]", content=source_panel(source), display="side")
+def source_element(number: int, source: SourceItem, zone: ZoneInfo) -> cl.Text:
+    return cl.Text(name=f"[{number}]", content=source_panel(source, zone), display="side")
 
 
-def source_panel(source: SourceItem) -> str:
+def source_panel(source: SourceItem, zone: ZoneInfo) -> str:
+    """What the side panel shows for a source, times in the user's zone."""
     details = source.details
     lines = [f"### {source.title}"]
     if source.service == "gmail":
         lines += [f"**From** {details.get('from', '')}", f"**To** {', '.join(details.get('to', []))}"]
         if source.when:
-            lines.append(f"**Date** {source.when:%a %d %b %Y, %H:%M %Z}")
+            lines.append(f"**Date** {source.when.astimezone(zone):%a %d %b %Y, %H:%M} ({zone})")
         if details.get("attachments"):
             lines.append(f"**Attachments** {', '.join(details['attachments'])}")
         lines += ["", details.get("excerpt") or source.snippet]
         link = "Open in Gmail"
     elif source.service == "calendar":
-        lines.append(f"**When** {details.get('start', '')} \u2013 {details.get('end', '')} ({details.get('time_zone') or 'UTC'})")
+        lines.append(f"**When** {_span(details, zone)}")
         if details.get("location"):
             lines.append(f"**Where** {details['location']}")
         if details.get("meet_link"):
@@ -194,12 +203,26 @@ def source_panel(source: SourceItem) -> str:
         lines += ["", source.snippet]
         link = "Open in Calendar"
     else:
-        lines += [f"**Owner** {', '.join(details.get('owners', []))}", f"**Modified** {details.get('modified', '')}"]
+        modified = f"{source.when.astimezone(zone):%a %d %b %Y, %H:%M}" if source.when else ""
+        lines += [f"**Owner** {', '.join(details.get('owners', []))}", f"**Modified** {modified}"]
         lines += ["", details.get("excerpt") or source.snippet]
         link = "Open in Drive"
     if source.url:
         lines += ["", f"[{link}]({source.url})"]
     return "\n".join(lines)
+
+
+def _span(details: dict[str, Any], zone: ZoneInfo) -> str:
+    start = datetime.fromisoformat(details["start"]).astimezone(zone)
+    end = datetime.fromisoformat(details["end"]).astimezone(zone)
+    if details.get("all_day"):
+        return f"{start:%a %d %b %Y} (all day)"
+    event_zone = details.get("time_zone")
+    shown = f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} ({zone})"
+    if event_zone and event_zone != str(zone):
+        local = datetime.fromisoformat(details["start"]).astimezone(ZoneInfo(event_zone))
+        shown += f", {local:%H:%M} in {event_zone}"
+    return shown
 
 
 async def action_card(action: PendingAction) -> None:

@@ -14,7 +14,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from googleapiclient.errors import HttpError
+from sqlalchemy import update
 
+from assistant.models import User
 from search.indexing import GCAL
 from search.items import Attendee, EventItem, Person
 from sync.base import CursorExpired, SyncContext, begin_full_sync, parse_rfc3339, sweep_unseen
@@ -37,6 +39,8 @@ class CalendarSync:
                     calendarId=CALENDAR_ID, singleEvents=True, maxResults=PAGE_SIZE, pageToken=token
                 )
             )
+            if progress.page_token is None and page.get("timeZone"):
+                await adopt_time_zone(context, page["timeZone"])
             progress.done += await self._apply(context, page, default_zone=page.get("timeZone"))
             progress.page_token = page.get("nextPageToken")
             if not progress.page_token:
@@ -75,6 +79,16 @@ class CalendarSync:
             await context.indexer.index(context.user_id, context.account_id, kept)
             context.items_synced += len(kept)
         return len(events)
+
+
+async def adopt_time_zone(context: SyncContext, zone: str) -> None:
+    """A user whose time zone we do not know yet ('UTC', the default) lives in their
+    primary calendar's zone: "tomorrow at 9" means 9 there."""
+    async with context.sessions() as session:
+        await session.execute(
+            update(User).where(User.id == context.user_id, User.timezone == "UTC").values(timezone=_zone(zone).key)
+        )
+        await session.commit()
 
 
 def event_item(event: dict[str, Any], default_zone: str | None) -> EventItem:

@@ -175,6 +175,10 @@ async def test_full_then_incremental_sync_mirrors_the_sandbox(link, connect, con
     assert await counts(linked) == totals
     assert await cache_state(linked) == after
 
+    async with linked.engine.connect() as connection:
+        zone = (await connection.execute(text("SELECT timezone FROM users WHERE id = :u"), {"u": linked.user_id})).scalar_one()
+    assert zone == "Europe/London"  # the primary calendar's zone, adopted on the first sync
+
     status = await sync_status(linked)
     assert {s.status for s in status.values()} == {"ok"}
     assert all(s.cursor and s.last_success_at and s.checkpoint is None for s in status.values())
