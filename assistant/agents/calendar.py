@@ -129,7 +129,8 @@ class CalendarAgent(CacheReader, BaseAgent):
                     {"event_id": e.id, "summary": e.title, "start": e.details["start"], "end": e.details["end"], "all_day": e.details.get("all_day", False)}
                     for e in events
                 ],
-                "time_zone": event.details.get("time_zone") or str(context.timezone),
+                # Shown to the user in their own zone: "Wed 9 Dec, 10:25" where they are.
+                "time_zone": str(context.timezone),
             }
             return ProposedAction(service="calendar", operation="delete", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("delete", fields), undoable=True)
         raise StepFailed(f"Calendar cannot {step.operation}")

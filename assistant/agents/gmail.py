@@ -144,7 +144,8 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
     if original is not None and operation in ("send", "draft") and params.get("purpose") == "cancellation":
         reference = booking_reference(original)
         fields["to"] = to or [original.details["from_email"]]
-        fields["subject"] = subject or f"Cancellation request{f' - booking {reference}' if reference else ''}: {original.title}"
+        quoted = f" - booking {reference}" if reference and reference not in original.title else ""
+        fields["subject"] = subject or f"Cancellation request{quoted}: {original.title}"
         fields["body"] = body or (
             "Hello,\n\n"
             f"Please cancel my booking{f' {reference}' if reference else ''} (\u201c{original.title}\u201d) and confirm the "
