@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -49,10 +50,7 @@ def load_key(settings: Settings) -> bytes:
     """The configured key, or for the embedded default one generated into the data dir."""
     if settings.token_encryption_key is not None:
         return _decode_key(settings.token_encryption_key.get_secret_value())
-    path = settings.data_dir / KEY_FILE_NAME
-    if not path.exists():
-        _write_new_key(path)
-    return _decode_key(path.read_text().strip())
+    return _decode_key(secret_file(settings.data_dir / KEY_FILE_NAME, generate_key))
 
 
 def generate_key() -> str:
@@ -70,17 +68,22 @@ def _decode_key(text: str) -> bytes:
     return key
 
 
-def _write_new_key(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written aside, then linked into place: two processes starting at once must end up
-    # with one key, and nobody may read a half-written file.
-    staging = path.with_name(f".{path.name}.{os.getpid()}")
-    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(generate_key() + "\n")
-    try:
-        os.link(staging, path)
-    except FileExistsError:
-        pass
-    finally:
-        staging.unlink()
+def secret_file(path: Path, make: Callable[[], str]) -> str:
+    """The secret kept in `path`, created with `make()` on first use (mode 0600).
+
+    Written aside, then linked into place: processes starting at once end up with one
+    secret, and nobody reads a half-written file.
+    """
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(make() + "\n")
+        try:
+            os.link(staging, path)
+        except FileExistsError:
+            pass
+        finally:
+            staging.unlink()
+    return path.read_text().strip()

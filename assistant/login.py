@@ -23,6 +23,7 @@ from chainlit.oauth_providers import GoogleOAuthProvider, providers
 from chainlit.user import User as ChainlitUser
 from fastapi import HTTPException
 
+from assistant.crypto import secret_file
 from assistant.settings import Settings
 from sync.google_client import SCOPES, oauth_endpoints
 
@@ -100,19 +101,7 @@ def install(settings: Settings) -> None:
 
 def auth_secret(settings: Settings) -> str:
     """The secret Chainlit signs its session tokens with: generated once per data dir."""
-    path = settings.data_dir / AUTH_SECRET_FILE
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.{os.getpid()}")
-        staging.write_text(base64.urlsafe_b64encode(secrets.token_bytes(48)).decode())
-        staging.chmod(0o600)
-        try:
-            os.link(staging, path)
-        except FileExistsError:
-            pass
-        finally:
-            staging.unlink()
-    return path.read_text().strip()
+    return secret_file(settings.data_dir / AUTH_SECRET_FILE, lambda: base64.urlsafe_b64encode(secrets.token_bytes(48)).decode())
 
 
 def take_grant(access_token: str) -> dict[str, Any]:
