@@ -76,9 +76,14 @@ async def signed_in(
 
 
 async def current_user_id() -> uuid.UUID:
-    identifier = cl.user_session.get("user").identifier
-    async with runtime.sessions()() as session:
-        return (await session.execute(select(User.id).where(User.email == identifier))).scalar_one()
+    """Our user id for the signed-in person, looked up once per chat session."""
+    user_id = cl.user_session.get("user_id")
+    if user_id is None:
+        identifier = cl.user_session.get("user").identifier
+        async with runtime.sessions()() as session:
+            user_id = (await session.execute(select(User.id).where(User.email == identifier))).scalar_one()
+        cl.user_session.set("user_id", user_id)
+    return user_id
 
 
 @cl.on_chat_start
@@ -107,7 +112,6 @@ async def sync_note(user_id: uuid.UUID) -> str:
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
     user_id = await current_user_id()
-    zone = (await concierge().context_for(user_id)).timezone
     # Created at the first token, so that it comes after the steps that led to it.
     answer = cl.Message(content="", author=AUTHOR)
     answer_started = False
@@ -144,7 +148,7 @@ async def on_message(message: cl.Message) -> None:
         raise
     assert done is not None
     cl.user_session.set("conversation_id", done.conversation_id)
-    answer.elements = [source_element(number, source, zone) for number, source in enumerate(done.sources, start=1)]
+    answer.elements = [source_element(number, source, done.timezone) for number, source in enumerate(done.sources, start=1)]
     await answer.send()
     for action in done.actions:
         await action_card(action)
@@ -227,13 +231,16 @@ def _span(details: dict[str, Any], zone: ZoneInfo) -> str:
 
 async def action_card(action: PendingAction) -> None:
     payload = {"id": str(action.id)}
+    buttons = [
+        cl.Action(name="confirm_action", payload=payload, label="Confirm", icon="check"),
+        cl.Action(name="cancel_action", payload=payload, label="Cancel", icon="x"),
+    ]
+    # Kept so that a decision removes both buttons, not just the one clicked.
+    cl.user_session.set(f"buttons:{action.id}", buttons)
     await cl.Message(
         content="**Please confirm**\n\n" + "\n".join(f"> {line}" if line else ">" for line in action.preview.splitlines()),
         author=AUTHOR,
-        actions=[
-            cl.Action(name="confirm_action", payload=payload, label="Confirm", icon="check"),
-            cl.Action(name="cancel_action", payload=payload, label="Cancel", icon="x"),
-        ],
+        actions=buttons,
     ).send()
 
 
@@ -262,7 +269,9 @@ async def decide(action: cl.Action, decision: str) -> None:
     user_id = await current_user_id()
     desk = await concierge().actions(user_id)
     action_id = uuid.UUID(action.payload["id"])
-    await action.remove()
+    for button in cl.user_session.get(f"buttons:{action_id}") or [action]:
+        await button.remove()
+    cl.user_session.set(f"buttons:{action_id}", None)
     try:
         if decision == "confirm":
             outcome = await desk.confirm(user_id, action_id)

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import redis
 import redis.asyncio
@@ -73,6 +74,8 @@ class DoneEvent:
     sources: list[SourceItem]
     actions: list[PendingAction]
     provider: str
+    #: The user's zone, in which the answer was written (for showing the sources' times).
+    timezone: ZoneInfo
     failures: list[str] = field(default_factory=list)
 
 
@@ -161,7 +164,7 @@ class Concierge:
             answer = intent.clarification.question
             yield TokenEvent(answer)
             await self._remember(user_id, conversation_id, answer, None, [], [])
-            yield DoneEvent(conversation_id, answer, [], [], intent.provider)
+            yield DoneEvent(conversation_id, answer, [], [], intent.provider, context.timezone)
             return
 
         try:
@@ -170,7 +173,7 @@ class Concierge:
             answer = f"I couldn't work out how to do that ({error}). Could you rephrase it?"
             yield TokenEvent(answer)
             await self._remember(user_id, conversation_id, answer, None, [], [])
-            yield DoneEvent(conversation_id, answer, [], [], intent.provider, [str(error)])
+            yield DoneEvent(conversation_id, answer, [], [], intent.provider, context.timezone, [str(error)])
             return
         yield PlanEvent(plan)
 
@@ -203,7 +206,7 @@ class Concierge:
         actions = [r.outputs["action"] for r in ordered if r.status == "awaiting_confirmation"]
         await self._remember(user_id, conversation_id, answer, plan, sources, actions)
         failures = [f"{r.step.description}: {r.error}" for r in ordered if r.status == "failed"]
-        yield DoneEvent(conversation_id, answer, sources, actions, provider, failures)
+        yield DoneEvent(conversation_id, answer, sources, actions, provider, context.timezone, failures)
 
     async def _last_synced(self, user_id: uuid.UUID) -> dict[str, datetime | None]:
         async with self.sessions() as session:

@@ -4,6 +4,7 @@ feature code: a change to either without retraining fails here."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,10 @@ from assistant.understanding.classifier import CLASSIFIER_PATH
 from assistant.understanding.tagger import TAGGER_PATH
 
 
-@pytest.mark.skipif(not train.MASSIVE_TRAIN.exists(), reason="../shared/eval is not beside the repository")
+@pytest.mark.skipif(
+    not train.MASSIVE_TRAIN.exists() and not os.environ.get("CI"),
+    reason="../shared/eval is not beside the repository (CI always has it: there this fails instead)",
+)
 def test_shipped_weights_match_a_fresh_training(tmp_path: Path, data_dir: Path) -> None:
     examples = train.load_massive(train.MASSIVE_TRAIN) + train.load_project()
     train.train_classifier(examples, tmp_path / "classifier.npz")
