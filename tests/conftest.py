@@ -10,18 +10,16 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from assistant import migrate
 from assistant.embedded import EmbeddedServers
 from assistant.models import token_cipher
 from assistant.settings import get_settings
-from tests.support import connect
+from tests.support import create_database, drop_database
 
 CONFIG_VARIABLES = [
     name
@@ -89,18 +87,9 @@ def redis_url(embedded: EmbeddedServers) -> str:
 @pytest.fixture
 async def empty_database_url(server_database_url: str) -> AsyncIterator[str]:
     """A new, empty database on the embedded server, dropped after the test."""
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = await connect(server_database_url, database="postgres")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
-    admin = await connect(server_database_url, database="postgres")
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    url = await create_database(server_database_url, "test")
+    yield url
+    await drop_database(url)
 
 
 @pytest.fixture

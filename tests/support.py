@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 from sqlalchemy.engine import make_url
 
@@ -16,3 +18,22 @@ async def connect(url: str, *, database: str | None = None) -> asyncpg.Connectio
         host=parsed.query.get("host") or parsed.host,
         port=parsed.port,
     )
+
+
+async def create_database(server_url: str, prefix: str) -> str:
+    """A new, empty database on the server of `server_url`; its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = await connect(server_url, database="postgres")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_database(url: str) -> None:
+    admin = await connect(url, database="postgres")
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await admin.close()

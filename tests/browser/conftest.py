@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,20 +55,10 @@ def app_database(server_database_url: str) -> Iterator[str]:
     """A database of the app's own, migrated."""
     import asyncio
 
-    from sqlalchemy.engine import make_url
-
     from assistant import migrate
-    from tests.support import connect
+    from tests.support import create_database
 
-    name = f"browser_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
-        admin = await connect(server_database_url, database="postgres")
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.close()
-
-    asyncio.run(create())
-    url = make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
+    url = asyncio.run(create_database(server_database_url, "browser"))
     migrate.upgrade(url)
     yield url
 

@@ -22,7 +22,6 @@ import redis
 import redis.asyncio
 from googleapiclient.discovery import Resource
 from sqlalchemy import update
-from sqlalchemy.engine import make_url
 
 from assistant import migrate
 from assistant.accounts import link_google_account
@@ -35,7 +34,7 @@ from sandbox.oauth import ALL_SCOPES, issue_access_token, issue_refresh_token
 from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, start_in_thread
 from sync.google_client import build_service, make_credentials
 from sync.jobs import sync_service
-from tests.support import connect
+from tests.support import create_database, drop_database
 
 ALEX = "alex.rivera@northwindlabs.com"
 SARAH = "sarah.chen@northwindlabs.com"
@@ -92,11 +91,7 @@ class World:
 
 @pytest.fixture(scope="session")
 async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningSandbox) -> AsyncIterator[World]:
-    name = f"e2e_{uuid.uuid4().hex[:10]}"
-    admin = await connect(server_database_url, database="postgres")
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    database_url = make_url(server_database_url).set(database=name).render_as_string(hide_password=False)
+    database_url = await create_database(server_database_url, "e2e")
     await asyncio.to_thread(migrate.upgrade, database_url)
     settings = get_settings().model_copy(
         # Two tries per Google call keep the injected-failure tests within a step's timeout.
@@ -129,7 +124,5 @@ async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningS
     yield World(concierge, demo_sandbox, ids[ALEX], ids[SARAH], database_url, redis_url)
     await engine.dispose()
     client.close()
-    admin = await connect(server_database_url, database="postgres")
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    await drop_database(database_url)
 
