@@ -131,6 +131,17 @@ class Settings(BaseSettings):
         description="Tries of one Google call on 429 / rate-limit 403 / 5xx / dropped connections.",
     )
 
+    # --- workers -------------------------------------------------------------------------
+    worker_liveness_seconds: int = Field(
+        default=30,
+        ge=3,
+        validation_alias=_env("WORKER_LIVENESS_SECONDS"),
+        description=(
+            "How long a silent worker (killed, lost machine) keeps its sync job and the "
+            "account's sync lock before another worker takes them over."
+        ),
+    )
+
     # --- security ------------------------------------------------------------------------
     token_encryption_key: SecretStr | None = Field(
         default=None,
