@@ -144,15 +144,22 @@ class Concierge:
         text: str,
         *,
         conversation_id: uuid.UUID | None = None,
+        start_if_missing: bool = False,
         now: datetime | None = None,
     ) -> AsyncIterator[PipelineEvent]:
+        """Answer `text`, continuing `conversation_id` if given.
+
+        With `start_if_missing`, an unknown `conversation_id` starts a conversation under
+        that id (the chat UI's thread id); otherwise it is a LookupError, as is another
+        user's conversation.
+        """
         started = time.perf_counter()
         text = text.strip()
         if not text:
             raise ValueError("the message is empty")
         context = await self.context_for(user_id, now)
         async with self.sessions() as session:
-            conversation_id = await _conversation(session, user_id, conversation_id, text)
+            conversation_id = await _conversation(session, user_id, conversation_id, text, start_if_missing)
             intent = await self.understander.understand_message(session, user_id, conversation_id, text, now=context.now)
             await record_user_turn(session, user_id=user_id, conversation_id=conversation_id, intent=intent, started=started)
             await session.commit()
@@ -268,14 +275,19 @@ def must_ask(intent: ParsedIntent) -> bool:
     return ambiguous_person and intent.operation not in ("search", "read")
 
 
-async def _conversation(session: Any, user_id: uuid.UUID, conversation_id: uuid.UUID | None, text: str) -> uuid.UUID:
+async def _conversation(
+    session: Any, user_id: uuid.UUID, conversation_id: uuid.UUID | None, text: str, start_if_missing: bool
+) -> uuid.UUID:
     """The user's conversation to continue, or a new one titled by its first message."""
     if conversation_id is not None:
         found = await session.get(Conversation, conversation_id)
-        if found is None or found.user_id != user_id:
+        if found is not None and found.user_id == user_id:
+            return conversation_id
+        if found is not None or not start_if_missing:
             raise LookupError("no such conversation")
-        return conversation_id
     conversation = Conversation(user_id=user_id, title=text[:80])
+    if conversation_id is not None:
+        conversation.id = conversation_id
     session.add(conversation)
     await session.flush()
     return conversation.id
