@@ -149,6 +149,39 @@ class Settings(BaseSettings):
         description="32 bytes, base64; unset = generated into the data directory.",
     )
 
+    # --- HTTP API (assistant/api) ---------------------------------------------------------
+    api_token_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=_env("API_TOKEN_SECRET"),
+        description="Signs the API's bearer tokens (HS256); unset = generated into the data directory.",
+    )
+    api_token_ttl_seconds: int = Field(
+        default=3600, ge=60, validation_alias=_env("API_TOKEN_TTL_SECONDS"), description="How long a bearer token lives."
+    )
+    api_global_requests_per_second: int = Field(
+        default=200,
+        ge=1,
+        validation_alias=_env("API_GLOBAL_REQUESTS_PER_SECOND"),
+        description="All users together; beyond it every caller gets 429 (protects the database and the LLM).",
+    )
+    api_requests_per_hour_free: int = Field(default=100, ge=1, validation_alias=_env("API_REQUESTS_PER_HOUR_FREE"))
+    api_requests_per_hour_pro: int = Field(default=1_000, ge=1, validation_alias=_env("API_REQUESTS_PER_HOUR_PRO"))
+    api_requests_per_hour_enterprise: int = Field(
+        default=10_000, ge=1, validation_alias=_env("API_REQUESTS_PER_HOUR_ENTERPRISE")
+    )
+    api_max_body_bytes: int = Field(
+        default=32_768, ge=1024, validation_alias=_env("API_MAX_BODY_BYTES"), description="Larger request bodies get 413."
+    )
+    database_request_role: str = Field(
+        default="concierge_request",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        validation_alias=_env("DATABASE_REQUEST_ROLE"),
+        description=(
+            "The NOLOGIN role (created by migration 0006) that transactions serving a user switch to, "
+            "so that row-level security shows them only that user's rows."
+        ),
+    )
+
     # --- behaviour -----------------------------------------------------------------------
     timezone: str = Field(default="UTC", validation_alias=_env("TIMEZONE", "TZ"))
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
@@ -182,6 +215,7 @@ class Settings(BaseSettings):
             self.anthropic_api_key,
             self.google_client_secret,
             self.token_encryption_key,
+            self.api_token_secret,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
