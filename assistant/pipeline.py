@@ -77,6 +77,8 @@ class DoneEvent:
     #: The user's zone, in which the answer was written (for showing the sources' times).
     timezone: ZoneInfo
     failures: list[str] = field(default_factory=list)
+    #: When each service's cache last synced successfully ("gmail", "gcal", "gdrive"; None: never).
+    last_synced: dict[str, datetime | None] = field(default_factory=dict)
 
 
 PipelineEvent = IntentEvent | PlanEvent | ClarificationEvent | StepEvent | TokenEvent | DoneEvent
@@ -196,13 +198,14 @@ class Concierge:
 
         ordered = [results[step.id] for step in plan.steps if step.id in results]
         sources = collect_sources(ordered)
+        last_synced = await self._last_synced(user_id)
         task = AnswerTask(
             question=text,
             now=context.now,
             timezone=context.timezone,
             results=ordered,
             sources=sources,
-            last_synced=await self._last_synced(user_id),
+            last_synced=last_synced,
         )
         pieces, provider = await stream_answer(self.writer, task)
         answer_parts: list[str] = []
@@ -213,7 +216,7 @@ class Concierge:
         actions = [r.outputs["action"] for r in ordered if r.status == "awaiting_confirmation"]
         await self._remember(user_id, conversation_id, answer, plan, sources, actions)
         failures = [f"{r.step.description}: {r.error}" for r in ordered if r.status == "failed"]
-        yield DoneEvent(conversation_id, answer, sources, actions, provider, context.timezone, failures)
+        yield DoneEvent(conversation_id, answer, sources, actions, provider, context.timezone, failures, last_synced)
 
     async def _last_synced(self, user_id: uuid.UUID) -> dict[str, datetime | None]:
         async with self.sessions() as session:
