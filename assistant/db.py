@@ -1,13 +1,28 @@
-"""Database engine and sessions (SQLAlchemy asyncio over asyncpg)."""
+"""Database engine and sessions (SQLAlchemy asyncio over asyncpg).
+
+Serving a user: `as_user(engine, user_id)` is the same engine (same pool) whose every
+transaction first switches to the request role and names the user, so PostgreSQL's
+row-level security (migration 0006) hides every other user's rows even from a query
+that forgets its `WHERE user_id`. Background work (sync, migrations) uses the plain
+engine and stays the owner.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
+
+from assistant.settings import get_settings
+
+#: The execution option that carries the user an engine acts for.
+ACTING_USER = "concierge_acting_user"
+_ENTER_ROLE = text("SELECT set_config('role', :role, true), set_config('app.user_id', :user_id, true)")
 
 
 def asyncpg_url(url: str) -> str:
@@ -21,6 +36,22 @@ def asyncpg_url(url: str) -> str:
 def create_engine(url: str, **kwargs: object) -> AsyncEngine:
     """An async engine; `pool_pre_ping` so a restarted PostgreSQL costs one retry, not errors."""
     return create_async_engine(asyncpg_url(url), pool_pre_ping=True, **kwargs)
+
+
+def as_user(engine: AsyncEngine, user_id: uuid.UUID) -> AsyncEngine:
+    """`engine`, acting for one user: each transaction runs as the request role (see above)."""
+    return engine.execution_options(**{ACTING_USER: str(user_id)})
+
+
+@event.listens_for(Engine, "begin")
+def _enter_request_role(connection: Connection) -> None:
+    """`SET LOCAL ROLE` and `SET LOCAL app.user_id` at the start of an acting engine's transactions.
+
+    Both end with the transaction, so a pooled connection goes back to the pool as the owner.
+    """
+    user_id = connection.get_execution_options().get(ACTING_USER)
+    if user_id is not None:
+        connection.execute(_ENTER_ROLE, {"role": get_settings().database_request_role, "user_id": user_id})
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
