@@ -4,7 +4,7 @@
 the same work for callers that already have an event loop (tests, `concierge sync`).
 
 At most one sync per account and service runs at a time: a Redis lock, renewed while the
-job runs and expiring soon after a killed worker stops renewing it. Outcomes are written
+job runs and expiring `worker_liveness_seconds` after a killed worker stops renewing it. Outcomes are written
 to `sync_status`; a revoked grant marks the account as needing consent and is not
 retried; other failures raise so that RQ retries the job.
 """
@@ -44,7 +44,6 @@ log = logging.getLogger(__name__)
 
 SYNCERS: dict[str, ServiceSync] = {"gmail": GmailSync(), "gcal": CalendarSync(), "gdrive": DriveSync()}
 APIS: dict[str, Api] = {"gmail": "gmail", "gcal": "calendar", "gdrive": "drive"}
-LOCK_SECONDS = 60
 LOCK_WAIT_SECONDS = 15 * 60
 
 
@@ -95,7 +94,7 @@ async def sync_service(
     """
     settings = settings or get_settings()
     syncer = SYNCERS[service]
-    async with _exclusive(redis, sync_lock_key(account_id, service)):
+    async with _exclusive(redis, sync_lock_key(account_id, service), settings.worker_liveness_seconds):
         sessions = session_factory(engine)
         async with sessions() as session:
             account = await session.get(GoogleAccount, account_id)
@@ -152,19 +151,19 @@ def quota_bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Se
 
 
 @asynccontextmanager
-async def _exclusive(redis: Redis, key: str) -> AsyncIterator[None]:
+async def _exclusive(redis: Redis, key: str, expire_seconds: int) -> AsyncIterator[None]:
     """Hold a Redis lock for the block, renewing it until the block ends.
 
     Waiting for the lock happens in a thread, so the event loop is never blocked. A killed
-    worker stops renewing, so the lock frees itself within LOCK_SECONDS.
+    worker stops renewing, so the lock frees itself within `expire_seconds`.
     """
-    lock = redis.lock(key, timeout=LOCK_SECONDS, blocking_timeout=LOCK_WAIT_SECONDS, thread_local=False)
+    lock = redis.lock(key, timeout=expire_seconds, blocking_timeout=LOCK_WAIT_SECONDS, thread_local=False)
     if not await asyncio.to_thread(lock.acquire):
         raise SyncBusy(f"{key} still held after {LOCK_WAIT_SECONDS}s")
     stop = threading.Event()
 
     def renew() -> None:
-        while not stop.wait(LOCK_SECONDS / 3):
+        while not stop.wait(expire_seconds / 3):
             try:
                 lock.reacquire()
             except LockError:

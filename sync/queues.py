@@ -30,7 +30,10 @@ QUEUE_ORDER = [Priority.HIGH, Priority.DEFAULT, Priority.LOW]
 
 # A killed worker's job is re-run by another worker (RQ retries abandoned jobs that have
 # retries left); a full sync resumes from its checkpoint, so a retry repeats little.
-SYNC_RETRY = Retry(max=3, interval=[10, 60, 300])
+# The first retry is queued at once: an abandoned job is only found once its worker has
+# been silent for `worker_liveness_seconds`, and a delayed retry would wait for RQ's
+# scheduler, whose lock a killed worker holds for another minute.
+SYNC_RETRY = Retry(max=3, interval=[0, 60, 300])
 SYNC_TIMEOUT_SECONDS = 60 * 60
 
 

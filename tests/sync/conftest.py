@@ -4,7 +4,8 @@ real embedded PostgreSQL and Valkey, and the real embedding model."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -38,13 +39,12 @@ class LinkedAccount:
     credentials: Credentials
 
 
-@pytest.fixture
-async def link(
-    database_url: str, redis_url: str, base_url: str, authorize: Callable[[str], Credentials]
-) -> AsyncIterator[Callable[[str], object]]:
-    """Sign an account in through the sandbox's OAuth flow and link it in a fresh database."""
+@asynccontextmanager
+async def linker(
+    database_url: str, client: redis.Redis, base_url: str, authorize: Callable[[str], Credentials]
+) -> AsyncIterator[Callable[[str], Awaitable[LinkedAccount]]]:
+    """Sign accounts in through the sandbox's OAuth flow and link them in `database_url`."""
     engine = create_engine(database_url)
-    client = redis.Redis.from_url(redis_url)
     settings = get_settings().model_copy(
         update={
             "google_api_base_url": base_url,
@@ -68,6 +68,18 @@ async def link(
             await session.commit()
         return LinkedAccount(engine, client, settings, user.id, account.id, credentials)
 
-    yield run
+    try:
+        yield run
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def link(
+    database_url: str, redis_url: str, base_url: str, authorize: Callable[[str], Credentials]
+) -> AsyncIterator[Callable[[str], Awaitable[LinkedAccount]]]:
+    """Sign an account in through the sandbox's OAuth flow and link it in a fresh database."""
+    client = redis.Redis.from_url(redis_url)
+    async with linker(database_url, client, base_url, authorize) as run:
+        yield run
     client.close()
-    await engine.dispose()
