@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from assistant.metrics import count_cache
+
 if TYPE_CHECKING:
     import redis.asyncio
 
@@ -311,7 +313,9 @@ class QueryEmbeddingCache:
         except redis.exceptions.RedisError as exc:
             log.warning("query embedding cache unavailable: %s", exc)
             cached = None
-        if cached is not None and len(cached) == self.embedder.dimensions * 4:
+        hit = cached is not None and len(cached) == self.embedder.dimensions * 4
+        count_cache("query_embedding", hit)
+        if hit:
             return np.frombuffer(cached, dtype=np.float32).copy()
         vector = await asyncio.to_thread(self.embedder.embed_query, text)
         try:

@@ -22,6 +22,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
+from assistant.metrics import GOOGLE_CALLS
 from sync.rate_limit import TokenBucket
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,13 @@ class GoogleCaller:
                 with attempt:
                     if self.bucket is not None:
                         self.bucket.take(cost)
-                    return function()
+                    try:
+                        result = function()
+                    except Exception:
+                        GOOGLE_CALLS.labels("error").inc()
+                        raise
+                    GOOGLE_CALLS.labels("ok").inc()
+                    return result
         except RefreshError as error:
             if "invalid_grant" in str(error):
                 raise AccountNeedsReconsent(str(error)) from error

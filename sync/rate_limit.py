@@ -14,7 +14,7 @@ from redis import Redis
 
 # KEYS[1]: bucket hash. ARGV: capacity, refill units per second, units wanted.
 # Returns the seconds to wait before the units are available (0: taken now).
-_TAKE = """
+TAKE_SCRIPT = """
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
 local wanted = tonumber(ARGV[3])
@@ -50,7 +50,7 @@ class TokenBucket:
         self.key = key
         self.capacity = capacity
         self.per_second = per_second
-        self._take = redis.register_script(_TAKE)
+        self._take = redis.register_script(TAKE_SCRIPT)
 
     def try_take(self, units: float) -> float:
         """Take `units` now if they are there; otherwise return the seconds to wait."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic
 
 from assistant.llm.base import LLMError, LLMProvider, LLMRequest, Output
+from assistant.metrics import LLM_CALLS
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,11 @@ class FallbackChain:
             try:
                 value = await provider.generate(request, output_type)
             except LLMError as exc:
+                LLM_CALLS.labels(provider.name, "error").inc()
                 log.warning("provider %s failed, falling back: %s", provider.name, exc)
                 failures.append((provider.name, str(exc)))
                 continue
+            LLM_CALLS.labels(provider.name, "ok").inc()
             return Answer(value, provider.name, failures)
         raise AllProvidersFailed(failures)
 
@@ -61,9 +64,11 @@ class FallbackChain:
             try:
                 first = await anext(pieces, None)
             except LLMError as exc:
+                LLM_CALLS.labels(provider.name, "error").inc()
                 log.warning("provider %s failed to stream, falling back: %s", provider.name, exc)
                 failures.append((provider.name, str(exc)))
                 continue
+            LLM_CALLS.labels(provider.name, "ok").inc()
             return StreamAnswer(_prepend(first, pieces), provider.name, failures)
         raise AllProvidersFailed(failures)
 

@@ -17,6 +17,7 @@ import redis.asyncio
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
+from assistant.metrics import count_cache
 from assistant.understanding.features import normalise
 from assistant.understanding.schema import IntentDraft
 
@@ -47,6 +48,7 @@ class IntentCache:
         except RedisError as exc:
             log.warning("intent cache unavailable: %s", exc)
             return None
+        count_cache("intent", raw is not None)
         if raw is None:
             return None
         try:
