@@ -6,6 +6,10 @@
 
 The chat UI, the HTTP API and `concierge ask` all render this one event stream. Writes are
 only proposed here; `concierge.actions(user_id)` confirms, cancels and undoes them.
+
+Everything done for a user (reading the caches, remembering the conversation, recording
+and carrying out actions, writing through to the caches) runs through
+`assistant.db.as_user`, so PostgreSQL's row-level security holds it to that user's rows.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ from zoneinfo import ZoneInfo
 import redis
 import redis.asyncio
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from assistant.actions import ActionDesk, PendingAction
 from assistant.agents.base import BaseAgent, ProposedAction, SourceItem
@@ -30,7 +35,7 @@ from assistant.agents.calendar import CalendarAgent
 from assistant.agents.context import AgentContext
 from assistant.agents.drive import DriveAgent
 from assistant.agents.gmail import GmailAgent
-from assistant.db import create_engine, session_factory
+from assistant.db import as_user, create_engine, session_factory
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
@@ -94,13 +99,13 @@ class Concierge:
         redis_sync: redis.Redis,
         redis_async: redis.asyncio.Redis,
     ) -> None:
-        embedder = get_embedder(settings)
         self.settings = settings
         self.engine = engine
+        #: As the owner, bypassing row-level security: only for finding who a request is for.
         self.sessions = session_factory(engine)
         self.redis = redis_sync
-        self.search = HybridSearch(engine, QueryEmbeddingCache(embedder, redis_async))
-        self.indexer = Indexer(engine, embedder)
+        self.embedder = get_embedder(settings)
+        self.query_embeddings = QueryEmbeddingCache(self.embedder, redis_async)
         self.understander = Understander(settings, redis_async)
         self.writer: FallbackChain = build_chain(settings, LocalProvider(streaming={AnswerTask: write_locally}))
         self.agents: dict[Service, BaseAgent] = {
@@ -121,8 +126,13 @@ class Concierge:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    def sessions_for(self, user_id: uuid.UUID) -> async_sessionmaker[AsyncSession]:
+        """Sessions that see and write only this user's rows (row-level security)."""
+        return session_factory(as_user(self.engine, user_id))
+
     async def context_for(self, user_id: uuid.UUID, now: datetime | None = None) -> AgentContext:
-        async with self.sessions() as session:
+        engine = as_user(self.engine, user_id)
+        async with session_factory(engine)() as session:
             user = await session.get(User, user_id)
         zone = user_zone(user.timezone if user else None, self.settings)
         return AgentContext(
@@ -130,15 +140,15 @@ class Concierge:
             now=now or datetime.now(zone),
             timezone=zone,
             settings=self.settings,
-            engine=self.engine,
+            engine=engine,
             redis=self.redis,
-            search=self.search,
-            indexer=self.indexer,
+            search=HybridSearch(engine, self.query_embeddings),
+            indexer=Indexer(engine, self.embedder),
         )
 
     async def actions(self, user_id: uuid.UUID) -> ActionDesk:
         """Confirm, cancel and undo this user's pending actions."""
-        return ActionDesk(self.sessions, self.agents, await self.context_for(user_id))
+        return ActionDesk(self.sessions_for(user_id), self.agents, await self.context_for(user_id))
 
     async def ask(
         self,
@@ -160,7 +170,8 @@ class Concierge:
         if not text:
             raise ValueError("the message is empty")
         context = await self.context_for(user_id, now)
-        async with self.sessions() as session:
+        sessions = self.sessions_for(user_id)
+        async with sessions() as session:
             conversation_id = await _conversation(session, user_id, conversation_id, text, start_if_missing)
             intent = await self.understander.understand_message(session, user_id, conversation_id, text, now=context.now)
             await record_user_turn(session, user_id=user_id, conversation_id=conversation_id, intent=intent, started=started)
@@ -186,7 +197,7 @@ class Concierge:
             return
         yield PlanEvent(plan)
 
-        desk = ActionDesk(self.sessions, self.agents, context)
+        desk = ActionDesk(sessions, self.agents, context)
 
         async def record(step: PlanStep, proposed: ProposedAction) -> PendingAction:
             return await desk.record(user_id, proposed, conversation_id)
@@ -219,7 +230,7 @@ class Concierge:
         yield DoneEvent(conversation_id, answer, sources, actions, provider, context.timezone, failures, last_synced)
 
     async def _last_synced(self, user_id: uuid.UUID) -> dict[str, datetime | None]:
-        async with self.sessions() as session:
+        async with self.sessions_for(user_id)() as session:
             rows = await session.execute(
                 select(SyncStatus.service, func.max(SyncStatus.last_success_at))
                 .where(SyncStatus.user_id == user_id)
@@ -237,7 +248,7 @@ class Concierge:
         actions: list[PendingAction],
     ) -> None:
         """Store the answer with what it showed, so follow-ups can refer to it."""
-        async with self.sessions() as session:
+        async with self.sessions_for(user_id)() as session:
             session.add(
                 Message(
                     conversation_id=conversation_id,
@@ -292,5 +303,8 @@ async def _conversation(
     if conversation_id is not None:
         conversation.id = conversation_id
     session.add(conversation)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as error:  # the id is another user's conversation, invisible to this one
+        raise LookupError("no such conversation") from error
     return conversation.id
