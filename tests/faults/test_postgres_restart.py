@@ -1,0 +1,124 @@
+"""PostgreSQL restarted under the app and under a running sync.
+
+The drill's own embedded PostgreSQL is killed the way a crash or a failover ends it
+(immediate shutdown: every session cut, recovery on the next start) and started again on
+the same data. Pooled engines check a connection before handing it out (pool_pre_ping),
+so the process that lived through the restart carries on; a sync cut mid-way fails, and
+its retry resumes from the checkpoint it saved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import httpx
+import pytest
+import redis.asyncio
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
+
+from assistant.embedded import EmbeddedServers
+from assistant.models import Message
+from assistant.pipeline import Concierge, DoneEvent
+from sync.jobs import sync_service
+from tests.faults.support import assert_mirrors_google
+from tests.sandbox.conftest import ALEX, NOW
+from tests.sync.conftest import LinkedAccount
+from tests.sync.test_sync import cache_state, control_call, sandbox_state, sync_all, sync_status
+
+
+def crash_postgres(servers: EmbeddedServers) -> None:
+    """Immediate shutdown (SIGQUIT): sessions are cut, nothing is checkpointed."""
+    pid = servers.postgres_pid()
+    assert pid is not None
+    os.kill(pid, signal.SIGQUIT)
+    while servers.postgres_pid() is not None:
+        time.sleep(0.05)
+
+
+async def test_a_sync_cut_by_a_postgres_restart_resumes_from_its_checkpoint(
+    link_on_own_servers, own_servers: EmbeddedServers, connect, control: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sync.gmail
+
+    monkeypatch.setattr(sync.gmail, "PAGE_SIZE", 1)  # a page, and a checkpoint, per message
+    linked: LinkedAccount = await link_on_own_servers(ALEX)
+    for number in range(4):  # earlier tests may have trashed much of the small mailbox
+        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "x@partner.test", "subject": f"Restart {number}", "text": "."})
+    total = len(sandbox_state(connect(ALEX))["gmail"])
+    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
+    try:
+        running = asyncio.create_task(
+            sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+        )
+        while (row := (await sync_status(linked)).get("gmail")) is None or not (row.checkpoint or {}).get("done"):
+            assert not running.done(), "finished before a checkpoint could be seen"
+            await asyncio.sleep(0.05)
+        crash_postgres(own_servers)
+        # Down for longer than a page takes: the sync's next write finds no server.
+        await asyncio.sleep(1.0)
+        own_servers.acquire()
+        with pytest.raises((DBAPIError, OSError)):
+            await asyncio.wait_for(running, timeout=60)
+    finally:
+        control_call(control, "DELETE", "/faults")
+    saved = row.checkpoint["done"]
+    assert 0 < saved < total
+
+    # RQ's retry: the same process, the same pooled engine as before the restart.
+    outcome = await sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+    assert outcome.status == "ok" and outcome.full
+    resumed = (await sync_status(linked))["gmail"]
+    assert resumed.items_synced <= total - saved + 1  # at most one page read again
+    await assert_mirrors_google(linked, connect(ALEX), only="gmail")
+
+
+async def test_the_app_answers_across_a_postgres_restart_mid_query(
+    link_on_own_servers, own_servers: EmbeddedServers, connect
+) -> None:
+    linked: LinkedAccount = await link_on_own_servers(ALEX)
+    await sync_all(linked)
+    concierge = Concierge(
+        linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(own_servers.acquire().redis_url or "")
+    )
+    from datetime import datetime
+
+    now = datetime.fromisoformat(NOW)
+    question = "emails from Sarah about the Q4 review"
+
+    async def ask(conversation=None) -> DoneEvent:
+        events = [e async for e in concierge.ask(linked.user_id, question, conversation_id=conversation, now=now)]
+        assert isinstance(events[-1], DoneEvent)
+        return events[-1]
+
+    before = await ask()
+    assert before.sources and not before.failures
+
+    # A query in flight on the app's pool when the server dies fails at once (no hang)...
+    async def slow_query() -> None:
+        async with linked.engine.connect() as connection:
+            await connection.execute(text("SELECT pg_sleep(30)"))
+
+    in_flight = asyncio.create_task(slow_query())
+    await asyncio.sleep(0.5)
+    crash_postgres(own_servers)
+    with pytest.raises(DBAPIError):
+        await asyncio.wait_for(in_flight, timeout=10)
+    own_servers.acquire()
+
+    # ...and the same process, with the same pool, answers the next message in the same
+    # conversation as before: the stale connections are replaced, not handed out.
+    after = await ask(before.conversation_id)
+    assert [s.id for s in after.sources] == [s.id for s in before.sources]
+    assert not after.failures
+    async with linked.engine.connect() as connection:
+        turns = (
+            await connection.execute(
+                select(Message.role, func.count()).where(Message.conversation_id == before.conversation_id).group_by(Message.role)
+            )
+        ).all()
+    assert dict(turns) == {"user": 2, "assistant": 2}  # both exchanges kept, none twice
+    assert await cache_state(linked) == sandbox_state(connect(ALEX))
