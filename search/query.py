@@ -22,7 +22,8 @@ class SearchFilters:
     - `recipients`: an email's To/Cc, an event's attendees;
     - `after` / `before`: the item's time (email date, event start, file modified),
       `after` inclusive, `before` exclusive;
-    - `labels`: Gmail labels the email must all carry (e.g. "IMPORTANT", "STARRED");
+    - `labels`: Gmail labels the email must all carry, by name in any case ("starred",
+      "Receipts");
     - `mime_types`: Drive types, a full type or a prefix ending in "/" ("image/");
     - `unread`, `has_attachment`: Gmail flags.
 

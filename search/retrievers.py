@@ -155,7 +155,9 @@ class Scope:
             conditions.append(f"{sql.time} < :before")
             params["before"] = f.before
         if f.labels:
-            conditions.append("t.labels @> CAST(:labels AS text[])")
+            # System labels are cached by id ("STARRED"), user labels by name ("Receipts"):
+            # either is matched whatever its case.
+            conditions.append("ARRAY(SELECT upper(label) FROM unnest(t.labels) label) @> CAST(:labels AS text[])")
             params["labels"] = [label.upper() for label in f.labels]
         if f.unread is not None:
             conditions.append("t.is_unread = :unread")

@@ -3,6 +3,9 @@
 The cursor is a history id. A full sync takes the mailbox's current history id *before*
 listing, so whatever changes while it lists is replayed by the next incremental sync.
 Spam, trash and drafts are not mirrored: a message that moves there leaves the cache.
+A user label is cached by its name ("Receipts"), not its id ("Label_12"): names are what
+people see and filter by; system labels' ids are their names. A renamed label reaches
+a message's cached labels when the message changes or at the next full sync.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class GmailSync:
             return str(profile["historyId"])
 
         progress = await begin_full_sync(context, checkpoint, current_history_id)
+        label_names = await self._label_names(context)
         # Fetching a page (network, quota waits) overlaps storing the previous one
         # (embedding, CPU). The checkpoint only ever names a page whose predecessors
         # are all stored, so a resumed run re-reads at most one page.
@@ -49,7 +53,7 @@ class GmailSync:
                 .messages()
                 .list(userId="me", maxResults=PAGE_SIZE, pageToken=token)
             )
-            fetched = await self._fetch_all(context, [m["id"] for m in page.get("messages", [])])
+            fetched = await self._fetch_all(context, [m["id"] for m in page.get("messages", [])], label_names)
             if storing is not None:
                 progress.done += await storing
                 await progress.save(context)
@@ -98,15 +102,25 @@ class GmailSync:
 
     async def _mirror(self, context: SyncContext, message_ids: list[str]) -> int:
         """Fetch the messages and index them; those gone or in spam/trash leave the cache."""
-        return await self._store(context, *await self._fetch_all(context, message_ids))
+        if not message_ids:
+            return 0
+        label_names = await self._label_names(context)
+        return await self._store(context, *await self._fetch_all(context, message_ids, label_names))
 
-    async def _fetch_all(self, context: SyncContext, message_ids: list[str]) -> tuple[list[EmailItem], list[str]]:
+    async def _label_names(self, context: SyncContext) -> dict[str, str]:
+        """The account's user labels, name by id (one call per sync run)."""
+        response = await context.api.call(lambda s: s.users().labels().list(userId="me"))
+        return {label["id"]: label["name"] for label in response.get("labels", []) if label.get("type") == "user"}
+
+    async def _fetch_all(
+        self, context: SyncContext, message_ids: list[str], label_names: dict[str, str]
+    ) -> tuple[list[EmailItem], list[str]]:
         """The messages to keep, and the ids of those deleted or not mirrored."""
         limit = asyncio.Semaphore(context.concurrency)
 
         async def fetch(message_id: str) -> EmailItem | None:
             async with limit:
-                return await self._fetch(context, message_id)
+                return await self._fetch(context, message_id, label_names)
 
         fetched = await asyncio.gather(*(fetch(message_id) for message_id in message_ids))
         gone = [message_id for message_id, item in zip(message_ids, fetched, strict=True) if item is None]
@@ -120,7 +134,7 @@ class GmailSync:
             await context.indexer.remove(context.account_id, GMAIL, [(message_id,) for message_id in gone])
         return len(keep)
 
-    async def _fetch(self, context: SyncContext, message_id: str) -> EmailItem | None:
+    async def _fetch(self, context: SyncContext, message_id: str, label_names: dict[str, str]) -> EmailItem | None:
         try:
             message = await context.api.call(
                 lambda s: s.users().messages().get(userId="me", id=message_id, format="full")
@@ -132,6 +146,7 @@ class GmailSync:
         item, attachments = parse_gmail_message(message)
         if NOT_MIRRORED & set(item.labels):
             return None
+        item = dataclasses.replace(item, labels=tuple(label_names.get(label, label) for label in item.labels))
         texts = [await self._attachment_text(context, message_id, ref) for ref in attachments]
         attachment_text = "\n\n".join(f"{ref.filename}\n{text}" for ref, text in zip(attachments, texts, strict=True) if text)
         return dataclasses.replace(item, attachment_text=attachment_text) if attachment_text else item

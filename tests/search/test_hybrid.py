@@ -44,7 +44,7 @@ ALICE_ITEMS = [
     email("m-offsite", "Team offsite logistics", TOM,
           "The bus leaves at eight; the hotel has rooms for everyone. Bring walking shoes.", when(11, 2)),
     email("m-hike", "Photos from the trail", MIKE,
-          "Here are the pictures from our mountain walk last weekend.", when(11, 20), labels=("INBOX",)),
+          "Here are the pictures from our mountain walk last weekend.", when(11, 20), labels=("INBOX", "Trips")),
     email("m-trashed", "Budget numbers, old draft", SARAH,
           "The old budget spreadsheet with last year's costs.", when(9, 1), labels=("TRASH",)),
     email("m-contract", "Vendor agreement", TOM, CONTRACT, when(8, 15)),
@@ -153,6 +153,7 @@ async def test_filters_resolve_names_fuzzily_and_restrict_the_filtered_list(work
         "ev-planning", "m-offsite",
     ]  # fmt: skip
     assert await filtered("numbers", SearchFilters(labels=("important",))) == ["m-review"]
+    assert await filtered("pictures", SearchFilters(labels=("trips",))) == ["m-hike"]  # a user label's name
     assert await filtered("costs", SearchFilters(mime_types=("application/vnd.google-apps.",))) == []
     assert await filtered("costs", SearchFilters(mime_types=("application/vnd.google-apps.spreadsheet",))) == [
         "f-forecast"

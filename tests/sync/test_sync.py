@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import Any
 
 import httpx
@@ -31,13 +32,15 @@ def sandbox_state(services: Services) -> dict[str, dict[str, tuple]]:
     """What Google (the sandbox) says the account holds, in the fields we compare."""
     gmail = services.gmail.users()
     message_ids = [m["id"] for m in _pages(lambda t: gmail.messages().list(userId="me", pageToken=t), "messages")]
+    # The cache keeps user labels by name, system labels by id (which is their name).
+    label_names = {label["id"]: label["name"] for label in gmail.labels().list(userId="me").execute()["labels"]}
     messages = {}
     for message_id in message_ids:
         message = gmail.messages().get(userId="me", id=message_id, format="metadata").execute()
         if "DRAFT" in message.get("labelIds", []):
             continue
         subject = next((h["value"] for h in message["payload"]["headers"] if h["name"] == "Subject"), "")
-        messages[message_id] = (subject, tuple(sorted(message.get("labelIds", []))))
+        messages[message_id] = (subject, tuple(sorted(label_names[label] for label in message.get("labelIds", []))))
     events = {
         e["id"]: (e.get("summary", ""),)
         for e in _pages(
@@ -279,3 +282,20 @@ async def test_an_interrupted_full_sync_resumes_from_its_checkpoint(
     resumed = (await sync_status(linked))["gmail"]
     assert resumed.items_synced <= total - saved + 1  # at most one page read again
     assert (await cache_state(linked))["gmail"] == sandbox_state(connect(ALEX))["gmail"]
+
+
+async def test_user_labels_are_cached_by_name(link, connect) -> None:
+    linked: LinkedAccount = await link(ALEX)
+    gmail = connect(ALEX).gmail.users()
+    await sync_all(linked)
+    label = gmail.labels().create(userId="me", body={"name": f"Receipts {uuid.uuid4().hex[:6]}"}).execute()
+    message_id = gmail.messages().list(userId="me", maxResults=1).execute()["messages"][0]["id"]
+    gmail.messages().modify(userId="me", id=message_id, body={"addLabelIds": [label["id"]]}).execute()
+
+    await sync_all(linked)  # incremental: the label change is replayed
+    async with linked.engine.connect() as connection:
+        labels = (await connection.execute(
+            text("SELECT labels FROM gmail_cache WHERE account_id = :a AND message_id = :m"),
+            {"a": linked.account_id, "m": message_id},
+        )).scalar_one()  # fmt: skip
+    assert label["name"] in labels and label["id"] not in labels
