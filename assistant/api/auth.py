@@ -1,0 +1,159 @@
+"""Who is calling: an API bearer token, or the chat UI's own Chainlit session.
+
+Bearer tokens are HS256 JWTs (PyJWT) signed with `api_token_secret` and carrying only
+`sub` (our user id), `jti`, `iat`, `exp`, `iss` and `aud`: no email, no Google token.
+A signed-in user mints one with `POST /auth/token` from the UI's session; a token cannot
+mint tokens, so revoking one (`POST /auth/revoke`) really ends that access. Revoked ids
+are kept in Redis until the token would have expired anyway.
+
+The chat UI's calls carry Chainlit's `access_token` cookie (a JWT Chainlit signs with
+`CHAINLIT_AUTH_SECRET`, naming the user's email): it is accepted for every endpoint.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import jwt
+import redis.asyncio
+from chainlit.auth import get_token_from_cookies
+from chainlit.auth.jwt import decode_jwt
+from fastapi import Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from assistant.api.errors import ApiError
+from assistant.crypto import secret_file
+from assistant.models import User
+from assistant.settings import Settings
+
+TOKEN_SECRET_FILE = "api-token-secret"
+ISSUER = "concierge"
+AUDIENCE = "concierge-api"
+_REVOKED = "concierge:api:revoked:{}"
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token from `POST /auth/token`. The chat UI's session cookie is accepted too.",
+)
+
+
+@dataclass(frozen=True)
+class Caller:
+    user_id: uuid.UUID
+    tier: str
+    #: The bearer token's id, or None for the chat UI's session.
+    token_id: str | None
+    token_expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: str
+    token_id: str
+    expires_at: datetime
+
+
+def token_secret(settings: Settings) -> str:
+    if settings.api_token_secret is not None:
+        return settings.api_token_secret.get_secret_value()
+    return secret_file(settings.data_dir / TOKEN_SECRET_FILE, lambda: base64.urlsafe_b64encode(secrets.token_bytes(48)).decode())
+
+
+class Authenticator:
+    def __init__(self, settings: Settings, redis: redis.asyncio.Redis, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.secret = token_secret(settings)
+        self.ttl_seconds = settings.api_token_ttl_seconds
+        self.redis = redis
+        self.sessions = sessions  # the owner's: finding the caller comes before acting as them
+
+    def mint(self, user_id: uuid.UUID) -> IssuedToken:
+        now = int(time.time())
+        token_id = uuid.uuid4().hex
+        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "jti": token_id, "iat": now, "exp": now + self.ttl_seconds}
+        return IssuedToken(jwt.encode(claims, self.secret, algorithm="HS256"), token_id, datetime.fromtimestamp(now + self.ttl_seconds, UTC))
+
+    def claims(self, token: str) -> dict[str, object]:
+        try:
+            return jwt.decode(
+                token,
+                self.secret,
+                algorithms=["HS256"],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "jti"]},
+            )
+        except jwt.ExpiredSignatureError as error:
+            raise _unauthenticated("the token has expired; get a new one") from error
+        except jwt.PyJWTError as error:
+            raise _unauthenticated("the token is not valid") from error
+
+    async def revoke(self, token_id: str, expires_at: datetime) -> None:
+        remaining = max(1, int(expires_at.timestamp() - time.time()))
+        await self.redis.set(_REVOKED.format(token_id), 1, ex=remaining + 60)
+
+    def owned_token(self, token: str, caller: Caller) -> tuple[str, datetime]:
+        """The id and expiry of `token`, which must be the caller's (else 404, as for anything not theirs)."""
+        try:
+            claims = self.claims(token)
+        except ApiError as error:
+            if "expired" in error.message:
+                raise ApiError(409, "already_expired", "that token has expired already") from error
+            raise ApiError(422, "validation_error", "token: not a valid Concierge token") from error
+        if claims["sub"] != str(caller.user_id):
+            raise ApiError(404, "not_found", "no such token")
+        return str(claims["jti"]), datetime.fromtimestamp(int(claims["exp"]), UTC)  # type: ignore[call-overload]
+
+    async def from_token(self, token: str) -> Caller:
+        claims = self.claims(token)
+        if await self.redis.exists(_REVOKED.format(claims["jti"])):
+            raise _unauthenticated("the token has been revoked")
+        try:
+            user_id = uuid.UUID(str(claims["sub"]))
+        except ValueError as error:
+            raise _unauthenticated("the token is not valid") from error
+        async with self.sessions() as session:
+            tier = (await session.execute(select(User.tier).where(User.id == user_id))).scalar_one_or_none()
+        if tier is None:
+            raise _unauthenticated("the token's user no longer exists")
+        expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # type: ignore[call-overload]
+        return Caller(user_id, tier, str(claims["jti"]), expires)
+
+    async def from_session(self, request: Request) -> Caller | None:
+        """The chat UI's signed-in user, from Chainlit's session cookie; None without one."""
+        cookie = get_token_from_cookies(request.cookies)
+        if not cookie:
+            return None
+        try:
+            email = decode_jwt(cookie).identifier.lower()
+        except Exception as error:  # Chainlit raises PyJWT's errors, or asserts without a secret
+            raise _unauthenticated("the session has expired; sign in again") from error
+        async with self.sessions() as session:
+            row = (await session.execute(select(User.id, User.tier).where(User.email == email))).one_or_none()
+        if row is None:
+            raise _unauthenticated("no Concierge user for this session; sign in again")
+        return Caller(row.id, row.tier, None)
+
+
+def _unauthenticated(message: str) -> ApiError:
+    return ApiError(401, "unauthenticated", message, headers={"WWW-Authenticate": 'Bearer realm="concierge"'})
+
+
+async def authenticate(authenticator: Authenticator, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+    """A bearer token if one is sent (a bad one is never excused by a cookie), else the session."""
+    if credentials is not None:
+        return await authenticator.from_token(credentials.credentials)
+    if request.headers.get("authorization"):
+        raise _unauthenticated("use 'Authorization: Bearer <token>'")
+    caller = await authenticator.from_session(request)
+    if caller is None:
+        raise _unauthenticated("sign in: send 'Authorization: Bearer <token>' (from POST /auth/token)")
+    return caller
+
