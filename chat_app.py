@@ -20,7 +20,7 @@ import chainlit as cl
 from chainlit.server import app
 from sqlalchemy import select
 
-from assistant import login, runtime
+from assistant import api, login, runtime
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import SourceItem
@@ -36,6 +36,7 @@ settings = get_settings()
 configure_logging(settings)
 login.install(settings)
 app.include_router(webhooks.router)  # POST routes: not shadowed by Chainlit's catch-all GET
+api.install(app)  # the HTTP API (POST /query, /actions, /conversations, ...): docs/api.md
 
 AUTHOR = "Concierge"
 _concierge: Concierge | None = None
