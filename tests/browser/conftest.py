@@ -7,18 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from assistant.settings import PROJECT_ROOT
 from sandbox.server import RunningSandbox
+from tests.app_process import running_app
 from tests.execution.conftest import demo_sandbox  # noqa: F401  (fixture)
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -33,12 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
@@ -63,48 +53,18 @@ def app_database(server_database_url: str) -> Iterator[str]:
     yield url
 
 
-def _start(command: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "w") as log:
-        return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
 @pytest.fixture(scope="module")
 def app_url(app_database: str, redis_url: str, data_dir: Path, demo_sandbox: RunningSandbox) -> Iterator[str]:
     """The chat app as `concierge demo` runs it: `chainlit run`, an RQ worker, the sandbox."""
-    port = _free_port()
-    env = os.environ | {
+    settings = {
         "CONCIERGE_DATABASE_URL": app_database,
-        # A Redis database of its own: its worker must not take other tests' queued jobs.
         "CONCIERGE_REDIS_URL": f"{redis_url}?db=7",
         "CONCIERGE_DATA_DIR": str(data_dir),
         "CONCIERGE_GOOGLE_API_BASE_URL": demo_sandbox.base_url,
         "CONCIERGE_TIMEZONE": "Europe/London",
     }
-    app = _start(
-        [sys.executable, "-m", "chainlit", "run", "chat_app.py", "--headless", "--port", str(port)],
-        env, data_dir / "chainlit.log",
-    )  # fmt: skip
-    worker = _start([sys.executable, "-m", "assistant.cli", "worker"], env, data_dir / "worker.log")
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if app.poll() is not None or time.monotonic() > deadline:
-            app.kill()
-            worker.kill()
-            pytest.fail(f"chainlit did not start:\n{(data_dir / 'chainlit.log').read_text()[-3000:]}")
-        time.sleep(0.2)
-    yield url
-    for process in (app, worker):
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    with running_app(settings, data_dir) as url:
+        yield url
 
 
 @pytest.fixture
