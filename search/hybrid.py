@@ -29,7 +29,7 @@ from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.people import resolve_person
 from search.query import Method, MethodMatch, SearchQuery, SearchResult, Service
 from search.retrievers import Candidate, Scope
-from search.terms import meaningful_terms, or_query
+from search.terms import meaningful_terms, or_query, topic_text
 from search.text import preview
 
 log = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class HybridSearch:
             if has_filters else None
         )  # fmt: skip
         vector_task = (
-            asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(query.text)))
+            asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(topic_text(query.text, dated=dated))))
             if terms else None
         )  # fmt: skip
 

@@ -25,18 +25,26 @@ STOP_WORDS = frozenset(
     """.split()
 )
 # Words that carry the request, not the topic: PostgreSQL would keep and match them.
-INTENT_WORDS = frozenset(
+REQUEST_WORDS = frozenset(
     """
     find search show list get give fetch look looking pull bring open display tell need want
     see check lookup please pls can could would will
-    email emails mail mails message messages inbox thread threads conversation conversations
-    file files document documents doc docs drive folder
-    calendar event events meeting meetings appointment appointments invite invites invitation
-    invitations schedule
     anything something everything stuff thing things related regarding concerning mention
     mentions mentioning mentioned sent received latest recent recently
     """.split()
 )
+# Words naming the kind of item: every mail is a message, so "emails about X" in a query
+# vector pulls towards mail about email. Event and file words are different: "dentist
+# appointment" is about an appointment, and the vector keeps them.
+MAIL_WORDS = frozenset("email emails mail mails message messages inbox thread threads conversation conversations".split())
+KIND_WORDS = frozenset(
+    """
+    file files document documents doc docs drive folder
+    calendar event events meeting meetings appointment appointments invite invites invitation
+    invitations schedule
+    """.split()
+)
+INTENT_WORDS = REQUEST_WORDS | MAIL_WORDS | KIND_WORDS
 
 # Words that only place a request in time. When the caller turned them into a date
 # filter ("meetings next week" -> after/before), they say nothing about the topic.
@@ -62,6 +70,17 @@ def meaningful_terms(text: str, *, dated: bool = False) -> list[str]:
             if word not in ignored and word not in terms:
                 terms.append(word)
     return terms
+
+
+def topic_text(text: str, *, dated: bool = False) -> str:
+    """The request without the words that only say what to do, that it is mail, or (when
+    `dated`) when: what the query vector should be about. "emails about the budget" ->
+    "about the budget": with "emails" in it, MiniLM ranks messages about emails first.
+    Stop words stay, so a phrase keeps its sense ("not renewing"); the text as typed when
+    nothing is left."""
+    ignored = REQUEST_WORDS | MAIL_WORDS | (TIME_WORDS if dated else frozenset())
+    kept = [match.group() for match in _WORD.finditer(text) if match.group().lower() not in ignored]
+    return " ".join(kept) if any(word.lower() not in STOP_WORDS for word in kept) else text
 
 
 def _split_dotted(token: str) -> list[str]:
