@@ -1,10 +1,13 @@
 """The Chainlit chat app: where a message arrives and an answer streams out.
 
-    sign in with Google ─▶ tokens stored encrypted, first sync queued
-    message ─▶ Concierge.ask ─▶ understanding and plan shown as steps, each plan step as a
-               step with what it found, the answer streamed token by token, sources as
-               side-panel chips, each proposed write as a card with Confirm / Cancel
+    sign in with Google ─▶ tokens stored encrypted, first sync queued and its progress shown
+    message ─▶ Concierge.ask ─▶ understanding and plan as steps, each plan step as a step with
+               its inputs and what it found, the answer streamed token by token, its sources
+               as chips opening a side panel, how fresh each cache is, and each proposed
+               write as a card with Confirm / Edit / Cancel (Undo after)
 
+A Chainlit thread is a Concierge conversation (same id), persisted by Chainlit's data layer
+in our PostgreSQL, so a reopened thread takes follow-ups as if it had never closed.
 Run with `concierge demo` (or `chainlit run chat_app.py`).
 """
 
@@ -14,31 +17,60 @@ import asyncio
 import uuid
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 import chainlit as cl
+from chainlit.input_widget import Select
 from chainlit.server import app
+from chainlit.types import ThreadDict
+from chainlit.user_session import user_sessions
 from sqlalchemy import select
 
 from assistant import api, login, runtime
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
-from assistant.agents.base import SourceItem
+from assistant.chat import linking, sharing
+from assistant.chat.editing import EditError, form_fields, parse_edits
+from assistant.chat.panels import freshness, source_card
+from assistant.chat.persistence import ChatDataLayer
+from assistant.chat.workspace import (
+    preferences,
+    save_preferences,
+    starter_prompts,
+    sync_progress,
+    waiting_actions,
+)
 from assistant.logs import configure_logging
-from assistant.models import SyncStatus, User
+from assistant.models import GoogleAccount, User
 from assistant.orchestrator import StepEvent
-from assistant.pipeline import ClarificationEvent, Concierge, DoneEvent, IntentEvent, PlanEvent, TokenEvent
+from assistant.pipeline import (
+    ClarificationEvent,
+    Concierge,
+    DoneEvent,
+    IntentEvent,
+    PlanEvent,
+    TokenEvent,
+)
 from assistant.settings import get_settings
 from sync import webhooks
 from sync.queues import SERVICES, Priority, enqueue_sync
 
 settings = get_settings()
 configure_logging(settings)
-login.install(settings)
+google_sign_in = login.install(settings)
 app.include_router(webhooks.router)  # POST routes: not shadowed by Chainlit's catch-all GET
 api.install(app)  # the HTTP API (POST /query, /actions, /conversations, ...): docs/api.md
+sharing.install(app)
+linking.install(app, google_sign_in)
 
 AUTHOR = "Concierge"
+SYNC_CHOICES = {"Every 5 minutes": "5", "Every 15 minutes": "15", "Every 30 minutes": "30", "Every hour": "60"}
+ZONES = sorted(available_timezones() - {"localtime", "Factory"})
+COMMANDS = [
+    {"id": "Refresh", "icon": "refresh-cw", "description": "Sync Gmail, Calendar and Drive now", "button": True},
+    {"id": "Link account", "icon": "user-plus", "description": "Link another Google account", "button": False},
+]
+PROGRESS_SECONDS = 2.0
 _concierge: Concierge | None = None
 
 
@@ -48,6 +80,14 @@ def concierge() -> Concierge:
         urls = runtime.urls()
         _concierge = Concierge.create(settings, urls.database_url, urls.redis_url)
     return _concierge
+
+
+@cl.data_layer
+def data_layer() -> ChatDataLayer:
+    return ChatDataLayer(runtime.urls().database_url, runtime.engine())
+
+
+# --- signing in -----------------------------------------------------------------------
 
 
 @cl.oauth_callback
@@ -69,101 +109,234 @@ async def signed_in(
             google_subject=str(raw_user_data.get("id", "")) or None,
         )
         await session.commit()
+    await queue_syncs([account.id])
+    return default_user
+
+
+async def queue_syncs(account_ids: list[uuid.UUID]) -> None:
     redis = runtime.redis_client()
     await asyncio.to_thread(
-        lambda: [enqueue_sync(redis, str(account.id), service, priority=Priority.HIGH) for service in SERVICES]
+        lambda: [
+            enqueue_sync(redis, str(account_id), service, priority=Priority.HIGH)
+            for account_id in account_ids
+            for service in SERVICES
+        ]
     )
-    return default_user
 
 
 async def current_user_id() -> uuid.UUID:
     """Our user id for the signed-in person, looked up once per chat session."""
-    user_id = cl.user_session.get("user_id")
-    if user_id is None:
+    cached = cl.user_session.get("user_id")
+    if cached is None:
         identifier = cl.user_session.get("user").identifier
         async with runtime.sessions()() as session:
-            user_id = (await session.execute(select(User.id).where(User.email == identifier))).scalar_one()
-        cl.user_session.set("user_id", user_id)
-    return user_id
+            cached = str((await session.execute(select(User.id).where(User.email == identifier))).scalar_one())
+        cl.user_session.set("user_id", cached)  # a string: the session is saved as JSON
+    return uuid.UUID(cached)
+
+
+# --- a new chat, a resumed one, a shared one --------------------------------------------
+
+
+@cl.set_starters
+async def starters(user: cl.User | None, language: str | None = None) -> list[cl.Starter]:
+    if user is None:
+        return []
+    async with runtime.sessions()() as session:
+        user_id = (await session.execute(select(User.id).where(User.email == user.identifier))).scalar_one_or_none()
+        if user_id is None:
+            return []
+        prompts = await starter_prompts(session, user_id, datetime.now().astimezone())
+    return [cl.Starter(label=label, message=message) for label, message in prompts]
 
 
 @cl.on_chat_start
 async def start() -> None:
+    user_id = await current_user_id()
+    await cl.context.emitter.set_commands(COMMANDS)
+    await send_settings(user_id)
+    async with runtime.sessions()() as session:
+        progress = await sync_progress(session, user_id)
+    if progress.complete:
+        return  # the welcome screen, with starters drawn from the user's data
     user = cl.user_session.get("user")
-    name = (user.display_name or user.identifier).split(" ")[0] if user else "there"
-    await cl.Message(
-        content=(
-            f"Hi {name}, I'm **Concierge**. Ask me about your Gmail, Calendar and Drive, or ask me to "
-            "send, schedule, move or share something: I'll show you exactly what I'd do and wait "
-            f"for your confirmation.\n\n{await sync_note(await current_user_id())}"
-        ),
+    name = (user.display_name or user.identifier).split(" ")[0]
+    note = cl.Message(
+        content=f"Hi {name}, I'm **Concierge**. I'm reading your account for the first time; you can already ask, "
+        "and answers fill in as I go.\n\n" + progress.describe(),
         author=AUTHOR,
+    )
+    await note.send()
+    asyncio.create_task(follow_first_sync(note, user_id))
+
+
+async def follow_first_sync(note: cl.Message, user_id: uuid.UUID) -> None:
+    """Keep the greeting's progress line current until every service has synced once."""
+    head = note.content.rsplit("\n\n", 1)[0]
+    deadline = asyncio.get_running_loop().time() + 30 * 60
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(PROGRESS_SECONDS)
+        async with runtime.sessions()() as session:
+            progress = await sync_progress(session, user_id)
+        line = progress.describe()
+        if progress.complete:
+            line += "\n\nAll caught up: ask me anything about your mail, calendar and files."
+        if note.content != f"{head}\n\n{line}":
+            note.content = f"{head}\n\n{line}"
+            await note.update()
+        if progress.complete or progress.failed:
+            return
+
+
+@cl.on_chat_resume
+async def resumed(thread: ThreadDict) -> None:
+    # The thread's metadata was copied into this session: without the sharing flags, so
+    # that saving the session when it ends cannot undo an unshare made meanwhile.
+    session_data = user_sessions.get(cl.context.session.id, {})
+    for key in sharing.SHARING_KEYS:
+        session_data.pop(key, None)
+    user_id = await current_user_id()
+    await cl.context.emitter.set_commands(COMMANDS)
+    await send_settings(user_id)
+    async with runtime.sessions()() as session:
+        waiting = await waiting_actions(session, user_id, uuid.UUID(thread["id"]))
+    desk = await concierge().actions(user_id)
+    for action_id in waiting:
+        await action_card(await desk.get(user_id, action_id))
+
+
+@cl.on_shared_thread_view
+async def may_view_shared(thread: ThreadDict, viewer: cl.User | None) -> bool:
+    return sharing.may_read(dict(thread), viewer)
+
+
+# --- settings ---------------------------------------------------------------------------
+
+
+async def send_settings(user_id: uuid.UUID) -> None:
+    async with runtime.sessions()() as session:
+        zone, minutes = await preferences(session, user_id)
+    interval = next((label for label, value in SYNC_CHOICES.items() if int(value) == minutes), "Every 15 minutes")
+    await cl.ChatSettings(
+        [
+            Select(id="timezone", label="Time zone", values=ZONES, initial_value=zone if zone in ZONES else "UTC"),
+            Select(id="sync", label="Keep my data fresh", items=SYNC_CHOICES, initial_value=SYNC_CHOICES[interval]),
+        ]
     ).send()
 
 
-async def sync_note(user_id: uuid.UUID) -> str:
+@cl.on_settings_update
+async def settings_updated(values: dict[str, Any]) -> None:
+    zone, minutes = str(values.get("timezone")), str(values.get("sync"))
+    if zone not in ZONES or minutes not in SYNC_CHOICES.values():
+        await cl.Message(content="Those settings were not valid; nothing was changed.", author=AUTHOR).send()
+        return
     async with runtime.sessions()() as session:
-        rows = (await session.execute(select(SyncStatus).where(SyncStatus.user_id == user_id))).scalars().all()
-    if rows and all(row.last_success_at for row in rows) and len(rows) >= len(SERVICES):
-        return ""
-    done = sum(row.items_synced for row in rows)
-    return f"_I'm still reading your account ({done} items so far); answers will fill in as I go._"
+        await save_preferences(session, await current_user_id(), zone, int(minutes))
+        await session.commit()
+    await cl.Message(
+        content=f"Saved: times are shown in **{zone}**, and your data syncs every **{minutes} minutes**.", author=AUTHOR
+    ).send()
+
+
+# --- a message --------------------------------------------------------------------------
 
 
 @cl.on_message
 async def on_message(message: cl.Message) -> None:
+    if message.command == "Refresh":
+        await refresh()
+        return
+    if message.command == "Link account":
+        await cl.Message(
+            content="[Link another Google account](/accounts/link): its mail, calendar and files join this one's.",
+            author=AUTHOR,
+        ).send()
+        return
+    await answer(message.content)
+
+
+async def answer(text: str) -> None:
     user_id = await current_user_id()
-    # Created at the first token, so that it comes after the steps that led to it.
-    answer = cl.Message(content="", author=AUTHOR)
-    answer_started = False
+    thread_id = uuid.UUID(cl.context.session.thread_id)
+    reply = cl.Message(content="", author=AUTHOR)
     steps: dict[str, cl.Step] = {}
     done: DoneEvent | None = None
     try:
-        async for event in concierge().ask(user_id, message.content, conversation_id=cl.user_session.get("conversation_id")):
+        async for event in concierge().ask(user_id, text, conversation_id=thread_id, start_if_missing=True):
             if isinstance(event, IntentEvent):
-                async with cl.Step(name="Understanding", type="llm") as step:
-                    intent = event.intent
-                    step.output = f"{', '.join(intent.services)} \u00b7 {', '.join(intent.operations)} (confidence {intent.confidence:.2f}, {intent.provider})"
+                await show_intent(event)
             elif isinstance(event, PlanEvent):
-                async with cl.Step(name="Plan", type="tool") as step:
-                    step.output = "\n".join(
-                        f"{number}. " + " + ".join(s.description for s in level)
-                        for number, level in enumerate(event.plan.levels(), start=1)
-                    )
+                await show_plan(event)
             elif isinstance(event, StepEvent):
-                await render_step(event, steps)
+                await show_step(event, steps)
             elif isinstance(event, ClarificationEvent):
-                answer.actions = [
-                    cl.Action(name="clarify", payload={"answer": option}, label=option) for option in event.clarification.options
+                reply.actions = [
+                    cl.Action(name="clarify", payload={"answer": option}, label=option)
+                    for option in event.clarification.options
                 ]
             elif isinstance(event, TokenEvent):
-                if not answer_started:
-                    answer = cl.Message(content="", author=AUTHOR, actions=answer.actions)
-                    answer_started = True
-                await answer.stream_token(event.text)
+                await reply.stream_token(event.text)
             elif isinstance(event, DoneEvent):
                 done = event
+    except (LookupError, ValueError) as error:
+        await cl.Message(content=f"I can't answer that here: {error}.", author=AUTHOR).send()
+        return
     except Exception:  # the user must see something; the details are in the log
-        answer.content = (answer.content or "") + "\n\nSorry, something went wrong on my side. Please try again."
-        await answer.send()
+        reply.content = (reply.content or "") + "\n\nSorry, something went wrong on my side. Please try again."
+        await reply.send()
         raise
     assert done is not None
-    cl.user_session.set("conversation_id", done.conversation_id)
-    answer.elements = [source_element(number, source, done.timezone) for number, source in enumerate(done.sources, start=1)]
-    await answer.send()
+    if done.sources:
+        cards = [source_card(number, source, done.timezone) for number, source in enumerate(done.sources, start=1)]
+        reply.elements = [cl.CustomElement(name="Sources", props={"sources": cards}, display="inline")]
+    if done.last_synced:
+        reply.content += f"\n\n*{freshness(done.last_synced, datetime.now().astimezone())}*"
+        reply.actions.append(cl.Action(name="refresh", payload={}, label="Refresh", icon="refresh-cw", tooltip="Sync now"))
+    await reply.send()
     for action in done.actions:
         await action_card(action)
 
 
-async def render_step(event: StepEvent, steps: dict[str, cl.Step]) -> None:
+async def show_intent(event: IntentEvent) -> None:
+    intent = event.intent
+    async with cl.Step(name="Understanding", type="llm", default_open=False) as step:
+        entities = intent.entities
+        found = [f"**Services** {', '.join(intent.services)}", f"**Operations** {', '.join(intent.operations)}"]
+        if entities.people:
+            people = (f"{p.contact.name} <{p.contact.email}>" if p.contact else f"{p.mention} (no match)" for p in entities.people)
+            found.append(f"**People** {', '.join(people)}")
+        if entities.time_range:
+            found.append(f"**When** {entities.time_range.text}: {entities.time_range.start:%a %d %b %H:%M} to {entities.time_range.end:%a %d %b %H:%M}")
+        if entities.topic:
+            found.append(f"**About** {entities.topic}")
+        found.append(f"**Confidence** {intent.confidence:.2f} ({intent.provider})")
+        step.output = "  \n".join(found)
+
+
+async def show_plan(event: PlanEvent) -> None:
+    async with cl.Step(name="Plan", type="tool", default_open=False) as step:
+        step.output = "\n".join(
+            f"{number}. " + " + ".join(s.description for s in level)
+            for number, level in enumerate(event.plan.levels(), start=1)
+        )
+
+
+async def show_step(event: StepEvent, steps: dict[str, cl.Step]) -> None:
     plan_step = event.step
     if event.kind == "step_started":
-        step = cl.Step(name=plan_step.description, type="retrieval" if not plan_step.is_write else "tool")
+        # Steps run concurrently, so they are not entered as context managers (which nest
+        # each in the one entered before); their parent is named outright: the message's run.
+        run = cl.context.current_step
+        step = cl.Step(
+            name=plan_step.description, type="tool", show_input="json", default_open=False, parent_id=run.id if run else None
+        )
         step.input = plan_step.params
+        step.start = step.created_at
         steps[plan_step.id] = step
         await step.send()
         return
-    step = steps.get(plan_step.id) or cl.Step(name=plan_step.description, type="tool")
+    step = steps[plan_step.id]
     result = event.result
     assert result is not None
     if result.status == "ok":
@@ -177,72 +350,83 @@ async def render_step(event: StepEvent, steps: dict[str, cl.Step]) -> None:
     else:
         step.output = result.error or result.status
         step.is_error = result.status == "failed"
-    await (step.update() if plan_step.id in steps else step.send())
+    step.end = datetime.now().astimezone().isoformat()
+    await step.update()
 
 
-def source_element(number: int, source: SourceItem, zone: ZoneInfo) -> cl.Text:
-    return cl.Text(name=f"[{number}]", content=source_panel(source, zone), display="side")
+@cl.action_callback("clarify")
+async def clarify(action: cl.Action) -> None:
+    await action.remove()
+    choice = action.payload["answer"]
+    await cl.Message(content=choice, type="user_message", author=cl.user_session.get("user").identifier).send()
+    await answer(choice)
 
 
-def source_panel(source: SourceItem, zone: ZoneInfo) -> str:
-    """What the side panel shows for a source, times in the user's zone."""
-    details = source.details
-    lines = [f"### {source.title}"]
-    if source.service == "gmail":
-        lines += [f"**From** {details.get('from', '')}", f"**To** {', '.join(details.get('to', []))}"]
-        if source.when:
-            lines.append(f"**Date** {source.when.astimezone(zone):%a %d %b %Y, %H:%M} ({zone})")
-        if details.get("attachments"):
-            lines.append(f"**Attachments** {', '.join(details['attachments'])}")
-        lines += ["", details.get("excerpt") or source.snippet]
-        link = "Open in Gmail"
-    elif source.service == "calendar":
-        lines.append(f"**When** {_span(details, zone)}")
-        if details.get("location"):
-            lines.append(f"**Where** {details['location']}")
-        if details.get("meet_link"):
-            lines.append(f"**Meet** {details['meet_link']}")
-        people = [a.get("name") or a.get("email") for a in details.get("attendees", [])]
-        if people:
-            lines.append(f"**Attendees** {', '.join(people)}")
-        lines += ["", source.snippet]
-        link = "Open in Calendar"
-    else:
-        modified = f"{source.when.astimezone(zone):%a %d %b %Y, %H:%M}" if source.when else ""
-        lines += [f"**Owner** {', '.join(details.get('owners', []))}", f"**Modified** {modified}"]
-        lines += ["", details.get("excerpt") or source.snippet]
-        link = "Open in Drive"
-    if source.url:
-        lines += ["", f"[{link}]({source.url})"]
-    return "\n".join(lines)
+# --- freshness --------------------------------------------------------------------------
 
 
-def _span(details: dict[str, Any], zone: ZoneInfo) -> str:
-    start = datetime.fromisoformat(details["start"]).astimezone(zone)
-    end = datetime.fromisoformat(details["end"]).astimezone(zone)
-    if details.get("all_day"):
-        return f"{start:%a %d %b %Y} (all day)"
-    event_zone = details.get("time_zone")
-    shown = f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} ({zone})"
-    if event_zone and event_zone != str(zone):
-        local = datetime.fromisoformat(details["start"]).astimezone(ZoneInfo(event_zone))
-        shown += f", {local:%H:%M} in {event_zone}"
-    return shown
+@cl.action_callback("refresh")
+async def refresh_clicked(action: cl.Action) -> None:
+    await refresh()
+
+
+async def refresh() -> None:
+    user_id = await current_user_id()
+    async with runtime.sessions()() as session:
+        accounts = list((await session.execute(select(GoogleAccount.id).where(GoogleAccount.user_id == user_id))).scalars())
+    await queue_syncs(accounts)
+    await cl.Message(content="Syncing your Gmail, Calendar and Drive now; new items show up in the next answer.", author=AUTHOR).send()
+
+
+# --- actions: confirm, edit, cancel, undo -----------------------------------------------
 
 
 async def action_card(action: PendingAction) -> None:
     payload = {"id": str(action.id)}
-    buttons = [
-        cl.Action(name="confirm_action", payload=payload, label="Confirm", icon="check"),
-        cl.Action(name="cancel_action", payload=payload, label="Cancel", icon="x"),
-    ]
-    # Kept so that a decision removes both buttons, not just the one clicked.
-    cl.user_session.set(f"buttons:{action.id}", buttons)
+    buttons = [cl.Action(name="confirm_action", payload=payload, label="Confirm", icon="check")]
+    if concierge().agents[action.service].editable.get(action.operation):
+        buttons.append(cl.Action(name="edit_action", payload=payload, label="Edit", icon="pencil"))
+    buttons.append(cl.Action(name="cancel_action", payload=payload, label="Cancel", icon="x"))
+    # Kept so that a decision removes every button of the card, not just the one clicked.
+    remember(f"buttons:{action.id}", buttons)
     await cl.Message(
         content="**Please confirm**\n\n" + "\n".join(f"> {line}" if line else ">" for line in action.preview.splitlines()),
         author=AUTHOR,
         actions=buttons,
     ).send()
+
+
+# The buttons and edit forms on screen, per chat session. Kept here rather than in
+# `cl.user_session`, which Chainlit saves into the thread's metadata as JSON.
+_ON_SCREEN: dict[str, dict[str, Any]] = {}
+
+
+def remember(key: str, value: Any) -> None:
+    _ON_SCREEN.setdefault(cl.context.session.id, {})[key] = value
+
+
+def recall(key: str) -> Any:
+    return _ON_SCREEN.get(cl.context.session.id, {}).get(key)
+
+
+@cl.on_chat_end
+async def ended() -> None:
+    _ON_SCREEN.pop(cl.context.session.id, None)
+
+
+@cl.action_callback("edit_action")
+async def edit_action(action: cl.Action) -> None:
+    user_id = await current_user_id()
+    pending = await (await concierge().actions(user_id)).get(user_id, uuid.UUID(action.payload["id"]))
+    if recall(f"form:{pending.id}") is not None:
+        return  # the form is open already
+    zone = await user_zone(user_id)
+    editable = concierge().agents[pending.service].editable.get(pending.operation, frozenset())
+    form = cl.CustomElement(
+        name="EditAction", props={"id": str(pending.id), "fields": form_fields(pending, editable, zone)}, display="inline"
+    )
+    remember(f"form:{pending.id}", form)
+    await cl.Message(content="Change what you need, then confirm:", author=AUTHOR, elements=[form]).send()
 
 
 @cl.action_callback("confirm_action")
@@ -260,22 +444,31 @@ async def undo_action(action: cl.Action) -> None:
     await decide(action, "undo")
 
 
-@cl.action_callback("clarify")
-async def clarify(action: cl.Action) -> None:
-    await action.remove()
-    await on_message(cl.Message(content=action.payload["answer"]))
-
-
 async def decide(action: cl.Action, decision: str) -> None:
     user_id = await current_user_id()
     desk = await concierge().actions(user_id)
     action_id = uuid.UUID(action.payload["id"])
-    for button in cl.user_session.get(f"buttons:{action_id}") or [action]:
+    edits: dict[str, Any] | None = None
+    form: cl.CustomElement | None = recall(f"form:{action_id}")
+    try:
+        if decision == "confirm" and action.payload.get("edits") is not None:
+            pending = await desk.get(user_id, action_id)
+            editable = concierge().agents[pending.service].editable.get(pending.operation, frozenset())
+            edits = parse_edits(pending, action.payload["edits"], editable, await user_zone(user_id))
+    except (EditError, ActionError) as error:
+        if form is not None:
+            form.props = form.props | {"error": str(error)}
+            await form.update()
+        return
+    for button in recall(f"buttons:{action_id}") or [action]:
         await button.remove()
-    cl.user_session.set(f"buttons:{action_id}", None)
+    if form is not None:
+        await form.remove()
+    remember(f"buttons:{action_id}", None)
+    remember(f"form:{action_id}", None)
     try:
         if decision == "confirm":
-            outcome = await desk.confirm(user_id, action_id)
+            outcome = await desk.confirm(user_id, action_id, edits)
         elif decision == "cancel":
             outcome = await desk.cancel(user_id, action_id)
         else:
@@ -295,3 +488,9 @@ async def decide(action: cl.Action, decision: str) -> None:
             else []
         )
         await cl.Message(content=f"Done: {result.get('summary', outcome.operation)}.", author=AUTHOR, actions=undo).send()
+
+
+async def user_zone(user_id: uuid.UUID) -> ZoneInfo:
+    async with runtime.sessions()() as session:
+        zone, _ = await preferences(session, user_id)
+    return ZoneInfo(zone)

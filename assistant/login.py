@@ -93,10 +93,12 @@ class GoogleSignIn(GoogleOAuthProvider):
         return google_user, user
 
 
-def install(settings: Settings) -> None:
+def install(settings: Settings) -> GoogleSignIn:
     """Put our provider in Chainlit's list in place of its Google provider."""
-    providers[:] = [p for p in providers if p.id != "google"] + [GoogleSignIn(settings)]
+    provider = GoogleSignIn(settings)
+    providers[:] = [p for p in providers if p.id != "google"] + [provider]
     os.environ.setdefault("CHAINLIT_AUTH_SECRET", auth_secret(settings))
+    return provider
 
 
 def auth_secret(settings: Settings) -> str:

@@ -65,17 +65,3 @@ def app_url(app_database: str, redis_url: str, data_dir: Path, demo_sandbox: Run
     }
     with running_app(settings, data_dir) as url:
         yield url
-
-
-@pytest.fixture
-def page(chromium_path: str) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 800})
-        page = context.new_page()
-        yield page
-        context.close()
-        browser.close()

@@ -1,36 +1,48 @@
-"""The chat app in a real browser: sign in through the sandbox's consent screen, ask,
-see steps, sources and the streamed answer, confirm a write and see it arrive."""
+"""The chat app in a real browser, as people use it.
+
+Alex signs in once through the sandbox's consent screen (the same OAuth code path as
+Google); each test then opens a new chat. Writes are checked where they land: the
+recipient's sandbox mailbox, the message's labels. Screenshots go to
+artifacts/screenshots/ for people to look at.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.browser.conftest import SCREENSHOTS
-from tests.execution.conftest import google
+from tests.browser.conftest import CHROMIUM_ARGS, SCREENSHOTS
+from tests.execution.conftest import ALEX, google
 from tests.support import connect
 
 pytestmark = pytest.mark.browser
 
+DANIEL = "daniel.okafor@northwindlabs.com"
+ANSWER = "[data-step-type='assistant_message']"
 
-def sign_in(page, app_url: str) -> None:
+
+def sign_in(page, app_url: str, person: str) -> None:
     page.goto(app_url)
     page.get_by_role("button", name="Continue with Google").click()
     page.get_by_text("Choose an account").wait_for(timeout=15_000)
     page.screenshot(path=SCREENSHOTS / "consent.png")
-    page.get_by_label("Alex Rivera").check()
+    page.get_by_label(person).check()
     page.get_by_role("button", name="Allow").click()
     page.locator("#chat-input").wait_for(timeout=30_000)
 
 
-def wait_for_initial_sync(database_url: str, timeout: float = 180) -> None:
+def wait_for_initial_sync(database_url: str, email: str, timeout: float = 180) -> None:
     async def synced() -> bool:
         conn = await connect(database_url)
         try:
-            rows = await conn.fetch("SELECT status FROM sync_status")
+            rows = await conn.fetch(
+                "SELECT s.status FROM sync_status s JOIN users u ON u.id = s.user_id WHERE u.email = $1", email
+            )
         finally:
             await conn.close()
         return len(rows) == 3 and all(row["status"] == "ok" for row in rows)
@@ -46,41 +58,241 @@ def wait_for_initial_sync(database_url: str, timeout: float = 180) -> None:
         time.sleep(1)
 
 
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def new_context(browser, app_url: str):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=app_url)
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=app_url)
+    return context
+
+
+@pytest.fixture(scope="module")
+def alex(browser, app_url: str, app_database: str) -> Iterator[object]:
+    """Alex's browser, signed in, with the first sync of the demo workspace done."""
+    context = new_context(browser, app_url)
+    page = context.new_page()
+    sign_in(page, app_url, "Alex Rivera")
+    page.get_by_text("reading your account").wait_for(timeout=15_000)  # first login: sync progress
+    page.screenshot(path=SCREENSHOTS / "first-sync.png")
+    wait_for_initial_sync(app_database, ALEX)
+    page.get_by_text("All caught up").wait_for(timeout=15_000)
+    yield page
+    context.close()
+
+
+def new_chat(page) -> None:
+    page.goto("/")
+    page.locator("#chat-input").wait_for(timeout=30_000)
+
+
 def ask(page, text: str) -> None:
     page.locator("#chat-input").fill(text)
     page.keyboard.press("Enter")
 
 
-def test_sign_in_ask_and_confirm(page, app_url: str, app_database: str, demo_sandbox) -> None:
-    sign_in(page, app_url)
-    page.get_by_text("I'm Concierge").wait_for(timeout=15_000)
-    wait_for_initial_sync(app_database)
-
-    ask(page, "emails about the budget from Sarah and my meetings with her next week")
-    page.get_by_text("Q4 Financial Review").first.wait_for(timeout=30_000)
-    page.locator(".step").first.wait_for()
-    page.wait_for_timeout(1500)
-    page.screenshot(path=SCREENSHOTS / "answer.png", full_page=True)
-    answer = page.locator("[data-step-type='assistant_message']").last.inner_text()
-    assert "[1]" in answer
-
-    ask(page, "send an email to Daniel saying the release notes are ready")
-    page.get_by_text("Please confirm").wait_for(timeout=30_000)
-    page.screenshot(path=SCREENSHOTS / "confirm.png", full_page=True)
-    assert _inbox(demo_sandbox, "release notes are ready") == 0  # nothing before the click
-    page.get_by_role("button", name="Confirm").last.click()
-    page.get_by_text("Done: Sent").wait_for(timeout=30_000)
-    page.screenshot(path=SCREENSHOTS / "sent.png", full_page=True)
-    assert _inbox(demo_sandbox, "release notes are ready") == 1
+def answered(page, count: int) -> str:
+    """The text of the `count`-th answer of this chat, once it is complete."""
+    page.get_by_text("Synced:").nth(count - 1).wait_for(timeout=60_000)
+    return page.locator(ANSWER).filter(has_text="Synced:").nth(count - 1).inner_text()
 
 
-def _inbox(sandbox, words: str) -> int:
-    gmail = google(sandbox, "daniel.okafor@northwindlabs.com", "gmail")
+def mailbox(sandbox, email: str, words: str) -> int:
+    gmail = google(sandbox, email, "gmail")
     return len(gmail.users().messages().list(userId="me", q=words).execute().get("messages", []))
 
 
-def test_an_anonymous_visitor_sees_only_the_sign_in_page(page, app_url: str) -> None:
+def test_welcome_screen_offers_starters_from_the_users_data(alex) -> None:
+    new_chat(alex)
+    starters = alex.locator("#starters button")
+    starters.first.wait_for(timeout=15_000)
+    labels = starters.all_inner_texts()
+    assert any(label.startswith("Mail from") for label in labels), labels  # a real contact of Alex's
+    alex.screenshot(path=SCREENSHOTS / "welcome.png")
+
+
+def test_cross_service_answer_streams_with_steps_and_sources(alex) -> None:
+    new_chat(alex)
+    frames: list[str] = []
+    alex.on("websocket", lambda ws: ws.on("framereceived", lambda frame: frames.append(str(frame))))
+    new_chat(alex)  # a fresh socket, now observed
+    ask(alex, "emails about the budget from Sarah and my meetings with her next week")
+    text = answered(alex, 1)
+    assert "Q4 Financial Review" in text and "[1]" in text
+    assert sum("stream_token" in frame for frame in frames) > 3  # streamed, not sent in one piece
+
+    # The steps come before the answer they led to, and show what each found.
+    steps = alex.get_by_text(re.compile(r"^Used (Understanding|Plan|Search your emails|Search your events)$"))
+    assert steps.count() >= 3
+    first_step = steps.first.bounding_box()
+    answer_box = alex.locator(ANSWER).filter(has_text="Synced:").last.bounding_box()
+    assert first_step["y"] < answer_box["y"]
+    alex.get_by_text("Used Search your emails").click()
+    alex.get_by_text("Q4 Financial Review").first.wait_for()
+
+    # A source chip opens a side panel with the email's details.
+    chips = alex.locator(".source-chip")
+    assert chips.count() >= 3
+    alex.screenshot(path=SCREENSHOTS / "answer.png")
+    chips.first.click()
+    panel = alex.get_by_test_id("source-panel")
+    panel.wait_for()
+    details = panel.inner_text()
+    assert "From" in details and "Sarah Chen" in details and "Europe/London" in details and "Open in Gmail" in details
+    alex.screenshot(path=SCREENSHOTS / "source-panel.png")
+    alex.keyboard.press("Escape")
+
+
+def test_confirm_sends_and_cancel_sends_nothing(alex, demo_sandbox) -> None:
+    new_chat(alex)
+    ask(alex, "send an email to Daniel saying the release notes are ready")
+    alex.get_by_text("Please confirm").wait_for(timeout=60_000)
+    alex.screenshot(path=SCREENSHOTS / "confirm.png")
+    assert mailbox(demo_sandbox, DANIEL, "release notes are ready") == 0  # nothing before the click
+    alex.get_by_role("button", name="Confirm").last.click()
+    alex.get_by_text("Done: Sent").wait_for(timeout=30_000)
+    alex.screenshot(path=SCREENSHOTS / "sent.png")
+    assert mailbox(demo_sandbox, DANIEL, "release notes are ready") == 1
+
+    ask(alex, "send an email to Daniel saying the vendor contract is signed")
+    alex.get_by_text("Please confirm").nth(1).wait_for(timeout=60_000)
+    alex.get_by_role("button", name="Cancel").last.click()
+    alex.get_by_text("Cancelled. Nothing was sent").wait_for(timeout=30_000)
+    assert alex.get_by_role("button", name="Confirm").count() == 0  # the card's buttons are gone
+    assert mailbox(demo_sandbox, DANIEL, "vendor contract is signed") == 0
+
+
+def test_edit_a_draft_before_confirming(alex, demo_sandbox) -> None:
+    new_chat(alex)
+    ask(alex, "send an email to Daniel saying the offsite venue is booked")
+    alex.get_by_text("Please confirm").wait_for(timeout=60_000)
+    alex.get_by_role("button", name="Edit").last.click()
+    form = alex.locator("form.edit-form")
+    form.wait_for(timeout=15_000)
+    assert DANIEL in form.get_by_label("To").input_value()
+
+    form.get_by_label("To").fill("not an address")
+    form.get_by_role("button", name="Confirm with changes").click()
+    alex.get_by_role("alert").filter(has_text="is not an email address").wait_for(timeout=15_000)
+    assert mailbox(demo_sandbox, DANIEL, "offsite venue") == 0
+
+    form.get_by_label("To").fill(DANIEL)
+    form.get_by_label("Subject").fill("Offsite: Lisbon venue confirmed")
+    form.get_by_label("Message").fill("Hi Daniel,\n\nThe Lisbon venue is confirmed for March.\n\nAlex")
+    alex.screenshot(path=SCREENSHOTS / "edit.png")
+    form.get_by_role("button", name="Confirm with changes").click()
+    alex.get_by_text("Done: Sent").wait_for(timeout=30_000)
+    assert mailbox(demo_sandbox, DANIEL, "subject:(Lisbon venue confirmed)") == 1
+    assert mailbox(demo_sandbox, DANIEL, "offsite venue is booked") == 0  # the edited text went, not the draft
+    assert form.count() == 0
+
+
+def test_undo_a_trash(alex, demo_sandbox) -> None:
+    new_chat(alex)
+    ask(alex, "delete the email about the council tax bill")
+    alex.get_by_text("Please confirm").wait_for(timeout=60_000)
+    gmail = google(demo_sandbox, ALEX, "gmail")
+    found = gmail.users().messages().list(userId="me", q="council tax").execute()["messages"]
+    message_id = found[0]["id"]
+
+    def labels() -> list[str]:
+        return gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+
+    alex.get_by_role("button", name="Confirm").last.click()
+    alex.get_by_text("Done: Moved").wait_for(timeout=30_000)
+    assert "TRASH" in labels()
+    alex.get_by_role("button", name="Undo").last.click()
+    alex.get_by_text("Restored").wait_for(timeout=30_000)
+    alex.screenshot(path=SCREENSHOTS / "undo.png")
+    assert "TRASH" not in labels()
+
+
+def test_reload_resume_and_follow_up(alex) -> None:
+    new_chat(alex)
+    ask(alex, "emails from Tom Becker")
+    answered(alex, 1)
+    second = alex.locator(".source-chip").nth(1).locator(".source-title").inner_text()
+    thread_url = _thread_url(alex)
+
+    alex.reload()
+    alex.goto("/")
+    alex.locator("#chat-input").wait_for()
+    alex.get_by_text("emails from Tom Becker").first.click()  # the thread, in the sidebar
+    alex.wait_for_url(thread_url)
+    alex.locator(".source-chip").nth(1).wait_for(timeout=30_000)  # sources survive the resume
+    ask(alex, "reply to the second one saying thanks")
+    alex.get_by_text("Please confirm").wait_for(timeout=60_000)
+    card = alex.locator(ANSWER).filter(has_text="Please confirm").last.inner_text()
+    title = second.removeprefix("Re: ")
+    assert f"Re: {title}" in card, (second, card)
+    alex.screenshot(path=SCREENSHOTS / "resumed.png")
+    alex.get_by_role("button", name="Cancel").last.click()
+    alex.get_by_text("Cancelled. Nothing was sent").wait_for(timeout=30_000)
+
+
+def test_share_read_only_then_unshare(alex, browser, app_url: str) -> None:
+    new_chat(alex)
+    ask(alex, "what's on my calendar tomorrow?")
+    answered(alex, 1)
+    thread_id = _thread_url(alex).rsplit("/", 1)[1]
+    alex.locator("header button:has(svg.lucide-share2)").click()
+    alex.get_by_role("button", name="Share", exact=True).click()
+    alex.get_by_text("Share link created").or_(alex.get_by_text("Link copied")).first.wait_for(timeout=15_000)
+    alex.keyboard.press("Escape")
+
+    # Another signed-in person reads it, sources included, and cannot write in it.
+    sarah_context = new_context(browser, app_url)
+    sarah = sarah_context.new_page()
+    sign_in(sarah, app_url, "Sarah Chen")
+    sarah.goto(f"/share/{thread_id}")
+    sarah.get_by_text("what's on my calendar tomorrow?").wait_for(timeout=30_000)
+    sarah.locator(".source-chip").first.wait_for(timeout=15_000)
+    assert sarah.locator("#chat-input").count() == 0
+    assert sarah.get_by_role("button", name="Confirm").count() == 0
+    sarah.screenshot(path=SCREENSHOTS / "shared-view.png")
+    shared = sarah.request.get(f"/project/share/{thread_id}")
+    assert shared.status == 200
+    assert set(shared.json()["metadata"]) <= {"is_shared", "shared_at"}  # no session data, no secrets
+
+    # Nobody signed in gets anything.
+    anonymous_context = new_context(browser, app_url)
+    anonymous = anonymous_context.new_page()
+    assert anonymous.request.get(f"/project/share/{thread_id}").status == 401
+    anonymous.goto(f"/share/{thread_id}")
+    anonymous.wait_for_timeout(2000)
+    assert "calendar tomorrow" not in anonymous.content()
+    anonymous.screenshot(path=SCREENSHOTS / "shared-anonymous.png")
+
+    # Unsharing sticks, even after Alex's open session ends.
+    alex.locator("header button:has(svg.lucide-share2)").click()
+    alex.get_by_role("button", name="Unshare").click()
+    alex.get_by_text("Sharing disabled").wait_for(timeout=15_000)
+    alex.goto("/")
+    alex.wait_for_timeout(1500)
+    assert sarah.request.get(f"/project/share/{thread_id}").status == 404
+    sarah_context.close()
+    anonymous_context.close()
+
+
+def test_an_anonymous_visitor_sees_only_the_sign_in_page(browser, app_url: str) -> None:
+    context = new_context(browser, app_url)
+    page = context.new_page()
     page.goto(app_url)
-    page.get_by_role("button", name="Continue with Google").wait_for(timeout=15_000)
-    assert page.locator("#chat-input").count() == 0
+    page.get_by_role("button", name="Continue with Google").wait_for(timeout=30_000)
     page.screenshot(path=SCREENSHOTS / "sign-in.png")
+    assert page.locator("#chat-input").count() == 0
+    assert page.request.get("/project/threads").status in (401, 405)
+    context.close()
+
+
+def _thread_url(page) -> str:
+    page.wait_for_url(re.compile(r"/thread/[0-9a-f-]{36}$"), timeout=15_000)
+    return page.url

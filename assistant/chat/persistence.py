@@ -1,0 +1,104 @@
+"""Where the chat's threads live: Chainlit's SQLAlchemy data layer on our PostgreSQL.
+
+Chainlit's tables sit in the `chainlit` schema (migration 0002), reached with
+`search_path=chainlit`. A Chainlit thread *is* a Concierge conversation: the thread id is
+the conversation id, so a resumed thread continues the conversation that follow-ups
+("reply to the second one") resolve against. Renaming or deleting a thread does the same
+to its conversation.
+
+Chainlit persists an element (a source's side panel) only through a storage provider; ours
+keeps the bytes in `chainlit.element_blobs` and serves them at `/chat-files/<key>` to
+whoever may read the thread (see `assistant.chat.sharing`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
+from chainlit.data.storage_clients.base import BaseStorageClient
+from sqlalchemy import delete, text, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from assistant.db import asyncpg_url
+from assistant.models import Conversation
+
+FILES_ROUTE = "/chat-files"
+
+
+def file_url(object_key: str) -> str:
+    return f"{FILES_ROUTE}/{quote(object_key, safe='/')}"
+
+
+class DatabaseStorage(BaseStorageClient):
+    """Element contents in PostgreSQL, so every app process can serve every thread's."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    async def upload_file(
+        self,
+        object_key: str,
+        data: bytes | str,
+        mime: str = "application/octet-stream",
+        overwrite: bool = True,
+        content_disposition: str | None = None,
+    ) -> dict[str, Any]:
+        body = data.encode() if isinstance(data, str) else data
+        conflict = 'DO UPDATE SET "mime" = excluded."mime", "data" = excluded."data"' if overwrite else "DO NOTHING"
+        async with self.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    'INSERT INTO chainlit.element_blobs ("objectKey", "mime", "data") '
+                    f'VALUES (:key, :mime, :data) ON CONFLICT ("objectKey") {conflict}'
+                ),
+                {"key": object_key, "mime": mime, "data": body},
+            )
+        return {"object_key": object_key, "url": file_url(object_key)}
+
+    async def delete_file(self, object_key: str) -> bool:
+        async with self.engine.begin() as connection:
+            result = await connection.execute(
+                text('DELETE FROM chainlit.element_blobs WHERE "objectKey" = :key'), {"key": object_key}
+            )
+        return bool(result.rowcount)
+
+    async def get_read_url(self, object_key: str) -> str:
+        return file_url(object_key)
+
+    async def close(self) -> None:
+        """The engine belongs to the app (`assistant.runtime`), which disposes of it."""
+
+
+class ChatDataLayer(SQLAlchemyDataLayer):
+    """Chainlit's data layer, in its own schema, keeping our conversations in step."""
+
+    def __init__(self, database_url: str, engine: AsyncEngine) -> None:
+        super().__init__(
+            conninfo=asyncpg_url(database_url),
+            connect_args={"server_settings": {"search_path": "chainlit"}},
+            storage_provider=DatabaseStorage(engine),
+        )
+        self.app_engine = engine
+
+    async def update_thread(
+        self,
+        thread_id: str,
+        name: str | None = None,
+        user_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        tags: list[str] | None = None,
+    ) -> None:
+        await super().update_thread(thread_id, name=name, user_id=user_id, metadata=metadata, tags=tags)
+        if name is not None:
+            async with self.app_engine.begin() as connection:
+                await connection.execute(
+                    update(Conversation).where(Conversation.id == uuid.UUID(thread_id)).values(title=name[:200])
+                )
+
+    async def delete_thread(self, thread_id: str) -> None:
+        await super().delete_thread(thread_id)
+        async with self.app_engine.begin() as connection:
+            await connection.execute(delete(Conversation).where(Conversation.id == uuid.UUID(thread_id)))
