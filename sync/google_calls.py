@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import httplib2
+import redis.exceptions
 from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
@@ -88,10 +89,12 @@ def is_transient(error: BaseException) -> bool:
         return status == 403 and reason in _RATE_LIMIT_REASONS
     if isinstance(error, RefreshError):
         return error.retryable  # google-auth marks token-endpoint 5xx/429 as retryable
+    # The account's quota bucket lives in Redis: a Redis restart is waited out like a
+    # dropped connection to Google, not a reason to fail the whole sync.
     return isinstance(
         error,
         (TransportError, ConnectionError, TimeoutError, socket.timeout, ssl.SSLError,
-         httplib2.HttpLib2Error),
+         httplib2.HttpLib2Error, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError),
     )  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.accounts import credentials_for, mark_needs_reconsent, save_refreshed_token
@@ -166,9 +166,14 @@ async def _exclusive(redis: Redis, key: str, expire_seconds: int) -> AsyncIterat
         while not stop.wait(expire_seconds / 3):
             try:
                 lock.reacquire()
-            except LockError:
-                log.error("lost the sync lock", extra={"key": key})
-                return
+            except LockNotOwnedError:
+                # The key is gone (Redis restarted empty, or it expired during an
+                # outage): take it back, unless another sync has it by now.
+                if not lock.acquire(blocking=False):
+                    log.error("lost the sync lock", extra={"key": key})
+                    return
+            except RedisError as error:
+                log.warning("could not renew the sync lock, trying again", extra={"key": key, "error": str(error)})
 
     renewer = threading.Thread(target=renew, name=f"renew {key}", daemon=True)
     renewer.start()
@@ -179,5 +184,5 @@ async def _exclusive(redis: Redis, key: str, expire_seconds: int) -> AsyncIterat
         await asyncio.to_thread(renewer.join)
         try:
             lock.release()
-        except LockError:
-            pass  # it expired: nothing to release
+        except (LockError, RedisError):
+            pass  # expired, or Redis is away: either way it frees itself within expire_seconds
