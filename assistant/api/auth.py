@@ -91,9 +91,9 @@ class Authenticator:
                 options={"require": ["exp", "iat", "sub", "jti"]},
             )
         except jwt.ExpiredSignatureError as error:
-            raise _unauthenticated("the token has expired; get a new one") from error
+            raise unauthenticated("the token has expired; get a new one") from error
         except jwt.PyJWTError as error:
-            raise _unauthenticated("the token is not valid") from error
+            raise unauthenticated("the token is not valid") from error
 
     async def revoke(self, token_id: str, expires_at: datetime) -> None:
         remaining = max(1, int(expires_at.timestamp() - time.time()))
@@ -114,15 +114,15 @@ class Authenticator:
     async def from_token(self, token: str) -> Caller:
         claims = self.claims(token)
         if await self.redis.exists(_REVOKED.format(claims["jti"])):
-            raise _unauthenticated("the token has been revoked")
+            raise unauthenticated("the token has been revoked")
         try:
             user_id = uuid.UUID(str(claims["sub"]))
         except ValueError as error:
-            raise _unauthenticated("the token is not valid") from error
+            raise unauthenticated("the token is not valid") from error
         async with self.sessions() as session:
             tier = (await session.execute(select(User.tier).where(User.id == user_id))).scalar_one_or_none()
         if tier is None:
-            raise _unauthenticated("the token's user no longer exists")
+            raise unauthenticated("the token's user no longer exists")
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # type: ignore[call-overload]
         return Caller(user_id, tier, str(claims["jti"]), expires)
 
@@ -134,15 +134,15 @@ class Authenticator:
         try:
             email = decode_jwt(cookie).identifier.lower()
         except Exception as error:  # Chainlit raises PyJWT's errors, or asserts without a secret
-            raise _unauthenticated("the session has expired; sign in again") from error
+            raise unauthenticated("the session has expired; sign in again") from error
         async with self.sessions() as session:
             row = (await session.execute(select(User.id, User.tier).where(User.email == email))).one_or_none()
         if row is None:
-            raise _unauthenticated("no Concierge user for this session; sign in again")
+            raise unauthenticated("no Concierge user for this session; sign in again")
         return Caller(row.id, row.tier, None)
 
 
-def _unauthenticated(message: str) -> ApiError:
+def unauthenticated(message: str) -> ApiError:
     return ApiError(401, "unauthenticated", message, headers={"WWW-Authenticate": 'Bearer realm="concierge"'})
 
 
@@ -151,9 +151,9 @@ async def authenticate(authenticator: Authenticator, request: Request, credentia
     if credentials is not None:
         return await authenticator.from_token(credentials.credentials)
     if request.headers.get("authorization"):
-        raise _unauthenticated("use 'Authorization: Bearer <token>'")
+        raise unauthenticated("use 'Authorization: Bearer <token>'")
     caller = await authenticator.from_session(request)
     if caller is None:
-        raise _unauthenticated("sign in: send 'Authorization: Bearer <token>' (from POST /auth/token)")
+        raise unauthenticated("sign in: send 'Authorization: Bearer <token>' (from POST /auth/token)")
     return caller
 

@@ -30,7 +30,7 @@ from assistant import runtime
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import StepFailed
 from assistant.api import monitoring, sse
-from assistant.api.auth import Authenticator, Caller, authenticate, bearer_scheme
+from assistant.api.auth import Authenticator, Caller, authenticate, bearer_scheme, unauthenticated
 from assistant.api.errors import ERROR_RESPONSES, ApiError, ApiRoute, error_response
 from assistant.api.idempotency import IdempotencyStore, Recorded, fingerprint
 from assistant.api.limits import RateLimiter
@@ -142,7 +142,7 @@ async def mint_token(request: Request, svc: Svc) -> TokenResponse:
     """Needs the chat UI's signed-in session (its cookie): a bearer token cannot mint others."""
     caller = await svc.auth.from_session(request)
     if caller is None:
-        raise ApiError(401, "unauthenticated", "sign in to Concierge first; tokens are issued to the signed-in session")
+        raise unauthenticated("sign in to Concierge first; tokens are issued to the signed-in session")
     await svc.limiter.check(caller.user_id, caller.tier, "token")
     issued = svc.auth.mint(caller.user_id)
     return TokenResponse(access_token=issued.token, token_id=issued.token_id, expires_at=issued.expires_at)
