@@ -10,15 +10,18 @@ model's, from the same facts; offline, `write_locally` composes it from template
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
-from assistant.llm.base import ChatMessage, LLMRequest
+from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
+
+log = logging.getLogger(__name__)
 
 STALE_AFTER = timedelta(hours=1)
 ELLIPSIS = "\u2026"
@@ -85,9 +88,25 @@ def answer_request(task: AnswerTask) -> LLMRequest:
 
 
 async def stream_answer(chain: FallbackChain, task: AnswerTask) -> tuple[AsyncIterator[str], str]:
-    """The answer's text pieces, and the provider writing them."""
+    """The answer's text pieces, and the provider writing them.
+
+    A model that breaks off mid-answer (it stalls past the timeout, the stream drops) has
+    already shown its first words: they stay, and the offline writer's answer follows, so
+    the answer still ends with every fact instead of an error.
+    """
     answer = await chain.stream(answer_request(task))
-    return answer.pieces, answer.provider
+    return _finished_offline_if_broken(answer.pieces, answer.provider, task), answer.provider
+
+
+async def _finished_offline_if_broken(pieces: AsyncIterator[str], provider: str, task: AnswerTask) -> AsyncIterator[str]:
+    try:
+        async for piece in pieces:
+            yield piece
+    except LLMError as error:
+        log.warning("the answer broke off, finishing it offline", extra={"provider": provider, "error": str(error)})
+        yield "\n\n"
+        async for piece in write_locally(task):
+            yield piece
 
 
 async def write_locally(task: AnswerTask) -> AsyncIterator[str]:
