@@ -13,6 +13,7 @@ import asyncio
 import os
 import signal
 import time
+from datetime import datetime
 
 import httpx
 import pytest
@@ -27,7 +28,13 @@ from sync.jobs import sync_service
 from tests.faults.support import assert_mirrors_google
 from tests.sandbox.conftest import ALEX, NOW
 from tests.sync.conftest import LinkedAccount
-from tests.sync.test_sync import cache_state, control_call, sandbox_state, sync_all, sync_status
+from tests.sync.test_sync import (
+    cache_state,
+    control_call,
+    sandbox_state,
+    sync_all,
+    sync_status,
+)
 
 
 def crash_postgres(servers: EmbeddedServers) -> None:
@@ -84,8 +91,6 @@ async def test_the_app_answers_across_a_postgres_restart_mid_query(
     concierge = Concierge(
         linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(own_servers.acquire().redis_url or "")
     )
-    from datetime import datetime
-
     now = datetime.fromisoformat(NOW)
     question = "emails from Sarah about the Q4 review"
 

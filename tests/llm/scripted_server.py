@@ -19,13 +19,15 @@ from typing import Any
 @dataclass
 class Reply:
     """One scripted answer: a model output (`content` text or `tool_input`), an error
-    status, a delay before answering, or text pieces to stream."""
+    status, a delay before answering, or text pieces to stream (with a stall of
+    `stall_after_first` seconds after the first piece, as a model that hangs mid-answer)."""
 
     content: str | None = None
     tool_input: Any = None
     status: int = 200
     delay: float = 0.0
     pieces: list[str] = field(default_factory=list)
+    stall_after_first: float = 0.0
 
 
 def _openai_body(reply: Reply) -> dict[str, Any]:
@@ -108,7 +110,9 @@ class ScriptedServer:
                         self._send(reply.status, "application/json", [json.dumps(error)])
                     elif body.get("stream"):
                         events = _anthropic_events(reply) if anthropic else _openai_events(reply)
-                        self._send(200, "text/event-stream", events)
+                        # Anthropic's first piece follows message_start and content_block_start.
+                        first_piece_events = 3 if anthropic else 1
+                        self._send(200, "text/event-stream", events, stall=(first_piece_events, reply.stall_after_first))
                     else:
                         tool = (body.get("tool_choice") or {}).get("name", "")
                         payload = _anthropic_body(reply, tool) if anthropic else _openai_body(reply)
@@ -116,13 +120,20 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to answer
 
-            def _send(self, status: int, content_type: str, parts: list[str]) -> None:
-                data = "".join(parts).encode()
+            def _send(self, status: int, content_type: str, parts: list[str], stall: tuple[int, float] = (0, 0.0)) -> None:
+                """Send `parts`, pausing `stall[1]` seconds after the first `stall[0]` of them."""
+                data = [part.encode() for part in parts]
                 self.send_response(status)
                 self.send_header("content-type", content_type)
-                self.send_header("content-length", str(len(data)))
+                self.send_header("content-length", str(sum(len(part) for part in data)))
                 self.end_headers()
-                self.wfile.write(data)
+                sent_before_stall, seconds = stall
+                if seconds:
+                    self.wfile.write(b"".join(data[:sent_before_stall]))
+                    self.wfile.flush()
+                    time.sleep(seconds)
+                    data = data[sent_before_stall:]
+                self.wfile.write(b"".join(data))
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._http.daemon_threads = True
