@@ -52,6 +52,19 @@ class Settings(BaseSettings):
         validation_alias=_env("REDIS_URL", "REDIS_URL"),
         description="redis://... ; unset = embedded Valkey.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=_env("DATABASE_READ_URL"),
+        description="A read replica for read-only queries (search); unset = the database URL.",
+    )
+    database_transaction_pooler: bool = Field(
+        default=False,
+        validation_alias=_env("DATABASE_TRANSACTION_POOLER"),
+        description=(
+            "PgBouncer (or another transaction-mode pooler) is in front of PostgreSQL: "
+            "no statement cache, and prepared statements named uniquely."
+        ),
+    )
 
     # --- language models -------------------------------------------------------------
     llm_provider: Literal["local", "openai", "anthropic"] | None = Field(
