@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -33,9 +34,25 @@ def asyncpg_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-def create_engine(url: str, **kwargs: object) -> AsyncEngine:
-    """An async engine; `pool_pre_ping` so a restarted PostgreSQL costs one retry, not errors."""
+def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An async engine; `pool_pre_ping` so a restarted PostgreSQL costs one retry, not errors.
+
+    Behind a transaction-mode pooler (`database_transaction_pooler`), two transactions on
+    one of our connections may run in different server sessions, so nothing may outlive
+    a transaction: no statement cache, and every prepared statement named uniquely
+    (asyncpg numbers them per connection, and two clients' `__asyncpg_stmt_1__` would
+    collide in one server session). Row-level security only sets transaction-local state.
+    """
+    if get_settings().database_transaction_pooler:
+        kwargs["connect_args"] = TRANSACTION_POOLER_CONNECT_ARGS | kwargs.get("connect_args", {})
     return create_async_engine(asyncpg_url(url), pool_pre_ping=True, **kwargs)
+
+
+TRANSACTION_POOLER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,  # asyncpg's own cache
+    "prepared_statement_cache_size": 0,  # SQLAlchemy's asyncpg dialect's cache
+    "prepared_statement_name_func": lambda: f"__concierge_{uuid.uuid4().hex}__",
+}
 
 
 def as_user(engine: AsyncEngine, user_id: uuid.UUID) -> AsyncEngine:

@@ -98,9 +98,13 @@ class Concierge:
         engine: AsyncEngine,
         redis_sync: redis.Redis,
         redis_async: redis.asyncio.Redis,
+        read_engine: AsyncEngine | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
+        #: Search reads here: a read replica when configured (it may lag the primary by
+        #: moments; everything that writes, or reads what it just wrote, uses `engine`).
+        self.read_engine = read_engine or engine
         #: As the owner, bypassing row-level security: only for finding who a request is for.
         self.sessions = session_factory(engine)
         self.redis = redis_sync
@@ -121,10 +125,13 @@ class Concierge:
             create_engine(database_url),
             redis.Redis.from_url(redis_url),
             redis.asyncio.Redis.from_url(redis_url),
+            create_engine(settings.database_read_url) if settings.database_read_url else None,
         )
 
     async def close(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
     def sessions_for(self, user_id: uuid.UUID) -> async_sessionmaker[AsyncSession]:
         """Sessions that see and write only this user's rows (row-level security)."""
@@ -142,7 +149,7 @@ class Concierge:
             settings=self.settings,
             engine=engine,
             redis=self.redis,
-            search=HybridSearch(engine, self.query_embeddings),
+            search=HybridSearch(as_user(self.read_engine, user_id), self.query_embeddings),
             indexer=Indexer(engine, self.embedder),
         )
 

@@ -41,11 +41,18 @@ def engine() -> AsyncEngine:
 
 
 @lru_cache(maxsize=1)
+def read_engine() -> AsyncEngine:
+    """For read-only queries (search): the read replica when one is configured."""
+    read_url = get_settings().database_read_url
+    return create_engine(read_url) if read_url else engine()
+
+
+@lru_cache(maxsize=1)
 def sessions() -> async_sessionmaker[AsyncSession]:
     return session_factory(engine())
 
 
 def reset() -> None:
     """Forget every connection (tests that switch databases; a forked worker)."""
-    for cached in (urls, redis_client, async_redis_client, engine, sessions):
+    for cached in (urls, redis_client, async_redis_client, engine, read_engine, sessions):
         cached.cache_clear()
