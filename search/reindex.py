@@ -56,9 +56,9 @@ async def reindex(batch: int) -> dict[str, int]:
                 totals[name] = (await connection.execute(text(f"SELECT count(*) FROM {service.table.name}"))).scalar_one()
         if rebuild_index:
             async with runtime.engine.begin() as connection:
-                # The same definition as migration 0001.
+                # The same definition as migration 0007.
                 await connection.execute(text(
                     "CREATE INDEX search_chunks_embedding ON search_chunks "
-                    "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+                    "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 200)"
                 ))  # fmt: skip
     return totals
