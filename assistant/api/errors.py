@@ -16,11 +16,12 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.exceptions import HTTPException  # FastAPI raises Starlette's own for unparsable bodies
 
 from assistant.metrics import HTTP_REQUEST_SECONDS
 from assistant.settings import get_settings
@@ -129,8 +130,9 @@ class ApiRoute(APIRoute):
                 status, code, message, details = _validation_details(error)
                 response = error_response(status, code, message, details)
             except HTTPException as error:
-                code = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
-                response = error_response(error.status_code, code, str(error.detail), headers=error.headers)
+                code = {400: "invalid_json", 401: "unauthenticated", 404: "not_found"}.get(error.status_code, "http_error")
+                message = f"the body is not valid JSON ({error.detail})" if error.status_code == 400 else str(error.detail)
+                response = error_response(error.status_code, code, message, headers=error.headers)
             except json.JSONDecodeError as error:
                 response = error_response(400, "invalid_json", f"the body is not valid JSON: {error}")
             except Exception:
