@@ -277,26 +277,23 @@ async def confirm_action(
     return await _json_once(svc, caller, request, key, run)
 
 
-@router.post("/actions/{action_id}/cancel", response_model=Action, tags=["actions"], summary="Drop a proposed action")
-async def cancel_action(
-    request: Request, action_id: ActionId, svc: Svc, caller: Annotated[Caller, Depends(limited("actions"))], key: IdempotencyKey = None
-) -> Response:
-    async def run() -> tuple[int, Action]:
-        desk = await svc.concierge.actions(caller.user_id)
-        return await _decide(lambda: desk.cancel(caller.user_id, action_id))
+def _decision_route(verb: str, summary: str) -> None:
+    """`POST /actions/{id}/<verb>` for the decisions that take no body (cancel, undo)."""
 
-    return await _json_once(svc, caller, request, key, run)
+    async def decide(
+        request: Request, action_id: ActionId, svc: Svc, caller: Annotated[Caller, Depends(limited("actions"))], key: IdempotencyKey = None
+    ) -> Response:
+        async def run() -> tuple[int, Action]:
+            desk = await svc.concierge.actions(caller.user_id)
+            return await _decide(lambda: getattr(desk, verb)(caller.user_id, action_id))
+
+        return await _json_once(svc, caller, request, key, run)
+
+    router.post(f"/actions/{{action_id}}/{verb}", response_model=Action, tags=["actions"], summary=summary, name=f"{verb}_action")(decide)
 
 
-@router.post("/actions/{action_id}/undo", response_model=Action, tags=["actions"], summary="Reverse a carried-out action within its undo window")
-async def undo_action(
-    request: Request, action_id: ActionId, svc: Svc, caller: Annotated[Caller, Depends(limited("actions"))], key: IdempotencyKey = None
-) -> Response:
-    async def run() -> tuple[int, Action]:
-        desk = await svc.concierge.actions(caller.user_id)
-        return await _decide(lambda: desk.undo(caller.user_id, action_id))
-
-    return await _json_once(svc, caller, request, key, run)
+_decision_route("cancel", "Drop a proposed action")
+_decision_route("undo", "Reverse a carried-out action within its undo window")
 
 
 # --- conversations -----------------------------------------------------------------------------
