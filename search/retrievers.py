@@ -77,8 +77,11 @@ class ServiceSQL:
     time: str
     link: str
     visible: str
-    senders: str  # an array expression
-    recipients: str  # an array expression
+    #: Conditions that the item's sender (organizer, owner) / recipient (attendee) is among
+    #: some addresses: `{p}` the addresses, `{k}` the same as "<user id> <address>" keys
+    #: (text[] parameters). Each is answered by a per-user index (migration 0009).
+    senders: str
+    recipients: str
     bulk: str  # whether the item is bulk mail (advertising, social networks)
 
 
@@ -86,18 +89,18 @@ SERVICES: dict[Service, ServiceSQL] = {
     "gmail": ServiceSQL(
         "gmail", "gmail_cache", "gmail_id", "t.message_id", "t.subject", "t.internal_date",
         "NULL::text", "NOT (t.labels && CAST(:hidden_labels AS text[]))",
-        "ARRAY[t.sender_email]", "t.to_emails || t.cc_emails",
+        "t.sender_email = ANY({p})", "search_owned_addresses(t.user_id, t.to_emails || t.cc_emails) && {k}",
         "t.labels && ARRAY['CATEGORY_PROMOTIONS', 'CATEGORY_SOCIAL']",
     ),
     "gcal": ServiceSQL(
         "gcal", "gcal_cache", "gcal_id", "t.event_id", "t.summary", "t.start_at",
         "t.html_link", "t.status <> 'cancelled'",
-        "ARRAY[t.organizer_email]", "t.attendee_emails", "false",
+        "t.organizer_email = ANY({p})", "search_owned_addresses(t.user_id, t.attendee_emails) && {k}", "false",
     ),
     "gdrive": ServiceSQL(
         "gdrive", "gdrive_cache", "gdrive_id", "t.file_id", "t.name", "t.modified_at",
         "t.web_view_link", "true",
-        "t.owner_emails", "ARRAY[]::text[]", "false",
+        "search_owned_addresses(t.user_id, t.owner_emails) && {k}", "false", "false",
     ),
 }  # fmt: skip
 
@@ -140,14 +143,15 @@ class Scope:
         if not with_filters:
             return " AND ".join(conditions), params
         f = self.filters
-        everyone = f"({sql.senders} || {sql.recipients})"
+        everyone = f"({sql.senders} OR {sql.recipients})"
         groups = (("person", self.people, everyone), ("sender", self.senders, sql.senders),
                   ("recipient", self.recipients, sql.recipients))  # fmt: skip
-        for prefix, addresses_per_person, column in groups:
+        for prefix, addresses_per_person, condition in groups:
             for index, addresses in enumerate(addresses_per_person):
                 name = f"{prefix}_{index}"
-                conditions.append(f"{column} && CAST(:{name} AS text[])")
+                conditions.append(condition.format(p=f"CAST(:{name} AS text[])", k=f"CAST(:{name}_keys AS text[])"))
                 params[name] = list(addresses)
+                params[f"{name}_keys"] = [f"{self.user_id} {address}" for address in addresses]
         if f.after is not None:
             conditions.append(f"{sql.time} >= :after")
             params["after"] = f.after
