@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -133,8 +134,14 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
                 top = items[0]
                 paragraphs.append(f"I found this {singular}: [{task.number_of(top)}] {_line(top, task.timezone)}.")
                 continue
-            lead = f"I found {len(items)} {singular if len(items) == 1 else plural}:" if len(items) > 1 else f"I found one {singular}:"
-            lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in items[:5] if _cited(task, item)]
+            shown = [item for item in items[:5] if _cited(task, item)]
+            if len(items) == 1:
+                lead = f"I found one {singular}:"
+            elif len(shown) < len(items):
+                lead = f"I found {len(items)} {plural}; the {len(shown)} most relevant:"
+            else:
+                lead = f"I found {len(items)} {plural}:"
+            lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in shown]
             paragraphs.append("\n".join(lines))
         elif result.status == "ok" and step.operation == "read":
             item = result.outputs["item"]
@@ -187,7 +194,7 @@ def _line(item: SourceItem, zone: ZoneInfo) -> str:
     when = item.when.astimezone(zone) if item.when else None
     if item.service == "gmail":
         sender = item.details.get("from", "").split(" <")[0] or "unknown sender"
-        return f"\u201c{item.title}\u201d from {sender}" + (f", {when:%a %-d %b}" if when else "") + _snippet(item)
+        return f"**{item.title}**, from {sender}" + (f" on {when:%a %-d %b}" if when else "") + _snippet(item)
     if item.service == "calendar":
         if item.details.get("all_day"):
             span = f"{when:%a %-d %b} (all day)" if when else ""
@@ -195,18 +202,28 @@ def _line(item: SourceItem, zone: ZoneInfo) -> str:
             end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
             span = f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}" if when else ""
         people = [a.get("name") or a.get("email") for a in item.details.get("attendees", [])][:4]
-        return f"\u201c{item.title}\u201d, {span}" + (f" with {', '.join(people)}" if people else "") + (
+        return f"**{item.title}**, {span}" + (f" with {', '.join(people)}" if people else "") + (
             f" at {item.details['location']}" if item.details.get("location") else ""
         )
     owners = ", ".join(item.details.get("owners", [])[:2])
-    return f"\u201c{item.title}\u201d" + (f", edited {when:%-d %b}" if when else "") + (f" (owner {owners})" if owners else "") + _snippet(item)
+    return f"**{item.title}**" + (f", edited {when:%-d %b}" if when else "") + (f" (owner {owners})" if owners else "") + _snippet(item)
+
+
+SNIPPET_CHARS = 130
+SALUTATION = re.compile(r"^(hi|hello|hey|dear|morning|good morning)\b[^,.!\n]{0,30}[,.!]\s*", re.IGNORECASE)
 
 
 def _snippet(item: SourceItem) -> str:
+    """The item's own words, without what the line already says (its title, "Hi Alex,")."""
     text = " ".join((item.snippet or "").split())
+    if text.lower().startswith(item.title.lower()):
+        text = text[len(item.title) :].lstrip(" :-\u2013\u2014")
+    text = SALUTATION.sub("", text)
     if not text:
         return ""
-    return f" \u2014 {text[:140]}{ELLIPSIS if len(text) > 140 else ''}"
+    if len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0].rstrip(",.;:") + ELLIPSIS
+    return f": \u201c{text}\u201d"
 
 
 def _slot(slot: dict[str, str], zone: ZoneInfo) -> str:

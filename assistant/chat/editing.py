@@ -8,9 +8,10 @@ strings back into the action's own field types, refusing what is malformed with 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from email.utils import getaddresses
+from email.utils import parseaddr
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -35,6 +36,7 @@ FIELDS: dict[str, tuple[str, Kind]] = {
     "message": ("Note", "text"),
 }
 ROLE_CHOICES = [("reader", "view"), ("commenter", "comment on"), ("writer", "edit")]
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
 TIME_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> reads and writes
 MAX_LENGTH = {"line": 500, "text": 50_000, "addresses": 5_000}
 
@@ -108,10 +110,14 @@ def _parse(name: str, kind: Kind, raw: str, zone: ZoneInfo) -> Any:
     if any(ord(c) < 32 and c not in "\n\t" for c in raw):
         raise EditError(f"{label} contains control characters")
     if kind == "addresses":
-        addresses = [address.strip().lower() for _, address in getaddresses([raw.replace(";", ",")]) if address.strip()]
-        bad = [address for address in addresses if "@" not in address or " " in address or address.startswith("@")]
-        if bad:
-            raise EditError(f"{label}: {', '.join(bad)} is not an email address")
+        addresses = []
+        for typed in raw.replace(";", ",").split(","):
+            if not typed.strip():
+                continue
+            _, address = parseaddr(typed)
+            if not EMAIL.fullmatch(address):
+                raise EditError(f"{label}: \u201c{typed.strip()}\u201d is not an email address")
+            addresses.append(address.lower())
         return list(dict.fromkeys(addresses))
     if kind == "time":
         try:

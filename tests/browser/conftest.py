@@ -65,3 +65,11 @@ def app_url(app_database: str, redis_url: str, data_dir: Path, demo_sandbox: Run
     }
     with running_app(settings, data_dir) as url:
         yield url
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
+    """Keep each phase's report on the test, so fixtures can see whether it failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report

@@ -50,7 +50,7 @@ async def test_the_model_writes_the_answer_from_numbered_facts() -> None:
         prompt = server.requests[-1]["body"]["messages"][-1]["content"]
     assert provider == "openai"
     assert answer == "Sarah sent the Q4 Financial Review [1]; your calendar did not answer."
-    assert "[1] \u201cQ4 Financial Review\u201d from Sarah Chen" in prompt
+    assert "[1] **Q4 Financial Review**, from Sarah Chen" in prompt
     assert "Google Calendar is not responding right now (HTTP 500)" in prompt
     assert "last synced 6 hours ago" in prompt  # stale data is a fact the model must pass on
 
@@ -61,6 +61,6 @@ async def test_offline_the_template_writer_says_the_same_things() -> None:
         pieces, provider = await stream_answer(chain, task())
         answer = await read(pieces)
     assert provider == "local"
-    assert "[1] \u201cQ4 Financial Review\u201d from Sarah Chen, Tue 10 Nov" in answer
+    assert "[1] **Q4 Financial Review**, from Sarah Chen on Tue 10 Nov" in answer
     assert "I couldn't search your events: Google Calendar is not responding right now (HTTP 500)" in answer
     assert "last synced 6 hours ago" in answer
