@@ -31,9 +31,11 @@ from tests.sync.conftest import LinkedAccount
 from tests.sync.test_sync import (
     cache_state,
     control_call,
+    full_gmail_sync_at_its_first_checkpoint,
     sandbox_state,
     sync_all,
     sync_status,
+    top_up_mailbox,
 )
 
 
@@ -53,17 +55,10 @@ async def test_a_sync_cut_by_a_postgres_restart_resumes_from_its_checkpoint(
 
     monkeypatch.setattr(sync.gmail, "PAGE_SIZE", 1)  # a page, and a checkpoint, per message
     linked: LinkedAccount = await link_on_own_servers(ALEX)
-    for number in range(4):  # earlier tests may have trashed much of the small mailbox
-        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "x@partner.test", "subject": f"Restart {number}", "text": "."})
-    total = len(sandbox_state(connect(ALEX))["gmail"])
+    total = top_up_mailbox(control, connect)
     control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
     try:
-        running = asyncio.create_task(
-            sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
-        )
-        while (row := (await sync_status(linked)).get("gmail")) is None or not (row.checkpoint or {}).get("done"):
-            assert not running.done(), "finished before a checkpoint could be seen"
-            await asyncio.sleep(0.05)
+        running, row = await full_gmail_sync_at_its_first_checkpoint(linked)
         crash_postgres(own_servers)
         # Down for longer than a page takes: the sync's next write finds no server.
         await asyncio.sleep(1.0)

@@ -114,6 +114,25 @@ def control_call(control: httpx.Client, method: str, path: str, body: dict[str, 
     return answer.json() if answer.status_code == 200 and answer.content else {}
 
 
+def top_up_mailbox(control: httpx.Client, connect: Any) -> int:
+    """Earlier tests may have trashed much of the small mailbox: add four; the total."""
+    for number in range(4):
+        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "x@partner.test", "subject": f"Filler {number}", "text": "."})
+    return len(sandbox_state(connect(ALEX))["gmail"])
+
+
+async def full_gmail_sync_at_its_first_checkpoint(linked: LinkedAccount) -> tuple[asyncio.Task[Any], Any]:
+    """A full Gmail sync started in a task, once it has saved a checkpoint; the task and
+    its status row (slow the fetches down first, or it may finish before)."""
+    running = asyncio.create_task(
+        sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
+    )
+    while (row := (await sync_status(linked)).get("gmail")) is None or not (row.checkpoint or {}).get("done"):
+        assert not running.done(), "finished before a checkpoint could be seen"
+        await asyncio.sleep(0.05)
+    return running, row
+
+
 def owned_files(services: Services) -> list[str]:
     files = services.drive.files().list(q="trashed = false", fields="files(id,owners(emailAddress))").execute()
     return sorted(f["id"] for f in files["files"] if any(o["emailAddress"] == ALEX for o in f["owners"]))
@@ -258,17 +277,10 @@ async def test_an_interrupted_full_sync_resumes_from_its_checkpoint(
 
     monkeypatch.setattr(sync.gmail, "PAGE_SIZE", 1)  # a page per message
     linked: LinkedAccount = await link(ALEX)
-    for number in range(4):  # earlier tests may have trashed much of the small mailbox
-        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "x@partner.test", "subject": f"Filler {number}", "text": "."})
-    total = len(sandbox_state(connect(ALEX))["gmail"])
+    total = top_up_mailbox(control, connect)
     control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
     try:
-        running = asyncio.create_task(
-            sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
-        )
-        while (row := (await sync_status(linked)).get("gmail")) is None or not (row.checkpoint or {}).get("done"):
-            assert not running.done(), "finished before a checkpoint could be seen"
-            await asyncio.sleep(0.05)
+        running, row = await full_gmail_sync_at_its_first_checkpoint(linked)
         running.cancel()  # the worker dies here
         with pytest.raises(asyncio.CancelledError):
             await running
