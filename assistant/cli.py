@@ -69,7 +69,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
             env,
         )  # fmt: skip
         children.append(app)
-        print(f"\nConcierge is running at http://{args.host}:{args.port}  (Ctrl-C stops it)\n", flush=True)
+        print(
+            f"\nConcierge is running at http://{args.host}:{args.port}  (Ctrl-C stops it)\n"
+            "Sign in: 'Continue with Google', then pick Alex Rivera on the sandbox's consent screen.\n"
+            "Link another account (e.g. Sarah Chen) from the composer's Tools menu: 'Link account'.\n",
+            flush=True,
+        )
         return app.wait()
     except KeyboardInterrupt:
         return 0

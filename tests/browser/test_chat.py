@@ -36,7 +36,7 @@ def sign_in(page, app_url: str, person: str) -> None:
     page.locator("#chat-input").wait_for(timeout=30_000)
 
 
-def wait_for_initial_sync(database_url: str, email: str, timeout: float = 180) -> None:
+def wait_for_initial_sync(database_url: str, email: str, expected: int = 3, timeout: float = 180) -> None:
     async def synced() -> bool:
         conn = await connect(database_url)
         try:
@@ -45,7 +45,7 @@ def wait_for_initial_sync(database_url: str, email: str, timeout: float = 180) -
             )
         finally:
             await conn.close()
-        return len(rows) == 3 and all(row["status"] == "ok" for row in rows)
+        return len(rows) == expected and all(row["status"] == "ok" for row in rows)
 
     def check() -> bool:
         # Playwright's sync API owns this thread's event loop: ask from another thread.
@@ -311,3 +311,30 @@ def test_an_anonymous_visitor_sees_only_the_sign_in_page(browser, app_url: str) 
 def _thread_url(page) -> str:
     page.wait_for_url(re.compile(r"/thread/[0-9a-f-]{36}$"), timeout=15_000)
     return page.url
+
+
+def test_link_a_second_account(alex, app_database: str) -> None:
+    """Last in this module: Daniel's mailbox joins Alex's from here on."""
+    assert alex.request.get("/accounts/link/callback?state=forged&code=x").status == 400
+    alex.goto("/accounts/link")
+    alex.get_by_text("Choose an account").wait_for(timeout=15_000)
+    alex.get_by_label("Daniel Okafor").check()
+    alex.get_by_role("button", name="Allow").click()
+    alex.locator("#chat-input").wait_for(timeout=30_000)
+    alex.get_by_text("reading your account").wait_for(timeout=15_000)  # the new account's first sync
+    alex.screenshot(path=SCREENSHOTS / "linked.png")
+
+    async def linked() -> list[str]:
+        conn = await connect(app_database)
+        try:
+            rows = await conn.fetch(
+                "SELECT a.email FROM google_accounts a JOIN users u ON u.id = a.user_id WHERE u.email = $1 ORDER BY a.created_at",
+                ALEX,
+            )
+        finally:
+            await conn.close()
+        return [row["email"] for row in rows]
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, linked()).result() == [ALEX, DANIEL]
+    wait_for_initial_sync(app_database, ALEX, expected=6)
