@@ -88,7 +88,7 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL")
     )
     anthropic_model: str = Field(
-        default="claude-sonnet-4-5", validation_alias=_env("ANTHROPIC_MODEL")
+        default="claude-sonnet-5-5", validation_alias=_env("ANTHROPIC_MODEL")
     )
     llm_timeout_seconds: float = Field(default=5.0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
     llm_max_attempts: int = Field(
