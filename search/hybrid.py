@@ -103,7 +103,7 @@ class HybridSearch:
         lists = await asyncio.gather(*(_timed(timings, name, run) for name, run in methods.items()))
         candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))
         results = self._fuse(candidates, query.limit, weighted=has_filters)
-        await self._add_fulltext_snippets(results, terms)
+        await _timed(timings, "snippets", lambda: self._add_fulltext_snippets(results, terms))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(
             results=results,
