@@ -182,6 +182,12 @@ class Settings(BaseSettings):
     api_requests_per_hour_enterprise: int = Field(
         default=10_000, ge=1, validation_alias=_env("API_REQUESTS_PER_HOUR_ENTERPRISE")
     )
+    api_query_requests_per_minute: int = Field(
+        default=20,
+        ge=1,
+        validation_alias=_env("API_QUERY_REQUESTS_PER_MINUTE"),
+        description="Per user, POST /query on top of the tier's hourly allowance (`concierge bench pipeline` raises it).",
+    )
     api_max_body_bytes: int = Field(
         default=32_768, ge=1024, validation_alias=_env("API_MAX_BODY_BYTES"), description="Larger request bodies get 413."
     )

@@ -4,7 +4,8 @@ A request takes one token from each of, in order:
 - the global bucket (all users: `api_global_requests_per_second`, one second of burst);
 - the caller's hourly bucket, sized by their tier (free 100, pro 1,000, enterprise
   10,000 per hour by default; the tier is stored on the user);
-- the caller's bucket for the endpoint, for the expensive ones (`ENDPOINT_LIMITS`).
+- the caller's bucket for the endpoint, for the expensive ones (`ENDPOINT_LIMITS`, and
+  `api_query_requests_per_minute` for `POST /query`).
 The first empty bucket answers 429 with `Retry-After`: the seconds until it has a token.
 The buckets are `sync.rate_limit`'s script (Redis's clock, atomic), called asynchronously.
 """
@@ -33,9 +34,9 @@ class Limit:
         return self.capacity / self.per_seconds
 
 
-#: Per user, on top of the tier's hourly allowance: what costs LLM time or Google quota.
+#: Per user, on top of the tier's hourly allowance: what costs LLM time or Google quota
+#: (and "query", `api_query_requests_per_minute`).
 ENDPOINT_LIMITS = {
-    "query": Limit(20, 60),
     "actions": Limit(30, 60),
     "sync": Limit(6, 60),
     "token": Limit(10, 60),
@@ -50,6 +51,7 @@ class RateLimiter:
             "pro": Limit(settings.api_requests_per_hour_pro, 3600),
             "enterprise": Limit(settings.api_requests_per_hour_enterprise, 3600),
         }
+        self.endpoints = ENDPOINT_LIMITS | {"query": Limit(settings.api_query_requests_per_minute, 60)}
         self._take = redis.register_script(TAKE_SCRIPT)
 
     async def check(self, user_id: uuid.UUID, tier: str, endpoint: str | None) -> None:
@@ -57,7 +59,7 @@ class RateLimiter:
         buckets = [("global", "concierge:api:rate:global", self.global_limit)]
         buckets.append(("user", f"concierge:api:rate:user:{user_id}", self.tiers.get(tier, self.tiers["free"])))
         if endpoint is not None:
-            buckets.append((endpoint, f"concierge:api:rate:{endpoint}:{user_id}", ENDPOINT_LIMITS[endpoint]))
+            buckets.append((endpoint, f"concierge:api:rate:{endpoint}:{user_id}", self.endpoints[endpoint]))
         for name, key, limit in buckets:
             wait = float(await self._take(keys=[key], args=[limit.capacity, limit.per_second, 1]))
             if wait > 0:
