@@ -296,6 +296,64 @@ def test_share_read_only_then_unshare(alex, browser, app_url: str) -> None:
     anonymous_context.close()
 
 
+def test_rename_and_delete_a_thread(alex, app_database: str) -> None:
+    new_chat(alex)
+    ask(alex, "files about the Atlas launch")
+    answered(alex, 1)
+    thread_id = _thread_url(alex).rsplit("/", 1)[1]
+    item = alex.locator(f"#thread-{thread_id}")
+    item.hover()
+    item.locator("#thread-options").click()
+    alex.locator("#rename-thread").click()
+    alex.locator("input#name").fill("Atlas launch files")
+    alex.get_by_role("dialog").get_by_role("button", name="Confirm").click()
+    item.get_by_text("Atlas launch files").wait_for(timeout=15_000)
+    assert _conversation_titles(app_database, thread_id) == ["Atlas launch files"]  # the conversation follows
+
+    item.hover()
+    item.locator("#thread-options").click()
+    alex.locator("#delete-thread").click()
+    alex.get_by_role("alertdialog").get_by_role("button", name="Confirm").click()
+    item.wait_for(state="detached", timeout=15_000)
+    assert _conversation_titles(app_database, thread_id) == []
+
+
+def test_settings_change_the_time_zone_of_answers(alex) -> None:
+    new_chat(alex)
+    alex.locator("#chat-settings-open-modal").click()
+    alex.get_by_text("Time zone").wait_for(timeout=15_000)
+    alex.screenshot(path=SCREENSHOTS / "settings.png")
+    alex.locator("#timezone").click()
+    alex.get_by_role("option", name="America/New_York", exact=True).click()
+    alex.locator("#confirm").click()
+    alex.get_by_text("times are shown in America/New_York").wait_for(timeout=15_000)
+    ask(alex, "what's on my calendar tomorrow?")
+    answered(alex, 1)
+    alex.locator(".source-chip").first.click()
+    panel = alex.get_by_test_id("source-panel")
+    assert "(America/New_York)" in panel.inner_text()
+    alex.keyboard.press("Escape")
+    # Back to London for the other tests.
+    alex.locator("#chat-settings-open-modal").click()
+    alex.locator("#timezone").click()
+    alex.get_by_role("option", name="Europe/London", exact=True).click()
+    alex.locator("#confirm").click()
+    alex.get_by_text("times are shown in Europe/London").wait_for(timeout=15_000)
+
+
+def _conversation_titles(database_url: str, conversation_id: str) -> list[str]:
+    async def titles() -> list[str]:
+        conn = await connect(database_url)
+        try:
+            rows = await conn.fetch("SELECT title FROM conversations WHERE id = $1::uuid", conversation_id)
+        finally:
+            await conn.close()
+        return [row["title"] for row in rows]
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, titles()).result()
+
+
 def test_an_anonymous_visitor_sees_only_the_sign_in_page(browser, app_url: str) -> None:
     context = new_context(browser, app_url)
     page = context.new_page()
