@@ -7,6 +7,8 @@ Seeds N synthetic users (5,000 emails, 500 events, 200 files each by default; se
   nothing cached ("cold": the query embedding is computed by the real model) and again
   ("warm": the embedding comes from Redis), and reports p50/p95/p99 of the fused search
   and of each method (a vector method's time includes waiting for the query embedding);
+  a third pass ("request_role") runs them as the chat and the API do, each transaction as
+  the user under row-level security (`assistant.db.as_user`);
 - for per-user filtered vector queries, compares HNSW (iterative scan, as the product
   runs it), IVFFlat (built for the run inside a transaction that is rolled back) and an
   exact scan: recall@10 against exact, and latency.
@@ -130,7 +132,9 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
 
 
 async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]], count: int) -> dict[str, Any]:
+    from assistant.db import as_user
     from search import synthetic
+    from search.hybrid import HybridSearch
     from search.query import SearchFilters, SearchQuery
 
     rng = random.Random(7)
@@ -147,11 +151,19 @@ async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
         searches.append(SearchQuery(user_id=user_id, text=query_text, filters=filters))
     # Cold: no query embedding cached anywhere.
     await runtime.redis.delete(*{runtime.search.query_embeddings.key(t) for t in texts})
+
+    def owner(_: Any) -> Any:
+        return runtime.search
+
+    def request_role(user_id: Any) -> Any:
+        # What the chat and the API run: each transaction as the user, under row-level security.
+        return HybridSearch(as_user(runtime.engine, user_id), runtime.search.query_embeddings)
+
     passes = {}
-    for name in ("cold", "warm"):
+    for name, searcher in (("cold", owner), ("warm", owner), ("request_role", request_role)):
         samples: dict[str, list[float]] = {}
         for query in searches:
-            response = await runtime.search.search(query)
+            response = await searcher(query.user_id).search(query)
             for method, milliseconds in response.timings_ms.items():
                 samples.setdefault("fused" if method == "total" else method, []).append(milliseconds)
         passes[name] = {method: percentiles(values) for method, values in samples.items()}
@@ -162,6 +174,7 @@ async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
         "vector": warm["vector"],
         "filtered": warm["filtered"],
         "cold": passes["cold"],
+        "request_role": passes["request_role"],
         "searches_per_pass": len(searches),
     }
 
