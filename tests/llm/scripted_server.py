@@ -1,17 +1,25 @@
 """A local HTTP server that plays an OpenAI / Anthropic API from a script.
 
 It serves `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic), JSON
-or server-sent events when the request asks to stream. Each request takes the next
-`Reply` from the script (the last one repeats), and every request body is kept, so tests
-can see what the real SDKs sent.
+or server-sent events when the request asks to stream. A request whose last message has a
+line found in `by_line` gets that `Reply`; any other takes the next one from the script
+(the last one repeats). Every request body is kept, so tests can see what the real SDKs
+sent. Replies can take a model's time: a delay before answering, a pause per streamed piece.
+
+`python -m tests.llm.scripted_server CONFIG.json` serves `{"script": [reply, ...],
+"by_line": {line: reply}}` (replies as `Reply`'s fields) until terminated, printing its
+URL first (`concierge bench pipeline` runs it so, as a model with realistic latency).
 """
 
 from __future__ import annotations
 
 import json
+import signal
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -19,8 +27,9 @@ from typing import Any
 @dataclass
 class Reply:
     """One scripted answer: a model output (`content` text or `tool_input`), an error
-    status, a delay before answering, or text pieces to stream (with a stall of
-    `stall_after_first` seconds after the first piece, as a model that hangs mid-answer)."""
+    status, a delay before answering, or text pieces to stream, each `piece_interval`
+    seconds after the one before (a model's token rate), with a stall of
+    `stall_after_first` seconds after the first piece (a model that hangs mid-answer)."""
 
     content: str | None = None
     tool_input: Any = None
@@ -28,6 +37,24 @@ class Reply:
     delay: float = 0.0
     pieces: list[str] = field(default_factory=list)
     stall_after_first: float = 0.0
+    piece_interval: float = 0.0
+
+
+def _pauses(reply: Reply, first_piece: int) -> dict[int, float]:
+    """Seconds to wait before sending each streamed event, by its index (the first
+    piece's event is `first_piece`)."""
+    pauses = {first_piece + n: reply.piece_interval for n in range(len(reply.pieces)) if reply.piece_interval}
+    if reply.stall_after_first:
+        pauses[first_piece + 1] = pauses.get(first_piece + 1, 0.0) + reply.stall_after_first
+    return pauses
+
+
+def _last_message_lines(body: dict[str, Any]) -> list[str]:
+    messages = body.get("messages") or [{}]
+    content = messages[-1].get("content") or ""
+    if isinstance(content, list):  # Anthropic's content blocks
+        content = "\n".join(block.get("text", "") for block in content if isinstance(block, dict))
+    return str(content).splitlines()
 
 
 def _openai_body(reply: Reply) -> dict[str, Any]:
@@ -84,8 +111,12 @@ def _anthropic_events(reply: Reply) -> list[str]:
 
 
 class ScriptedServer:
-    def __init__(self, script: list[Reply] | None = None) -> None:
+    def __init__(
+        self, script: list[Reply] | None = None, by_line: dict[str, Reply] | None = None, keep_requests: bool = True
+    ) -> None:
         self.script: list[Reply] = list(script or [Reply(content="{}")])
+        self.by_line: dict[str, Reply] = dict(by_line or {})
+        self.keep_requests = keep_requests
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         server = self
@@ -111,8 +142,7 @@ class ScriptedServer:
                     elif body.get("stream"):
                         events = _anthropic_events(reply) if anthropic else _openai_events(reply)
                         # Anthropic's first piece follows message_start and content_block_start.
-                        first_piece_events = 3 if anthropic else 1
-                        self._send(200, "text/event-stream", events, stall=(first_piece_events, reply.stall_after_first))
+                        self._send(200, "text/event-stream", events, _pauses(reply, first_piece=2 if anthropic else 0))
                     else:
                         tool = (body.get("tool_choice") or {}).get("name", "")
                         payload = _anthropic_body(reply, tool) if anthropic else _openai_body(reply)
@@ -120,20 +150,21 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to answer
 
-            def _send(self, status: int, content_type: str, parts: list[str], stall: tuple[int, float] = (0, 0.0)) -> None:
-                """Send `parts`, pausing `stall[1]` seconds after the first `stall[0]` of them."""
+            def _send(self, status: int, content_type: str, parts: list[str], pauses: dict[int, float] | None = None) -> None:
+                """Send `parts`, waiting `pauses[i]` seconds before part i."""
                 data = [part.encode() for part in parts]
                 self.send_response(status)
                 self.send_header("content-type", content_type)
                 self.send_header("content-length", str(sum(len(part) for part in data)))
                 self.end_headers()
-                sent_before_stall, seconds = stall
-                if seconds:
-                    self.wfile.write(b"".join(data[:sent_before_stall]))
-                    self.wfile.flush()
-                    time.sleep(seconds)
-                    data = data[sent_before_stall:]
-                self.wfile.write(b"".join(data))
+                if not pauses:
+                    self.wfile.write(b"".join(data))
+                    return
+                for index, part in enumerate(data):
+                    if pauses.get(index):
+                        self.wfile.flush()
+                        time.sleep(pauses[index])
+                    self.wfile.write(part)
 
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._http.daemon_threads = True
@@ -145,7 +176,11 @@ class ScriptedServer:
 
     def _next(self, path: str, body: dict[str, Any]) -> Reply:
         with self._lock:
-            self.requests.append({"path": path, "body": body})
+            if self.keep_requests:
+                self.requests.append({"path": path, "body": body})
+            for line in _last_message_lines(body):
+                if line in self.by_line:
+                    return self.by_line[line]
             return self.script.pop(0) if len(self.script) > 1 else self.script[0]
 
     def __enter__(self) -> ScriptedServer:
@@ -155,3 +190,22 @@ class ScriptedServer:
     def __exit__(self, *exc: object) -> None:
         self._http.shutdown()
         self._http.server_close()
+
+
+def main(config_path: str) -> None:
+    """Serve the replies in a JSON file until SIGTERM; print the URL when ready."""
+    config = json.loads(Path(config_path).read_text())
+    server = ScriptedServer(
+        [Reply(**reply) for reply in config.get("script", [])] or None,
+        {line: Reply(**reply) for line, reply in config.get("by_line", {}).items()},
+        keep_requests=False,  # a long run must not keep every request body
+    )
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with server:
+        print(server.url, flush=True)
+        stopped.wait()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
