@@ -60,7 +60,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         if settings.google_api_base_url is None:
             children.append(_start([*concierge, "sandbox", "serve", "--host", args.host, "--port", str(args.sandbox_port)], env))
-            _wait_for_http(sandbox_url + "/healthz", children[-1])
+            wait_for_http(sandbox_url + "/healthz", children[-1])
         children.append(_start([*concierge, "worker"], env))
         children.append(_start([*concierge, "cron"], env))
         app = _start(
@@ -102,7 +102,7 @@ def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
 
 
-def _wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout
