@@ -80,14 +80,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     finally:
         for child in reversed(children):
-            _stop_child(child)
+            stop_child(child)
         servers = embedded_servers()
         if servers is not None:
             servers.stop()
             print("embedded PostgreSQL and Valkey stopped")
 
 
-def _stop_child(process: subprocess.Popen[bytes]) -> None:
+def stop_child(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is not None:
         return
     process.send_signal(signal.SIGTERM)
