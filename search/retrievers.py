@@ -194,7 +194,8 @@ def _folded(chunks: str) -> str:
 
 def _rows(result: Any) -> list[Candidate]:
     # Every statement selects Candidate's fields in its order (_item_columns, snippet, score).
-    return [Candidate(*row) for row in result]
+    # all() takes the buffered rows at once; iterating fetches them one call at a time.
+    return [Candidate(*row) for row in result.all()]
 
 
 @dataclass(frozen=True)
