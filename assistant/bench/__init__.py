@@ -1,0 +1,173 @@
+"""`concierge bench pipeline`: end-to-end latency and throughput of `POST /query` under
+concurrent users, in one run, with two model configurations.
+
+1. Syncs the demo workspace from a sandbox for a bench user (enterprise tier; the app runs
+   with its rate limits raised far above what it can serve, so no request is refused).
+2. Starts the real app (`chainlit run chat_app.py`) with the `local` provider and drives
+   it with N simulated users over HTTP on loopback (`load.drive`), for each concurrency
+   asked (`--concurrency 1,5,10,20`).
+3. Times the search stage of the mix's cross-service requests, as the app planned them,
+   with the searches run concurrently (as the app runs them) and one after another.
+4. Starts the scripted model server (classification after ~200 ms, answers streamed at
+   ~50 tokens/s) and the app configured for it as an OpenAI-compatible provider, and
+   drives it the same way.
+
+Prints `{"local": {...}, "scripted_llm": {...}, "search_concurrent_vs_sequential": ratio,
+"sweep": {...}}`: the first two at the highest concurrency asked; `sweep` has every level.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CONFIGURATIONS = ("local", "scripted_llm")
+
+
+def _levels(value: str) -> list[int]:
+    try:
+        levels = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {value!r}") from error
+    if not levels or levels[0] < 1:
+        raise argparse.ArgumentTypeError("concurrency levels must be whole numbers >= 1")
+    return levels
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from sandbox.server import DEMO_WORKSPACE
+
+    parser.add_argument("--json", action="store_true", help="print only the JSON result")
+    parser.add_argument("--concurrency", type=_levels, default=[20], help="simulated users, or a list to sweep: 1,5,10,20")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per concurrency level and configuration")
+    parser.add_argument("--requests", type=int, default=None, help="stop after this many requests per level (default: by duration)")
+    parser.add_argument("--think", type=float, default=0.0, help="mean think time between a user's requests, seconds")
+    parser.add_argument("--warmup", type=int, default=10, help="requests before measuring each configuration (not counted)")
+    parser.add_argument("--configurations", default=",".join(CONFIGURATIONS), help="local, scripted_llm or both")
+    parser.add_argument("--classification-ms", type=float, default=200.0, help="the scripted model's time to an intent")
+    parser.add_argument("--tokens-per-second", type=float, default=50.0, help="the scripted model's streaming rate")
+    parser.add_argument("--answer-tokens", type=int, default=50, help="pieces in the scripted model's answer")
+    parser.add_argument("--workspace", type=Path, default=DEMO_WORKSPACE, help="the workspace to sync (default: the demo's)")
+    parser.add_argument("--chart", type=Path, default=None, help="also draw latency vs concurrency to this PNG")
+
+
+def run(args: argparse.Namespace) -> int:
+    configurations = [name.strip() for name in args.configurations.split(",") if name.strip()]
+    unknown = set(configurations) - set(CONFIGURATIONS)
+    if unknown or not configurations:
+        print(f"concierge bench pipeline: --configurations takes {', '.join(CONFIGURATIONS)}", file=sys.stderr)
+        return 2
+    if args.requests is not None and args.requests < 1:
+        print("concierge bench pipeline: --requests must be >= 1", file=sys.stderr)
+        return 2
+    result = asyncio.run(bench(args, configurations, progress=not args.json))
+    if args.chart is not None:
+        from assistant.bench.chart import draw
+
+        draw(result["sweep"], args.chart)
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
+
+
+async def bench(args: argparse.Namespace, configurations: list[str], *, progress: bool) -> dict[str, Any]:
+    from assistant.bench import load, search_stage
+    from assistant.bench.mix import CROSS_SERVICE, build_mix
+    from assistant.bench.world import running_app, scripted_llm, synced_world
+    from search.runtime import progress_printer
+
+    say = progress_printer(progress)
+    logs = Path(tempfile.mkdtemp(prefix="concierge-bench-pipeline-"))
+    load_before = os.getloadavg()[0]
+    sweep: dict[str, list[dict[str, Any]]] = {}
+    search: dict[str, Any] = {}
+    async with synced_world(args.workspace, say) as world:
+        mix = await build_mix(world.database_url, world.user_id)
+        tokens = world.tokens(max(args.concurrency))
+
+        async def measure(name: str, url: str) -> list[dict[str, Any]]:
+            say(f"{name}: warming up ({args.warmup} requests)")
+            await load.drive(url, tokens[:2], mix, duration=120, requests=args.warmup, seed=99)
+            results = []
+            for concurrency in args.concurrency:
+                say(f"{name}: {concurrency} concurrent users")
+                caches = await load.cache_lookups(url)
+                measured = await load.drive(
+                    url, tokens[:concurrency], mix, duration=args.duration, requests=args.requests, think=args.think, seed=concurrency
+                )
+                results.append(
+                    load.summary(measured)
+                    | {"cache_hit_rates": load.hit_rates(caches, await load.cache_lookups(url)), "load_average_1m": round(os.getloadavg()[0], 2)}
+                )
+                say(f"  {_line(results[-1])}")
+            return results
+
+        if "local" in configurations:
+            world.forget_caches()
+            with running_app(world.app_env({"CONCIERGE_LLM_PROVIDER": "local"}), logs / "app-local.log") as url:
+                sweep["local"] = await measure("local", url)
+                levels = await load.parallel_searches(url, tokens[0], CROSS_SERVICE)
+            say(f"search stage: {len(levels)} multi-service plans, concurrent vs sequential")
+            search = await search_stage.compare(world.settings, world.database_url, world.redis_url, world.user_id, levels)
+        if "scripted_llm" in configurations:
+            config = await _scripted_replies(world.settings, mix.texts(), args)
+            world.forget_caches()
+            with scripted_llm(config) as llm_url:
+                env = world.app_env({"CONCIERGE_LLM_PROVIDER": "openai", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": f"{llm_url}/v1"})
+                with running_app(env, logs / "app-scripted.log") as url:
+                    sweep["scripted_llm"] = await measure("scripted_llm", url)
+    say(f"app logs in {logs}")
+    return {
+        **{name: results[-1] for name, results in sweep.items()},
+        "search_concurrent_vs_sequential": search.get("ratio"),
+        "search_stage": search,
+        "sweep": sweep,
+        "workspace_items": world.items,
+        "sync_seconds": round(world.sync_seconds, 2),
+        "rate_limits": "bench user on the enterprise tier; app run with CONCIERGE_API_QUERY_REQUESTS_PER_MINUTE, "
+        "CONCIERGE_API_GLOBAL_REQUESTS_PER_SECOND and the enterprise hourly allowance raised: no request is refused",
+        "scripted_model": {
+            "classification_ms": args.classification_ms,
+            "tokens_per_second": args.tokens_per_second,
+            "answer_tokens": args.answer_tokens,
+        },
+        "load_average_1m_before": round(load_before, 2),
+        "load_average_1m_after": round(os.getloadavg()[0], 2),
+        "cpus": os.cpu_count(),
+    }
+
+
+def _line(result: dict[str, Any]) -> str:
+    return (
+        f"{result['requests']} requests, {result['qps']} QPS, p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms, "
+        f"ttft p50 {result.get('ttft_p50_ms')} ms, errors {result['errors']}, load {result['load_average_1m']}"
+    )
+
+
+async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """The scripted model's replies: for each request of the mix, the intent the offline
+    understanding gives it (so both configurations run the same plans), after the
+    classification delay; for anything else (the answer), a streamed answer."""
+    from assistant.bench.mix import FOLLOW_UP_WRITES, FOLLOW_UPS
+    from assistant.understanding.context import ConversationContext, Turn
+    from assistant.understanding.local import local_understanding
+    from assistant.understanding.schema import ItemRef
+
+    understanding = local_understanding(settings)
+    # Follow-ups are read after a lookup that showed five emails, as they are asked.
+    shown = [ItemRef(service="gmail", id=f"m{n}", title=f"Message {n}", position=n) for n in range(1, 6)]
+    after_lookup = ConversationContext(turns=[Turn(role="user", text="emails about the budget"), Turn(role="assistant", text="", items=shown)])
+    by_line = {}
+    for text in texts:
+        context = after_lookup if text in FOLLOW_UPS + FOLLOW_UP_WRITES else ConversationContext()
+        draft = await asyncio.to_thread(understanding.understand, text, context)
+        by_line[f"Request: {text}"] = {"content": draft.model_dump_json(), "delay": args.classification_ms / 1000}
+    words = ("I found what you asked for [1]: the most relevant items are listed below with their dates, "
+             "senders and a short summary of each, newest first [2] [3]. ").split(" ")  # fmt: skip
+    pieces = [(words[n % len(words)] or ".") + " " for n in range(args.answer_tokens)]
+    return {"by_line": by_line, "script": [{"pieces": pieces, "piece_interval": 1 / args.tokens_per_second}]}
