@@ -25,6 +25,7 @@ from chainlit.server import app
 from chainlit.types import ThreadDict
 from chainlit.user_session import user_sessions
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistant import api, login, runtime
 from assistant.accounts import link_google_account
@@ -32,7 +33,7 @@ from assistant.actions import ActionError, PendingAction
 from assistant.chat import linking, sharing
 from assistant.chat.editing import EditError, form_fields, parse_edits
 from assistant.chat.panels import freshness, source_card
-from assistant.chat.persistence import ChatDataLayer
+from assistant.chat.persistence import ChatDataLayer, use_private_files_directory
 from assistant.chat.workspace import (
     preferences,
     save_preferences,
@@ -40,6 +41,7 @@ from assistant.chat.workspace import (
     sync_progress,
     waiting_actions,
 )
+from assistant.db import as_user, session_factory
 from assistant.logs import configure_logging
 from assistant.models import GoogleAccount, User
 from assistant.orchestrator import StepEvent
@@ -58,6 +60,7 @@ from sync.queues import SERVICES, Priority, enqueue_sync
 settings = get_settings()
 configure_logging(settings)
 google_sign_in = login.install(settings)
+use_private_files_directory(settings.data_dir)
 app.include_router(webhooks.router)  # POST routes: not shadowed by Chainlit's catch-all GET
 api.install(app)  # the HTTP API (POST /query, /actions, /conversations, ...): docs/api.md
 sharing.install(app)
@@ -124,6 +127,14 @@ async def queue_syncs(account_ids: list[uuid.UUID]) -> None:
     )
 
 
+def acting_for(user_id: uuid.UUID) -> async_sessionmaker[AsyncSession]:
+    """Sessions held to this user's rows by row-level security (`assistant.db.as_user`).
+
+    Only finding who a signed-in person is (by email) runs as the owner.
+    """
+    return session_factory(as_user(runtime.engine(), user_id))
+
+
 async def current_user_id() -> uuid.UUID:
     """Our user id for the signed-in person, looked up once per chat session."""
     cached = cl.user_session.get("user_id")
@@ -144,8 +155,9 @@ async def starters(user: cl.User | None, language: str | None = None) -> list[cl
         return []
     async with runtime.sessions()() as session:
         user_id = (await session.execute(select(User.id).where(User.email == user.identifier))).scalar_one_or_none()
-        if user_id is None:
-            return []
+    if user_id is None:
+        return []
+    async with acting_for(user_id)() as session:
         prompts = await starter_prompts(session, user_id, datetime.now().astimezone())
     return [cl.Starter(label=label, message=message) for label, message in prompts]
 
@@ -155,7 +167,7 @@ async def start() -> None:
     user_id = await current_user_id()
     await cl.context.emitter.set_commands(COMMANDS)
     await send_settings(user_id)
-    async with runtime.sessions()() as session:
+    async with acting_for(user_id)() as session:
         progress = await sync_progress(session, user_id)
     if progress.complete:
         return  # the welcome screen, with starters drawn from the user's data
@@ -176,7 +188,7 @@ async def follow_first_sync(note: cl.Message, user_id: uuid.UUID) -> None:
     deadline = asyncio.get_running_loop().time() + 30 * 60
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(PROGRESS_SECONDS)
-        async with runtime.sessions()() as session:
+        async with acting_for(user_id)() as session:
             progress = await sync_progress(session, user_id)
         line = progress.describe()
         if progress.complete:
@@ -198,7 +210,7 @@ async def resumed(thread: ThreadDict) -> None:
     user_id = await current_user_id()
     await cl.context.emitter.set_commands(COMMANDS)
     await send_settings(user_id)
-    async with runtime.sessions()() as session:
+    async with acting_for(user_id)() as session:
         waiting = await waiting_actions(session, user_id, uuid.UUID(thread["id"]))
     desk = await concierge().actions(user_id)
     for action_id in waiting:
@@ -214,7 +226,7 @@ async def may_view_shared(thread: ThreadDict, viewer: cl.User | None) -> bool:
 
 
 async def send_settings(user_id: uuid.UUID) -> None:
-    async with runtime.sessions()() as session:
+    async with acting_for(user_id)() as session:
         zone, minutes = await preferences(session, user_id)
     interval = next((label for label, value in SYNC_CHOICES.items() if int(value) == minutes), "Every 15 minutes")
     await cl.ChatSettings(
@@ -231,8 +243,9 @@ async def settings_updated(values: dict[str, Any]) -> None:
     if zone not in ZONES or minutes not in SYNC_CHOICES.values():
         await cl.Message(content="Those settings were not valid; nothing was changed.", author=AUTHOR).send()
         return
-    async with runtime.sessions()() as session:
-        await save_preferences(session, await current_user_id(), zone, int(minutes))
+    user_id = await current_user_id()
+    async with acting_for(user_id)() as session:
+        await save_preferences(session, user_id, zone, int(minutes))
         await session.commit()
     await cl.Message(
         content=f"Saved: times are shown in **{zone}**, and your data syncs every **{minutes} minutes**.", author=AUTHOR
@@ -372,7 +385,7 @@ async def refresh_clicked(action: cl.Action) -> None:
 
 async def refresh() -> None:
     user_id = await current_user_id()
-    async with runtime.sessions()() as session:
+    async with acting_for(user_id)() as session:
         accounts = list((await session.execute(select(GoogleAccount.id).where(GoogleAccount.user_id == user_id))).scalars())
     await queue_syncs(accounts)
     await cl.Message(content="Syncing your Gmail, Calendar and Drive now; new items show up in the next answer.", author=AUTHOR).send()
@@ -491,6 +504,6 @@ async def decide(action: cl.Action, decision: str) -> None:
 
 
 async def user_zone(user_id: uuid.UUID) -> ZoneInfo:
-    async with runtime.sessions()() as session:
+    async with acting_for(user_id)() as session:
         zone, _ = await preferences(session, user_id)
     return ZoneInfo(zone)

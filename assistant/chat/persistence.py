@@ -13,7 +13,9 @@ whoever may read the thread (see `assistant.chat.sharing`).
 
 from __future__ import annotations
 
+import os
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +28,22 @@ from assistant.db import asyncpg_url
 from assistant.models import Conversation
 
 FILES_ROUTE = "/chat-files"
+
+
+def use_private_files_directory(data_dir: Path) -> Path:
+    """Give this process a session-files directory of its own.
+
+    Chainlit keeps each chat session's files under `<app root>/.files` and deletes that
+    whole directory when the process stops, from under every other process serving the
+    same root (a second replica, a test run): their sessions then fail to send elements.
+    """
+    import chainlit.config
+    import chainlit.server  # imported here: importing it builds Chainlit's whole web app
+
+    directory = data_dir / "chat-sessions" / str(os.getpid())
+    directory.mkdir(parents=True, exist_ok=True)
+    chainlit.config.FILES_DIRECTORY = chainlit.server.FILES_DIRECTORY = directory
+    return directory
 
 
 def file_url(object_key: str) -> str:

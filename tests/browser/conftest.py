@@ -63,7 +63,9 @@ def app_url(app_database: str, redis_url: str, data_dir: Path, demo_sandbox: Run
         "CONCIERGE_GOOGLE_API_BASE_URL": demo_sandbox.base_url,
         "CONCIERGE_TIMEZONE": "Europe/London",
     }
-    with running_app(settings, data_dir) as url:
+    logs = PROJECT_ROOT / "artifacts" / "logs"  # kept after the run, next to the screenshots
+    logs.mkdir(parents=True, exist_ok=True)
+    with running_app(settings, logs) as url:
         yield url
 
 

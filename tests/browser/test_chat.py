@@ -105,11 +105,24 @@ def new_chat(page) -> None:
 
 
 def ask(page, text: str) -> None:
-    page.locator("#chat-input").fill(text)
-    submit = page.locator("#chat-submit")
-    # Enabled once the chat's socket is connected; a message typed before that would be lost.
-    page.wait_for_function("() => !document.querySelector('#chat-submit')?.disabled", timeout=30_000)
-    submit.click()
+    """Send `text` as the user would, once the chat is ready to take it.
+
+    A new chat's composer can be re-drawn while its socket connects, dropping what was
+    typed: so type, and send once the send button is enabled, until the message shows.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    sent = page.locator("[data-step-type='user_message']").filter(has_text=text)
+    before = sent.count()
+    for _ in range(3):
+        page.locator("#chat-input").fill(text)
+        try:
+            page.locator("#chat-submit:not([disabled])").click(timeout=10_000)
+            sent.nth(before).wait_for(timeout=10_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"could not send {text!r}")
 
 
 def answered(page, count: int) -> str:
