@@ -160,9 +160,9 @@ class Scope:
             params["before"] = f.before
         if f.labels:
             # System labels are cached by id ("STARRED"), user labels by name ("Receipts"):
-            # either is matched whatever its case.
-            conditions.append("ARRAY(SELECT upper(label) FROM unnest(t.labels) label) @> CAST(:labels AS text[])")
-            params["labels"] = [label.upper() for label in f.labels]
+            # either is matched whatever its case, through migration 0010's per-user index.
+            conditions.append("search_owned_labels(t.user_id, t.labels) @> CAST(:label_keys AS text[])")
+            params["label_keys"] = [f"{self.user_id} {label.upper()}" for label in f.labels]
         if f.unread is not None:
             conditions.append("t.is_unread = :unread")
             params["unread"] = f.unread
