@@ -74,7 +74,13 @@ async def sync_progress(session: AsyncSession, user_id: uuid.UUID) -> SyncProgre
         done[row.service] = done.get(row.service, 0) + row.items_synced
         if row.items_total_estimate:
             total[row.service] = (total.get(row.service) or 0) + row.items_total_estimate
-    finished = {service for service, group in by_service.items() if all(row.last_success_at for row in group)}
+    # An account linked a moment ago has no rows until a worker takes its first sync.
+    accounts = (await session.execute(select(func.count()).where(GoogleAccount.user_id == user_id))).scalar_one()
+    finished = {
+        service
+        for service, group in by_service.items()
+        if len(group) >= accounts and all(row.last_success_at for row in group)
+    }
     failed = {
         service: group[0].last_error or "error"
         for service, group in by_service.items()
