@@ -177,6 +177,9 @@ def test_cross_service_answer_streams_with_steps_and_sources(alex) -> None:
     alex.screenshot(path=SCREENSHOTS / "source-panel.png")
     alex.keyboard.press("Escape")
 
+    alex.locator(ANSWER).filter(has_text="Synced:").last.get_by_role("button", name="Refresh").click()
+    alex.get_by_text("Syncing your Gmail, Calendar and Drive now").wait_for(timeout=15_000)
+
 
 def test_confirm_sends_and_cancel_sends_nothing(alex, demo_sandbox) -> None:
     new_chat(alex)
@@ -298,7 +301,11 @@ def test_share_read_only_then_unshare(alex, browser, app_url: str) -> None:
     assert "calendar tomorrow" not in anonymous.content()
     anonymous.screenshot(path=SCREENSHOTS / "shared-anonymous.png")
 
-    # Unsharing sticks, even after Alex's open session ends.
+    # Unsharing sticks, even from a resumed session (which holds a copy of the thread's
+    # metadata, sharing flag included, and saves it when it ends).
+    alex.goto("/")
+    alex.locator(f"#thread-{thread_id}").click()
+    alex.locator(".source-chip").first.wait_for(timeout=30_000)
     alex.locator("#header button:has(svg[class*=share])").click()
     alex.get_by_role("button", name="Unshare").click()
     alex.get_by_text("Sharing disabled").wait_for(timeout=15_000)
