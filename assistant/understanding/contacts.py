@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import text
@@ -138,3 +138,37 @@ class ContactBook:
 async def load_contacts(session: AsyncSession, user_id: uuid.UUID) -> ContactBook:
     result = await session.execute(_CONTACTS_SQL, {"user_id": user_id, "limit": MAX_CONTACTS})
     return ContactBook.from_rows([(row.name or "", row.email, row.seen) for row in result])
+
+
+# Moves whenever the indexer records people (every item synced or written through adds
+# to `occurrences`), i.e. whenever the contacts read above may have changed.
+_CONTACTS_VERSION_SQL = text(
+    "SELECT count(*), coalesce(sum(occurrences), 0), max(last_seen_at) FROM search_contacts WHERE user_id = :user_id"
+)
+
+
+class ContactCache:
+    """Each user's `ContactBook`, read again only when their contacts may have changed.
+
+    Reading the book aggregates every cached email, event and file of the user (~25 ms of
+    PostgreSQL for the demo's 7,000 items, plus building ~800 contacts in Python) and
+    every message needs it; the version check is one index lookup. Per process, the most
+    recently used `max_users` books.
+    """
+
+    def __init__(self, max_users: int = 1000) -> None:
+        self.max_users = max_users
+        self._books: OrderedDict[uuid.UUID, tuple[tuple[object, ...], ContactBook]] = OrderedDict()
+
+    async def get(self, session: AsyncSession, user_id: uuid.UUID) -> ContactBook:
+        version = tuple((await session.execute(_CONTACTS_VERSION_SQL, {"user_id": user_id})).one())
+        cached = self._books.get(user_id)
+        if cached is not None and cached[0] == version:
+            self._books.move_to_end(user_id)
+            return cached[1]
+        book = await load_contacts(session, user_id)
+        self._books[user_id] = (version, book)
+        self._books.move_to_end(user_id)
+        while len(self._books) > self.max_users:
+            self._books.popitem(last=False)
+        return book

@@ -28,7 +28,7 @@ from assistant.llm.local_provider import LocalProvider
 from assistant.models import CalendarEvent, Message, User
 from assistant.settings import Settings
 from assistant.understanding.cache import CachedIntent, IntentCache, cache_key
-from assistant.understanding.contacts import ContactBook, load_contacts
+from assistant.understanding.contacts import ContactBook, ContactCache
 from assistant.understanding.context import ConversationContext, load_context
 from assistant.understanding.dates import AnchorLookup
 from assistant.understanding.local import local_understanding
@@ -109,6 +109,7 @@ class Understander:
         self._settings = settings
         self._chain = chain or build_chain(settings, local_intent_provider(settings))
         self._cache = IntentCache(redis_client) if redis_client is not None else None
+        self._contacts = ContactCache()
 
     async def draft(
         self, user_id: uuid.UUID, text: str, context: ConversationContext, now: datetime
@@ -151,7 +152,7 @@ class Understander:
         user = await session.get(User, user_id)
         now = now or datetime.now(user_zone(user.timezone if user else None, self._settings))
         context = await load_context(session, user_id, conversation_id)
-        contacts = await load_contacts(session, user_id)
+        contacts = await self._contacts.get(session, user_id)
         draft, provider = await self.draft(user_id, text, context, now)
         anchors = await _anchor_times(session, user_id, draft, now)
         return resolve(

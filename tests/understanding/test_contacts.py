@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.models import GmailMessage, GoogleAccount, User
-from assistant.understanding.contacts import ContactBook, load_contacts
+from assistant.understanding.contacts import ContactBook, ContactCache, load_contacts
 from tests.understanding.conftest import Workspace, add_rows, email
 
 
@@ -79,3 +80,21 @@ def test_the_person_the_user_deals_with_most_is_the_one_meant() -> None:
     assert match.contact is not None and match.contact.email == "sarah.chen@acme.com"
     rare = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 4), ("Sarah Cheng", "sarah.cheng@vendor.io", 1)])
     assert rare.match("sarah").contact is None  # too few dealings to be sure
+
+
+async def test_the_contact_cache_reads_again_only_when_people_were_recorded(session: AsyncSession, workspace: Workspace) -> None:
+    cache = ContactCache()
+    first = await cache.get(session, workspace.user_id)
+    assert await cache.get(session, workspace.user_id) is first  # nothing changed: not read again
+    # A new message is synced: its row, and its people as the indexer records them.
+    await add_rows(session, GmailMessage, email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", ["me@example.com"]))
+    await session.execute(
+        text(
+            "INSERT INTO search_contacts (user_id, email, name, occurrences, exchanges, last_seen_at)"
+            " VALUES (:user_id, 'sarah.m@other.org', 'Sarah Miller', 1, 1, now())"
+        ),
+        {"user_id": workspace.user_id},
+    )
+    await session.commit()
+    again = await cache.get(session, workspace.user_id)
+    assert again is not first and again.match("sarah miller").contact is not None
