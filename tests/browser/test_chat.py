@@ -391,6 +391,25 @@ def _thread_url(page) -> str:
     return page.url
 
 
+def test_cancel_a_flight_shows_each_write_for_confirmation(alex) -> None:
+    new_chat(alex)
+    ask(alex, "cancel my Turkish Airlines flight")
+    alex.get_by_text("Please confirm").nth(1).wait_for(timeout=60_000)  # the legs, and the email
+    cards = alex.locator(ANSWER).filter(has_text="Please confirm")
+    text = " ".join(cards.all_inner_texts())
+    assert "TK1980" in text and "TK1971" in text and "TK7QXM" in text
+    alex.wait_for_timeout(500)
+    alex.screenshot(path=SCREENSHOTS / "cancel-flight.png")
+    cancels = alex.get_by_role("button", name="Cancel")
+    for remaining in (1, 0):
+        cancels.last.click()
+        alex.wait_for_function(
+            f"() => [...document.querySelectorAll('button')].filter(b => b.innerText.trim() === 'Cancel').length === {remaining}",
+            timeout=30_000,
+        )
+    alex.get_by_text("Cancelled. Nothing was sent").nth(1).wait_for(timeout=30_000)
+
+
 def test_link_a_second_account(alex, app_database: str) -> None:
     """Last in this module: Daniel's mailbox joins Alex's from here on."""
     assert alex.request.get("/accounts/link/callback?state=forged&code=x").status == 400
