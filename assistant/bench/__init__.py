@@ -78,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
 async def bench(args: argparse.Namespace, configurations: list[str], *, progress: bool) -> dict[str, Any]:
     from assistant.bench import load, search_stage
     from assistant.bench.mix import CROSS_SERVICE, build_mix
-    from assistant.bench.world import running_app, scripted_llm, synced_world
+    from assistant.bench.cpu import postmaster
+    from assistant.bench.world import App, running_app, scripted_llm, synced_world
     from search.runtime import progress_printer
 
     say = progress_printer(progress)
@@ -89,29 +90,36 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
     async with synced_world(args.workspace, say) as world:
         mix = await build_mix(world.database_url, world.user_id)
         tokens = world.tokens(max(args.concurrency))
+        database = postmaster(world.settings.data_dir)
 
-        async def measure(name: str, url: str) -> list[dict[str, Any]]:
+        async def measure(name: str, app: App) -> list[dict[str, Any]]:
             say(f"{name}: warming up ({args.warmup} requests)")
-            await load.drive(url, tokens[:2], mix, duration=120, requests=args.warmup, seed=99)
+            await load.drive(app.url, tokens[:2], mix, duration=120, requests=args.warmup, seed=99)
             results = []
             for concurrency in args.concurrency:
                 say(f"{name}: {concurrency} concurrent users")
-                caches = await load.cache_lookups(url)
+                caches, cpu_before = await load.cache_lookups(app.url), _cpu_seconds(app, database)
                 measured = await load.drive(
-                    url, tokens[:concurrency], mix, duration=args.duration, requests=args.requests, think=args.think, seed=concurrency
+                    app.url, tokens[:concurrency], mix, duration=args.duration, requests=args.requests, think=args.think, seed=concurrency
                 )
+                cpu_used = {part: seconds - cpu_before[part] for part, seconds in _cpu_seconds(app, database).items()}
+                answered = max(1, sum(r.ok for r in measured.requests))
                 results.append(
                     load.summary(measured)
-                    | {"cache_hit_rates": load.hit_rates(caches, await load.cache_lookups(url)), "load_average_1m": round(os.getloadavg()[0], 2)}
+                    | {
+                        "cache_hit_rates": load.hit_rates(caches, await load.cache_lookups(app.url)),
+                        "cpu_ms_per_request": {part: round(seconds * 1000 / answered, 1) for part, seconds in cpu_used.items()},
+                        "load_average_1m": round(os.getloadavg()[0], 2),
+                    }
                 )
                 say(f"  {_line(results[-1])}")
             return results
 
         if "local" in configurations:
             world.forget_caches()
-            with running_app(world.app_env({"CONCIERGE_LLM_PROVIDER": "local"}), logs / "app-local.log") as url:
-                sweep["local"] = await measure("local", url)
-                levels = await load.parallel_searches(url, tokens[0], CROSS_SERVICE)
+            with running_app(world.app_env({"CONCIERGE_LLM_PROVIDER": "local"}), logs / "app-local.log") as app:
+                sweep["local"] = await measure("local", app)
+                levels = await load.parallel_searches(app.url, tokens[0], CROSS_SERVICE)
             say(f"search stage: {len(levels)} multi-service plans, concurrent vs sequential")
             search = await search_stage.compare(world.settings, world.database_url, world.redis_url, world.user_id, levels)
         if "scripted_llm" in configurations:
@@ -119,8 +127,8 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
             world.forget_caches()
             with scripted_llm(config) as llm_url:
                 env = world.app_env({"CONCIERGE_LLM_PROVIDER": "openai", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": f"{llm_url}/v1"})
-                with running_app(env, logs / "app-scripted.log") as url:
-                    sweep["scripted_llm"] = await measure("scripted_llm", url)
+                with running_app(env, logs / "app-scripted.log") as app:
+                    sweep["scripted_llm"] = await measure("scripted_llm", app)
     say(f"app logs in {logs}")
     return {
         **{name: results[-1] for name, results in sweep.items()},
@@ -142,10 +150,22 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
     }
 
 
+def _cpu_seconds(app: Any, database: int | None) -> dict[str, float]:
+    """CPU seconds so far of the app, the embedded PostgreSQL (if it is ours to see) and
+    this process (the load generator)."""
+    from assistant.bench.cpu import own_seconds, tree_seconds
+
+    used = {"app": tree_seconds(app.pid), "load_generator": own_seconds()}
+    if database is not None:
+        used["postgres"] = tree_seconds(database)
+    return used
+
+
 def _line(result: dict[str, Any]) -> str:
     return (
         f"{result['requests']} requests, {result['qps']} QPS, p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms, "
-        f"ttft p50 {result.get('ttft_p50_ms')} ms, errors {result['errors']}, load {result['load_average_1m']}"
+        f"ttft p50 {result.get('ttft_p50_ms')} ms, errors {result['errors']}, load {result['load_average_1m']}, "
+        f"CPU ms per request {result['cpu_ms_per_request']}"
     )
 
 

@@ -46,7 +46,8 @@ class Request:
     error: str | None = None
     intent_provider: str | None = None
     answer_provider: str | None = None
-    step_failures: int = 0
+    #: What the steps that failed said (`step_failed` events).
+    step_failures: list[str] = field(default_factory=list)
     #: The plan's first level when it searched several services at once.
     parallel_searches: list[dict[str, Any]] | None = None
 
@@ -161,7 +162,7 @@ def _read(request: Request, name: str, data: dict[str, Any]) -> str | None:
         if len({s["service"] for s in searches}) > 1:
             request.parallel_searches = searches
     elif name == "step_failed":
-        request.step_failures += 1
+        request.step_failures.append(f"{data['step']['service']} {data['step']['operation']}: {data['error']}")
     elif name == "error":
         request.error = f"error event: {data['error']['code']}"
     elif name == "done":
@@ -226,6 +227,7 @@ def summary(run: Run) -> dict[str, Any]:
         },
         "intent_providers": dict(Counter(r.intent_provider for r in ok)),
         "answer_providers": dict(Counter(r.answer_provider for r in ok)),
-        "step_failures": sum(r.step_failures for r in ok),
+        "step_failures": sum(len(r.step_failures) for r in ok),
+        "step_failure_examples": sorted({failure for r in ok for failure in r.step_failures})[:3],
         "error_examples": sorted({r.error for r in run.requests if r.error})[:3],
     }

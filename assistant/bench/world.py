@@ -145,9 +145,15 @@ async def synced_world(workspace: Path, say: Callable[[str], None]) -> AsyncIter
         store.close()
 
 
+@dataclass(frozen=True)
+class App:
+    url: str
+    pid: int
+
+
 @contextmanager
-def running_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
-    """The app in its own process with `env`; yields its URL, stops it on exit."""
+def running_app(env: dict[str, str], log_path: Path) -> Iterator[App]:
+    """The app in its own process with `env`; stopped on exit."""
     from assistant.cli import stop_child, wait_for_http
     from sandbox.server import free_port
 
@@ -161,7 +167,7 @@ def running_app(env: dict[str, str], log_path: Path) -> Iterator[str]:
         )  # fmt: skip
     try:
         wait_for_http(url + "/healthz", process)
-        yield url
+        yield App(url, process.pid)
     finally:
         stop_child(process)
 
