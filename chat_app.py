@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assistant import api, login, runtime
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
+from assistant.agents.base import SourceItem
 from assistant.chat import linking, sharing
 from assistant.chat.editing import EditError, form_fields, parse_edits
 from assistant.chat.panels import freshness, source_card
@@ -273,7 +274,7 @@ async def answer(text: str) -> None:
     user_id = await current_user_id()
     thread_id = uuid.UUID(cl.context.session.thread_id)
     reply = cl.Message(content="", author=AUTHOR)
-    steps: dict[str, cl.Step] = {}
+    steps: dict[str, ShownStep] = {}
     done: DoneEvent | None = None
     try:
         async for event in concierge().ask(user_id, text, conversation_id=thread_id, start_if_missing=True):
@@ -301,14 +302,29 @@ async def answer(text: str) -> None:
         raise
     assert done is not None
     if done.sources:
-        cards = [source_card(number, source, done.timezone) for number, source in enumerate(done.sources, start=1)]
-        reply.elements = [cl.CustomElement(name="Sources", props={"sources": cards}, display="inline")]
+        reply.elements = [sources_element(list(enumerate(done.sources, start=1)), done.timezone)]
     if done.last_synced:
         reply.content += f"\n\n*{freshness(done.last_synced, datetime.now().astimezone())}*"
         reply.actions.append(cl.Action(name="refresh", payload={}, label="Refresh", icon="refresh-cw", tooltip="Sync now"))
     await reply.send()
+    await cite_in_steps(steps, done)
     for action in done.actions:
         await action_card(action)
+
+
+def sources_element(numbered: list[tuple[int, SourceItem]], zone: ZoneInfo) -> cl.CustomElement:
+    cards = [source_card(number, source, zone) for number, source in numbered]
+    return cl.CustomElement(name="Sources", props={"sources": cards}, display="inline")
+
+
+async def cite_in_steps(steps: dict[str, ShownStep], done: DoneEvent) -> None:
+    """Give each step the chips of what it found, numbered as the answer cites them."""
+    numbers = {(source.service, source.id): number for number, source in enumerate(done.sources, start=1)}
+    for shown in steps.values():
+        cited = [(numbers[(item.service, item.id)], item) for item in shown.items if (item.service, item.id) in numbers]
+        if cited:
+            shown.step.elements = [sources_element(cited, done.timezone)]
+            await shown.step.update()
 
 
 async def show_intent(event: IntentEvent) -> None:
@@ -335,7 +351,19 @@ async def show_plan(event: PlanEvent) -> None:
         )
 
 
-async def show_step(event: StepEvent, steps: dict[str, cl.Step]) -> None:
+class ShownStep:
+    """A plan step on screen, and the items it found (for its source chips).
+
+    A plain class: Chainlit loads this file without registering it as a module, which
+    `@dataclass` needs.
+    """
+
+    def __init__(self, step: cl.Step) -> None:
+        self.step = step
+        self.items: list[SourceItem] = []
+
+
+async def show_step(event: StepEvent, steps: dict[str, ShownStep]) -> None:
     plan_step = event.step
     if event.kind == "step_started":
         # Steps run concurrently, so they are not entered as context managers (which nest
@@ -346,16 +374,17 @@ async def show_step(event: StepEvent, steps: dict[str, cl.Step]) -> None:
         )
         step.input = plan_step.params
         step.start = step.created_at
-        steps[plan_step.id] = step
+        steps[plan_step.id] = ShownStep(step)
         await step.send()
         return
-    step = steps[plan_step.id]
+    shown = steps[plan_step.id]
+    step = shown.step
     result = event.result
     assert result is not None
     if result.status == "ok":
-        items = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
+        shown.items = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
         slots = result.outputs.get("slots")
-        step.output = "\n".join(f"- {item.title}" for item in items[:10]) or (
+        step.output = "\n".join(f"- {item.title}" for item in shown.items[:10]) or (
             f"{len(slots)} free slots" if slots is not None else "nothing found"
         )
     elif result.status == "awaiting_confirmation":

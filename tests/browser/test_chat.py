@@ -162,7 +162,8 @@ def test_cross_service_answer_streams_with_steps_and_sources(alex) -> None:
     answer_box = alex.locator(ANSWER).filter(has_text="Synced:").last.bounding_box()
     assert first_step["y"] < answer_box["y"]
     alex.get_by_text("Used Search your emails").click()
-    alex.get_by_text("Q4 Financial Review").first.wait_for()
+    step_chips = alex.locator(".step").filter(has_text="Used Search your emails").locator(".source-chip")
+    step_chips.first.wait_for(timeout=15_000)  # the step shows what it found, as the answer numbers it
 
     # A source chip opens a side panel with the email's details.
     chips = alex.locator(".source-chip")
