@@ -68,6 +68,8 @@ def percentiles(samples: Sequence[float]) -> dict[str, float]:
 
 
 async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
+    from sqlalchemy import text
+
     from search.runtime import command_runtime, progress_printer
 
     say = progress_printer(progress)
@@ -77,6 +79,8 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
         latency = await measure_latency(runtime, users, args.queries)
         say("comparing vector indexes")
         index = await compare_indexes(runtime, users, min(args.queries, 100))
+        async with runtime.engine.connect() as connection:
+            shared_buffers = (await connection.execute(text("SHOW shared_buffers"))).scalar_one()
     return {
         "users": args.users,
         "emails_per_user": args.emails_per_user,
@@ -85,8 +89,10 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
         **latency,
         "index": index,
         "vectors": "items: normalised mean of real-model vectors of their pool sentences; queries: real model",
-        # Latency depends on what else the machine runs: say how busy it was.
+        # Latency depends on what else the machine runs and on how much of the data the
+        # server keeps in its own memory: say both.
         "load_average_1m": round(os.getloadavg()[0], 2),
+        "shared_buffers": shared_buffers,
         "cpus": os.cpu_count(),
     }
 
