@@ -140,7 +140,7 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
 async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]], count: int) -> dict[str, Any]:
     from assistant.db import as_user
     from search import synthetic
-    from search.hybrid import HybridSearch
+    from search.hybrid import HybridSearch, vector_text
     from search.query import SearchFilters, SearchQuery
 
     rng = random.Random(7)
@@ -156,7 +156,7 @@ async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
             filters = SearchFilters(after=now - timedelta(days=90))
         searches.append(SearchQuery(user_id=user_id, text=query_text, filters=filters))
     # Cold: no query embedding cached anywhere.
-    await runtime.redis.delete(*{runtime.search.query_embeddings.key(t) for t in texts})
+    await runtime.redis.delete(*{runtime.search.query_embeddings.key(vector_text(query)) for query in searches})
 
     def owner(_: Any) -> Any:
         return runtime.search

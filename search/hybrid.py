@@ -58,8 +58,7 @@ class HybridSearch:
 
     async def search(self, query: SearchQuery) -> SearchResponse:
         timings: dict[str, float] = {}
-        dated = query.filters.after is not None or query.filters.before is not None
-        terms = meaningful_terms(query.text, dated=dated)
+        terms = meaningful_terms(query.text, dated=_dated(query))
         has_filters = not query.filters.is_empty()
         strict = query.filters_required and has_filters
         started = time.perf_counter()
@@ -69,7 +68,7 @@ class HybridSearch:
             if has_filters else None
         )  # fmt: skip
         vector_task = (
-            asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(topic_text(query.text, dated=dated))))
+            asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(vector_text(query))))
             if terms else None
         )  # fmt: skip
 
@@ -185,6 +184,16 @@ _HEADLINES = """
           UNION ALL SELECT id, description || ' ' || location FROM gcal_cache WHERE id = ANY(:ids)
           UNION ALL SELECT id, content_text FROM gdrive_cache WHERE id = ANY(:ids)) t
 """
+
+
+def vector_text(query: SearchQuery) -> str:
+    """The text the query vector is computed from, and cached under."""
+    return topic_text(query.text, dated=_dated(query))
+
+
+def _dated(query: SearchQuery) -> bool:
+    """Whether the request's time words became a date filter (they then leave the text)."""
+    return query.filters.after is not None or query.filters.before is not None
 
 
 def _plain_scope(query: SearchQuery) -> Scope:
