@@ -21,10 +21,15 @@ async def _user_with_rows(conn: asyncpg.Connection, email: str) -> uuid.UUID:
     account_id = await conn.fetchval(
         "INSERT INTO google_accounts (user_id, email) VALUES ($1, $2) RETURNING id", user_id, email
     )
-    await conn.execute(
+    message_id = await conn.fetchval(
         "INSERT INTO gmail_cache (user_id, account_id, message_id, thread_id, subject, internal_date) "
-        "VALUES ($1, $2, $3, 't', 'the budget', now())",
+        "VALUES ($1, $2, $3, 't', 'the budget', now()) RETURNING id",
         user_id, account_id, f"m-{email}",
+    )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO search_chunks (user_id, account_id, service, gmail_id, chunk_index, content, embedding) "
+        "VALUES ($1, $2, 'gmail', $3, 0, 'the budget', array_fill(0.1::real, ARRAY[384])::vector)",
+        user_id, account_id, message_id,
     )  # fmt: skip
     conversation_id = await conn.fetchval(
         "INSERT INTO conversations (user_id, title) VALUES ($1, 'budget') RETURNING id", user_id
@@ -54,8 +59,16 @@ async def test_an_unscoped_query_as_b_returns_only_bs_rows(database_url: str, tw
                 owner = "id" if table == "users" else "user_id"
                 owners = (await connection.execute(text(f"SELECT {owner} FROM {table}"))).scalars().all()
                 assert owners and set(owners) == {bob}, table
-            chunks = await connection.execute(text("SELECT count(*) FROM search_chunks_p00"))
-            assert chunks.scalar_one() == 0
+            # Every partition of search_chunks, named directly, is held to B's rows too.
+            partitions = (
+                await connection.execute(
+                    text("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'search_chunks'::regclass")
+                )
+            ).scalars().all()
+            seen = set()
+            for partition in partitions:
+                seen |= set((await connection.execute(text(f"SELECT user_id FROM {partition}"))).scalars().all())
+            assert len(partitions) >= 16 and seen == {bob}
         async with engine.connect() as connection:  # the owner (sync workers) sees everyone
             owners = (await connection.execute(text("SELECT user_id FROM conversations"))).scalars().all()
             assert set(owners) == {alice, bob}
