@@ -151,8 +151,9 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
 
 
 def _cpu_seconds(app: Any, database: int | None) -> dict[str, float]:
-    """CPU seconds so far of the app, the embedded PostgreSQL (if it is ours to see) and
-    this process (the load generator)."""
+    """CPU seconds so far of the app, the embedded PostgreSQL (every client's: give the
+    bench a data directory of its own for a figure of its own) and this process (the load
+    generator)."""
     from assistant.bench.cpu import own_seconds, tree_seconds
 
     used = {"app": tree_seconds(app.pid), "load_generator": own_seconds()}
