@@ -35,6 +35,9 @@ def draw(sweep: dict[str, list[dict[str, Any]]], path: Path) -> None:
         axis.set_zorder(throughput.get_zorder() + 1)
         axis.patch.set_visible(False)
         axis.legend(loc="upper left", fontsize=8)
+    loads = [r["load_average_1m"] for results in sweep.values() for r in results if "load_average_1m" in r]
+    if loads:  # the numbers mean little without how busy the machine was
+        figure.suptitle(f"1-minute load average during the levels: {min(loads):.1f} to {max(loads):.1f}", fontsize=9)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=120)
