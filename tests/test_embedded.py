@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 
-from assistant.embedded import EmbeddedServers, _pid_alive
+from assistant.embedded import EmbeddedServers, _pid_alive, postgres_tuning
 from tests.support import connect
 
 # A product process in miniature: resolve the URLs the way every command does, report
@@ -153,3 +153,29 @@ def _run_once(env: dict[str, str]) -> tuple[subprocess.Popen[str], dict]:
     process, seen = _start_holder(env)
     _finish(process)
     return process, seen
+
+
+async def test_the_embedded_server_is_sized_to_the_machine(servers_dir: Path) -> None:
+    servers = EmbeddedServers(servers_dir)
+    endpoints = servers.acquire()
+    try:
+        conn = await connect(endpoints.database_url or "")
+        shown = {name: await conn.fetchval(f"SHOW {name}") for name in ("shared_buffers", "maintenance_work_mem")}
+        await conn.close()
+    finally:
+        servers.stop()
+    wanted = postgres_tuning(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    assert shown["shared_buffers"] == _pg_units(wanted["shared_buffers"])  # not PostgreSQL's 128MB default
+    assert shown["maintenance_work_mem"] == _pg_units(wanted["maintenance_work_mem"])
+
+
+def test_tuning_stays_within_a_laptops_means() -> None:
+    assert postgres_tuning(4 * 1024**3)["shared_buffers"] == "512MB"
+    assert postgres_tuning(64 * 1024**3)["shared_buffers"] == "1024MB"
+    assert postgres_tuning(512 * 1024**2)["shared_buffers"] == "128MB"
+
+
+def _pg_units(megabytes: str) -> str:
+    """'1024MB' as PostgreSQL shows it ('1GB')."""
+    value = int(megabytes.removesuffix("MB"))
+    return f"{value // 1024}GB" if value % 1024 == 0 else f"{value}MB"
