@@ -14,6 +14,7 @@ Run with `concierge demo` (or `chainlit run chat_app.py`).
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import datetime
 from typing import Any
@@ -58,6 +59,13 @@ from assistant.settings import get_settings
 from sync import webhooks
 from sync.queues import SERVICES, Priority, enqueue_sync
 
+CHAINLIT_CI_FAKE_OPENAI_KEY = "sk-FAKE-OPENAI-API-KEY"
+
+# `chainlit run` in CI mode (the CI variable set, as on any CI runner) puts a fake OpenAI
+# key in the environment "for its own tests": we would take it for a configured model,
+# try it on every message and fall back after each failure.
+if os.environ.get("OPENAI_API_KEY") == CHAINLIT_CI_FAKE_OPENAI_KEY:
+    del os.environ["OPENAI_API_KEY"]
 settings = get_settings()
 configure_logging(settings)
 google_sign_in = login.install(settings)
