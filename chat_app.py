@@ -26,7 +26,6 @@ from chainlit.server import app
 from chainlit.types import ThreadDict
 from chainlit.user_session import user_sessions
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistant import api, login, runtime
 from assistant.accounts import link_google_account
@@ -43,7 +42,6 @@ from assistant.chat.workspace import (
     sync_progress,
     waiting_actions,
 )
-from assistant.db import as_user, session_factory
 from assistant.logs import configure_logging
 from assistant.models import GoogleAccount, User
 from assistant.orchestrator import StepEvent
@@ -57,7 +55,7 @@ from assistant.pipeline import (
 )
 from assistant.settings import get_settings
 from sync import webhooks
-from sync.queues import SERVICES, Priority, enqueue_sync
+from sync.queues import Priority, enqueue_account_syncs
 
 CHAINLIT_CI_FAKE_OPENAI_KEY = "sk-FAKE-OPENAI-API-KEY"
 
@@ -127,30 +125,23 @@ async def signed_in(
 
 async def queue_syncs(account_ids: list[uuid.UUID]) -> None:
     redis = runtime.redis_client()
-    await asyncio.to_thread(
-        lambda: [
-            enqueue_sync(redis, str(account_id), service, priority=Priority.HIGH)
-            for account_id in account_ids
-            for service in SERVICES
-        ]
-    )
+    for account_id in account_ids:
+        await asyncio.to_thread(enqueue_account_syncs, redis, str(account_id), Priority.HIGH)
 
 
-def acting_for(user_id: uuid.UUID) -> async_sessionmaker[AsyncSession]:
-    """Sessions held to this user's rows by row-level security (`assistant.db.as_user`).
-
-    Only finding who a signed-in person is (by email) runs as the owner.
-    """
-    return session_factory(as_user(runtime.engine(), user_id))
+async def user_id_of(identifier: str) -> uuid.UUID | None:
+    """Our user id for a signed-in person: the one lookup that runs as the owner, not as a user."""
+    async with runtime.sessions()() as session:
+        return (await session.execute(select(User.id).where(User.email == identifier))).scalar_one_or_none()
 
 
 async def current_user_id() -> uuid.UUID:
     """Our user id for the signed-in person, looked up once per chat session."""
     cached = cl.user_session.get("user_id")
     if cached is None:
-        identifier = cl.user_session.get("user").identifier
-        async with runtime.sessions()() as session:
-            cached = str((await session.execute(select(User.id).where(User.email == identifier))).scalar_one())
+        user_id = await user_id_of(cl.user_session.get("user").identifier)
+        assert user_id is not None, "signed in, so linked at sign-in"
+        cached = str(user_id)
         cl.user_session.set("user_id", cached)  # a string: the session is saved as JSON
     return uuid.UUID(cached)
 
@@ -162,11 +153,10 @@ async def current_user_id() -> uuid.UUID:
 async def starters(user: cl.User | None, language: str | None = None) -> list[cl.Starter]:
     if user is None:
         return []
-    async with runtime.sessions()() as session:
-        user_id = (await session.execute(select(User.id).where(User.email == user.identifier))).scalar_one_or_none()
+    user_id = await user_id_of(user.identifier)
     if user_id is None:
         return []
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         prompts = await starter_prompts(session, user_id, datetime.now().astimezone())
     return [cl.Starter(label=label, message=message) for label, message in prompts]
 
@@ -176,7 +166,7 @@ async def start() -> None:
     user_id = await current_user_id()
     await cl.context.emitter.set_commands(COMMANDS)
     await send_settings(user_id)
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         progress = await sync_progress(session, user_id)
     if progress.complete:
         return  # the welcome screen, with starters drawn from the user's data
@@ -197,7 +187,7 @@ async def follow_first_sync(note: cl.Message, user_id: uuid.UUID) -> None:
     deadline = asyncio.get_running_loop().time() + 30 * 60
     while asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(PROGRESS_SECONDS)
-        async with acting_for(user_id)() as session:
+        async with concierge().sessions_for(user_id)() as session:
             progress = await sync_progress(session, user_id)
         line = progress.describe()
         if progress.complete:
@@ -219,7 +209,7 @@ async def resumed(thread: ThreadDict) -> None:
     user_id = await current_user_id()
     await cl.context.emitter.set_commands(COMMANDS)
     await send_settings(user_id)
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         waiting = await waiting_actions(session, user_id, uuid.UUID(thread["id"]))
     desk = await concierge().actions(user_id)
     for action_id in waiting:
@@ -235,7 +225,7 @@ async def may_view_shared(thread: ThreadDict, viewer: cl.User | None) -> bool:
 
 
 async def send_settings(user_id: uuid.UUID) -> None:
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         zone, minutes = await preferences(session, user_id)
     interval = next((label for label, value in SYNC_CHOICES.items() if int(value) == minutes), "Every 15 minutes")
     await cl.ChatSettings(
@@ -253,7 +243,7 @@ async def settings_updated(values: dict[str, Any]) -> None:
         await cl.Message(content="Those settings were not valid; nothing was changed.", author=AUTHOR).send()
         return
     user_id = await current_user_id()
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         await save_preferences(session, user_id, zone, int(minutes))
         await session.commit()
     await cl.Message(
@@ -422,7 +412,7 @@ async def refresh_clicked(action: cl.Action) -> None:
 
 async def refresh() -> None:
     user_id = await current_user_id()
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         accounts = list((await session.execute(select(GoogleAccount.id).where(GoogleAccount.user_id == user_id))).scalars())
     await queue_syncs(accounts)
     await cl.Message(content="Syncing your Gmail, Calendar and Drive now; new items show up in the next answer.", author=AUTHOR).send()
@@ -434,7 +424,7 @@ async def refresh() -> None:
 async def action_card(action: PendingAction) -> None:
     payload = {"id": str(action.id)}
     buttons = [cl.Action(name="confirm_action", payload=payload, label="Confirm", icon="check")]
-    if concierge().agents[action.service].editable.get(action.operation):
+    if editable_fields(action):
         buttons.append(cl.Action(name="edit_action", payload=payload, label="Edit", icon="pencil"))
     buttons.append(cl.Action(name="cancel_action", payload=payload, label="Cancel", icon="x"))
     # Kept so that a decision removes every button of the card, not just the one clicked.
@@ -449,6 +439,11 @@ async def action_card(action: PendingAction) -> None:
 # The buttons and edit forms on screen, per chat session. Kept here rather than in
 # `cl.user_session`, which Chainlit saves into the thread's metadata as JSON.
 _ON_SCREEN: dict[str, dict[str, Any]] = {}
+
+
+def editable_fields(action: PendingAction) -> frozenset[str]:
+    """What the Edit form may change on this action (its agent says)."""
+    return concierge().agents[action.service].editable.get(action.operation, frozenset())
 
 
 def remember(key: str, value: Any) -> None:
@@ -471,9 +466,10 @@ async def edit_action(action: cl.Action) -> None:
     if recall(f"form:{pending.id}") is not None:
         return  # the form is open already
     zone = await user_zone(user_id)
-    editable = concierge().agents[pending.service].editable.get(pending.operation, frozenset())
     form = cl.CustomElement(
-        name="EditAction", props={"id": str(pending.id), "fields": form_fields(pending, editable, zone)}, display="inline"
+        name="EditAction",
+        props={"id": str(pending.id), "fields": form_fields(pending, editable_fields(pending), zone)},
+        display="inline",
     )
     remember(f"form:{pending.id}", form)
     await cl.Message(content="Change what you need, then confirm:", author=AUTHOR, elements=[form]).send()
@@ -503,8 +499,7 @@ async def decide(action: cl.Action, decision: str) -> None:
     try:
         if decision == "confirm" and action.payload.get("edits") is not None:
             pending = await desk.get(user_id, action_id)
-            editable = concierge().agents[pending.service].editable.get(pending.operation, frozenset())
-            edits = parse_edits(pending, action.payload["edits"], editable, await user_zone(user_id))
+            edits = parse_edits(pending, action.payload["edits"], editable_fields(pending), await user_zone(user_id))
     except (EditError, ActionError) as error:
         if form is not None:
             form.props = form.props | {"error": str(error)}
@@ -541,6 +536,6 @@ async def decide(action: cl.Action, decision: str) -> None:
 
 
 async def user_zone(user_id: uuid.UUID) -> ZoneInfo:
-    async with acting_for(user_id)() as session:
+    async with concierge().sessions_for(user_id)() as session:
         zone, _ = await preferences(session, user_id)
     return ZoneInfo(zone)

@@ -70,10 +70,10 @@ def _memory_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def _tuned_server_class() -> type:
-    import pgserver
+def _tuned_server_class(base: type) -> type:
+    """`base` (pgserver's server class, imported lazily) with our settings."""
 
-    class TunedPostgresServer(pgserver.PostgresServer):
+    class TunedPostgresServer(base):  # type: ignore[misc,valid-type]
         """pgserver's server, with our settings written in before it first starts.
 
         They sit in a file of their own that postgresql.conf includes; a server that is
@@ -193,7 +193,7 @@ class EmbeddedServers:
         # hand back a cached handle to a server this process has since stopped.)
         # cleanup_mode=None: the lifetime is ours to manage through the holders file, not
         # the library's per-process atexit hook.
-        server = _tuned_server_class()(self.pgdata.resolve(), cleanup_mode=None)
+        server = _tuned_server_class(pgserver.PostgresServer)(self.pgdata.resolve(), cleanup_mode=None)
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")

@@ -58,6 +58,12 @@ def _status(redis: Redis, job_id: str) -> tuple[Job | None, JobStatus | None]:
     return job, job.get_status()
 
 
+def enqueue_account_syncs(redis: Redis, account_id: str, priority: Priority) -> None:
+    """Queue a sync of every service of one account (sign-in, linking, Refresh)."""
+    for service in SERVICES:
+        enqueue_sync(redis, account_id, service, priority=priority)
+
+
 def enqueue_sync(
     redis: Redis,
     account_id: str,

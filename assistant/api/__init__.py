@@ -15,6 +15,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from assistant.api.routes import router
+from assistant.routing import include_first
 
 DESCRIPTION = """Ask Concierge over HTTP: `POST /query` streams the answer as server-sent events;
 proposed writes wait for `POST /actions/{id}/confirm`. Authenticate with a bearer token from
@@ -28,11 +29,7 @@ def install(app: FastAPI) -> None:
     Chainlit registers that catch-all (which serves its single-page app) first, so a GET
     route added after it would never be reached; ours go to the front of the route list.
     """
-    before = len(app.router.routes)
-    app.include_router(router)
-    added = app.router.routes[before:]
-    del app.router.routes[before:]
-    app.router.routes[:0] = added
+    include_first(app, router)
     app.title = "Concierge"
     app.description = DESCRIPTION
     app.openapi_schema = None  # regenerated with our routes on the next /openapi.json

@@ -26,9 +26,9 @@ from fastapi.responses import RedirectResponse
 
 from assistant import runtime
 from assistant.accounts import link_google_account
-from assistant.chat.routing import include_first
 from assistant.login import GoogleSignIn, expiry_of
-from sync.queues import SERVICES, Priority, enqueue_sync
+from assistant.routing import include_first
+from sync.queues import Priority, enqueue_account_syncs
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +79,7 @@ def install(app: FastAPI, provider: GoogleSignIn) -> None:
                 google_subject=str(profile.get("id", "")) or None,
             )
             await session.commit()
-        await asyncio.to_thread(
-            lambda: [enqueue_sync(runtime.redis_client(), str(account.id), service, priority=Priority.HIGH) for service in SERVICES]
-        )
+        await asyncio.to_thread(enqueue_account_syncs, runtime.redis_client(), str(account.id), Priority.HIGH)
         log.info("google account linked", extra={"account_id": str(account.id)})
         return RedirectResponse("/?link=done", status_code=302)
 

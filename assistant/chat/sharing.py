@@ -28,7 +28,7 @@ from sqlalchemy import text
 
 from assistant import runtime
 from assistant.chat.persistence import FILES_ROUTE
-from assistant.chat.routing import include_first
+from assistant.routing import include_first
 
 #: Session keys that follow a thread into its metadata and must not go back into it.
 SHARING_KEYS = ("is_shared", "shared_at")
