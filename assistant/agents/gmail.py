@@ -55,7 +55,7 @@ class GmailAgent(CacheReader, BaseAgent):
             )  # fmt: skip
         account = next(a for a in await context.accounts() if str(a.id) == account_id)
         params = step.params | {"signature": (account.display_name or "").split(" ")[0]}
-        fields = _message_fields(operation, params, original)
+        fields = _message_fields(operation, params, original, account.email)
         if not fields["to"]:
             raise StepFailed("I could not tell who the email should go to; say the recipient's name or address")
         return ProposedAction(
@@ -128,7 +128,7 @@ class GmailAgent(CacheReader, BaseAgent):
         return email_source(row) if row is not None else None
 
 
-def _message_fields(operation: str, params: dict[str, Any], original: SourceItem | None) -> dict[str, Any]:
+def _message_fields(operation: str, params: dict[str, Any], original: SourceItem | None, own_address: str) -> dict[str, Any]:
     to = list(params.get("to") or [])
     subject = params.get("subject") or ""
     body = params.get("body") or ""
@@ -154,7 +154,10 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
     if original is not None and operation in ("reply", "forward"):
         title = original.title
         if operation == "reply":
-            fields["to"] = to or [original.details["from_email"]]
+            sender = original.details["from_email"]
+            # A reply to a message you sent goes to the people you sent it to, as in Gmail.
+            mine = sender.lower() == own_address.lower()
+            fields["to"] = to or (list(original.details.get("to") or []) if mine else [sender])
             fields["subject"] = subject or (title if title.lower().startswith("re:") else f"Re: {title}")
             fields["thread_id"] = original.details.get("thread_id")
             fields["in_reply_to"] = original.details.get("rfc822_message_id")
