@@ -25,11 +25,12 @@ from chainlit.auth import get_token_from_cookies
 from chainlit.auth.jwt import decode_jwt
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistant.api.errors import ApiError
 from assistant.crypto import secret_file
+from assistant.db import retry_if_disconnected
 from assistant.models import User
 from assistant.settings import Settings
 
@@ -119,12 +120,11 @@ class Authenticator:
             user_id = uuid.UUID(str(claims["sub"]))
         except ValueError as error:
             raise unauthenticated("the token is not valid") from error
-        async with self.sessions() as session:
-            tier = (await session.execute(select(User.tier).where(User.id == user_id))).scalar_one_or_none()
-        if tier is None:
+        row = await self._user(select(User.id, User.tier).where(User.id == user_id))
+        if row is None:
             raise unauthenticated("the token's user no longer exists")
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # type: ignore[call-overload]
-        return Caller(user_id, tier, str(claims["jti"]), expires)
+        return Caller(user_id, row.tier, str(claims["jti"]), expires)
 
     async def from_session(self, request: Request) -> Caller | None:
         """The chat UI's signed-in user, from Chainlit's session cookie; None without one."""
@@ -135,11 +135,20 @@ class Authenticator:
             email = decode_jwt(cookie).identifier.lower()
         except Exception as error:  # Chainlit raises PyJWT's errors, or asserts without a secret
             raise unauthenticated("the session has expired; sign in again") from error
-        async with self.sessions() as session:
-            row = (await session.execute(select(User.id, User.tier).where(User.email == email))).one_or_none()
+        row = await self._user(select(User.id, User.tier).where(User.email == email))
         if row is None:
             raise unauthenticated("no Concierge user for this session; sign in again")
         return Caller(row.id, row.tier, None)
+
+    async def _user(self, statement: Select[tuple[uuid.UUID, str]]) -> Row[tuple[uuid.UUID, str]] | None:
+        """The caller's id and tier. A request's first transaction: the one that meets a
+        restart's dead connections, hence the retry."""
+
+        async def read() -> Row[tuple[uuid.UUID, str]] | None:
+            async with self.sessions() as session:
+                return (await session.execute(statement)).one_or_none()
+
+        return await retry_if_disconnected(read)
 
 
 def unauthenticated(message: str) -> ApiError:
