@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import redis
 import redis.asyncio
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -35,7 +35,7 @@ from assistant.agents.calendar import CalendarAgent
 from assistant.agents.context import AgentContext
 from assistant.agents.drive import DriveAgent
 from assistant.agents.gmail import GmailAgent
-from assistant.db import as_user, create_engine, session_factory
+from assistant.db import as_user, create_engine, retry_if_disconnected, session_factory
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
@@ -138,10 +138,14 @@ class Concierge:
         return session_factory(as_user(self.engine, user_id))
 
     async def context_for(self, user_id: uuid.UUID, now: datetime | None = None) -> AgentContext:
-        engine = as_user(self.engine, user_id)
-        async with session_factory(engine)() as session:
+        async with self.sessions_for(user_id)() as session:
             user = await session.get(User, user_id)
+        return self._context(user_id, user, now)
+
+    def _context(self, user_id: uuid.UUID, user: User | None, now: datetime | None) -> AgentContext:
+        """What the agents use for `user_id` (`user`: their row, for the time zone)."""
         zone = user_zone(user.timezone if user else None, self.settings)
+        engine = as_user(self.engine, user_id)
         return AgentContext(
             user_id=user_id,
             now=now or datetime.now(zone),
@@ -176,13 +180,21 @@ class Concierge:
         text = text.strip()
         if not text:
             raise ValueError("the message is empty")
-        context = await self.context_for(user_id, now)
         sessions = self.sessions_for(user_id)
-        async with sessions() as session:
-            conversation_id = await _conversation(session, user_id, conversation_id, text, start_if_missing)
-            intent = await self.understander.understand_message(session, user_id, conversation_id, text, now=context.now)
-            await record_user_turn(session, user_id=user_id, conversation_id=conversation_id, intent=intent, started=started)
-            await session.commit()
+
+        async def open_turn() -> tuple[AgentContext, uuid.UUID, ParsedIntent, dict[str, datetime | None]]:
+            # One transaction for everything the turn reads and writes before its steps.
+            async with sessions() as session:
+                context = self._context(user_id, await session.get(User, user_id), now)
+                turn_conversation = await _conversation(session, user_id, conversation_id, text, start_if_missing)
+                intent = await self.understander.understand_message(session, user_id, turn_conversation, text, now=context.now)
+                await record_user_turn(session, user_id=user_id, conversation_id=turn_conversation, intent=intent, started=started)
+                last_synced = await _last_synced(session, user_id)
+                await session.commit()
+            return context, turn_conversation, intent, last_synced
+
+        # The turn's first transaction: the one that meets a restart's dead connections.
+        context, conversation_id, intent, last_synced = await retry_if_disconnected(open_turn)
         yield IntentEvent(intent)
 
         if must_ask(intent):
@@ -216,7 +228,6 @@ class Concierge:
 
         ordered = [results[step.id] for step in plan.steps if step.id in results]
         sources = collect_sources(ordered)
-        last_synced = await self._last_synced(user_id)
         task = AnswerTask(
             question=text,
             now=context.now,
@@ -235,15 +246,6 @@ class Concierge:
         await self._remember(user_id, conversation_id, answer, plan, sources, actions)
         failures = [f"{r.step.description}: {r.error}" for r in ordered if r.status == "failed"]
         yield DoneEvent(conversation_id, answer, sources, actions, provider, context.timezone, failures, last_synced)
-
-    async def _last_synced(self, user_id: uuid.UUID) -> dict[str, datetime | None]:
-        async with self.sessions_for(user_id)() as session:
-            rows = await session.execute(
-                select(SyncStatus.service, func.max(SyncStatus.last_success_at))
-                .where(SyncStatus.user_id == user_id)
-                .group_by(SyncStatus.service)
-            )
-            return {service: last for service, last in rows}
 
     async def _remember(
         self,
@@ -272,10 +274,18 @@ class Concierge:
                     },
                 )
             )
-            conversation = await session.get(Conversation, conversation_id)
-            if conversation is not None:
-                conversation.updated_at = func.now()
+            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.now()))
             await session.commit()
+
+
+async def _last_synced(session: AsyncSession, user_id: uuid.UUID) -> dict[str, datetime | None]:
+    """When each service's cache last synced successfully, for the answer to say how fresh it is."""
+    rows = await session.execute(
+        select(SyncStatus.service, func.max(SyncStatus.last_success_at))
+        .where(SyncStatus.user_id == user_id)
+        .group_by(SyncStatus.service)
+    )
+    return {service: last for service, last in rows}
 
 
 def must_ask(intent: ParsedIntent) -> bool:

@@ -2,9 +2,10 @@
 
 The drill's own embedded PostgreSQL is killed the way a crash or a failover ends it
 (immediate shutdown: every session cut, recovery on the next start) and started again on
-the same data. Pooled engines check a connection before handing it out (pool_pre_ping),
-so the process that lived through the restart carries on; a sync cut mid-way fails, and
-its retry resumes from the checkpoint it saved.
+the same data. Pooled engines never hand out a connection the driver knows is closed,
+and a request's first transaction runs again when it finds a dead one the driver has not
+noticed yet (assistant.db), so the process that lived through the restart carries on; a
+sync cut mid-way fails, and its retry resumes from the checkpoint it saved.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import redis.asyncio
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from assistant.db import short_lived_engine
 from assistant.embedded import EmbeddedServers
 from assistant.models import Message
 from assistant.pipeline import Concierge, DoneEvent
@@ -122,3 +124,51 @@ async def test_the_app_answers_across_a_postgres_restart_mid_query(
         ).all()
     assert dict(turns) == {"user": 2, "assistant": 2}  # both exchanges kept, none twice
     assert await cache_state(linked) == sandbox_state(connect(ALEX))
+
+
+@pytest.mark.parametrize("noticed", [True, False], ids=["driver-noticed", "not-noticed-yet"])
+async def test_pooled_connections_the_server_ended_cost_the_next_message_nothing(
+    link_on_own_servers, own_servers: EmbeddedServers, noticed: bool
+) -> None:
+    """Every pooled connection's server process ends (as in a restart or a failover). When
+    the driver has read the news, the pool replaces the connections at checkout; when it
+    has not (the event loop was busy), the turn's first transaction fails on one and runs
+    again on a new connection. Either way the message is answered once."""
+    linked: LinkedAccount = await link_on_own_servers(ALEX)
+    await sync_all(linked)
+    concierge = Concierge(
+        linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(own_servers.acquire().redis_url or "")
+    )
+    now = datetime.fromisoformat(NOW)
+
+    async def ask(conversation=None) -> DoneEvent:
+        events = [e async for e in concierge.ask(linked.user_id, "emails from Sarah about the Q4 review", conversation_id=conversation, now=now)]
+        assert isinstance(events[-1], DoneEvent)
+        return events[-1]
+
+    before = await ask()
+    assert linked.engine.sync_engine.pool.checkedin() > 0
+    async with short_lived_engine(linked.engine.url.render_as_string(hide_password=False)) as admin, admin.connect() as connection:
+        pooled = (
+            await connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            )
+        ).scalars().all()
+    assert pooled
+    for pid in pooled:
+        os.kill(pid, signal.SIGTERM)  # what pg_terminate_backend does
+    while any(os.path.exists(f"/proc/{pid}") for pid in pooled):
+        time.sleep(0.05)  # blocking: the event loop does not run, so the driver reads nothing
+    if noticed:
+        await asyncio.sleep(0.2)
+
+    after = await ask(before.conversation_id)
+    assert [s.id for s in after.sources] == [s.id for s in before.sources]
+    assert not after.failures
+    async with linked.engine.connect() as connection:
+        turns = (
+            await connection.execute(
+                select(Message.role, func.count()).where(Message.conversation_id == before.conversation_id).group_by(Message.role)
+            )
+        ).all()
+    assert dict(turns) == {"user": 2, "assistant": 2}
