@@ -19,6 +19,7 @@ Query embeddings are cached in Redis for an hour (`QueryEmbeddingCache`).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
@@ -284,6 +285,9 @@ def _load(settings: Settings, api_key: str | None) -> Embedder:
 class QueryEmbeddingCache:
     """Query vectors kept in Redis for an hour: people repeat and refine their searches.
 
+    Concurrent requests for the same text share one lookup and one computation (several
+    users, or the searches of one plan, often ask for the same words at once).
+
     Redis is an optimisation here: when it is unreachable the vector is computed and the
     search goes on (the failure is logged).
     """
@@ -297,17 +301,27 @@ class QueryEmbeddingCache:
         self.embedder = embedder
         self.redis = redis
         self.ttl_seconds = ttl_seconds
+        self._in_flight: dict[str, asyncio.Future[Vectors]] = {}
 
     def key(self, text: str) -> str:
         digest = hashlib.sha256(text.encode()).hexdigest()
         return f"concierge:query-embedding:{self.embedder.model_name}:{digest}"
 
     async def embed_query(self, text: str) -> Vectors:
-        import asyncio
+        key = self.key(text)
+        shared = self._in_flight.get(key)
+        if shared is not None:
+            count_cache("query_embedding", True)
+            return (await asyncio.shield(shared)).copy()
+        # A task of its own: a caller that goes away does not cancel it for the others.
+        task = asyncio.ensure_future(self._lookup(key, text))
+        self._in_flight[key] = task
+        task.add_done_callback(lambda _: self._in_flight.pop(key, None))
+        return await asyncio.shield(task)
 
+    async def _lookup(self, key: str, text: str) -> Vectors:
         import redis.exceptions
 
-        key = self.key(text)
         try:
             cached = await self.redis.get(key)
         except redis.exceptions.RedisError as exc:

@@ -8,6 +8,7 @@ with), whatever embedding model search is configured to use.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ CLASSIFIER_PATH = Path(__file__).parent / "data" / "intent_classifier.npz"
 # changed since, the weights no longer fit and the classifier refuses to start.
 REFERENCE_TEXT = "move my meeting with sarah to friday afternoon"
 REFERENCE_MIN_COSINE = 0.98
+# Normalised requests whose embeddings are kept (~1.5 KB each). The same words come back
+# in other conversations ("open the first one", "what about last month?"), where the
+# intent cache, keyed by the conversation too, misses.
+EMBEDDING_MEMO_SIZE = 4096
 # Scale of the embedding block next to the two unit-length TF-IDF blocks (chosen by
 # cross-validation on the training data).
 EMBEDDING_WEIGHT = 1.0
@@ -63,7 +68,7 @@ class IntentClassifier:
             self._coef = weights["coef"]
             self._intercept = weights["intercept"]
             reference = weights["reference_vector"]
-        self._embedder = embedder
+        self._embed = functools.lru_cache(maxsize=EMBEDDING_MEMO_SIZE)(embedder.embed_query)
         cosine = float(embedder.embed_query(REFERENCE_TEXT) @ reference)
         if cosine < REFERENCE_MIN_COSINE:
             raise RuntimeError(
@@ -76,7 +81,7 @@ class IntentClassifier:
             [
                 tfidf_vector(word_features(tokenize(normalised_text)), self._word_vocabulary, self._word_idf),
                 tfidf_vector(char_features(normalised_text), self._char_vocabulary, self._char_idf),
-                self._embedder.embed_query(normalised_text) * EMBEDDING_WEIGHT,
+                self._embed(normalised_text) * EMBEDDING_WEIGHT,
             ]
         )
         scores = features @ self._coef + self._intercept

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +90,25 @@ async def test_query_vectors_are_cached_in_redis_for_an_hour(
         planted = np.full(384, 1 / np.sqrt(384), dtype=np.float32)
         await client.set(cache.key(text), planted.tobytes(), ex=60)
         np.testing.assert_array_equal(await cache.embed_query(text), planted)
+    finally:
+        await client.aclose()
+
+
+async def test_concurrent_requests_for_one_text_share_one_computation(minilm: MiniLMEmbedder, redis_url: str) -> None:
+    from assistant.metrics import CACHE_LOOKUPS
+
+    client = redis.asyncio.Redis.from_url(redis_url)
+    try:
+        cache = QueryEmbeddingCache(minilm, client)
+        text = "budget emails from sarah (single-flight test)"
+        await client.delete(cache.key(text))
+        misses, hits = (CACHE_LOOKUPS.labels("query_embedding", outcome) for outcome in ("miss", "hit"))
+        misses_before, hits_before = misses._value.get(), hits._value.get()
+        vectors = await asyncio.gather(*(cache.embed_query(text) for _ in range(8)))
+        assert (misses._value.get() - misses_before, hits._value.get() - hits_before) == (1, 7)
+        for vector in vectors:
+            np.testing.assert_allclose(vector, minilm.embed_query(text), atol=1e-6)
+        assert not cache._in_flight  # nothing kept once answered
     finally:
         await client.aclose()
 
