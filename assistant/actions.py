@@ -92,8 +92,9 @@ class ActionDesk:
                 expires_at=func.now() + self.pending_ttl,
             )
             session.add(row)
+            await session.flush()
+            await session.refresh(row)  # the server's defaults, in the same transaction
             await session.commit()
-            await session.refresh(row)
             return PendingAction.of(row)
 
     async def get(self, user_id: uuid.UUID, action_id: uuid.UUID) -> PendingAction:

@@ -38,20 +38,25 @@ class AgentContext:
     search: HybridSearch
     indexer: Indexer
     _apis: dict[tuple[uuid.UUID, Api], GoogleApi] = field(default_factory=dict)
-    _accounts: dict[uuid.UUID, GoogleAccount] = field(default_factory=dict)
+    _usable: list[GoogleAccount] | None = None
 
     async def accounts(self) -> list[GoogleAccount]:
-        """The user's linked accounts that can be used, the primary one first."""
-        async with session_factory(self.engine)() as session:
-            rows = (
-                await session.execute(
-                    select(GoogleAccount)
-                    .where(GoogleAccount.user_id == self.user_id, GoogleAccount.status == "active")
-                    .order_by(GoogleAccount.is_primary.desc(), GoogleAccount.created_at)
-                )
-            ).scalars().all()
-        self._accounts.update({account.id: account for account in rows})
-        return list(rows)
+        """The user's linked accounts that can be used, the primary one first.
+
+        Read once per context (a context serves one request): a write's steps ask several
+        times, and each read is a transaction.
+        """
+        if self._usable is None:
+            async with session_factory(self.engine)() as session:
+                rows = (
+                    await session.execute(
+                        select(GoogleAccount)
+                        .where(GoogleAccount.user_id == self.user_id, GoogleAccount.status == "active")
+                        .order_by(GoogleAccount.is_primary.desc(), GoogleAccount.created_at)
+                    )
+                ).scalars().all()
+            self._usable = list(rows)
+        return list(self._usable)
 
     async def primary_account(self) -> GoogleAccount:
         accounts = await self.accounts()
@@ -64,9 +69,7 @@ class AgentContext:
         account_id = uuid.UUID(str(account_id))
         key = (account_id, api)
         if key not in self._apis:
-            if account_id not in self._accounts:
-                await self.accounts()
-            account = self._accounts.get(account_id)
+            account = next((account for account in await self.accounts() if account.id == account_id), None)
             if account is None:
                 raise NoLinkedAccount("that Google account is not linked to you (or needs consent again)")
             service = {"gmail": "gmail", "calendar": "gcal", "drive": "gdrive"}[api]
