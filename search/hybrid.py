@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 ItemKey = tuple[Service, uuid.UUID]
 BULK_WEIGHT = 0.7
+#: Measured (hybrid P@5, demo set / enron_dev condensed): 0 -> 0.750 / 0.551, 0.5 -> 0.761 /
+#: 0.547, 1 -> 0.784 / 0.551, 2 -> 0.781 / 0.529.
+TITLE_MATCH_WEIGHT = 1.0
 T = TypeVar("T")
 
 
@@ -136,10 +139,14 @@ class HybridSearch:
             {method: [(c.service, c.item_id) for c in found] for method, found in candidates.items()},
             weights={"filtered": FILTERED_WEIGHT} if weighted else None,
         )
-        # Rerank: bulk mail (Gmail's Promotions and Social tabs) keeps BULK_WEIGHT of its
-        # fused score, so an airline's advert does not outrank the booking it resembles.
+        # Rerank: an item whose title holds the query's distinctive words gains up to
+        # TITLE_MATCH_WEIGHT of its fused score (people name mail, events and files by their
+        # subject), and bulk mail (Gmail's Promotions and Social tabs) keeps BULK_WEIGHT of
+        # it, so an airline's advert does not outrank the booking it resembles.
         def weighted_score(key: ItemKey, score: float) -> float:
-            return score * BULK_WEIGHT if any(c.bulk for _, c in by_key[key].values()) else score
+            hits = [candidate for _, candidate in by_key[key].values()]
+            score *= 1 + TITLE_MATCH_WEIGHT * max(candidate.title_share for candidate in hits)
+            return score * BULK_WEIGHT if any(candidate.bulk for candidate in hits) else score
 
         ranked = sorted(((weighted_score(e.key, e.score), e.key) for e in fused), key=lambda pair: -pair[0])
         results = []

@@ -68,6 +68,8 @@ class Candidate:
     bulk: bool
     snippet: str
     score: float
+    #: Share of the query terms' IDF that the title holds (full text; 0 for the vector methods).
+    title_share: float
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,7 @@ class Scope:
 
 
 _ORDER = "ORDER BY score DESC, item_time DESC, item_id"
+_CANDIDATE_COLUMNS = "service, item_id, account_id, google_id, title, item_time, people, link, bulk, snippet, score"
 
 
 def _merged(parts: list[str]) -> str:
@@ -277,7 +280,8 @@ async def fulltext(
         "match": " | ".join(f"({term.tsquery})" for term in selective), "limit": limit,
         "average_length": statistics.average_length,
     }  # fmt: skip
-    frequencies, scores = [], []
+    frequencies, scores, title_hits = [], [], []
+    total_idf = sum(term.idf for term in statistics.terms) or 1.0
     for index, term in enumerate(statistics.terms):
         params[f"term_{index}"] = term.tsquery
         frequencies.append(f"{FIELD_WEIGHT_SCALE} * ts_rank_cd('{FIELD_WEIGHTS}', t.search_tsv, "
@@ -287,6 +291,9 @@ async def fulltext(
         params[f"idf_{index}"] = term.idf
         scores.append(f"CAST(:idf_{index} AS float8) * tf.tf_{index} * {BM25_K1 + 1} / (tf.tf_{index} + {BM25_K1} * "
                       f"(1 - {BM25_B} + {BM25_B} * length(t.search_tsv) / CAST(:average_length AS float8)))")  # fmt: skip
+        params[f"title_share_{index}"] = term.idf / total_idf
+        title_hits.append(f"CASE WHEN ts_filter(ranked.search_tsv, '{{a}}') @@ CAST(:term_{index} AS tsquery) "
+                          f"THEN CAST(:title_share_{index} AS float8) ELSE 0 END")  # fmt: skip
     parts = []
     for service in services:
         if with_filters and not scope.can_satisfy(service):
@@ -295,10 +302,12 @@ async def fulltext(
         where, where_params = scope.where(sql, with_filters=with_filters)
         params |= where_params
         parts.append(
-            f"""(SELECT {_item_columns(sql)}, '' AS snippet, {" + ".join(scores)} AS score
-                FROM {sql.table} t CROSS JOIN LATERAL (SELECT {", ".join(frequencies)}) tf
-                WHERE t.search_tsv @@ CAST(:match AS tsquery) AND {where}
-                {_ORDER} LIMIT :limit)"""
+            # The title share is computed for the kept rows only, after the LIMIT.
+            f"""(SELECT {_CANDIDATE_COLUMNS}, {" + ".join(title_hits)} AS title_share FROM (
+                    SELECT {_item_columns(sql)}, '' AS snippet, {" + ".join(scores)} AS score, t.search_tsv
+                    FROM {sql.table} t CROSS JOIN LATERAL (SELECT {", ".join(frequencies)}) tf
+                    WHERE t.search_tsv @@ CAST(:match AS tsquery) AND {where}
+                    {_ORDER} LIMIT :limit) ranked)"""
         )
     if not parts:
         return []
@@ -335,7 +344,7 @@ async def vector(
     for service in services:
         sql = SERVICES[service]
         joins.append(
-            f"""SELECT {_item_columns(sql)}, n.content AS snippet, 1 - n.distance AS score
+            f"""SELECT {_item_columns(sql)}, n.content AS snippet, 1 - n.distance AS score, CAST(0 AS float8) AS title_share
                 FROM nearest n JOIN {sql.table} t ON t.id = n.{sql.chunk_column}
                 WHERE {sql.visible}"""
         )
@@ -379,7 +388,7 @@ async def filtered_vector(
         else:
             score, order = "1 - (c.embedding <=> :query_vector)", "c.embedding <=> :query_vector"
         parts.append(
-            f"""(SELECT {_item_columns(sql)}, c.content AS snippet, {score} AS score
+            f"""(SELECT {_item_columns(sql)}, c.content AS snippet, {score} AS score, CAST(0 AS float8) AS title_share
                 FROM search_chunks c JOIN {sql.table} t ON t.id = c.{sql.chunk_column}
                 WHERE c.user_id = :user_id AND c.service = '{sql.service}' AND {where}
                 ORDER BY {order} LIMIT :limit)"""

@@ -309,4 +309,22 @@ async def test_bulk_mail_ranks_below_the_same_match_from_a_person(workspace: Wor
     ids = [r.google_id for r in response.results]
     assert ids.index("m-booking") < ids.index("m-advert")
     advert = response.results[ids.index("m-advert")]
-    assert advert.score == pytest.approx(0.7 * sum(1 / (60 + m.rank) for m in advert.matches))
+    # Its title holds every query word: the title match doubles the fused score, bulk keeps 70%.
+    assert advert.score == pytest.approx(0.7 * 2 * sum(1 / (60 + m.rank) for m in advert.matches))
+
+
+async def test_an_item_named_by_the_query_outranks_one_that_only_mentions_its_words(workspace: Workspace) -> None:
+    user_id, account_id = workspace.alice
+    await workspace.indexer.index(user_id, account_id, [
+        email("m-press", "Atlas press release - draft v3", TOM, "Attached, with the quotes from two customers.",
+              when(11, 5)),
+        email("m-roadmap", "Roadmap 2027 - first draft", SARAH,
+              "The first draft of the roadmap. Before any press release we need the draft signed off; "
+              "the release train and the press team both want the draft by Friday.", when(11, 6)),
+    ])  # fmt: skip
+    response = await workspace.search.search(SearchQuery(user_id=user_id, text="press release draft"))
+    ids = [r.google_id for r in response.results]
+    assert ids[0] == "m-press", ids
+    press, roadmap = response.results[0], response.results[ids.index("m-roadmap")]
+    assert {m.method for m in press.matches} >= {"fulltext"}
+    assert press.score > roadmap.score
