@@ -21,14 +21,16 @@ import time
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from search.embeddings import Embedder, Vectors
 
+if TYPE_CHECKING:
+    from sandbox.store import Store
+
 BENCH_USER = "sync-bench@concierge.invalid"
-SERVICES = ("gmail", "gcal", "gdrive")
 
 
 class ConstantEmbeddings(Embedder):
@@ -67,7 +69,7 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
     from assistant.embedded import service_urls
     from assistant.settings import get_settings
     from sandbox.api import Sandbox
-    from sandbox.oauth import ALL_SCOPES, accounts_in_order, issue_access_token, issue_refresh_token
+    from sandbox.oauth import accounts_in_order
     from sandbox.server import DEMO_WORKSPACE, open_store, parse_now, start_in_thread
     from search.embeddings import get_embedder
 
@@ -86,16 +88,12 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
     sync_settings = settings.model_copy(update={"google_api_base_url": sandbox.base_url})
     real = await asyncio.to_thread(get_embedder, settings)
 
-    def tokens() -> tuple[str, str]:
-        client = sync_settings.google_client_id
-        return issue_access_token(store, main, client, ALL_SCOPES, 3600), issue_refresh_token(store, main, client, ALL_SCOPES)
-
     try:
         async with short_lived_engine(urls.database_url) as engine:
             say("full sync without embedding")
-            bare_seconds, items = await _full_sync(engine, urls.redis_url, main, tokens(), sync_settings, ConstantEmbeddings(real))
+            bare_seconds, items = await _full_sync(engine, urls.redis_url, store, main, sync_settings, ConstantEmbeddings(real))
             say(f"  {items} items in {bare_seconds:.1f}s; full sync with embedding")
-            seconds, items = await _full_sync(engine, urls.redis_url, main, tokens(), sync_settings, real)
+            seconds, items = await _full_sync(engine, urls.redis_url, store, main, sync_settings, real)
             say(f"  {items} items in {seconds:.1f}s; 10 new messages, incremental sync")
             with httpx.Client(base_url=sandbox.base_url + "/_control") as control:
                 for number in range(10):
@@ -119,38 +117,34 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
     }
 
 
-async def _fresh_account(engine: Any, email: str, access: str, refresh: str) -> uuid.UUID:
+async def _fresh_account(engine: Any, store: Store, email: str, client_id: str) -> uuid.UUID:
+    """The id of `email`'s link to the bench user, created anew (the previous one deleted)."""
     from sqlalchemy import delete
 
-    from assistant.accounts import link_google_account
     from assistant.db import session_factory
     from assistant.models import User
+    from sandbox.linking import link_sandbox_account
 
     async with session_factory(engine)() as session:
         await session.execute(delete(User).where(User.email == BENCH_USER))
-        _, account = await link_google_account(
-            session, user_email=BENCH_USER, account_email=email, access_token=access, refresh_token=refresh,
-            expires_at=None, scopes=[],
-        )  # fmt: skip
+        _, account = await link_sandbox_account(
+            session, store, user_email=BENCH_USER, account_email=email, client_id=client_id
+        )
         await session.commit()
         return account.id
 
 
 async def _full_sync(
-    engine: Any, redis_url: str, email: str, tokens: tuple[str, str], settings: Any, embedder: Embedder
+    engine: Any, redis_url: str, store: Store, email: str, settings: Any, embedder: Embedder
 ) -> tuple[float, int]:
     import redis
 
-    from sync.jobs import sync_service
+    from sync.jobs import sync_every_service
 
-    account_id = await _fresh_account(engine, email, *tokens)
+    account_id = await _fresh_account(engine, store, email, settings.google_client_id)
     client = redis.Redis.from_url(redis_url)
-    items = 0
     started = time.perf_counter()
-    for service in SERVICES:
-        outcome = await sync_service(engine, client, account_id, service, full=True, settings=settings, embedder=embedder)
-        if outcome.status != "ok":
-            raise RuntimeError(f"{service} sync ended {outcome.status}: {outcome.detail}")
+    await sync_every_service(engine, client, account_id, full=True, settings=settings, embedder=embedder)
     seconds = time.perf_counter() - started
     items = await _cached_items(engine, account_id)
     client.close()

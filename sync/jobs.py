@@ -1,7 +1,8 @@
 """The sync job: one service of one linked account, full or incremental.
 
 `run_sync` is what RQ runs (enqueued by `sync.queues.enqueue_sync`); `sync_service` is
-the same work for callers that already have an event loop (tests, `concierge sync`).
+the same work for callers that already have an event loop (tests, `concierge sync`), and
+`sync_every_service` runs it for each service of an account in turn (benches, evaluation).
 
 At most one sync per account and service runs at a time: a Redis lock, renewed while the
 job runs and expiring `worker_liveness_seconds` after a killed worker stops renewing it. Outcomes are written
@@ -37,6 +38,7 @@ from sync.gmail import GmailSync
 from sync.google_api import GoogleApi
 from sync.google_calls import AccountNeedsReconsent, GoogleCaller, RetryPolicy
 from sync.google_client import Api
+from sync.queues import SERVICES
 from sync.rate_limit import TokenBucket
 from sync.status import SyncStatusRecorder
 
@@ -142,6 +144,30 @@ async def sync_service(
             async with sessions() as session:
                 if await save_refreshed_token(session, account.id, credentials):
                     await session.commit()
+
+
+async def sync_every_service(
+    engine: AsyncEngine,
+    redis: Redis,
+    account_id: uuid.UUID,
+    *,
+    full: bool = False,
+    settings: Settings | None = None,
+    embedder: Embedder | None = None,
+) -> dict[str, SyncOutcome]:
+    """Sync each of `SERVICES` of one account in turn, as `sync_service` does with these arguments.
+
+    Returns the outcomes by service. Raises `RuntimeError` naming the service, the
+    account and the outcome as soon as a sync ends other than "ok" (skipped, or consent
+    revoked); the services after it are not synced.
+    """
+    outcomes: dict[str, SyncOutcome] = {}
+    for service in SERVICES:
+        outcome = await sync_service(engine, redis, account_id, service, full=full, settings=settings, embedder=embedder)
+        if outcome.status != "ok":
+            raise RuntimeError(f"{service} sync of account {account_id} ended {outcome.status}: {outcome.detail}")
+        outcomes[service] = outcome
+    return outcomes
 
 
 def quota_bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Settings) -> TokenBucket:

@@ -86,16 +86,15 @@ async def synced_world(workspace: Path, say: Callable[[str], None]) -> AsyncIter
     from sqlalchemy import text, update
 
     from assistant import migrate
-    from assistant.accounts import link_google_account
     from assistant.db import session_factory, short_lived_engine
     from assistant.embedded import service_urls
     from assistant.models import User
     from assistant.settings import get_settings
     from sandbox.api import Sandbox
-    from sandbox.oauth import ALL_SCOPES, accounts_in_order, issue_access_token, issue_refresh_token
+    from sandbox.linking import link_sandbox_account
+    from sandbox.oauth import accounts_in_order
     from sandbox.server import open_store, start_in_thread
-    from sync.jobs import sync_service
-    from sync.queues import SERVICES
+    from sync.jobs import sync_every_service
 
     settings = get_settings()
     urls = service_urls(settings)
@@ -112,24 +111,18 @@ async def synced_world(workspace: Path, say: Callable[[str], None]) -> AsyncIter
         main = accounts_in_order(store)[0]["email"]
         zone = json.loads(workspace.read_text()).get("timezone", "UTC")
         sync_settings = settings.model_copy(update={"google_api_base_url": sandbox.base_url})
-        client_id = sync_settings.google_client_id
         async with short_lived_engine(urls.database_url) as engine:
             async with session_factory(engine)() as session:
-                user, account = await link_google_account(
-                    session, user_email=f"pipeline-bench-{tag}@bench.invalid", account_email=main,
-                    access_token=issue_access_token(store, main, client_id, ALL_SCOPES, 3600),
-                    refresh_token=issue_refresh_token(store, main, client_id, ALL_SCOPES),
-                    expires_at=None, scopes=[],
+                user, account = await link_sandbox_account(
+                    session, store, user_email=f"pipeline-bench-{tag}@bench.invalid", account_email=main,
+                    client_id=sync_settings.google_client_id,
                 )  # fmt: skip
                 await session.execute(update(User).where(User.id == user.id).values(tier="enterprise", timezone=zone))
                 await session.commit()
                 user_id, account_id = user.id, account.id
             say(f"syncing {main} (full the first time, incremental after)")
             started = time.perf_counter()
-            for service in SERVICES:
-                outcome = await sync_service(engine, client, account_id, service, settings=sync_settings)
-                if outcome.status != "ok":
-                    raise RuntimeError(f"{service} sync ended {outcome.status}: {outcome.detail}")
+            await sync_every_service(engine, client, account_id, settings=sync_settings)
             sync_seconds = time.perf_counter() - started
             async with engine.connect() as connection:
                 items = (await connection.execute(text(

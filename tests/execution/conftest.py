@@ -24,16 +24,16 @@ from googleapiclient.discovery import Resource
 from sqlalchemy import update
 
 from assistant import migrate
-from assistant.accounts import link_google_account
 from assistant.db import create_engine, session_factory
 from assistant.models import User
 from assistant.pipeline import Concierge, DoneEvent, PipelineEvent
 from assistant.settings import get_settings
 from sandbox.api import Sandbox
-from sandbox.oauth import ALL_SCOPES, issue_access_token, issue_refresh_token
+from sandbox.linking import link_sandbox_account
+from sandbox.oauth import ALL_SCOPES, issue_access_token
 from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, start_in_thread
 from sync.google_client import build_service, make_credentials
-from sync.jobs import sync_service
+from sync.jobs import sync_every_service
 from tests.support import create_database, drop_database
 
 ALEX = "alex.rivera@northwindlabs.com"
@@ -103,23 +103,15 @@ async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningS
     ids: dict[str, uuid.UUID] = {}
     for email in (ALEX, SARAH):
         async with session_factory(engine)() as session:
-            user, account = await link_google_account(
-                session,
-                user_email=email,
-                account_email=email,
-                access_token=issue_access_token(store, email, settings.google_client_id, ALL_SCOPES, 3600),
-                refresh_token=issue_refresh_token(store, email, settings.google_client_id, ALL_SCOPES),
-                expires_at=None,
-                scopes=[],
+            user, account = await link_sandbox_account(
+                session, store, user_email=email, account_email=email, client_id=settings.google_client_id
             )
             await session.execute(update(User).where(User.id == user.id).values(timezone="Europe/London"))
             await session.commit()
             ids[email] = user.id
             account_id = account.id
         if email == ALEX:
-            for service in ("gmail", "gcal", "gdrive"):
-                outcome = await sync_service(engine, client, account_id, service, settings=settings)
-                assert outcome.status == "ok", outcome
+            await sync_every_service(engine, client, account_id, settings=settings)
     concierge = Concierge(settings, engine, client, redis.asyncio.Redis.from_url(redis_url))
     yield World(concierge, demo_sandbox, ids[ALEX], ids[SARAH], database_url, redis_url)
     await engine.dispose()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from sync.jobs import sync_lock_key, sync_service
+from sync.jobs import SyncOutcome, sync_every_service, sync_lock_key, sync_service
 from tests.sandbox.conftest import ALEX, Services, connect  # noqa: F401  (fixture)
 from tests.sync.conftest import LinkedAccount
 
@@ -89,15 +89,8 @@ async def counts(linked: LinkedAccount) -> dict[str, int]:
     return dict(row._mapping)
 
 
-async def sync_all(linked: LinkedAccount, *, full: bool = False) -> dict[str, Any]:
-    outcomes = {}
-    for service in SERVICES:
-        outcome = await sync_service(
-            linked.engine, linked.redis, linked.account_id, service, full=full, settings=linked.settings
-        )
-        assert outcome.status == "ok", outcome
-        outcomes[service] = outcome
-    return outcomes
+async def sync_all(linked: LinkedAccount, *, full: bool = False) -> dict[str, SyncOutcome]:
+    return await sync_every_service(linked.engine, linked.redis, linked.account_id, full=full, settings=linked.settings)
 
 
 async def sync_status(linked: LinkedAccount) -> dict[str, Any]:
