@@ -99,13 +99,12 @@ async def sync_demo_workspace(runtime: Any, settings: Any, *, reset: bool) -> An
     """Link the demo's main account to the evaluation user and run a full sync of it."""
     import redis
 
-    from assistant.accounts import link_google_account
     from assistant.db import session_factory
     from sandbox.api import Sandbox
-    from sandbox.oauth import ALL_SCOPES, accounts_in_order, issue_access_token, issue_refresh_token
+    from sandbox.linking import link_sandbox_account
+    from sandbox.oauth import accounts_in_order
     from sandbox.server import DEMO_WORKSPACE, open_store, start_in_thread
-    from sync.jobs import sync_service
-    from sync.queues import SERVICES
+    from sync.jobs import sync_every_service
 
     state = settings.data_dir / "eval-search-sandbox"
     state.mkdir(parents=True, exist_ok=True)
@@ -116,19 +115,12 @@ async def sync_demo_workspace(runtime: Any, settings: Any, *, reset: bool) -> An
     try:
         main = accounts_in_order(store)[0]["email"]
         sync_settings = settings.model_copy(update={"google_api_base_url": sandbox.base_url})
-        client_id = sync_settings.google_client_id
         async with session_factory(engine)() as session:
-            _, account = await link_google_account(
-                session, user_email=EVAL_USER, account_email=main,
-                access_token=issue_access_token(store, main, client_id, ALL_SCOPES, 3600),
-                refresh_token=issue_refresh_token(store, main, client_id, ALL_SCOPES),
-                expires_at=None, scopes=[],
-            )  # fmt: skip
+            _, account = await link_sandbox_account(
+                session, store, user_email=EVAL_USER, account_email=main, client_id=sync_settings.google_client_id
+            )
             await session.commit()
-        for service in SERVICES:
-            outcome = await sync_service(engine, client, account.id, service, full=True, settings=sync_settings)
-            if outcome.status != "ok":
-                raise RuntimeError(f"{service} sync ended {outcome.status}: {outcome.detail}")
+        await sync_every_service(engine, client, account.id, full=True, settings=sync_settings)
         return account.id
     finally:
         client.close()
