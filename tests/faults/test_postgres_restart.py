@@ -80,23 +80,40 @@ async def test_a_sync_cut_by_a_postgres_restart_resumes_from_its_checkpoint(
     await assert_mirrors_google(linked, connect(ALEX), only="gmail")
 
 
+class Asker:
+    """The app's pipeline on the drill's servers, asking one question as Alex."""
+
+    def __init__(self, linked: LinkedAccount, servers: EmbeddedServers) -> None:
+        self.linked = linked
+        self.concierge = Concierge(
+            linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(servers.acquire().redis_url or "")
+        )
+
+    async def ask(self, conversation=None) -> DoneEvent:
+        question, now = "emails from Sarah about the Q4 review", datetime.fromisoformat(NOW)
+        events = [e async for e in self.concierge.ask(self.linked.user_id, question, conversation_id=conversation, now=now)]
+        assert isinstance(events[-1], DoneEvent)
+        return events[-1]
+
+    async def assert_answered_the_same_once_more(self, before: DoneEvent, after: DoneEvent) -> None:
+        assert [s.id for s in after.sources] == [s.id for s in before.sources]
+        assert not after.failures
+        async with self.linked.engine.connect() as connection:
+            turns = (
+                await connection.execute(
+                    select(Message.role, func.count()).where(Message.conversation_id == before.conversation_id).group_by(Message.role)
+                )
+            ).all()
+        assert dict(turns) == {"user": 2, "assistant": 2}  # both exchanges kept, none twice
+
+
 async def test_the_app_answers_across_a_postgres_restart_mid_query(
     link_on_own_servers, own_servers: EmbeddedServers, connect
 ) -> None:
     linked: LinkedAccount = await link_on_own_servers(ALEX)
     await sync_all(linked)
-    concierge = Concierge(
-        linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(own_servers.acquire().redis_url or "")
-    )
-    now = datetime.fromisoformat(NOW)
-    question = "emails from Sarah about the Q4 review"
-
-    async def ask(conversation=None) -> DoneEvent:
-        events = [e async for e in concierge.ask(linked.user_id, question, conversation_id=conversation, now=now)]
-        assert isinstance(events[-1], DoneEvent)
-        return events[-1]
-
-    before = await ask()
+    asker = Asker(linked, own_servers)
+    before = await asker.ask()
     assert before.sources and not before.failures
 
     # A query in flight on the app's pool when the server dies fails at once (no hang)...
@@ -113,16 +130,7 @@ async def test_the_app_answers_across_a_postgres_restart_mid_query(
 
     # ...and the same process, with the same pool, answers the next message in the same
     # conversation as before: the stale connections are replaced, not handed out.
-    after = await ask(before.conversation_id)
-    assert [s.id for s in after.sources] == [s.id for s in before.sources]
-    assert not after.failures
-    async with linked.engine.connect() as connection:
-        turns = (
-            await connection.execute(
-                select(Message.role, func.count()).where(Message.conversation_id == before.conversation_id).group_by(Message.role)
-            )
-        ).all()
-    assert dict(turns) == {"user": 2, "assistant": 2}  # both exchanges kept, none twice
+    await asker.assert_answered_the_same_once_more(before, await asker.ask(before.conversation_id))
     assert await cache_state(linked) == sandbox_state(connect(ALEX))
 
 
@@ -136,17 +144,8 @@ async def test_pooled_connections_the_server_ended_cost_the_next_message_nothing
     again on a new connection. Either way the message is answered once."""
     linked: LinkedAccount = await link_on_own_servers(ALEX)
     await sync_all(linked)
-    concierge = Concierge(
-        linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(own_servers.acquire().redis_url or "")
-    )
-    now = datetime.fromisoformat(NOW)
-
-    async def ask(conversation=None) -> DoneEvent:
-        events = [e async for e in concierge.ask(linked.user_id, "emails from Sarah about the Q4 review", conversation_id=conversation, now=now)]
-        assert isinstance(events[-1], DoneEvent)
-        return events[-1]
-
-    before = await ask()
+    asker = Asker(linked, own_servers)
+    before = await asker.ask()
     assert linked.engine.sync_engine.pool.checkedin() > 0
     async with short_lived_engine(linked.engine.url.render_as_string(hide_password=False)) as admin, admin.connect() as connection:
         pooled = (
@@ -162,13 +161,4 @@ async def test_pooled_connections_the_server_ended_cost_the_next_message_nothing
     if noticed:
         await asyncio.sleep(0.2)
 
-    after = await ask(before.conversation_id)
-    assert [s.id for s in after.sources] == [s.id for s in before.sources]
-    assert not after.failures
-    async with linked.engine.connect() as connection:
-        turns = (
-            await connection.execute(
-                select(Message.role, func.count()).where(Message.conversation_id == before.conversation_id).group_by(Message.role)
-            )
-        ).all()
-    assert dict(turns) == {"user": 2, "assistant": 2}
+    await asker.assert_answered_the_same_once_more(before, await asker.ask(before.conversation_id))
