@@ -104,7 +104,9 @@ class HybridSearch:
             methods["filtered"] = run_filtered
         lists = await asyncio.gather(*(_timed(timings, name, run) for name, run in methods.items()))
         candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))
-        results = self._fuse(candidates, query.limit, weighted=has_filters)
+        f = query.filters
+        results = self._fuse(candidates, query.limit, weighted=has_filters,
+                             people_named=bool(f.people or f.senders or f.recipients))  # fmt: skip
         await _timed(timings, "snippets", lambda: self._add_fulltext_snippets(results, terms))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(
@@ -130,7 +132,9 @@ class HybridSearch:
         async with self.engine.connect() as connection:
             return await run(connection)
 
-    def _fuse(self, candidates: dict[Method, list[Candidate]], limit: int, *, weighted: bool) -> list[SearchResult]:
+    def _fuse(
+        self, candidates: dict[Method, list[Candidate]], limit: int, *, weighted: bool, people_named: bool
+    ) -> list[SearchResult]:
         by_key: dict[ItemKey, dict[Method, tuple[int, Candidate]]] = {}
         for method, found in candidates.items():
             for rank, candidate in enumerate(found, start=1):
@@ -149,6 +153,13 @@ class HybridSearch:
             return score * BULK_WEIGHT if any(candidate.bulk for candidate in hits) else score
 
         ranked = sorted(((weighted_score(e.key, e.score), e.key) for e in fused), key=lambda pair: -pair[0])
+        # A named person is a constraint, not a hint: "emails about the budget from Sarah"
+        # must not open with Tom's budget mail. Only items of the filtered list (those that
+        # pass the filters) stay, ranked by all three lists; if none passes (a name that
+        # matches nobody the user knows), the filters only boost, as other filters do.
+        passing = {(c.service, c.item_id) for c in candidates.get("filtered", [])}
+        if people_named and passing:
+            ranked = [(score, key) for score, key in ranked if key in passing]
         results = []
         for score, key in ranked[:limit]:
             found_by = by_key[key]

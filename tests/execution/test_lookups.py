@@ -7,7 +7,8 @@ import pytest
 from tests.execution.conftest import World
 
 LOOKUPS = [
-    ("what did Sarah say about the marketing spend", "gmail", "Q4 Financial Review"),
+    # No mail mentions marketing: what Sarah said about spend is her monthly spend notes.
+    ("what did Sarah say about the marketing spend", "gmail", "Product org spend"),
     ("find the invoice from Harvest & Co", None, "HC-2291"),
     ("what's the cancellation fee for my turkish airlines flight", "gmail", "TK7QXM"),
     ("emails from Kestrel Digital about the contract", "gmail", "Contract extension"),

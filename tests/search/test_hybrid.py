@@ -158,10 +158,10 @@ async def test_filters_resolve_names_fuzzily_and_restrict_the_filtered_list(work
     assert await filtered("costs", SearchFilters(mime_types=("application/vnd.google-apps.spreadsheet",))) == [
         "f-forecast"
     ]
-    # Filters boost: with a sender filter, her email outranks the better text match
-    # (review: vector + 1.5 x filtered rank 1; offsite: full text 1 + vector 1).
+    # Filters other than people boost: with a label filter, the labelled email outranks the
+    # better text match (review: vector + 1.5 x filtered rank 1; offsite: full text 1 + vector 1).
     response = await workspace.search.search(SearchQuery(
-        user_id=workspace.alice[0], text="hotel rooms", services=("gmail",), filters=SearchFilters(senders=("Sarah",)),
+        user_id=workspace.alice[0], text="hotel rooms", services=("gmail",), filters=SearchFilters(labels=("important",)),
     ))  # fmt: skip
     assert [r.google_id for r in response.results][:2] == ["m-review", "m-offsite"]
     # Required filters exclude everything else from every list.
@@ -328,3 +328,22 @@ async def test_an_item_named_by_the_query_outranks_one_that_only_mentions_its_wo
     press, roadmap = response.results[0], response.results[ids.index("m-roadmap")]
     assert {m.method for m in press.matches} >= {"fulltext"}
     assert press.score > roadmap.score
+
+
+async def test_a_named_person_constrains_the_results_unless_nobody_matches(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    user_id, account_id = workspace.alice
+    await workspace.indexer.index(user_id, account_id, [
+        email("m-tom-budget", "Budget for the offsite", TOM, "The budget for the team offsite: bus and hotel.",
+              when(11, 3)),
+    ])  # fmt: skip
+    from_sarah = await workspace.search.search(SearchQuery(
+        user_id=user_id, text="emails about the budget", services=("gmail",), filters=SearchFilters(senders=("Sarah",)),
+    ))  # fmt: skip
+    assert [r.google_id for r in from_sarah.results] == ["m-review"]  # Tom's budget mail is not Sarah's
+    tom_key = next(key for key in from_sarah.rankings["fulltext"] if key not in from_sarah.rankings["filtered"])
+    assert tom_key  # full text found Tom's mail; the person filter kept it out
+    nobody = await workspace.search.search(SearchQuery(
+        user_id=user_id, text="budget offsite", services=("gmail",), filters=SearchFilters(senders=("Zebedee",)),
+    ))  # fmt: skip
+    assert nobody.results and nobody.results[0].google_id == "m-tom-budget"  # no Zebedee: the filter only boosts
