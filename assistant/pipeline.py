@@ -42,6 +42,7 @@ from assistant.llm.local_provider import LocalProvider
 from assistant.models import Conversation, Message, SyncStatus, User
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
+from assistant.runtime import freeze_startup_heap
 from assistant.planner import plan_for
 from assistant.settings import Settings
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
@@ -117,6 +118,7 @@ class Concierge:
             "calendar": CalendarAgent(),
             "drive": DriveAgent(),
         }
+        freeze_startup_heap()  # the model and the rest are loaded: keep them out of full GCs
 
     @classmethod
     def create(cls, settings: Settings, database_url: str, redis_url: str) -> Concierge:

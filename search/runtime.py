@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.db import create_engine
+from assistant.runtime import freeze_startup_heap
 from assistant.settings import Settings
 from search.embeddings import Embedder, QueryEmbeddingCache, get_embedder
 from search.hybrid import HybridSearch
@@ -36,6 +37,7 @@ async def search_runtime(settings: Settings, database_url: str, redis_url: str) 
     engine = create_engine(database_url, pool_size=10)
     client = redis.asyncio.Redis.from_url(redis_url)
     embedder = get_embedder(settings)
+    freeze_startup_heap()
     try:
         yield SearchRuntime(
             engine=engine,
