@@ -14,7 +14,6 @@ and carrying out actions, writing through to the caches) runs through
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -293,7 +292,9 @@ async def _last_synced(session: AsyncSession, user_id: uuid.UUID) -> dict[str, d
 def must_ask(intent: ParsedIntent) -> bool:
     """Does the request need an answer from the user before anything runs?
 
-    - Which earlier item ("the fifth one" when four were shown): always ask.
+    - Which earlier item ("the fifth one" when four were shown): ask, offering the items
+      shown (with nothing shown before, there is nothing to offer, and the words are
+      searched for instead).
     - Which person: ask before a write (a message must not go to the wrong Sarah); a
       lookup runs for every candidate, and ranking usually settles it.
     - Which service or operation: never ask. A lookup searches every service when unsure;
@@ -302,7 +303,7 @@ def must_ask(intent: ParsedIntent) -> bool:
     clarification = intent.clarification
     if clarification is None:
         return False
-    if clarification.options and all(re.match(r"\d+\. ", option) for option in clarification.options):
+    if clarification.kind == "item" and clarification.options:
         return True
     ambiguous_person = any(person.contact is None and person.candidates for person in intent.entities.people)
     return ambiguous_person and intent.operation not in ("search", "read")

@@ -336,22 +336,29 @@ class LocalUnderstanding:
     def _clarification(reading: Reading, dangling_reference: bool, certain: bool) -> Clarification | None:
         if dangling_reference and len(reading.tokens) <= 4:
             return Clarification(
+                kind="item",
                 question="Which item do you mean? I have nothing from earlier in this conversation to refer to.",
                 options=[],
             )
         if (_is_vague(reading) and reading.prediction.probability < SURE) or (LocalUnderstanding._is_continuation(reading) and not _mentioned_services(reading.text)):
             services = [split_label(label)[0] for label, _ in reading.prediction.ranked]
             options = [SERVICE_NAMES[s] for s in dict.fromkeys(services)]
-            return Clarification(question="Where should I look: your " + ", your ".join(options) + "?", options=options)
+            return Clarification(
+                kind="service", question="Where should I look: your " + ", your ".join(options) + "?", options=options
+            )
         if certain:
             return None
         (top_service, top_group), (second_service, second_group) = _top_two(reading)
         if top_service != second_service and not _mentioned_services(reading.text):
             options = [SERVICE_NAMES[top_service], SERVICE_NAMES[second_service]]
-            return Clarification(question=f"Should I look in your {options[0]} or your {options[1]}?", options=options)
+            return Clarification(
+                kind="service", question=f"Should I look in your {options[0]} or your {options[1]}?", options=options
+            )
         if top_service == second_service and top_group != second_group:
             options = [GROUP_NAMES[top_group], GROUP_NAMES[second_group]]
-            return Clarification(question=f"Do you want me to {options[0]} or {options[1]}?", options=options)
+            return Clarification(
+                kind="operation", question=f"Do you want me to {options[0]} or {options[1]}?", options=options
+            )
         return None
 
     # -- a continuation of the previous request ------------------------------------------

@@ -39,12 +39,14 @@ def _clarification(
     for person in people:
         if person.candidates:
             return Clarification(
+                kind="person",
                 question=f"Which {person.mention} do you mean?",
                 options=[f"{c.name} <{c.email}>" for c in person.candidates],
             )
     if draft.item_ordinals and not items and context.last_items:
         count = len(context.last_items)
         return Clarification(
+            kind="item",
             question=f"I only showed {count} item{'s' if count != 1 else ''}: which one do you mean?",
             options=[f"{item.position}. {item.title}" for item in context.last_items],
         )

@@ -33,7 +33,16 @@ class DraftStep(BaseModel):
     depends_on: list[int] = Field(description="Indexes of steps whose results this step uses.")
 
 
+ClarificationKind = Literal["item", "person", "service", "operation", "other"]
+
+
 class Clarification(BaseModel):
+    """A question to put to the user, with the answers to offer as buttons."""
+
+    kind: ClarificationKind = Field(
+        description="What is unclear: which item from the previous answer ('item'), which person "
+        "('person'), which service ('service'), what to do ('operation'), or something else ('other')."
+    )
     question: str
     options: list[str]
 

@@ -51,8 +51,8 @@ and fill in the intent record. Rules:
 - Follow-ups: use the conversation. "the second one" -> item_ordinals [2]; "it" -> the item
   just discussed; "what about last month?" or "and Drive?" repeat the previous request with
   that change; set refers_to_previous.
-- When the request could mean clearly different things, set `clarification` with a short
-  question and the options; otherwise null. `confidence` is your probability of being right.
+- When the request could mean clearly different things, set `clarification` with what is
+  unclear (`kind`), a short question and the options; otherwise null. `confidence` is your probability of being right.
 """
 
 _ANCHOR = re.compile(r"\b(?:before|until|after) (?:my|the|our) (.+)$")
