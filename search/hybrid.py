@@ -5,7 +5,9 @@
     filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ─┘
 
 Chunks fold into their item (an item ranks where its best chunk ranks), so a long email
-counts once. Bulk mail (Promotions, Social) keeps 70% of its fused score. Each result says
+counts once. The fused scores are then reranked: an item whose title holds the query's
+distinctive words gains up to its score again, bulk mail (Promotions, Social) keeps 70% of
+it, and when the filters name people only the items that pass them stay. Each result says
 which methods found it, at which rank, with which score, and shows the passage that
 matched best.
 """
