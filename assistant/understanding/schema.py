@@ -13,9 +13,9 @@ like "the second one" turned into the items the previous turn returned.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Service = Literal["gmail", "calendar", "drive"]
 Operation = Literal[
@@ -45,6 +45,17 @@ class Clarification(BaseModel):
     )
     question: str
     options: list[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _stored_before_kind(cls, data: Any) -> Any:
+        """Intents stored before `kind` existed (conversation context) read as 'other'.
+
+        A validator, not a default: strict structured output allows no defaults.
+        """
+        if isinstance(data, dict) and "kind" not in data:
+            return {**data, "kind": "other"}
+        return data
 
 
 class Slot(BaseModel):

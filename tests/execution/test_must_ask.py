@@ -43,3 +43,10 @@ def intent(
 )
 def test_the_pipeline_asks_which_item_always_and_which_person_before_a_write(case: ParsedIntent, asks: bool) -> None:
     assert must_ask(case) is asks
+
+
+def test_a_clarification_stored_before_kinds_existed_still_reads() -> None:
+    # Conversation context reads stored intents; those from before `kind` must not be skipped.
+    assert Clarification.model_validate({"question": "Which one?", "options": ["1. a"]}).kind == "other"
+    with pytest.raises(ValueError):
+        Clarification.model_validate({"kind": "maybe", "question": "Which one?", "options": []})
