@@ -69,6 +69,8 @@ def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
 
 def _write(intent: ParsedIntent, operation: str, now: datetime) -> ExecutionPlan:
     service = intent.service
+    if service == "calendar" and operation == "reply":
+        return _reply_to_event(intent, now)
     steps: list[PlanStep] = []
     inputs: dict[str, Binding] = {}
     needs_target = operation in {"reply", "forward", "update", "delete", "share", "trash"}
@@ -102,6 +104,22 @@ def _write(intent: ParsedIntent, operation: str, now: datetime) -> ExecutionPlan
         )
     )
     return ExecutionPlan(steps=steps)
+
+
+def _reply_to_event(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
+    """A reply to a meeting ("reply to the first one" after a calendar lookup) is an email
+    to its organizer, or to the people invited when the meeting is the user's own.
+
+    Calendar has no replies of its own (an RSVP is an answer, not a message), and this is
+    what people mean.
+    """
+    target = _target_step(intent, "calendar", now)
+    params = _write_params(intent, "gmail", "send") | {"purpose": "event_reply"}
+    reply = PlanStep(
+        id="email_organizer", service="gmail", operation="send", description="Email the organizer", params=params,
+        inputs={"message": Binding(step=target.id, output="item" if target.operation == "read" else "top")},
+    )  # fmt: skip
+    return ExecutionPlan(steps=[target, reply])
 
 
 def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:

@@ -62,7 +62,7 @@ class GmailAgent(CacheReader, BaseAgent):
             service="gmail",
             operation=operation,
             account_id=account_id,
-            target_id=original.id if original else None,
+            target_id=original.id if original and original.service == "gmail" else None,
             fields=fields,
             preview=self.describe(operation, fields),
         )
@@ -133,7 +133,8 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
     subject = params.get("subject") or ""
     body = params.get("body") or ""
     fields: dict[str, Any] = {"to": to, "cc": list(params.get("cc") or []), "subject": subject, "body": body}
-    if original is None and operation in ("send", "draft") and body:
+    event_reply = original is not None and original.service == "calendar" and params.get("purpose") == "event_reply"
+    if (original is None or event_reply) and operation in ("send", "draft") and body:
         # "email Priya that the review moves to Friday": a subject from the gist, and a
         # short letter around it.
         gist = _sentence(body)
@@ -151,6 +152,14 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
             f"Please cancel my booking{f' {reference}' if reference else ''} (\u201c{original.title}\u201d) and confirm the "
             "cancellation, with any refund due under your cancellation policy.\n\nThank you."
         )
+    if original is not None and event_reply:
+        organizer = original.details.get("organizer") or ""
+        mine = organizer.lower() == own_address.lower()
+        # Your own meeting: the reply goes to the people you invited.
+        attendees = [a["email"] for a in original.details.get("attendees") or [] if a.get("email")]
+        others = [address for address in attendees if address.lower() != own_address.lower()]
+        fields["to"] = to or (others if mine else [organizer] if organizer else [])
+        fields["subject"] = subject or f"Re: {original.title}"
     if original is not None and operation in ("reply", "forward"):
         title = original.title
         if operation == "reply":

@@ -164,6 +164,20 @@ async def test_follow_up_reply_to_the_second_one(world: World) -> None:
     assert ALEX not in action.fields["to"]
 
 
+async def test_a_reply_to_a_meeting_is_an_email_to_its_organizer(world: World) -> None:
+    _, first = await world.ask("my meetings with Sarah next week")
+    meeting = first.sources[0]
+    assert meeting.service == "calendar", [s.title for s in first.sources]
+    _, done = await world.ask("reply to the first one saying thanks", conversation_id=first.conversation_id)
+    action = only_action(done, "send")
+    assert action.service == "gmail" and not done.failures, done.failures
+    organizer = meeting.details["organizer"]
+    invited = [a["email"] for a in meeting.details["attendees"] if a["email"] != ALEX]
+    assert action.fields["to"] == (invited if organizer == ALEX else [organizer])
+    assert action.fields["subject"] == f"Re: {meeting.title}"
+    assert "Thanks." in action.fields["body"]
+
+
 async def test_follow_up_and_drive(world: World) -> None:
     _, first = await world.ask("anything about the Atlas launch plan")
     _, done = await world.ask("and Drive?", conversation_id=first.conversation_id)
