@@ -41,8 +41,8 @@ from assistant.llm.local_provider import LocalProvider
 from assistant.models import Conversation, Message, SyncStatus, User
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
-from assistant.runtime import freeze_startup_heap
 from assistant.planner import plan_for
+from assistant.runtime import freeze_startup_heap
 from assistant.settings import Settings
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
 from assistant.understanding.schema import Clarification, ParsedIntent

@@ -77,7 +77,7 @@ def _write(intent: ParsedIntent, operation: str, now: datetime) -> ExecutionPlan
     if needs_target:
         target = _target_step(intent, service, now)
         steps.append(target)
-        inputs[TARGET_INPUT[service]] = Binding(step=target.id, output="item" if target.operation == "read" else "top")
+        inputs[TARGET_INPUT[service]] = _bind_target(target)
     params = _write_params(intent, service, operation)
     if service == "calendar" and operation == "create" and not params.get("start"):
         slots = PlanStep(
@@ -117,7 +117,7 @@ def _reply_to_event(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     params = _write_params(intent, "gmail", "send") | {"purpose": "event_reply"}
     reply = PlanStep(
         id="email_organizer", service="gmail", operation="send", description="Email the organizer", params=params,
-        inputs={"message": Binding(step=target.id, output="item" if target.operation == "read" else "top")},
+        inputs={"message": _bind_target(target)},
     )  # fmt: skip
     return ExecutionPlan(steps=[target, reply])
 
@@ -154,6 +154,11 @@ def _target_step(intent: ParsedIntent, service: str, now: datetime) -> PlanStep:
     search.params["text"] = f"{search.params['text']} {intent.text}"
     search.params["title"] = intent.text
     return search
+
+
+def _bind_target(target: PlanStep) -> Binding:
+    """The item a target step found: the one it read, or the best its search found."""
+    return Binding(step=target.id, output="item" if target.operation == "read" else "top")
 
 
 def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanStep:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -184,7 +184,8 @@ class Scope:
 
 
 _ORDER = "ORDER BY score DESC, item_time DESC, item_id"
-_CANDIDATE_COLUMNS = "service, item_id, account_id, google_id, title, item_time, people, link, bulk, snippet, score"
+#: Candidate's columns before `title_share`, which full text computes after its LIMIT.
+_CANDIDATE_COLUMNS = ", ".join(f.name for f in fields(Candidate) if f.name != "title_share")
 
 
 def _merged(parts: list[str]) -> str:
@@ -201,7 +202,8 @@ def _folded(chunks: str) -> str:
 
 
 def _rows(result: Any) -> list[Candidate]:
-    # Every statement selects Candidate's fields in its order (_item_columns, snippet, score).
+    # Every statement selects Candidate's fields in its order (_item_columns, snippet, score,
+    # title_share).
     # all() takes the buffered rows at once; iterating fetches them one call at a time.
     return [Candidate(*row) for row in result.all()]
 

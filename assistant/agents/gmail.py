@@ -153,20 +153,15 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
             "cancellation, with any refund due under your cancellation policy.\n\nThank you."
         )
     if original is not None and event_reply:
-        organizer = original.details.get("organizer") or ""
-        mine = organizer.lower() == own_address.lower()
-        # Your own meeting: the reply goes to the people you invited.
         attendees = [a["email"] for a in original.details.get("attendees") or [] if a.get("email")]
-        others = [address for address in attendees if address.lower() != own_address.lower()]
-        fields["to"] = to or (others if mine else [organizer] if organizer else [])
+        invited = [address for address in attendees if address.lower() != own_address.lower()]
+        fields["to"] = to or _reply_recipients(original.details.get("organizer") or "", invited, own_address)
         fields["subject"] = subject or f"Re: {original.title}"
     if original is not None and operation in ("reply", "forward"):
         title = original.title
         if operation == "reply":
-            sender = original.details["from_email"]
-            # A reply to a message you sent goes to the people you sent it to, as in Gmail.
-            mine = sender.lower() == own_address.lower()
-            fields["to"] = to or (list(original.details.get("to") or []) if mine else [sender])
+            addressed = list(original.details.get("to") or [])
+            fields["to"] = to or _reply_recipients(original.details["from_email"], addressed, own_address)
             fields["subject"] = subject or (title if title.lower().startswith("re:") else f"Re: {title}")
             fields["thread_id"] = original.details.get("thread_id")
             fields["in_reply_to"] = original.details.get("rfc822_message_id")
@@ -175,6 +170,14 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
             quoted = original.details.get("body") or original.details.get("excerpt", "")
             fields["body"] = f"{body}\n\n---------- Forwarded message ----------\nFrom: {original.details.get('from', '')}\nSubject: {title}\n\n{quoted}".lstrip()
     return fields
+
+
+def _reply_recipients(author: str, addressed: list[str], own_address: str) -> list[str]:
+    """Whom a reply goes to: the author of the message or meeting, or, when that is the
+    user, the people they wrote to or invited (as Gmail replies to your own message)."""
+    if author.lower() == own_address.lower():
+        return addressed
+    return [author] if author else []
 
 
 def _sentence(text: str) -> str:
