@@ -50,3 +50,27 @@ async def resolve_person(connection: AsyncConnection, user_id: uuid.UUID, person
     close.sort(key=lambda row: -row.exchanges)
     most = close[0].exchanges
     return [row.email for row in close if row.exchanges >= most * EXCHANGE_SHARE][:MAX_ADDRESSES]
+
+
+#: A sender who wrote this many times without the user ever writing to them or meeting
+#: them is a mailing: notifications, receipts, newsletters, templated outreach.
+UNANSWERED_MIN_OCCURRENCES = 10
+
+_UNANSWERED = text(
+    """
+    SELECT c.email FROM search_contacts c
+    WHERE c.user_id = :user_id AND c.exchanges = 0 AND c.occurrences >= :min_occurrences
+      AND c.email <> ALL (SELECT lower(a.email) FROM google_accounts a WHERE a.user_id = :user_id)
+      AND EXISTS (SELECT 1 FROM search_contacts e WHERE e.user_id = :user_id AND e.exchanges > 0)
+    """
+)
+
+
+async def unanswered_senders(connection: AsyncConnection, user_id: uuid.UUID) -> frozenset[str]:
+    """The addresses that write to the user often and that the user never answered.
+
+    Empty when the user has exchanged mail or meetings with nobody: a mailbox whose owner
+    never wrote (an imported archive) says nothing about whom they ignore.
+    """
+    rows = await connection.execute(_UNANSWERED, {"user_id": user_id, "min_occurrences": UNANSWERED_MIN_OCCURRENCES})
+    return frozenset(rows.scalars())

@@ -13,7 +13,8 @@ from sqlalchemy import text
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.indexing import GMAIL, SERVICE_TABLES
 from search.items import Attendee, EmailItem, EventItem, FileItem, Person
-from search.people import resolve_person
+from search.hybrid import BULK_WEIGHT
+from search.people import UNANSWERED_MIN_OCCURRENCES, resolve_person, unanswered_senders
 from search.query import SearchFilters, SearchQuery
 from tests.search.conftest import Workspace
 
@@ -309,8 +310,33 @@ async def test_bulk_mail_ranks_below_the_same_match_from_a_person(workspace: Wor
     ids = [r.google_id for r in response.results]
     assert ids.index("m-booking") < ids.index("m-advert")
     advert = response.results[ids.index("m-advert")]
-    # Its title holds every query word: the title match doubles the fused score, bulk keeps 70%.
-    assert advert.score == pytest.approx(0.7 * 2 * sum(1 / (60 + m.rank) for m in advert.matches))
+    # Its title holds every query word: the title match doubles the fused score; bulk keeps BULK_WEIGHT.
+    assert advert.score == pytest.approx(BULK_WEIGHT * 2 * sum(1 / (60 + m.rank) for m in advert.matches))
+
+
+async def test_mail_from_a_sender_the_user_never_answers_counts_as_bulk(workspace: Workspace) -> None:
+    tracker = Person("notify@tracker.example", "Tracker")
+    body = "The budget review for the fourth quarter: spending against the plan, and the forecast."
+    mailings = [email(f"m-notify-{n}", f"Digest {n}", tracker, "Activity this week.", when(10, n + 1))
+                for n in range(UNANSWERED_MIN_OCCURRENCES)]  # fmt: skip
+    mailings.append(email("m-notify-budget", "Budget review", tracker, body, when(11, 4)))
+    user_id, account_id = workspace.alice
+    await workspace.indexer.index(user_id, account_id, mailings)
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        # Alice never wrote to anyone yet: nothing tells whom she ignores.
+        assert await unanswered_senders(connection, user_id) == frozenset()
+    await workspace.indexer.index(user_id, account_id, [
+        email("m-sarah-budget", "Budget review", SARAH, body, when(11, 4)),
+        EmailItem(message_id="m-to-sarah", thread_id="t", subject="Numbers", sender=ALICE,
+                  internal_date=when(11, 3), body_text="See attached.", to=(SARAH,)),
+    ])  # fmt: skip
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        assert await unanswered_senders(connection, user_id) == frozenset({"notify@tracker.example"})
+    response = await workspace.search.search(SearchQuery(user_id=user_id, text="budget review", services=("gmail",)))
+    ids = [r.google_id for r in response.results]
+    assert ids.index("m-sarah-budget") < ids.index("m-notify-budget")
+    notice = response.results[ids.index("m-notify-budget")]
+    assert notice.score == pytest.approx(BULK_WEIGHT * 2 * sum(1 / (60 + m.rank) for m in notice.matches))
 
 
 async def test_an_item_named_by_the_query_outranks_one_that_only_mentions_its_words(workspace: Workspace) -> None:
