@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -111,7 +112,8 @@ class HybridSearch:
         candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))
         f = query.filters
         results = self._fuse(candidates, query.limit, weighted=has_filters, mailings=await mailings_task,
-                             people_named=bool(f.people or f.senders or f.recipients))  # fmt: skip
+                             people_named=bool(f.people or f.senders or f.recipients),
+                             full_names=tuple(name for name in f.people if len(name.split()) > 1))  # fmt: skip
         await _timed(timings, "snippets", lambda: self._add_fulltext_snippets(results, terms))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(
@@ -139,7 +141,7 @@ class HybridSearch:
 
     def _fuse(
         self, candidates: dict[Method, list[Candidate]], limit: int, *, weighted: bool, people_named: bool,
-        mailings: frozenset[str],
+        mailings: frozenset[str], full_names: tuple[str, ...],
     ) -> list[SearchResult]:
         by_key: dict[ItemKey, dict[Method, tuple[int, Candidate]]] = {}
         for method, found in candidates.items():
@@ -165,8 +167,15 @@ class HybridSearch:
         # A named person is a constraint, not a hint: "emails about the budget from Sarah"
         # must not open with Tom's budget mail. Only items of the filtered list (those that
         # pass the filters) stay, ranked by all three lists; if none passes (a name that
-        # matches nobody the user knows), the filters only boost, as other filters do.
+        # matches nobody the user knows), the filters only boost, as other filters do. An
+        # item whose title names a person given by full name is about them and stays too
+        # ("Lena Fischer" keeps "Offer for Lena Fischer - approval", written by HR to the
+        # user); a first name alone is too ambiguous for that.
         passing = {(c.service, c.item_id) for c in candidates.get("filtered", [])}
+        if full_names and passing:
+            named = re.compile("|".join(rf"\b{re.escape(name)}\b" for name in full_names), re.IGNORECASE)
+            passing |= {key for key, found_by in by_key.items()
+                        if named.search(next(iter(found_by.values()))[1].title)}  # fmt: skip
         if people_named and passing:
             ranked = [(score, key) for score, key in ranked if key in passing]
         results = []

@@ -373,3 +373,20 @@ async def test_a_named_person_constrains_the_results_unless_nobody_matches(works
         user_id=user_id, text="budget offsite", services=("gmail",), filters=SearchFilters(senders=("Zebedee",)),
     ))  # fmt: skip
     assert nobody.results and nobody.results[0].google_id == "m-tom-budget"  # no Zebedee: the filter only boosts
+
+
+async def test_an_item_whose_title_names_a_person_in_full_is_about_them(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    user_id, account_id = workspace.alice
+    await workspace.indexer.index(user_id, account_id, [
+        email("m-offer", "Offer for Sarah Chen - approval", TOM, "Please approve the offer letter.", when(11, 7)),
+    ])  # fmt: skip
+
+    async def found(person: str) -> list[str]:
+        response = await workspace.search.search(SearchQuery(
+            user_id=user_id, text=person, services=("gmail",), filters=SearchFilters(people=(person,)),
+        ))  # fmt: skip
+        return [r.google_id for r in response.results]
+
+    assert "m-offer" in await found("Sarah Chen")  # Tom wrote it, to Alice: its title names her
+    assert "m-offer" not in await found("Sarah")  # a first name alone keeps the filter strict
