@@ -199,6 +199,10 @@ class GmailMessage(Base):
     internal_date: Mapped[datetime]
     size_estimate: Mapped[int | None] = mapped_column(Integer)
     search_tsv: Mapped[Any] = _generated_tsvector()
+    #: md5 of the lower-cased subject and the body (migration 0013), computed by PostgreSQL.
+    content_hash: Mapped[uuid.UUID] = mapped_column(
+        server_default=FetchedValue(), server_onupdate=FetchedValue(), deferred=True
+    )
     synced_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

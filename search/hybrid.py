@@ -21,6 +21,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import TypeVar
 
 from sqlalchemy import text
@@ -42,6 +43,8 @@ BULK_WEIGHT = 0.5
 #: Measured (hybrid P@5, demo set / enron_dev condensed): 0 -> 0.750 / 0.551, 0.5 -> 0.761 /
 #: 0.547, 1 -> 0.784 / 0.551, 2 -> 0.781 / 0.529.
 TITLE_MATCH_WEIGHT = 1.0
+#: Copies of one text further apart than this are separate mailings, not one message filed twice.
+REPEAT_SPAN = timedelta(days=1)
 T = TypeVar("T")
 
 
@@ -178,6 +181,7 @@ class HybridSearch:
                         if named.search(next(iter(found_by.values()))[1].title)}  # fmt: skip
         if people_named and passing:
             ranked = [(score, key) for score, key in ranked if key in passing]
+        ranked = fold_repeated_mailings(ranked, {key: next(iter(hits.values()))[1] for key, hits in by_key.items()})
         results = []
         for score, key in ranked[:limit]:
             found_by = by_key[key]
@@ -220,6 +224,32 @@ _HEADLINES = """
           UNION ALL SELECT id, description || ' ' || location FROM gcal_cache WHERE id = ANY(:ids)
           UNION ALL SELECT id, content_text FROM gdrive_cache WHERE id = ANY(:ids)) t
 """
+
+
+def fold_repeated_mailings(
+    ranked: list[tuple[float, ItemKey]], candidates: dict[ItemKey, Candidate]
+) -> list[tuple[float, ItemKey]]:
+    """The ranking with each repeated mailing at its best-ranked copy, the other copies last.
+
+    A repeated mailing is one text (same subject and body) sent at times more than
+    REPEAT_SPAN apart or by different senders: a weekly advert, a template that many
+    senders use. Twenty copies of "Budget-friendly venues for your next offsite" said
+    nothing that one does not. Copies of one message within REPEAT_SPAN from one sender
+    are the same message filed twice (sent and received, two folders) and stay where they
+    rank.
+    """
+    copies: dict[uuid.UUID, list[Candidate]] = {}
+    for _, key in ranked:
+        candidate = candidates[key]
+        if candidate.content_hash is not None:
+            copies.setdefault(candidate.content_hash, []).append(candidate)
+    folded: set[ItemKey] = set()
+    for group in copies.values():
+        times = [c.item_time for c in group if c.item_time is not None]
+        spread = max(times) - min(times) if times else timedelta(0)
+        if len(group) > 1 and (spread > REPEAT_SPAN or len({c.sender for c in group}) > 1):
+            folded.update((c.service, c.item_id) for c in group[1:])
+    return [pair for pair in ranked if pair[1] not in folded] + [pair for pair in ranked if pair[1] in folded]
 
 
 def vector_text(query: SearchQuery) -> str:

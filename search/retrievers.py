@@ -67,6 +67,8 @@ class Candidate:
     link: str | None
     #: Who wrote it: an email's sender, an event's organizer ('' for files).
     sender: str
+    #: Emails only: the same subject and body, the same hash (migration 0013).
+    content_hash: uuid.UUID | None
     bulk: bool
     snippet: str
     score: float
@@ -86,6 +88,7 @@ class ServiceSQL:
     time: str
     link: str
     sender: str
+    content_hash: str
     visible: str
     #: Conditions that the item's sender (organizer, owner) / recipient (attendee) is among
     #: some addresses: `{p}` the addresses, `{k}` the same as "<user id> <address>" keys
@@ -98,18 +101,18 @@ class ServiceSQL:
 SERVICES: dict[Service, ServiceSQL] = {
     "gmail": ServiceSQL(
         "gmail", "gmail_cache", "gmail_id", "t.message_id", "t.subject", "t.internal_date",
-        "NULL::text", "t.sender_email", "NOT (t.labels && CAST(:hidden_labels AS text[]))",
+        "NULL::text", "t.sender_email", "t.content_hash", "NOT (t.labels && CAST(:hidden_labels AS text[]))",
         "t.sender_email = ANY({p})", "search_owned_addresses(t.user_id, t.to_emails || t.cc_emails) && {k}",
         "t.labels && ARRAY['CATEGORY_PROMOTIONS', 'CATEGORY_SOCIAL']",
     ),
     "gcal": ServiceSQL(
         "gcal", "gcal_cache", "gcal_id", "t.event_id", "t.summary", "t.start_at",
-        "t.html_link", "t.organizer_email", "t.status <> 'cancelled'",
+        "t.html_link", "t.organizer_email", "NULL::uuid", "t.status <> 'cancelled'",
         "t.organizer_email = ANY({p})", "search_owned_addresses(t.user_id, t.attendee_emails) && {k}", "false",
     ),
     "gdrive": ServiceSQL(
         "gdrive", "gdrive_cache", "gdrive_id", "t.file_id", "t.name", "t.modified_at",
-        "t.web_view_link", "''", "true",
+        "t.web_view_link", "''", "NULL::uuid", "true",
         "search_owned_addresses(t.user_id, t.owner_emails) && {k}", "false", "false",
     ),
 }  # fmt: skip
@@ -119,7 +122,7 @@ def _item_columns(sql: ServiceSQL) -> str:
     return (
         f"'{sql.service}' AS service, t.id AS item_id, t.account_id, {sql.google_id} AS google_id, "
         f"{sql.title} AS title, {sql.time} AS item_time, t.people, {sql.link} AS link, {sql.sender} AS sender, "
-        f"{sql.bulk} AS bulk"
+        f"{sql.content_hash} AS content_hash, {sql.bulk} AS bulk"
     )
 
 

@@ -319,7 +319,7 @@ async def test_mail_from_a_sender_the_user_never_answers_counts_as_bulk(workspac
     body = "The budget review for the fourth quarter: spending against the plan, and the forecast."
     mailings = [email(f"m-notify-{n}", f"Digest {n}", tracker, "Activity this week.", when(10, n + 1))
                 for n in range(UNANSWERED_MIN_OCCURRENCES)]  # fmt: skip
-    mailings.append(email("m-notify-budget", "Budget review", tracker, body, when(11, 4)))
+    mailings.append(email("m-notify-budget", "Budget review", tracker, f"Reminder. {body}", when(11, 4)))
     user_id, account_id = workspace.alice
     await workspace.indexer.index(user_id, account_id, mailings)
     async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
@@ -390,3 +390,24 @@ async def test_an_item_whose_title_names_a_person_in_full_is_about_them(workspac
 
     assert "m-offer" in await found("Sarah Chen")  # Tom wrote it, to Alice: its title names her
     assert "m-offer" not in await found("Sarah")  # a first name alone keeps the filter strict
+
+
+async def test_a_repeated_mailing_shows_once_and_a_message_filed_twice_stays(workspace: Workspace) -> None:
+    user_id, account_id = workspace.alice
+    venues = "Five venues under 60 per head for your team offsite, all within an hour of London."
+    memo = "The offsite venue is booked: the lodge by the lake, for the whole team."
+    await workspace.indexer.index(user_id, account_id, [
+        # One advert, mailed weekly by one sender and once by another.
+        *(email(f"m-advert-{n}", "Venues for your offsite", Person(f"sales{n % 2}@venues.example"), venues,
+                when(10, 1 + 7 * n)) for n in range(4)),
+        # One memo stored twice (received, and again in an archive folder) an hour apart.
+        email("m-memo", "Offsite venue booked", TOM, memo, when(11, 2)),
+        email("m-memo-archived", "Offsite venue booked", TOM, memo, when(11, 2).replace(hour=10, minute=30)),
+        email("m-agenda", "Offsite agenda", TOM, "Agenda for the team offsite: talks, a walk, dinner.", when(11, 3)),
+    ])  # fmt: skip
+    ids = [r.google_id for r in (await workspace.search.search(
+        SearchQuery(user_id=user_id, text="offsite venue", services=("gmail",), limit=4)
+    )).results]  # fmt: skip
+    adverts = [i for i in ids if i.startswith("m-advert")]
+    assert len(adverts) == 1, ids  # the other three copies come after everything else
+    assert {"m-memo", "m-memo-archived", "m-agenda"} <= set(ids)
