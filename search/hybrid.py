@@ -27,7 +27,7 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from search import retrievers
+from search import retrievers, spelling
 from search.embeddings import QueryEmbeddingCache
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.people import resolve_person, unanswered_senders
@@ -56,6 +56,8 @@ class SearchResponse:
     rankings: dict[Method, list[ItemKey]] = field(default_factory=dict)
     timings_ms: dict[str, float] = field(default_factory=dict)
     terms: list[str] = field(default_factory=list)
+    #: Typos corrected before searching ("confrences" -> "conferences").
+    corrections: dict[str, str] = field(default_factory=dict)
 
 
 class HybridSearch:
@@ -67,10 +69,16 @@ class HybridSearch:
 
     async def search(self, query: SearchQuery) -> SearchResponse:
         timings: dict[str, float] = {}
+        started = time.perf_counter()
+        corrections: dict[str, str] = {}
+        if spelling.suspects(query.text):  # a word that is no English word: maybe a typo
+            corrected = await _timed(timings, "spelling", lambda: self._with_connection(
+                lambda c: spelling.correct(c, query.user_id, query.services, query.text)
+            ))  # fmt: skip
+            query, corrections = replace(query, text=corrected.text), corrected.corrections
         terms = meaningful_terms(query.text, dated=_dated(query))
         has_filters = not query.filters.is_empty()
         strict = query.filters_required and has_filters
-        started = time.perf_counter()
         # Name resolution and the query embedding start at once; full text needs neither.
         scope_task = (
             asyncio.create_task(_timed(timings, "resolve_people", lambda: self._scope(query)))
@@ -124,6 +132,7 @@ class HybridSearch:
             rankings={name: [(c.service, c.item_id) for c in found] for name, found in candidates.items()},
             timings_ms=timings,
             terms=terms,
+            corrections=corrections,
         )
 
     async def _scope(self, query: SearchQuery) -> Scope:

@@ -1,0 +1,117 @@
+"""Typos in a request, corrected towards the words of the user's own items.
+
+"enron confrences" found nothing for "confrences": no item holds it, and its vector is not
+the vector of "conferences". A word is a suspect when it is no English word (the 160,000
+words of pyspellchecker's English frequency list, names such as "george" included). Its candidates are the English words at most two edits
+away (one for words of four letters) that start with the same letter, and the word as
+typed if some item holds it. Each is weighed by how many of the user's items hold it, less
+EDIT_COST per edit, so "Eron" becomes "enron" (one edit, in most of the mailbox) rather than
+"iron", or than itself (a typo in one message). A suspect no candidate fits stays as typed. Requests of English words only never reach the database here.
+
+Limits: a misspelt name that is no English word ("Brightwve") is not corrected, nor is a
+typo in the first letter.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from dataclasses import dataclass, field
+from functools import cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from search.query import Service
+
+#: One edit costs this much log-frequency: a candidate two edits away must be held by
+#: about e^3 = 20 times as many items as one an edit away to win.
+EDIT_COST = 3.0
+SHORTEST_SUSPECT = 4
+MAX_CANDIDATES = 200
+
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
+_ITEMS = text(
+    """
+    SELECT given.word, coalesce(sum(s.items), 0)::bigint AS items
+    FROM unnest(CAST(:words AS text[])) AS given(word)
+    CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', given.word))) AS stemmed(lexeme)
+    LEFT JOIN search_term_stats s
+           ON s.user_id = :user_id AND s.service = ANY(:services) AND s.lexeme = stemmed.lexeme
+    GROUP BY given.word
+    """
+)
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """The request as corrected, and what was corrected ("confrences" -> "conferences")."""
+
+    text: str
+    corrections: dict[str, str] = field(default_factory=dict)
+
+
+@cache
+def _english() -> tuple[frozenset[str], dict[str, list[str]]]:
+    """English words, and the same words by first letter (where candidates are looked for)."""
+    from spellchecker import SpellChecker
+
+    words = frozenset(word for word in SpellChecker(distance=1).word_frequency.keys() if word.isalpha())
+    by_letter: dict[str, list[str]] = {}
+    for word in sorted(words):
+        by_letter.setdefault(word[0], []).append(word)
+    return words, by_letter
+
+
+def suspects(request: str) -> list[str]:
+    """The request's words that are no English word, lower-cased, in order, once each."""
+    english, _ = _english()
+    found: list[str] = []
+    for match in _WORD.finditer(request.lower()):
+        word = match.group()
+        if len(word) >= SHORTEST_SUSPECT and word.replace("'", "") not in english and word not in found:
+            found.append(word)
+    return found
+
+
+def candidates(word: str) -> dict[str, int]:
+    """English words near `word` and how many edits away (same first letter)."""
+    _, by_letter = _english()
+    limit = 1 if len(word) <= SHORTEST_SUSPECT else 2
+    near = process.extract(
+        word, by_letter.get(word[0], []), scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=MAX_CANDIDATES
+    )
+    return {candidate: int(distance) for candidate, distance, _ in near if candidate != word}
+
+
+async def correct(
+    connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], request: str
+) -> Spelling:
+    """The request with its typos corrected towards the user's items (one query, only when
+    a word is no English word)."""
+    words = suspects(request)
+    if not words:
+        return Spelling(request)
+    near = {word: candidates(word) for word in words}
+    asked = sorted(set(words) | {c for found in near.values() for c in found})
+    rows = await connection.execute(_ITEMS, {"words": asked, "user_id": user_id, "services": list(services)})
+    items = {row.word: row.items for row in rows}
+    corrections: dict[str, str] = {}
+    for word in words:
+        # The word as typed competes too, at no edit: a name the items hold stays, unless
+        # it is rare and a word one edit away is far more common ("eron" in one message,
+        # "enron" in a thousand).
+        held = {c: distance for c, distance in near[word].items() if items.get(c, 0) > 0}
+        if items.get(word, 0) > 0:
+            held[word] = 0
+        best = max(held, key=lambda c: math.log1p(items[c]) - EDIT_COST * held[c], default=word)
+        if best != word:
+            corrections[word] = best
+    if not corrections:
+        return Spelling(request)
+    corrected = _WORD.sub(lambda m: corrections.get(m.group().lower(), m.group()), request)
+    return Spelling(corrected, corrections)
