@@ -1,15 +1,15 @@
 """Hybrid search: full text, vector and filtered vector run concurrently, fused with RRF.
 
-    text ──▶ meaningful terms ──▶ full text (ts_rank_cd) ─────────────┐
-         └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ─────────────┼─▶ RRF (k=60) ─▶ top N
-    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ─┘
+    text ─▶ typos corrected ─▶ meaningful terms ─▶ full text (BM25) ─────┐
+                            └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ┼─▶ RRF (k=60) ─▶ rerank ─▶ top N
+    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ────────┘
 
 Chunks fold into their item (an item ranks where its best chunk ranks), so a long email
 counts once. The fused scores are then reranked: an item whose title holds the query's
-distinctive words gains up to its score again, bulk mail (Promotions, Social) keeps 70% of
-it, and when the filters name people only the items that pass them stay. Each result says
-which methods found it, at which rank, with which score, and shows the passage that
-matched best.
+distinctive words gains up to its score again, bulk mail (Promotions, Social, and senders
+the user never answers) keeps half of it, when the filters name people only the items that
+pass them stay, and a repeated mailing shows once. Each result says which methods found
+it, at which rank, with which score, and shows the passage that matched best.
 """
 
 from __future__ import annotations

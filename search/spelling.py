@@ -60,7 +60,7 @@ def _english() -> tuple[frozenset[str], dict[str, list[str]]]:
     """English words, and the same words by first letter (where candidates are looked for)."""
     from spellchecker import SpellChecker
 
-    words = frozenset(word for word in SpellChecker(distance=1).word_frequency.keys() if word.isalpha())
+    words = frozenset(word for word in SpellChecker(distance=1).word_frequency if word.isalpha())
     by_letter: dict[str, list[str]] = {}
     for word in sorted(words):
         by_letter.setdefault(word[0], []).append(word)
