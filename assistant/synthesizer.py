@@ -133,6 +133,8 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
         singular, plural = NOUNS[step.service]
         if result.status == "ok" and step.operation == "search":
             items = result.outputs.get("items") or []
+            if result.outputs.get("corrections"):
+                paragraphs.append(_searched_for(result.outputs["corrections"]) + ".")
             if not items:
                 paragraphs.append(f"I didn't find any {plural} matching that.")
                 continue
@@ -172,6 +174,10 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
     return paragraphs or ["I'm not sure what to do with that. Could you rephrase it?"]
 
 
+def _searched_for(corrections: dict[str, str]) -> str:
+    return "Searched for " + ", ".join(f"\u201c{fixed}\u201d instead of \u201c{typed}\u201d" for typed, fixed in corrections.items())
+
+
 def _cited(task: AnswerTask, item: SourceItem) -> bool:
     return any((s.service, s.id) == (item.service, item.id) for s in task.sources)
 
@@ -182,6 +188,8 @@ def _facts(task: AnswerTask) -> list[str]:
         lines.append(f"[{number}] {_line(item, task.timezone)}")
     for result in task.results:
         step = result.step
+        if result.status == "ok" and step.operation == "search" and result.outputs.get("corrections"):
+            lines.append(f"- {step.description}: {_searched_for(result.outputs['corrections'])} (say so)")
         if result.status == "ok" and step.operation == "search" and not result.outputs.get("items"):
             lines.append(f"- {step.description}: nothing found")
         elif result.status == "ok" and step.operation == "free_slots":

@@ -127,7 +127,8 @@ async def sources_for(engine: AsyncEngine, results: list[SearchResult]) -> list[
 
 
 async def search_outputs(context: AgentContext, service: SearchService, params: dict[str, Any]) -> dict[str, Any]:
-    """A search step's outputs: `items` (best first) and `top` (the best, or None)."""
+    """A search step's outputs: `items` (best first), `top` (the best, or None) and
+    `corrections` (typos corrected before searching, as typed -> searched for)."""
     filters = params.get("filters") or {}
     query = SearchQuery(
         user_id=context.user_id,
@@ -141,7 +142,7 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     items = await sources_for(context.engine, [r for r in response.results if _relevant(r)])
     if params.get("title"):
         items = prefer_title(items, params["title"], context.now)
-    return {"items": items, "top": items[0] if items else None}
+    return {"items": items, "top": items[0] if items else None, "corrections": response.corrections}
 
 
 _WORD = re.compile(r"[\w']+")

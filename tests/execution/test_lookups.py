@@ -46,3 +46,9 @@ async def test_free_time_comes_from_free_busy(world: World) -> None:
 async def test_nothing_found_is_said_plainly(world: World) -> None:
     _, done = await world.ask("emails about the zeppelin maintenance schedule from Gandalf")
     assert "didn't find" in done.answer.lower() or not done.sources
+
+
+async def test_a_typo_is_corrected_and_the_answer_says_so(world: World) -> None:
+    _, done = await world.ask("find the invoise from Harvest & Co")
+    assert any("HC-2291" in s.title for s in done.sources[:5]), [s.title for s in done.sources[:6]]
+    assert "\u201cinvoice\u201d instead of \u201cinvoise\u201d" in done.answer
