@@ -47,6 +47,7 @@ from assistant.settings import Settings
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
 from assistant.understanding.schema import Clarification, ParsedIntent
 from assistant.understanding.service import Understander, record_user_turn, user_zone
+from search import spelling
 from search.embeddings import QueryEmbeddingCache, get_embedder
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
@@ -117,6 +118,7 @@ class Concierge:
             "calendar": CalendarAgent(),
             "drive": DriveAgent(),
         }
+        spelling.load_english()
         freeze_startup_heap()  # the model and the rest are loaded: keep them out of full GCs
 
     @classmethod

@@ -84,9 +84,12 @@ class HybridSearch:
             asyncio.create_task(_timed(timings, "resolve_people", lambda: self._scope(query)))
             if has_filters else None
         )  # fmt: skip
-        mailings_task = asyncio.create_task(_timed(
-            timings, "unanswered", lambda: self._with_connection(lambda c: unanswered_senders(c, query.user_id))
-        ))  # fmt: skip
+        mailings_task = (
+            asyncio.create_task(_timed(
+                timings, "unanswered", lambda: self._with_connection(lambda c: unanswered_senders(c, query.user_id))
+            ))
+            if "gmail" in query.services else None
+        )  # fmt: skip
         vector_task = (
             asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(vector_text(query))))
             if terms else None
@@ -122,7 +125,8 @@ class HybridSearch:
         lists = await asyncio.gather(*(_timed(timings, name, run) for name, run in methods.items()))
         candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))
         f = query.filters
-        results = self._fuse(candidates, query.limit, weighted=has_filters, mailings=await mailings_task,
+        mailings = await mailings_task if mailings_task else frozenset[str]()
+        results = self._fuse(candidates, query.limit, weighted=has_filters, mailings=mailings,
                              people_named=bool(f.people or f.senders or f.recipients),
                              full_names=tuple(name for name in f.people if len(name.split()) > 1))  # fmt: skip
         await _timed(timings, "snippets", lambda: self._add_fulltext_snippets(results, terms))

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from assistant.db import create_engine
 from assistant.runtime import freeze_startup_heap
 from assistant.settings import Settings
+from search import spelling
 from search.embeddings import Embedder, QueryEmbeddingCache, get_embedder
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
@@ -37,6 +38,7 @@ async def search_runtime(settings: Settings, database_url: str, redis_url: str) 
     engine = create_engine(database_url, pool_size=10)
     client = redis.asyncio.Redis.from_url(redis_url)
     embedder = get_embedder(settings)
+    spelling.load_english()
     freeze_startup_heap()
     try:
         yield SearchRuntime(
