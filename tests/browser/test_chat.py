@@ -184,11 +184,12 @@ def test_cross_service_answer_streams_with_steps_and_sources(alex) -> None:
     step_chips = alex.locator(".step").filter(has_text="Used Search your emails").locator(".source-chip")
     step_chips.first.wait_for(timeout=15_000)  # the step shows what it found, as the answer numbers it
 
-    # A source chip opens a side panel with the email's details.
+    # A source chip opens a side panel with the email's details. The answer's own chip:
+    # the step's chips move while the step above them unfolds, and a click can miss them.
     chips = alex.locator(".source-chip")
     assert chips.count() >= 3
     alex.screenshot(path=SCREENSHOTS / "answer.png")
-    chips.first.click()
+    alex.locator(ANSWER).filter(has_text="Synced:").last.locator(".source-chip").first.click()
     panel = alex.get_by_test_id("source-panel")
     panel.wait_for()
     details = panel.inner_text()
