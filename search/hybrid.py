@@ -73,9 +73,10 @@ class HybridSearch:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         corrections: dict[str, str] = {}
-        if spelling.suspects(query.text):  # a word that is no English word: maybe a typo
+        suspects = spelling.suspects(query.text)  # words that are no English word: maybe typos
+        if suspects:
             corrected = await _timed(timings, "spelling", lambda: self._with_connection(
-                lambda c: spelling.correct(c, query.user_id, query.services, query.text)
+                lambda c: spelling.correct(c, query.user_id, query.services, query.text, suspects)
             ))  # fmt: skip
             query, corrections = replace(query, text=corrected.text), corrected.corrections
         terms = meaningful_terms(query.text, dated=_dated(query))

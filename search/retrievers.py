@@ -219,7 +219,9 @@ def _rows(result: Any) -> list[Candidate]:
 class WeightedTerm:
     """A query term as a tsquery (stemmed by the `english` configuration) with its IDF."""
 
+    term: str  # as given
     tsquery: str  # already normalised: cast, not parsed, per row
+    items: int  # how many of the user's items hold it
     idf: float
     common: bool
 
@@ -263,7 +265,7 @@ async def term_statistics(
     weighted = []
     for row in rows:
         idf = math.log(1 + (row.total - row.items + 0.5) / (row.items + 0.5))
-        weighted.append(WeightedTerm(row.tsquery, idf, row.items > COMMON_TERM_SHARE * row.total))
+        weighted.append(WeightedTerm(row.term, row.tsquery, row.items, idf, row.items > COMMON_TERM_SHARE * row.total))
     average = rows[0].total_length / rows[0].total if rows and rows[0].total else 1.0
     return TermStatistics(weighted, max(average, 1.0))
 

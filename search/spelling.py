@@ -22,10 +22,10 @@ from functools import cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from search.query import Service
+from search.retrievers import term_statistics
 
 #: One edit costs this much log-frequency: a candidate two edits away must be held by
 #: about e^3 = 20 times as many items as one an edit away to win.
@@ -34,18 +34,6 @@ SHORTEST_SUSPECT = 4
 MAX_CANDIDATES = 200
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-
-_ITEMS = text(
-    """
-    SELECT given.word, coalesce(sum(s.items), 0)::bigint AS items
-    FROM unnest(CAST(:words AS text[])) AS given(word)
-    CROSS JOIN LATERAL unnest(tsvector_to_array(to_tsvector('english', given.word))) AS stemmed(lexeme)
-    LEFT JOIN search_term_stats s
-           ON s.user_id = :user_id AND s.service = ANY(:services) AND s.lexeme = stemmed.lexeme
-    GROUP BY given.word
-    """
-)
-
 
 @dataclass(frozen=True)
 class Spelling:
@@ -95,17 +83,14 @@ def candidates(word: str) -> dict[str, int]:
 
 
 async def correct(
-    connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], request: str
+    connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], request: str, words: list[str]
 ) -> Spelling:
-    """The request with its typos corrected towards the user's items (one query, only when
-    a word is no English word)."""
-    words = suspects(request)
-    if not words:
-        return Spelling(request)
+    """The request with its typos corrected towards the user's items: `words` are its
+    suspects (one query, made only when there are some)."""
     near = {word: candidates(word) for word in words}
     asked = sorted(set(words) | {c for found in near.values() for c in found})
-    rows = await connection.execute(_ITEMS, {"words": asked, "user_id": user_id, "services": list(services)})
-    items = {row.word: row.items for row in rows}
+    statistics = await term_statistics(connection, user_id, services, asked)
+    items = {term.term: term.items for term in statistics.terms}
     corrections: dict[str, str] = {}
     for word in words:
         # The word as typed competes too, at no edit: a name the items hold stays, unless

@@ -39,12 +39,12 @@ async def test_a_typo_is_corrected_towards_the_words_the_users_items_hold(worksp
     ]
     await workspace.indexer.index(user_id, account_id, items)
     async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
-        fixed = await spelling.correct(connection, user_id, ("gmail",), "Eron confrences")
+        fixed = await spelling.correct(connection, user_id, ("gmail",), "Eron confrences", ["eron", "confrences"])
         assert fixed.corrections == {"eron": "enron", "confrences": "conferences"}
         assert fixed.text == "enron conferences"
-        kept = await spelling.correct(connection, user_id, ("gmail",), "Anadolu deal")
+        kept = await spelling.correct(connection, user_id, ("gmail",), "Anadolu deal", ["anadolu"])
         assert kept.corrections == {} and kept.text == "Anadolu deal"  # a name the items hold
-        unknown = await spelling.correct(connection, user_id, ("gmail",), "zxqwv plans")
+        unknown = await spelling.correct(connection, user_id, ("gmail",), "zxqwv plans", ["zxqwv"])
         assert unknown.text == "zxqwv plans"  # nothing near: as typed
 
     response = await workspace.search.search(SearchQuery(user_id=user_id, text="confrences", services=("gmail",)))
