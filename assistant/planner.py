@@ -130,7 +130,7 @@ def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     )  # fmt: skip
     find_event = PlanStep(
         id="find_event", service="calendar", operation="search", description="Find it in your calendar",
-        params={"text": words, "limit": 10, "filters": _time_filters(intent, "calendar", now, cross_service=True)},
+        params={"text": words, "limit": 10, "filters": _time_filters(intent, "calendar", now)},
     )  # fmt: skip
     delete_event = PlanStep(
         id="delete_event", service="calendar", operation="delete", description="Delete the calendar entries",
@@ -175,7 +175,7 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
         "calendar": entities.event_title or entities.topic,
         "drive": entities.file_name or entities.topic,
     }[service] or intent.text
-    filters = _time_filters(intent, service, now, cross_service=len(set(intent.services)) > 1)
+    filters = _time_filters(intent, service, now)
     # An ambiguous name ("Sarah") goes to search as the name: search matches any of the
     # addresses it may mean, and ranking sorts them out.
     people = [person.contact.email if person.contact else person.mention for person in entities.people]
@@ -192,12 +192,12 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
     )
 
 
-def _time_filters(intent: ParsedIntent, service: str, now: datetime, *, cross_service: bool) -> dict[str, Any]:
+def _time_filters(intent: ParsedIntent, service: str, now: datetime) -> dict[str, Any]:
     window = intent.entities.time_range
     if window is None:
         return {}
-    if cross_service and service != "calendar" and window.start > now:
-        return {}
+    if service != "calendar" and window.start > now:
+        return {}  # mail and files are dated in the past: future time words name their subject
     return {"after": window.start.isoformat(), "before": window.end.isoformat()}
 
 

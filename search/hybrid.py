@@ -101,7 +101,7 @@ class HybridSearch:
         async def run_fulltext() -> list[Candidate]:
             scope = await scope_task if strict and scope_task else _plain_scope(query)
             return await self._with_connection(
-                lambda c: retrievers.fulltext(c, scope, query.services, terms, with_filters=strict)
+                lambda c: retrievers.fulltext(c, scope, query.services, terms)
             )
 
         async def run_vector() -> list[Candidate]:
@@ -186,7 +186,8 @@ class HybridSearch:
         # A named person is a constraint, not a hint: "emails about the budget from Sarah"
         # must not open with Tom's budget mail. Only items of the filtered list (those that
         # pass the filters) stay, ranked by all three lists; if none passes (a name that
-        # matches nobody the user knows), the filters only boost, as other filters do. An
+        # matches nobody the user knows), the names only boost. (Time, labels, flags and
+        # type are checked by every method's SQL.) An
         # item whose title names a person given by full name is about them and stays too
         # ("Lena Fischer" keeps "Offer for Lena Fischer - approval", written by HR to the
         # user); a first name alone is too ambiguous for that.
@@ -279,8 +280,8 @@ def _dated(query: SearchQuery) -> bool:
 
 
 def _plain_scope(query: SearchQuery) -> Scope:
-    """The caller's scope with no names resolved: enough for methods that do not filter by
-    people, and for filters without people."""
+    """The caller's scope with no names resolved: its filters on time, labels, flags and
+    type apply, people do not."""
     return Scope(query.user_id, query.account_ids, query.filters)
 
 

@@ -27,8 +27,7 @@ class SearchFilters:
     - `mime_types`: Drive types, a full type or a prefix ending in "/" ("image/");
     - `unread`, `has_attachment`: Gmail flags.
 
-    A filter a service cannot satisfy (labels on an event) excludes that service from
-    the filtered list.
+    A filter a service cannot satisfy (labels on an event) excludes that service.
     """
 
     people: tuple[str, ...] = ()
@@ -51,9 +50,11 @@ class SearchQuery:
 
     `text` is the user's words as typed (intent words are dropped for full text here, not
     by the caller). `account_ids` narrows to some of the user's linked accounts; it can
-    never widen the search beyond `user_id`. With `filters_required` every method applies
-    the filters (a listing such as "unread emails from Sarah"); otherwise only the
-    filtered-vector list does and the filters boost rather than exclude.
+    never widen the search beyond `user_id`. The filters an item carries itself (time,
+    labels, flags, type) constrain every method: "emails from last week" lists no older
+    mail. People constrain the fused ranking (`HybridSearch._fuse`); with
+    `filters_required` every method applies them in SQL as well and the unfiltered vector
+    list is skipped (a listing such as "unread emails from Sarah").
     """
 
     user_id: uuid.UUID

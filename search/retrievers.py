@@ -147,15 +147,14 @@ class Scope:
             return False
         return not (self.recipients and service == "gdrive")
 
-    def where(self, sql: ServiceSQL, *, with_filters: bool) -> tuple[str, dict[str, Any]]:
-        """The WHERE conditions on `t` and their parameters."""
+    def where(self, sql: ServiceSQL) -> tuple[str, dict[str, Any]]:
+        """The WHERE conditions on `t` and their parameters: the resolved people, and the
+        filters an item carries itself (time, labels, flags, type)."""
         conditions = ["t.user_id = :user_id", sql.visible]
         params: dict[str, Any] = {"user_id": self.user_id, "hidden_labels": GMAIL_HIDDEN_LABELS}
         if self.account_ids is not None:
             conditions.append("t.account_id = ANY(:account_ids)")
             params["account_ids"] = list(self.account_ids)
-        if not with_filters:
-            return " AND ".join(conditions), params
         f = self.filters
         everyone = f"({sql.senders} OR {sql.recipients})"
         groups = (("person", self.people, everyone), ("sender", self.senders, sql.senders),
@@ -272,7 +271,7 @@ async def term_statistics(
 
 async def fulltext(
     connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], terms: list[str], *,
-    with_filters: bool = False, limit: int = FULLTEXT_CANDIDATES,
+    limit: int = FULLTEXT_CANDIDATES,
 ) -> list[Candidate]:  # fmt: skip
     """Items containing a distinctive term, ranked by BM25 over the weighted tsvector.
 
@@ -307,10 +306,10 @@ async def fulltext(
                           f"THEN CAST(:title_share_{index} AS float8) ELSE 0 END")  # fmt: skip
     parts = []
     for service in services:
-        if with_filters and not scope.can_satisfy(service):
+        if not scope.can_satisfy(service):
             continue
         sql = SERVICES[service]
-        where, where_params = scope.where(sql, with_filters=with_filters)
+        where, where_params = scope.where(sql)
         params |= where_params
         parts.append(
             # The title share is computed for the kept rows only, after the LIMIT.
@@ -343,21 +342,25 @@ async def vector(
     connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], query_vector: np.ndarray, *,
     limit: int = VECTOR_CANDIDATES,
 ) -> list[Candidate]:  # fmt: skip
-    """Items whose chunks are nearest to the query through the HNSW index, best first."""
+    """Items whose chunks are nearest to the query through the HNSW index, best first.
+
+    The scope's filters are checked on the items of the nearest chunks, not during the
+    index walk: a narrow filter leaves few of them, which is the filtered method's job."""
+    services = tuple(service for service in services if scope.can_satisfy(service))
+    if not services:
+        return []
     await _use_iterative_index_scan(connection)
-    params: dict[str, Any] = {"user_id": scope.user_id, "services": list(services), "limit": limit,
-                              "items": VECTOR_ITEMS, "hidden_labels": GMAIL_HIDDEN_LABELS}  # fmt: skip
-    accounts = ""
-    if scope.account_ids is not None:
-        accounts = "AND c.account_id = ANY(:account_ids)"
-        params["account_ids"] = list(scope.account_ids)
+    params: dict[str, Any] = {"services": list(services), "limit": limit, "items": VECTOR_ITEMS}
+    accounts = "AND c.account_id = ANY(:account_ids)" if scope.account_ids is not None else ""
     joins = []
     for service in services:
         sql = SERVICES[service]
+        where, where_params = scope.where(sql)
+        params |= where_params
         joins.append(
             f"""SELECT {_item_columns(sql)}, n.content AS snippet, 1 - n.distance AS score, CAST(0 AS float8) AS title_share
                 FROM nearest n JOIN {sql.table} t ON t.id = n.{sql.chunk_column}
-                WHERE {sql.visible}"""
+                WHERE {where}"""
         )
     statement = f"""
         WITH nearest AS MATERIALIZED (
@@ -392,7 +395,7 @@ async def filtered_vector(
         if not scope.can_satisfy(service):
             continue
         sql = SERVICES[service]
-        where, where_params = scope.where(sql, with_filters=True)
+        where, where_params = scope.where(sql)
         params |= where_params
         if query_vector is None:
             score, order = f"extract(epoch FROM {sql.time})", f"{sql.time} DESC"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, StepFailed
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import Binding, ExecutionPlan, PlanError, PlanStep
+from assistant.planner import plan_for
+from assistant.understanding.schema import Entities, ParsedIntent, TimeRange
 
 
 def step(id: str, service: str = "gmail", operation: str = "search", **inputs: tuple[str, str]) -> PlanStep:
@@ -171,3 +174,28 @@ async def test_an_unexpected_exception_is_a_failed_step_not_a_crash() -> None:
     _, results = await run(plan, agents)
     assert results["broken"].status == "failed" and "something went wrong on our side (KeyError)" in results["broken"].error
     assert results["fine"].status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("services", "days_ahead", "dated"),
+    [
+        (["gmail"], -7, {"gmail": True}),  # "emails from last week": a date filter
+        (["gmail"], 7, {"gmail": False}),  # "emails about next week's offsite": words, not a date
+        (["drive"], 7, {"drive": False}),
+        (["calendar", "gmail"], 7, {"calendar": True, "gmail": False}),  # "my meetings next week and ..."
+    ],
+)
+def test_a_time_range_filters_only_what_can_be_dated_then(
+    services: list[str], days_ahead: int, dated: dict[str, bool]
+) -> None:
+    # Date filters exclude whatever is outside them, and mail and files are dated in the
+    # past: a future range dates only events.
+    now = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
+    start = now + timedelta(days=days_ahead)
+    window = TimeRange(text="the week", start=start, end=start + timedelta(days=7))
+    intent = ParsedIntent(
+        text="the offsite", services=services, operations=["search"] * len(services),  # type: ignore[arg-type]
+        entities=Entities(time_range=window, topic="the offsite"), steps=[], confidence=0.9, provider="local",
+    )  # fmt: skip
+    filters = {s.service: s.params.get("filters", {}) for s in plan_for(intent, now).steps}
+    assert {service: "after" in found for service, found in filters.items()} == dated

@@ -137,7 +137,7 @@ async def test_trashed_cancelled_and_removed_items_are_never_returned(workspace:
         assert orphans.scalar_one() == 0
 
 
-async def test_filters_resolve_names_fuzzily_and_restrict_the_filtered_list(workspace: Workspace) -> None:
+async def test_filters_resolve_names_fuzzily_and_constrain_the_results(workspace: Workspace) -> None:
     await _index_alice(workspace)
 
     async def filtered(query: str, filters: SearchFilters, **options: object) -> list[str]:
@@ -159,12 +159,27 @@ async def test_filters_resolve_names_fuzzily_and_restrict_the_filtered_list(work
     assert await filtered("costs", SearchFilters(mime_types=("application/vnd.google-apps.spreadsheet",))) == [
         "f-forecast"
     ]
-    # Filters other than people boost: with a label filter, the labelled email outranks the
-    # better text match (review: vector + 1.5 x filtered rank 1; offsite: full text 1 + vector 1).
-    response = await workspace.search.search(SearchQuery(
-        user_id=workspace.alice[0], text="hotel rooms", services=("gmail",), filters=SearchFilters(labels=("important",)),
-    ))  # fmt: skip
-    assert [r.google_id for r in response.results][:2] == ["m-review", "m-offsite"]
+    # Filters an item carries (labels, time, type) constrain every method, not only the
+    # filtered list: the best text match for "hotel rooms" (m-offsite, full text and
+    # vector rank 1) has no IMPORTANT label, is not from October, and is no spreadsheet.
+    async def every_method(filters: SearchFilters) -> dict[str, set[str]]:
+        response = await workspace.search.search(
+            SearchQuery(user_id=workspace.alice[0], text="hotel rooms", filters=filters, limit=50)
+        )
+        ids = {r.item_id: r.google_id for r in response.results}
+        found = {name: {ids[key[1]] for key in ranking} for name, ranking in response.rankings.items()}
+        return found | {"hybrid": set(ids.values())}
+
+    unfiltered = await every_method(SearchFilters())
+    assert "m-offsite" in unfiltered["fulltext"] and "m-offsite" in unfiltered["vector"]
+    important = await every_method(SearchFilters(labels=("important",)))
+    assert set(important) == {"fulltext", "vector", "filtered", "hybrid"}
+    assert all(found <= {"m-review"} for found in important.values()) and important["hybrid"] == {"m-review"}
+    october = await every_method(SearchFilters(after=when(10, 1), before=when(11, 1)))
+    assert october["hybrid"] and "m-offsite" not in set().union(*october.values())
+    assert october["hybrid"] <= {"m-review", "f-forecast"}
+    sheets = await every_method(SearchFilters(mime_types=("application/vnd.google-apps.spreadsheet",)))
+    assert sheets["hybrid"] == {"f-forecast"} and set().union(*sheets.values()) == {"f-forecast"}
     # Required filters exclude everything else from every list.
     strict = await _search(workspace, "hotel rooms", filters=SearchFilters(senders=("Sarah",)),
                            filters_required=True, limit=50)  # fmt: skip
