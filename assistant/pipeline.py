@@ -42,6 +42,7 @@ from assistant.models import Conversation, Message, SyncStatus, User
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
 from assistant.planner import plan_for
+from assistant.rerank import reranker_for
 from assistant.runtime import freeze_startup_heap
 from assistant.settings import Settings
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
@@ -113,6 +114,7 @@ class Concierge:
         self.query_embeddings = QueryEmbeddingCache(self.embedder, redis_async)
         self.understander = Understander(settings, redis_async)
         self.writer: FallbackChain = build_chain(settings, LocalProvider(streaming={AnswerTask: write_locally}))
+        self.reranker = reranker_for(settings)
         self.agents: dict[Service, BaseAgent] = {
             "gmail": GmailAgent(),
             "calendar": CalendarAgent(),
@@ -158,6 +160,7 @@ class Concierge:
             redis=self.redis,
             search=HybridSearch(as_user(self.read_engine, user_id), self.query_embeddings),
             indexer=Indexer(engine, self.embedder),
+            reranker=self.reranker,
         )
 
     async def actions(self, user_id: uuid.UUID) -> ActionDesk:

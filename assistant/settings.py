@@ -110,6 +110,19 @@ class Settings(BaseSettings):
         default=30.0, ge=0, validation_alias=_env("LLM_CIRCUIT_RESET_SECONDS")
     )
 
+    search_rerank: bool = Field(
+        default=True,
+        validation_alias=_env("SEARCH_RERANK"),
+        description="Let a configured language model reorder each search's best results.",
+    )
+    search_rerank_candidates: int = Field(default=20, ge=2, le=100, validation_alias=_env("SEARCH_RERANK_CANDIDATES"))
+    search_rerank_timeout_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        validation_alias=_env("SEARCH_RERANK_TIMEOUT_SECONDS"),
+        description="Past this, the fused order is kept.",
+    )
+
     # --- embeddings --------------------------------------------------------------------
     embedding_model: Literal["minilm-l6-int8", "text-embedding-3-small"] = Field(
         default="minilm-l6-int8", validation_alias=_env("EMBEDDING_MODEL")

@@ -15,6 +15,7 @@ from assistant.accounts import credentials_for, save_refreshed_token
 from assistant.db import session_factory
 from assistant.models import GoogleAccount
 from assistant.settings import Settings
+from assistant.rerank import Reranker
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
 from sync.google_api import GoogleApi
@@ -37,6 +38,8 @@ class AgentContext:
     redis: Redis
     search: HybridSearch
     indexer: Indexer
+    #: Reorders searches' best results by a language model; None without one.
+    reranker: Reranker | None = None
     _apis: dict[tuple[uuid.UUID, Api], GoogleApi] = field(default_factory=dict)
     _usable: list[GoogleAccount] | None = None
 

@@ -130,16 +130,22 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     """A search step's outputs: `items` (best first), `top` (the best, or None) and
     `corrections` (typos corrected before searching, as typed -> searched for)."""
     filters = params.get("filters") or {}
+    limit = int(params.get("limit", 10))
+    reranker = context.reranker
     query = SearchQuery(
         user_id=context.user_id,
         text=params.get("text", ""),
         services=(service,),
         filters=SearchFilters(**{name: _filter_value(name, value) for name, value in filters.items()}),
-        limit=int(params.get("limit", 10)),
+        # A reranker reads more candidates than are shown: the right item is often just below.
+        limit=max(limit, reranker.candidates) if reranker else limit,
         filters_required=bool(params.get("filters_required", False)),
     )
     response = await context.search.search(query)
-    items = await sources_for(context.engine, [r for r in response.results if _relevant(r)])
+    results = [r for r in response.results if _relevant(r)]
+    if reranker:
+        results = await reranker.rerank(query.text, results, context.timezone)
+    items = await sources_for(context.engine, results[:limit])
     if params.get("title"):
         items = prefer_title(items, params["title"], context.now)
     return {"items": items, "top": items[0] if items else None, "corrections": response.corrections}

@@ -173,7 +173,9 @@ def _line(result: dict[str, Any]) -> str:
 async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """The scripted model's replies: for each request of the mix, the intent the offline
     understanding gives it (so both configurations run the same plans), after the
-    classification delay; for anything else (the answer), a streamed answer."""
+    classification delay; for each rerank, the fused order after the same delay; for
+    anything else (the answer), a streamed answer."""
+    from assistant import rerank
     from assistant.bench.mix import FOLLOW_UP_WRITES, FOLLOW_UPS
     from assistant.understanding.context import ConversationContext, Turn
     from assistant.understanding.local import local_understanding
@@ -188,6 +190,8 @@ async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Name
         context = after_lookup if text in FOLLOW_UPS + FOLLOW_UP_WRITES else ConversationContext()
         draft = await asyncio.to_thread(understanding.understand, text, context)
         by_line[f"Request: {text}"] = {"content": draft.model_dump_json(), "delay": args.classification_ms / 1000}
+    # Reranking a search's results: a call as long as a classification, keeping the fused order.
+    by_line[rerank.QUESTION] = {"content": rerank.RankedResults(order=[]).model_dump_json(), "delay": args.classification_ms / 1000}
     words = ("I found what you asked for [1]: the most relevant items are listed below with their dates, "
              "senders and a short summary of each, newest first [2] [3]. ").split(" ")  # fmt: skip
     pieces = [(words[n % len(words)] or ".") + " " for n in range(args.answer_tokens)]

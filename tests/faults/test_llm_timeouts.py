@@ -37,6 +37,9 @@ def with_model(settings: Settings, server: ScriptedServer, circuit_failures: int
             "llm_timeout_seconds": TIMEOUT_SECONDS,
             "llm_circuit_failures": circuit_failures,
             "llm_circuit_reset_seconds": 600.0,
+            # Understanding and writing are what these tests time; a slow reranker keeps the
+            # fused order within its own budget (tests/execution/test_rerank.py).
+            "search_rerank": False,
         }
     )
 
