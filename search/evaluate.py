@@ -11,6 +11,10 @@ Metrics per query, averaged: P@5 over min(5, number of relevant items), since ma
 questions have fewer than five right answers; nDCG@10 with the grades as gains; MRR;
 recall@10. The filtered method is averaged over the queries that have filters (it does not
 run otherwise). Labels whose title matches no synced item are listed, not silently dropped.
+
+With `--rerank` and a configured language model, each query's 20 best fused results are
+also reordered by the model as search steps do (`assistant/rerank.py`), reported as
+`reranked`; `hybrid` stays the fused ranking.
 """
 
 from __future__ import annotations
@@ -23,9 +27,15 @@ import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from assistant.rerank import Reranker
 
 LABELS = Path(__file__).parent / "data" / "search_eval.jsonl"
+#: Results scored per query (P@5, nDCG@10, recall@10 and MRR all read the first ten).
+RANKED = 10
 WORKSPACE_NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 EVAL_USER = "eval-search@concierge.invalid"
 METHODS = ("hybrid", "fulltext", "vector", "filtered")
@@ -44,15 +54,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--queries", type=Path, default=LABELS, help="labelled queries (JSON lines)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON only")
     parser.add_argument("--reset", action="store_true", help="reload the demo workspace into the sandbox")
+    parser.add_argument("--rerank", action="store_true", help="also rerank by the configured language model")
 
 
 def run(args: argparse.Namespace) -> int:
+    from assistant.rerank import reranker_for
+    from assistant.settings import get_settings
+
     try:
         queries = load_queries(args.queries)
     except (OSError, ValueError, KeyError) as exc:
         print(f"concierge eval search: {exc}", file=sys.stderr)
         return 2
-    report = asyncio.run(evaluate(queries, reset=args.reset, progress=not args.json))
+    reranker = reranker_for(get_settings()) if args.rerank else None
+    if args.rerank and reranker is None:
+        print("concierge eval search: --rerank needs a language model (CONCIERGE_OPENAI_API_KEY or "
+              "CONCIERGE_OPENAI_BASE_URL, or CONCIERGE_ANTHROPIC_API_KEY) and CONCIERGE_SEARCH_RERANK on",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    report = asyncio.run(evaluate(queries, reset=args.reset, progress=not args.json, reranker=reranker))
     print(json.dumps(report, indent=None if args.json else 2, ensure_ascii=False))
     return 0
 
@@ -83,7 +103,9 @@ def search_filters(filters: dict[str, Any]) -> Any:
     )  # fmt: skip
 
 
-async def evaluate(queries: list[LabelledQuery], *, reset: bool, progress: bool) -> dict[str, Any]:
+async def evaluate(
+    queries: list[LabelledQuery], *, reset: bool, progress: bool, reranker: Reranker | None = None
+) -> dict[str, Any]:
     from assistant.settings import get_settings
     from search.runtime import command_runtime, progress_printer
 
@@ -92,7 +114,7 @@ async def evaluate(queries: list[LabelledQuery], *, reset: bool, progress: bool)
         say("syncing the demo workspace from a private sandbox")
         account_id = await sync_demo_workspace(runtime, get_settings(), reset=reset)
         say("running the labelled queries")
-        return await score(runtime, account_id, queries)
+        return await score(runtime, account_id, queries, reranker=reranker)
 
 
 async def sync_demo_workspace(runtime: Any, settings: Any, *, reset: bool) -> Any:
@@ -128,7 +150,9 @@ async def sync_demo_workspace(runtime: Any, settings: Any, *, reset: bool) -> An
         store.close()
 
 
-async def score(runtime: Any, account_id: Any, queries: list[LabelledQuery]) -> dict[str, Any]:
+async def score(
+    runtime: Any, account_id: Any, queries: list[LabelledQuery], *, reranker: Reranker | None = None
+) -> dict[str, Any]:
     from sqlalchemy import text
 
     from search import metrics
@@ -139,7 +163,8 @@ async def score(runtime: Any, account_id: Any, queries: list[LabelledQuery]) -> 
             text("SELECT user_id FROM google_accounts WHERE id = :a"), {"a": account_id}
         )).scalar_one()  # fmt: skip
         titles = await _titles(connection, account_id)
-    per_method: dict[str, dict[str, list[float]]] = {m: {} for m in METHODS}
+    methods = METHODS + (("reranked",) if reranker else ())
+    per_method: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
     latencies, unmatched, per_query = [], [], []
     for query in queries:
         in_scope = {key: title for key, title in titles.items() if key[0] in query.services}
@@ -148,12 +173,15 @@ async def score(runtime: Any, account_id: Any, queries: list[LabelledQuery]) -> 
         relevant = {key: query.relevant[t] for key, t in in_scope.items() if query.relevant.get(t, 0) >= 1}
         response = await runtime.search.search(SearchQuery(
             user_id=user_id, text=query.text, services=query.services,  # type: ignore[arg-type]
-            filters=search_filters(query.filters), limit=10,
+            filters=search_filters(query.filters), limit=max(RANKED, reranker.candidates) if reranker else RANKED,
         ))  # fmt: skip
         latencies.append(response.timings_ms["total"])
-        rankings = {"hybrid": [(r.service, r.item_id) for r in response.results], **response.rankings}
+        rankings = {"hybrid": [(r.service, r.item_id) for r in response.results[:RANKED]], **response.rankings}
+        if reranker:
+            reranked = await reranker.rerank(query.text, response.results, ZoneInfo("UTC"))
+            rankings["reranked"] = [(r.service, r.item_id) for r in reranked[:RANKED]]
         grades = {_key(key): grade for key, grade in relevant.items()}
-        for method in METHODS:
+        for method in methods:
             if method == "filtered" and not query.filters:
                 continue  # the filtered list exists only for queries with filters
             ranking = [_key(key) for key in rankings.get(method, [])]
@@ -169,7 +197,7 @@ async def score(runtime: Any, account_id: Any, queries: list[LabelledQuery]) -> 
                           "top": [r.title for r in response.results[:3]]})  # fmt: skip
     latencies.sort()
     report: dict[str, Any] = {"n": len(queries), "n_with_filters": sum(1 for q in queries if q.filters)}
-    for method in METHODS:
+    for method in methods:
         report[method] = {name: metrics.mean(values) for name, values in per_method[method].items()}
     # The filtered method only runs on queries with filters: hybrid on the same queries.
     with_filters = [i for i, query in enumerate(queries) if query.filters]

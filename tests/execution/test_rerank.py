@@ -8,13 +8,17 @@ import json
 import time
 import uuid
 from datetime import datetime, timezone
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import text
 
 from assistant.agents.sources import search_outputs
 from assistant.rerank import RankedResults, Reranker, reordered, reranker_for
 from assistant.settings import get_settings
+from search.evaluate import LabelledQuery, score
+from search.hybrid import HybridSearch
 from search.query import SearchQuery, SearchResult
 from tests.execution.conftest import NOW, World
 from tests.llm.scripted_server import Reply, ScriptedServer
@@ -108,3 +112,23 @@ async def test_a_search_step_shows_what_the_model_ranked_first(world: World) -> 
     assert [item.title for item in found["items"]][0] == answer
     assert len(found["items"]) == 3
     assert f"[{position}] email" in prompt and "[20]" in prompt
+
+
+async def test_eval_search_scores_the_reranked_order_beside_the_fused_one(world: World) -> None:
+    concierge = world.concierge
+    async with concierge.engine.connect() as connection:
+        account_id = (await connection.execute(
+            text("SELECT id FROM google_accounts WHERE user_id = :u"), {"u": world.alex}
+        )).scalar_one()  # fmt: skip
+    runtime = SimpleNamespace(engine=concierge.engine, search=HybridSearch(concierge.engine, concierge.query_embeddings))
+    request, answer = "customer satisfaction score for Atlas", "Atlas NPS after one month: 52"
+    labelled = [LabelledQuery(id="q1", text=request, services=("gmail",), filters={}, relevant={answer: 2})]
+    fused = await runtime.search.search(SearchQuery(user_id=world.alex, text=request, services=("gmail",), limit=20))
+    position = titles(fused.results).index(answer) + 1
+    plain = await score(runtime, account_id, labelled)
+    with ScriptedServer([ranking_reply("openai", [position])]) as server:
+        report = await score(runtime, account_id, labelled, reranker=reranker(server))
+    assert "reranked" not in plain
+    assert report["hybrid"] == plain["hybrid"]  # the fused ranking is scored as without a reranker
+    assert report["hybrid"]["mrr"] == round(1 / position, 4) < 1
+    assert report["reranked"]["mrr"] == 1.0 and report["reranked"]["p_at_5"] == 1.0
