@@ -8,8 +8,11 @@ typed if some item holds it. Each is weighed by how many of the user's items hol
 EDIT_COST per edit, so "Eron" becomes "enron" (one edit, in most of the mailbox) rather than
 "iron", or than itself (a typo in one message). A suspect no candidate fits stays as typed. Requests of English words only never reach the database here.
 
-Limits: a misspelt name that is no English word ("Brightwve") is not corrected, nor is a
-typo in the first letter.
+A misspelt name is no English word and has no English word near it ("Brightwve", "Anadlu",
+"Vrightwave"): when no item holds the word or any of its English candidates, its
+candidates are the words of the user's titles (subjects, event summaries, file names)
+within the same edit distance, whatever their first letter, found through the titles'
+trigram indexes. Names the items hold cost no such lookup.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from search.query import Service
@@ -75,22 +80,69 @@ def suspects(request: str) -> list[str]:
 def candidates(word: str) -> dict[str, int]:
     """English words near `word` and how many edits away (same first letter)."""
     _, by_letter = _english()
-    limit = 1 if len(word) <= SHORTEST_SUSPECT else 2
+    return _near(word, by_letter.get(word[0], []))
+
+
+def _edit_limit(word: str) -> int:
+    return 1 if len(word) <= SHORTEST_SUSPECT else 2
+
+
+def _near(word: str, choices: Iterable[str]) -> dict[str, int]:
+    """The choices within `word`'s edit limit, and how many edits away."""
     near = process.extract(
-        word, by_letter.get(word[0], []), scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=MAX_CANDIDATES
+        word, choices, scorer=DamerauLevenshtein.distance, score_cutoff=_edit_limit(word), limit=MAX_CANDIDATES
     )
     return {candidate: int(distance) for candidate, distance, _ in near if candidate != word}
+
+
+#: Titles whose words may be what a misspelt name meant: pg_trgm's word similarity (a
+#: name inside a longer title) at this threshold lets a five-letter name with one wrong
+#: letter through ("beakon" / "Beacon PRD": 0.44).
+TITLE_SIMILARITY = 0.4
+_TITLE_TABLES: dict[Service, tuple[str, str]] = {
+    "gmail": ("gmail_cache", "subject"), "gcal": ("gcal_cache", "summary"), "gdrive": ("gdrive_cache", "name"),
+}  # fmt: skip
+
+
+async def _title_words_near(
+    connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], words: list[str]
+) -> dict[str, dict[str, int]]:
+    """For each word, the words of the user's titles near it (one statement for all)."""
+    titles = " UNION ALL ".join(
+        f"(SELECT {column} AS title FROM {table} WHERE user_id = :user_id AND w.word <% {column} LIMIT {MAX_CANDIDATES})"
+        for table, column in (_TITLE_TABLES[service] for service in services)
+    )
+    await connection.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
+                             {"t": str(TITLE_SIMILARITY)})  # fmt: skip
+    rows = await connection.execute(
+        text(f"SELECT w.word, t.title FROM unnest(CAST(:words AS text[])) AS w(word) CROSS JOIN LATERAL ({titles}) t"),
+        {"user_id": user_id, "words": words},
+    )
+    vocabulary: dict[str, set[str]] = {word: set() for word in words}
+    for word, title in rows:
+        vocabulary[word].update(found.lower() for found in _WORD.findall(title))
+    return {word: _near(word, found) for word, found in vocabulary.items()}
+
+
+async def _items_holding(
+    connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], words: Iterable[str]
+) -> dict[str, int]:
+    statistics = await term_statistics(connection, user_id, services, sorted(set(words)))
+    return {term.term: term.items for term in statistics.terms}
 
 
 async def correct(
     connection: AsyncConnection, user_id: uuid.UUID, services: tuple[Service, ...], request: str, words: list[str]
 ) -> Spelling:
     """The request with its typos corrected towards the user's items: `words` are its
-    suspects (one query, made only when there are some)."""
+    suspects (one query, made only when there are some; two more for a misspelt name)."""
     near = {word: candidates(word) for word in words}
-    asked = sorted(set(words) | {c for found in near.values() for c in found})
-    statistics = await term_statistics(connection, user_id, services, asked)
-    items = {term.term: term.items for term in statistics.terms}
+    items = await _items_holding(connection, user_id, services, [*words, *(c for found in near.values() for c in found)])
+    unfixed = [word for word in words if not any(items.get(c, 0) for c in (word, *near[word]))]
+    if unfixed:
+        for word, found in (await _title_words_near(connection, user_id, services, unfixed)).items():
+            near[word] = found
+        items |= await _items_holding(connection, user_id, services, (c for w in unfixed for c in near[w]))
     corrections: dict[str, str] = {}
     for word in words:
         # The word as typed competes too, at no edit: a name the items hold stays, unless

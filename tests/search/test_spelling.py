@@ -50,3 +50,29 @@ async def test_a_typo_is_corrected_towards_the_words_the_users_items_hold(worksp
     response = await workspace.search.search(SearchQuery(user_id=user_id, text="confrences", services=("gmail",)))
     assert response.corrections == {"confrences": "conferences"}
     assert response.results[0].google_id == "m-conf"
+
+
+async def test_a_misspelt_name_is_corrected_towards_the_words_of_the_users_titles(workspace: Workspace) -> None:
+    user_id, account_id = workspace.alice
+    await workspace.indexer.index(user_id, account_id, [
+        _mail("m-bw", "Brightwave renewal - 2027 pricing", "Their renewal quote is in."),
+        _mail("m-gl", "Greenleaf Grocers - follow-up call", "Notes from the call."),
+    ])  # fmt: skip
+    async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+        async def fixed(request: str) -> dict[str, str]:
+            found = await spelling.correct(connection, user_id, ("gmail",), request, spelling.suspects(request))
+            return found.corrections
+
+        # No English word is near these; the titles hold the names, whatever the first letter.
+        assert await fixed("brightwve renewal") == {"brightwve": "brightwave"}
+        assert await fixed("Vrightwave pricing") == {"vrightwave": "brightwave"}
+        assert await fixed("greanleaf call") == {"greanleaf": "greenleaf"}
+        assert await fixed("Greenleaf call") == {}  # held: as typed
+        assert await fixed("brightwxyzq") == {}  # nothing within two edits
+        # Another user's titles are no vocabulary.
+        other = await spelling.correct(connection, workspace.bob[0], ("gmail",), "brightwve", ["brightwve"])
+        assert other.corrections == {}
+
+    response = await workspace.search.search(SearchQuery(user_id=user_id, text="brightwve pricing", services=("gmail",)))
+    assert response.corrections == {"brightwve": "brightwave"}
+    assert response.results[0].google_id == "m-bw"
