@@ -114,7 +114,7 @@ class Concierge:
         self.query_embeddings = QueryEmbeddingCache(self.embedder, redis_async)
         self.understander = Understander(settings, redis_async)
         self.writer: FallbackChain = build_chain(settings, LocalProvider(streaming={AnswerTask: write_locally}))
-        self.reranker = reranker_for(settings)
+        self.reranker = reranker_for(settings, redis_async)
         self.agents: dict[Service, BaseAgent] = {
             "gmail": GmailAgent(),
             "calendar": CalendarAgent(),

@@ -10,21 +10,26 @@ answer within the budget, every provider down, an answer that is not a list of n
 leaves the fused order as it was.
 
 Without a configured model there is no reranker (the offline provider cannot judge).
+Orders are cached in Redis for an hour under a hash of the prompt: the same request over
+the same candidates (asked again, or retried) costs no model call and keeps its order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import redis.asyncio
 from pydantic import BaseModel, Field
 
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import language_model, provider_order
+from assistant.model_cache import ModelCache
 from assistant.settings import Settings
 from search.query import SearchResult
 
@@ -41,6 +46,7 @@ SYSTEM = (
 QUESTION = "Which of these results answer it, best first?"
 NOUNS = {"gmail": "email", "gcal": "event", "gdrive": "file"}
 SNIPPET_CHARS = 240
+RERANK_CACHE_TTL_SECONDS = 3600
 
 
 class RankedResults(BaseModel):
@@ -50,11 +56,14 @@ class RankedResults(BaseModel):
 class Reranker:
     """Reorders results by a model's judgment; safe to share across requests."""
 
-    def __init__(self, chain: FallbackChain, *, candidates: int, timeout: float) -> None:
+    def __init__(
+        self, chain: FallbackChain, *, candidates: int, timeout: float, cache: ModelCache[RankedResults] | None = None
+    ) -> None:
         self.chain = chain
         #: How many of the fused results the model reads (the rest keep their place after them).
         self.candidates = candidates
         self.timeout = timeout
+        self.cache = cache
 
     async def rerank(self, request: str, results: list[SearchResult], zone: ZoneInfo) -> list[SearchResult]:
         """`results` with the ones the model names first, in its order."""
@@ -64,15 +73,23 @@ class Reranker:
         prompt = f"Looking for: {request}\n{QUESTION}\n\n" + "\n".join(
             describe(number, result, zone) for number, result in enumerate(head, start=1)
         )
-        llm_request = LLMRequest(
-            system=SYSTEM, messages=[ChatMessage("user", prompt)], max_tokens=200, output_name="ranking"
-        )
+        ranked = await self._ranking(prompt)
+        return results if ranked is None else reordered(head, ranked.order) + tail
+
+    async def _ranking(self, prompt: str) -> RankedResults | None:
+        """The model's ranking for this prompt, from the cache or the model (None if it failed)."""
+        key = "concierge:rerank:" + hashlib.sha256(f"{self.chain.names}\x00{prompt}".encode()).hexdigest()[:32]
+        if self.cache and (cached := await self.cache.get(key)) is not None:
+            return cached
+        request = LLMRequest(system=SYSTEM, messages=[ChatMessage("user", prompt)], max_tokens=200, output_name="ranking")
         try:
-            answer = await asyncio.wait_for(self.chain.generate(llm_request, RankedResults), self.timeout)
+            answer = await asyncio.wait_for(self.chain.generate(request, RankedResults), self.timeout)
         except (LLMError, TimeoutError) as exc:
             log.warning("rerank skipped, fused order kept: %s", type(exc).__name__)
-            return results
-        return reordered(head, answer.value.order) + tail
+            return None
+        if self.cache:
+            await self.cache.put(key, answer.value)
+        return answer.value
 
 
 def reordered(results: Sequence[SearchResult], order: list[int]) -> list[SearchResult]:
@@ -97,11 +114,14 @@ def _day(moment: datetime | None, zone: ZoneInfo) -> str:
     return f" · {moment.astimezone(zone):%a %d %b %Y}" if moment else ""
 
 
-def reranker_for(settings: Settings) -> Reranker | None:
-    """The reranker over the configured language models, or None (none configured, or
-    reranking turned off)."""
+def reranker_for(settings: Settings, redis_client: redis.asyncio.Redis | None = None) -> Reranker | None:
+    """The reranker over the configured language models (orders cached in `redis_client`
+    when given), or None (none configured, or reranking turned off)."""
     models = [name for name in provider_order(settings) if name != "local"]
     if not models or not settings.search_rerank:
         return None
     chain = FallbackChain([language_model(settings, name) for name in models])
-    return Reranker(chain, candidates=settings.search_rerank_candidates, timeout=settings.search_rerank_timeout_seconds)
+    cache = ModelCache(redis_client, "rerank", RankedResults, RERANK_CACHE_TTL_SECONDS) if redis_client else None
+    return Reranker(
+        chain, candidates=settings.search_rerank_candidates, timeout=settings.search_rerank_timeout_seconds, cache=cache
+    )

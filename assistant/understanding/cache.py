@@ -9,19 +9,15 @@ fails the request is understood anyway and the failure is logged.
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import uuid
 
 import redis.asyncio
-from pydantic import BaseModel, ValidationError
-from redis.exceptions import RedisError
+from pydantic import BaseModel
 
-from assistant.metrics import count_cache
+from assistant.model_cache import ModelCache
 from assistant.understanding.features import normalise
 from assistant.understanding.schema import IntentDraft
-
-log = logging.getLogger(__name__)
 
 INTENT_CACHE_TTL_SECONDS = 300
 
@@ -37,28 +33,5 @@ def cache_key(user_id: uuid.UUID, text: str, context_digest: str) -> str:
     return f"concierge:intent:{user_id}:{digest}"
 
 
-class IntentCache:
-    def __init__(self, client: redis.asyncio.Redis, ttl_seconds: int = INTENT_CACHE_TTL_SECONDS) -> None:
-        self._client = client
-        self._ttl = ttl_seconds
-
-    async def get(self, key: str) -> CachedIntent | None:
-        try:
-            raw = await self._client.get(key)
-        except RedisError as exc:
-            log.warning("intent cache unavailable: %s", exc)
-            return None
-        count_cache("intent", raw is not None)
-        if raw is None:
-            return None
-        try:
-            return CachedIntent.model_validate_json(raw)
-        except ValidationError:
-            log.warning("dropping an unreadable cached intent %s", key)
-            return None
-
-    async def put(self, key: str, value: CachedIntent) -> None:
-        try:
-            await self._client.set(key, value.model_dump_json(), ex=self._ttl)
-        except RedisError as exc:
-            log.warning("intent cache unavailable: %s", exc)
+def intent_cache(client: redis.asyncio.Redis) -> ModelCache[CachedIntent]:
+    return ModelCache(client, "intent", CachedIntent, INTENT_CACHE_TTL_SECONDS)

@@ -27,7 +27,7 @@ from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
 from assistant.models import CalendarEvent, Message, User
 from assistant.settings import Settings
-from assistant.understanding.cache import CachedIntent, IntentCache, cache_key
+from assistant.understanding.cache import CachedIntent, cache_key, intent_cache
 from assistant.understanding.contacts import ContactBook, ContactCache
 from assistant.understanding.context import ConversationContext, load_context
 from assistant.understanding.dates import AnchorLookup
@@ -108,7 +108,7 @@ class Understander:
     ) -> None:
         self._settings = settings
         self._chain = chain or build_chain(settings, local_intent_provider(settings))
-        self._cache = IntentCache(redis_client) if redis_client is not None else None
+        self._cache = intent_cache(redis_client) if redis_client is not None else None
         self._contacts = ContactCache()
 
     async def draft(

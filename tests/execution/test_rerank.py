@@ -12,6 +12,7 @@ from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis.asyncio
 from sqlalchemy import text
 
 from assistant.agents.sources import search_outputs
@@ -89,6 +90,22 @@ async def test_any_failure_keeps_the_fused_order(reply: Reply) -> None:
         elapsed = time.monotonic() - started
     assert titles(ranked) == titles(RESULTS)
     assert elapsed < 2.0
+
+
+async def test_an_order_is_cached_for_the_same_request_over_the_same_results(redis_url: str) -> None:
+    client = redis.asyncio.from_url(redis_url)
+    request = f"the budget {uuid.uuid4()}"  # an entry of its own
+    with ScriptedServer([ranking_reply("openai", [3])]) as server:
+        found = reranker_for(settings_for("openai", server), client)
+        assert found is not None
+        first = await found.rerank(request, RESULTS, LONDON)
+        again = await found.rerank(request, RESULTS, LONDON)
+        assert len(server.requests) == 1 and titles(again) == titles(first) == [
+            "Events budget", "Budget breaks in Lisbon", "Q4 Financial Review", "Hiring",
+        ]  # fmt: skip
+        await found.rerank(request, RESULTS[:3], LONDON)  # other candidates: another question
+        assert len(server.requests) == 2
+    await client.aclose()
 
 
 def test_no_reranker_without_a_model_or_when_turned_off() -> None:
