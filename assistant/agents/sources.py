@@ -143,7 +143,7 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     )
     response = await context.search.search(query)
     results = [r for r in response.results if _relevant(r)]
-    if reranker:
+    if reranker and response.terms:  # without terms it is a listing ("meetings next week"), not a question of relevance
         results = await reranker.rerank(query.text, results, context.timezone)
     items = await sources_for(context.engine, results[:limit])
     if params.get("title"):

@@ -130,6 +130,13 @@ async def test_a_search_step_shows_what_the_model_ranked_first(world: World) -> 
     assert len(found["items"]) == 3
     assert f"[{position}] email" in prompt and "[20]" in prompt
 
+    # A listing by filters alone has no relevance to judge: no model call.
+    with ScriptedServer([ranking_reply("openai", [2])]) as server:
+        context.reranker = reranker(server)
+        window = {"after": "2026-11-23T00:00:00+00:00", "before": "2026-11-30T00:00:00+00:00"}
+        listed = await search_outputs(context, "gcal", {"text": "meetings next week", "filters": window})
+        assert len(listed["items"]) >= 2 and server.requests == []
+
 
 async def test_eval_search_scores_the_reranked_order_beside_the_fused_one(world: World) -> None:
     concierge = world.concierge
