@@ -177,8 +177,8 @@ async def score(
         ))  # fmt: skip
         latencies.append(response.timings_ms["total"])
         rankings = {"hybrid": [(r.service, r.item_id) for r in response.results[:RANKED]], **response.rankings}
-        if reranker:
-            reranked = await reranker.rerank(query.text, response.results, ZoneInfo("UTC"))
+        if reranker:  # as search steps do: a listing by filters alone (no terms) is not reranked
+            reranked = await reranker.rerank(query.text, response.results, ZoneInfo("UTC")) if response.terms else response.results
             rankings["reranked"] = [(r.service, r.item_id) for r in reranked[:RANKED]]
         grades = {_key(key): grade for key, grade in relevant.items()}
         for method in methods:
