@@ -10,9 +10,11 @@ Rules, in the order they are tried:
   drafting the cancellation to whoever sent the booking;
 - a new event without a time takes the first free slot found by free/busy;
 - everything else is one search per service, all concurrent.
-A time range filters every searched service, except that in a cross-service request a
-future range ("my meetings next week") only filters the calendar: mail is never dated in
-the future.
+A time range filters every searched service, except that a future range ("my meetings
+next week") only filters the calendar: mail and files are never dated in the future.
+A request for the newest ("the latest email from Sarah", "my most recent invoice") has
+its mail and file searches list newest first: by people and dates alone, newest first
+overall, when it names no topic; else its most relevant results, newest first.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from assistant.plan import Binding, ExecutionPlan, PlanStep
 from assistant.understanding.schema import ParsedIntent
+from search.terms import TIME_WORDS
 
 TARGET_INPUT = {"gmail": "message", "calendar": "event", "drive": "file"}
 SEARCH_OPERATIONS = {"search", "read"}
@@ -34,6 +37,11 @@ UNSURE = 0.6
 _AVAILABILITY = re.compile(r"\b(free|available|availability|free slots?|open slots?)\b", re.IGNORECASE)
 _EDIT_ROLE = re.compile(r"\b(edit|editor|write|modify|change)\b", re.IGNORECASE)
 _COMMENT_ROLE = re.compile(r"\bcomment", re.IGNORECASE)
+#: "latest", "newest", "most recent", "my last email to Tom"; not "last week" nor "the last one".
+_NOT_AFTER_LAST = "|".join(sorted(TIME_WORDS | {"night", "time", "one", "ones", "year's", "week's", "month's"}))
+_NEWEST = re.compile(
+    rf"\b(?:latest|newest|most recent(?:ly)?|last (?!(?:{_NOT_AFTER_LAST})\b)[a-z]+)", re.IGNORECASE
+)
 
 
 def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
@@ -170,11 +178,17 @@ def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanSte
 
 def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) -> PlanStep:
     entities = intent.entities
-    text = {
+    topic = {
         "gmail": entities.topic or entities.subject,
         "calendar": entities.event_title or entities.topic,
         "drive": entities.file_name or entities.topic,
-    }[service] or intent.text
+    }[service]
+    # Mail and files are listed newest first when asked for the newest; the calendar keeps
+    # its own order ("my last meeting" is a past one, and listings there go by time).
+    newest_first = service != "calendar" and bool(_NEWEST.search(intent.text))
+    # Without a topic, the newest are the newest of the filters (people, dates), not the
+    # items whose words best match the request's names: the names leave the text.
+    text = topic or (_without_people(intent) if newest_first else intent.text)
     filters = _time_filters(intent, service, now)
     # An ambiguous name ("Sarah") goes to search as the name: search matches any of the
     # addresses it may mean, and ranking sorts them out.
@@ -188,8 +202,16 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
         service=service,
         operation="search",
         description=f"Search your {noun}",
-        params={"text": text, "filters": filters, "limit": limit},
+        params={"text": text, "filters": filters, "limit": limit} | ({"newest_first": True} if newest_first else {}),
     )
+
+
+def _without_people(intent: ParsedIntent) -> str:
+    mentions = [person.mention for person in intent.entities.people] + intent.entities.email_addresses
+    text = intent.text
+    for mention in sorted(mentions, key=len, reverse=True):
+        text = re.sub(rf"\b{re.escape(mention)}\b", " ", text, flags=re.IGNORECASE)
+    return " ".join(text.split())
 
 
 def _time_filters(intent: ParsedIntent, service: str, now: datetime) -> dict[str, Any]:

@@ -123,7 +123,9 @@ class HybridSearch:
             methods["fulltext"] = run_fulltext
             if not strict:
                 methods["vector"] = run_vector
-        if has_filters:
+        if has_filters or not terms:
+            # Without terms the filters alone select, newest first; with neither it is a
+            # listing of the newest items ("show my latest emails").
             methods["filtered"] = run_filtered
         lists = await asyncio.gather(*(_timed(timings, name, run) for name, run in methods.items()))
         candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -131,7 +131,8 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     `corrections` (typos corrected before searching, as typed -> searched for)."""
     filters = params.get("filters") or {}
     limit = int(params.get("limit", 10))
-    reranker = context.reranker
+    newest_first = bool(params.get("newest_first"))
+    reranker = None if newest_first else context.reranker  # time, not a model, orders the newest
     query = SearchQuery(
         user_id=context.user_id,
         text=params.get("text", ""),
@@ -143,7 +144,9 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     )
     response = await context.search.search(query)
     results = [r for r in response.results if _relevant(r)]
-    if reranker and response.terms:  # without terms it is a listing ("meetings next week"), not a question of relevance
+    if newest_first:  # "my most recent invoice": the most relevant, newest first
+        results = sorted(results[:limit], key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=True)
+    elif reranker and response.terms:  # without terms it is a listing ("meetings next week"), not a question of relevance
         results = await reranker.rerank(query.text, results, context.timezone)
     items = await sources_for(context.engine, results[:limit])
     if params.get("title"):

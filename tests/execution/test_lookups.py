@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from tests.execution.conftest import World
 
@@ -52,3 +53,38 @@ async def test_a_typo_is_corrected_and_the_answer_says_so(world: World) -> None:
     _, done = await world.ask("find the invoise from Harvest & Co")
     assert any("HC-2291" in s.title for s in done.sources[:5]), [s.title for s in done.sources[:6]]
     assert "\u201cinvoice\u201d instead of \u201cinvoise\u201d" in done.answer
+
+
+async def _newest_mail(world: World, condition: str = "true") -> list[tuple[str, object]]:
+    async with world.concierge.engine.connect() as connection:
+        rows = await connection.execute(text(
+            "SELECT subject, internal_date FROM gmail_cache WHERE user_id = :u "
+            f"AND NOT labels && ARRAY['TRASH', 'SPAM'] AND {condition} ORDER BY internal_date DESC LIMIT 3"
+        ), {"u": world.alex})  # fmt: skip
+        return [tuple(row) for row in rows]
+
+
+async def test_the_latest_email_from_someone_is_their_newest(world: World) -> None:
+    _, done = await world.ask("the latest email from Sarah Chen")
+    # A named person is anyone on the email (the planner does not tell "from" from "to").
+    sarah = "'sarah.chen@northwindlabs.com'"
+    newest = await _newest_mail(world, f"({sarah} = sender_email OR {sarah} = ANY(to_emails || cc_emails))")
+    mail = [s for s in done.sources if s.service == "gmail"]
+    assert mail and (mail[0].title, mail[0].when) == newest[0], ([(s.title, s.when) for s in mail[:3]], newest)
+    assert [s.when for s in mail] == sorted((s.when for s in mail), reverse=True)
+
+
+async def test_latest_emails_with_no_topic_lists_the_newest_mail(world: World) -> None:
+    _, done = await world.ask("show my latest emails")
+    mail = [s for s in done.sources if s.service == "gmail"]
+    assert mail, done.answer
+    assert [s.when for s in mail] == sorted((s.when for s in mail), reverse=True)
+    newest = await _newest_mail(world)
+    assert mail[0].when == newest[0][1]
+
+
+async def test_the_most_recent_invoice_comes_first(world: World) -> None:
+    _, done = await world.ask("my most recent invoice email")
+    mail = [s for s in done.sources if s.service == "gmail"]
+    assert mail and "invoice" in mail[0].title.lower(), [(s.title, s.when) for s in mail[:5]]
+    assert [s.when for s in mail] == sorted((s.when for s in mail), reverse=True)

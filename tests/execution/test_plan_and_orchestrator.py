@@ -17,7 +17,7 @@ from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Step
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import Binding, ExecutionPlan, PlanError, PlanStep
 from assistant.planner import plan_for
-from assistant.understanding.schema import Entities, ParsedIntent, TimeRange
+from assistant.understanding.schema import Entities, ParsedIntent, ResolvedPerson, TimeRange
 
 
 def step(id: str, service: str = "gmail", operation: str = "search", **inputs: tuple[str, str]) -> PlanStep:
@@ -199,3 +199,30 @@ def test_a_time_range_filters_only_what_can_be_dated_then(
     )  # fmt: skip
     filters = {s.service: s.params.get("filters", {}) for s in plan_for(intent, now).steps}
     assert {service: "after" in found for service, found in filters.items()} == dated
+
+
+@pytest.mark.parametrize(
+    ("request_text", "topic", "newest_first", "text"),
+    [
+        ("the latest email from Sarah Chen", None, True, "the latest email from"),  # by the person alone
+        ("my most recent invoice", "invoice", True, "invoice"),
+        ("my most recent invoice email", None, True, "my most recent invoice email"),  # no topic read: the words stay
+        ("my last email to Tom", None, True, "my last email to"),
+        ("emails from last week about the budget", "the budget", False, "the budget"),
+        ("reply to the last one", None, False, "reply to the last one"),
+        ("emails from Sarah", None, False, "emails from Sarah"),
+    ],
+)
+def test_a_request_for_the_newest_lists_mail_newest_first(
+    request_text: str, topic: str | None, newest_first: bool, text: str
+) -> None:
+    people = [ResolvedPerson(mention=name, contact=None, score=100.0) for name in ("Sarah Chen", "Tom", "Sarah")
+              if name.lower() in request_text.lower()][:1]  # fmt: skip
+    intent = ParsedIntent(
+        text=request_text, services=["gmail", "calendar"], operations=["search", "search"],
+        entities=Entities(topic=topic, people=people), steps=[], confidence=0.9, provider="local",
+    )  # fmt: skip
+    steps = {s.service: s.params for s in plan_for(intent, datetime(2026, 11, 25, 12, tzinfo=timezone.utc)).steps}
+    assert steps["gmail"].get("newest_first", False) is newest_first
+    assert steps["gmail"]["text"] == text
+    assert "newest_first" not in steps["calendar"]  # "my last meeting" is a past one: the calendar keeps its order

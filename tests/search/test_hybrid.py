@@ -426,3 +426,14 @@ async def test_a_repeated_mailing_shows_once_and_a_message_filed_twice_stays(wor
     adverts = [i for i in ids if i.startswith("m-advert")]
     assert len(adverts) == 1, ids  # the other three copies come after everything else
     assert {"m-memo", "m-memo-archived", "m-agenda"} <= set(ids)
+
+
+async def test_a_request_with_no_topic_and_no_filters_lists_the_newest_items(workspace: Workspace) -> None:
+    # "show my latest emails": every word is a request word; the answer is the newest mail,
+    # not nothing. Trash stays out.
+    await _index_alice(workspace)
+    response = await workspace.search.search(
+        SearchQuery(user_id=workspace.alice[0], text="show my latest emails", services=("gmail",))
+    )
+    assert response.terms == []
+    assert [r.google_id for r in response.results] == ["m-hike", "m-offsite", "m-review", "m-contract"]
