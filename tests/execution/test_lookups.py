@@ -70,7 +70,9 @@ async def test_the_latest_email_from_someone_is_their_newest(world: World) -> No
     sarah = "'sarah.chen@northwindlabs.com'"
     newest = await _newest_mail(world, f"({sarah} = sender_email OR {sarah} = ANY(to_emails || cc_emails))")
     mail = [s for s in done.sources if s.service == "gmail"]
-    assert mail and (mail[0].title, mail[0].when) == newest[0], ([(s.title, s.when) for s in mail[:3]], newest)
+    # Mail sent by earlier tests can share the newest time: any of those may come first.
+    assert mail and mail[0].when == newest[0][1], ([(s.title, s.when) for s in mail[:3]], newest)
+    assert mail[0].title in {title for title, when in newest if when == newest[0][1]}
     assert [s.when for s in mail] == sorted((s.when for s in mail), reverse=True)
 
 
