@@ -59,7 +59,7 @@ async def _newest_mail(world: World, condition: str = "true") -> list[tuple[str,
     async with world.concierge.engine.connect() as connection:
         rows = await connection.execute(text(
             "SELECT subject, internal_date FROM gmail_cache WHERE user_id = :u "
-            f"AND NOT labels && ARRAY['TRASH', 'SPAM'] AND {condition} ORDER BY internal_date DESC LIMIT 3"
+            f"AND NOT labels && ARRAY['TRASH', 'SPAM'] AND {condition} ORDER BY internal_date DESC LIMIT 10"
         ), {"u": world.alex})  # fmt: skip
         return [tuple(row) for row in rows]
 
