@@ -12,6 +12,8 @@ Rules, in the order they are tried:
 - everything else is one search per service, all concurrent.
 A time range filters every searched service, except that a future range ("my meetings
 next week") only filters the calendar: mail and files are never dated in the future.
+In a lookup, "from Sarah" filters by sender and "to Tom" by recipient; other names by
+anyone on the item.
 A request for the newest ("the latest email from Sarah", "my most recent invoice") has
 its mail and file searches list newest first: by people and dates alone, newest first
 overall, when it names no topic; else its most relevant results, newest first.
@@ -189,13 +191,7 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
     # Without a topic, the newest are the newest of the filters (people, dates), not the
     # items whose words best match the request's names: the names leave the text.
     text = topic or (_without_people(intent) if newest_first else intent.text)
-    filters = _time_filters(intent, service, now)
-    # An ambiguous name ("Sarah") goes to search as the name: search matches any of the
-    # addresses it may mean, and ranking sorts them out.
-    people = [person.contact.email if person.contact else person.mention for person in entities.people]
-    people += entities.email_addresses
-    if people:
-        filters["people"] = people
+    filters = _time_filters(intent, service, now) | _people_filters(intent, service)
     noun = {"gmail": "emails", "calendar": "events", "drive": "files"}[service]
     return PlanStep(
         id=f"search_{service}",
@@ -204,6 +200,27 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
         description=f"Search your {noun}",
         params={"text": text, "filters": filters, "limit": limit} | ({"newest_first": True} if newest_first else {}),
     )
+
+
+def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
+    """Who the items involve: in a lookup, "from Sarah" is the sender (an event's
+    organizer, a file's owner) and "to Tom" a recipient (an attendee); anyone else named is
+    anyone on the item. A write's people are its own ("forward the invoice to Tom"), so its
+    target search takes them as anyone. An ambiguous name ("Sarah") goes to search as the
+    name: search matches any of the addresses it may mean, and ranking sorts them out."""
+    named = [(person.mention, person.contact.email if person.contact else person.mention)
+             for person in intent.entities.people]  # fmt: skip
+    named += [(address, address) for address in intent.entities.email_addresses]
+    filters: dict[str, list[str]] = {}
+    for mention, value in named:
+        role = "people"
+        if intent.operation in SEARCH_OPERATIONS:
+            if re.search(rf"\b(?:from|by)\s+{re.escape(mention)}\b", intent.text, re.IGNORECASE):
+                role = "senders"
+            elif service != "drive" and re.search(rf"\bto\s+{re.escape(mention)}\b", intent.text, re.IGNORECASE):
+                role = "recipients"  # a file has no recipients: "files to Tom" are his as anyone's
+        filters.setdefault(role, []).append(value)
+    return filters
 
 
 def _without_people(intent: ParsedIntent) -> str:

@@ -226,3 +226,30 @@ def test_a_request_for_the_newest_lists_mail_newest_first(
     assert steps["gmail"].get("newest_first", False) is newest_first
     assert steps["gmail"]["text"] == text
     assert "newest_first" not in steps["calendar"]  # "my last meeting" is a past one: the calendar keeps its order
+
+
+@pytest.mark.parametrize(
+    ("request_text", "operation", "gmail", "drive"),
+    [
+        ("emails from Sarah about the budget", "search", {"senders": ["Sarah"]}, {"senders": ["Sarah"]}),
+        ("my emails to Sarah", "search", {"recipients": ["Sarah"]}, {"people": ["Sarah"]}),  # files have no recipients
+        ("files shared by Sarah", "search", {"senders": ["Sarah"]}, {"senders": ["Sarah"]}),
+        ("meetings with Sarah", "search", {"people": ["Sarah"]}, {"people": ["Sarah"]}),
+        # A write's people are its own: the target search takes them as anyone on the item.
+        ("forward the budget email to Sarah", "forward", {"people": ["Sarah"]}, None),
+    ],
+)
+def test_from_and_to_become_sender_and_recipient_filters_in_lookups(
+    request_text: str, operation: str, gmail: dict[str, list[str]], drive: dict[str, list[str]] | None
+) -> None:
+    services = ["gmail", "drive"] if drive is not None else ["gmail"]
+    intent = ParsedIntent(
+        text=request_text, services=services, operations=[operation] * len(services),  # type: ignore[arg-type]
+        entities=Entities(people=[ResolvedPerson(mention="Sarah", contact=None, score=90.0)]), steps=[],
+        confidence=0.9, provider="local",
+    )  # fmt: skip
+    searches = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
+                if s.operation == "search"}  # fmt: skip
+    assert searches["gmail"] == gmail
+    if drive is not None:
+        assert searches["drive"] == drive
