@@ -64,7 +64,7 @@ async def test_two_workers_and_two_app_processes_share_nothing_but_the_stores(
     await assert_mirrors_google(linked, connect(ALEX))
 
     first = await asyncio.to_thread(
-        ask_in_new_process, database_url, redis_url, base_url, "emails from Sarah about the Q4 review"
+        ask_in_new_process, database_url, redis_url, base_url, "emails with Sarah about the Q4 review"
     )
     assert len(first["sources"]) >= 2
     second = await asyncio.to_thread(
