@@ -146,7 +146,8 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             if len(items) == 1:
                 lead = f"I found one {singular}:"
             elif len(shown) < len(items):
-                lead = f"I found {len(items)} {plural}; the {len(shown)} most relevant:"
+                best = "newest" if step.params.get("newest_first") else "most relevant"
+                lead = f"I found {len(items)} {plural}; the {len(shown)} {best}:"
             else:
                 lead = f"I found {len(items)} {plural}:"
             lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in shown]
@@ -192,6 +193,8 @@ def _facts(task: AnswerTask) -> list[str]:
             lines.append(f"- {step.description}: {_searched_for(result.outputs['corrections'])} (say so)")
         if result.status == "ok" and step.operation == "search" and not result.outputs.get("items"):
             lines.append(f"- {step.description}: nothing found")
+        elif result.status == "ok" and step.operation == "search" and step.params.get("newest_first"):
+            lines.append(f"- {step.description}: listed newest first, as asked")
         elif result.status == "ok" and step.operation == "free_slots":
             lines.append(f"- free slots: {', '.join(_slot(s, task.timezone) for s in result.outputs.get('slots') or []) or 'none'}")
         elif result.status == "awaiting_confirmation":

@@ -79,6 +79,7 @@ async def test_latest_emails_with_no_topic_lists_the_newest_mail(world: World) -
     _, done = await world.ask("show my latest emails")
     mail = [s for s in done.sources if s.service == "gmail"]
     assert mail, done.answer
+    assert "the 5 newest:" in done.answer  # not "the 5 most relevant"
     assert [s.when for s in mail] == sorted((s.when for s in mail), reverse=True)
     newest = await _newest_mail(world)
     assert mail[0].when == newest[0][1]

@@ -64,3 +64,19 @@ async def test_offline_the_template_writer_says_the_same_things() -> None:
     assert "[1] **Q4 Financial Review**, from Sarah Chen on Tue 10 Nov" in answer
     assert "I couldn't search your events: Google Calendar is not responding right now (HTTP 500)" in answer
     assert "last synced 6 hours ago" in answer
+
+
+async def test_a_list_asked_newest_first_is_called_the_newest() -> None:
+    answer = task()
+    search = answer.results[0].step
+    newest = search.model_copy(update={"params": {"newest_first": True}})
+    items = [answer.sources[0].model_copy(update={"id": f"m{n}", "title": f"Note {n}"}) for n in range(7)]
+    answer.results[0] = StepResult(newest, "ok", outputs={"items": items, "top": items[0]})
+    answer.sources = collect_sources(answer.results)
+    written = await read(write_locally(answer))
+    assert "I found 7 emails; the 5 newest:" in written
+    with ScriptedServer([Reply(pieces=["ok"])]) as server:
+        chain = build_chain(settings_for("openai", server), LocalProvider(streaming={AnswerTask: write_locally}))
+        await read((await stream_answer(chain, answer))[0])
+        prompt = server.requests[-1]["body"]["messages"][-1]["content"]
+    assert "- Search your emails: listed newest first, as asked" in prompt
