@@ -208,11 +208,8 @@ def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
     anyone on the item. A write's people are its own ("forward the invoice to Tom"), so its
     target search takes them as anyone. An ambiguous name ("Sarah") goes to search as the
     name: search matches any of the addresses it may mean, and ranking sorts them out."""
-    named = [(person.mention, person.contact.email if person.contact else person.mention)
-             for person in intent.entities.people]  # fmt: skip
-    named += [(address, address) for address in intent.entities.email_addresses]
     filters: dict[str, list[str]] = {}
-    for mention, value in named:
+    for mention, value in _named(intent):
         role = "people"
         if intent.operation in SEARCH_OPERATIONS:
             if re.search(rf"\b(?:from|by)\s+{re.escape(mention)}\b", intent.text, re.IGNORECASE):
@@ -223,10 +220,16 @@ def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
     return filters
 
 
+def _named(intent: ParsedIntent) -> list[tuple[str, str]]:
+    """Each person named, as written and as searched for (their address when matched)."""
+    named = [(person.mention, person.contact.email if person.contact else person.mention)
+             for person in intent.entities.people]  # fmt: skip
+    return named + [(address, address) for address in intent.entities.email_addresses]
+
+
 def _without_people(intent: ParsedIntent) -> str:
-    mentions = [person.mention for person in intent.entities.people] + intent.entities.email_addresses
     text = intent.text
-    for mention in sorted(mentions, key=len, reverse=True):
+    for mention in sorted((mention for mention, _ in _named(intent)), key=len, reverse=True):
         text = re.sub(rf"\b{re.escape(mention)}\b", " ", text, flags=re.IGNORECASE)
     return " ".join(text.split())
 

@@ -65,10 +65,18 @@ class Reranker:
         self.timeout = timeout
         self.cache = cache
 
-    async def rerank(self, request: str, results: list[SearchResult], zone: ZoneInfo) -> list[SearchResult]:
-        """`results` with the ones the model names first, in its order."""
+    def fetch_limit(self, shown: int) -> int:
+        """How many results to ask search for when `shown` are shown: the model reads more
+        candidates than are shown, since the right item is often just below."""
+        return max(shown, self.candidates)
+
+    async def rerank(
+        self, request: str, results: list[SearchResult], zone: ZoneInfo, *, terms: Sequence[str]
+    ) -> list[SearchResult]:
+        """`results` with the ones the model names first, in its order. A search without
+        `terms` is a listing by filters alone ("meetings next week"): nothing to judge."""
         head, tail = results[: self.candidates], results[self.candidates :]
-        if len(head) < 2 or not request.strip():
+        if len(head) < 2 or not terms:
             return results
         prompt = f"Looking for: {request}\n{QUESTION}\n\n" + "\n".join(
             describe(number, result, zone) for number, result in enumerate(head, start=1)

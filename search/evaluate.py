@@ -173,12 +173,12 @@ async def score(
         relevant = {key: query.relevant[t] for key, t in in_scope.items() if query.relevant.get(t, 0) >= 1}
         response = await runtime.search.search(SearchQuery(
             user_id=user_id, text=query.text, services=query.services,  # type: ignore[arg-type]
-            filters=search_filters(query.filters), limit=max(RANKED, reranker.candidates) if reranker else RANKED,
+            filters=search_filters(query.filters), limit=reranker.fetch_limit(RANKED) if reranker else RANKED,
         ))  # fmt: skip
         latencies.append(response.timings_ms["total"])
         rankings = {"hybrid": [(r.service, r.item_id) for r in response.results[:RANKED]], **response.rankings}
-        if reranker:  # as search steps do: a listing by filters alone (no terms) is not reranked
-            reranked = await reranker.rerank(query.text, response.results, ZoneInfo("UTC")) if response.terms else response.results
+        if reranker:
+            reranked = await reranker.rerank(query.text, response.results, ZoneInfo("UTC"), terms=response.terms)
             rankings["reranked"] = [(r.service, r.item_id) for r in reranked[:RANKED]]
         grades = {_key(key): grade for key, grade in relevant.items()}
         for method in methods:

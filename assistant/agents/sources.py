@@ -138,16 +138,15 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
         text=params.get("text", ""),
         services=(service,),
         filters=SearchFilters(**{name: _filter_value(name, value) for name, value in filters.items()}),
-        # A reranker reads more candidates than are shown: the right item is often just below.
-        limit=max(limit, reranker.candidates) if reranker else limit,
+        limit=reranker.fetch_limit(limit) if reranker else limit,
         filters_required=bool(params.get("filters_required", False)),
     )
     response = await context.search.search(query)
     results = [r for r in response.results if _relevant(r)]
     if newest_first:  # "my most recent invoice": the most relevant, newest first
         results = sorted(results[:limit], key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=True)
-    elif reranker and response.terms:  # without terms it is a listing ("meetings next week"), not a question of relevance
-        results = await reranker.rerank(query.text, results, context.timezone)
+    elif reranker:
+        results = await reranker.rerank(query.text, results, context.timezone, terms=response.terms)
     items = await sources_for(context.engine, results[:limit])
     if params.get("title"):
         items = prefer_title(items, params["title"], context.now)

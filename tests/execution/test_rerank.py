@@ -66,7 +66,7 @@ def ranking_reply(provider: str, order: list[int]) -> Reply:
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 async def test_the_model_reorders_the_results_it_read(provider: str) -> None:
     with ScriptedServer([ranking_reply(provider, [2, 3])]) as server:
-        ranked = await reranker(server, provider, search_rerank_candidates=3).rerank("the budget", RESULTS, LONDON)
+        ranked = await reranker(server, provider, search_rerank_candidates=3).rerank("the budget", RESULTS, LONDON, terms=["budget"])
         prompt = str(server.requests[0]["body"]["messages"])
     assert titles(ranked) == ["Q4 Financial Review", "Events budget", "Budget breaks in Lisbon", "Hiring"]
     # It read the request and the first three, numbered, with their kind, day and people.
@@ -86,7 +86,7 @@ async def test_the_model_reorders_the_results_it_read(provider: str) -> None:
 async def test_any_failure_keeps_the_fused_order(reply: Reply) -> None:
     with ScriptedServer([reply]) as server:
         started = time.monotonic()
-        ranked = await reranker(server, search_rerank_timeout_seconds=0.5).rerank("the budget", RESULTS, LONDON)
+        ranked = await reranker(server, search_rerank_timeout_seconds=0.5).rerank("the budget", RESULTS, LONDON, terms=["budget"])
         elapsed = time.monotonic() - started
     assert titles(ranked) == titles(RESULTS)
     assert elapsed < 2.0
@@ -98,12 +98,12 @@ async def test_an_order_is_cached_for_the_same_request_over_the_same_results(red
     with ScriptedServer([ranking_reply("openai", [3])]) as server:
         found = reranker_for(settings_for("openai", server), client)
         assert found is not None
-        first = await found.rerank(request, RESULTS, LONDON)
-        again = await found.rerank(request, RESULTS, LONDON)
+        first = await found.rerank(request, RESULTS, LONDON, terms=["budget"])
+        again = await found.rerank(request, RESULTS, LONDON, terms=["budget"])
         assert len(server.requests) == 1 and titles(again) == titles(first) == [
             "Events budget", "Budget breaks in Lisbon", "Q4 Financial Review", "Hiring",
         ]  # fmt: skip
-        await found.rerank(request, RESULTS[:3], LONDON)  # other candidates: another question
+        await found.rerank(request, RESULTS[:3], LONDON, terms=["budget"])  # other candidates: another question
         assert len(server.requests) == 2
     await client.aclose()
 
