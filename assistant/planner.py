@@ -13,7 +13,8 @@ Rules, in the order they are tried:
 A time range filters every searched service, except that a future range ("my meetings
 next week") only filters the calendar: mail and files are never dated in the future.
 In a lookup, "from Sarah" filters by sender and "to Tom" by recipient; other names by
-anyone on the item.
+anyone on the item. Kinds of item filter too: "PDFs", "spreadsheets", "slides" the Drive
+type; "unread", "starred", "with attachments", "I sent" the mail's flags and labels.
 A request for the newest ("the latest email from Sarah", "my most recent invoice") has
 its mail and file searches list newest first: by people and dates alone, newest first
 overall, when it names no topic; else its most relevant results, newest first.
@@ -188,10 +189,14 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
     # Mail and files are listed newest first when asked for the newest; the calendar keeps
     # its own order ("my last meeting" is a past one, and listings there go by time).
     newest_first = service != "calendar" and bool(_NEWEST.search(intent.text))
-    # Without a topic, the newest are the newest of the filters (people, dates), not the
-    # items whose words best match the request's names: the names leave the text.
-    text = topic or (_without_people(intent) if newest_first else intent.text)
-    filters = _time_filters(intent, service, now) | _people_filters(intent, service)
+    kinds, kind_words = _kind_filters(intent, service)
+    # Without a topic, the request's words are searched, less those that became filters:
+    # "my unread emails" lists unread mail, not mail saying "unread". The newest are the
+    # newest of the filters (people, dates), not the items whose words best match the
+    # request's names: then the names leave the text too.
+    names = [_word(mention) for mention, _ in _named(intent)] if newest_first else []
+    text = topic or _without(intent.text, kind_words + names)
+    filters = _time_filters(intent, service, now) | _people_filters(intent, service) | kinds
     noun = {"gmail": "emails", "calendar": "events", "drive": "files"}[service]
     return PlanStep(
         id=f"search_{service}",
@@ -220,6 +225,55 @@ def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
     return filters
 
 
+#: Drive types by the words that name them; a request naming several takes any of them.
+_FILE_TYPES = (
+    (re.compile(r"\bpdfs?\b", re.IGNORECASE), ("application/pdf",)),
+    (re.compile(r"\b(?:spreadsheets?|(?:google )?sheets|google sheet|excel|xlsx|csv)\b", re.IGNORECASE), (
+        "application/vnd.google-apps.spreadsheet", "application/vnd.ms-excel", "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )),
+    (re.compile(r"\b(?:slides?|(?:slide )?decks?|presentations?|powerpoints?|pptx)\b", re.IGNORECASE), (
+        "application/vnd.google-apps.presentation", "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )),
+    # Not "document" alone: "the Beacon requirements document" may be any kind of file.
+    (re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b", re.IGNORECASE), (
+        "application/vnd.google-apps.document", "application/msword",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )),
+    (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b", re.IGNORECASE), ("image/",)),
+)
+_UNREAD = re.compile(r"\bunread\b", re.IGNORECASE)
+_STARRED = re.compile(r"\bstarred\b", re.IGNORECASE)
+_ATTACHMENT = re.compile(r"\b(?:attachments?|attached)\b", re.IGNORECASE)
+_SENT_BY_ME = re.compile(r"\b(?:I(?:'ve| have)? (?:sent|wrote|written)|sent by me|my sent)\b", re.IGNORECASE)
+
+
+def _kind_filters(intent: ParsedIntent, service: str) -> tuple[dict[str, Any], list[re.Pattern[str]]]:
+    """The kind of item the request names, as the filters of the service that has it, and
+    the words that named it: Drive types ("PDFs about pricing"), mail flags and labels
+    ("unread emails from Sarah", "starred", "with attachments", "emails I sent to Tom").
+    Each filter goes to the one service that can satisfy it: search drops a service a
+    filter excludes."""
+    text = intent.text
+    if service == "drive":
+        named = [(words, mimes) for words, mimes in _FILE_TYPES if words.search(text)]
+        types = [mime for _, mimes in named for mime in mimes]
+        return ({"mime_types": types} if types else {}), [words for words, _ in named]
+    if service != "gmail":
+        return {}, []
+    filters: dict[str, Any] = {}
+    labels = [label for label, words in (("STARRED", _STARRED), ("SENT", _SENT_BY_ME)) if words.search(text)]
+    if labels:
+        filters["labels"] = labels
+    if _UNREAD.search(text):
+        filters["unread"] = True
+    if _ATTACHMENT.search(text):
+        filters["has_attachment"] = True
+    flags = (_STARRED, _SENT_BY_ME, _UNREAD, _ATTACHMENT)
+    return filters, [words for words in flags if words.search(text)]
+
+
 def _named(intent: ParsedIntent) -> list[tuple[str, str]]:
     """Each person named, as written and as searched for (their address when matched)."""
     named = [(person.mention, person.contact.email if person.contact else person.mention)
@@ -227,10 +281,14 @@ def _named(intent: ParsedIntent) -> list[tuple[str, str]]:
     return named + [(address, address) for address in intent.entities.email_addresses]
 
 
-def _without_people(intent: ParsedIntent) -> str:
-    text = intent.text
-    for mention in sorted((mention for mention, _ in _named(intent)), key=len, reverse=True):
-        text = re.sub(rf"\b{re.escape(mention)}\b", " ", text, flags=re.IGNORECASE)
+def _word(phrase: str) -> re.Pattern[str]:
+    return re.compile(rf"\b{re.escape(phrase)}\b", re.IGNORECASE)
+
+
+def _without(text: str, words: list[re.Pattern[str]]) -> str:
+    """`text` less the spans the patterns match, the longest patterns first."""
+    for pattern in sorted(words, key=lambda p: len(p.pattern), reverse=True):
+        text = pattern.sub(" ", text)
     return " ".join(text.split())
 
 

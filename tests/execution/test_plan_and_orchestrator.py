@@ -253,3 +253,51 @@ def test_from_and_to_become_sender_and_recipient_filters_in_lookups(
     assert searches["gmail"] == gmail
     if drive is not None:
         assert searches["drive"] == drive
+
+
+SHEETS = "application/vnd.google-apps.spreadsheet"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "gmail", "drive"),
+    [
+        ("PDFs about pricing", {}, {"mime_types": ["application/pdf"]}),
+        ("pricing spreadsheet", {}, {"mime_types": [SHEETS]}),
+        ("slides and spreadsheets about the launch", {}, {"mime_types": [SHEETS, "application/vnd.google-apps.presentation"]}),
+        ("unread emails with attachments", {"unread": True, "has_attachment": True}, {}),
+        ("my starred emails I sent about the launch", {"labels": ["STARRED", "SENT"]}, {}),
+        ("the Beacon requirements document", {}, {}),  # any kind of file
+        ("the spreadsheet Tom sent", {}, {"mime_types": [SHEETS]}),  # "Tom sent": not the SENT label
+    ],
+)
+def test_kinds_of_item_become_the_filters_of_the_service_that_has_them(
+    request_text: str, gmail: dict[str, Any], drive: dict[str, Any]
+) -> None:
+    intent = ParsedIntent(
+        text=request_text, services=["gmail", "drive", "calendar"], operations=["search"] * 3,
+        entities=Entities(), steps=[], confidence=0.9, provider="local",
+    )  # fmt: skip
+    filters = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps}
+    assert filters["gmail"] == gmail
+    found_types = filters["drive"].get("mime_types", [])
+    assert set(drive.get("mime_types", [])) <= set(found_types)  # each kind named, with its Office and CSV cousins
+    assert bool(found_types) == bool(drive)
+    assert "application/pdf" not in found_types or "pdf" in request_text.lower()
+    assert filters["calendar"] == {}  # an event has no type, flags or labels: the calendar stays searchable
+
+
+@pytest.mark.parametrize(
+    ("request_text", "topic", "service", "text"),
+    [
+        ("my unread emails", None, "gmail", "my emails"),  # mail that is unread, not mail saying "unread"
+        ("the spreadsheet Tom sent", None, "drive", "the Tom sent"),
+        ("PDFs about pricing", "pricing", "drive", "pricing"),
+    ],
+)
+def test_the_words_that_became_filters_are_not_searched(request_text: str, topic: str | None, service: str, text: str) -> None:
+    intent = ParsedIntent(
+        text=request_text, services=[service], operations=["search"], entities=Entities(topic=topic),  # type: ignore[list-item]
+        steps=[], confidence=0.9, provider="local",
+    )  # fmt: skip
+    (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
+    assert search.params["text"] == text
