@@ -1,8 +1,8 @@
 """Hybrid search: full text, vector and filtered vector run concurrently, fused with RRF.
 
-    text ─▶ typos corrected ─▶ meaningful terms ─▶ full text (BM25) ─────┐
-                            └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ┼─▶ RRF (k=60) ─▶ rerank ─▶ top N
-    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ────────┘
+    text ─▶ typos corrected ─▶ acronyms both ways ─▶ meaningful terms ─▶ full text (BM25) ─────┐
+                                               └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ┼─▶ RRF (k=60) ─▶ rerank ─▶ top N
+    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ───────────────────────────┘
 
 Chunks fold into their item (an item ranks where its best chunk ranks), so a long email
 counts once. The fused scores are then reranked: an item whose title holds the query's
@@ -27,7 +27,7 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from search import retrievers, spelling
+from search import acronyms, retrievers, spelling
 from search.embeddings import QueryEmbeddingCache
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.people import resolve_person, unanswered_senders
@@ -79,6 +79,7 @@ class HybridSearch:
                 lambda c: spelling.correct(c, query.user_id, query.services, query.text, suspects)
             ))  # fmt: skip
             query, corrections = replace(query, text=corrected.text), corrected.corrections
+        query = replace(query, text=acronyms.widen(query.text))  # "the second half" is also "H2"
         terms = meaningful_terms(query.text, dated=_dated(query))
         has_filters = not query.filters.is_empty()
         strict = query.filters_required and has_filters

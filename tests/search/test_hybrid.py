@@ -437,3 +437,18 @@ async def test_a_request_with_no_topic_and_no_filters_lists_the_newest_items(wor
     )
     assert response.terms == []
     assert [r.google_id for r in response.results] == ["m-hike", "m-offsite", "m-review", "m-contract"]
+
+
+async def test_a_request_spelling_out_an_acronym_finds_the_item_that_abbreviates_it(workspace: Workspace) -> None:
+    await _index_alice(workspace)
+    user_id, account_id = workspace.alice
+    await workspace.indexer.index(user_id, account_id, [
+        FileItem(file_id="f-okrs", name="OKRs H2 2026", mime_type="application/vnd.google-apps.spreadsheet",
+                 modified_at=when(7, 1), owners=(ALICE,), content_text="Goal,Measure,Owner Atlas GA,10 customers,Alex"),
+        email("m-rota", "Rota for the autumn", TOM, "Who is on call in the first weeks of October.", when(9, 30)),
+    ])  # fmt: skip
+    response = await workspace.search.search(SearchQuery(user_id=user_id, text="objectives for the second half"))
+    assert "h2" in response.terms
+    top = response.results[0]
+    assert top.google_id == "f-okrs"
+    assert "fulltext" in top.methods  # no word in common: full text found it by "H2"
