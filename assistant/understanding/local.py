@@ -73,6 +73,8 @@ _ASKED_IF_DONE = re.compile(
 _LOOKUP_START = re.compile(
     r"^(please |can you |could you )?(search|find|look (up|for)|show|list|pull up|bring up|check)\b"
 )
+_POSSESSED_MAIL = re.compile(r"\bmy (?:[a-z]+ )?(?:e-?mails?|mails?|messages?)\b")
+_WRITE_VERB = re.compile(r"\b(send|write|draft|compose|reply|respond|forward)\b")
 _REBOOK = re.compile(r"\b(reschedule|rebook|move|push|postpone)\b")
 _COMPOSE_START = re.compile(r"(please |can you |could you )?(e-?mail|mail|forward|reply|respond|write to)\b")
 _QUESTION = re.compile(r"^(what|what's|when|where|who|who's|which|how|is|are|am|do|does|did|any|has|have|can i)\b")
@@ -119,9 +121,17 @@ def adjust_group(group: str, text: str) -> str:
         return "query"  # "did you add ... to my calendar?" asks to look
     if group == "compose" and _LOOKUP_START.match(text):
         return "query"  # "find ...", "search ..." never writes a message
+    if group == "compose" and _names_own_mail(text):
+        return "query"
     if group == "delete" and _REBOOK.search(text):
         return "write"  # "cancel it and reschedule for thursday" moves the event
     return group
+
+
+def _names_own_mail(text: str) -> bool:
+    """"my last email to Tom", "my emails to Sarah": mail the user has, to look up (nobody
+    writes "my email"), unless a verb asks to write ("send my email to Tom again")."""
+    return bool(_POSSESSED_MAIL.search(text)) and not _WRITE_VERB.search(text) and not _COMPOSE_START.match(text)
 
 
 def _mentioned_services(text: str) -> list[Service]:
@@ -174,13 +184,16 @@ class Settled:
 
 def settle(reading: Reading) -> Settled:
     """The classifier's reading, settled when it is unsure between two readings that need
-    no question: two places to look (look in both), or a question that could also be a
-    change ("what's the cancellation fee for my flight": a question looks things up)."""
+    no question: two places to look (look in both), a question that could also be a
+    change ("what's the cancellation fee for my flight": a question looks things up), or
+    the user's own mail that could also be a message to write ("my emails to Sarah")."""
     (service, group), (second_service, second_group) = _top_two(reading)
     if not _unsure(reading):
         return Settled(service, group, [], certain=True)
     if group == second_group == "query" and second_service != service:
         return Settled(service, group, [second_service], certain=True)
+    if {group, second_group} == {"query", "compose"} and service == second_service and _names_own_mail(reading.text):
+        return Settled(service, "query", [], certain=True)
     if "query" in (group, second_group) and group != second_group and _QUESTION.match(reading.text):
         if group == "query":
             return Settled(service, group, [], certain=True)

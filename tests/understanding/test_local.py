@@ -32,11 +32,17 @@ def local(data_dir: Path) -> LocalUnderstanding:
         ("share the budget spreadsheet with sarah", "drive", "share"),
         ("delete the old roadmap doc", "drive", "delete"),
         ("um remind me to call mom at six p m", "calendar", "create"),
+        # The user's own mail is looked up, without asking whether to write.
+        ("my last email to Tom Becker", "gmail", "search"),
+        ("my emails to Sarah", "gmail", "search"),
+        ("send my email to Tom again", "gmail", "send"),
+        ("email Tom about my messages", "gmail", "send"),
     ],
 )
 def test_service_and_operation(local: LocalUnderstanding, text: str, service: str, operation: str) -> None:
     draft = local.understand(text)
     assert (draft.services[0], draft.operations[0]) == (service, operation)
+    assert draft.clarification is None
 
 
 def test_slots_from_lower_case_speech(local: LocalUnderstanding) -> None:
@@ -112,6 +118,7 @@ def test_clear_requests_do_not_ask(local: LocalUnderstanding) -> None:
         ("email my friend rohit that i am busy", "rohit"),
         ("schedule a call with anna on friday", "anna"),  # not folded into the event
         ("lunch with chris kimberly and aaronson", "aaronson"),
+        ("forward the invoice from Harvest & Co to Tom", "harvest & co"),  # not "harvest &"
     ],
 )
 def test_names_the_tagger_never_saw(local: LocalUnderstanding, text: str, person: str) -> None:
