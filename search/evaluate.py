@@ -11,6 +11,9 @@ Metrics per query, averaged: P@5 over min(5, number of relevant items), since ma
 questions have fewer than five right answers; nDCG@10 with the grades as gains; MRR;
 recall@10. The filtered method is averaged over the queries that have filters (it does not
 run otherwise). Labels whose title matches no synced item are listed, not silently dropped.
+Labels name titles, and a reply shares its title: an item the query's own filters exclude
+(the user's reply, for "the review Sarah sent") is not one of its answers
+(`ItemFacts.passes`, judged from the item's fields, not by the search under test).
 
 With `--rerank` and a configured language model, each query's 20 best fused results are
 also reordered by the model as search steps do (`assistant/rerank.py`), reported as
@@ -23,6 +26,7 @@ import argparse
 import asyncio
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,6 +43,42 @@ RANKED = 10
 WORKSPACE_NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
 EVAL_USER = "eval-search@concierge.invalid"
 METHODS = ("hybrid", "fulltext", "vector", "filtered")
+
+
+@dataclass(frozen=True)
+class ItemFacts:
+    """What a label's filters are checked against: an item's title, time, sender (an
+    email's sender, an event's organizer, a file's owners, as "Name <address>"), labels
+    and type."""
+
+    title: str
+    time: datetime | None
+    sender: str
+    labels: tuple[str, ...] = ()
+    mime_type: str = ""
+
+    def passes(self, filters: dict[str, Any]) -> bool:
+        """Whether the item can answer a query with these filters. People named as anyone
+        on the item ("Lena Fischer") do not exclude: mail about her is an answer even when
+        she is not on it, and search keeps an item whose title names her in full."""
+        after, before = (filters.get(bound) for bound in ("after", "before"))
+        if self.time is not None and (
+            (after and self.time < datetime.fromisoformat(after).replace(tzinfo=UTC))
+            or (before and self.time >= datetime.fromisoformat(before).replace(tzinfo=UTC))
+        ):
+            return False
+        if not all(_names(person, self.sender) for person in filters.get("senders", ())):
+            return False
+        if not {label.upper() for label in filters.get("labels", ())} <= {label.upper() for label in self.labels}:
+            return False
+        return not filters.get("mime_types") or self.mime_type in filters["mime_types"]
+
+
+def _names(person: str, people: str) -> bool:
+    """Whether `people` holds `person`: each of its words starts a word there ("Sarah"
+    names "Sarah Chen <sarah.chen@…>", "Sarah Cheng" does not)."""
+    words = re.findall(r"\w+", people.lower())
+    return all(any(word.startswith(part) for word in words) for part in re.findall(r"\w+", person.lower()))
 
 
 @dataclass(frozen=True)
@@ -162,15 +202,16 @@ async def score(
         user_id = (await connection.execute(
             text("SELECT user_id FROM google_accounts WHERE id = :a"), {"a": account_id}
         )).scalar_one()  # fmt: skip
-        titles = await _titles(connection, account_id)
+        items = await _items(connection, account_id)
     methods = METHODS + (("reranked",) if reranker else ())
     per_method: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
     latencies, unmatched, per_query = [], [], []
     for query in queries:
-        in_scope = {key: title for key, title in titles.items() if key[0] in query.services}
-        known = set(in_scope.values())
+        in_scope = {key: facts for key, facts in items.items() if key[0] in query.services}
+        known = {facts.title for facts in in_scope.values()}
         unmatched.extend(f"{query.id}: {title}" for title in query.relevant if title not in known)
-        relevant = {key: query.relevant[t] for key, t in in_scope.items() if query.relevant.get(t, 0) >= 1}
+        relevant = {key: query.relevant[facts.title] for key, facts in in_scope.items()
+                    if query.relevant.get(facts.title, 0) >= 1 and facts.passes(query.filters)}  # fmt: skip
         response = await runtime.search.search(SearchQuery(
             user_id=user_id, text=query.text, services=query.services,  # type: ignore[arg-type]
             filters=search_filters(query.filters), limit=reranker.fetch_limit(RANKED) if reranker else RANKED,
@@ -215,12 +256,16 @@ def _key(key: tuple[str, Any]) -> str:
     return f"{key[0]}:{key[1]}"
 
 
-async def _titles(connection: Any, account_id: Any) -> dict[tuple[str, Any], str]:
+async def _items(connection: Any, account_id: Any) -> dict[tuple[str, Any], ItemFacts]:
     from sqlalchemy import text
 
     rows = await connection.execute(text(
-        "SELECT 'gmail', id, subject FROM gmail_cache WHERE account_id = :a AND NOT labels && ARRAY['TRASH', 'SPAM'] "
-        "UNION ALL SELECT 'gcal', id, summary FROM gcal_cache WHERE account_id = :a AND status <> 'cancelled' "
-        "UNION ALL SELECT 'gdrive', id, name FROM gdrive_cache WHERE account_id = :a"
+        "SELECT 'gmail', id, subject, internal_date, concat(sender_name, ' <', sender_email, '>'), labels, '' "
+        "FROM gmail_cache WHERE account_id = :a AND NOT labels && ARRAY['TRASH', 'SPAM'] "
+        "UNION ALL SELECT 'gcal', id, summary, start_at, concat(organizer_name, ' <', organizer_email, '>'), "
+        "ARRAY[]::text[], '' FROM gcal_cache WHERE account_id = :a AND status <> 'cancelled' "
+        "UNION ALL SELECT 'gdrive', id, name, modified_at, people, ARRAY[]::text[], mime_type "
+        "FROM gdrive_cache WHERE account_id = :a"
     ), {"a": account_id})  # fmt: skip
-    return {(service, item_id): title for service, item_id, title in rows}
+    return {(service, item_id): ItemFacts(title, time, sender or "", tuple(labels), mime_type)
+            for service, item_id, title, time, sender, labels, mime_type in rows}  # fmt: skip

@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from assistant.cli import main
 from assistant.settings import get_settings
+from search.evaluate import ItemFacts
 from tests.support import connect
 
 CORPUS = [
@@ -112,3 +114,21 @@ async def test_reindex_to_a_model_of_another_dimension_retypes_and_rebuilds(
         await connection.close()
     assert column == "vector(1536)" and chunks == 3
     assert "USING hnsw (embedding vector_cosine_ops)" in index
+
+
+def test_an_item_its_query_filters_exclude_is_not_one_of_its_answers() -> None:
+    # Labels name titles, and the user's reply shares its title with Sarah's mail: for
+    # "the review Sarah sent this month" only Sarah's mail of this month can be an answer.
+    sarahs = ItemFacts("Q4 Financial Review", datetime(2026, 11, 10, tzinfo=UTC), "Sarah Chen <sarah.chen@acme.com>",
+                       ("INBOX",))  # fmt: skip
+    reply = ItemFacts("Re: Q4 Financial Review", datetime(2026, 11, 11, tzinfo=UTC), "Alex Rivera <alex@acme.com>",
+                      ("SENT",))  # fmt: skip
+    this_month = {"senders": ["Sarah"], "after": "2026-11-01"}
+    assert sarahs.passes(this_month) and not reply.passes(this_month)
+    assert not sarahs.passes({"after": "2026-11-15"}) and sarahs.passes({"before": "2026-11-15"})
+    assert not sarahs.passes({"senders": ["Sarah Cheng"]})  # another person
+    assert reply.passes({"people": ["Tom"]})  # mail about Tom is an answer even when he is not on it
+    assert sarahs.passes({"labels": ["inbox"]}) and not reply.passes({"labels": ["INBOX"]})
+    deck = ItemFacts("Board deck", None, "Sarah Chen <sarah.chen@acme.com>",
+                     mime_type="application/vnd.google-apps.presentation")  # fmt: skip
+    assert not deck.passes({"mime_types": ["application/pdf"]}) and deck.passes({"senders": ["Sarah Chen"]})
