@@ -47,10 +47,22 @@ _IN_REQUESTS_AS_WRITTEN = re.compile(
 )
 #: Each expansion spelt out, words in order, any punctuation between them, plurals allowed.
 _SPELT_OUT = {
-    acronym: re.compile(r"\b" + r"\W+".join(re.escape(w) + "s?" for w in re.findall(r"[\w-]+", expansion)) + r"\b",
+    acronym: re.compile(r"\b" + r"\W+".join(re.escape(w) + "s?" for w in re.findall(r"\w+", expansion)) + r"\b",
                         re.IGNORECASE)
     for acronym, expansion in EXPANSIONS.items()
 }  # fmt: skip
+
+
+def _by_first_word() -> dict[str, list[str]]:
+    """The acronyms by the first word of their expansion: a request is only searched for
+    the expansions whose first word it holds (searching all hundred cost 80 µs a request)."""
+    index: dict[str, list[str]] = {}
+    for acronym, expansion in EXPANSIONS.items():
+        index.setdefault(re.findall(r"\w+", expansion.lower())[0], []).append(acronym)
+    return index
+
+
+_BY_FIRST_WORD = _by_first_word()
 
 
 def widen(text: str) -> str:
@@ -58,6 +70,8 @@ def widen(text: str) -> str:
     expansions it spells out, each once, in parentheses; `text` itself when there are none."""
     used = {_AS_WRITTEN[m.group(1).lower()] for pattern in (_IN_REQUESTS_ANY_CASE, _IN_REQUESTS_AS_WRITTEN)
             for m in pattern.finditer(text)}  # fmt: skip
-    spelt = {acronym for acronym, expansion in _SPELT_OUT.items() if expansion.search(text)}
+    words = re.findall(r"\w+", text.lower())
+    starts = {acronym for word in words for acronym in _BY_FIRST_WORD.get(word, _BY_FIRST_WORD.get(word[:-1], []))}
+    spelt = {acronym for acronym in starts if _SPELT_OUT[acronym].search(text)}
     added = [EXPANSIONS[acronym] for acronym in sorted(used - spelt)] + sorted(spelt - used)
     return " ".join([text, *(f"({addition})" for addition in added)])

@@ -14,6 +14,8 @@ from search.acronyms import widen
         ("the Beacon prd", "the Beacon prd (product requirements document)"),
         ("h2 okrs", "h2 okrs (second half) (objectives and key results)"),  # typed in lower case, plural
         ("our key performance indicators", "our key performance indicators (KPI)"),  # spelt out, plural
+        ("full time employees", "full time employees (FTE)"),  # "full-time" spelt without its hyphen
+        ("the p&l", "the p&l (profit and loss)"),
         ("PRD (product requirements document)", "PRD (product requirements document)"),  # both forms already
         ("go live with ai", "go live with ai"),  # two lower-case letters are words
         ("the AI roadmap", "the AI roadmap (artificial intelligence)"),
