@@ -132,3 +132,20 @@ def test_an_item_its_query_filters_exclude_is_not_one_of_its_answers() -> None:
     deck = ItemFacts("Board deck", None, "Sarah Chen <sarah.chen@acme.com>",
                      mime_type="application/vnd.google-apps.presentation")  # fmt: skip
     assert not deck.passes({"mime_types": ["application/pdf"]}) and deck.passes({"senders": ["Sarah Chen"]})
+
+
+def test_the_labelled_drive_queries_carry_the_types_the_planner_fills() -> None:
+    # The labels hold the filters a planner would fill: for a Drive-only query, exactly the
+    # Drive types the real planner reads from its words ("PDFs", "spreadsheets").
+    from assistant.planner import plan_for
+    from assistant.understanding.schema import Entities, ParsedIntent
+    from search.evaluate import LABELS, load_queries
+
+    drive_only = [query for query in load_queries(LABELS) if query.services == ("gdrive",)]
+    assert len(drive_only) >= 10
+    for query in drive_only:
+        intent = ParsedIntent(text=query.text, services=["drive"], operations=["search"], entities=Entities(),
+                              steps=[], confidence=0.9, provider="local")  # fmt: skip
+        (search,) = plan_for(intent, datetime(2026, 11, 18, tzinfo=UTC)).steps
+        planned = set(search.params["filters"].get("mime_types", []))
+        assert set(query.filters.get("mime_types", [])) == planned, query.id
