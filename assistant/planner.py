@@ -197,14 +197,25 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
     names = [_word(mention) for mention, _ in _named(intent)] if newest_first else []
     text = topic or _without(intent.text, kind_words + names)
     filters = _time_filters(intent, service, now) | _people_filters(intent, service) | kinds
-    noun = {"gmail": "emails", "calendar": "events", "drive": "files"}[service]
+    nouns = _nouns(intent, service)
     return PlanStep(
         id=f"search_{service}",
         service=service,
         operation="search",
-        description=f"Search your {noun}",
-        params={"text": text, "filters": filters, "limit": limit} | ({"newest_first": True} if newest_first else {}),
+        description=f"Search your {nouns[1]}",
+        params={"text": text, "filters": filters, "limit": limit, "nouns": nouns}
+        | ({"newest_first": True} if newest_first else {}),
     )
+
+
+def _nouns(intent: ParsedIntent, service: str) -> list[str]:
+    """What a search finds, as the user named it: "PDFs" when they asked for PDFs (one kind
+    of file), else emails, events or files. Singular and plural."""
+    if service == "drive":
+        kinds = [kind for words, kind, _ in _FILE_TYPES if words.search(intent.text)]
+        if len(kinds) == 1:
+            return [kinds[0], f"{kinds[0]}s"]
+    return {"gmail": ["email", "emails"], "calendar": ["event", "events"], "drive": ["file", "files"]}[service]
 
 
 def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
@@ -225,23 +236,24 @@ def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
     return filters
 
 
-#: Drive types by the words that name them; a request naming several takes any of them.
+#: Drive types by the words that name them, and what to call such files; a request naming
+#: several kinds takes any of them.
 _FILE_TYPES = (
-    (re.compile(r"\bpdfs?\b", re.IGNORECASE), ("application/pdf",)),
-    (re.compile(r"\b(?:spreadsheets?|(?:google )?sheets|google sheet|excel|xlsx|csv)\b", re.IGNORECASE), (
+    (re.compile(r"\bpdfs?\b", re.IGNORECASE), "PDF", ("application/pdf",)),
+    (re.compile(r"\b(?:spreadsheets?|(?:google )?sheets|google sheet|excel|xlsx|csv)\b", re.IGNORECASE), "spreadsheet", (
         "application/vnd.google-apps.spreadsheet", "application/vnd.ms-excel", "text/csv",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )),
-    (re.compile(r"\b(?:slides?|(?:slide )?decks?|presentations?|powerpoints?|pptx)\b", re.IGNORECASE), (
+    (re.compile(r"\b(?:slides?|(?:slide )?decks?|presentations?|powerpoints?|pptx)\b", re.IGNORECASE), "presentation", (
         "application/vnd.google-apps.presentation", "application/vnd.ms-powerpoint",
         "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     )),
     # Not "document" alone: "the Beacon requirements document" may be any kind of file.
-    (re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b", re.IGNORECASE), (
+    (re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b", re.IGNORECASE), "document", (
         "application/vnd.google-apps.document", "application/msword",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )),
-    (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b", re.IGNORECASE), ("image/",)),
+    (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b", re.IGNORECASE), "image", ("image/",)),
 )
 _UNREAD = re.compile(r"\bunread\b", re.IGNORECASE)
 _STARRED = re.compile(r"\bstarred\b", re.IGNORECASE)
@@ -257,7 +269,7 @@ def _kind_filters(intent: ParsedIntent, service: str) -> tuple[dict[str, Any], l
     filter excludes."""
     text = intent.text
     if service == "drive":
-        named = [(words, mimes) for words, mimes in _FILE_TYPES if words.search(text)]
+        named = [(words, mimes) for words, _, mimes in _FILE_TYPES if words.search(text)]
         types = [mime for _, mimes in named for mime in mimes]
         return ({"mime_types": types} if types else {}), [words for words, _ in named]
     if service != "gmail":

@@ -130,7 +130,7 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
     targets = target_searches(task.results)
     for result in task.results:
         step = result.step
-        singular, plural = NOUNS[step.service]
+        singular, plural = step.params.get("nouns") or NOUNS[step.service]  # "PDFs", when asked for PDFs
         if result.status == "ok" and step.operation == "search":
             items = result.outputs.get("items") or []
             if result.outputs.get("corrections"):

@@ -301,3 +301,21 @@ def test_the_words_that_became_filters_are_not_searched(request_text: str, topic
     )  # fmt: skip
     (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
     assert search.params["text"] == text
+
+
+@pytest.mark.parametrize(
+    ("request_text", "description", "nouns"),
+    [
+        ("PDFs about pricing", "Search your PDFs", ["PDF", "PDFs"]),
+        ("the pricing spreadsheet", "Search your spreadsheets", ["spreadsheet", "spreadsheets"]),
+        ("slides and spreadsheets about the launch", "Search your files", ["file", "files"]),  # two kinds
+        ("files about the launch", "Search your files", ["file", "files"]),
+    ],
+)
+def test_a_search_for_one_kind_of_file_is_named_by_it(request_text: str, description: str, nouns: list[str]) -> None:
+    intent = ParsedIntent(
+        text=request_text, services=["drive"], operations=["search"], entities=Entities(), steps=[],
+        confidence=0.9, provider="local",
+    )  # fmt: skip
+    (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
+    assert (search.description, search.params["nouns"]) == (description, nouns)

@@ -80,3 +80,17 @@ async def test_a_list_asked_newest_first_is_called_the_newest() -> None:
         await read((await stream_answer(chain, answer))[0])
         prompt = server.requests[-1]["body"]["messages"][-1]["content"]
     assert "- Search your emails: listed newest first, as asked" in prompt
+
+
+async def test_files_asked_for_by_kind_are_called_by_it() -> None:
+    answer = task()
+    pdf = answer.sources[0].model_copy(update={"service": "drive", "id": "f1", "title": "Atlas pricing one-pager.pdf"})
+    search = PlanStep(id="search_drive", service="drive", operation="search", description="Search your PDFs",
+                      params={"nouns": ["PDF", "PDFs"]})  # fmt: skip
+    answer.results = [StepResult(search, "ok", outputs={"items": [pdf], "top": pdf}),
+                      StepResult(search.model_copy(update={"params": {"nouns": ["PDF", "PDFs"]}, "id": "s2"}), "ok",
+                                 outputs={"items": []})]  # fmt: skip
+    answer.sources = collect_sources(answer.results)
+    written = await read(write_locally(answer))
+    assert "I found one PDF:" in written
+    assert "I didn't find any PDFs matching that." in written
