@@ -14,7 +14,8 @@ A time range filters every searched service, except that a future range ("my mee
 next week") only filters the calendar: mail and files are never dated in the future.
 In a lookup, "from Sarah" filters by sender and "to Tom" by recipient; other names by
 anyone on the item. Kinds of item filter too: "PDFs", "spreadsheets", "slides" the Drive
-type; "unread", "starred", "with attachments", "I sent" the mail's flags and labels.
+type; "unread", "starred", "with attachments", "I sent", "my emails to Tom" the mail's
+flags and labels.
 A request for the newest ("the latest email from Sarah", "my most recent invoice") has
 its mail and file searches list newest first: by people and dates alone, newest first
 overall, when it names no topic; else its most relevant results, newest first.
@@ -259,6 +260,9 @@ _UNREAD = re.compile(r"\bunread\b", re.IGNORECASE)
 _STARRED = re.compile(r"\bstarred\b", re.IGNORECASE)
 _ATTACHMENT = re.compile(r"\b(?:attachments?|attached)\b", re.IGNORECASE)
 _SENT_BY_ME = re.compile(r"\b(?:I(?:'ve| have)? (?:sent|wrote|written)|sent by me|my sent)\b", re.IGNORECASE)
+#: In a lookup, "my last email to Tom" is one the user sent; in a write ("forward my email
+#: to Tom") Tom receives the forward, and the email may be one the user received.
+_MY_MAIL_TO = re.compile(r"\bmy (?:[a-z]+ )?(?:e-?mails?|mails?|messages?) to\b", re.IGNORECASE)
 
 
 def _kind_filters(intent: ParsedIntent, service: str) -> tuple[dict[str, Any], list[re.Pattern[str]]]:
@@ -274,15 +278,16 @@ def _kind_filters(intent: ParsedIntent, service: str) -> tuple[dict[str, Any], l
         return ({"mime_types": types} if types else {}), [words for words, _ in named]
     if service != "gmail":
         return {}, []
+    sent = _MY_MAIL_TO if intent.operation in SEARCH_OPERATIONS and _MY_MAIL_TO.search(text) else _SENT_BY_ME
     filters: dict[str, Any] = {}
-    labels = [label for label, words in (("STARRED", _STARRED), ("SENT", _SENT_BY_ME)) if words.search(text)]
+    labels = [label for label, words in (("STARRED", _STARRED), ("SENT", sent)) if words.search(text)]
     if labels:
         filters["labels"] = labels
     if _UNREAD.search(text):
         filters["unread"] = True
     if _ATTACHMENT.search(text):
         filters["has_attachment"] = True
-    flags = (_STARRED, _SENT_BY_ME, _UNREAD, _ATTACHMENT)
+    flags = (_STARRED, sent, _UNREAD, _ATTACHMENT)
     return filters, [words for words in flags if words.search(text)]
 
 

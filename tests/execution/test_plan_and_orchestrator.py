@@ -207,7 +207,7 @@ def test_a_time_range_filters_only_what_can_be_dated_then(
         ("the latest email from Sarah Chen", None, True, "the latest email from"),  # by the person alone
         ("my most recent invoice", "invoice", True, "invoice"),
         ("my most recent invoice email", None, True, "my most recent invoice email"),  # no topic read: the words stay
-        ("my last email to Tom", None, True, "my last email to"),
+        ("my last email to Tom", None, True, ""),  # one the user sent, to Tom: filters alone
         ("emails from last week about the budget", "the budget", False, "the budget"),
         ("reply to the last one", None, False, "reply to the last one"),
         ("emails from Sarah", None, False, "emails from Sarah"),
@@ -232,11 +232,13 @@ def test_a_request_for_the_newest_lists_mail_newest_first(
     ("request_text", "operation", "gmail", "drive"),
     [
         ("emails from Sarah about the budget", "search", {"senders": ["Sarah"]}, {"senders": ["Sarah"]}),
-        ("my emails to Sarah", "search", {"recipients": ["Sarah"]}, {"people": ["Sarah"]}),  # files have no recipients
+        # The user's own mail to Sarah; files have no recipients.
+        ("my emails to Sarah", "search", {"recipients": ["Sarah"], "labels": ["SENT"]}, {"people": ["Sarah"]}),
         ("files shared by Sarah", "search", {"senders": ["Sarah"]}, {"senders": ["Sarah"]}),
         ("meetings with Sarah", "search", {"people": ["Sarah"]}, {"people": ["Sarah"]}),
         # A write's people are its own: the target search takes them as anyone on the item.
         ("forward the budget email to Sarah", "forward", {"people": ["Sarah"]}, None),
+        ("forward my email to Sarah", "forward", {"people": ["Sarah"]}, None),  # maybe one the user received
     ],
 )
 def test_from_and_to_become_sender_and_recipient_filters_in_lookups(
