@@ -134,6 +134,11 @@ def _names_own_mail(text: str) -> bool:
     return bool(_POSSESSED_MAIL.search(text)) and not _WRITE_VERB.search(text) and not _COMPOSE_START.match(text)
 
 
+def _asks_for_anything(text: str) -> bool:
+    """Whether a verb of the request says what to do ("add", "move", "find", "when")."""
+    return bool(_VERB.search(text)) or any(cue.search(text) for _, cue in OPERATION_CUES)
+
+
 def _mentioned_services(text: str) -> list[Service]:
     """Services named in the text, in the order they are first named.
 
@@ -204,7 +209,7 @@ def settle(reading: Reading) -> Settled:
 def _is_vague(reading: Reading) -> bool:
     """No service named, no verb, at most two words that are not about time: 'sarah'."""
     text = reading.text
-    if _mentioned_services(text) or any(cue.search(text) for _, cue in OPERATION_CUES) or _VERB.search(text):
+    if _mentioned_services(text) or _asks_for_anything(text):
         return False
     timed = {w for phrase in _time_phrases(reading.slots, text) for w in phrase.split()}
     content = [t for t in reading.tokens if t not in _FILLER and t not in timed and t.isalnum()]
@@ -271,6 +276,8 @@ class LocalUnderstanding:
         text, slots = reading.text, reading.slots
         settled = settle(reading)
         service, group = settled.service, adjust_group(settled.group, text)
+        if group == "write" and not (_asks_for_anything(text) or _mentioned_services(text) or _time_phrases(slots, text)):
+            group = "query"  # "client that might churn": no verb, no time, no calendar: nothing to add
         ordinals = [ORDINALS[m.group(1) or m.group(2)] for m in _ORDINAL_REFERENCE.finditer(text)]
         pointing = bool(ordinals) or bool(_PRONOUN_REFERENCE.search(text))
         items = context.last_items

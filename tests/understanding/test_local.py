@@ -177,3 +177,15 @@ def test_unsure_where_to_look_searches_both(local: LocalUnderstanding) -> None:
 def test_a_question_is_a_lookup_even_when_it_names_a_change(local: LocalUnderstanding) -> None:
     draft = local.understand("what's the cancellation fee for my turkish airlines flight")
     assert draft.operations[0] in {"search", "read"} and draft.clarification is None
+
+
+@pytest.mark.parametrize(
+    ("text", "operation"),
+    [
+        ("client that might churn", "search"),  # no verb, no time, no calendar: nothing to add
+        ("lunch with Sarah tomorrow at 1", "create"),  # a time: an event to add
+        ("put a repeating event on the calendar", "create"),
+    ],
+)
+def test_a_write_needs_a_verb_a_time_or_a_calendar(local: LocalUnderstanding, text: str, operation: str) -> None:
+    assert local.understand(text).operations[0] == operation
