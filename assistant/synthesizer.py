@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(hours=1)
 ELLIPSIS = "\u2026"
 MAX_SOURCES = 12
+#: Results an answer lists per search; each search's are numbered sources, whatever the cap.
+SHOWN_PER_STEP = 5
 NOUNS = {"gmail": ("email", "emails"), "calendar": ("event", "events"), "drive": ("file", "files")}
 SYNC_SERVICE = {"gmail": "gmail", "calendar": "gcal", "drive": "gdrive"}
 
@@ -60,21 +62,25 @@ def target_searches(results: list[StepResult]) -> set[str]:
 
 
 def collect_sources(results: list[StepResult]) -> list[SourceItem]:
-    """The items of all successful steps, each once, in step order."""
-    seen: set[tuple[str, str]] = set()
-    sources: list[SourceItem] = []
+    """The items of all successful steps, each once: first the SHOWN_PER_STEP best of each
+    step, in step order (the ones the answer lists: with three services searched, the
+    first must not take every number), then the others while fewer than MAX_SOURCES."""
     targets = target_searches(results)
+    found_per_step = []
     for result in results:
         if result.status != "ok":
             continue
         found = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
-        if result.step.id in targets:
-            found = found[:1]
-        for item in found:
-            key = (item.service, item.id)
-            if key not in seen and len(sources) < MAX_SOURCES:
-                seen.add(key)
-                sources.append(item)
+        found_per_step.append(found[:1] if result.step.id in targets else found)
+    seen: set[tuple[str, str]] = set()
+    sources: list[SourceItem] = []
+    best = [item for found in found_per_step for item in found[:SHOWN_PER_STEP]]
+    rest = [item for found in found_per_step for item in found[SHOWN_PER_STEP:]]
+    for item in best + rest:
+        key = (item.service, item.id)
+        if key not in seen and (len(sources) < MAX_SOURCES or item in best):
+            seen.add(key)
+            sources.append(item)
     return sources
 
 
@@ -142,7 +148,7 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
                 top = items[0]
                 paragraphs.append(f"I found this {singular}: [{task.number_of(top)}] {_line(top, task.timezone)}.")
                 continue
-            shown = [item for item in items[:5] if _cited(task, item)]
+            shown = [item for item in items[:SHOWN_PER_STEP] if _cited(task, item)]
             if len(items) == 1:
                 lead = f"I found one {singular}:"
             elif len(shown) < len(items):

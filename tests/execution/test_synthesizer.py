@@ -94,3 +94,22 @@ async def test_files_asked_for_by_kind_are_called_by_it() -> None:
     written = await read(write_locally(answer))
     assert "I found one PDF:" in written
     assert "I didn't find any PDFs matching that." in written
+
+
+async def test_every_searched_service_gets_its_best_results_numbered() -> None:
+    # Ten results from each of three services: the first must not take every number,
+    # leaving "I found 10 files; the 0 most relevant:".
+    answer = task()
+    results = []
+    for service in ("gmail", "calendar", "drive"):
+        step = PlanStep(id=f"search_{service}", service=service, operation="search", description=f"Search {service}")
+        items = [answer.sources[0].model_copy(update={"service": service, "id": f"{service}{n}", "title": f"T{n}",
+                                                      "details": {"all_day": True}})
+                 for n in range(10)]  # fmt: skip
+        results.append(StepResult(step, "ok", outputs={"items": items, "top": items[0]}))
+    answer.results = results
+    answer.sources = collect_sources(results)
+    assert [s.service for s in answer.sources] == ["gmail"] * 5 + ["calendar"] * 5 + ["drive"] * 5
+    written = await read(write_locally(answer))
+    assert written.count("; the 5 most relevant:") == 3
+    assert "[15] **T4**" in written
