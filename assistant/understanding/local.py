@@ -296,10 +296,6 @@ class LocalUnderstanding:
             group = "compose" if service == "gmail" and _COMPOSE_START.match(text) else _group_for(service, group)
         operation = choose_operation(group, text)
         services = list(dict.fromkeys([service, *mentioned, *(settled.also_search if group == "query" else [])]))
-        if group == "query" and not mentioned and not refers and not _time_phrases(slots, text):
-            # "objectives for the second half", "when does the new designer start": a lookup
-            # that names no place and no time may be anywhere, and the caches are local.
-            services = list(dict.fromkeys([*services, *SERVICES]))
         when, new_time = _split_when(group, operation, _time_phrases(slots, text), text)
         people = _people(slots)
         draft = IntentDraft(

@@ -189,17 +189,3 @@ def test_a_question_is_a_lookup_even_when_it_names_a_change(local: LocalUndersta
 )
 def test_a_write_needs_a_verb_a_time_or_a_calendar(local: LocalUnderstanding, text: str, operation: str) -> None:
     assert local.understand(text).operations[0] == operation
-
-
-@pytest.mark.parametrize(
-    ("text", "services"),
-    [
-        ("objectives for the second half", {"gmail", "calendar", "drive"}),  # no place, no time: anywhere
-        ("what's on tomorrow", {"calendar"}),  # a time
-        ("emails from Sarah about the budget", {"gmail"}),  # a place
-    ],
-)
-def test_a_lookup_that_names_no_place_and_no_time_looks_everywhere(
-    local: LocalUnderstanding, text: str, services: set[str]
-) -> None:
-    assert set(local.understand(text).services) == services
