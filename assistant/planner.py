@@ -24,6 +24,7 @@ overall, when it names no topic; else its most relevant results, newest first.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -190,33 +191,22 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
     # Mail and files are listed newest first when asked for the newest; the calendar keeps
     # its own order ("my last meeting" is a past one, and listings there go by time).
     newest_first = service != "calendar" and bool(_NEWEST.search(intent.text))
-    kinds, kind_words = _kind_filters(intent, service)
+    kinds = _kinds(intent, service)
     # Without a topic, the request's words are searched, less those that became filters:
     # "my unread emails" lists unread mail, not mail saying "unread". The newest are the
     # newest of the filters (people, dates), not the items whose words best match the
     # request's names: then the names leave the text too.
     names = [_word(mention) for mention, _ in _named(intent)] if newest_first else []
-    text = topic or _without(intent.text, kind_words + names)
-    filters = _time_filters(intent, service, now) | _people_filters(intent, service) | kinds
-    nouns = _nouns(intent, service)
+    text = topic or _without(intent.text, kinds.words + names)
+    filters = _time_filters(intent, service, now) | _people_filters(intent, service) | kinds.filters
     return PlanStep(
         id=f"search_{service}",
         service=service,
         operation="search",
-        description=f"Search your {nouns[1]}",
-        params={"text": text, "filters": filters, "limit": limit, "nouns": nouns}
+        description=f"Search your {kinds.nouns[1]}",
+        params={"text": text, "filters": filters, "limit": limit, "nouns": kinds.nouns}
         | ({"newest_first": True} if newest_first else {}),
     )
-
-
-def _nouns(intent: ParsedIntent, service: str) -> list[str]:
-    """What a search finds, as the user named it: "PDFs" when they asked for PDFs (one kind
-    of file), else emails, events or files. Singular and plural."""
-    if service == "drive":
-        kinds = [kind for words, kind, _ in _FILE_TYPES if words.search(intent.text)]
-        if len(kinds) == 1:
-            return [kinds[0], f"{kinds[0]}s"]
-    return {"gmail": ["email", "emails"], "calendar": ["event", "events"], "drive": ["file", "files"]}[service]
 
 
 def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
@@ -265,30 +255,42 @@ _SENT_BY_ME = re.compile(r"\b(?:I(?:'ve| have)? (?:sent|wrote|written)|sent by m
 _MY_MAIL_TO = re.compile(r"\bmy (?:[a-z]+ )?(?:e-?mails?|mails?|messages?) to\b", re.IGNORECASE)
 
 
-def _kind_filters(intent: ParsedIntent, service: str) -> tuple[dict[str, Any], list[re.Pattern[str]]]:
-    """The kind of item the request names, as the filters of the service that has it, and
-    the words that named it: Drive types ("PDFs about pricing"), mail flags and labels
-    ("unread emails from Sarah", "starred", "with attachments", "emails I sent to Tom").
-    Each filter goes to the one service that can satisfy it: search drops a service a
-    filter excludes."""
+@dataclass(frozen=True)
+class Kinds:
+    """The kind of item a request names, for one service: its filters, the words that
+    named it (they leave the searched text) and what to call the items found."""
+
+    filters: dict[str, Any]
+    words: list[re.Pattern[str]]
+    nouns: list[str]
+
+
+def _kinds(intent: ParsedIntent, service: str) -> Kinds:
+    """Drive types ("PDFs about pricing": called PDFs when one kind is named), mail flags
+    and labels ("unread emails from Sarah", "starred", "with attachments", "emails I sent
+    to Tom"). Each filter goes to the one service that can satisfy it: search drops a
+    service a filter excludes."""
     text = intent.text
+    nouns = {"gmail": ["email", "emails"], "calendar": ["event", "events"], "drive": ["file", "files"]}[service]
     if service == "drive":
-        named = [(words, mimes) for words, _, mimes in _FILE_TYPES if words.search(text)]
-        types = [mime for _, mimes in named for mime in mimes]
-        return ({"mime_types": types} if types else {}), [words for words, _ in named]
+        named = [(words, kind, mimes) for words, kind, mimes in _FILE_TYPES if words.search(text)]
+        if len(named) == 1:
+            nouns = [named[0][1], f"{named[0][1]}s"]
+        types = [mime for _, _, mimes in named for mime in mimes]
+        return Kinds({"mime_types": types} if types else {}, [words for words, _, _ in named], nouns)
     if service != "gmail":
-        return {}, []
+        return Kinds({}, [], nouns)
     sent = _MY_MAIL_TO if intent.operation in SEARCH_OPERATIONS and _MY_MAIL_TO.search(text) else _SENT_BY_ME
+    named_flags = [words for words in (_STARRED, sent, _UNREAD, _ATTACHMENT) if words.search(text)]
     filters: dict[str, Any] = {}
-    labels = [label for label, words in (("STARRED", _STARRED), ("SENT", sent)) if words.search(text)]
+    labels = [label for label, words in (("STARRED", _STARRED), ("SENT", sent)) if words in named_flags]
     if labels:
         filters["labels"] = labels
-    if _UNREAD.search(text):
+    if _UNREAD in named_flags:
         filters["unread"] = True
-    if _ATTACHMENT.search(text):
+    if _ATTACHMENT in named_flags:
         filters["has_attachment"] = True
-    flags = (_STARRED, sent, _UNREAD, _ATTACHMENT)
-    return filters, [words for words in flags if words.search(text)]
+    return Kinds(filters, named_flags, nouns)
 
 
 def _named(intent: ParsedIntent) -> list[tuple[str, str]]:

@@ -72,16 +72,14 @@ def collect_sources(results: list[StepResult]) -> list[SourceItem]:
             continue
         found = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
         found_per_step.append(found[:1] if result.step.id in targets else found)
-    seen: set[tuple[str, str]] = set()
-    sources: list[SourceItem] = []
-    best = [item for found in found_per_step for item in found[:SHOWN_PER_STEP]]
-    rest = [item for found in found_per_step for item in found[SHOWN_PER_STEP:]]
-    for item in best + rest:
-        key = (item.service, item.id)
-        if key not in seen and (len(sources) < MAX_SOURCES or item in best):
-            seen.add(key)
-            sources.append(item)
-    return sources
+    sources: dict[tuple[str, str], SourceItem] = {}
+    for item in (item for found in found_per_step for item in found[:SHOWN_PER_STEP]):
+        sources.setdefault((item.service, item.id), item)
+    for item in (item for found in found_per_step for item in found[SHOWN_PER_STEP:]):
+        if len(sources) >= MAX_SOURCES:
+            break
+        sources.setdefault((item.service, item.id), item)
+    return list(sources.values())
 
 
 def answer_request(task: AnswerTask) -> LLMRequest:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -17,7 +17,12 @@ from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Step
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import Binding, ExecutionPlan, PlanError, PlanStep
 from assistant.planner import plan_for
-from assistant.understanding.schema import Entities, ParsedIntent, ResolvedPerson, TimeRange
+from assistant.understanding.schema import (
+    Entities,
+    ParsedIntent,
+    ResolvedPerson,
+    TimeRange,
+)
 
 
 def step(id: str, service: str = "gmail", operation: str = "search", **inputs: tuple[str, str]) -> PlanStep:
@@ -28,6 +33,14 @@ def step(id: str, service: str = "gmail", operation: str = "search", **inputs: t
         description=f"{operation} {service} ({id})",
         inputs={name: Binding(step=s, output=o) for name, (s, o) in inputs.items()},
     )
+
+
+def intent_for(text: str, services: list[str], entities: Entities | None = None, operation: str = "search") -> ParsedIntent:
+    """A confidently understood request to plan: `operation` on each of `services`."""
+    return ParsedIntent(
+        text=text, services=services, operations=[operation] * len(services),  # type: ignore[arg-type]
+        entities=entities or Entities(), steps=[], confidence=0.9, provider="local",
+    )  # fmt: skip
 
 
 def cancel_flight_plan() -> ExecutionPlan:
@@ -190,13 +203,10 @@ def test_a_time_range_filters_only_what_can_be_dated_then(
 ) -> None:
     # Date filters exclude whatever is outside them, and mail and files are dated in the
     # past: a future range dates only events.
-    now = datetime(2026, 11, 25, 12, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
     start = now + timedelta(days=days_ahead)
     window = TimeRange(text="the week", start=start, end=start + timedelta(days=7))
-    intent = ParsedIntent(
-        text="the offsite", services=services, operations=["search"] * len(services),  # type: ignore[arg-type]
-        entities=Entities(time_range=window, topic="the offsite"), steps=[], confidence=0.9, provider="local",
-    )  # fmt: skip
+    intent = intent_for("the offsite", services, Entities(time_range=window, topic="the offsite"))
     filters = {s.service: s.params.get("filters", {}) for s in plan_for(intent, now).steps}
     assert {service: "after" in found for service, found in filters.items()} == dated
 
@@ -218,11 +228,8 @@ def test_a_request_for_the_newest_lists_mail_newest_first(
 ) -> None:
     people = [ResolvedPerson(mention=name, contact=None, score=100.0) for name in ("Sarah Chen", "Tom", "Sarah")
               if name.lower() in request_text.lower()][:1]  # fmt: skip
-    intent = ParsedIntent(
-        text=request_text, services=["gmail", "calendar"], operations=["search", "search"],
-        entities=Entities(topic=topic, people=people), steps=[], confidence=0.9, provider="local",
-    )  # fmt: skip
-    steps = {s.service: s.params for s in plan_for(intent, datetime(2026, 11, 25, 12, tzinfo=timezone.utc)).steps}
+    intent = intent_for(request_text, ["gmail", "calendar"], Entities(topic=topic, people=people))
+    steps = {s.service: s.params for s in plan_for(intent, datetime(2026, 11, 25, 12, tzinfo=UTC)).steps}
     assert steps["gmail"].get("newest_first", False) is newest_first
     assert steps["gmail"]["text"] == text
     assert "newest_first" not in steps["calendar"]  # "my last meeting" is a past one: the calendar keeps its order
@@ -245,12 +252,9 @@ def test_from_and_to_become_sender_and_recipient_filters_in_lookups(
     request_text: str, operation: str, gmail: dict[str, list[str]], drive: dict[str, list[str]] | None
 ) -> None:
     services = ["gmail", "drive"] if drive is not None else ["gmail"]
-    intent = ParsedIntent(
-        text=request_text, services=services, operations=[operation] * len(services),  # type: ignore[arg-type]
-        entities=Entities(people=[ResolvedPerson(mention="Sarah", contact=None, score=90.0)]), steps=[],
-        confidence=0.9, provider="local",
-    )  # fmt: skip
-    searches = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
+    sarah = ResolvedPerson(mention="Sarah", contact=None, score=90.0)
+    intent = intent_for(request_text, services, Entities(people=[sarah]), operation)
+    searches = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps
                 if s.operation == "search"}  # fmt: skip
     assert searches["gmail"] == gmail
     if drive is not None:
@@ -275,11 +279,8 @@ SHEETS = "application/vnd.google-apps.spreadsheet"
 def test_kinds_of_item_become_the_filters_of_the_service_that_has_them(
     request_text: str, gmail: dict[str, Any], drive: dict[str, Any]
 ) -> None:
-    intent = ParsedIntent(
-        text=request_text, services=["gmail", "drive", "calendar"], operations=["search"] * 3,
-        entities=Entities(), steps=[], confidence=0.9, provider="local",
-    )  # fmt: skip
-    filters = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps}
+    intent = intent_for(request_text, ["gmail", "drive", "calendar"])
+    filters = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps}
     assert filters["gmail"] == gmail
     found_types = filters["drive"].get("mime_types", [])
     assert set(drive.get("mime_types", [])) <= set(found_types)  # each kind named, with its Office and CSV cousins
@@ -297,11 +298,8 @@ def test_kinds_of_item_become_the_filters_of_the_service_that_has_them(
     ],
 )
 def test_the_words_that_became_filters_are_not_searched(request_text: str, topic: str | None, service: str, text: str) -> None:
-    intent = ParsedIntent(
-        text=request_text, services=[service], operations=["search"], entities=Entities(topic=topic),  # type: ignore[list-item]
-        steps=[], confidence=0.9, provider="local",
-    )  # fmt: skip
-    (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
+    intent = intent_for(request_text, [service], Entities(topic=topic))
+    (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps
     assert search.params["text"] == text
 
 
@@ -315,9 +313,6 @@ def test_the_words_that_became_filters_are_not_searched(request_text: str, topic
     ],
 )
 def test_a_search_for_one_kind_of_file_is_named_by_it(request_text: str, description: str, nouns: list[str]) -> None:
-    intent = ParsedIntent(
-        text=request_text, services=["drive"], operations=["search"], entities=Entities(), steps=[],
-        confidence=0.9, provider="local",
-    )  # fmt: skip
-    (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=timezone.utc)).steps
+    intent = intent_for(request_text, ["drive"])
+    (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps
     assert (search.description, search.params["nouns"]) == (description, nouns)
