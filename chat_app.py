@@ -21,17 +21,20 @@ from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import chainlit as cl
+from chainlit.auth.jwt import decode_jwt
 from chainlit.input_widget import Select
-from chainlit.server import app
+from chainlit.server import app, sio
+from chainlit.session import ws_sessions_id
 from chainlit.types import ThreadDict
 from chainlit.user_session import user_sessions
+from fastapi import Request, Response
 from sqlalchemy import select
 
-from assistant import api, login, runtime
+from assistant import api, login, runtime, web
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import SourceItem
-from assistant.chat import linking, sharing
+from assistant.chat import guards, linking, sharing
 from assistant.chat.editing import EditError, form_fields, parse_edits
 from assistant.chat.panels import freshness, source_card
 from assistant.chat.persistence import ChatDataLayer, use_private_files_directory
@@ -54,6 +57,7 @@ from assistant.pipeline import (
     TokenEvent,
 )
 from assistant.settings import get_settings
+from assistant.web.guard import CSRF_COOKIE
 from sync import webhooks
 from sync.queues import Priority, enqueue_account_syncs
 
@@ -67,10 +71,12 @@ if os.environ.get("OPENAI_API_KEY") == CHAINLIT_CI_FAKE_OPENAI_KEY:
 settings = get_settings()
 configure_logging(settings)
 google_sign_in = login.install(settings)
+web.install(app)  # trusted origins, CSRF, sessions that end at logout: docs/security.md
 use_private_files_directory(settings.data_dir)
 app.include_router(webhooks.router)  # POST routes: not shadowed by Chainlit's catch-all GET
 api.install(app)  # the HTTP API (POST /query, /actions, /conversations, ...): docs/api.md
 sharing.install(app)
+guards.install(app)
 linking.install(app, google_sign_in)
 
 AUTHOR = "Concierge"
@@ -120,7 +126,43 @@ async def signed_in(
         )
         await session.commit()
     await queue_syncs([account.id])
+    # The session's id rides in Chainlit's signed cookie; assistant/web checks it is live.
+    default_user.metadata["session"] = await web.browser_sessions().start(email)
     return default_user
+
+
+@cl.on_logout
+async def signed_out(request: Request, response: Response) -> dict[str, bool]:
+    """End the session on the server too (the cookie alone would live on), with the API
+    tokens it minted and its open sockets."""
+    session = getattr(request.state, "browser_session", None)
+    if session is not None:
+        await web.browser_sessions().end(session.id)
+        await disconnect_sockets(session.id)
+    response.delete_cookie(CSRF_COOKIE, path="/")
+    return {"success": True}
+
+
+async def disconnect_sockets(session_id: str) -> None:
+    """Close this process's chat sockets opened with the ended session."""
+    for socket_session in list(ws_sessions_id.values()):
+        token = socket_session.token
+        try:
+            same = token is not None and decode_jwt(token).metadata.get("session") == session_id
+        except Exception:  # a token that no longer decodes belongs to no live session
+            same = True
+        if same:
+            await sio.disconnect(socket_session.socket_id)
+
+
+async def session_is_live() -> bool:
+    """Whether the chat session's sign-in is still live (not signed out elsewhere)."""
+    token = cl.context.session.token
+    if token is None:
+        return False
+    user = decode_jwt(token)
+    session_id = user.metadata.get("session")
+    return isinstance(session_id, str) and await web.browser_sessions().live(session_id, user.identifier) is not None
 
 
 async def queue_syncs(account_ids: list[uuid.UUID]) -> None:
@@ -491,6 +533,9 @@ async def undo_action(action: cl.Action) -> None:
 
 
 async def decide(action: cl.Action, decision: str) -> None:
+    if not await session_is_live():
+        await cl.Message(content="You have signed out, so nothing was done. Sign in again to continue.", author=AUTHOR).send()
+        return
     user_id = await current_user_id()
     desk = await concierge().actions(user_id)
     action_id = uuid.UUID(action.payload["id"])

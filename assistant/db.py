@@ -9,6 +9,7 @@ engine and stays the owner.
 
 from __future__ import annotations
 
+import errno
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -17,6 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InvalidatePoolError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
@@ -80,6 +82,37 @@ async def retry_if_disconnected(run: Callable[[], Awaitable[T]]) -> T:
         if not (error.connection_invalidated and error.statement is not None):
             raise
     return await run()
+
+
+class DatabaseUnavailable(Exception):
+    """PostgreSQL could not be reached: raised where a failure would otherwise be hidden."""
+
+
+#: SQLSTATEs of a server that cannot serve us now: class 08 (connection exception), too
+#: many connections, and shutting down or starting up (57P01-57P03).
+_UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
+#: A connect's own socket errors that are not ConnectionError: the Unix socket is gone
+#: (the server is stopped), or no route to the host.
+_SOCKET_ERRNOS = frozenset({errno.ENOENT, errno.EHOSTUNREACH, errno.ENETUNREACH})
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether `error` says PostgreSQL could not be reached (down, restarting, out of
+    connections, or the pool waited in vain), rather than that a statement was wrong.
+
+    A statement on a connection the server closed raises a DBAPIError that invalidated
+    its connection; connecting to a stopped server raises the socket's own error,
+    unwrapped (measured here: FileNotFoundError for the embedded server's Unix socket,
+    ConnectionRefusedError over TCP). An OSError naming a file is a local problem, not this.
+    """
+    if isinstance(error, DatabaseUnavailable | PoolTimeout):
+        return True
+    if isinstance(error, DBAPIError):
+        sqlstate = getattr(error.orig, "sqlstate", None) or ""
+        return error.connection_invalidated or sqlstate.startswith(_UNAVAILABLE_SQLSTATES)
+    if isinstance(error, ConnectionError | TimeoutError):
+        return True
+    return isinstance(error, OSError) and error.filename is None and error.errno in _SOCKET_ERRNOS
 
 
 TRANSACTION_POOLER_CONNECT_ARGS: dict[str, Any] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -175,6 +176,31 @@ class Settings(BaseSettings):
         description="32 bytes, base64; unset = generated into the data directory.",
     )
 
+    # --- browser sessions (assistant/web, docs/security.md) -----------------------------
+    public_url: str | None = Field(
+        default=None,
+        validation_alias=_env("PUBLIC_URL", "CHAINLIT_URL"),
+        description=(
+            "The address people open (https://concierge.example.com). Its origin may use the "
+            "session cookie; https makes cookies Secure and sends HSTS. Unset = the origin each "
+            "request was made to (right for `make demo`, not behind a proxy that changes it)."
+        ),
+    )
+    allowed_origins: str = Field(
+        default="",
+        validation_alias=_env("ALLOWED_ORIGINS"),
+        description="More origins, comma-separated, whose pages may call us with the session cookie.",
+    )
+    session_max_age_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=300,
+        validation_alias=_env("SESSION_MAX_AGE_SECONDS"),
+        description=(
+            "A browser session ends this long after sign-in, however active; between uses it "
+            "ends after `user_session_timeout` (.chainlit/config.toml)."
+        ),
+    )
+
     # --- HTTP API (assistant/api) ---------------------------------------------------------
     api_token_secret: SecretStr | None = Field(
         default=None,
@@ -226,6 +252,28 @@ class Settings(BaseSettings):
     def _absolute_data_dir(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("public_url")
+    @classmethod
+    def _public_url_is_an_origin(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        return _origin(value)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins_are_origins(cls, value: str) -> str:
+        return ",".join(_origin(origin) for origin in value.split(",") if origin.strip())
+
+    @property
+    def trusted_origins(self) -> frozenset[str]:
+        """The origins configured to use the session cookie (the public URL's and the allowed)."""
+        listed = [self.public_url, *self.allowed_origins.split(",")]
+        return frozenset(origin for origin in listed if origin)
+
+    @property
+    def https(self) -> bool:
+        return self.public_url is not None and self.public_url.startswith("https://")
+
     @property
     def embedding_dimensions(self) -> int:
         return EMBEDDING_DIMENSIONS[self.embedding_model]
@@ -250,6 +298,14 @@ class Settings(BaseSettings):
             self.api_token_secret,
         ]
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+
+
+def _origin(url: str) -> str:
+    """`scheme://host[:port]` of a URL, lower-cased; a wildcard or a bare host is refused."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or "*" in parts.netloc:
+        raise ValueError(f"{url!r} is not an origin like https://concierge.example.com (no wildcards)")
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 @lru_cache(maxsize=1)

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from assistant.api.errors import chat_store_unavailable
 from assistant.api.routes import router
+from assistant.db import DatabaseUnavailable
 from assistant.routing import include_first
 
 DESCRIPTION = """Ask Concierge over HTTP: `POST /query` streams the answer as server-sent events;
@@ -24,12 +26,14 @@ proposed writes wait for `POST /actions/{id}/confirm`. Authenticate with a beare
 
 
 def install(app: FastAPI) -> None:
-    """Add the API's routes to `app`, ahead of Chainlit's catch-all `GET /{path}`.
+    """Add the API's routes to `app`, ahead of Chainlit's catch-all `GET /{path}`, and
+    answer 503 for Chainlit's routes when their data layer cannot reach PostgreSQL.
 
     Chainlit registers that catch-all (which serves its single-page app) first, so a GET
     route added after it would never be reached; ours go to the front of the route list.
     """
     include_first(app, router)
+    app.add_exception_handler(DatabaseUnavailable, chat_store_unavailable)
     app.title = "Concierge"
     app.description = DESCRIPTION
     app.openapi_schema = None  # regenerated with our routes on the next /openapi.json

@@ -1,13 +1,15 @@
 """Who is calling: an API bearer token, or the chat UI's own Chainlit session.
 
 Bearer tokens are HS256 JWTs (PyJWT) signed with `api_token_secret` and carrying only
-`sub` (our user id), `jti`, `iat`, `exp`, `iss` and `aud`: no email, no Google token.
-A signed-in user mints one with `POST /auth/token` from the UI's session; a token cannot
-mint tokens, so revoking one (`POST /auth/revoke`) really ends that access. Revoked ids
-are kept in Redis until the token would have expired anyway.
+`sub` (our user id), `jti`, `iat`, `exp`, `iss`, `aud` and `sid` (the browser session that
+minted it): no email, no Google token. A signed-in user mints one with `POST /auth/token`
+from the UI's session; a token cannot mint tokens, so revoking one (`POST /auth/revoke`)
+really ends that access. Revoked ids are kept in Redis until the token would have expired
+anyway. Ending the browser session (logout, sign out everywhere) ends its tokens too.
 
 The chat UI's calls carry Chainlit's `access_token` cookie (a JWT Chainlit signs with
-`CHAINLIT_AUTH_SECRET`, naming the user's email): it is accepted for every endpoint.
+`CHAINLIT_AUTH_SECRET`, naming the user's email): it is accepted for every endpoint once
+assistant/web's guard has found its session live (and, for changes, the CSRF token).
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from datetime import UTC, datetime
 import jwt
 import redis.asyncio
 from chainlit.auth import get_token_from_cookies
-from chainlit.auth.jwt import decode_jwt
 from fastapi import Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Row, Select, select
@@ -33,6 +34,7 @@ from assistant.crypto import secret_file
 from assistant.db import retry_if_disconnected
 from assistant.models import User
 from assistant.settings import Settings
+from assistant.web.sessions import BrowserSession, BrowserSessions
 
 TOKEN_SECRET_FILE = "api-token-secret"
 ISSUER = "concierge"
@@ -53,6 +55,8 @@ class Caller:
     #: The bearer token's id, or None for the chat UI's session.
     token_id: str | None
     token_expires_at: datetime | None = None
+    #: The browser session: the caller's own, or the one that minted the bearer token.
+    session_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,16 +73,31 @@ def token_secret(settings: Settings) -> str:
 
 
 class Authenticator:
-    def __init__(self, settings: Settings, redis: redis.asyncio.Redis, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        redis: redis.asyncio.Redis,
+        sessions: async_sessionmaker[AsyncSession],
+        browser_sessions: BrowserSessions,
+    ) -> None:
         self.secret = token_secret(settings)
         self.ttl_seconds = settings.api_token_ttl_seconds
         self.redis = redis
         self.sessions = sessions  # the owner's: finding the caller comes before acting as them
+        self.browser_sessions = browser_sessions
 
-    def mint(self, user_id: uuid.UUID) -> IssuedToken:
+    def mint(self, user_id: uuid.UUID, session_id: str) -> IssuedToken:
         now = int(time.time())
         token_id = uuid.uuid4().hex
-        claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "jti": token_id, "iat": now, "exp": now + self.ttl_seconds}
+        claims = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(user_id),
+            "jti": token_id,
+            "sid": session_id,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+        }
         return IssuedToken(jwt.encode(claims, self.secret, algorithm="HS256"), token_id, datetime.fromtimestamp(now + self.ttl_seconds, UTC))
 
     def claims(self, token: str) -> dict[str, object]:
@@ -116,6 +135,9 @@ class Authenticator:
         claims = self.claims(token)
         if await self.redis.exists(_REVOKED.format(claims["jti"])):
             raise unauthenticated("the token has been revoked")
+        session_id = claims.get("sid")
+        if isinstance(session_id, str) and await self.browser_sessions.revoked(session_id):
+            raise unauthenticated("the session that issued this token has signed out")
         try:
             user_id = uuid.UUID(str(claims["sub"]))
         except ValueError as error:
@@ -124,21 +146,20 @@ class Authenticator:
         if row is None:
             raise unauthenticated("the token's user no longer exists")
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # type: ignore[call-overload]
-        return Caller(user_id, row.tier, str(claims["jti"]), expires)
+        return Caller(user_id, row.tier, str(claims["jti"]), expires, session_id if isinstance(session_id, str) else None)
 
     async def from_session(self, request: Request) -> Caller | None:
-        """The chat UI's signed-in user, from Chainlit's session cookie; None without one."""
-        cookie = get_token_from_cookies(request.cookies)
-        if not cookie:
+        """The chat UI's signed-in user, from the session the guard found live for its
+        cookie (assistant/web/guard.py); None without a session cookie."""
+        if not get_token_from_cookies(request.cookies):
             return None
-        try:
-            email = decode_jwt(cookie).identifier.lower()
-        except Exception as error:  # Chainlit raises PyJWT's errors, or asserts without a secret
-            raise unauthenticated("the session has expired; sign in again") from error
-        row = await self._user(select(User.id, User.tier).where(User.email == email))
+        session: BrowserSession | None = getattr(request.state, "browser_session", None)
+        if session is None:
+            raise unauthenticated("the session has ended; sign in again")
+        row = await self._user(select(User.id, User.tier).where(User.email == session.email.lower()))
         if row is None:
             raise unauthenticated("no Concierge user for this session; sign in again")
-        return Caller(row.id, row.tier, None)
+        return Caller(row.id, row.tier, None, session_id=session.id)
 
     async def _user(self, statement: Select[tuple[uuid.UUID, str]]) -> Row[tuple[uuid.UUID, str]] | None:
         """The caller's id and tier. A request's first transaction: the one that meets a

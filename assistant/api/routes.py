@@ -10,7 +10,6 @@ action is a 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import asyncio
-import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -26,12 +25,12 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant import runtime
+from assistant import runtime, web
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import StepFailed
 from assistant.api import monitoring, sse
 from assistant.api.auth import Authenticator, Caller, authenticate, bearer_scheme, unauthenticated
-from assistant.api.errors import ERROR_RESPONSES, ApiError, ApiRoute, error_response
+from assistant.api.errors import ERROR_RESPONSES, ApiError, ApiRoute, error_response, server_failure
 from assistant.api.idempotency import IdempotencyStore, Recorded, fingerprint
 from assistant.api.limits import RateLimiter
 from assistant.api.schemas import (
@@ -45,17 +44,16 @@ from assistant.api.schemas import (
     QueryRequest,
     Readiness,
     RevokeRequest,
+    SignedOut,
     SyncJob,
     SyncRequest,
     SyncResponse,
     TokenResponse,
 )
-from assistant.models import Conversation, GoogleAccount, Message
+from assistant.models import Conversation, GoogleAccount, Message, User
 from assistant.pipeline import Concierge
 from assistant.settings import Settings, get_settings
 from sync.queues import Priority, enqueue_sync
-
-log = logging.getLogger(__name__)
 
 router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES)
 
@@ -82,7 +80,7 @@ def services() -> Services:
         engine=runtime.engine(),
         redis=runtime.redis_client(),
         concierge=concierge,
-        auth=Authenticator(settings, async_redis, concierge.sessions),
+        auth=Authenticator(settings, async_redis, concierge.sessions, web.browser_sessions()),
         limiter=RateLimiter(settings, async_redis),
         idempotency=IdempotencyStore(async_redis),
     )
@@ -144,7 +142,8 @@ async def mint_token(request: Request, svc: Svc) -> TokenResponse:
     if caller is None:
         raise unauthenticated("sign in to Concierge first; tokens are issued to the signed-in session")
     await svc.limiter.check(caller.user_id, caller.tier, "token")
-    issued = svc.auth.mint(caller.user_id)
+    assert caller.session_id is not None, "from_session names the session"
+    issued = svc.auth.mint(caller.user_id, caller.session_id)
     return TokenResponse(access_token=issued.token, token_id=issued.token_id, expires_at=issued.expires_at)
 
 
@@ -160,6 +159,21 @@ async def revoke_token(
         raise ApiError(422, "validation_error", "token: name the token to revoke (this request carries none)")
     await svc.auth.revoke(token_id, expires_at)
     return Response(status_code=204)
+
+
+@router.post(
+    "/auth/sign-out-everywhere",
+    response_model=SignedOut,
+    tags=["auth"],
+    summary="End every browser session of yours, and the bearer tokens they issued",
+)
+async def sign_out_everywhere(svc: Svc, caller: Annotated[Caller, Depends(limited("token"))]) -> SignedOut:
+    async with svc.concierge.sessions_for(caller.user_id)() as session:
+        email = await session.scalar(select(User.email).where(User.id == caller.user_id))
+    ended = await web.browser_sessions().end_all(str(email)) if email else 0
+    if caller.session_id is not None:
+        await web.browser_sessions().end(caller.session_id)  # a token's own session, even if already idle
+    return SignedOut(sessions_ended=ended)
 
 
 # --- asking ------------------------------------------------------------------------------------
@@ -220,9 +234,9 @@ async def _run_query(
         async for event in svc.concierge.ask(caller.user_id, body.text, conversation_id=body.conversation_id):
             stages.saw(event)
             emit(*sse.payload(event))
-    except Exception:
-        log.exception("query failed", extra={"user_id": str(caller.user_id)})
-        emit("error", sse.error_payload("internal_error", "something went wrong on our side; please try again"))
+    except Exception as error:  # the boundary: the stream has started, so the failure is its last event
+        failure = server_failure(error, {"route": "/query", "user_id": str(caller.user_id)})
+        emit("error", sse.error_payload(failure.code, failure.message))
         if idempotency is not None:  # a repeat runs afresh rather than replaying our failure
             await svc.idempotency.abandon(caller.user_id, idempotency[0])
             idempotency = None
@@ -395,9 +409,15 @@ async def healthz() -> Health:
     return Health()
 
 
-@router.get("/readyz", response_model=Readiness, tags=["monitoring"], summary="Readiness: PostgreSQL, Redis, queue depths", responses={503: {"model": Readiness}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    tags=["monitoring"],
+    summary="Readiness: PostgreSQL, Redis, sync workers and queues",
+    responses={503: {"model": Readiness}},
+)
 async def readyz(svc: Svc) -> Response:
-    ready = await monitoring.readiness(svc.engine, runtime.async_redis_client(), svc.redis)
+    ready = await monitoring.readiness(svc.engine, runtime.async_redis_client(), svc.settings.worker_liveness_seconds)
     return JSONResponse(ready.model_dump(mode="json"), status_code=200 if ready.status == "ready" else 503)
 
 

@@ -85,6 +85,10 @@ class TokenResponse(BaseModel):
     expires_at: datetime
 
 
+class SignedOut(BaseModel):
+    sessions_ended: int = Field(description="How many browser sessions were live and are now ended.")
+
+
 class Action(BaseModel):
     """A write waiting for confirmation, or what came of it."""
 
@@ -145,11 +149,29 @@ class Check(BaseModel):
     error: str | None = None
 
 
+class Workers(BaseModel):
+    alive: int = Field(description="Sync workers whose last heartbeat is at most two heartbeat periods old.")
+    registered: int = Field(description="Workers registered in Redis, alive or not (a killed one stays registered for a while).")
+    freshest_heartbeat_seconds: float | None = Field(
+        description="Age of the most recent heartbeat of any registered worker; null when none is registered."
+    )
+
+
+class QueueState(BaseModel):
+    depth: int = Field(description="Sync jobs waiting.")
+    oldest_seconds: float | None = Field(
+        description="How long the job at the head of the queue (the next one taken: the oldest) has waited; null when none waits."
+    )
+    workers: int = Field(description="Live workers taking jobs from this queue.")
+
+
 class Readiness(BaseModel):
     status: Literal["ready", "not_ready"]
     database: Check
     redis: Check
-    queues: dict[str, int] = Field(description="Sync jobs waiting, per queue.")
+    workers: Workers | None = Field(description="The sync workers, by heartbeat; null when Redis could not be read.")
+    queues: dict[str, QueueState] = Field(description="Per sync queue (high, default, low); empty when Redis could not be read.")
+    problems: list[str] = Field(description="Why it is not ready; empty when ready.")
 
 
 class Health(BaseModel):

@@ -9,23 +9,33 @@ to its conversation.
 Chainlit persists an element (a source's side panel) only through a storage provider; ours
 keeps the bytes in `chainlit.element_blobs` and serves them at `/chat-files/<key>` to
 whoever may read the thread (see `assistant.chat.sharing`).
+
+Chainlit's data layer hides every failed statement (a warning, and None), so with
+PostgreSQL down its routes answered 404 "User not found"; ours raises `DatabaseUnavailable`
+to an HTTP request instead, which the app answers with 503 (assistant/api/errors.py).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from chainlit.context import ChainlitContextException, context
 from chainlit.data.sql_alchemy import SQLAlchemyDataLayer
 from chainlit.data.storage_clients.base import BaseStorageClient
+from chainlit.session import WebsocketSession
+from chainlit.user import PersistedUser, User
 from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.db import asyncpg_url
+from assistant.db import DatabaseUnavailable, asyncpg_url, database_unreachable, retry_if_disconnected
 from assistant.models import Conversation
+
+log = logging.getLogger(__name__)
 
 FILES_ROUTE = "/chat-files"
 
@@ -90,6 +100,14 @@ class DatabaseStorage(BaseStorageClient):
         """The engine belongs to the app (`assistant.runtime`), which disposes of it."""
 
 
+def _in_chat_session() -> bool:
+    """Whether this runs for a chat session (Chainlit's socket), not for an HTTP request."""
+    try:
+        return isinstance(context.session, WebsocketSession)
+    except ChainlitContextException:
+        return False
+
+
 class ChatDataLayer(SQLAlchemyDataLayer):
     """Chainlit's data layer, in its own schema, keeping our conversations in step."""
 
@@ -100,6 +118,46 @@ class ChatDataLayer(SQLAlchemyDataLayer):
             storage_provider=DatabaseStorage(engine),
         )
         self.app_engine = engine
+
+    async def execute_sql(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]] | int | None:
+        """Chainlit's statement runner (one statement, one transaction): the rows, or the
+        row count; a failed statement is logged and answers None, as in Chainlit.
+
+        Except that an HTTP request is told when PostgreSQL is unreachable: there it
+        raises `DatabaseUnavailable`. A chat session (Chainlit's socket, and the tasks it
+        starts) keeps Chainlit's None: it saves steps fire-and-forget, and a closing socket
+        whose last save raised would never be cleaned up. A statement that met a dead
+        pooled connection runs once more (assistant.db).
+        """
+        try:
+            return await retry_if_disconnected(lambda: self._run(query, parameters))
+        except Exception as error:  # Chainlit's contract: a failed statement is logged, and answers None
+            if database_unreachable(error) and not _in_chat_session():
+                raise DatabaseUnavailable("the chat history's database is unreachable") from error
+            log.warning("chat history statement failed (%s): %s", type(error).__name__, str(error).split("\n", 1)[0])
+            return None
+
+    async def _run(self, query: str, parameters: dict[str, Any]) -> list[dict[str, Any]] | int:
+        async with self.async_session() as session, session.begin():
+            result = await session.execute(text(query), parameters)
+            if not result.returns_rows:
+                return result.rowcount
+            rows: list[dict[str, Any]] = self.clean_result([dict(row._mapping) for row in result.fetchall()])
+            return rows
+
+    async def create_user(self, user: User) -> PersistedUser | None:
+        """Chainlit's user, without the sign-in session's id (assistant/web): that lives
+        in the signed cookie only, never in the users table or what `/user` shows."""
+        metadata = {key: value for key, value in user.metadata.items() if key != "session"}
+        return await super().create_user(User(identifier=user.identifier, display_name=user.display_name, metadata=metadata))
+
+    async def get_thread_author(self, thread_id: str) -> str:
+        """The thread's author, or "" for no such thread (Chainlit's raises ValueError,
+        which its routes answer with a 500; "" makes them answer 404)."""
+        try:
+            return await super().get_thread_author(thread_id)
+        except ValueError:
+            return ""
 
     async def update_thread(
         self,

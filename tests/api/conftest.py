@@ -59,8 +59,18 @@ def sign_in(api_url: str, email: str) -> httpx.Client:
     return client
 
 
+def browser_headers(session: httpx.Client) -> dict[str, str]:
+    """What the chat UI's own page sends with a state-changing request made with its
+    session cookie: its origin, and the CSRF token it reads from the cookie (see
+    assistant/web/guard.py)."""
+    headers = {"Origin": str(session.base_url).rstrip("/")}
+    if token := session.cookies.get("concierge_csrf"):
+        headers["X-CSRF-Token"] = token
+    return headers
+
+
 def mint_token(session: httpx.Client) -> str:
-    response = session.post("/auth/token")
+    response = session.post("/auth/token", headers=browser_headers(session))
     assert response.status_code == 200, response.text
     return response.json()["access_token"]
 

@@ -10,7 +10,7 @@ import httpx
 import jwt
 
 from assistant.api.auth import AUDIENCE, ISSUER, TOKEN_SECRET_FILE
-from tests.api.conftest import ApiUser, mint_token
+from tests.api.conftest import ApiUser, browser_headers, mint_token
 
 
 def _conversations(api_url: str, headers: dict[str, str]) -> httpx.Response:
@@ -59,9 +59,9 @@ def test_a_revoked_token_is_401(api_url: str, alex: ApiUser) -> None:
 
 def test_a_session_revokes_a_token_it_names_but_not_someone_elses(api_url: str, alex: ApiUser, sarah: ApiUser) -> None:
     token = mint_token(alex.session)
-    refused = sarah.session.post("/auth/revoke", json={"token": token})
+    refused = sarah.session.post("/auth/revoke", json={"token": token}, headers=browser_headers(sarah.session))
     assert refused.status_code == 404
-    assert alex.session.post("/auth/revoke", json={"token": token}).status_code == 204
+    assert alex.session.post("/auth/revoke", json={"token": token}, headers=browser_headers(alex.session)).status_code == 204
     _assert_401(_conversations(api_url, {"Authorization": f"Bearer {token}"}), "revoked")
 
 
@@ -69,7 +69,7 @@ def test_tokens_come_only_from_a_signed_in_session(api_url: str, alex: ApiUser) 
     _assert_401(httpx.post(f"{api_url}/auth/token"), "sign in")
     _assert_401(httpx.post(f"{api_url}/auth/token", headers=alex.headers), "sign in")  # a token cannot mint tokens
     claims = jwt.decode(alex.token, options={"verify_signature": False})
-    assert set(claims) == {"iss", "aud", "sub", "jti", "iat", "exp"}  # no email, no Google token
+    assert set(claims) == {"iss", "aud", "sub", "jti", "sid", "iat", "exp"}  # no email, no Google token
     assert claims["exp"] - claims["iat"] == 3600
 
 
