@@ -145,6 +145,7 @@ EVAL_TARGETS: dict[str, tuple[str, str]] = {
     "intent": ("intent understanding on a labelled file", "assistant.understanding.evaluate"),
     "search": ("hybrid search on the demo workspace's labelled queries", "search.evaluate"),
     "retrieval": ("hybrid search on an external email corpus with qrels", "search.retrieval_eval"),
+    "tasks": ("real requests on the demo workspace, judged by what they did", "assistant.tasks.evaluate"),
 }
 BENCH_TARGETS: dict[str, tuple[str, str]] = {
     "search": ("search latency and index recall at scale", "search.bench"),
