@@ -22,6 +22,7 @@ from sandbox.errors import ApiError, bad_request, insufficient_scope, unauthenti
 from sandbox.faults import Faults
 from sandbox.push import Push
 from sandbox.quota import Quota
+from sandbox.snapshots import Snapshots
 from sandbox.store import Store
 
 # The scopes that let a token call each service; writes need one that is not read-only.
@@ -44,9 +45,11 @@ class Sandbox:
     pubsub_push: dict[str, str] = field(default_factory=dict)  # Gmail watch topic -> push URL
     uploads: dict[str, dict[str, Any]] = field(default_factory=dict)
     push: Push = field(init=False)
+    snapshots: Snapshots = field(init=False)
 
     def __post_init__(self) -> None:
         self.push = Push(self.store, self.pubsub_push)
+        self.snapshots = Snapshots(self.store)
 
 
 @dataclass

@@ -16,6 +16,11 @@ it to make the sandbox misbehave and to change data as another client would.
     POST   /_control/accounts/{email}/files              a workspace-format file (docs/workspace-format.md)
     PATCH  /_control/accounts/{email}/files/{id}         {"name", "description", "starred", "trashed"}
     DELETE /_control/accounts/{email}/files/{id}
+    POST   /_control/snapshots                           -> 201 {"id"}  (copy-on-write, in memory, the last 8 kept)
+    GET    /_control/snapshots/{id}/changes[?account=EMAIL]  -> {"changes": [{"kind", "owner", "id", "before", "after"}]}
+    POST   /_control/snapshots/{id}/restore              -> {"restored": n}  (as changes moving forward: see sandbox/snapshots.py)
+    DELETE /_control/snapshots/{id}
+An unknown snapshot id answers 404 with Google's error body.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from sandbox.workspace import file_content
 ControlHandler = Callable[[Sandbox, Request, dict[str, Any]], Awaitable[dict[str, Any] | None]]
 
 
-def control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]]:
+def control(handler: ControlHandler, status: int = 200) -> Callable[[Request], Awaitable[Response]]:
     async def run(request: Request) -> Response:
         sandbox: Sandbox = request.app.state.sandbox
         raw = await request.body()
@@ -60,7 +65,7 @@ def control(handler: ControlHandler) -> Callable[[Request], Awaitable[Response]]
             if isinstance(error, KeyError):
                 error = bad_request(f"Missing field {error}.")
             return error.response()
-        return Response(status_code=204) if result is None else JSONResponse(result)
+        return Response(status_code=204) if result is None else JSONResponse(result, status_code=status)
 
     return run
 
@@ -162,7 +167,25 @@ async def delete_file(sandbox: Sandbox, request: Request, body: dict[str, Any]) 
     Drive(sandbox.store, _email(request)).delete(request.path_params["id"])
 
 
+async def take_snapshot(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    return {"id": sandbox.snapshots.snapshot()}
+
+
+async def snapshot_changes(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    changes = sandbox.snapshots.changes_since_snapshot(request.path_params["id"], request.query_params.get("account"))
+    return {"changes": [change.as_json() for change in changes]}
+
+
+async def restore_snapshot(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+    return {"restored": sandbox.snapshots.restore(request.path_params["id"])}
+
+
+async def drop_snapshot(sandbox: Sandbox, request: Request, body: dict[str, Any]) -> None:
+    sandbox.snapshots.drop(request.path_params["id"])
+
+
 ACCOUNT = "/_control/accounts/{email}"
+SNAPSHOT = "/_control/snapshots/{id}"
 routes = [
     Route("/_control/faults", control(add_fault), methods=["POST"]),
     Route("/_control/faults", control(clear_faults), methods=["DELETE"]),
@@ -179,4 +202,8 @@ routes = [
     Route(ACCOUNT + "/files", control(add_file), methods=["POST"]),
     Route(ACCOUNT + "/files/{id}", control(update_file), methods=["PATCH"]),
     Route(ACCOUNT + "/files/{id}", control(delete_file), methods=["DELETE"]),
+    Route("/_control/snapshots", control(take_snapshot, status=201), methods=["POST"]),
+    Route(SNAPSHOT + "/changes", control(snapshot_changes), methods=["GET"]),
+    Route(SNAPSHOT + "/restore", control(restore_snapshot), methods=["POST"]),
+    Route(SNAPSHOT, control(drop_snapshot), methods=["DELETE"]),
 ]

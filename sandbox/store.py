@@ -10,6 +10,9 @@ Drive page tokens are all positions in it, which gives them Google's "increasing
 gaps" shape. Each change is appended to the `changes` log. OAuth codes and tokens are
 never cached in memory, so `concierge sandbox token` can mint a token from another
 process while the server runs.
+
+Open `Journal`s (see `sandbox/snapshots.py`) keep, copy-on-write, the version of every
+item and blob from before its first write since the journal was opened.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -55,6 +58,18 @@ class Change:
     kind: str
     id: str
     detail: dict[str, Any]
+
+
+@dataclass
+class Journal:
+    """The versions that items and blobs had before their first write since it opened.
+
+    Items are kept as the JSON text the database held (None: the item did not exist),
+    blobs as their bytes (None: no such blob). Held in memory only.
+    """
+
+    items: dict[tuple[str, str, str], str | None] = field(default_factory=dict)
+    blobs: dict[str, bytes | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,7 @@ class Store:
             self._items.setdefault(kind, {})[(owner, item_id)] = json.loads(data)
         self._blobs: dict[str, bytes] = {}
         self._touched: set[tuple[str, str, str]] = set()  # written in the open transaction
+        self.journals: list[Journal] = []  # open ones; each write keeps the prior version in them
 
     # --- time ---------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -178,6 +194,7 @@ class Store:
 
     def put(self, kind: str, owner: str, item_id: str, data: Item) -> None:
         self._track(kind, owner, item_id)
+        self._journal_item(kind, owner, item_id)
         self._items.setdefault(kind, {})[(owner, item_id)] = data
         self.db.execute(
             "INSERT OR REPLACE INTO items (kind, owner, id, data) VALUES (?, ?, ?, ?)",
@@ -186,6 +203,7 @@ class Store:
 
     def delete(self, kind: str, owner: str, item_id: str) -> None:
         self._track(kind, owner, item_id)
+        self._journal_item(kind, owner, item_id)
         self._items.get(kind, {}).pop((owner, item_id), None)
         self.db.execute(
             "DELETE FROM items WHERE kind = ? AND owner = ? AND id = ?", (kind, owner, item_id)
@@ -202,8 +220,37 @@ class Store:
 
     def put_blob(self, key: str, data: bytes) -> None:
         self._track("blob", "", key)
+        self._journal_blob(key)
         self._blobs[key] = data
         self.db.execute("INSERT OR REPLACE INTO blobs (key, data) VALUES (?, ?)", (key, data))
+
+    # --- journals (copy-on-write) --------------------------------------------------------
+    def _journal_item(self, kind: str, owner: str, item_id: str) -> None:
+        """Before an item's write: keep its stored version in the journals lacking it.
+
+        The version comes from the database, not from memory, because callers may have
+        changed the in-memory dict in place before writing it back (`Mailbox.modify`).
+        """
+        key = (kind, owner, item_id)
+        waiting = [journal for journal in self.journals if key not in journal.items]
+        if not waiting:
+            return
+        row = self.db.execute(
+            "SELECT data FROM items WHERE kind = ? AND owner = ? AND id = ?", (kind, owner, item_id)
+        ).fetchone()
+        for journal in waiting:
+            journal.items[key] = row[0] if row else None
+
+    def _journal_blob(self, key: str) -> None:
+        waiting = [journal for journal in self.journals if key not in journal.blobs]
+        if not waiting:
+            return
+        try:
+            original: bytes | None = self.blob(key)
+        except KeyError:
+            original = None
+        for journal in waiting:
+            journal.blobs[key] = original
 
     # --- the change log -----------------------------------------------------------------
     def record(self, owner: str, kind: str, item_id: str, detail: dict[str, Any]) -> int:

@@ -215,7 +215,9 @@ def _match(
     for change in candidates:
         reason = _check(want, change, user, workspace, zone)
         if reason is None:
-            return [change], None
+            # A draft is a draft item pointing at a message labelled DRAFT: both are its.
+            drafts = [c for c in changes if c.kind == "draft" and (c.after or {}).get("messageId") == change.id]
+            return [change, *drafts], None
         reasons.append(reason)
     detail = f" ({'; '.join(dict.fromkeys(reasons))})" if reasons else ""
     return [], f"missing: {_want(want)}{detail}"
@@ -223,7 +225,7 @@ def _match(
 
 def _kind_of(want: Change) -> str:
     if isinstance(want, Sent):
-        return "message" if want.type == "sent" else "draft"
+        return "message"
     if isinstance(want, EventCreated | EventChanged | EventCancelled):
         return "event"
     return "file"
@@ -246,9 +248,12 @@ def _check(want: Change, change: ItemChange, user: str, workspace: Workspace, zo
 def _check_sent(want: Sent, change: ItemChange, user: str, workspace: Workspace, zone: ZoneInfo) -> str | None:
     if change.before is not None or change.after is None:
         return "not a new message"
-    message = change.after.get("message", change.after) if want.type == "draft" else change.after
-    if want.type == "sent" and "SENT" not in message.get("labelIds", []):
+    message = change.after
+    labels = message.get("labelIds", [])
+    if want.type == "sent" and ("SENT" not in labels or "DRAFT" in labels):
         return "not sent"
+    if want.type == "draft" and "DRAFT" not in labels:
+        return "not a draft"
     index = message.get("index", {})
     to, cc = _emails(index.get("to", "")), _emails(index.get("cc", ""))
     if to != {e.lower() for e in want.to}:

@@ -190,9 +190,11 @@ def test_a_reply_must_continue_the_thread() -> None:
 
 def test_a_draft_is_not_a_send() -> None:
     draft = task({"changes": [{"type": "draft", "to": [DANIEL], "body": ["green"]}]})
-    as_draft = ItemChange("draft", ALEX, "d1", None, {"message": message("d1", "Staging", ALEX, DANIEL, 18, ["DRAFT"], text="green")})
-    assert problems(draft, outcome(changes=[as_draft])) == []
+    draft_message = ItemChange("message", ALEX, "d1", None, message("d1", "Staging", ALEX, DANIEL, 18, ["DRAFT"], text="green"))
+    draft_item = ItemChange("draft", ALEX, "r1", None, {"id": "r1", "messageId": "d1"})
+    assert problems(draft, outcome(changes=[draft_message, draft_item])) == []
     assert problems(draft, outcome(changes=[sent()]))[0].startswith("missing: ")
+    assert problems(SEND, outcome(changes=[draft_message, draft_item]))[0].startswith("missing: ")
 
 
 # --- bulk trash ---------------------------------------------------------------------------
