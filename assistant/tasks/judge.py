@@ -106,9 +106,13 @@ def judge(task: Task, outcome: Outcome, workspace: Workspace, zone: ZoneInfo) ->
     for ref in expect.not_cite:
         if any(_source_is(source, ref, zone) for source in outcome.sources):
             problems.append(f"cited what it must not: {_ref(ref)}")
+    today = task.now.astimezone(zone).date()
     for fact in expect.facts:
-        if not states(outcome.answer, fact, task.now.astimezone(zone).date()):
+        if not states(outcome.answer, fact, today):
             problems.append(f"the answer does not state {_fact(fact)}")
+    for fact in expect.not_facts:
+        if states(outcome.answer, fact, today):
+            problems.append(f"the answer states {_fact(fact)}, which it must not")
     if expect.asks is not None:
         problems += _asks(outcome, expect.asks.about)
     problems += _changes(expect.changes, outcome.changes, task.user, workspace, zone)

@@ -6,7 +6,8 @@ conversation. Its expectation says what must have *happened*, never how:
 
 - `cite` / `first` / `not_cite`: items the answer must show as sources (the first one,
   for "the next", "the latest"), and items it must not;
-- `facts`: what the answer must state (a date, a time, a count, a name, some words);
+- `facts`: what the answer must state (a date, a time, a count, a name, some words), and
+  `not_facts` what it must not;
 - `changes`: every write the sandbox must show afterwards, and nothing else: a read or a
   question that changes anything fails;
 - `asks`: the answer must be a question back (what it asks about), and write nothing.
@@ -175,6 +176,8 @@ class Expect(Strict):
     first: ItemRef | None = None
     not_cite: list[ItemRef] = []
     facts: list[Fact] = []
+    #: What the answer must not state (a wrong date, a claim that something was done).
+    not_facts: list[Fact] = []
     changes: list[Change] = []
     asks: Ask | None = None
 

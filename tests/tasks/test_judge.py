@@ -121,6 +121,13 @@ def test_facts_are_read_in_the_usual_ways_of_writing_them(fact: Fact, answer: st
     assert states(answer, fact, TODAY) is stated
 
 
+def test_stating_what_must_not_be_stated_fails() -> None:
+    flight = task({"facts": [{"text": ["TK7QXM"]}], "not_facts": [{"text": ["has been cancelled", "I cancelled"]}]})
+    assert problems(flight, outcome("Call Turkish Airlines with booking TK7QXM; the fee is GBP 110.")) == []
+    found = problems(flight, outcome("Your flight TK7QXM has been cancelled."))
+    assert found == ["the answer states 'has been cancelled' / 'I cancelled', which it must not"]
+
+
 def test_a_read_that_writes_fails() -> None:
     sent = ItemChange("message", ALEX, "m2", None, message("m2", "Hi", ALEX, DANIEL, 18, ["SENT"]))
     assert problems(NEXT_ONE_ON_ONE, outcome("Monday 23 Nov at 10:00", [ONE_ON_ONE_23], [sent])) == ["also changed: message 'Hi' added"]
