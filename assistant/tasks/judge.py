@@ -137,14 +137,32 @@ def states(answer: str, fact: Fact, today: dt.date) -> bool:
     """Whether the answer states the fact, in any of the usual ways of writing it."""
     text = " ".join(answer.lower().replace("\u202f", " ").replace("\u00a0", " ").split())
     if fact.text is not None:
-        return any(_norm(option) in text for option in fact.text)
+        # Whole words: "Sarah Chen" is not stated by "Sarah Cheng", nor "Tom" by "tomorrow".
+        return any(re.search(rf"(?<!\w){re.escape(_norm(option))}(?!\w)", text) for option in fact.text)
     if fact.count is not None:
         words = [str(fact.count)] + ([_NUMBER_WORDS[fact.count]] if fact.count < len(_NUMBER_WORDS) else [])
-        return any(re.search(rf"(?<![\w.:/-]){re.escape(word)}(?![\w:/]|\.\d)", text) for word in words)
+        return any(_counted(text, word) for word in words)
     if fact.date is not None:
         return any(re.search(pattern, text) for pattern in _date_patterns(fact.date, today))
     assert fact.time is not None
     return any(re.search(pattern, text) for pattern in _time_patterns(fact.time))
+
+
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?"
+
+
+def _counted(text: str, word: str) -> bool:
+    """`word` stands as a number, not as part of a date ("3 Nov", "Nov 3", "3/11") or a
+    time ("3pm", "3:00")."""
+    for match in re.finditer(rf"(?<![\w.:/-]){re.escape(word)}(?![\w:/]|\.\d)", text):
+        before = text[: match.start()].split()[-1:]
+        after = text[match.end() :].lstrip()
+        if before and re.fullmatch(_MONTH, before[0]):
+            continue
+        if re.match(rf"{_MONTH}(?!\w)|[ap]\.?m\b", after):
+            continue
+        return True
+    return False
 
 
 def _date_patterns(day: dt.date, today: dt.date) -> list[str]:
@@ -161,6 +179,8 @@ def _date_patterns(day: dt.date, today: dt.date) -> list[str]:
         patterns.append(r"\btoday\b")
     if day == today + dt.timedelta(days=1):
         patterns.append(r"\btomorrow\b")
+    if day == today - dt.timedelta(days=1):
+        patterns.append(r"\byesterday\b")
     return patterns
 
 
