@@ -86,18 +86,14 @@ class Authenticator:
         self.sessions = sessions  # the owner's: finding the caller comes before acting as them
         self.browser_sessions = browser_sessions
 
-    def mint(self, user_id: uuid.UUID, session_id: str) -> IssuedToken:
+    def mint(self, user_id: uuid.UUID, session_id: str | None) -> IssuedToken:
+        """A token for `user_id`, bound to the browser session that asked for it (None only
+        for tokens the server makes for itself, such as the pipeline bench's)."""
         now = int(time.time())
         token_id = uuid.uuid4().hex
-        claims = {
-            "iss": ISSUER,
-            "aud": AUDIENCE,
-            "sub": str(user_id),
-            "jti": token_id,
-            "sid": session_id,
-            "iat": now,
-            "exp": now + self.ttl_seconds,
-        }
+        claims: dict[str, object] = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "jti": token_id, "iat": now, "exp": now + self.ttl_seconds}
+        if session_id is not None:
+            claims["sid"] = session_id
         return IssuedToken(jwt.encode(claims, self.secret, algorithm="HS256"), token_id, datetime.fromtimestamp(now + self.ttl_seconds, UTC))
 
     def claims(self, token: str) -> dict[str, object]:

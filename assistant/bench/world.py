@@ -52,8 +52,8 @@ class World:
         """A bearer token per simulated user, signed as `POST /auth/token` signs them."""
         from assistant.api.auth import Authenticator
 
-        authenticator = Authenticator(self.settings, None, None)  # type: ignore[arg-type]  # only mints
-        return [authenticator.mint(self.user_id).token for _ in range(count)]
+        authenticator = Authenticator(self.settings, None, None, None)  # type: ignore[arg-type]  # only mints
+        return [authenticator.mint(self.user_id, None).token for _ in range(count)]
 
     def forget_caches(self) -> None:
         """Drop the bench user's cached intents and all cached query embeddings, so that a
