@@ -135,10 +135,9 @@ def _source_is(source: Source, ref: ItemRef, zone: ZoneInfo) -> bool:
 
 def states(answer: str, fact: Fact, today: dt.date) -> bool:
     """Whether the answer states the fact, in any of the usual ways of writing it."""
-    text = " ".join(answer.lower().replace("\u202f", " ").replace("\u00a0", " ").split())
+    text = _norm(answer.replace("\u202f", " ").replace("\u00a0", " "))
     if fact.text is not None:
-        # Whole words: "Sarah Chen" is not stated by "Sarah Cheng", nor "Tom" by "tomorrow".
-        return any(re.search(rf"(?<!\w){re.escape(_norm(option))}(?!\w)", text) for option in fact.text)
+        return any(_says(text, option) for option in fact.text)
     if fact.count is not None:
         words = [str(fact.count)] + ([_NUMBER_WORDS[fact.count]] if fact.count < len(_NUMBER_WORDS) else [])
         return any(_counted(text, word) for word in words)
@@ -205,7 +204,7 @@ def _asks(outcome: Outcome, about: list[str]) -> list[str]:
         question = " ".join(sentences) or None
     if question is None:
         return ["it did not ask back"]
-    if about and not any(_norm(word) in _norm(question) for word in about):
+    if about and not any(_says(question, word) for word in about):
         return [f"it asked {question!r}, not about {' / '.join(about)}"]
     return []
 
@@ -219,7 +218,14 @@ def _changes(
     """Every expected change among the user's item changes, and no other change."""
     left = [change for change in actual if change.kind in JUDGED_KINDS and change.owner.split("/")[0] == user]
     problems: list[str] = []
-    for want in expected:
+    trashes = [want for want in expected if isinstance(want, Trashed)]
+    if trashes:  # one set of trashed messages: the union of every scope and item named
+        union = Trashed(type="trashed", items=[ref for want in trashes for ref in want.items])
+        scopes = [want.scope for want in trashes if want.scope is not None]
+        used, problem = _trashed(union, scopes, left, user, workspace, zone)
+        problems += [problem] if problem else []
+        left = [change for change in left if change not in used]
+    for want in (want for want in expected if not isinstance(want, Trashed)):
         used, problem = _match(want, left, user, workspace, zone)
         if problem:
             problems.append(problem)
@@ -232,8 +238,6 @@ def _match(
     want: Change, changes: list[ItemChange], user: str, workspace: Workspace, zone: ZoneInfo
 ) -> tuple[list[ItemChange], str | None]:
     """The changes that satisfy `want` (and so are used up), or a problem saying why none does."""
-    if isinstance(want, Trashed):
-        return _trashed(want, changes, user, workspace, zone)
     candidates = [c for c in changes if _kind_of(want) == c.kind]
     reasons: list[str] = []
     for change in candidates:
@@ -309,12 +313,11 @@ def _check_sent(want: Sent, change: ItemChange, user: str, workspace: Workspace,
 
 
 def _trashed(
-    want: Trashed, changes: list[ItemChange], user: str, workspace: Workspace, zone: ZoneInfo
+    want: Trashed, scopes: list[MessageScope], changes: list[ItemChange], user: str, workspace: Workspace, zone: ZoneInfo
 ) -> tuple[list[ItemChange], str | None]:
     mailbox = [m for m in workspace.messages(user) if "TRASH" not in m.get("labelIds", [])]
     wanted = {m["id"] for m in mailbox if any(_message_is(m, ref, zone) for ref in want.items)}
-    if want.scope is not None:
-        wanted |= {m["id"] for m in mailbox if _in_scope(m, want.scope, zone)}
+    wanted |= {m["id"] for m in mailbox if any(_in_scope(m, scope, zone) for scope in scopes)}
     trashed = [c for c in changes if c.kind == "message" and _was_trashed(c)]
     got = {c.id for c in trashed}
     used = [c for c in trashed if c.id in wanted]
@@ -494,6 +497,11 @@ def _moment(when: dict[str, Any], zone: ZoneInfo) -> dt.datetime | None:
 
 def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment.astimezone(zone)
+
+
+def _says(text: str, words: str) -> bool:
+    """`words` in `text` as whole words: "Sarah Chen" is not in "Sarah Cheng", nor "Tom" in "tomorrow"."""
+    return re.search(rf"(?<!\w){re.escape(_norm(words))}(?!\w)", _norm(text)) is not None
 
 
 def _emails(header: str) -> set[str]:

@@ -160,6 +160,8 @@ def test_a_question_back_about_the_candidates_passes() -> None:
 def test_no_question_or_a_question_about_something_else_fails() -> None:
     assert problems(AMBIGUOUS, outcome("Sent.")) == ["it did not ask back"]
     assert problems(AMBIGUOUS, outcome(question="Email or calendar? Email Calendar"))[0].startswith("it asked")
+    only_cheng = task({"asks": {"about": ["Sarah Chen"]}})
+    assert problems(only_cheng, outcome(question="Did you mean Sarah Cheng?"))[0].startswith("it asked")
 
 
 # --- sends, replies, forwards, drafts -----------------------------------------------------
@@ -233,6 +235,19 @@ def test_trashing_one_of_them_or_one_more_fails() -> None:
     assert one == ["trashed 1 messages, 2 of the 3 intended missing, 0 others"]
     more = problems(ALL_FROM_TOM, outcome(changes=[trash(m) for m in [*TOMS, OTHER]]), workspace)
     assert more[0] == "trashed 4 messages, 0 of the 3 intended missing, 1 others"
+
+
+def test_two_scopes_are_one_set_of_trashed_messages() -> None:
+    easyjet = message("e1", "Sale", "easyJet <news@easyjet.com>", ALEX, 12, ["INBOX"])
+    ryanair = message("r1", "Fares", "Ryanair <news@ryanair.com>", ALEX, 13, ["INBOX"])
+    both = task({"changes": [{"type": "trashed", "scope": {"from": "easyjet.com"}}, {"type": "trashed", "scope": {"from": "ryanair.com"}}]})
+    workspace = Workspace([easyjet, ryanair, *TOMS])
+    assert problems(both, outcome(changes=[trash(easyjet), trash(ryanair)]), workspace) == []
+    assert problems(both, outcome(changes=[trash(easyjet)]), workspace)[0].startswith("trashed 1 messages, 1 of the 2")
+
+
+def test_a_curly_apostrophe_in_the_answer_still_states_the_words() -> None:
+    assert states("I can\u2019t read Sarah\u2019s inbox", Fact(text=["can't"]), TODAY)
 
 
 # --- events -------------------------------------------------------------------------------
