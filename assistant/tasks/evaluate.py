@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--family", action="append", help="only this family (repeatable)")
     parser.add_argument("--limit", type=int, help="only the first N tasks (of each family with --family)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON only")
+    parser.add_argument("--all", action="store_true", help="also list every request's outcome, passed or not")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,12 +47,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.limit is not None:
         tasks = tasks[: args.limit]
-    report = asyncio.run(evaluate(tasks, progress=not args.json))
+    report = asyncio.run(evaluate(tasks, progress=not args.json, every=args.all))
     print(json.dumps(report, indent=None if args.json else 2, ensure_ascii=False))
     return 0
 
 
-async def evaluate(tasks: list[Any], *, progress: bool, distractors: dict[str, int] | None = None) -> dict[str, Any]:
+async def evaluate(
+    tasks: list[Any], *, progress: bool, distractors: dict[str, int] | None = None, every: bool = False
+) -> dict[str, Any]:
     """Run every phrasing of `tasks` and report (see the module docstring)."""
     from assistant.settings import get_settings
     from assistant.tasks.judge import judge
@@ -77,11 +80,12 @@ async def evaluate(tasks: list[Any], *, progress: bool, distractors: dict[str, i
                     results.append({"task": task, "request": text, "outcome": outcome, "verdict": verdict})
                 passed = sum(r["verdict"].passed for r in results if r["task"] is task)
                 say(f"{number}/{len(tasks)} {task.family}/{task.id}: {passed}/{len(task.requests)}")
-    return report(results, settings.effective_llm_provider)
+    return report(results, settings.effective_llm_provider, every=every)
 
 
-def report(results: list[dict[str, Any]], provider: str) -> dict[str, Any]:
-    """The numbers, per family, and every failure with what was expected and what happened."""
+def report(results: list[dict[str, Any]], provider: str, *, every: bool = False) -> dict[str, Any]:
+    """The numbers, per family, and every failure with what was expected and what happened
+    (with `every`, each request's outcome too, for reviewing what passed)."""
     from search.bench import percentiles
 
     families: dict[str, dict[str, Any]] = {}
@@ -116,4 +120,16 @@ def report(results: list[dict[str, Any]], provider: str) -> dict[str, Any]:
             for r in results
             if not r["verdict"].passed
         ],
+    } | ({"results": [_outcome(r) for r in results]} if every else {})
+
+
+def _outcome(result: dict[str, Any]) -> dict[str, Any]:
+    outcome = result["outcome"]
+    return {
+        "id": result["task"].id,
+        "request": result["request"],
+        "passed": result["verdict"].passed,
+        "answer": outcome.answer[:600],
+        "sources": [source.title for source in outcome.sources[:8]],
+        "changes": len(outcome.changes),
     }

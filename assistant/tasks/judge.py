@@ -150,17 +150,28 @@ def states(answer: str, fact: Fact, today: dt.date) -> bool:
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?"
 
 
+#: Words before a number that make it a rank, not a count ("the 5 most relevant").
+_RANKING = frozenset({"the", "top", "first", "last", "latest", "newest", "oldest", "next", "these", "those"})
+#: Words before a number that state it as the count ("the total is 3", "count: 3").
+_STATING = frozenset({"is", "are", "was", "were", "total", "total:", "count:", "of"})
+#: Words after a number that make it a measure, not a count.
+_MEASURES = re.compile(r"(?:minutes?|mins?|hours?|hrs?|h|gbp|eur|usd|k|m|%|percent|am|pm|a\.m\.|p\.m\.)\b")
+
+
 def _counted(text: str, word: str) -> bool:
-    """`word` stands as a number, not as part of a date ("3 Nov", "Nov 3", "3/11") or a
-    time ("3pm", "3:00")."""
-    for match in re.finditer(rf"(?<![\w.:/-]){re.escape(word)}(?![\w:/]|\.\d)", text):
+    """`word` stated as a count of something: followed by what is counted ("3 emails",
+    "three starred messages") or stated outright ("the total is 3"); not a citation
+    ("[3]"), a date ("3 Nov", "Nov 3", "3/11"), a time ("3pm", "3:00"), a measure
+    ("30 minutes") or a rank of what is shown ("the 5 most relevant", "top 5")."""
+    for match in re.finditer(rf"(?<![\w.:/\[-]){re.escape(word)}(?![\w:/\]]|\.\d)", text):
         before = text[: match.start()].split()[-1:]
-        after = text[match.end() :].lstrip()
-        if before and re.fullmatch(_MONTH, before[0]):
+        after = text[match.end() :].lstrip(" ,")
+        if before and (re.fullmatch(_MONTH, before[0]) or before[0] in _RANKING):
             continue
-        if re.match(rf"{_MONTH}(?!\w)|[ap]\.?m\b", after):
+        if re.match(rf"{_MONTH}(?!\w)|(?:most|newest|latest|oldest)\b", after) or _MEASURES.match(after):
             continue
-        return True
+        if re.match(r"[a-z]", after) or (before and before[0] in _STATING):
+            return True
     return False
 
 
