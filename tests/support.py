@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -37,3 +39,16 @@ async def drop_database(url: str) -> None:
         await admin.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
     finally:
         await admin.close()
+
+
+def pages(request_for: Callable[[str | None], Any], key: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Every item of a paged Google list (`request_for(page_token)`), and the last page
+    (it holds the sync token)."""
+    items: list[dict[str, Any]] = []
+    token = None
+    while True:
+        page = request_for(token).execute()
+        items.extend(page.get(key, []))
+        token = page.get("nextPageToken")
+        if not token:
+            return items, page

@@ -28,24 +28,13 @@ from sandbox.calendar_api import BASE32HEX
 from sandbox.snapshots import MAX_SNAPSHOTS
 from sync.jobs import SyncOutcome, sync_every_service
 from tests.sandbox.conftest import ALEX, SARAH, Services
+from tests.support import pages
 from tests.sync.conftest import LinkedAccount, linker
 
 DRIVE_FIELDS = "id,name,trashed,modifiedTime,description,permissions(id,role,emailAddress)"
 
 
 # --- clients' views ------------------------------------------------------------------------
-def pages(request_for: Callable[[str | None], Any], key: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Every item of a paged list, and the last page (it holds the sync token)."""
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = request_for(token).execute()
-        items.extend(page.get(key, []))
-        token = page.get("nextPageToken")
-        if not token:
-            return items, page
-
-
 def client_view(services: Services) -> dict[str, Any]:
     """What an account's client sees of its mail, calendar and files (less positions)."""
     gmail = services.gmail.users()

@@ -12,26 +12,16 @@ from sqlalchemy import text
 
 from sync.jobs import SyncOutcome, sync_every_service, sync_lock_key, sync_service
 from tests.sandbox.conftest import ALEX, Services, connect  # noqa: F401  (fixture)
+from tests.support import pages
 from tests.sync.conftest import LinkedAccount
 
 SERVICES = ("gmail", "gcal", "gdrive")
 
 
-def _pages(request_for: Any, key: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    token = None
-    while True:
-        page = request_for(token).execute()
-        items.extend(page.get(key, []))
-        token = page.get("nextPageToken")
-        if not token:
-            return items
-
-
 def sandbox_state(services: Services) -> dict[str, dict[str, tuple]]:
     """What Google (the sandbox) says the account holds, in the fields we compare."""
     gmail = services.gmail.users()
-    message_ids = [m["id"] for m in _pages(lambda t: gmail.messages().list(userId="me", pageToken=t), "messages")]
+    message_ids = [m["id"] for m in pages(lambda t: gmail.messages().list(userId="me", pageToken=t), "messages")[0]]
     # The cache keeps user labels by name, system labels by id (which is their name).
     label_names = {label["id"]: label["name"] for label in gmail.labels().list(userId="me").execute()["labels"]}
     messages = {}
@@ -43,17 +33,17 @@ def sandbox_state(services: Services) -> dict[str, dict[str, tuple]]:
         messages[message_id] = (subject, tuple(sorted(label_names[label] for label in message.get("labelIds", []))))
     events = {
         e["id"]: (e.get("summary", ""),)
-        for e in _pages(
+        for e in pages(
             lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, pageToken=t), "items"
-        )
+        )[0]
         if e.get("status") != "cancelled"
     }
     files = {
         f["id"]: (f["name"],)
-        for f in _pages(
+        for f in pages(
             lambda t: services.drive.files().list(q="trashed = false", fields="nextPageToken,files(id,name)", pageToken=t),
             "files",
-        )
+        )[0]
     }
     return {"gmail": messages, "gcal": events, "gdrive": files}
 
