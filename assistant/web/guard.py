@@ -169,7 +169,7 @@ class BrowserGuard:
         if connection.cookies.get(CSRF_COOKIE) != expected_csrf:
             admission.csrf_cookie = expected_csrf
         if method in UNSAFE_METHODS:
-            self.check_same_origin(connection, origin, trusted)
+            self.check_same_origin(connection, origin)
             if not path.startswith(SOCKET_PATH):
                 sent = connection.headers.get(CSRF_HEADER, "")
                 if not hmac.compare_digest(sent.encode(), expected_csrf.encode()):
@@ -185,7 +185,7 @@ class BrowserGuard:
         return self.trusted_origins | {f"{scheme}://{host}".lower()}
 
     @staticmethod
-    def check_same_origin(connection: HTTPConnection, origin: str | None, trusted: frozenset[str]) -> None:
+    def check_same_origin(connection: HTTPConnection, origin: str | None) -> None:
         """Our own page: a trusted Origin, or with none sent, `Sec-Fetch-Site: same-origin`."""
         if origin is not None:
             return  # step 2 refused an untrusted one
