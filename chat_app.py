@@ -30,7 +30,7 @@ from chainlit.user_session import user_sessions
 from fastapi import Request, Response
 from sqlalchemy import select
 
-from assistant import api, login, runtime, web
+from assistant import api, composition, login, runtime, web
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import SourceItem
@@ -50,7 +50,6 @@ from assistant.models import GoogleAccount, User
 from assistant.orchestrator import StepEvent
 from assistant.pipeline import (
     ClarificationEvent,
-    Concierge,
     DoneEvent,
     IntentEvent,
     PlanEvent,
@@ -87,15 +86,7 @@ COMMANDS = [
     {"id": "Link account", "icon": "user-plus", "description": "Link another Google account", "button": False},
 ]
 PROGRESS_SECONDS = 2.0
-_concierge: Concierge | None = None
-
-
-def concierge() -> Concierge:
-    global _concierge
-    if _concierge is None:
-        urls = runtime.urls()
-        _concierge = Concierge.create(settings, urls.database_url, urls.redis_url)
-    return _concierge
+concierge = composition.concierge  # the process's one assistant, shared with the HTTP API
 
 
 @cl.data_layer

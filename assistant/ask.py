@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from datetime import datetime
 from typing import Any
@@ -35,17 +36,16 @@ async def _ask(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
+    from assistant import composition
     from assistant.models import User
     from assistant.orchestrator import StepEvent
-    from assistant.pipeline import Concierge, DoneEvent, IntentEvent, PlanEvent, TokenEvent
-    from assistant.runtime import urls
+    from assistant.pipeline import DoneEvent, IntentEvent, PlanEvent, TokenEvent
     from assistant.settings import get_settings
 
-    settings = get_settings()
-    if args.tz:
-        settings = settings.model_copy(update={"timezone": args.tz})
-    service_urls = urls()
-    concierge = Concierge.create(settings, service_urls.database_url, service_urls.redis_url)
+    if args.tz:  # the default zone of this process, for users who have none of their own
+        os.environ["CONCIERGE_TIMEZONE"] = args.tz
+        get_settings.cache_clear()
+    concierge = composition.concierge()
     try:
         async with concierge.sessions() as session:
             user = (await session.execute(select(User).where(User.email == args.user.lower()))).scalar_one_or_none()

@@ -19,10 +19,10 @@ from typing import Any
 from pgvector.sqlalchemy import Vector
 from sqlalchemy import (
     BigInteger,
-    FetchedValue,
     Boolean,
     Date,
     DateTime,
+    FetchedValue,
     ForeignKey,
     Integer,
     LargeBinary,

@@ -30,6 +30,7 @@ from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import language_model, provider_order
 from assistant.model_cache import ModelCache
+from assistant.services import by_cache_name
 from assistant.settings import Settings
 from search.query import SearchResult
 
@@ -44,7 +45,6 @@ SYSTEM = (
 )
 #: A line of every rerank prompt (a scripted model recognises the task by it).
 QUESTION = "Which of these results answer it, best first?"
-NOUNS = {"gmail": "email", "gcal": "event", "gdrive": "file"}
 SNIPPET_CHARS = 240
 RERANK_CACHE_TTL_SECONDS = 3600
 
@@ -115,7 +115,7 @@ def describe(number: int, result: SearchResult, zone: ZoneInfo) -> str:
     when = _day(result.item_time, zone)
     people = f" · {result.people[:120]}" if result.people else ""
     snippet = " ".join(result.snippet.split())[:SNIPPET_CHARS]
-    return f"[{number}] {NOUNS[result.service]}{when}{people} · {result.title}\n    {snippet}"
+    return f"[{number}] {by_cache_name(result.service).noun}{when}{people} · {result.title}\n    {snippet}"
 
 
 def _day(moment: datetime | None, zone: ZoneInfo) -> str:

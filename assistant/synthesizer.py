@@ -21,6 +21,7 @@ from assistant.agents.base import SourceItem
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
+from assistant.services import spec
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,6 @@ ELLIPSIS = "\u2026"
 MAX_SOURCES = 12
 #: Results an answer lists per search; each search's are numbered sources, whatever the cap.
 SHOWN_PER_STEP = 5
-NOUNS = {"gmail": ("email", "emails"), "calendar": ("event", "events"), "drive": ("file", "files")}
-SYNC_SERVICE = {"gmail": "gmail", "calendar": "gcal", "drive": "gdrive"}
 
 SYSTEM_PROMPT = """\
 You are Concierge, answering a question about the user's Gmail, Calendar and Drive from the
@@ -134,7 +133,7 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
     targets = target_searches(task.results)
     for result in task.results:
         step = result.step
-        singular, plural = step.params.get("nouns") or NOUNS[step.service]  # "PDFs", when asked for PDFs
+        singular, plural = step.params.get("nouns") or (spec(step.service).noun, spec(step.service).plural)  # "PDFs", when asked
         if result.status == "ok" and step.operation == "search":
             items = result.outputs.get("items") or []
             if result.outputs.get("corrections"):
@@ -257,11 +256,11 @@ def _stale_services(task: AnswerTask) -> str | None:
     searched = {r.step.service for r in task.results if r.step.operation in ("search", "read")}
     notes = []
     for service in sorted(searched):
-        synced = task.last_synced.get(SYNC_SERVICE[service])
+        synced = task.last_synced.get(spec(service).cache_name)
         if synced is None:
-            notes.append(f"your {NOUNS[service][1]} have not finished syncing yet")
+            notes.append(f"your {spec(service).plural} have not finished syncing yet")
         elif task.now - synced > STALE_AFTER:
-            notes.append(f"your {NOUNS[service][1]} were last synced {_ago(task.now - synced)} ago")
+            notes.append(f"your {spec(service).plural} were last synced {_ago(task.now - synced)} ago")
     if not notes:
         return None
     return "Note: " + "; ".join(notes) + ", so the newest items may be missing."

@@ -3,13 +3,15 @@
 google-api-python-client is blocking and its `httplib2.Http` is not thread-safe, so
 each worker thread builds its own service object, and calls run in threads while the
 event loop (database writes, embedding) carries on. Every call goes through the
-account's `GoogleCaller`: quota bucket and retry policy included.
+account's `GoogleCaller`: quota bucket and retry policy included. `google_api_for` is
+the one place such a client is assembled, for sync jobs and agents alike.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +19,15 @@ from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
+from redis import Redis
 
-from sync.google_calls import GoogleCaller
+from assistant.accounts import credentials_for
+from assistant.models import GoogleAccount
+from assistant.services import spec
+from assistant.settings import Settings
+from sync.google_calls import GoogleCaller, RetryPolicy
 from sync.google_client import Api, build_service
+from sync.rate_limit import TokenBucket
 
 
 class GoogleApi:
@@ -45,6 +53,23 @@ class GoogleApi:
             return self.caller.execute(make_request(self.service()), cost=cost)
 
         return await asyncio.to_thread(run)
+
+
+def google_api_for(account: GoogleAccount, api: Api, settings: Settings, redis: Redis) -> GoogleApi:
+    """`account`'s client of `api`: its stored credentials, the configured base URL (a
+    stand-in's, or Google's), and a caller that spends the account's quota for the
+    service and retries as the settings say."""
+    retries = RetryPolicy(attempts=settings.google_retry_attempts)
+    caller = GoogleCaller(quota_bucket(redis, account.id, api, settings), retries)
+    return GoogleApi(api, credentials_for(account, settings), settings.google_api_base_url, caller)
+
+
+def quota_bucket(redis: Redis, account_id: uuid.UUID, api: Api, settings: Settings) -> TokenBucket:
+    """The account's bucket for one service, shared by sync jobs and agents (Gmail counts
+    quota units, Calendar and Drive requests)."""
+    per_minute = settings.gmail_quota_units_per_minute if api == "gmail" else settings.google_requests_per_minute
+    key = f"quota:{account_id}:{spec(api).cache_name}"
+    return TokenBucket(redis, key, capacity=per_minute, per_second=per_minute / 60)
 
 
 def http_status(error: BaseException) -> int | None:

@@ -25,9 +25,10 @@ from redis import Redis
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.accounts import credentials_for, mark_needs_reconsent, save_refreshed_token
+from assistant.accounts import mark_needs_reconsent, save_refreshed_token
 from assistant.db import session_factory
 from assistant.models import GoogleAccount
+from assistant.services import by_cache_name
 from assistant.settings import Settings, get_settings
 from search.embeddings import Embedder, get_embedder
 from search.indexing import Indexer
@@ -35,17 +36,14 @@ from sync.base import CursorExpired, ServiceSync, SyncContext
 from sync.calendar import CalendarSync
 from sync.drive import DriveSync
 from sync.gmail import GmailSync
-from sync.google_api import GoogleApi
-from sync.google_calls import AccountNeedsReconsent, GoogleCaller, RetryPolicy
-from sync.google_client import Api
+from sync.google_api import google_api_for
+from sync.google_calls import AccountNeedsReconsent
 from sync.queues import SERVICES
-from sync.rate_limit import TokenBucket
 from sync.status import SyncStatusRecorder
 
 log = logging.getLogger(__name__)
 
 SYNCERS: dict[str, ServiceSync] = {"gmail": GmailSync(), "gcal": CalendarSync(), "gdrive": DriveSync()}
-APIS: dict[str, Api] = {"gmail": "gmail", "gcal": "calendar", "gdrive": "drive"}
 LOCK_WAIT_SECONDS = 15 * 60
 
 
@@ -106,8 +104,7 @@ async def sync_service(
 
         status = SyncStatusRecorder(sessions, user_id=account.user_id, account_id=account.id, service=service)
         row = await status.load()
-        credentials = credentials_for(account, settings)
-        api = GoogleApi(APIS[service], credentials, settings.google_api_base_url, GoogleCaller(quota_bucket(redis, account.id, service, settings), RetryPolicy(attempts=settings.google_retry_attempts)))
+        api = google_api_for(account, by_cache_name(service).service, settings, redis)
         context = SyncContext(
             user_id=account.user_id,
             account_id=account.id,
@@ -142,7 +139,7 @@ async def sync_service(
             raise
         finally:
             async with sessions() as session:
-                if await save_refreshed_token(session, account.id, credentials):
+                if await save_refreshed_token(session, account.id, api.credentials):
                     await session.commit()
 
 
@@ -168,12 +165,6 @@ async def sync_every_service(
             raise RuntimeError(f"{service} sync of account {account_id} ended {outcome.status}: {outcome.detail}")
         outcomes[service] = outcome
     return outcomes
-
-
-def quota_bucket(redis: Redis, account_id: uuid.UUID, service: str, settings: Settings) -> TokenBucket:
-    """The account's bucket for one service, shared by sync jobs and agents."""
-    per_minute = settings.gmail_quota_units_per_minute if service == "gmail" else settings.google_requests_per_minute
-    return TokenBucket(redis, f"quota:{account_id}:{service}", capacity=per_minute, per_second=per_minute / 60)
 
 
 @asynccontextmanager

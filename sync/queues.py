@@ -15,9 +15,12 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from assistant.services import CACHE_NAMES
+
 log = logging.getLogger(__name__)
 
-SERVICES = ("gmail", "gcal", "gdrive")
+#: Every service, as its sync jobs and status name it (assistant/services.py).
+SERVICES = CACHE_NAMES
 
 
 class Priority(StrEnum):

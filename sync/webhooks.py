@@ -27,12 +27,14 @@ from sqlalchemy import select
 
 from assistant.crypto import load_key
 from assistant.models import GoogleAccount
+from assistant.services import SPECS, Service
 from assistant.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
-WATCH_SERVICES = {"calendar": "gcal", "drive": "gdrive"}
+#: The services that notify through watch channels (Gmail pushes through Pub/Sub).
+WATCH_SERVICES = {spec.service.value: spec.cache_name for spec in SPECS.values() if spec.service != Service.GMAIL}
 
 
 def _signing_key() -> bytes:

@@ -11,17 +11,15 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.accounts import credentials_for, save_refreshed_token
+from assistant.accounts import save_refreshed_token
 from assistant.db import session_factory
 from assistant.models import GoogleAccount
-from assistant.settings import Settings
 from assistant.rerank import Reranker
+from assistant.settings import Settings
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
-from sync.google_api import GoogleApi
-from sync.google_calls import GoogleCaller, RetryPolicy
+from sync.google_api import GoogleApi, google_api_for
 from sync.google_client import Api
-from sync.jobs import quota_bucket
 
 
 class NoLinkedAccount(Exception):
@@ -75,16 +73,7 @@ class AgentContext:
             account = next((account for account in await self.accounts() if account.id == account_id), None)
             if account is None:
                 raise NoLinkedAccount("that Google account is not linked to you (or needs consent again)")
-            service = {"gmail": "gmail", "calendar": "gcal", "drive": "gdrive"}[api]
-            self._apis[key] = GoogleApi(
-                api,
-                credentials_for(account, self.settings),
-                self.settings.google_api_base_url,
-                GoogleCaller(
-                    quota_bucket(self.redis, account.id, service, self.settings),
-                    RetryPolicy(attempts=self.settings.google_retry_attempts),
-                ),
-            )
+            self._apis[key] = google_api_for(account, api, self.settings, self.redis)
         return self._apis[key]
 
     async def save_tokens(self) -> None:

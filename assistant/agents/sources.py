@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.agents.base import SourceItem, StepFailed
 from assistant.models import CalendarEvent, DriveFile, GmailMessage
+from assistant.services import spec
 from search.query import SearchFilters, SearchQuery, SearchResult
 from search.query import Service as SearchService
 
@@ -205,11 +206,8 @@ async def cached_item(context: AgentContext, service: str, item_id: str) -> Sour
         await _fetch_live(context, service, item_id)
         item = await _from_cache(context, service, item_id)
     if item is None:
-        raise StepFailed(f"that {NOUNS[service]} is no longer there")
+        raise StepFailed(f"that {spec(service).noun} is no longer there")
     return item
-
-
-NOUNS = {"gmail": "email", "calendar": "event", "drive": "file"}
 
 
 async def _from_cache(context: AgentContext, service: str, item_id: str) -> SourceItem | None:

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant import runtime, web
+from assistant import composition, runtime, web
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import StepFailed
 from assistant.api import monitoring, sse
@@ -74,7 +74,7 @@ def services() -> Services:
     """Made on the first request, from the process-wide connections (assistant.runtime)."""
     settings = get_settings()
     async_redis = runtime.async_redis_client()
-    concierge = Concierge(settings, runtime.engine(), runtime.redis_client(), async_redis)
+    concierge = composition.concierge()  # the same one the chat UI uses
     return Services(
         settings=settings,
         engine=runtime.engine(),

@@ -77,8 +77,8 @@ def run(args: argparse.Namespace) -> int:
 
 async def bench(args: argparse.Namespace, configurations: list[str], *, progress: bool) -> dict[str, Any]:
     from assistant.bench import load, search_stage
-    from assistant.bench.mix import CROSS_SERVICE, build_mix
     from assistant.bench.cpu import postmaster
+    from assistant.bench.mix import CROSS_SERVICE, build_mix
     from assistant.bench.world import App, running_app, scripted_llm, synced_world
     from search.runtime import progress_printer
 

@@ -11,8 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
-
-SERVICE_NAMES = {"gmail": "Gmail", "gcal": "Calendar", "gdrive": "Drive"}
+from assistant.services import SPECS
 
 
 def source_card(number: int, source: SourceItem, zone: ZoneInfo) -> dict[str, Any]:
@@ -68,9 +67,9 @@ def _span(details: dict[str, Any], zone: ZoneInfo) -> str:
 def freshness(last_synced: dict[str, datetime | None], now: datetime) -> str:
     """'Gmail synced 2 min ago · Calendar 1 h ago · Drive not synced yet'."""
     parts = []
-    for service, name in SERVICE_NAMES.items():
-        synced = last_synced.get(service)
-        parts.append(f"{name} {'not synced yet' if synced is None else ago(now - synced)}")
+    for spec in SPECS.values():
+        synced = last_synced.get(spec.cache_name)
+        parts.append(f"{spec.display_name} {'not synced yet' if synced is None else ago(now - synced)}")
     return "Synced: " + " \u00b7 ".join(parts)
 
 

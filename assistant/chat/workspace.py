@@ -18,10 +18,8 @@ from assistant.models import (
     SyncStatus,
     User,
 )
+from assistant.services import by_cache_name
 from sync.queues import SERVICES
-
-SERVICE_NOUNS = {"gmail": ("Gmail", "emails"), "gcal": ("Calendar", "events"), "gdrive": ("Drive", "files")}
-
 
 # The person the user deals with most (mail they sent, meetings), never themselves.
 _CLOSEST_CONTACT = text(
@@ -51,7 +49,7 @@ class SyncProgress:
     def describe(self) -> str:
         parts = []
         for service in SERVICES:
-            name, noun = SERVICE_NOUNS[service]
+            name, noun = by_cache_name(service).display_name, by_cache_name(service).plural
             count = f"{self.done.get(service, 0):,}"
             if service in self.failed:
                 parts.append(f"{name}: stopped ({self.failed[service]})")

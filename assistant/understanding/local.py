@@ -18,6 +18,7 @@ from assistant.understanding.classifier import IntentClassifier, Prediction, min
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.features import normalise, tokenize
 from assistant.understanding.labels import GROUP_OPERATIONS, split_label
+from assistant.understanding.people import recover_people
 from assistant.understanding.schema import (
     SERVICES,
     Clarification,
@@ -27,7 +28,6 @@ from assistant.understanding.schema import (
     ParsedIntent,
     Service,
 )
-from assistant.understanding.people import recover_people
 from assistant.understanding.tagger import SlotTagger, spans_from_tags
 
 if TYPE_CHECKING:

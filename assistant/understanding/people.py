@@ -14,7 +14,7 @@ And a name never ends on "&": "Harvest & Co" is one name, not "Harvest &".
 
 from __future__ import annotations
 
-from assistant.understanding.features import lexical_class, first_names
+from assistant.understanding.features import first_names, lexical_class
 
 ADDRESSING = {"email", "e-mail", "mail", "message", "text", "write", "reply", "respond", "forward",
               "send", "cc", "invite", "tell", "ask", "ping", "remind", "notify"}  # fmt: skip

@@ -1,0 +1,55 @@
+"""The services Concierge reads and acts on, and everything that differs between them.
+
+One `Service` per Google product, spelt one way in code ("gmail", "calendar", "drive"),
+and one `ServiceSpec` each: what to call it, what its items are, and how stored data
+names it. The caches, sync status, search chunks and quota buckets name a service by
+`cache_name` ("gmail", "gcal", "gdrive"), kept as stored so that no data migrates; code
+translates through this registry, never through a map of its own.
+
+    spec = SPECS[Service.CALENDAR]
+    spec.cache_name, spec.display_name, spec.noun, spec.plural   # "gcal", "Calendar", "event", "events"
+    by_cache_name("gdrive").service                              # Service.DRIVE
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Service(StrEnum):
+    GMAIL = "gmail"
+    CALENDAR = "calendar"
+    DRIVE = "drive"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    service: Service
+    #: How the caches, sync status, search and quota buckets name it (stored data).
+    cache_name: str
+    #: The product's name, for people ("Gmail", "Calendar", "Drive").
+    display_name: str
+    #: What one item is called, and several ("email", "emails").
+    noun: str
+    plural: str
+
+
+SPECS: dict[Service, ServiceSpec] = {
+    Service.GMAIL: ServiceSpec(Service.GMAIL, "gmail", "Gmail", "email", "emails"),
+    Service.CALENDAR: ServiceSpec(Service.CALENDAR, "gcal", "Calendar", "event", "events"),
+    Service.DRIVE: ServiceSpec(Service.DRIVE, "gdrive", "Drive", "file", "files"),
+}
+_BY_CACHE_NAME = {spec.cache_name: spec for spec in SPECS.values()}
+#: Every service's cache name, in the registry's order (sync, search, the API's `/sync`).
+CACHE_NAMES: tuple[str, ...] = tuple(spec.cache_name for spec in SPECS.values())
+
+
+def spec(service: str) -> ServiceSpec:
+    """The spec of a service named as code names it ("calendar")."""
+    return SPECS[Service(service)]
+
+
+def by_cache_name(cache_name: str) -> ServiceSpec:
+    """The spec of a service named as stored data names it ("gcal")."""
+    return _BY_CACHE_NAME[cache_name]
