@@ -30,7 +30,8 @@ from chainlit.user_session import user_sessions
 from fastapi import Request, Response
 from sqlalchemy import select
 
-from assistant import api, composition, login, runtime, web
+from assistant import api, composition, login, web
+from assistant.core import runtime
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import SourceItem
@@ -45,8 +46,8 @@ from assistant.chat.workspace import (
     sync_progress,
     waiting_actions,
 )
-from assistant.logs import configure_logging
-from assistant.models import GoogleAccount, User
+from assistant.core.logs import configure_logging
+from assistant.core.models import GoogleAccount, User
 from assistant.orchestrator import StepEvent
 from assistant.pipeline import (
     ClarificationEvent,
@@ -55,7 +56,7 @@ from assistant.pipeline import (
     PlanEvent,
     TokenEvent,
 )
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 from assistant.web.guard import CSRF_COOKIE
 from sync import webhooks
 from sync.queues import Priority, enqueue_account_syncs

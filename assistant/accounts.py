@@ -10,8 +10,8 @@ from google.oauth2.credentials import Credentials
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.models import GoogleAccount, User
-from assistant.settings import Settings
+from assistant.core.models import GoogleAccount, User
+from assistant.core.settings import Settings
 from sync.google_client import make_credentials
 
 

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistant.agents.base import BaseAgent, ProposedAction, StepFailed
-from assistant.logs import redact
-from assistant.models import PendingActionRow
+from assistant.core.logs import redact
+from assistant.core.models import PendingActionRow
 from assistant.plan import Service
 
 PENDING_TTL = timedelta(minutes=30)

@@ -37,10 +37,10 @@ async def _ask(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from assistant import composition
-    from assistant.models import User
+    from assistant.core.models import User
     from assistant.orchestrator import StepEvent
     from assistant.pipeline import DoneEvent, IntentEvent, PlanEvent, TokenEvent
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
 
     if args.tz:  # the default zone of this process, for users who have none of their own
         os.environ["CONCIERGE_TIMEZONE"] = args.tz

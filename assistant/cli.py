@@ -12,9 +12,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-from assistant.embedded import embedded_servers, service_urls
-from assistant.logs import configure_logging
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.core.embedded import embedded_servers, service_urls
+from assistant.core.logs import configure_logging
+from assistant.core.settings import PROJECT_ROOT, get_settings
 
 log = logging.getLogger("concierge")
 
@@ -25,7 +25,7 @@ SANDBOX_PORT = 8090
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply (or revert) database migrations."""
-    from assistant import migrate
+    from assistant.core import migrate
 
     urls = service_urls(get_settings())
     if args.downgrade:
@@ -42,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     The Google sandbox (the demo workspace), an RQ worker, the sync scheduler and the
     chat app run as child processes sharing this process's database and Redis.
     """
-    from assistant import migrate
+    from assistant.core import migrate
 
     settings = get_settings()
     urls = service_urls(settings)

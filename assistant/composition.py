@@ -4,7 +4,7 @@ The chat UI (`chat_app.py`), the HTTP API (`assistant/api/routes.py`) and `conci
 all take their `Concierge` from here, so they share one set of connections and models,
 and every configured setting reaches all of them: the read replica
 (`CONCIERGE_DATABASE_READ_URL`) serves every search, whichever door a request came in by.
-The connections themselves come from `assistant.runtime` (configured URLs or the shared
+The connections themselves come from `assistant.core.runtime` (configured URLs or the shared
 embedded servers).
 """
 
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from assistant import runtime
+from assistant.core import runtime
 from assistant.pipeline import Concierge
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 
 
 @lru_cache(maxsize=1)

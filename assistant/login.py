@@ -23,8 +23,8 @@ from chainlit.oauth_providers import GoogleOAuthProvider, providers
 from chainlit.user import User as ChainlitUser
 from fastapi import HTTPException
 
-from assistant.crypto import secret_file
-from assistant.settings import Settings
+from assistant.core.crypto import secret_file
+from assistant.core.settings import Settings
 from sync.google_client import SCOPES, oauth_endpoints
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ import redis.asyncio
 from pydantic import BaseModel, ValidationError
 from redis.exceptions import RedisError
 
-from assistant.metrics import count_cache
+from assistant.core.metrics import count_cache
 
 log = logging.getLogger(__name__)
 

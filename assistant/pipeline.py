@@ -9,7 +9,7 @@ only proposed here; `concierge.actions(user_id)` confirms, cancels and undoes th
 
 Everything done for a user (reading the caches, remembering the conversation, recording
 and carrying out actions, writing through to the caches) runs through
-`assistant.db.as_user`, so PostgreSQL's row-level security holds it to that user's rows.
+`assistant.core.db.as_user`, so PostgreSQL's row-level security holds it to that user's rows.
 """
 
 from __future__ import annotations
@@ -34,17 +34,17 @@ from assistant.agents.calendar import CalendarAgent
 from assistant.agents.context import AgentContext
 from assistant.agents.drive import DriveAgent
 from assistant.agents.gmail import GmailAgent
-from assistant.db import as_user, create_engine, retry_if_disconnected, session_factory
+from assistant.core.db import as_user, create_engine, retry_if_disconnected, session_factory
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
-from assistant.models import Conversation, Message, SyncStatus, User
+from assistant.core.models import Conversation, Message, SyncStatus, User
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
 from assistant.planner import plan_for
 from assistant.rerank import reranker_for
-from assistant.runtime import freeze_startup_heap
-from assistant.settings import Settings
+from assistant.core.runtime import freeze_startup_heap
+from assistant.core.settings import Settings
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
 from assistant.understanding.schema import Clarification, ParsedIntent
 from assistant.understanding.service import Understander, record_user_turn, user_zone

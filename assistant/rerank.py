@@ -30,8 +30,8 @@ from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import language_model, provider_order
 from assistant.model_cache import ModelCache
-from assistant.services import by_cache_name
-from assistant.settings import Settings
+from assistant.core.services import by_cache_name
+from assistant.core.settings import Settings
 from search.query import SearchResult
 
 log = logging.getLogger(__name__)

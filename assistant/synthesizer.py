@@ -21,7 +21,7 @@ from assistant.agents.base import SourceItem
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
-from assistant.services import spec
+from assistant.core.services import spec
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from assistant.db import create_engine
-from assistant.embedded import service_urls
-from assistant.models import Base
-from assistant.settings import get_settings
+from assistant.core.db import create_engine
+from assistant.core.embedded import service_urls
+from assistant.core.models import Base
+from assistant.core.settings import get_settings
 
 target_metadata = Base.metadata
 

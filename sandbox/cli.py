@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _state_dir(args: argparse.Namespace) -> Path:
     if args.state is not None:
         return Path(args.state)
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
 
     return get_settings().data_dir / "sandbox"
 

@@ -8,7 +8,7 @@ Seeds N synthetic users (5,000 emails, 500 events, 200 files each by default; se
   ("warm": the embedding comes from Redis), and reports p50/p95/p99 of the fused search
   and of each method (a vector method's time includes waiting for the query embedding);
   a third pass ("request_role") runs them as the chat and the API do, each transaction as
-  the user under row-level security (`assistant.db.as_user`);
+  the user under row-level security (`assistant.core.db.as_user`);
 - for per-user filtered vector queries, compares HNSW (iterative scan as the product runs
   it, at a top-10 breadth), IVFFlat (built for the run inside a transaction that is rolled
   back) and an exact scan: recall@10 against exact, and latency.
@@ -141,7 +141,7 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
 
 
 async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]], count: int) -> dict[str, Any]:
-    from assistant.db import as_user
+    from assistant.core.db import as_user
     from search import synthetic
     from search.hybrid import HybridSearch, vector_text
     from search.query import SearchFilters, SearchQuery

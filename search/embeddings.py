@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from assistant.metrics import count_cache
+from assistant.core.metrics import count_cache
 
 if TYPE_CHECKING:
     import redis.asyncio
 
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -99,7 +99,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from assistant.rerank import reranker_for
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
 
     try:
         queries = load_queries(args.queries)
@@ -146,7 +146,7 @@ def search_filters(filters: dict[str, Any]) -> Any:
 async def evaluate(
     queries: list[LabelledQuery], *, reset: bool, progress: bool, reranker: Reranker | None = None
 ) -> dict[str, Any]:
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
     from search.runtime import command_runtime, progress_printer
 
     say = progress_printer(progress)
@@ -161,7 +161,7 @@ async def sync_demo_workspace(runtime: Any, settings: Any, *, reset: bool) -> An
     """Link the demo's main account to the evaluation user and run a full sync of it."""
     import redis
 
-    from assistant.db import session_factory
+    from assistant.core.db import session_factory
     from sandbox.api import Sandbox
     from sandbox.linking import link_sandbox_account
     from sandbox.oauth import accounts_in_order

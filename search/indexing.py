@@ -21,7 +21,7 @@ from sqlalchemy import Table, delete, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from assistant.models import CalendarEvent, DriveFile, GmailMessage, SearchChunk
+from assistant.core.models import CalendarEvent, DriveFile, GmailMessage, SearchChunk
 from search.embeddings import Embedder, Vectors
 from search.items import EmailItem, EventItem, FileItem, Person
 from search.text import clean_text, preview

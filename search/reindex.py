@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
 async def reindex(batch: int) -> dict[str, int]:
     from sqlalchemy import text
 
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
     from search.indexing import SERVICE_TABLES
     from search.runtime import command_runtime
 

@@ -64,10 +64,10 @@ def run(args: argparse.Namespace) -> int:
 async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
     import httpx
 
-    from assistant import migrate
-    from assistant.db import short_lived_engine
-    from assistant.embedded import service_urls
-    from assistant.settings import get_settings
+    from assistant.core import migrate
+    from assistant.core.db import short_lived_engine
+    from assistant.core.embedded import service_urls
+    from assistant.core.settings import get_settings
     from sandbox.api import Sandbox
     from sandbox.oauth import accounts_in_order
     from sandbox.server import DEMO_WORKSPACE, open_store, parse_now, start_in_thread
@@ -121,8 +121,8 @@ async def _fresh_account(engine: Any, store: Store, email: str, client_id: str) 
     """The id of `email`'s link to the bench user, created anew (the previous one deleted)."""
     from sqlalchemy import delete
 
-    from assistant.db import session_factory
-    from assistant.models import User
+    from assistant.core.db import session_factory
+    from assistant.core.models import User
     from sandbox.linking import link_sandbox_account
 
     async with session_factory(engine)() as session:
@@ -155,8 +155,8 @@ async def _incremental_gmail(engine: Any, redis_url: str, email: str, settings: 
     import redis
     from sqlalchemy import select
 
-    from assistant.db import session_factory
-    from assistant.models import GoogleAccount, User
+    from assistant.core.db import session_factory
+    from assistant.core.models import GoogleAccount, User
     from sync.jobs import sync_service
 
     async with session_factory(engine)() as session:

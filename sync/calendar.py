@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from googleapiclient.errors import HttpError
 from sqlalchemy import update
 
-from assistant.models import User
+from assistant.core.models import User
 from search.indexing import GCAL
 from search.items import Attendee, EventItem, Person
 from sync.base import CursorExpired, SyncContext, begin_full_sync, parse_rfc3339, sweep_unseen

@@ -24,9 +24,9 @@ def run(args: argparse.Namespace) -> int:
 
     from sqlalchemy import select
 
-    from assistant.db import session_factory, short_lived_engine
-    from assistant.models import GoogleAccount
-    from assistant.runtime import redis_client, urls
+    from assistant.core.db import session_factory, short_lived_engine
+    from assistant.core.models import GoogleAccount
+    from assistant.core.runtime import redis_client, urls
     from sync.jobs import sync_service
     from sync.queues import Priority, enqueue_sync
 

@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from rq.cron import CronScheduler
 
-    from assistant.runtime import redis_client
+    from assistant.core.runtime import redis_client
     from sync.queues import Priority
     from sync.schedule import enqueue_due_syncs
 

@@ -22,9 +22,9 @@ from googleapiclient.http import HttpRequest
 from redis import Redis
 
 from assistant.accounts import credentials_for
-from assistant.models import GoogleAccount
-from assistant.services import spec
-from assistant.settings import Settings
+from assistant.core.models import GoogleAccount
+from assistant.core.services import spec
+from assistant.core.settings import Settings
 from sync.google_calls import GoogleCaller, RetryPolicy
 from sync.google_client import Api, build_service
 from sync.rate_limit import TokenBucket

@@ -23,7 +23,7 @@ from google.auth.exceptions import RefreshError, TransportError
 from googleapiclient.errors import HttpError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
-from assistant.metrics import GOOGLE_CALLS
+from assistant.core.metrics import GOOGLE_CALLS
 from sync.rate_limit import TokenBucket
 
 log = logging.getLogger(__name__)

@@ -26,10 +26,10 @@ from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.accounts import mark_needs_reconsent, save_refreshed_token
-from assistant.db import session_factory
-from assistant.models import GoogleAccount
-from assistant.services import by_cache_name
-from assistant.settings import Settings, get_settings
+from assistant.core.db import session_factory
+from assistant.core.models import GoogleAccount
+from assistant.core.services import by_cache_name
+from assistant.core.settings import Settings, get_settings
 from search.embeddings import Embedder, get_embedder
 from search.indexing import Indexer
 from sync.base import CursorExpired, ServiceSync, SyncContext
@@ -67,8 +67,8 @@ class SyncOutcome:
 
 def run_sync(account_id: str, service: str, full: bool = False) -> dict[str, Any]:
     """RQ job entry point; returns the outcome as a dict (RQ stores it as the result)."""
-    from assistant.db import short_lived_engine
-    from assistant.runtime import redis_client, urls
+    from assistant.core.db import short_lived_engine
+    from assistant.core.runtime import redis_client, urls
 
     async def work() -> SyncOutcome:
         async with short_lived_engine(urls().database_url) as engine:

@@ -15,11 +15,11 @@ from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from assistant.services import CACHE_NAMES
+from assistant.core.services import CACHE_NAMES
 
 log = logging.getLogger(__name__)
 
-#: Every service, as its sync jobs and status name it (assistant/services.py).
+#: Every service, as its sync jobs and status name it (assistant/core/services.py).
 SERVICES = CACHE_NAMES
 
 

@@ -51,8 +51,8 @@ async def due_syncs(session: AsyncSession, now: datetime) -> list[DueSync]:
 
 def enqueue_due_syncs() -> int:
     """RQ job: queue every due sync; returns how many were queued (not already waiting)."""
-    from assistant.db import session_factory, short_lived_engine
-    from assistant.runtime import redis_client, urls
+    from assistant.core.db import session_factory, short_lived_engine
+    from assistant.core.runtime import redis_client, urls
     from sync.queues import Priority, enqueue_sync
 
     async def find() -> list[DueSync]:

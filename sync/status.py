@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from assistant.logs import redact
-from assistant.models import SyncStatus
+from assistant.core.logs import redact
+from assistant.core.models import SyncStatus
 
 ERROR_CHARS = 500
 

@@ -25,10 +25,10 @@ import uuid
 from fastapi import APIRouter, HTTPException, Request, Response
 from sqlalchemy import select
 
-from assistant.crypto import load_key
-from assistant.models import GoogleAccount
-from assistant.services import SPECS, Service
-from assistant.settings import get_settings
+from assistant.core.crypto import load_key
+from assistant.core.models import GoogleAccount
+from assistant.core.services import SPECS, Service
+from assistant.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _verify_channel_token(token: str, service: str) -> uuid.UUID:
 
 
 async def _enqueue(account_ids: list[uuid.UUID], service: str) -> int:
-    from assistant.runtime import redis_client
+    from assistant.core.runtime import redis_client
     from sync.queues import Priority, enqueue_sync
 
     def enqueue_all() -> int:
@@ -90,7 +90,7 @@ async def gmail_push(request: Request, token: str = "") -> Response:
     except (ValueError, KeyError, TypeError, binascii.Error) as error:
         raise HTTPException(status_code=400, detail="not a Gmail push notification") from error
 
-    from assistant.runtime import sessions
+    from assistant.core.runtime import sessions
 
     async with sessions()() as session:
         account_ids = list(

@@ -51,8 +51,8 @@ class SyncWorker(Worker):
 def run(args: argparse.Namespace) -> int:
     from rq import Queue
 
-    from assistant.runtime import redis_client
-    from assistant.settings import get_settings
+    from assistant.core.runtime import redis_client
+    from assistant.core.settings import get_settings
 
     settings = get_settings()
     connection = redis_client()

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 
 
 def free_port() -> int:

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import migrate
-from assistant.embedded import EmbeddedServers
-from assistant.models import token_cipher
-from assistant.settings import get_settings
+from assistant.core import migrate
+from assistant.core.embedded import EmbeddedServers
+from assistant.core.models import token_cipher
+from assistant.core.settings import get_settings
 from tests.support import create_database, drop_database
 
 CONFIG_VARIABLES = [
@@ -105,8 +105,8 @@ async def database_url(empty_database_url: str) -> str:
 
 @pytest.fixture
 def app_env(database_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Point the process-wide runtime (assistant.runtime) at this test's database."""
-    from assistant import runtime
+    """Point the process-wide runtime (assistant.core.runtime) at this test's database."""
+    from assistant.core import runtime
 
     monkeypatch.setenv("CONCIERGE_DATABASE_URL", database_url)
     monkeypatch.setenv("CONCIERGE_REDIS_URL", redis_url)

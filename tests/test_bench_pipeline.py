@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from assistant.embedded import EmbeddedServers
-from assistant.settings import PROJECT_ROOT
+from assistant.core.embedded import EmbeddedServers
+from assistant.core.settings import PROJECT_ROOT
 from sandbox.server import DEMO_WORKSPACE
 
 

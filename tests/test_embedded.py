@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 
-from assistant.embedded import EmbeddedServers, _pid_alive, postgres_tuning
+from assistant.core.embedded import EmbeddedServers, _pid_alive, postgres_tuning
 from tests.support import connect
 
 # A product process in miniature: resolve the URLs the way every command does, report
@@ -20,8 +20,8 @@ from tests.support import connect
 HOLDER = textwrap.dedent(
     """
     import json, sys
-    from assistant.embedded import embedded_servers, service_urls
-    from assistant.settings import get_settings
+    from assistant.core.embedded import embedded_servers, service_urls
+    from assistant.core.settings import get_settings
 
     urls = service_urls(get_settings())
     servers = embedded_servers()

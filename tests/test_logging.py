@@ -4,8 +4,8 @@ import io
 import json
 import logging
 
-from assistant.logs import configure_logging, redact
-from assistant.settings import Settings
+from assistant.core.logs import configure_logging, redact
+from assistant.core.settings import Settings
 
 
 def _log_to_buffer(settings: Settings) -> io.StringIO:

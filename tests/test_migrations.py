@@ -2,7 +2,7 @@
 
 import asyncio
 
-from assistant import migrate
+from assistant.core import migrate
 from tests.support import connect
 
 
@@ -149,8 +149,8 @@ async def test_cached_items_can_be_written_through_the_models(database_url: str)
     """The generated full-text column is the database's: an ORM insert leaves it out."""
     from datetime import UTC, datetime
 
-    from assistant.db import create_engine, session_factory
-    from assistant.models import GmailMessage, GoogleAccount, User
+    from assistant.core.db import create_engine, session_factory
+    from assistant.core.models import GmailMessage, GoogleAccount, User
 
     engine = create_engine(database_url)
     try:

@@ -1,4 +1,4 @@
-"""The service registry (assistant/services.py) is the one list of services: every place
+"""The service registry (assistant/core/services.py) is the one list of services: every place
 that handles services handles exactly the registry's, end to end."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from assistant.api.schemas import SyncRequest
 from assistant.chat.panels import freshness
-from assistant.services import CACHE_NAMES, SPECS, Service, by_cache_name, spec
+from assistant.core.services import CACHE_NAMES, SPECS, Service, by_cache_name, spec
 from search import retrievers
 from search.indexing import SERVICE_TABLES
 from search.query import ALL_SERVICES

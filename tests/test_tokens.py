@@ -5,9 +5,9 @@ import base64
 import pytest
 from sqlalchemy import select
 
-from assistant.crypto import TokenCipher, TokenDecryptionError, generate_key
-from assistant.db import create_engine, session_factory
-from assistant.models import GoogleAccount, User
+from assistant.core.crypto import TokenCipher, TokenDecryptionError, generate_key
+from assistant.core.db import create_engine, session_factory
+from assistant.core.models import GoogleAccount, User
 from tests.support import connect
 
 REFRESH = "1//0gRefreshTokenForAda-abcdefghijklmnop"
@@ -71,8 +71,8 @@ def test_a_token_cannot_be_read_with_another_key_or_in_another_column() -> None:
 
 
 def test_a_key_is_generated_once_into_the_data_directory(tmp_path, monkeypatch) -> None:
-    from assistant.crypto import KEY_FILE_NAME, load_key
-    from assistant.settings import Settings
+    from assistant.core.crypto import KEY_FILE_NAME, load_key
+    from assistant.core.settings import Settings
 
     settings = Settings(data_dir=tmp_path)
     first = load_key(settings)

@@ -12,10 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.accounts import save_refreshed_token
-from assistant.db import session_factory
-from assistant.models import GoogleAccount
+from assistant.core.db import session_factory
+from assistant.core.models import GoogleAccount
 from assistant.rerank import Reranker
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
 from sync.google_api import GoogleApi, google_api_for

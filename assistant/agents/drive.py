@@ -17,7 +17,7 @@ from assistant.actions import PendingAction
 from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import CacheReader
-from assistant.models import DriveFile
+from assistant.core.models import DriveFile
 from assistant.plan import PlanStep
 from sync.drive import FILE_FIELDS, file_item
 from sync.google_api import http_status

@@ -22,7 +22,7 @@ from assistant.actions import PendingAction
 from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import CacheReader, email_source
-from assistant.models import GmailMessage
+from assistant.core.models import GmailMessage
 from assistant.plan import PlanStep
 from search.indexing import GMAIL
 from sync.content import parse_gmail_message

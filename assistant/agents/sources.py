@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.agents.base import SourceItem, StepFailed
-from assistant.models import CalendarEvent, DriveFile, GmailMessage
-from assistant.services import spec
+from assistant.core.models import CalendarEvent, DriveFile, GmailMessage
+from assistant.core.services import spec
 from search.query import SearchFilters, SearchQuery, SearchResult
 from search.query import Service as SearchService
 

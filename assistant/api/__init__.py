@@ -16,7 +16,7 @@ from fastapi import FastAPI
 
 from assistant.api.errors import chat_store_unavailable
 from assistant.api.routes import router
-from assistant.db import DatabaseUnavailable
+from assistant.core.db import DatabaseUnavailable
 from assistant.routing import include_first
 
 DESCRIPTION = """Ask Concierge over HTTP: `POST /query` streams the answer as server-sent events;

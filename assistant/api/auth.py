@@ -30,10 +30,10 @@ from sqlalchemy import Row, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistant.api.errors import ApiError
-from assistant.crypto import secret_file
-from assistant.db import retry_if_disconnected
-from assistant.models import User
-from assistant.settings import Settings
+from assistant.core.crypto import secret_file
+from assistant.core.db import retry_if_disconnected
+from assistant.core.models import User
+from assistant.core.settings import Settings
 from assistant.web.sessions import BrowserSession, BrowserSessions
 
 TOKEN_SECRET_FILE = "api-token-secret"

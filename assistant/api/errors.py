@@ -29,9 +29,9 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException  # FastAPI raises Starlette's own for unparsable bodies
 
-from assistant.db import DatabaseUnavailable, database_unreachable
-from assistant.metrics import HTTP_REQUEST_SECONDS
-from assistant.settings import get_settings
+from assistant.core.db import DatabaseUnavailable, database_unreachable
+from assistant.core.metrics import HTTP_REQUEST_SECONDS
+from assistant.core.settings import get_settings
 
 log = logging.getLogger(__name__)
 

@@ -37,8 +37,8 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from assistant.api.errors import ApiError
-from assistant.crypto import load_key
-from assistant.settings import get_settings
+from assistant.core.crypto import load_key
+from assistant.core.settings import get_settings
 
 #: How long a claim and then its answer are kept. The claim must outlast the first run
 #: (a repeat waits up to WAIT_SECONDS for it; were the claim gone sooner, the repeat would
@@ -80,7 +80,7 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
 class IdempotencyStore:
     def __init__(self, redis: redis.asyncio.Redis, secret: bytes | None = None) -> None:
         """`secret`: the server's part of the derived keys; by default the key the
-        settings give for encryption at rest (`assistant.crypto.load_key`), which every
+        settings give for encryption at rest (`assistant.core.crypto.load_key`), which every
         app process of one deployment shares."""
         self.redis = redis
         self._secret = secret if secret is not None else load_key(get_settings())

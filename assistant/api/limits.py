@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import redis.asyncio
 
 from assistant.api.errors import ApiError
-from assistant.metrics import RATE_LIMITED
-from assistant.settings import Settings
+from assistant.core.metrics import RATE_LIMITED
+from assistant.core.settings import Settings
 from sync.rate_limit import TAKE_SCRIPT, read_reply, take_args
 
 

@@ -6,7 +6,7 @@ is recent) and sync queues (depth, how long the next job has waited): 503 when a
 fails or when jobs wait in a queue that no live worker takes. It reads Redis in two round
 trips, each check bounded by `CHECK_TIMEOUT_SECONDS`.
 `/metrics` is the Prometheus exposition: request latency, stage latency, LLM and Google
-calls, cache hits, 429s (assistant/metrics.py), plus queue depths and sync lag read now.
+calls, cache hits, 429s (assistant/core/metrics.py), plus queue depths and sync lag read now.
 None of them needs a token, and none shows anything about a particular user.
 """
 
@@ -28,8 +28,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.api.schemas import Check, QueueState, Readiness, Workers
-from assistant.metrics import ACCOUNTS_NEVER_SYNCED, QUEUE_DEPTH, STAGE_SECONDS, SYNC_LAG
-from assistant.models import GoogleAccount, SyncStatus
+from assistant.core.metrics import ACCOUNTS_NEVER_SYNCED, QUEUE_DEPTH, STAGE_SECONDS, SYNC_LAG
+from assistant.core.models import GoogleAccount, SyncStatus
 from assistant.orchestrator import StepEvent
 from assistant.pipeline import DoneEvent, IntentEvent, PipelineEvent, PlanEvent
 from sync.queues import QUEUE_ORDER, SERVICES

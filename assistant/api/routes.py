@@ -25,7 +25,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant import composition, runtime, web
+from assistant import composition, web
+from assistant.core import runtime
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import StepFailed
 from assistant.api import monitoring, sse
@@ -50,9 +51,9 @@ from assistant.api.schemas import (
     SyncResponse,
     TokenResponse,
 )
-from assistant.models import Conversation, GoogleAccount, Message, User
+from assistant.core.models import Conversation, GoogleAccount, Message, User
 from assistant.pipeline import Concierge
-from assistant.settings import Settings, get_settings
+from assistant.core.settings import Settings, get_settings
 from sync.queues import Priority, enqueue_sync
 
 router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES)
@@ -71,7 +72,7 @@ class Services:
 
 @lru_cache(maxsize=1)
 def services() -> Services:
-    """Made on the first request, from the process-wide connections (assistant.runtime)."""
+    """Made on the first request, from the process-wide connections (assistant.core.runtime)."""
     settings = get_settings()
     async_redis = runtime.async_redis_client()
     concierge = composition.concierge()  # the same one the chat UI uses

@@ -73,7 +73,7 @@ async def build_mix(database_url: str, user_id: uuid.UUID, per_service: int = 30
     """The labelled queries plus `per_service` lookups naming items of the user's caches."""
     from sqlalchemy import text
 
-    from assistant.db import short_lived_engine
+    from assistant.core.db import short_lived_engine
     from search.evaluate import LABELS, load_queries
 
     labelled = [query.text for query in load_queries(LABELS)]

@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.core.settings import PROJECT_ROOT, Settings
 
 #: Variables of the caller's environment that would choose a language model for the app.
 LLM_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
@@ -85,11 +85,11 @@ async def synced_world(workspace: Path, say: Callable[[str], None]) -> AsyncIter
     import redis
     from sqlalchemy import text, update
 
-    from assistant import migrate
-    from assistant.db import session_factory, short_lived_engine
-    from assistant.embedded import service_urls
-    from assistant.models import User
-    from assistant.settings import get_settings
+    from assistant.core import migrate
+    from assistant.core.db import session_factory, short_lived_engine
+    from assistant.core.embedded import service_urls
+    from assistant.core.models import User
+    from assistant.core.settings import get_settings
     from sandbox.api import Sandbox
     from sandbox.linking import link_sandbox_account
     from sandbox.oauth import accounts_in_order

@@ -43,7 +43,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Row, text
 
-from assistant import runtime
+from assistant.core import runtime
 from assistant.api.errors import ApiError, ApiRoute, with_detail
 from assistant.routing import include_first
 

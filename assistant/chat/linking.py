@@ -24,7 +24,7 @@ from chainlit.user import User as ChainlitUser
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from assistant import runtime
+from assistant.core import runtime
 from assistant.accounts import link_google_account
 from assistant.login import GoogleSignIn, expiry_of
 from assistant.routing import include_first

@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
-from assistant.services import SPECS
+from assistant.core.services import SPECS
 
 
 def source_card(number: int, source: SourceItem, zone: ZoneInfo) -> dict[str, Any]:

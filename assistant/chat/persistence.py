@@ -32,8 +32,8 @@ from chainlit.user import PersistedUser, User
 from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.db import DatabaseUnavailable, asyncpg_url, database_unreachable, retry_if_disconnected
-from assistant.models import Conversation
+from assistant.core.db import DatabaseUnavailable, asyncpg_url, database_unreachable, retry_if_disconnected
+from assistant.core.models import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class DatabaseStorage(BaseStorageClient):
         return file_url(object_key)
 
     async def close(self) -> None:
-        """The engine belongs to the app (`assistant.runtime`), which disposes of it."""
+        """The engine belongs to the app (`assistant.core.runtime`), which disposes of it."""
 
 
 def _in_chat_session() -> bool:
@@ -127,7 +127,7 @@ class ChatDataLayer(SQLAlchemyDataLayer):
         raises `DatabaseUnavailable`. A chat session (Chainlit's socket, and the tasks it
         starts) keeps Chainlit's None: it saves steps fire-and-forget, and a closing socket
         whose last save raised would never be cleaned up. A statement that met a dead
-        pooled connection runs once more (assistant.db).
+        pooled connection runs once more (assistant.core.db).
         """
         try:
             return await retry_if_disconnected(lambda: self._run(query, parameters))

@@ -26,7 +26,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from assistant import runtime
+from assistant.core import runtime
 from assistant.chat.persistence import FILES_ROUTE
 from assistant.routing import include_first
 

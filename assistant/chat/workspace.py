@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.models import (
+from assistant.core.models import (
     CalendarEvent,
     DriveFile,
     GoogleAccount,
@@ -18,7 +18,7 @@ from assistant.models import (
     SyncStatus,
     User,
 )
-from assistant.services import by_cache_name
+from assistant.core.services import by_cache_name
 from sync.queues import SERVICES
 
 # The person the user deals with most (mail they sent, meetings), never themselves.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Generic
 
 from assistant.llm.base import LLMError, LLMProvider, LLMRequest, Output
-from assistant.metrics import LLM_CALLS
+from assistant.core.metrics import LLM_CALLS
 
 log = logging.getLogger(__name__)
 

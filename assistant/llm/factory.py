@@ -12,7 +12,7 @@ from assistant.llm.local_provider import LocalProvider
 from assistant.llm.resilience import CircuitBreaker, ResilientProvider
 
 if TYPE_CHECKING:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
 _providers: dict[tuple[object, ...], ResilientProvider] = {}
 _lock = threading.Lock()

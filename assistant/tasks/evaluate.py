@@ -56,7 +56,7 @@ async def evaluate(
     tasks: list[Any], *, progress: bool, distractors: dict[str, int] | None = None, every: bool = False
 ) -> dict[str, Any]:
     """Run every phrasing of `tasks` and report (see the module docstring)."""
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
     from assistant.tasks.judge import judge
     from assistant.tasks.runner import demo_workspace, run_request, task_world
     from search.runtime import command_runtime, progress_printer

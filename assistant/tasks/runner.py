@@ -32,10 +32,10 @@ import redis.asyncio
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.db import session_factory
-from assistant.models import User
+from assistant.core.db import session_factory
+from assistant.core.models import User
 from assistant.pipeline import ClarificationEvent, Concierge, DoneEvent
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from assistant.tasks.judge import ItemChange, Outcome, Source
 from assistant.tasks.suite import SUITE_NOW, SUITE_ZONE, Task
 from sandbox.api import Sandbox

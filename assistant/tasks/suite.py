@@ -39,7 +39,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 
 SUITE_DIR = PROJECT_ROOT / "tests" / "tasks"
 #: The demo workspace as written (sandbox/demo/README.md): Wednesday 18 November 2026,

@@ -19,7 +19,7 @@ import numpy as np
 from assistant.understanding.features import char_features, tfidf_vector, tokenize, word_features
 
 if TYPE_CHECKING:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
     from search.embeddings import Embedder
 
 CLASSIFIER_PATH = Path(__file__).parent / "data" / "intent_classifier.npz"

@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.models import Message
+from assistant.core.models import Message
 from assistant.understanding.schema import ItemRef, ParsedIntent
 
 log = logging.getLogger(__name__)

@@ -82,7 +82,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
     from assistant.llm.factory import build_chain
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
     from assistant.understanding.contacts import ContactBook
     from assistant.understanding.context import ConversationContext, Turn
     from assistant.understanding.schema import ItemRef
@@ -162,7 +162,7 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
 
 def run(args: argparse.Namespace) -> int:
     from assistant.llm.factory import configured_providers
-    from assistant.settings import get_settings
+    from assistant.core.settings import get_settings
 
     if args.provider != "local" and args.provider not in configured_providers(get_settings()):
         key = "OPENAI_API_KEY (or OPENAI_BASE_URL)" if args.provider == "openai" else "ANTHROPIC_API_KEY"

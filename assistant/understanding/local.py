@@ -31,7 +31,7 @@ from assistant.understanding.schema import (
 from assistant.understanding.tagger import SlotTagger, spans_from_tags
 
 if TYPE_CHECKING:
-    from assistant.settings import Settings
+    from assistant.core.settings import Settings
 
 SERVICE_CUES: dict[Service, re.Pattern[str]] = {
     "gmail": re.compile(r"\b(e-?mails?|mails?|inbox|gmail|messages?|emailed|replied|newsletters?|threads?)\b"),

@@ -25,8 +25,8 @@ from assistant.llm.base import ChatMessage, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
-from assistant.models import CalendarEvent, Message, User
-from assistant.settings import Settings
+from assistant.core.models import CalendarEvent, Message, User
+from assistant.core.settings import Settings
 from assistant.understanding.cache import CachedIntent, cache_key, intent_cache
 from assistant.understanding.contacts import ContactBook, ContactCache
 from assistant.understanding.context import ConversationContext, load_context

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.settings import PROJECT_ROOT, get_settings
+from assistant.core.settings import PROJECT_ROOT, get_settings
 from assistant.understanding.classifier import CLASSIFIER_PATH, EMBEDDING_WEIGHT, REFERENCE_TEXT, embed_texts
 from assistant.understanding.features import (
     char_features,

@@ -21,8 +21,8 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 
-from assistant import runtime
-from assistant.settings import get_settings
+from assistant.core import runtime
+from assistant.core.settings import get_settings
 from assistant.web.guard import CSRF_HEADER, BrowserGuard
 from assistant.web.sessions import BrowserSessions
 

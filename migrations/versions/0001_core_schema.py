@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 
 revision: str = "0001"
 down_revision: str | None = None

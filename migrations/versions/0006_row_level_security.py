@@ -3,7 +3,7 @@
 Every query already says `WHERE user_id = :caller`; this is the second wall, for the query
 that forgets. Request-serving transactions (the chat app, the HTTP API, the pipeline) begin
 with `SET LOCAL ROLE concierge_request` and `SET LOCAL app.user_id = '<uuid>'`
-(`assistant.db.as_user`). That role has no BYPASSRLS and owns nothing, so the policies
+(`assistant.core.db.as_user`). That role has no BYPASSRLS and owns nothing, so the policies
 below apply to it: a row is visible and writable only when its owner is `app.user_id`; with
 the setting missing, nothing is. Background work (sync workers, migrations, the scheduler)
 keeps running as the owner, which RLS does not restrict (no FORCE), since a sync writes
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 
 revision: str = "0006"
 down_revision: str | None = "0005"

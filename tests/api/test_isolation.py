@@ -9,8 +9,8 @@ import asyncio
 import httpx
 from sqlalchemy import text
 
-from assistant.db import as_user, create_engine
-from assistant.settings import get_settings
+from assistant.core.db import as_user, create_engine
+from assistant.core.settings import get_settings
 from tests.api.conftest import ApiUser, ask, done_of
 from tests.execution.conftest import World
 from tests.support import connect

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import migrate
+from assistant.core import migrate
 from tests.api.conftest import ApiUser, ask, done_of, mint_token, sign_in
 from tests.app_process import running_app
 from tests.execution.conftest import ALEX, World

@@ -9,8 +9,8 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from assistant.db import as_user, create_engine
-from assistant.settings import get_settings
+from assistant.core.db import as_user, create_engine
+from assistant.core.settings import get_settings
 from tests.support import connect
 
 OWNED = ("conversations", "messages", "gmail_cache", "google_accounts", "users")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 from sandbox.server import RunningSandbox
 from tests.app_process import running_app
 from tests.execution.conftest import demo_sandbox  # noqa: F401  (fixture)
@@ -45,7 +45,7 @@ def app_database(server_database_url: str) -> Iterator[str]:
     """A database of the app's own, migrated."""
     import asyncio
 
-    from assistant import migrate
+    from assistant.core import migrate
     from tests.support import create_database
 
     url = asyncio.run(create_database(server_database_url, "browser"))

@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 
 from assistant.chat.persistence import ChatDataLayer
 from assistant.chat.sharing import may_read
-from assistant.db import create_engine, session_factory
-from assistant.models import Conversation, User
+from assistant.core.db import create_engine, session_factory
+from assistant.core.models import Conversation, User
 
 
 @pytest.fixture

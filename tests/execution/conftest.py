@@ -23,11 +23,11 @@ import redis.asyncio
 from googleapiclient.discovery import Resource
 from sqlalchemy import update
 
-from assistant import migrate
-from assistant.db import create_engine, session_factory
-from assistant.models import User
+from assistant.core import migrate
+from assistant.core.db import create_engine, session_factory
+from assistant.core.models import User
 from assistant.pipeline import Concierge, DoneEvent, PipelineEvent
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 from sandbox.api import Sandbox
 from sandbox.linking import link_sandbox_account
 from sandbox.oauth import ALL_SCOPES, issue_access_token

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from assistant.agents.sources import search_outputs
 from assistant.rerank import RankedResults, Reranker, reordered, reranker_for
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 from search.evaluate import LabelledQuery, score
 from search.hybrid import HybridSearch
 from search.query import SearchQuery, SearchResult

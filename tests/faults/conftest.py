@@ -15,8 +15,8 @@ import pytest
 import redis
 from google.oauth2.credentials import Credentials
 
-from assistant import migrate
-from assistant.embedded import EmbeddedServers
+from assistant.core import migrate
+from assistant.core.embedded import EmbeddedServers
 from tests.sandbox.conftest import (  # noqa: F401  (fixtures, re-used here)
     authorize,
     base_url,

@@ -14,7 +14,7 @@ from datetime import datetime
 import redis.asyncio
 
 from assistant.pipeline import Concierge, DoneEvent
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from tests.llm.scripted_server import Reply, ScriptedServer
 from tests.sandbox.conftest import ALEX, NOW
 from tests.sync.conftest import LinkedAccount

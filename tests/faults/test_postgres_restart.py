@@ -4,7 +4,7 @@ The drill's own embedded PostgreSQL is killed the way a crash or a failover ends
 (immediate shutdown: every session cut, recovery on the next start) and started again on
 the same data. Pooled engines never hand out a connection the driver knows is closed,
 and a request's first transaction runs again when it finds a dead one the driver has not
-noticed yet (assistant.db), so the process that lived through the restart carries on; a
+noticed yet (assistant.core.db), so the process that lived through the restart carries on; a
 sync cut mid-way fails, and its retry resumes from the checkpoint it saved.
 """
 
@@ -22,9 +22,9 @@ import redis.asyncio
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from assistant.db import short_lived_engine
-from assistant.embedded import EmbeddedServers
-from assistant.models import Message
+from assistant.core.db import short_lived_engine
+from assistant.core.embedded import EmbeddedServers
+from assistant.core.models import Message
 from assistant.pipeline import Concierge, DoneEvent
 from sync.jobs import sync_service
 from tests.faults.support import assert_mirrors_google

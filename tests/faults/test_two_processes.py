@@ -19,7 +19,7 @@ from typing import Any
 from rq.job import Job
 from sqlalchemy import func, select
 
-from assistant.models import Message
+from assistant.core.models import Message
 from sync.queues import SERVICES, Priority, enqueue_sync
 from tests.faults.support import assert_mirrors_google
 from tests.faults.test_killed_worker import start_worker, stop_worker

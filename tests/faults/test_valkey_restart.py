@@ -21,7 +21,7 @@ import redis.asyncio
 from rq import Queue
 from rq.job import Job
 
-from assistant.embedded import EmbeddedServers
+from assistant.core.embedded import EmbeddedServers
 from assistant.pipeline import Concierge, DoneEvent
 from sync.jobs import sync_service
 from sync.queues import SERVICES, Priority, enqueue_sync

@@ -3,7 +3,7 @@ point the real SDKs at a scripted server."""
 
 from __future__ import annotations
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from assistant.understanding.schema import DraftStep, IntentDraft
 from tests.llm.scripted_server import Reply, ScriptedServer
 

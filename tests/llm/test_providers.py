@@ -12,7 +12,7 @@ import pytest
 from assistant.llm.base import ChatMessage, LLMRequest
 from assistant.llm.chain import AllProvidersFailed, FallbackChain
 from assistant.llm.factory import build_chain, language_model, provider_order
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.schema import IntentDraft
 from assistant.understanding.service import IntentTask, intent_request, local_intent_provider

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 
-from assistant.db import create_engine
-from assistant.models import User
+from assistant.core.db import create_engine
+from assistant.core.models import User
 from assistant.pipeline import Concierge, DoneEvent
 from tests.conftest import reset_settings
 from tests.sandbox.conftest import ALEX, NOW

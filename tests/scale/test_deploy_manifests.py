@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from assistant.cli import build_parser
-from assistant.settings import PROJECT_ROOT, Settings
+from assistant.core.settings import PROJECT_ROOT, Settings
 from sync.queues import QUEUE_ORDER
 
 K8S = PROJECT_ROOT / "deploy" / "k8s"

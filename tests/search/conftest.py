@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import redis.asyncio
 
-from assistant.db import create_engine
-from assistant.settings import Settings
+from assistant.core.db import create_engine
+from assistant.core.settings import Settings
 from search.embeddings import Embedder, QueryEmbeddingCache, get_embedder
 from search.hybrid import HybridSearch
 from search.indexing import Indexer

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 from search.evaluate import ItemFacts
 from tests.support import connect
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import redis.asyncio
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from search.embeddings import (
     EmbeddingError,
     MiniLMEmbedder,
@@ -95,7 +95,7 @@ async def test_query_vectors_are_cached_in_redis_for_an_hour(
 
 
 async def test_concurrent_requests_for_one_text_share_one_computation(minilm: MiniLMEmbedder, redis_url: str) -> None:
-    from assistant.metrics import CACHE_LOOKUPS
+    from assistant.core.metrics import CACHE_LOOKUPS
 
     client = redis.asyncio.Redis.from_url(redis_url)
     try:

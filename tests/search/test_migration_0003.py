@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from assistant import migrate
+from assistant.core import migrate
 from tests.support import connect
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import redis
 
-from assistant.embedded import EmbeddedServers
+from assistant.core.embedded import EmbeddedServers
 from tests.api.conftest import ApiUser, ask, unique_words
 from tests.execution.conftest import World
 from tests.support import connect

@@ -35,8 +35,8 @@ import pytest
 import redis
 from rq import Worker
 
-from assistant import migrate
-from assistant.embedded import EmbeddedServers
+from assistant.core import migrate
+from assistant.core.embedded import EmbeddedServers
 from sync.queues import Priority, enqueue_sync
 from tests.api.conftest import browser_headers, mint_token, sign_in
 from tests.app_process import running_app

@@ -17,7 +17,7 @@ import redis.asyncio
 
 from assistant.api.errors import ApiError
 from assistant.api.limits import RateLimiter
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 GLOBAL_KEY = "concierge:api:rate:global"
 

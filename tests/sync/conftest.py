@@ -15,8 +15,8 @@ from google.oauth2.credentials import Credentials
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.accounts import link_google_account
-from assistant.db import create_engine, session_factory
-from assistant.settings import Settings, get_settings
+from assistant.core.db import create_engine, session_factory
+from assistant.core.settings import Settings, get_settings
 from sync.google_client import SCOPES
 from tests.sandbox.conftest import (  # noqa: F401  (fixtures, re-used here)
     ALEX,

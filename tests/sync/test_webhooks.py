@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from rq import Queue
 
 from assistant.accounts import link_google_account
-from assistant.runtime import redis_client, sessions
+from assistant.core.runtime import redis_client, sessions
 from sync.queues import sync_job_ids
 from sync.webhooks import channel_token, gmail_push_token, router
 

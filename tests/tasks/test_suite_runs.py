@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from assistant.embedded import EmbeddedServers
-from assistant.settings import get_settings
+from assistant.core.embedded import EmbeddedServers
+from assistant.core.settings import get_settings
 from assistant.tasks.evaluate import EVAL_USER, report
 from assistant.tasks.judge import judge
 from assistant.tasks.runner import demo_workspace, run_request, task_world

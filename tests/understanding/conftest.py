@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.db import create_engine, session_factory
-from assistant.models import CalendarEvent, Conversation, DriveFile, GmailMessage, GoogleAccount, User
+from assistant.core.db import create_engine, session_factory
+from assistant.core.models import CalendarEvent, Conversation, DriveFile, GmailMessage, GoogleAccount, User
 
 
 @dataclass

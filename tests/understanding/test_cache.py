@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 from assistant.understanding.cache import INTENT_CACHE_TTL_SECONDS, cache_key
 from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext, Turn

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.models import GmailMessage, GoogleAccount, User
+from assistant.core.models import GmailMessage, GoogleAccount, User
 from assistant.understanding.contacts import ContactBook, ContactCache, load_contacts
 from tests.understanding.conftest import Workspace, add_rows, email
 

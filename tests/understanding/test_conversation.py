@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.models import Message
-from assistant.settings import Settings
+from assistant.core.models import Message
+from assistant.core.settings import Settings
 from assistant.understanding.schema import ParsedIntent
 from assistant.understanding.service import Understander, record_user_turn
 from tests.understanding.conftest import Workspace
@@ -157,7 +157,7 @@ async def test_before_my_flight_ends_at_the_flight(session: AsyncSession, worksp
 
 
 async def test_ambiguous_name_asks_which_contact(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
-    from assistant.models import GmailMessage
+    from assistant.core.models import GmailMessage
     from tests.understanding.conftest import add_rows, email
 
     await add_rows(session, GmailMessage, email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", []))

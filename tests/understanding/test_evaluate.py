@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.settings import PROJECT_ROOT
+from assistant.core.settings import PROJECT_ROOT
 
 PROJECT_SET = PROJECT_ROOT / "tests" / "data" / "intents_project.jsonl"
 MASSIVE_DEV = PROJECT_ROOT.parent / "shared" / "eval" / "intents_dev.jsonl"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 from assistant.understanding.classifier import IntentClassifier
 from assistant.understanding.local import LocalUnderstanding, adjust_group, local_understanding
 

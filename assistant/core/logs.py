@@ -13,7 +13,7 @@ import re
 import sys
 from datetime import UTC, datetime
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}

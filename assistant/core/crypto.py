@@ -14,7 +14,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12

@@ -2,7 +2,7 @@
 
 Every entry point (the chat app, the HTTP API, an RQ worker, a CLI command) reaches
 PostgreSQL and Redis through these functions, so a configured URL or the shared embedded
-servers are chosen in exactly one place (`assistant.embedded.service_urls`).
+servers are chosen in exactly one place (`assistant.core.embedded.service_urls`).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import redis
 import redis.asyncio
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from assistant.db import create_engine, session_factory
-from assistant.embedded import ServiceUrls, service_urls
-from assistant.settings import get_settings
+from assistant.core.db import create_engine, session_factory
+from assistant.core.embedded import ServiceUrls, service_urls
+from assistant.core.settings import get_settings
 
 
 @lru_cache(maxsize=1)

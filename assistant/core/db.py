@@ -22,7 +22,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
-from assistant.settings import get_settings
+from assistant.core.settings import get_settings
 
 #: The execution option that carries the user an engine acts for.
 ACTING_USER = "concierge_acting_user"

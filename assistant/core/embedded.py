@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.settings import Settings
+from assistant.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -329,7 +329,7 @@ def secure_data_dir(data_dir: Path) -> None:
     files 0600; Valkey's directory and everything in it 0700/0600. PostgreSQL keeps its
     own data directory 0700 and its files 0600 (it refuses to start otherwise), so it is
     left to it. Other files in the data directory (the generated secrets, written 0600 by
-    `assistant.crypto.secret_file`) are out of reach of other users once it is closed.
+    `assistant.core.crypto.secret_file`) are out of reach of other users once it is closed.
     """
     if not data_dir.is_dir():
         return

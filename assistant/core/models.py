@@ -35,8 +35,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-from assistant.crypto import TokenCipher, load_key
-from assistant.settings import get_settings
+from assistant.core.crypto import TokenCipher, load_key
+from assistant.core.settings import get_settings
 
 
 class Base(DeclarativeBase):
