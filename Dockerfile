@@ -11,7 +11,11 @@ COPY search ./search
 COPY sync ./sync
 COPY sandbox ./sandbox
 COPY migrations ./migrations
-RUN pip install --no-cache-dir -c requirements.lock -e .
+# The runtime lock, every package pinned with its hash; then the project, editable and
+# without dependencies, built by the locked setuptools (docs/dependencies.md).
+RUN pip install --no-cache-dir --require-hashes -r requirements.lock \
+    && pip install --no-cache-dir --no-deps --no-build-isolation -e . \
+    && pip check
 
 COPY alembic.ini chat_app.py chainlit.md ./
 COPY .chainlit ./.chainlit

@@ -10,12 +10,17 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test install clean
 
-# Reinstall only when the dependencies change. requirements.lock pins every package that
-# was tested together; pyproject.toml lists what we depend on directly.
-$(STAMP): pyproject.toml requirements.lock
+# Reinstall only when the dependencies change. pyproject.toml lists what we depend on
+# directly; requirements-dev.lock pins, with hashes, every package that was tested together
+# (runtime + dev; requirements.lock is the runtime part, for the image). The project itself
+# goes in editable and without dependencies, built by the locked setuptools; pip check then
+# fails if the lock misses something pyproject.toml asks for. See docs/dependencies.md.
+$(STAMP): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
 
 install: $(STAMP)
