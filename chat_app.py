@@ -31,7 +31,6 @@ from fastapi import Request, Response
 from sqlalchemy import select
 
 from assistant import api, composition, login, web
-from assistant.core import runtime
 from assistant.accounts import link_google_account
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import SourceItem
@@ -46,8 +45,10 @@ from assistant.chat.workspace import (
     sync_progress,
     waiting_actions,
 )
+from assistant.core import runtime
 from assistant.core.logs import configure_logging
 from assistant.core.models import GoogleAccount, User
+from assistant.core.settings import get_settings
 from assistant.orchestrator import StepEvent
 from assistant.pipeline import (
     ClarificationEvent,
@@ -56,7 +57,6 @@ from assistant.pipeline import (
     PlanEvent,
     TokenEvent,
 )
-from assistant.core.settings import get_settings
 from assistant.web.guard import CSRF_COOKIE
 from sync import webhooks
 from sync.queues import Priority, enqueue_account_syncs
@@ -337,7 +337,9 @@ async def answer(text: str) -> None:
         reply.elements = [sources_element(list(enumerate(done.sources, start=1)), done.timezone)]
     if done.last_synced:
         reply.content += f"\n\n*{freshness(done.last_synced, datetime.now().astimezone())}*"
-        reply.actions.append(cl.Action(name="refresh", payload={}, label="Refresh", icon="refresh-cw", tooltip="Sync now"))
+        reply.actions.append(
+            cl.Action(name="refresh", payload={}, label="Refresh", icon="refresh-cw", tooltip="Sync now")
+        )
     await reply.send()
     await cite_in_steps(steps, done)
     for action in done.actions:
@@ -365,10 +367,16 @@ async def show_intent(event: IntentEvent) -> None:
         entities = intent.entities
         found = [f"**Services** {', '.join(intent.services)}", f"**Operations** {', '.join(intent.operations)}"]
         if entities.people:
-            people = (f"{p.contact.name} <{p.contact.email}>" if p.contact else f"{p.mention} (no match)" for p in entities.people)
+            people = (
+                f"{p.contact.name} <{p.contact.email}>" if p.contact else f"{p.mention} (no match)"
+                for p in entities.people
+            )
             found.append(f"**People** {', '.join(people)}")
         if entities.time_range:
-            found.append(f"**When** {entities.time_range.text}: {entities.time_range.start:%a %d %b %H:%M} to {entities.time_range.end:%a %d %b %H:%M}")
+            found.append(
+                f"**When** {entities.time_range.text}: {entities.time_range.start:%a %d %b %H:%M} "
+                f"to {entities.time_range.end:%a %d %b %H:%M}"
+            )
         if entities.topic:
             found.append(f"**About** {entities.topic}")
         found.append(f"**Confidence** {intent.confidence:.2f} ({intent.provider})")
@@ -402,7 +410,11 @@ async def show_step(event: StepEvent, steps: dict[str, ShownStep]) -> None:
         # each in the one entered before); their parent is named outright: the message's run.
         run = cl.context.current_step
         step = cl.Step(
-            name=plan_step.description, type="tool", show_input="json", default_open=False, parent_id=run.id if run else None
+            name=plan_step.description,
+            type="tool",
+            show_input="json",
+            default_open=False,
+            parent_id=run.id if run else None,
         )
         step.input = plan_step.params
         step.start = step.created_at
@@ -447,9 +459,13 @@ async def refresh_clicked(action: cl.Action) -> None:
 async def refresh() -> None:
     user_id = await current_user_id()
     async with concierge().sessions_for(user_id)() as session:
-        accounts = list((await session.execute(select(GoogleAccount.id).where(GoogleAccount.user_id == user_id))).scalars())
+        accounts = list(
+            (await session.execute(select(GoogleAccount.id).where(GoogleAccount.user_id == user_id))).scalars()
+        )
     await queue_syncs(accounts)
-    await cl.Message(content="Syncing your Gmail, Calendar and Drive now; new items show up in the next answer.", author=AUTHOR).send()
+    await cl.Message(
+        content="Syncing your Gmail, Calendar and Drive now; new items show up in the next answer.", author=AUTHOR
+    ).send()
 
 
 # --- actions: confirm, edit, cancel, undo -----------------------------------------------
@@ -464,7 +480,8 @@ async def action_card(action: PendingAction) -> None:
     # Kept so that a decision removes every button of the card, not just the one clicked.
     remember(f"buttons:{action.id}", buttons)
     await cl.Message(
-        content="**Please confirm**\n\n" + "\n".join(f"> {line}" if line else ">" for line in action.preview.splitlines()),
+        content="**Please confirm**\n\n"
+        + "\n".join(f"> {line}" if line else ">" for line in action.preview.splitlines()),
         author=AUTHOR,
         actions=buttons,
     ).send()
@@ -526,7 +543,9 @@ async def undo_action(action: cl.Action) -> None:
 
 async def decide(action: cl.Action, decision: str) -> None:
     if not await session_is_live():
-        await cl.Message(content="You have signed out, so nothing was done. Sign in again to continue.", author=AUTHOR).send()
+        await cl.Message(
+            content="You have signed out, so nothing was done. Sign in again to continue.", author=AUTHOR
+        ).send()
         return
     user_id = await current_user_id()
     desk = await concierge().actions(user_id)
@@ -569,7 +588,9 @@ async def decide(action: cl.Action, decision: str) -> None:
             if outcome.undo_until
             else []
         )
-        await cl.Message(content=f"Done: {result.get('summary', outcome.operation)}.", author=AUTHOR, actions=undo).send()
+        await cl.Message(
+            content=f"Done: {result.get('summary', outcome.operation)}.", author=AUTHOR, actions=undo
+        ).send()
 
 
 async def user_zone(user_id: uuid.UUID) -> ZoneInfo:

@@ -41,9 +41,7 @@ async def link_google_account(
         await session.flush()
     account = (
         await session.execute(
-            select(GoogleAccount).where(
-                GoogleAccount.user_id == user.id, GoogleAccount.email == account_email
-            )
+            select(GoogleAccount).where(GoogleAccount.user_id == user.id, GoogleAccount.email == account_email)
         )
     ).scalar_one_or_none()
     if account is None:
@@ -94,6 +92,4 @@ async def save_refreshed_token(session: AsyncSession, account_id: uuid.UUID, cre
 
 
 async def mark_needs_reconsent(session: AsyncSession, account_id: uuid.UUID) -> None:
-    await session.execute(
-        update(GoogleAccount).where(GoogleAccount.id == account_id).values(status="needs_reconsent")
-    )
+    await session.execute(update(GoogleAccount).where(GoogleAccount.id == account_id).values(status="needs_reconsent"))

@@ -124,6 +124,7 @@ class ActionDesk:
             row.error = None
             row.updated_at = now
             action = PendingAction.of(row)
+
         async def remember(fields: dict[str, Any]) -> None:
             action.fields = action.fields | fields
             await self._update(action.id, fields=action.fields)
@@ -167,8 +168,12 @@ class ActionDesk:
         summary = await self.agents[action.service].undo(action, self.context)
         return await self._update(action.id, status="undone", result=(action.result or {}) | {"undone": summary})
 
-    async def _row(self, session: AsyncSession, user_id: uuid.UUID, action_id: uuid.UUID, lock: bool = True) -> PendingActionRow:
-        statement = select(PendingActionRow).where(PendingActionRow.id == action_id, PendingActionRow.user_id == user_id)
+    async def _row(
+        self, session: AsyncSession, user_id: uuid.UUID, action_id: uuid.UUID, lock: bool = True
+    ) -> PendingActionRow:
+        statement = select(PendingActionRow).where(
+            PendingActionRow.id == action_id, PendingActionRow.user_id == user_id
+        )
         row = (await session.execute(statement.with_for_update() if lock else statement)).scalar_one_or_none()
         if row is None:
             raise ActionError("no such action")  # another user's action looks the same as none

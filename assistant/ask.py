@@ -38,9 +38,9 @@ async def _ask(args: argparse.Namespace) -> int:
 
     from assistant import composition
     from assistant.core.models import User
+    from assistant.core.settings import get_settings
     from assistant.orchestrator import StepEvent
     from assistant.pipeline import DoneEvent, IntentEvent, PlanEvent, TokenEvent
-    from assistant.core.settings import get_settings
 
     if args.tz:  # the default zone of this process, for users who have none of their own
         os.environ["CONCIERGE_TIMEZONE"] = args.tz

@@ -64,15 +64,27 @@ def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         if settings.google_api_base_url is None:
-            children.append(_start([*concierge, "sandbox", "serve", "--host", args.host, "--port", str(args.sandbox_port)], env))
+            children.append(
+                _start([*concierge, "sandbox", "serve", "--host", args.host, "--port", str(args.sandbox_port)], env)
+            )
             wait_for_http(sandbox_url + "/healthz", children[-1])
         children.append(_start([*concierge, "worker"], env))
         children.append(_start([*concierge, "cron"], env))
         app = _start(
-            [sys.executable, "-m", "chainlit", "run", str(PROJECT_ROOT / "chat_app.py"), "--headless",
-             "--host", args.host, "--port", str(args.port)],
+            [
+                sys.executable,
+                "-m",
+                "chainlit",
+                "run",
+                str(PROJECT_ROOT / "chat_app.py"),
+                "--headless",
+                "--host",
+                args.host,
+                "--port",
+                str(args.port),
+            ],
             env,
-        )  # fmt: skip
+        )
         children.append(app)
         print(
             f"\nConcierge is running at http://{args.host}:{args.port}  (Ctrl-C stops it)\n"

@@ -13,8 +13,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from assistant.core import runtime
-from assistant.pipeline import Concierge
 from assistant.core.settings import get_settings
+from assistant.pipeline import Concierge
 
 
 @lru_cache(maxsize=1)

@@ -103,7 +103,9 @@ def install(settings: Settings) -> GoogleSignIn:
 
 def auth_secret(settings: Settings) -> str:
     """The secret Chainlit signs its session tokens with: generated once per data dir."""
-    return secret_file(settings.data_dir / AUTH_SECRET_FILE, lambda: base64.urlsafe_b64encode(secrets.token_bytes(48)).decode())
+    return secret_file(
+        settings.data_dir / AUTH_SECRET_FILE, lambda: base64.urlsafe_b64encode(secrets.token_bytes(48)).decode()
+    )
 
 
 def take_grant(access_token: str) -> dict[str, Any]:

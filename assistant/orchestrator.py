@@ -102,7 +102,11 @@ class Orchestrator:
             result = StepResult(step, "failed", error=f"no answer within {self.step_timeout:.0f} s")
         except Exception as error:  # a broken step must not take the others down
             if not isinstance(error, StepFailed):
-                log.warning("step failed", extra={"step": step.id, "service": step.service, "error": type(error).__name__}, exc_info=True)
+                log.warning(
+                    "step failed",
+                    extra={"step": step.id, "service": step.service, "error": type(error).__name__},
+                    exc_info=True,
+                )
             result = StepResult(step, "failed", error=explain_failure(step.service, error))
         else:
             status: StepStatus = "awaiting_confirmation" if step.is_write else "ok"
@@ -131,4 +135,6 @@ def _inputs(step: PlanStep, results: Mapping[str, StepResult]) -> tuple[dict[str
 
 
 def _verb(state: str) -> str:
-    return {"failed": "failed", "skipped": "was skipped", "awaiting confirmation": "awaits confirmation"}.get(state, state)
+    return {"failed": "failed", "skipped": "was skipped", "awaiting confirmation": "awaits confirmation"}.get(
+        state, state
+    )

@@ -35,16 +35,16 @@ from assistant.agents.context import AgentContext
 from assistant.agents.drive import DriveAgent
 from assistant.agents.gmail import GmailAgent
 from assistant.core.db import as_user, create_engine, retry_if_disconnected, session_factory
+from assistant.core.models import Conversation, Message, SyncStatus, User
+from assistant.core.runtime import freeze_startup_heap
+from assistant.core.settings import Settings
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
-from assistant.core.models import Conversation, Message, SyncStatus, User
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
 from assistant.planner import plan_for
 from assistant.rerank import reranker_for
-from assistant.core.runtime import freeze_startup_heap
-from assistant.core.settings import Settings
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
 from assistant.understanding.schema import Clarification, ParsedIntent
 from assistant.understanding.service import Understander, record_user_turn, user_zone
@@ -193,8 +193,12 @@ class Concierge:
             async with sessions() as session:
                 context = self._context(user_id, await session.get(User, user_id), now)
                 turn_conversation = await _conversation(session, user_id, conversation_id, text, start_if_missing)
-                intent = await self.understander.understand_message(session, user_id, turn_conversation, text, now=context.now)
-                await record_user_turn(session, user_id=user_id, conversation_id=turn_conversation, intent=intent, started=started)
+                intent = await self.understander.understand_message(
+                    session, user_id, turn_conversation, text, now=context.now
+                )
+                await record_user_turn(
+                    session, user_id=user_id, conversation_id=turn_conversation, intent=intent, started=started
+                )
                 last_synced = await _last_synced(session, user_id)
                 await session.commit()
             return context, turn_conversation, intent, last_synced
@@ -280,7 +284,9 @@ class Concierge:
                     },
                 )
             )
-            await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.now()))
+            await session.execute(
+                update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.now())
+            )
             await session.commit()
 
 

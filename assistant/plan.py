@@ -91,7 +91,9 @@ class ExecutionPlan(BaseModel):
             for name, binding in step.inputs.items():
                 source = by_id.get(binding.step)
                 if source is None:
-                    raise PlanError(f"step {step.id!r} input {name!r} is bound to a step that does not exist: {binding.step!r}")
+                    raise PlanError(
+                        f"step {step.id!r} input {name!r} is bound to a step that does not exist: {binding.step!r}"
+                    )
                 if binding.output not in OUTPUTS[source.operation]:
                     raise PlanError(
                         f"step {step.id!r} input {name!r} is bound to {binding.step}.{binding.output}, "

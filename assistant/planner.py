@@ -44,9 +44,7 @@ _EDIT_ROLE = re.compile(r"\b(edit|editor|write|modify|change)\b", re.IGNORECASE)
 _COMMENT_ROLE = re.compile(r"\bcomment", re.IGNORECASE)
 #: "latest", "newest", "most recent", "my last email to Tom"; not "last week" nor "the last one".
 _NOT_AFTER_LAST = "|".join(sorted(TIME_WORDS | {"night", "time", "one", "ones", "year's", "week's", "month's"}))
-_NEWEST = re.compile(
-    rf"\b(?:latest|newest|most recent(?:ly)?|last (?!(?:{_NOT_AFTER_LAST})\b)[a-z]+)", re.IGNORECASE
-)
+_NEWEST = re.compile(rf"\b(?:latest|newest|most recent(?:ly)?|last (?!(?:{_NOT_AFTER_LAST})\b)[a-z]+)", re.IGNORECASE)
 
 
 def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
@@ -63,9 +61,12 @@ def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     if "calendar" in intent.services and _AVAILABILITY.search(intent.text):
         # "when am I free on Tuesday": free/busy, not a search of events.
         slots = PlanStep(
-            id="find_free_time", service="calendar", operation="free_slots", description="Find free time",
+            id="find_free_time",
+            service="calendar",
+            operation="free_slots",
+            description="Find free time",
             params=_slot_window(intent),
-        )  # fmt: skip
+        )
         others = [_search(intent, service, now) for service in intent.services if service != "calendar"]
         return ExecutionPlan(steps=[*others, slots])
     if intent.operation == "read" and intent.entities.items:
@@ -129,31 +130,50 @@ def _reply_to_event(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     target = _target_step(intent, "calendar", now)
     params = _write_params(intent, "gmail", "send") | {"purpose": "event_reply"}
     reply = PlanStep(
-        id="email_organizer", service="gmail", operation="send", description="Email the organizer", params=params,
+        id="email_organizer",
+        service="gmail",
+        operation="send",
+        description="Email the organizer",
+        params=params,
         inputs={"message": _bind_target(target)},
-    )  # fmt: skip
+    )
     return ExecutionPlan(steps=[target, reply])
 
 
 def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     words = intent.entities.topic or intent.entities.event_title or _strip_cancel(intent.text)
     find_booking = PlanStep(
-        id="find_booking", service="gmail", operation="search", description="Find the booking in your mail",
+        id="find_booking",
+        service="gmail",
+        operation="search",
+        description="Find the booking in your mail",
         params={"text": f"{words} booking confirmation", "limit": 5},
-    )  # fmt: skip
+    )
     find_event = PlanStep(
-        id="find_event", service="calendar", operation="search", description="Find it in your calendar",
+        id="find_event",
+        service="calendar",
+        operation="search",
+        description="Find it in your calendar",
         params={"text": words, "limit": 10, "filters": _time_filters(intent, "calendar", now)},
-    )  # fmt: skip
+    )
     delete_event = PlanStep(
-        id="delete_event", service="calendar", operation="delete", description="Delete the calendar entries",
-        inputs={"events": Binding(step="find_event", output="items"), "booking": Binding(step="find_booking", output="top")},
-    )  # fmt: skip
+        id="delete_event",
+        service="calendar",
+        operation="delete",
+        description="Delete the calendar entries",
+        inputs={
+            "events": Binding(step="find_event", output="items"),
+            "booking": Binding(step="find_booking", output="top"),
+        },
+    )
     draft = PlanStep(
-        id="draft_cancellation", service="gmail", operation="draft", description="Draft the cancellation email",
+        id="draft_cancellation",
+        service="gmail",
+        operation="draft",
+        description="Draft the cancellation email",
         params={"purpose": "cancellation", "body": intent.entities.body or ""},
         inputs={"message": Binding(step="find_booking", output="top")},
-    )  # fmt: skip
+    )
     return ExecutionPlan(steps=[find_booking, find_event, delete_event, draft])
 
 
@@ -176,9 +196,12 @@ def _bind_target(target: PlanStep) -> Binding:
 
 def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanStep:
     return PlanStep(
-        id=step_id, service=service, operation="read", description=f"Open \u201c{title or item_id}\u201d",
+        id=step_id,
+        service=service,
+        operation="read",
+        description=f"Open \u201c{title or item_id}\u201d",
         params={"id": item_id},
-    )  # fmt: skip
+    )
 
 
 def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) -> PlanStep:
@@ -231,19 +254,35 @@ def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
 #: several kinds takes any of them.
 _FILE_TYPES = (
     (re.compile(r"\bpdfs?\b", re.IGNORECASE), "PDF", ("application/pdf",)),
-    (re.compile(r"\b(?:spreadsheets?|(?:google )?sheets|google sheet|excel|xlsx|csv)\b", re.IGNORECASE), "spreadsheet", (
-        "application/vnd.google-apps.spreadsheet", "application/vnd.ms-excel", "text/csv",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )),
-    (re.compile(r"\b(?:slides?|(?:slide )?decks?|presentations?|powerpoints?|pptx)\b", re.IGNORECASE), "presentation", (
-        "application/vnd.google-apps.presentation", "application/vnd.ms-powerpoint",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    )),
+    (
+        re.compile(r"\b(?:spreadsheets?|(?:google )?sheets|google sheet|excel|xlsx|csv)\b", re.IGNORECASE),
+        "spreadsheet",
+        (
+            "application/vnd.google-apps.spreadsheet",
+            "application/vnd.ms-excel",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ),
+    (
+        re.compile(r"\b(?:slides?|(?:slide )?decks?|presentations?|powerpoints?|pptx)\b", re.IGNORECASE),
+        "presentation",
+        (
+            "application/vnd.google-apps.presentation",
+            "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+    ),
     # Not "document" alone: "the Beacon requirements document" may be any kind of file.
-    (re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b", re.IGNORECASE), "document", (
-        "application/vnd.google-apps.document", "application/msword",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    )),
+    (
+        re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b", re.IGNORECASE),
+        "document",
+        (
+            "application/vnd.google-apps.document",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ),
     (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b", re.IGNORECASE), "image", ("image/",)),
 )
 _UNREAD = re.compile(r"\bunread\b", re.IGNORECASE)
@@ -295,8 +334,10 @@ def _kinds(intent: ParsedIntent, service: str) -> Kinds:
 
 def _named(intent: ParsedIntent) -> list[tuple[str, str]]:
     """Each person named, as written and as searched for (their address when matched)."""
-    named = [(person.mention, person.contact.email if person.contact else person.mention)
-             for person in intent.entities.people]  # fmt: skip
+    named = [
+        (person.mention, person.contact.email if person.contact else person.mention)
+        for person in intent.entities.people
+    ]
     return named + [(address, address) for address in intent.entities.email_addresses]
 
 
@@ -335,7 +376,9 @@ def _write_params(intent: ParsedIntent, service: str, operation: str) -> dict[st
         params: dict[str, Any] = {}
         if entities.new_time is not None:
             params["start"] = entities.new_time.start.isoformat()
-            if entities.new_time.end - entities.new_time.start >= timedelta(minutes=15) and entities.new_time.end - entities.new_time.start <= timedelta(hours=8):
+            if entities.new_time.end - entities.new_time.start >= timedelta(
+                minutes=15
+            ) and entities.new_time.end - entities.new_time.start <= timedelta(hours=8):
                 params["end"] = entities.new_time.end.isoformat()
         if operation == "create":
             params.update(
@@ -344,7 +387,9 @@ def _write_params(intent: ParsedIntent, service: str, operation: str) -> dict[st
                 location=entities.place or "",
             )
         return params
-    role = "writer" if _EDIT_ROLE.search(intent.text) else "commenter" if _COMMENT_ROLE.search(intent.text) else "reader"
+    role = (
+        "writer" if _EDIT_ROLE.search(intent.text) else "commenter" if _COMMENT_ROLE.search(intent.text) else "reader"
+    )
     return {"emails": recipients, "role": role}
 
 

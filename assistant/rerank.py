@@ -26,12 +26,12 @@ from zoneinfo import ZoneInfo
 import redis.asyncio
 from pydantic import BaseModel, Field
 
+from assistant.core.services import by_cache_name
+from assistant.core.settings import Settings
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import language_model, provider_order
 from assistant.model_cache import ModelCache
-from assistant.core.services import by_cache_name
-from assistant.core.settings import Settings
 from search.query import SearchResult
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,9 @@ class Reranker:
         key = "concierge:rerank:" + hashlib.sha256(f"{self.chain.names}\x00{prompt}".encode()).hexdigest()[:32]
         if self.cache and (cached := await self.cache.get(key)) is not None:
             return cached
-        request = LLMRequest(system=SYSTEM, messages=[ChatMessage("user", prompt)], max_tokens=200, output_name="ranking")
+        request = LLMRequest(
+            system=SYSTEM, messages=[ChatMessage("user", prompt)], max_tokens=200, output_name="ranking"
+        )
         try:
             answer = await asyncio.wait_for(self.chain.generate(request, RankedResults), self.timeout)
         except (LLMError, TimeoutError) as exc:

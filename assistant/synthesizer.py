@@ -18,10 +18,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
+from assistant.core.services import spec
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
-from assistant.core.services import spec
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,9 @@ async def stream_answer(chain: FallbackChain, task: AnswerTask) -> tuple[AsyncIt
     return _finished_offline_if_broken(answer.pieces, answer.provider, task), answer.provider
 
 
-async def _finished_offline_if_broken(pieces: AsyncIterator[str], provider: str, task: AnswerTask) -> AsyncIterator[str]:
+async def _finished_offline_if_broken(
+    pieces: AsyncIterator[str], provider: str, task: AnswerTask
+) -> AsyncIterator[str]:
     try:
         async for piece in pieces:
             yield piece
@@ -133,7 +135,10 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
     targets = target_searches(task.results)
     for result in task.results:
         step = result.step
-        singular, plural = step.params.get("nouns") or (spec(step.service).noun, spec(step.service).plural)  # "PDFs", when asked
+        singular, plural = step.params.get("nouns") or (
+            spec(step.service).noun,
+            spec(step.service).plural,
+        )  # "PDFs", when asked
         if result.status == "ok" and step.operation == "search":
             items = result.outputs.get("items") or []
             if result.outputs.get("corrections"):
@@ -158,7 +163,9 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
         elif result.status == "ok" and step.operation == "read":
             item = result.outputs["item"]
             body = (item.details.get("body") or item.snippet or "").strip()
-            paragraphs.append(f"[{task.number_of(item)}] {_line(item, task.timezone)}" + (f"\n\n{body[:1200]}" if body else ""))
+            paragraphs.append(
+                f"[{task.number_of(item)}] {_line(item, task.timezone)}" + (f"\n\n{body[:1200]}" if body else "")
+            )
         elif result.status == "ok" and step.operation == "free_slots":
             slots = result.outputs.get("slots") or []
             if slots:
@@ -179,7 +186,9 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
 
 
 def _searched_for(corrections: dict[str, str]) -> str:
-    return "Searched for " + ", ".join(f"\u201c{fixed}\u201d instead of \u201c{typed}\u201d" for typed, fixed in corrections.items())
+    return "Searched for " + ", ".join(
+        f"\u201c{fixed}\u201d instead of \u201c{typed}\u201d" for typed, fixed in corrections.items()
+    )
 
 
 def _cited(task: AnswerTask, item: SourceItem) -> bool:
@@ -199,7 +208,10 @@ def _facts(task: AnswerTask) -> list[str]:
         elif result.status == "ok" and step.operation == "search" and step.params.get("newest_first"):
             lines.append(f"- {step.description}: listed newest first, as asked")
         elif result.status == "ok" and step.operation == "free_slots":
-            lines.append(f"- free slots: {', '.join(_slot(s, task.timezone) for s in result.outputs.get('slots') or []) or 'none'}")
+            lines.append(
+                "- free slots: "
+                f"{', '.join(_slot(s, task.timezone) for s in result.outputs.get('slots') or []) or 'none'}"
+            )
         elif result.status == "awaiting_confirmation":
             lines.append(f"- waiting for confirmation: {result.outputs['action'].preview}")
         elif result.status in ("failed", "skipped"):
@@ -222,11 +234,18 @@ def _line(item: SourceItem, zone: ZoneInfo) -> str:
             end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
             span = f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}" if when else ""
         people = [a.get("name") or a.get("email") for a in item.details.get("attendees", [])][:4]
-        return f"**{item.title}**, {span}" + (f" with {', '.join(people)}" if people else "") + (
-            f" at {item.details['location']}" if item.details.get("location") else ""
+        return (
+            f"**{item.title}**, {span}"
+            + (f" with {', '.join(people)}" if people else "")
+            + (f" at {item.details['location']}" if item.details.get("location") else "")
         )
     owners = ", ".join(item.details.get("owners", [])[:2])
-    return f"**{item.title}**" + (f", edited {when:%-d %b}" if when else "") + (f" (owner {owners})" if owners else "") + _snippet(item)
+    return (
+        f"**{item.title}**"
+        + (f", edited {when:%-d %b}" if when else "")
+        + (f" (owner {owners})" if owners else "")
+        + _snippet(item)
+    )
 
 
 SNIPPET_CHARS = 130

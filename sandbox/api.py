@@ -160,9 +160,7 @@ def authenticate(request: Request, store: Store, service: str, write: bool) -> s
         raise unauthenticated()
     granted = token.scope.split()
     allowed = [
-        scope
-        for scope in granted
-        if any(scope.startswith(prefix) for prefix in SERVICE_SCOPES.get(service, ()))
+        scope for scope in granted if any(scope.startswith(prefix) for prefix in SERVICE_SCOPES.get(service, ()))
     ]
     if write:
         allowed = [scope for scope in allowed if not scope.endswith(".readonly")]

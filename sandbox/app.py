@@ -43,6 +43,9 @@ def create_app(sandbox: Sandbox) -> Starlette:
     routes += oauth.routes + push_api.routes + gmail.routes + calendar_api.routes + drive_api.routes + batch.routes
     if sandbox.control_enabled:
         routes += control.routes
-    app = Starlette(routes=routes, exception_handlers={404: not_found, 405: method_not_allowed, ApiError: api_error, Exception: server_error})
+    app = Starlette(
+        routes=routes,
+        exception_handlers={404: not_found, 405: method_not_allowed, ApiError: api_error, Exception: server_error},
+    )
     app.state.sandbox = sandbox
     return app

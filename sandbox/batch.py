@@ -24,14 +24,24 @@ from sandbox.uploads import split_multipart
 MAX_PARTS = 100  # Google's limit per batch
 
 
-async def _run(app: ASGIApp, method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+async def _run(
+    app: ASGIApp, method: str, target: str, headers: list[tuple[str, str]], body: bytes
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
     url = urlsplit(target)
     scope: dict[str, Any] = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method.upper(),
-        "scheme": "http", "path": url.path, "raw_path": url.path.encode(), "query_string": url.query.encode(),
-        "root_path": "", "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
-        "client": ("127.0.0.1", 0), "server": ("127.0.0.1", 0),
-    }  # fmt: skip
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method.upper(),
+        "scheme": "http",
+        "path": url.path,
+        "raw_path": url.path.encode(),
+        "query_string": url.query.encode(),
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers],
+        "client": ("127.0.0.1", 0),
+        "server": ("127.0.0.1", 0),
+    }
     sent = False
     status, response_headers, chunks = 500, [], []
 
@@ -59,7 +69,9 @@ def _parse_part(payload: bytes) -> tuple[str, str, list[tuple[str, str]], bytes]
     request_line = lines[0].split()
     if len(request_line) < 2:
         raise bad_request("Failed to parse batch request: bad request line.")
-    headers = [(name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines[1:] if ":" in line)]
+    headers = [
+        (name.strip(), value.strip()) for name, _, value in (line.partition(":") for line in lines[1:] if ":" in line)
+    ]
     return request_line[0], request_line[1], headers, body
 
 
@@ -84,9 +96,14 @@ async def batch(request: Request) -> Response:
         head += [f"{k.decode()}: {v.decode()}" for k, v in response_headers if k.lower() != b"content-length"]
         head.append(f"Content-Length: {len(response_body)}")
         out.append(
-            (f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: {reply_id}\r\n\r\n"
-             + "\r\n".join(head) + "\r\n\r\n").encode() + response_body + b"\r\n"
-        )  # fmt: skip
+            (
+                f"--{boundary}\r\nContent-Type: application/http\r\nContent-ID: {reply_id}\r\n\r\n"
+                + "\r\n".join(head)
+                + "\r\n\r\n"
+            ).encode()
+            + response_body
+            + b"\r\n"
+        )
     out.append(f"--{boundary}--\r\n".encode())
     return Response(b"".join(out), media_type=f"multipart/mixed; boundary={boundary}")
 

@@ -131,9 +131,10 @@ async def list_events(call: Call) -> dict[str, Any]:
         if event.get("recurrence") and not cancelled:
             instances = expand(event, zone_name, until, overrides.get(event["id"], {}))
             visible = [
-                i for i in instances
+                i
+                for i in instances
                 if _overlaps(i, zone_name, low, high) and (i["status"] != "cancelled" or show_deleted)
-            ]  # fmt: skip
+            ]
             if single:
                 found.extend(visible)
             elif visible or since is not None:
@@ -233,13 +234,18 @@ async def list_instances(call: Call) -> dict[str, Any]:
     instances = calendars.instances(calendar_id, event_id, high or call.store.now() + EXPANSION_HORIZON)
     show_deleted = call.flag("showDeleted")
     items = [
-        i for i in instances
+        i
+        for i in instances
         if _overlaps(i, calendar["timeZone"], low, high) and (show_deleted or i["status"] != "cancelled")
-    ]  # fmt: skip
+    ]
     size = call.integer("maxResults", 250, 2500) or 250
     token = call.params.get("pageToken")
     (offset,) = decode_position("instances", token, "page token") if token else (0,)
-    result: dict[str, Any] = {"kind": "calendar#events", "timeZone": calendar["timeZone"], "items": items[offset : offset + size]}
+    result: dict[str, Any] = {
+        "kind": "calendar#events",
+        "timeZone": calendar["timeZone"],
+        "items": items[offset : offset + size],
+    }
     if offset + size < len(items):
         result["nextPageToken"] = encode_position("instances", offset + size)
     return result
@@ -247,7 +253,12 @@ async def list_instances(call: Call) -> dict[str, Any]:
 
 async def get_calendar(call: Call) -> dict[str, Any]:
     calendar = Calendars(call.store, call.account).calendar(call.path("calendar_id"))
-    return {"kind": "calendar#calendar", "id": calendar["id"], "summary": calendar["summary"], "timeZone": calendar["timeZone"]}
+    return {
+        "kind": "calendar#calendar",
+        "id": calendar["id"],
+        "summary": calendar["summary"],
+        "timeZone": calendar["timeZone"],
+    }
 
 
 async def get_calendar_list_entry(call: Call) -> dict[str, Any]:
@@ -271,7 +282,10 @@ async def freebusy(call: Call) -> dict[str, Any]:
     calendars: dict[str, Any] = {}
     for item in body.get("items", []):
         wanted = call.account if item.get("id") == "primary" else str(item.get("id", ""))
-        if call.store.get("calendar", wanted, wanted) is None and call.store.get("calendar", call.account, wanted) is None:
+        if (
+            call.store.get("calendar", wanted, wanted) is None
+            and call.store.get("calendar", call.account, wanted) is None
+        ):
             calendars[wanted] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
             continue
         owner = wanted if call.store.get("calendar", wanted, wanted) is not None else call.account
@@ -280,9 +294,17 @@ async def freebusy(call: Call) -> dict[str, Any]:
         overrides = Calendars(call.store, owner).overrides(wanted)
         for record in Calendars(call.store, owner).records(wanted):
             event = record["event"]
-            if event["status"] == "cancelled" or event.get("transparency") == "transparent" or event.get("recurringEventId"):
+            if (
+                event["status"] == "cancelled"
+                or event.get("transparency") == "transparent"
+                or event.get("recurringEventId")
+            ):
                 continue
-            instances = expand(event, calendar["timeZone"], high, overrides.get(event["id"], {})) if event.get("recurrence") else [event]
+            instances = (
+                expand(event, calendar["timeZone"], high, overrides.get(event["id"], {}))
+                if event.get("recurrence")
+                else [event]
+            )
             for instance in instances:
                 if instance["status"] == "cancelled" or instance.get("transparency") == "transparent":
                     continue
@@ -297,7 +319,10 @@ async def freebusy(call: Call) -> dict[str, Any]:
 EVENTS = "/calendar/v3/calendars/{calendar_id}/events"
 routes = [
     Route("/calendar/v3/users/me/calendarList", endpoint("calendar.calendarList.list", list_calendars)),
-    Route("/calendar/v3/users/me/calendarList/{calendar_id}", endpoint("calendar.calendarList.get", get_calendar_list_entry)),
+    Route(
+        "/calendar/v3/users/me/calendarList/{calendar_id}",
+        endpoint("calendar.calendarList.get", get_calendar_list_entry),
+    ),
     Route("/calendar/v3/calendars/{calendar_id}", endpoint("calendar.calendars.get", get_calendar)),
     Route(EVENTS, endpoint("calendar.events.list", list_events)),
     Route(EVENTS, write_endpoint("calendar.events.insert", insert_event), methods=["POST"]),

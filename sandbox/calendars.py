@@ -117,7 +117,9 @@ def occurrences(event: dict[str, Any], default_zone: str, until: datetime) -> li
     return found
 
 
-def expand(event: dict[str, Any], default_zone: str, until: datetime, overrides: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def expand(
+    event: dict[str, Any], default_zone: str, until: datetime, overrides: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The instances of a recurring event, each as Google shows it with singleEvents."""
     start = moment_of(event["start"], default_zone)
     duration = moment_of(event["end"], default_zone) - start

@@ -1,9 +1,9 @@
 """`concierge sandbox`: serve the Google Workspace stand-in, or script against it.
 
-    concierge sandbox [--port 8090] [--workspace FILE] [--state DIR] [--now ISO] [--control]
-    concierge sandbox accounts            # the accounts, the main one first
-    concierge sandbox token EMAIL         # {"base_url", "access_token", "expires_in"}
-    concierge sandbox load --reset        # (re)load the workspace into the state, timed
+concierge sandbox [--port 8090] [--workspace FILE] [--state DIR] [--now ISO] [--control]
+concierge sandbox accounts            # the accounts, the main one first
+concierge sandbox token EMAIL         # {"base_url", "access_token", "expires_in"}
+concierge sandbox load --reset        # (re)load the workspace into the state, timed
 """
 
 from __future__ import annotations
@@ -26,8 +26,15 @@ def _add_state_options(parser: argparse.ArgumentParser) -> None:
     from sandbox.server import DEMO_WORKSPACE
 
     parser.add_argument("--state", type=Path, default=None, help="state directory (default: DATA_DIR/sandbox)")
-    parser.add_argument("--workspace", type=Path, default=DEMO_WORKSPACE, help="workspace fixture loaded into a new state (default: the demo)")
-    parser.add_argument("--now", default=None, help="fixed clock, ISO date or date-time (tests, evaluations); default: real time")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=DEMO_WORKSPACE,
+        help="workspace fixture loaded into a new state (default: the demo)",
+    )
+    parser.add_argument(
+        "--now", default=None, help="fixed clock, ISO date or date-time (tests, evaluations); default: real time"
+    )
     parser.add_argument("--reset", action="store_true", help="discard the state and load the workspace again")
 
 
@@ -36,8 +43,20 @@ def _add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=DEFAULT_PORT)
     parser.add_argument("--token-lifetime", type=float, default=3600.0, help="access token lifetime in seconds")
     parser.add_argument("--control", action="store_true", help="enable the control API under /_control (tests, demos)")
-    parser.add_argument("--quota", type=float, default=None, metavar="UNITS", help="per-user quota units per minute, as Gmail counts them (default: unlimited)")
-    parser.add_argument("--pubsub-push", action="append", default=[], metavar="TOPIC=URL", help="deliver Gmail watch notifications for TOPIC to URL (repeatable)")
+    parser.add_argument(
+        "--quota",
+        type=float,
+        default=None,
+        metavar="UNITS",
+        help="per-user quota units per minute, as Gmail counts them (default: unlimited)",
+    )
+    parser.add_argument(
+        "--pubsub-push",
+        action="append",
+        default=[],
+        metavar="TOPIC=URL",
+        help="deliver Gmail watch notifications for TOPIC to URL (repeatable)",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -118,7 +137,9 @@ def _serve(store: Store, args: argparse.Namespace) -> int:
 
     quota = Quota(args.quota) if args.quota else None
     pubsub = dict(item.split("=", 1) for item in args.pubsub_push if "=" in item)
-    sandbox = Sandbox(store, token_lifetime=args.token_lifetime, control_enabled=args.control, quota=quota, pubsub_push=pubsub)
+    sandbox = Sandbox(
+        store, token_lifetime=args.token_lifetime, control_enabled=args.control, quota=quota, pubsub_push=pubsub
+    )
     from sandbox.oauth import accounts_in_order
 
     accounts = ", ".join(account["email"] for account in accounts_in_order(store))

@@ -1,13 +1,16 @@
 """The control API (`/_control/...`), served only with `--control`: tests and demos use
 it to make the sandbox misbehave and to change data as another client would.
 
-    POST   /_control/faults                 {"method", "kind": 429|403|500|503|latency, "count", "latency_seconds", "retry_after"}
+    POST   /_control/faults                 {"method", "kind": 429|403|500|503|latency, "count", "latency_seconds",
+                                             "retry_after"}
     DELETE /_control/faults
-    POST   /_control/expire                 {"service": "gmail"|"calendar", "account"}  old history ids 404, sync tokens 410
+    POST   /_control/expire                 {"service": "gmail"|"calendar", "account"}
+                                            old history ids 404, sync tokens 410
     POST   /_control/pubsub                 {"topic", "endpoint"}  a Pub/Sub push subscription for Gmail watch
     POST   /_control/tokens/revoke          {"token"}   (refresh or access token)
     POST   /_control/tokens/expire          {"token"}   (an access token)
-    POST   /_control/accounts/{email}/messages           {"from", "to", "subject", "text", "html", "labels"} -> delivered
+    POST   /_control/accounts/{email}/messages           {"from", "to", "subject", "text", "html", "labels"}
+                                                         -> delivered
     PATCH  /_control/accounts/{email}/messages/{id}      {"addLabelIds", "removeLabelIds"}
     DELETE /_control/accounts/{email}/messages/{id}
     POST   /_control/accounts/{email}/events             a Calendar event resource (+ "calendarId")
@@ -17,8 +20,10 @@ it to make the sandbox misbehave and to change data as another client would.
     PATCH  /_control/accounts/{email}/files/{id}         {"name", "description", "starred", "trashed"}
     DELETE /_control/accounts/{email}/files/{id}
     POST   /_control/snapshots                           -> 201 {"id"}  (copy-on-write, in memory, the last 8 kept)
-    GET    /_control/snapshots/{id}/changes[?account=EMAIL]  -> {"changes": [{"kind", "owner", "id", "before", "after"}]}
-    POST   /_control/snapshots/{id}/restore              -> {"restored": n}  (as changes moving forward: see sandbox/snapshots.py)
+    GET    /_control/snapshots/{id}/changes[?account=EMAIL]
+                                                         -> {"changes": [{"kind", "owner", "id", "before", "after"}]}
+    POST   /_control/snapshots/{id}/restore              -> {"restored": n}
+                                                         (as changes moving forward: see sandbox/snapshots.py)
     DELETE /_control/snapshots/{id}
 An unknown snapshot id answers 404 with Google's error body.
 """
@@ -54,7 +59,10 @@ def control(handler: ControlHandler, status: int = 200) -> Callable[[Request], A
             body = json.loads(raw) if raw else {}
             if not isinstance(body, dict):
                 raise bad_request("The body must be a JSON object.")
-            if "email" in request.path_params and sandbox.store.get("account", "", request.path_params["email"]) is None:
+            if (
+                "email" in request.path_params
+                and sandbox.store.get("account", "", request.path_params["email"]) is None
+            ):
                 raise not_found(f"No sandbox account {request.path_params['email']}.")
             with sandbox.store.transaction():
                 result = await handler(sandbox, request, body)
@@ -120,10 +128,14 @@ async def add_message(sandbox: Sandbox, request: Request, body: dict[str, Any]) 
     box = Mailbox(sandbox.store, _email(request))
     raw = build_message(
         Draft(
-            sender=body["from"], to=body.get("to") or [_email(request)], subject=body.get("subject", ""),
-            date=sandbox.store.now(), text=body.get("text"), html=body.get("html"),
+            sender=body["from"],
+            to=body.get("to") or [_email(request)],
+            subject=body.get("subject", ""),
+            date=sandbox.store.now(),
+            text=body.get("text"),
+            html=body.get("html"),
         )
-    )  # fmt: skip
+    )
     labels = ["INBOX", "UNREAD"] + [box.label_id(name) for name in body.get("labels", [])]
     message = box.insert(raw, labels, internal_date=sandbox.store.now())
     return {"id": message["id"], "threadId": message["threadId"], "labelIds": message["labelIds"]}

@@ -19,7 +19,23 @@ MIME_TYPES = {
 }
 
 # The core PDF fonts cover Latin-1 only; keep text readable rather than failing.
-_PDF_REPLACEMENTS = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "...", "\u20ac": "EUR ", "\u0131": "i", "\u015f": "s", "\u011f": "g", "\u0130": "I", "\u015e": "S"})
+_PDF_REPLACEMENTS = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u20ac": "EUR ",
+        "\u0131": "i",
+        "\u015f": "s",
+        "\u011f": "g",
+        "\u0130": "I",
+        "\u015e": "S",
+    }
+)
 
 
 def pdf_bytes(title: str, body: str) -> bytes:

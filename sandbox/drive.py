@@ -97,14 +97,25 @@ class Drive:
             **file,
             "owners": owners,
             "ownedByMe": role == "owner",
-            "capabilities": {"canEdit": role in ("owner", "writer"), "canShare": role in ("owner", "writer"),
-                             "canDownload": True, "canTrash": role in ("owner", "writer")},
-        }  # fmt: skip
+            "capabilities": {
+                "canEdit": role in ("owner", "writer"),
+                "canShare": role in ("owner", "writer"),
+                "canDownload": True,
+                "canTrash": role in ("owner", "writer"),
+            },
+        }
 
     def content(self, file_id: str) -> bytes:
         return self.store.blob(content_key(file_id))
 
-    def save(self, file: dict[str, Any], text: str, previous_viewers: list[str] | None = None, content: bytes | None = None, touch: bool = True) -> dict[str, Any]:
+    def save(
+        self,
+        file: dict[str, Any],
+        text: str,
+        previous_viewers: list[str] | None = None,
+        content: bytes | None = None,
+        touch: bool = True,
+    ) -> dict[str, Any]:
         """Store a file version and log the change for everyone who could see it."""
         if touch:
             file["modifiedTime"] = rfc3339(self.store.now())
@@ -127,7 +138,11 @@ class Drive:
         account = self.store.get("account", "", self.account) or {"name": self.account}
         file_id = file_id or new_file_id()
         kind = {DOCUMENT: "document", SPREADSHEET: "spreadsheets", PRESENTATION: "presentation"}.get(mime_type)
-        link = f"https://docs.google.com/{kind}/d/{file_id}/edit" if kind else f"https://drive.google.com/file/d/{file_id}/view"
+        link = (
+            f"https://docs.google.com/{kind}/d/{file_id}/edit"
+            if kind
+            else f"https://drive.google.com/file/d/{file_id}/view"
+        )
         owner = {"kind": "drive#user", "displayName": account["name"], "emailAddress": self.account}
         file = {
             "kind": "drive#file",
@@ -144,10 +159,20 @@ class Drive:
             "modifiedTime": metadata.get("modifiedTime", now),
             "owners": [owner],
             "lastModifyingUser": owner,
-            "permissions": [{"kind": "drive#permission", "id": self.permission_id(self.account), "type": "user",
-                             "role": "owner", "emailAddress": self.account, "displayName": account["name"]}],
-        }  # fmt: skip
-        return self.save(file, f"{file['name']} {file['description']} {text}", content=content, touch="modifiedTime" not in metadata)
+            "permissions": [
+                {
+                    "kind": "drive#permission",
+                    "id": self.permission_id(self.account),
+                    "type": "user",
+                    "role": "owner",
+                    "emailAddress": self.account,
+                    "displayName": account["name"],
+                }
+            ],
+        }
+        return self.save(
+            file, f"{file['name']} {file['description']} {text}", content=content, touch="modifiedTime" not in metadata
+        )
 
     @staticmethod
     def permission_id(email: str) -> str:
@@ -156,7 +181,9 @@ class Drive:
     def update(self, file_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         record = self.record(file_id)
         if self.role(record["file"]) not in ("owner", "writer"):
-            raise ApiError(403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions")
+            raise ApiError(
+                403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+            )
         file = dict(record["file"])
         for key in ("name", "description", "starred", "trashed"):
             if key in changes:
@@ -169,7 +196,9 @@ class Drive:
     def delete(self, file_id: str) -> None:
         record = self.record(file_id)
         if self.role(record["file"]) != "owner":
-            raise ApiError(403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions")
+            raise ApiError(
+                403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+            )
         self.store.record("", "drive", file_id, {"viewers": self.viewers(record["file"]), "removed": True})
         self.store.delete("file", "", file_id)
 
@@ -177,7 +206,9 @@ class Drive:
         record = self.record(file_id)
         file = dict(record["file"])
         if self.role(file) not in ("owner", "writer"):
-            raise ApiError(403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions")
+            raise ApiError(
+                403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+            )
         kind, role = body.get("type"), body.get("role")
         if kind not in ("user", "group", "domain", "anyone") or role not in ROLES:
             raise bad_request("Invalid permission type or role.", "invalid")
@@ -202,7 +233,9 @@ class Drive:
         record = self.record(file_id)
         file = dict(record["file"])
         if self.role(file) not in ("owner", "writer"):
-            raise ApiError(403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions")
+            raise ApiError(
+                403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+            )
         target = next((p for p in file["permissions"] if p["id"] == permission_id), None)
         if target is None:
             raise ApiError(404, f"Permission not found: {permission_id}.", "notFound")

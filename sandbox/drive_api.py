@@ -40,8 +40,13 @@ def _sort(files: list[dict[str, Any]], order_by: str | None) -> list[dict[str, A
         key = words[0]
         if key not in SORT_KEYS or len(words) > 2 or (len(words) == 2 and words[1] != "desc"):
             raise bad_request(f"Invalid sorting key: {order_by}")
-        field = {"recency": "modifiedTime", "name_natural": "name", "folder": "mimeType", "viewedByMeTime": "modifiedTime"}.get(key, key)
-        files.sort(key=lambda f: (str(f.get(field, "")).lower()), reverse=len(words) == 2)
+        field = {
+            "recency": "modifiedTime",
+            "name_natural": "name",
+            "folder": "mimeType",
+            "viewedByMeTime": "modifiedTime",
+        }.get(key, key)
+        files.sort(key=lambda f: str(f.get(field, "")).lower(), reverse=len(words) == 2)
     return files
 
 
@@ -75,7 +80,11 @@ async def get_file(call: Call) -> dict[str, Any] | Response:
     file = record["file"]
     if call.params.get("alt") == "media":
         if is_native(file["mimeType"]):
-            raise ApiError(403, "Only files with binary content can be downloaded. Use Export with Docs Editors files.", "fileNotDownloadable")
+            raise ApiError(
+                403,
+                "Only files with binary content can be downloaded. Use Export with Docs Editors files.",
+                "fileNotDownloadable",
+            )
         return Response(drive.content(file["id"]), media_type=file["mimeType"])
     return _shape(call, drive.view(file), DEFAULT_FILE_FIELDS)
 
@@ -115,8 +124,11 @@ async def delete_file(call: Call) -> None:
 
 async def about(call: Call) -> dict[str, Any]:
     account = call.store.get("account", "", call.account) or {"name": call.account}
-    used = sum(len(Drive(call.store, call.account).content(r["file"]["id"])) for r in Drive(call.store, call.account).records()
-               if r["file"]["owners"][0]["emailAddress"] == call.account)  # fmt: skip
+    used = sum(
+        len(Drive(call.store, call.account).content(r["file"]["id"]))
+        for r in Drive(call.store, call.account).records()
+        if r["file"]["owners"][0]["emailAddress"] == call.account
+    )
     return {
         "kind": "drive#about",
         "user": {"kind": "drive#user", "displayName": account["name"], "emailAddress": call.account, "me": True},
@@ -146,8 +158,14 @@ async def list_changes(call: Call) -> dict[str, Any]:
         visible = record is not None and drive.can_see(record["file"])
         if (removed or not visible) and not include_removed:
             continue
-        change: dict[str, Any] = {"kind": "drive#change", "changeType": "file", "fileId": file_id,
-                                  "removed": removed or not visible, "time": call.store.now().isoformat(), "_seq": seq}  # fmt: skip
+        change: dict[str, Any] = {
+            "kind": "drive#change",
+            "changeType": "file",
+            "fileId": file_id,
+            "removed": removed or not visible,
+            "time": call.store.now().isoformat(),
+            "_seq": seq,
+        }
         if record is not None and visible:
             change["file"] = _shape(call, drive.view(record["file"]), DEFAULT_FILE_FIELDS)
         changes.append(change)
@@ -186,7 +204,10 @@ def _notify(call: Call, file: dict[str, Any], permission: dict[str, Any], note: 
     """The "shared with you" email Drive sends, delivered if the recipient is a sandbox account."""
     sharer = call.store.get("account", "", call.account) or {"name": call.account}
     verb = "edit" if permission["role"] in ("writer", "owner") else "view"
-    text = f'{sharer["name"]} ({call.account}) has invited you to {verb} the following document:\n\n{file["name"]}\n{file["webViewLink"]}\n'
+    text = (
+        f"{sharer['name']} ({call.account}) has invited you to {verb} the following document:\n\n"
+        f"{file['name']}\n{file['webViewLink']}\n"
+    )
     if note:
         text += f"\n{note}\n"
     raw = build_message(
@@ -196,7 +217,7 @@ def _notify(call: Call, file: dict[str, Any], permission: dict[str, Any], note: 
             subject=f'Document shared with you: "{file["name"]}"',
             date=call.store.now(),
             text=text,
-            extra_headers={"Reply-To": f'{sharer["name"]} <{call.account}>'},
+            extra_headers={"Reply-To": f"{sharer['name']} <{call.account}>"},
         )
     )
     deliver_to_recipients(call.store, raw)
@@ -211,7 +232,11 @@ routes = [
     Route(FILES + "/{file_id}", write_endpoint("drive.files.delete", delete_file), methods=["DELETE"]),
     Route(FILES + "/{file_id}/export", endpoint("drive.files.export", export_file)),
     Route(FILES + "/{file_id}/permissions", endpoint("drive.permissions.list", list_permissions)),
-    Route(FILES + "/{file_id}/permissions", write_endpoint("drive.permissions.create", create_permission), methods=["POST"]),
+    Route(
+        FILES + "/{file_id}/permissions",
+        write_endpoint("drive.permissions.create", create_permission),
+        methods=["POST"],
+    ),
     Route(
         FILES + "/{file_id}/permissions/{permission_id}",
         write_endpoint("drive.permissions.delete", delete_permission),

@@ -101,7 +101,11 @@ class _Parser:
             if self.take().lower() != "in":
                 raise invalid(self.query)
             collection = self.take()
-            roles = {"owners": ("owner",), "writers": ("owner", "writer"), "readers": ("owner", "writer", "commenter", "reader")}
+            roles = {
+                "owners": ("owner",),
+                "writers": ("owner", "writer"),
+                "readers": ("owner", "writer", "commenter", "reader"),
+            }
             if collection == "parents":
                 return lambda f, a: value in f.get("parents", [])
             if collection not in roles:

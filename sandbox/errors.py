@@ -89,6 +89,4 @@ class OAuthError(Exception):
         self.status = status
 
     def response(self) -> JSONResponse:
-        return JSONResponse(
-            {"error": self.error, "error_description": self.description}, status_code=self.status
-        )
+        return JSONResponse({"error": self.error, "error_description": self.description}, status_code=self.status)

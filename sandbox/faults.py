@@ -24,9 +24,7 @@ class Fault:
     retry_after: int | None = None
 
     def matches(self, method_id: str) -> bool:
-        return self.method in ("*", method_id) or (
-            self.method.endswith(".") and method_id.startswith(self.method)
-        )
+        return self.method in ("*", method_id) or (self.method.endswith(".") and method_id.startswith(self.method))
 
 
 class Faults:

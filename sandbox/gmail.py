@@ -54,7 +54,10 @@ def page(call: Call, items: list[Any], default: int, maximum: int) -> tuple[list
 def message_resource(box: Mailbox, message: Item, fmt: str, headers: list[str] | None = None) -> dict[str, Any]:
     if fmt not in FORMATS:
         raise bad_request(f"Invalid value for format: {fmt}")
-    resource = {key: message[key] for key in ("id", "threadId", "labelIds", "snippet", "historyId", "internalDate", "sizeEstimate")}
+    resource = {
+        key: message[key]
+        for key in ("id", "threadId", "labelIds", "snippet", "historyId", "internalDate", "sizeEstimate")
+    }
     raw = box.raw(message["id"])
     if fmt == "raw":
         resource["raw"] = b64url(raw)
@@ -64,9 +67,12 @@ def message_resource(box: Mailbox, message: Item, fmt: str, headers: list[str] |
         tree = payload(raw, message["id"])
         wanted = {name.lower() for name in headers or []}
         resource["payload"] = {
-            "partId": "", "mimeType": tree["mimeType"], "filename": "", "body": {"size": 0},
+            "partId": "",
+            "mimeType": tree["mimeType"],
+            "filename": "",
+            "body": {"size": 0},
             "headers": [h for h in tree["headers"] if not wanted or h["name"].lower() in wanted],
-        }  # fmt: skip
+        }
     return resource
 
 
@@ -187,7 +193,9 @@ def raw_from(body: dict[str, Any], media: Media | None) -> bytes:
         return media.data
     raw = (body.get("message") or body).get("raw")
     if not raw:
-        raise bad_request("'raw' RFC822 payload message string or uploading message via /upload/* URL required", "invalidArgument")
+        raise bad_request(
+            "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "invalidArgument"
+        )
     try:
         return b64url_decode(raw)
     except ValueError as exc:
@@ -214,8 +222,12 @@ async def list_threads(call: Call) -> dict[str, Any]:
     latest: dict[str, Item] = {}
     for message in matching_messages(call, mailbox(call)):
         latest.setdefault(message["threadId"], message)
-    return listing(call, "threads", list(latest.values()),
-                   lambda m: {"id": m["threadId"], "snippet": m["snippet"], "historyId": m["historyId"]})  # fmt: skip
+    return listing(
+        call,
+        "threads",
+        list(latest.values()),
+        lambda m: {"id": m["threadId"], "snippet": m["snippet"], "historyId": m["historyId"]},
+    )
 
 
 async def batch_modify(call: Call) -> None:
@@ -234,8 +246,13 @@ async def get_label(call: Call) -> dict[str, Any]:
         if label["id"] == call.path("id"):
             total = [m for m in box.messages() if label["id"] in m["labelIds"]]
             unread = [m for m in total if "UNREAD" in m["labelIds"]]
-            return {**label, "messagesTotal": len(total), "messagesUnread": len(unread),
-                    "threadsTotal": len({m["threadId"] for m in total}), "threadsUnread": len({m["threadId"] for m in unread})}  # fmt: skip
+            return {
+                **label,
+                "messagesTotal": len(total),
+                "messagesUnread": len(unread),
+                "threadsTotal": len({m["threadId"] for m in total}),
+                "threadsUnread": len({m["threadId"] for m in unread}),
+            }
     raise not_found()
 
 
@@ -334,8 +351,12 @@ async def list_drafts(call: Call) -> dict[str, Any]:
     box = mailbox(call)
     drafts = call.store.all("draft", call.account)
     drafts.sort(key=lambda d: int(box.get(d["messageId"])["internalDate"]), reverse=True)
-    return listing(call, "drafts", drafts,
-                   lambda d: {"id": d["id"], "message": {"id": d["messageId"], "threadId": box.get(d["messageId"])["threadId"]}})  # fmt: skip
+    return listing(
+        call,
+        "drafts",
+        drafts,
+        lambda d: {"id": d["id"], "message": {"id": d["messageId"], "threadId": box.get(d["messageId"])["threadId"]}},
+    )
 
 
 async def get_draft(call: Call) -> dict[str, Any]:
@@ -370,15 +391,34 @@ routes = [
     Route(f"{PREFIX}/labels", endpoint("gmail.users.labels.list", list_labels)),
     Route(f"{PREFIX}/labels", write_endpoint("gmail.users.labels.create", create_label), methods=["POST"]),
     Route(f"{PREFIX}/labels/{{id}}", endpoint("gmail.users.labels.get", get_label)),
-    Route(f"{PREFIX}/messages/batchModify", write_endpoint("gmail.users.messages.batchModify", batch_modify), methods=["POST"]),
+    Route(
+        f"{PREFIX}/messages/batchModify",
+        write_endpoint("gmail.users.messages.batchModify", batch_modify),
+        methods=["POST"],
+    ),
     Route(f"{PREFIX}/messages", endpoint("gmail.users.messages.list", list_messages)),
     Route(f"{PREFIX}/messages/send", write_endpoint("gmail.users.messages.send", send_message), methods=["POST"]),
     Route(f"{PREFIX}/messages/{{id}}", endpoint("gmail.users.messages.get", get_message)),
-    Route(f"{PREFIX}/messages/{{id}}", write_endpoint("gmail.users.messages.delete", delete_message), methods=["DELETE"]),
-    Route(f"{PREFIX}/messages/{{id}}/modify", write_endpoint("gmail.users.messages.modify", modify_message), methods=["POST"]),
-    Route(f"{PREFIX}/messages/{{id}}/trash", write_endpoint("gmail.users.messages.trash", trash_message), methods=["POST"]),
-    Route(f"{PREFIX}/messages/{{id}}/untrash", write_endpoint("gmail.users.messages.untrash", untrash_message), methods=["POST"]),
-    Route(f"{PREFIX}/messages/{{message_id}}/attachments/{{id}}", endpoint("gmail.users.messages.attachments.get", get_attachment)),
+    Route(
+        f"{PREFIX}/messages/{{id}}", write_endpoint("gmail.users.messages.delete", delete_message), methods=["DELETE"]
+    ),
+    Route(
+        f"{PREFIX}/messages/{{id}}/modify",
+        write_endpoint("gmail.users.messages.modify", modify_message),
+        methods=["POST"],
+    ),
+    Route(
+        f"{PREFIX}/messages/{{id}}/trash", write_endpoint("gmail.users.messages.trash", trash_message), methods=["POST"]
+    ),
+    Route(
+        f"{PREFIX}/messages/{{id}}/untrash",
+        write_endpoint("gmail.users.messages.untrash", untrash_message),
+        methods=["POST"],
+    ),
+    Route(
+        f"{PREFIX}/messages/{{message_id}}/attachments/{{id}}",
+        endpoint("gmail.users.messages.attachments.get", get_attachment),
+    ),
     Route(f"{PREFIX}/threads", endpoint("gmail.users.threads.list", list_threads)),
     Route(f"{PREFIX}/threads/{{id}}", endpoint("gmail.users.threads.get", get_thread)),
     Route(f"{PREFIX}/history", endpoint("gmail.users.history.list", list_history)),

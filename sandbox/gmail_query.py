@@ -35,12 +35,16 @@ class Searchable:
     size: int
 
     def everything(self) -> str:
-        return " ".join(
-            (self.sender, self.to, self.cc, self.subject, self.text, *self.filenames)
-        ).lower()
+        return " ".join((self.sender, self.to, self.cc, self.subject, self.text, *self.filenames)).lower()
 
 
 Predicate = Callable[[Searchable], bool]
+
+
+def _any_of(predicates: list[Predicate]) -> Predicate:
+    """`{a b c}`: any of them holds."""
+    return lambda item: any(predicate(item) for predicate in predicates)
+
 
 TOKEN = re.compile(r'\s*(-?\w[\w.]*:(?:"[^"]*"|\([^)]*\)|[^\s(){}"]+)|-?"[^"]*"|[(){}]|-|OR\b|[^\s(){}"]+)')
 SIZE_UNITS = {"": 1, "k": 1024, "m": 1024 * 1024}
@@ -177,7 +181,7 @@ class _Parser:
                 alternatives: list[Predicate] = []
                 while self.peek() not in (end, None):
                     alternatives.append(self.unary(end))
-                inner = lambda m: any(p(m) for p in alternatives)
+                inner = _any_of(alternatives)
             if self.peek() == end:
                 self.take()
             return inner

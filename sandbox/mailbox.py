@@ -20,10 +20,21 @@ from sandbox.mime import addresses, parse, summarize
 from sandbox.store import Item, Store
 
 SYSTEM_LABELS = [
-    "INBOX", "SENT", "DRAFT", "TRASH", "SPAM", "UNREAD", "STARRED", "IMPORTANT",
-    "CHAT", "CATEGORY_PERSONAL", "CATEGORY_SOCIAL", "CATEGORY_PROMOTIONS",
-    "CATEGORY_UPDATES", "CATEGORY_FORUMS",
-]  # fmt: skip
+    "INBOX",
+    "SENT",
+    "DRAFT",
+    "TRASH",
+    "SPAM",
+    "UNREAD",
+    "STARRED",
+    "IMPORTANT",
+    "CHAT",
+    "CATEGORY_PERSONAL",
+    "CATEGORY_SOCIAL",
+    "CATEGORY_PROMOTIONS",
+    "CATEGORY_UPDATES",
+    "CATEGORY_FORUMS",
+]
 
 
 def new_id(seed: str | None = None) -> str:
@@ -47,11 +58,16 @@ class Mailbox:
     # --- labels -------------------------------------------------------------------------
     def labels(self) -> list[Item]:
         system = [
-            {"id": name, "name": name, "type": "system",
-             "messageListVisibility": "show", "labelListVisibility": "labelShow"}
+            {
+                "id": name,
+                "name": name,
+                "type": "system",
+                "messageListVisibility": "show",
+                "labelListVisibility": "labelShow",
+            }
             for name in SYSTEM_LABELS
-        ]  # fmt: skip
-        return system + sorted(self.store.all("label", self.owner), key=lambda l: l["name"])
+        ]
+        return system + sorted(self.store.all("label", self.owner), key=lambda label: label["name"])
 
     def label_id(self, name: str) -> str:
         """The id of a label by id or name, creating a user label for a new name."""
@@ -61,10 +77,18 @@ class Mailbox:
             if name in (label["id"], label["name"]):
                 return str(label["id"])
         label_id = "Label_" + new_id(f"{self.owner}/label/{name}")[:8]
-        self.store.put("label", self.owner, label_id, {
-            "id": label_id, "name": name, "type": "user",
-            "messageListVisibility": "show", "labelListVisibility": "labelShow",
-        })  # fmt: skip
+        self.store.put(
+            "label",
+            self.owner,
+            label_id,
+            {
+                "id": label_id,
+                "name": name,
+                "type": "user",
+                "messageListVisibility": "show",
+                "labelListVisibility": "labelShow",
+            },
+        )
         return label_id
 
     def check_labels(self, label_ids: list[str]) -> None:
@@ -158,17 +182,29 @@ class Mailbox:
             return message
         message["labelIds"] = [label for label in current if label not in removed] + added
         if added:
-            seq = self.store.record(self.owner, "gmail", message_id, {"type": "labelAdded", "labelIds": added, "threadId": message["threadId"]})
+            seq = self.store.record(
+                self.owner,
+                "gmail",
+                message_id,
+                {"type": "labelAdded", "labelIds": added, "threadId": message["threadId"]},
+            )
             message["historyId"] = str(seq)
         if removed:
-            seq = self.store.record(self.owner, "gmail", message_id, {"type": "labelRemoved", "labelIds": removed, "threadId": message["threadId"]})
+            seq = self.store.record(
+                self.owner,
+                "gmail",
+                message_id,
+                {"type": "labelRemoved", "labelIds": removed, "threadId": message["threadId"]},
+            )
             message["historyId"] = str(seq)
         self.store.put("message", self.owner, message_id, message)
         return message
 
     def trash(self, message_id: str) -> Item:
         message = self.get(message_id)
-        return self.modify(message_id, ["TRASH"], [l for l in ("INBOX", "SPAM") if l in message["labelIds"]])
+        return self.modify(
+            message_id, ["TRASH"], [label for label in ("INBOX", "SPAM") if label in message["labelIds"]]
+        )
 
     def untrash(self, message_id: str) -> Item:
         message = self.get(message_id)
@@ -185,14 +221,20 @@ class Mailbox:
         return {label["id"]: label["name"].lower() for label in self.store.all("label", self.owner)}
 
     def searchable(self, message: Item, names: dict[str, str]) -> Searchable:
-        labels = set(message["labelIds"]) | {names[l] for l in message["labelIds"] if l in names}
+        labels = set(message["labelIds"]) | {names[label] for label in message["labelIds"] if label in names}
         index = message["index"]
         return Searchable(
-            sender=index["from"], to=index["to"], cc=index["cc"], bcc=index["bcc"],
-            subject=index["subject"], text=index["text"], filenames=tuple(index["filenames"]),
-            labels=frozenset(labels), internal_date_ms=int(message["internalDate"]),
+            sender=index["from"],
+            to=index["to"],
+            cc=index["cc"],
+            bcc=index["bcc"],
+            subject=index["subject"],
+            text=index["text"],
+            filenames=tuple(index["filenames"]),
+            labels=frozenset(labels),
+            internal_date_ms=int(message["internalDate"]),
             size=int(message["sizeEstimate"]),
-        )  # fmt: skip
+        )
 
     def profile(self) -> dict[str, Any]:
         messages = self.messages()

@@ -93,7 +93,9 @@ def build_message(draft: Draft) -> bytes:
     message_id = draft.message_id or make_msgid(domain="sandbox.local")
     seed = hashlib.sha256(message_id.encode()).hexdigest()[:24]
     if draft.text is not None and draft.html is not None:
-        body = _multipart("alternative", f"alt_{seed}", [_text_leaf(draft.text, "plain"), _text_leaf(draft.html, "html")])
+        body = _multipart(
+            "alternative", f"alt_{seed}", [_text_leaf(draft.text, "plain"), _text_leaf(draft.html, "html")]
+        )
     elif draft.html is not None:
         body = _text_leaf(draft.html, "html")
     else:
@@ -110,7 +112,11 @@ def build_message(draft: Draft) -> bytes:
         headers.append(f"Cc: {_addresses(draft.cc)}")
     if draft.bcc:
         headers.append(f"Bcc: {_addresses(draft.bcc)}")
-    headers += [f"Subject: {_header(draft.subject)}", f"Date: {format_datetime(draft.date)}", f"Message-ID: {message_id}"]
+    headers += [
+        f"Subject: {_header(draft.subject)}",
+        f"Date: {format_datetime(draft.date)}",
+        f"Message-ID: {message_id}",
+    ]
     if draft.in_reply_to:
         headers.append(f"In-Reply-To: {draft.in_reply_to}")
     if draft.references:
@@ -188,8 +194,7 @@ def payload(raw: bytes, message_id: str) -> dict[str, Any]:
         if part.is_multipart():
             node["body"] = {"size": 0}
             node["parts"] = [
-                build(child, f"{part_id}.{i}" if part_id else str(i))
-                for i, child in enumerate(part.get_payload())
+                build(child, f"{part_id}.{i}" if part_id else str(i)) for i, child in enumerate(part.get_payload())
             ]
         else:
             data = part.get_payload(decode=True) or b""

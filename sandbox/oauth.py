@@ -33,7 +33,9 @@ ALL_SCOPES = (
 )
 
 
-def issue_access_token(store: Store, email: str, client_id: str, scope: str, lifetime: float, parent: str | None = None) -> str:
+def issue_access_token(
+    store: Store, email: str, client_id: str, scope: str, lifetime: float, parent: str | None = None
+) -> str:
     token = "ya29.sandbox-" + secrets.token_urlsafe(32)
     store.add_token(token, "access", email, client_id, scope, lifetime, parent=parent)
     return token
@@ -76,18 +78,15 @@ async def authorize_page(request: Request) -> Response:
     hint = params.get("login_hint")
     choices = "".join(
         f'<label><input type="radio" name="account" value="{html.escape(a["email"])}"'
-        f'{" checked" if (a["email"] == hint or (not hint and i == 0)) else ""}> '
-        f'{html.escape(a["name"])} &lt;{html.escape(a["email"])}&gt;</label><br>'
+        f"{' checked' if (a['email'] == hint or (not hint and i == 0)) else ''}> "
+        f"{html.escape(a['name'])} &lt;{html.escape(a['email'])}&gt;</label><br>"
         for i, a in enumerate(accounts)
     )
     hidden = "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-        for k, v in params.items()
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">' for k, v in params.items()
     )
     scopes = "".join(f"<li>{html.escape(s)}</li>" for s in params.get("scope", "").split())
-    page = CONSENT_PAGE.format(
-        client=html.escape(params["client_id"]), scopes=scopes, hidden=hidden, accounts=choices
-    )
+    page = CONSENT_PAGE.format(client=html.escape(params["client_id"]), scopes=scopes, hidden=hidden, accounts=choices)
     return HTMLResponse(page)
 
 
@@ -162,9 +161,7 @@ async def token_endpoint(request: Request) -> Response:
             _check_pkce(grant.extra, form.get("code_verifier"))
             store.revoke_token(grant.token)  # a code is good for one exchange
             refresh = (
-                issue_refresh_token(store, grant.email, client_id, grant.scope)
-                if grant.extra.get("offline")
-                else None
+                issue_refresh_token(store, grant.email, client_id, grant.scope) if grant.extra.get("offline") else None
             )
             email, scope = grant.email, grant.scope
         elif grant_type == "refresh_token":
@@ -178,9 +175,7 @@ async def token_endpoint(request: Request) -> Response:
             raise OAuthError("unsupported_grant_type", f"Invalid grant_type: {grant_type}")
     except OAuthError as error:
         return error.response()
-    access = issue_access_token(
-        store, email, client_id, scope, sandbox.token_lifetime, parent=refresh or grant.token
-    )
+    access = issue_access_token(store, email, client_id, scope, sandbox.token_lifetime, parent=refresh or grant.token)
     body = {
         "access_token": access,
         "expires_in": int(sandbox.token_lifetime),

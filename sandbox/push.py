@@ -48,7 +48,9 @@ class Push:
     # --- channels ------------------------------------------------------------------------
     def open_channel(self, body: dict[str, Any], account: str, resource: str, resource_uri: str) -> Item:
         """Store a web-hook channel and send its `sync` message."""
-        if body.get("type") not in ("web_hook", "webhook") or not str(body.get("address", "")).startswith(("http://", "https://")):
+        if body.get("type") not in ("web_hook", "webhook") or not str(body.get("address", "")).startswith(
+            ("http://", "https://")
+        ):
             raise ValueError("type must be web_hook and address an http(s) URL")
         if not body.get("id"):
             raise ValueError("the channel needs an id")
@@ -68,7 +70,11 @@ class Push:
         }
         self.store.put("channel", "", channel["id"], channel)
         self._send(channel, "sync")
-        return {k: v for k, v in channel.items() if k in ("kind", "id", "resourceId", "resourceUri", "token", "expiration") and v is not None}
+        return {
+            k: v
+            for k, v in channel.items()
+            if k in ("kind", "id", "resourceId", "resourceUri", "token", "expiration") and v is not None
+        }
 
     def stop_channel(self, channel_id: str, resource_id: str) -> bool:
         channel = self.store.get("channel", "", channel_id)
@@ -99,7 +105,13 @@ class Push:
             for channel in channels:
                 if int(channel["expiration"]) < now_ms:
                     continue
-                if change.kind == "calendar" and change.owner == f"{channel['account']}/{channel['resource'].removeprefix('calendar:')}" or change.kind == "drive" and channel["resource"] == "drive" and channel["account"] in change.detail["viewers"]:
+                if (
+                    change.kind == "calendar"
+                    and change.owner == f"{channel['account']}/{channel['resource'].removeprefix('calendar:')}"
+                    or change.kind == "drive"
+                    and channel["resource"] == "drive"
+                    and channel["account"] in change.detail["viewers"]
+                ):
                     due[channel["id"]] = channel
         for channel in due.values():
             self._send(channel, "exists" if channel["resource"].startswith("calendar:") else "change")
@@ -146,7 +158,11 @@ def _pubsub_body(topic: str, account: str, history_id: int) -> dict[str, Any]:
 async def _deliver(url: str, headers: dict[str, str], body: dict[str, Any] | None) -> None:
     try:
         async with httpx.AsyncClient(timeout=10) as client:
-            response = await client.post(url, headers=headers, json=body) if body is not None else await client.post(url, headers=headers)
+            response = (
+                await client.post(url, headers=headers, json=body)
+                if body is not None
+                else await client.post(url, headers=headers)
+            )
         if response.status_code >= 300:
             log.warning("push to %s answered %s", url, response.status_code)
     except httpx.HTTPError as error:

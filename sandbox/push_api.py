@@ -55,7 +55,11 @@ async def stop_mailbox(call: Call) -> None:
 
 
 routes = [
-    Route("/calendar/v3/calendars/{calendar_id}/events/watch", endpoint("calendar.events.watch", watch_events), methods=["POST"]),
+    Route(
+        "/calendar/v3/calendars/{calendar_id}/events/watch",
+        endpoint("calendar.events.watch", watch_events),
+        methods=["POST"],
+    ),
     Route("/calendar/v3/channels/stop", endpoint("calendar.channels.stop", stop_channel), methods=["POST"]),
     Route("/drive/v3/changes/watch", endpoint("drive.changes.watch", watch_changes), methods=["POST"]),
     Route("/drive/v3/channels/stop", endpoint("drive.channels.stop", stop_channel), methods=["POST"]),

@@ -84,8 +84,14 @@ class RunningSandbox:
 
 def start_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int | None = None) -> RunningSandbox:
     port = port or free_port(host)
-    config = uvicorn.Config(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off",
-                            timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
+    config = uvicorn.Config(
+        create_app(sandbox),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="sandbox", daemon=True)
     thread.start()
@@ -99,5 +105,11 @@ def start_in_thread(sandbox: Sandbox, host: str = "127.0.0.1", port: int | None 
 
 def serve(sandbox: Sandbox, host: str, port: int) -> None:
     sandbox.store.set_meta("base_url", f"http://{host}:{port}")
-    uvicorn.run(create_app(sandbox), host=host, port=port, log_level="warning", lifespan="off",
-                timeout_keep_alive=KEEP_ALIVE_SECONDS)  # fmt: skip
+    uvicorn.run(
+        create_app(sandbox),
+        host=host,
+        port=port,
+        log_level="warning",
+        lifespan="off",
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
+    )

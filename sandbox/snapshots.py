@@ -181,7 +181,9 @@ class Snapshots:
         if before is None:
             box.delete(change.id)
             return
-        relabelled = after is not None and comparable("message", {**after, "labelIds": before["labelIds"]}) == comparable("message", before)
+        relabelled = after is not None and comparable(
+            "message", {**after, "labelIds": before["labelIds"]}
+        ) == comparable("message", before)
         if relabelled:
             assert after is not None
             added = [label for label in before["labelIds"] if label not in after["labelIds"]]
@@ -192,9 +194,12 @@ class Snapshots:
                 box.delete(change.id)  # its content changed (a draft sent under the same id)
             internal_date = datetime.fromtimestamp(int(before["internalDate"]) / 1000, UTC)
             message = box.insert(
-                self.store.blob(raw_key(change.owner, change.id)), before["labelIds"],
-                thread_id=before["threadId"], message_id=change.id, internal_date=internal_date,
-            )  # fmt: skip
+                self.store.blob(raw_key(change.owner, change.id)),
+                before["labelIds"],
+                thread_id=before["threadId"],
+                message_id=change.id,
+                internal_date=internal_date,
+            )
         self.store.put("message", change.owner, change.id, {**before, "historyId": message["historyId"]})
 
     def _restore_events(self, changes: list[ItemChange]) -> None:
@@ -222,7 +227,9 @@ class Snapshots:
             if record is not None:
                 account, calendar_id = owner.split("/", 1)
                 event = record["event"]
-                Calendars(self.store, account).save(calendar_id, {**event, "sequence": int(event.get("sequence", 0)) + 1})
+                Calendars(self.store, account).save(
+                    calendar_id, {**event, "sequence": int(event.get("sequence", 0)) + 1}
+                )
 
     def _restore_file(self, change: ItemChange) -> None:
         """Drive: a file back as it was (name, trash, permissions, times), or removed if

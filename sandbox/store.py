@@ -205,9 +205,7 @@ class Store:
         self._track(kind, owner, item_id)
         self._journal_item(kind, owner, item_id)
         self._items.get(kind, {}).pop((owner, item_id), None)
-        self.db.execute(
-            "DELETE FROM items WHERE kind = ? AND owner = ? AND id = ?", (kind, owner, item_id)
-        )
+        self.db.execute("DELETE FROM items WHERE kind = ? AND owner = ? AND id = ?", (kind, owner, item_id))
 
     # --- blobs --------------------------------------------------------------------------
     def blob(self, key: str) -> bytes:
@@ -264,17 +262,14 @@ class Store:
 
     def changes_after(self, owner: str, kind: str, after: int) -> list[Change]:
         rows = self.db.execute(
-            "SELECT seq, owner, kind, id, detail FROM changes"
-            " WHERE owner = ? AND kind = ? AND seq > ? ORDER BY seq",
+            "SELECT seq, owner, kind, id, detail FROM changes WHERE owner = ? AND kind = ? AND seq > ? ORDER BY seq",
             (owner, kind, after),
         )
         return [Change(seq, o, k, i, json.loads(d)) for seq, o, k, i, d in rows]
 
     def changes_since(self, after: int) -> list[Change]:
         """Every account's changes after a position, in order."""
-        rows = self.db.execute(
-            "SELECT seq, owner, kind, id, detail FROM changes WHERE seq > ? ORDER BY seq", (after,)
-        )
+        rows = self.db.execute("SELECT seq, owner, kind, id, detail FROM changes WHERE seq > ? ORDER BY seq", (after,))
         return [Change(seq, o, k, i, json.loads(d)) for seq, o, k, i, d in rows]
 
     # --- tokens -------------------------------------------------------------------------

@@ -106,7 +106,9 @@ def upload_endpoint(method_id: str, handler: UploadHandler) -> tuple[Callable[..
         session = call.sandbox.uploads.get(call.params.get("upload_id", ""))
         if session is None or session["account"] != call.account:
             raise ApiError(404, "The upload session was not found.", "notFound")
-        match = re.fullmatch(r"bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)", call.request.headers.get("content-range", "bytes */*"))
+        match = re.fullmatch(
+            r"bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)", call.request.headers.get("content-range", "bytes */*")
+        )
         if match is None:
             raise bad_request("Invalid Content-Range header.")
         first, _, total = match.groups()
@@ -127,4 +129,3 @@ def upload_endpoint(method_id: str, handler: UploadHandler) -> tuple[Callable[..
 def upload_routes(path: str, method_id: str, handler: UploadHandler) -> list[Route]:
     post, put = upload_endpoint(method_id, handler)
     return [Route(path, post, methods=["POST"]), Route(path, put, methods=["PUT"])]
-

@@ -106,10 +106,10 @@ def read(path: Path) -> dict[str, Any]:
     """A workspace fixture, with the emails, events and files of its `include`d parts."""
     workspace = _read_json(path)
     if workspace.get("format") != FORMAT:
-        raise WorkspaceError(f"{path}: expected \"format\": \"{FORMAT}\"")
+        raise WorkspaceError(f'{path}: expected "format": "{FORMAT}"')
     for key in ("today", "accounts"):
         if key not in workspace:
-            raise WorkspaceError(f"{path}: missing \"{key}\"")
+            raise WorkspaceError(f'{path}: missing "{key}"')
     for name in workspace.get("include", []):
         part = _read_json(path.parent / name)
         for key in ("emails", "events", "files"):
@@ -165,21 +165,41 @@ def load(store: Store, workspace: dict[str, Any], target_day: date) -> None:
                     raise WorkspaceError(f"{key}[{index}]: {exc!r} in {json.dumps(item)[:200]}") from exc
         for account in store.all("account"):
             store.set_floor("gmail", account["email"], store.seq)
-        store.set_meta("workspace_today", (date.fromisoformat(workspace["today"]) + timedelta(days=shift.days)).isoformat())
+        store.set_meta(
+            "workspace_today", (date.fromisoformat(workspace["today"]) + timedelta(days=shift.days)).isoformat()
+        )
         store.set_meta("workspace_shift_days", str(shift.days))
 
 
 def _add_account(store: Store, account: dict[str, Any], order: int, zone_name: str) -> None:
     email = account["email"].lower()
-    store.put("account", "", email, {
-        "email": email, "name": account["name"], "order": order,
-        "timezone": account.get("timezone", zone_name), "sub": str(10**20 + order),
-    })  # fmt: skip
-    store.put("calendar", email, email, {
-        "kind": "calendar#calendarListEntry", "id": email, "summary": email,
-        "timeZone": account.get("timezone", zone_name), "primary": True, "accessRole": "owner",
-        "backgroundColor": "#9fe1e7", "foregroundColor": "#000000",
-    })  # fmt: skip
+    store.put(
+        "account",
+        "",
+        email,
+        {
+            "email": email,
+            "name": account["name"],
+            "order": order,
+            "timezone": account.get("timezone", zone_name),
+            "sub": str(10**20 + order),
+        },
+    )
+    store.put(
+        "calendar",
+        email,
+        email,
+        {
+            "kind": "calendar#calendarListEntry",
+            "id": email,
+            "summary": email,
+            "timeZone": account.get("timezone", zone_name),
+            "primary": True,
+            "accessRole": "owner",
+            "backgroundColor": "#9fe1e7",
+            "foregroundColor": "#000000",
+        },
+    )
 
 
 def _attachments(email: dict[str, Any]) -> list[Attachment]:
@@ -276,17 +296,23 @@ def _add_event(store: Store, event: dict[str, Any], index: int, shift: Shift, zo
         body["recurrence"] = [shift.rule(line) for line in event["recurrence"]]
     if event.get("attendees"):
         body["attendees"] = [
-            {"email": a["email"].lower(), "displayName": a.get("name", names.get(a["email"].lower(), "")),
-             "responseStatus": a.get("response", "needsAction"), **({"organizer": True} if a["email"].lower() == organizer else {})}
+            {
+                "email": a["email"].lower(),
+                "displayName": a.get("name", names.get(a["email"].lower(), "")),
+                "responseStatus": a.get("response", "needsAction"),
+                **({"organizer": True} if a["email"].lower() == organizer else {}),
+            }
             for a in event["attendees"]
-        ]  # fmt: skip
+        ]
     if event.get("meet"):
         code = f"{event_id[:3]}-{event_id[3:7]}-{event_id[7:10]}"
         body["hangoutLink"] = f"https://meet.google.com/{code}"
         body["conferenceData"] = {
             "conferenceId": code,
             "conferenceSolution": {"key": {"type": "hangoutsMeet"}, "name": "Google Meet"},
-            "entryPoints": [{"entryPointType": "video", "uri": body["hangoutLink"], "label": f"meet.google.com/{code}"}],
+            "entryPoints": [
+                {"entryPointType": "video", "uri": body["hangoutLink"], "label": f"meet.google.com/{code}"}
+            ],
         }
     invited = [a["email"] for a in body.get("attendees", []) if a["email"] != organizer]
     for owner in [organizer] + [e for e in invited if store.get("account", "", e) is not None]:
@@ -314,13 +340,21 @@ def _add_file(store: Store, file: dict[str, Any], index: int, shift: Shift, zone
     modified = shift.moment(file["modified"], zone_name)
     created = shift.moment(file.get("created", file["modified"]), zone_name)
     metadata = {
-        "name": file["name"], "mimeType": mime_type, "description": file.get("description", ""),
-        "starred": file.get("starred", False), "createdTime": rfc3339(created), "modifiedTime": rfc3339(modified),
-    }  # fmt: skip
+        "name": file["name"],
+        "mimeType": mime_type,
+        "description": file.get("description", ""),
+        "starred": file.get("starred", False),
+        "createdTime": rfc3339(created),
+        "modifiedTime": rfc3339(modified),
+    }
     drive = Drive(store, owner)
-    created_file = drive.create(metadata, data, text, file_id=file.get("id") or fixture_id("file", owner, file["name"], file["modified"]))
+    created_file = drive.create(
+        metadata, data, text, file_id=file.get("id") or fixture_id("file", owner, file["name"], file["modified"])
+    )
     for share in file.get("shared_with", []):
-        drive.share(created_file["id"], {"type": "user", "role": share.get("role", "reader"), "emailAddress": share["email"]})
+        drive.share(
+            created_file["id"], {"type": "user", "role": share.get("role", "reader"), "emailAddress": share["email"]}
+        )
     if file.get("anyone"):
         drive.share(created_file["id"], {"type": "anyone", "role": file["anyone"]})
     if file.get("trashed"):

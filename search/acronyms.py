@@ -47,10 +47,11 @@ _IN_REQUESTS_AS_WRITTEN = re.compile(
 )
 #: Each expansion spelt out, words in order, any punctuation between them, plurals allowed.
 _SPELT_OUT = {
-    acronym: re.compile(r"\b" + r"\W+".join(re.escape(w) + "s?" for w in re.findall(r"\w+", expansion)) + r"\b",
-                        re.IGNORECASE)
+    acronym: re.compile(
+        r"\b" + r"\W+".join(re.escape(w) + "s?" for w in re.findall(r"\w+", expansion)) + r"\b", re.IGNORECASE
+    )
     for acronym, expansion in EXPANSIONS.items()
-}  # fmt: skip
+}
 
 
 def _by_first_word() -> dict[str, list[str]]:
@@ -68,8 +69,11 @@ _BY_FIRST_WORD = _by_first_word()
 def widen(text: str) -> str:
     """`text` followed by the expansions of the acronyms it uses and the acronyms of the
     expansions it spells out, each once, in parentheses; `text` itself when there are none."""
-    used = {_AS_WRITTEN[m.group(1).lower()] for pattern in (_IN_REQUESTS_ANY_CASE, _IN_REQUESTS_AS_WRITTEN)
-            for m in pattern.finditer(text)}  # fmt: skip
+    used = {
+        _AS_WRITTEN[m.group(1).lower()]
+        for pattern in (_IN_REQUESTS_ANY_CASE, _IN_REQUESTS_AS_WRITTEN)
+        for m in pattern.finditer(text)
+    }
     words = re.findall(r"\w+", text.lower())
     starts = {acronym for word in words for acronym in _BY_FIRST_WORD.get(word, _BY_FIRST_WORD.get(word[:-1], []))}
     spelt = {acronym for acronym in starts if _SPELT_OUT[acronym].search(text)}

@@ -118,13 +118,24 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
         address = f"bench-{number:03d}@bench.invalid"
         user_id, account_id = await ensure_account(runtime.engine, address)
         async with runtime.engine.connect() as connection:
-            stored = (await connection.execute(text(
-                "SELECT (SELECT count(*) FROM gmail_cache WHERE user_id = :u) "
-                "+ (SELECT count(*) FROM gcal_cache WHERE user_id = :u) "
-                "+ (SELECT count(*) FROM gdrive_cache WHERE user_id = :u)"
-            ), {"u": user_id})).scalar_one()  # fmt: skip
-        items = synthetic.mailbox(number, Person(address, f"Bench {number}"), args.emails_per_user,
-                                  args.events_per_user, args.files_per_user, now)  # fmt: skip
+            stored = (
+                await connection.execute(
+                    text(
+                        "SELECT (SELECT count(*) FROM gmail_cache WHERE user_id = :u) "
+                        "+ (SELECT count(*) FROM gcal_cache WHERE user_id = :u) "
+                        "+ (SELECT count(*) FROM gdrive_cache WHERE user_id = :u)"
+                    ),
+                    {"u": user_id},
+                )
+            ).scalar_one()
+        items = synthetic.mailbox(
+            number,
+            Person(address, f"Bench {number}"),
+            args.emails_per_user,
+            args.events_per_user,
+            args.files_per_user,
+            now,
+        )
         if stored != wanted:
             say(f"seeding {address}: {len(items)} items")
             async with runtime.engine.begin() as connection:
@@ -229,15 +240,24 @@ async def compare_indexes(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
         """The scans PostgreSQL chose, with each index's access method (partition indexes
         are named after the column, whichever method built them)."""
         params = {"query_vector": vectors[0], "user_id": users[0][0], "since": since}
-        rows = (await connection.execute(text("EXPLAIN " + _NEAREST).bindparams(
-            bindparam("query_vector", type_=Vector(vectors.shape[1]))), params)).scalars()  # fmt: skip
+        rows = (
+            await connection.execute(
+                text("EXPLAIN " + _NEAREST).bindparams(bindparam("query_vector", type_=Vector(vectors.shape[1]))),
+                params,
+            )
+        ).scalars()
         scans = []
         for match in filter(None, map(_SCAN.search, rows)):
             method = ""
             if match.group(2):
-                method = (await connection.execute(text(
-                    "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = :name"
-                ), {"name": match.group(2).removeprefix(" using ")})).scalar_one()  # fmt: skip
+                method = (
+                    await connection.execute(
+                        text(
+                            "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam WHERE c.relname = :name"
+                        ),
+                        {"name": match.group(2).removeprefix(" using ")},
+                    )
+                ).scalar_one()
             scans.append(f"{match.group()} ({method})" if method else match.group())
         return scans
 
@@ -261,9 +281,12 @@ async def compare_indexes(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
         lists = max(10, int(math.sqrt(rows)))
         await connection.execute(text("DROP INDEX search_chunks_embedding, search_chunks_owner"))
         await settings(connection, {"maintenance_work_mem": "512MB"})
-        await connection.execute(text(
-            f"CREATE INDEX bench_ivfflat ON search_chunks USING ivfflat (embedding vector_cosine_ops) WITH (lists = {lists})"
-        ))  # fmt: skip
+        await connection.execute(
+            text(
+                "CREATE INDEX bench_ivfflat ON search_chunks USING ivfflat (embedding vector_cosine_ops) "
+                f"WITH (lists = {lists})"
+            )
+        )
         iterative_ivfflat = {"ivfflat.iterative_scan": "relaxed_order", "ivfflat.probes": str(IVFFLAT_PROBES)}
         found, timings = await run_all(connection, lambda c: settings(c, iterative_ivfflat | FORCE_VECTOR_INDEX))
         results["ivfflat"] = (found, timings, await plan(connection))

@@ -145,9 +145,7 @@ class MiniLMEmbedder(Embedder):
         # a busy deployment indexes faster with more workers, not more threads per one.
         options.intra_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = onnxruntime.InferenceSession(
-            str(model_path), options, providers=["CPUExecutionProvider"]
-        )
+        self._session = onnxruntime.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
 
     @property
     def max_piece_tokens(self) -> int:
@@ -284,9 +282,7 @@ def _load(settings: Settings, api_key: str | None) -> Embedder:
     if settings.embedding_model == "minilm-l6-int8":
         return MiniLMEmbedder()
     if api_key is None:
-        raise EmbeddingError(
-            f"CONCIERGE_EMBEDDING_MODEL={settings.embedding_model} needs OPENAI_API_KEY"
-        )
+        raise EmbeddingError(f"CONCIERGE_EMBEDDING_MODEL={settings.embedding_model} needs OPENAI_API_KEY")
     return OpenAIEmbedder(api_key, settings.openai_base_url, settings.llm_timeout_seconds * 6)
 
 

@@ -98,8 +98,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.rerank import reranker_for
     from assistant.core.settings import get_settings
+    from assistant.rerank import reranker_for
 
     try:
         queries = load_queries(args.queries)
@@ -108,9 +108,11 @@ def run(args: argparse.Namespace) -> int:
         return 2
     reranker = reranker_for(get_settings()) if args.rerank else None
     if args.rerank and reranker is None:
-        print("concierge eval search: --rerank needs a language model (CONCIERGE_OPENAI_API_KEY or "
-              "CONCIERGE_OPENAI_BASE_URL, or CONCIERGE_ANTHROPIC_API_KEY) and CONCIERGE_SEARCH_RERANK on",
-              file=sys.stderr)  # fmt: skip
+        print(
+            "concierge eval search: --rerank needs a language model (CONCIERGE_OPENAI_API_KEY or "
+            "CONCIERGE_OPENAI_BASE_URL, or CONCIERGE_ANTHROPIC_API_KEY) and CONCIERGE_SEARCH_RERANK on",
+            file=sys.stderr,
+        )
         return 2
     report = asyncio.run(evaluate(queries, reset=args.reset, progress=not args.json, reranker=reranker))
     print(json.dumps(report, indent=None if args.json else 2, ensure_ascii=False))
@@ -122,11 +124,14 @@ def load_queries(path: Path) -> list[LabelledQuery]:
 
     return [
         LabelledQuery(
-            id=row["id"], text=row["text"], services=tuple(row.get("services") or ("gmail", "gcal", "gdrive")),
-            filters=row.get("filters") or {}, relevant={str(k): int(v) for k, v in row["relevant"].items()},
+            id=row["id"],
+            text=row["text"],
+            services=tuple(row.get("services") or ("gmail", "gcal", "gdrive")),
+            filters=row.get("filters") or {},
+            relevant={str(k): int(v) for k, v in row["relevant"].items()},
         )
         for row in read_jsonl(path)
-    ]  # fmt: skip
+    ]
 
 
 def search_filters(filters: dict[str, Any]) -> Any:
@@ -136,11 +141,14 @@ def search_filters(filters: dict[str, Any]) -> Any:
         return datetime.fromisoformat(value).replace(tzinfo=UTC) if value else None
 
     return SearchFilters(
-        people=tuple(filters.get("people", ())), senders=tuple(filters.get("senders", ())),
-        recipients=tuple(filters.get("recipients", ())), after=day(filters.get("after")),
-        before=day(filters.get("before")), labels=tuple(filters.get("labels", ())),
+        people=tuple(filters.get("people", ())),
+        senders=tuple(filters.get("senders", ())),
+        recipients=tuple(filters.get("recipients", ())),
+        after=day(filters.get("after")),
+        before=day(filters.get("before")),
+        labels=tuple(filters.get("labels", ())),
         mime_types=tuple(filters.get("mime_types", ())),
-    )  # fmt: skip
+    )
 
 
 async def evaluate(
@@ -199,9 +207,9 @@ async def score(
     from search.query import SearchQuery
 
     async with runtime.engine.connect() as connection:
-        user_id = (await connection.execute(
-            text("SELECT user_id FROM google_accounts WHERE id = :a"), {"a": account_id}
-        )).scalar_one()  # fmt: skip
+        user_id = (
+            await connection.execute(text("SELECT user_id FROM google_accounts WHERE id = :a"), {"a": account_id})
+        ).scalar_one()
         items = await _items(connection, account_id)
     methods = METHODS + (("reranked",) if reranker else ())
     per_method: dict[str, dict[str, list[float]]] = {m: {} for m in methods}
@@ -210,12 +218,20 @@ async def score(
         in_scope = {key: facts for key, facts in items.items() if key[0] in query.services}
         known = {facts.title for facts in in_scope.values()}
         unmatched.extend(f"{query.id}: {title}" for title in query.relevant if title not in known)
-        relevant = {key: query.relevant[facts.title] for key, facts in in_scope.items()
-                    if query.relevant.get(facts.title, 0) >= 1 and facts.passes(query.filters)}  # fmt: skip
-        response = await runtime.search.search(SearchQuery(
-            user_id=user_id, text=query.text, services=query.services,  # type: ignore[arg-type]
-            filters=search_filters(query.filters), limit=reranker.fetch_limit(RANKED) if reranker else RANKED,
-        ))  # fmt: skip
+        relevant = {
+            key: query.relevant[facts.title]
+            for key, facts in in_scope.items()
+            if query.relevant.get(facts.title, 0) >= 1 and facts.passes(query.filters)
+        }
+        response = await runtime.search.search(
+            SearchQuery(
+                user_id=user_id,
+                text=query.text,
+                services=query.services,  # type: ignore[arg-type]
+                filters=search_filters(query.filters),
+                limit=reranker.fetch_limit(RANKED) if reranker else RANKED,
+            )
+        )
         latencies.append(response.timings_ms["total"])
         rankings = {"hybrid": [(r.service, r.item_id) for r in response.results[:RANKED]], **response.rankings}
         if reranker:
@@ -228,14 +244,17 @@ async def score(
             ranking = [_key(key) for key in rankings.get(method, [])]
             values = per_method[method]
             cutoff = min(5, len(grades)) or 5
-            values.setdefault("p_at_5", []).append(
-                sum(1 for doc in ranking[:5] if doc in grades) / cutoff
-            )
+            values.setdefault("p_at_5", []).append(sum(1 for doc in ranking[:5] if doc in grades) / cutoff)
             values.setdefault("ndcg_at_10", []).append(metrics.ndcg_at(ranking, grades, 10))
             values.setdefault("mrr", []).append(metrics.reciprocal_rank(ranking, grades))
             values.setdefault("recall_at_10", []).append(metrics.recall_at(ranking, grades, 10))
-        per_query.append({"id": query.id, "p_at_5": round(per_method["hybrid"]["p_at_5"][-1], 2),
-                          "top": [r.title for r in response.results[:3]]})  # fmt: skip
+        per_query.append(
+            {
+                "id": query.id,
+                "p_at_5": round(per_method["hybrid"]["p_at_5"][-1], 2),
+                "top": [r.title for r in response.results[:3]],
+            }
+        )
     latencies.sort()
     report: dict[str, Any] = {"n": len(queries), "n_with_filters": sum(1 for q in queries if q.filters)}
     for method in methods:
@@ -259,13 +278,18 @@ def _key(key: tuple[str, Any]) -> str:
 async def _items(connection: Any, account_id: Any) -> dict[tuple[str, Any], ItemFacts]:
     from sqlalchemy import text
 
-    rows = await connection.execute(text(
-        "SELECT 'gmail', id, subject, internal_date, concat(sender_name, ' <', sender_email, '>'), labels, '' "
-        "FROM gmail_cache WHERE account_id = :a AND NOT labels && ARRAY['TRASH', 'SPAM'] "
-        "UNION ALL SELECT 'gcal', id, summary, start_at, concat(organizer_name, ' <', organizer_email, '>'), "
-        "ARRAY[]::text[], '' FROM gcal_cache WHERE account_id = :a AND status <> 'cancelled' "
-        "UNION ALL SELECT 'gdrive', id, name, modified_at, people, ARRAY[]::text[], mime_type "
-        "FROM gdrive_cache WHERE account_id = :a"
-    ), {"a": account_id})  # fmt: skip
-    return {(service, item_id): ItemFacts(title, time, sender or "", tuple(labels), mime_type)
-            for service, item_id, title, time, sender, labels, mime_type in rows}  # fmt: skip
+    rows = await connection.execute(
+        text(
+            "SELECT 'gmail', id, subject, internal_date, concat(sender_name, ' <', sender_email, '>'), labels, '' "
+            "FROM gmail_cache WHERE account_id = :a AND NOT labels && ARRAY['TRASH', 'SPAM'] "
+            "UNION ALL SELECT 'gcal', id, summary, start_at, concat(organizer_name, ' <', organizer_email, '>'), "
+            "ARRAY[]::text[], '' FROM gcal_cache WHERE account_id = :a AND status <> 'cancelled' "
+            "UNION ALL SELECT 'gdrive', id, name, modified_at, people, ARRAY[]::text[], mime_type "
+            "FROM gdrive_cache WHERE account_id = :a"
+        ),
+        {"a": account_id},
+    )
+    return {
+        (service, item_id): ItemFacts(title, time, sender or "", tuple(labels), mime_type)
+        for service, item_id, title, time, sender, labels, mime_type in rows
+    }

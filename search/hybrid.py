@@ -1,8 +1,10 @@
 """Hybrid search: full text, vector and filtered vector run concurrently, fused with RRF.
 
-    text ─▶ typos corrected ─▶ acronyms both ways ─▶ meaningful terms ─▶ full text (BM25) ─────┐
-                                               └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ┼─▶ RRF (k=60) ─▶ rerank ─▶ top N
-    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ───────────────────────────┘
+    text ─▶ typos corrected ─▶ acronyms both ways ─▶ meaningful terms ─▶ full text (BM25) ──────┐
+                                               └─▶ query vector (Redis-cached) ─▶ vector (HNSW) ┤
+    filters ─▶ names resolved to addresses ─▶ filtered vector (x1.5) ───────────────────────────┤
+          ┌─────────────────────────────────────────────────────────────────────────────────────┘
+          └─▶ RRF (k=60) ─▶ rerank ─▶ top N
 
 Chunks fold into their item (an item ranks where its best chunk ranks), so a long email
 counts once. The fused scores are then reranked: an item whose title holds the query's
@@ -75,9 +77,13 @@ class HybridSearch:
         corrections: dict[str, str] = {}
         suspects = spelling.suspects(query.text)  # words that are no English word: maybe typos
         if suspects:
-            corrected = await _timed(timings, "spelling", lambda: self._with_connection(
-                lambda c: spelling.correct(c, query.user_id, query.services, query.text, suspects)
-            ))  # fmt: skip
+            corrected = await _timed(
+                timings,
+                "spelling",
+                lambda: self._with_connection(
+                    lambda c: spelling.correct(c, query.user_id, query.services, query.text, suspects)
+                ),
+            )
             query, corrections = replace(query, text=corrected.text), corrected.corrections
         query = replace(query, text=acronyms.widen(query.text))  # "the second half" is also "H2"
         terms = meaningful_terms(query.text, dated=_dated(query))
@@ -85,25 +91,28 @@ class HybridSearch:
         strict = query.filters_required and has_filters
         # Name resolution and the query embedding start at once; full text needs neither.
         scope_task = (
-            asyncio.create_task(_timed(timings, "resolve_people", lambda: self._scope(query)))
-            if has_filters else None
-        )  # fmt: skip
+            asyncio.create_task(_timed(timings, "resolve_people", lambda: self._scope(query))) if has_filters else None
+        )
         mailings_task = (
-            asyncio.create_task(_timed(
-                timings, "unanswered", lambda: self._with_connection(lambda c: unanswered_senders(c, query.user_id))
-            ))
-            if "gmail" in query.services else None
-        )  # fmt: skip
+            asyncio.create_task(
+                _timed(
+                    timings, "unanswered", lambda: self._with_connection(lambda c: unanswered_senders(c, query.user_id))
+                )
+            )
+            if "gmail" in query.services
+            else None
+        )
         vector_task = (
-            asyncio.create_task(_timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(vector_text(query))))
-            if terms else None
-        )  # fmt: skip
+            asyncio.create_task(
+                _timed(timings, "embed_query", lambda: self.query_embeddings.embed_query(vector_text(query)))
+            )
+            if terms
+            else None
+        )
 
         async def run_fulltext() -> list[Candidate]:
             scope = await scope_task if strict and scope_task else _plain_scope(query)
-            return await self._with_connection(
-                lambda c: retrievers.fulltext(c, scope, query.services, terms)
-            )
+            return await self._with_connection(lambda c: retrievers.fulltext(c, scope, query.services, terms))
 
         async def run_vector() -> list[Candidate]:
             assert vector_task is not None  # scheduled whenever there are terms
@@ -132,9 +141,14 @@ class HybridSearch:
         candidates: dict[Method, list[Candidate]] = dict(zip(methods, lists, strict=True))
         f = query.filters
         mailings = await mailings_task if mailings_task else frozenset[str]()
-        results = self._fuse(candidates, query.limit, weighted=has_filters, mailings=mailings,
-                             people_named=bool(f.people or f.senders or f.recipients),
-                             full_names=tuple(name for name in f.people if len(name.split()) > 1))  # fmt: skip
+        results = self._fuse(
+            candidates,
+            query.limit,
+            weighted=has_filters,
+            mailings=mailings,
+            people_named=bool(f.people or f.senders or f.recipients),
+            full_names=tuple(name for name in f.people if len(name.split()) > 1),
+        )
         await _timed(timings, "snippets", lambda: self._add_fulltext_snippets(results, terms))
         timings["total"] = (time.perf_counter() - started) * 1000
         return SearchResponse(
@@ -150,11 +164,15 @@ class HybridSearch:
         if not (f.people or f.senders or f.recipients):
             return _plain_scope(query)  # nothing to resolve: no round trip
         async with self.engine.connect() as connection:
+
             async def resolve(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
                 return tuple([tuple(await resolve_person(connection, query.user_id, n)) for n in names])
 
-            people, senders, recipients = (await resolve(f.people), await resolve(f.senders),
-                                           await resolve(f.recipients))  # fmt: skip
+            people, senders, recipients = (
+                await resolve(f.people),
+                await resolve(f.senders),
+                await resolve(f.recipients),
+            )
         return Scope(query.user_id, query.account_ids, f, people, senders, recipients)
 
     async def _with_connection(self, run: Callable[[AsyncConnection], Awaitable[T]]) -> T:
@@ -162,8 +180,14 @@ class HybridSearch:
             return await run(connection)
 
     def _fuse(
-        self, candidates: dict[Method, list[Candidate]], limit: int, *, weighted: bool, people_named: bool,
-        mailings: frozenset[str], full_names: tuple[str, ...],
+        self,
+        candidates: dict[Method, list[Candidate]],
+        limit: int,
+        *,
+        weighted: bool,
+        people_named: bool,
+        mailings: frozenset[str],
+        full_names: tuple[str, ...],
     ) -> list[SearchResult]:
         by_key: dict[ItemKey, dict[Method, tuple[int, Candidate]]] = {}
         for method, found in candidates.items():
@@ -173,6 +197,7 @@ class HybridSearch:
             {method: [(c.service, c.item_id) for c in found] for method, found in candidates.items()},
             weights={"filtered": FILTERED_WEIGHT} if weighted else None,
         )
+
         # Rerank: an item whose title holds the query's distinctive words gains up to
         # TITLE_MATCH_WEIGHT of its fused score (people name mail, events and files by their
         # subject), and bulk mail keeps BULK_WEIGHT of it, so an airline's advert does not
@@ -197,8 +222,7 @@ class HybridSearch:
         passing = {(c.service, c.item_id) for c in candidates.get("filtered", [])}
         if full_names and passing:
             named = re.compile("|".join(rf"\b{re.escape(name)}\b" for name in full_names), re.IGNORECASE)
-            passing |= {key for key, found_by in by_key.items()
-                        if named.search(next(iter(found_by.values()))[1].title)}  # fmt: skip
+            passing |= {key for key, found_by in by_key.items() if named.search(next(iter(found_by.values()))[1].title)}
         if people_named and passing:
             ranked = [(score, key) for score, key in ranked if key in passing]
         ranked = fold_repeated_mailings(ranked, {key: next(iter(hits.values()))[1] for key, hits in by_key.items()})
@@ -213,12 +237,19 @@ class HybridSearch:
             )
             results.append(
                 SearchResult(
-                    service=best.service, item_id=best.item_id, account_id=best.account_id,
-                    google_id=best.google_id, title=best.title, snippet=preview(best.snippet),
-                    item_time=best.item_time, people=best.people, link=best.link,
-                    score=score, matches=matches,
+                    service=best.service,
+                    item_id=best.item_id,
+                    account_id=best.account_id,
+                    google_id=best.google_id,
+                    title=best.title,
+                    snippet=preview(best.snippet),
+                    item_time=best.item_time,
+                    people=best.people,
+                    link=best.link,
+                    score=score,
+                    matches=matches,
                 )
-            )  # fmt: skip
+            )
         return results
 
     async def _add_fulltext_snippets(self, results: list[SearchResult], terms: list[str]) -> None:
@@ -227,9 +258,13 @@ class HybridSearch:
         if not missing or not terms:
             return
         rows = await self._with_connection(
-            lambda c: c.execute(text(_HEADLINES), {
-                "ids": [results[i].item_id for i in missing], "tsquery": or_query(terms),
-            })  # fmt: skip
+            lambda c: c.execute(
+                text(_HEADLINES),
+                {
+                    "ids": [results[i].item_id for i in missing],
+                    "tsquery": or_query(terms),
+                },
+            )
         )
         headlines = {row.id: row.headline for row in rows}
         for i in missing:

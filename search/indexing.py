@@ -135,8 +135,7 @@ def prepare_event(item: EventItem, embedder: Embedder) -> PreparedItem:
         "organizer_email": organizer.email.lower(),
         "organizer_name": organizer.name,
         "attendees": [
-            {"email": a.email, "displayName": a.name, "responseStatus": a.response_status}
-            for a in item.attendees
+            {"email": a.email, "displayName": a.name, "responseStatus": a.response_status} for a in item.attendees
         ],
         "attendee_emails": [a.email.lower() for a in item.attendees],
         "people": ", ".join(person.display() for person in item.people),
@@ -267,7 +266,6 @@ class Indexer:
             new_items = [p for p in prepared if _key(service, p.row) not in stored]
             await _record_contacts(connection, user_id, account_id, service, new_items)
 
-
     async def reembed(self, service: ServiceTable, after: uuid.UUID | None, batch: int = 200) -> uuid.UUID | None:
         """Re-chunk and re-embed the next `batch` items of a service, in id order, from
         their cached text (after a model change). Returns the last id done, None at the end.
@@ -321,13 +319,18 @@ async def _replace_chunks(
     await connection.execute(delete(SearchChunk).where(chunk_column.in_([item.item_id for item in items])))
     rows = [
         {
-            "user_id": item.user_id, "account_id": item.account_id, "service": service.service,
-            service.chunk_column: item.item_id, "chunk_index": index, "content": piece,
-            "embedding": vector_of[piece], "item_time": item.item_time,
+            "user_id": item.user_id,
+            "account_id": item.account_id,
+            "service": service.service,
+            service.chunk_column: item.item_id,
+            "chunk_index": index,
+            "content": piece,
+            "embedding": vector_of[piece],
+            "item_time": item.item_time,
         }
         for item in items
         for index, piece in enumerate(item.pieces)
-    ]  # fmt: skip
+    ]
     if rows:
         await connection.execute(SearchChunk.__table__.insert(), rows)
 
@@ -389,14 +392,17 @@ def _exchanged(service: ServiceTable, item: PreparedItem, owner: str) -> bool:
 
 
 async def _record_contacts(
-    connection: AsyncConnection, user_id: uuid.UUID, account_id: uuid.UUID, service: ServiceTable,
+    connection: AsyncConnection,
+    user_id: uuid.UUID,
+    account_id: uuid.UUID,
+    service: ServiceTable,
     prepared: list[PreparedItem],
-) -> None:  # fmt: skip
+) -> None:
     """Count each address once per item (and once more per exchange with the owner), and
     keep the newest name seen next to it."""
-    owner = (await connection.execute(
-        text("SELECT lower(email) FROM google_accounts WHERE id = :id"), {"id": account_id}
-    )).scalar_one()  # fmt: skip
+    owner = (
+        await connection.execute(text("SELECT lower(email) FROM google_accounts WHERE id = :id"), {"id": account_id})
+    ).scalar_one()
     seen: dict[str, _Tally] = {}
     for item in prepared:
         exchanged = _exchanged(service, item, owner)
@@ -425,8 +431,14 @@ async def _record_contacts(
             """
         ),
         [
-            {"user_id": user_id, "email": email, "name": t.name, "occurrences": t.occurrences,
-             "exchanges": t.exchanges, "last_seen_at": t.last_seen}
+            {
+                "user_id": user_id,
+                "email": email,
+                "name": t.name,
+                "occurrences": t.occurrences,
+                "exchanges": t.exchanges,
+                "last_seen_at": t.last_seen,
+            }
             for email, t in seen.items()
-        ],  # fmt: skip
+        ],
     )

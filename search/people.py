@@ -41,8 +41,9 @@ async def resolve_person(connection: AsyncConnection, user_id: uuid.UUID, person
         return []
     if "@" in person:
         return [person]
-    await connection.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-                             {"t": str(MIN_SIMILARITY)})  # fmt: skip
+    await connection.execute(
+        text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": str(MIN_SIMILARITY)}
+    )
     rows = (await connection.execute(_RESOLVE, {"user_id": user_id, "name": person})).all()
     if not rows:
         return []

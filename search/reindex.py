@@ -38,14 +38,21 @@ async def reindex(batch: int) -> dict[str, int]:
     dimensions = get_settings().embedding_dimensions
     async with command_runtime() as runtime:
         async with runtime.engine.begin() as connection:
-            stored = (await connection.execute(text(
-                "SELECT atttypmod FROM pg_attribute WHERE attrelid = 'search_chunks'::regclass AND attname = 'embedding'"
-            ))).scalar_one()  # fmt: skip
+            stored = (
+                await connection.execute(
+                    text(
+                        "SELECT atttypmod FROM pg_attribute "
+                        "WHERE attrelid = 'search_chunks'::regclass AND attname = 'embedding'"
+                    )
+                )
+            ).scalar_one()
             rebuild_index = stored != dimensions
             if rebuild_index:
                 await connection.execute(text("DROP INDEX IF EXISTS search_chunks_embedding"))
                 await connection.execute(text("DELETE FROM search_chunks"))
-                await connection.execute(text(f"ALTER TABLE search_chunks ALTER COLUMN embedding TYPE vector({dimensions})"))
+                await connection.execute(
+                    text(f"ALTER TABLE search_chunks ALTER COLUMN embedding TYPE vector({dimensions})")
+                )
         totals = {}
         for name, service in SERVICE_TABLES.items():
             done, last = 0, None
@@ -53,12 +60,16 @@ async def reindex(batch: int) -> dict[str, int]:
                 done += batch
                 print(f"{name}: {done} items re-embedded", file=sys.stderr, flush=True)
             async with runtime.engine.connect() as connection:
-                totals[name] = (await connection.execute(text(f"SELECT count(*) FROM {service.table.name}"))).scalar_one()
+                totals[name] = (
+                    await connection.execute(text(f"SELECT count(*) FROM {service.table.name}"))
+                ).scalar_one()
         if rebuild_index:
             async with runtime.engine.begin() as connection:
                 # The same definition as migration 0007.
-                await connection.execute(text(
-                    "CREATE INDEX search_chunks_embedding ON search_chunks "
-                    "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 200)"
-                ))  # fmt: skip
+                await connection.execute(
+                    text(
+                        "CREATE INDEX search_chunks_embedding ON search_chunks "
+                        "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 200)"
+                    )
+                )
     return totals

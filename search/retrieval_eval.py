@@ -118,9 +118,15 @@ async def import_corpus(runtime: Any, user_id: Any, account_id: Any, documents: 
         await runtime.indexer.index(user_id, account_id, items[start : start + BATCH])
     wanted = {item.message_id for item in items}
     async with runtime.engine.connect() as connection:
-        stored = (await connection.execute(
-            text("SELECT message_id FROM gmail_cache WHERE account_id = :a"), {"a": account_id}
-        )).scalars().all()  # fmt: skip
+        stored = (
+            (
+                await connection.execute(
+                    text("SELECT message_id FROM gmail_cache WHERE account_id = :a"), {"a": account_id}
+                )
+            )
+            .scalars()
+            .all()
+        )
     await runtime.indexer.remove(account_id, GMAIL, [(m,) for m in stored if m not in wanted])
 
 

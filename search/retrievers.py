@@ -100,22 +100,51 @@ class ServiceSQL:
 
 SERVICES: dict[Service, ServiceSQL] = {
     "gmail": ServiceSQL(
-        "gmail", "gmail_cache", "gmail_id", "t.message_id", "t.subject", "t.internal_date",
-        "NULL::text", "t.sender_email", "t.content_hash", "NOT (t.labels && CAST(:hidden_labels AS text[]))",
-        "t.sender_email = ANY({p})", "search_owned_addresses(t.user_id, t.to_emails || t.cc_emails) && {k}",
+        "gmail",
+        "gmail_cache",
+        "gmail_id",
+        "t.message_id",
+        "t.subject",
+        "t.internal_date",
+        "NULL::text",
+        "t.sender_email",
+        "t.content_hash",
+        "NOT (t.labels && CAST(:hidden_labels AS text[]))",
+        "t.sender_email = ANY({p})",
+        "search_owned_addresses(t.user_id, t.to_emails || t.cc_emails) && {k}",
         "t.labels && ARRAY['CATEGORY_PROMOTIONS', 'CATEGORY_SOCIAL']",
     ),
     "gcal": ServiceSQL(
-        "gcal", "gcal_cache", "gcal_id", "t.event_id", "t.summary", "t.start_at",
-        "t.html_link", "t.organizer_email", "NULL::uuid", "t.status <> 'cancelled'",
-        "t.organizer_email = ANY({p})", "search_owned_addresses(t.user_id, t.attendee_emails) && {k}", "false",
+        "gcal",
+        "gcal_cache",
+        "gcal_id",
+        "t.event_id",
+        "t.summary",
+        "t.start_at",
+        "t.html_link",
+        "t.organizer_email",
+        "NULL::uuid",
+        "t.status <> 'cancelled'",
+        "t.organizer_email = ANY({p})",
+        "search_owned_addresses(t.user_id, t.attendee_emails) && {k}",
+        "false",
     ),
     "gdrive": ServiceSQL(
-        "gdrive", "gdrive_cache", "gdrive_id", "t.file_id", "t.name", "t.modified_at",
-        "t.web_view_link", "''", "NULL::uuid", "true",
-        "search_owned_addresses(t.user_id, t.owner_emails) && {k}", "false", "false",
+        "gdrive",
+        "gdrive_cache",
+        "gdrive_id",
+        "t.file_id",
+        "t.name",
+        "t.modified_at",
+        "t.web_view_link",
+        "''",
+        "NULL::uuid",
+        "true",
+        "search_owned_addresses(t.user_id, t.owner_emails) && {k}",
+        "false",
+        "false",
     ),
-}  # fmt: skip
+}
 
 
 def _item_columns(sql: ServiceSQL) -> str:
@@ -157,8 +186,11 @@ class Scope:
             params["account_ids"] = list(self.account_ids)
         f = self.filters
         everyone = f"({sql.senders} OR {sql.recipients})"
-        groups = (("person", self.people, everyone), ("sender", self.senders, sql.senders),
-                  ("recipient", self.recipients, sql.recipients))  # fmt: skip
+        groups = (
+            ("person", self.people, everyone),
+            ("sender", self.senders, sql.senders),
+            ("recipient", self.recipients, sql.recipients),
+        )
         for prefix, addresses_per_person, condition in groups:
             for index, addresses in enumerate(addresses_per_person):
                 name = f"{prefix}_{index}"
@@ -258,9 +290,17 @@ async def term_statistics(
 ) -> TermStatistics:
     """The terms PostgreSQL keeps (stop words go), each with BM25's IDF over the user's
     items, and the items' average length."""
-    rows = (await connection.execute(_TERM_STATS, {
-        "terms": terms, "quoted": [or_query([term]) for term in terms], "user_id": user_id, "services": list(services),
-    })).all()  # fmt: skip
+    rows = (
+        await connection.execute(
+            _TERM_STATS,
+            {
+                "terms": terms,
+                "quoted": [or_query([term]) for term in terms],
+                "user_id": user_id,
+                "services": list(services),
+            },
+        )
+    ).all()
     weighted = []
     for row in rows:
         idf = math.log(1 + (row.total - row.items + 0.5) / (row.items + 0.5))
@@ -270,9 +310,13 @@ async def term_statistics(
 
 
 async def fulltext(
-    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], terms: list[str], *,
+    connection: AsyncConnection,
+    scope: Scope,
+    services: tuple[Service, ...],
+    terms: list[str],
+    *,
     limit: int = FULLTEXT_CANDIDATES,
-) -> list[Candidate]:  # fmt: skip
+) -> list[Candidate]:
     """Items containing a distinctive term, ranked by BM25 over the weighted tsvector.
 
     A term's frequency in an item is `ts_rank_cd` of that term alone without normalisation
@@ -287,23 +331,30 @@ async def fulltext(
         return []
     selective = [term for term in statistics.terms if not term.common] or statistics.terms
     params: dict[str, Any] = {
-        "match": " | ".join(f"({term.tsquery})" for term in selective), "limit": limit,
+        "match": " | ".join(f"({term.tsquery})" for term in selective),
+        "limit": limit,
         "average_length": statistics.average_length,
-    }  # fmt: skip
+    }
     frequencies, scores, title_hits = [], [], []
     total_idf = sum(term.idf for term in statistics.terms) or 1.0
     for index, term in enumerate(statistics.terms):
         params[f"term_{index}"] = term.tsquery
-        frequencies.append(f"{FIELD_WEIGHT_SCALE} * ts_rank_cd('{FIELD_WEIGHTS}', t.search_tsv, "
-                           f"CAST(:term_{index} AS tsquery), 0) AS tf_{index}")  # fmt: skip
+        frequencies.append(
+            f"{FIELD_WEIGHT_SCALE} * ts_rank_cd('{FIELD_WEIGHTS}', t.search_tsv, "
+            f"CAST(:term_{index} AS tsquery), 0) AS tf_{index}"
+        )
         # IDFs are parameters, so the statement text (and its cached plan) depends only on
         # how many terms there are.
         params[f"idf_{index}"] = term.idf
-        scores.append(f"CAST(:idf_{index} AS float8) * tf.tf_{index} * {BM25_K1 + 1} / (tf.tf_{index} + {BM25_K1} * "
-                      f"(1 - {BM25_B} + {BM25_B} * length(t.search_tsv) / CAST(:average_length AS float8)))")  # fmt: skip
+        scores.append(
+            f"CAST(:idf_{index} AS float8) * tf.tf_{index} * {BM25_K1 + 1} / (tf.tf_{index} + {BM25_K1} * "
+            f"(1 - {BM25_B} + {BM25_B} * length(t.search_tsv) / CAST(:average_length AS float8)))"
+        )
         params[f"title_share_{index}"] = term.idf / total_idf
-        title_hits.append(f"CASE WHEN ts_filter(ranked.search_tsv, '{{a}}') @@ CAST(:term_{index} AS tsquery) "
-                          f"THEN CAST(:title_share_{index} AS float8) ELSE 0 END")  # fmt: skip
+        title_hits.append(
+            f"CASE WHEN ts_filter(ranked.search_tsv, '{{a}}') @@ CAST(:term_{index} AS tsquery) "
+            f"THEN CAST(:title_share_{index} AS float8) ELSE 0 END"
+        )
     parts = []
     for service in services:
         if not scope.can_satisfy(service):
@@ -328,10 +379,11 @@ async def _use_iterative_index_scan(connection: AsyncConnection) -> None:
     # Per-user filtering happens after the index yields rows: without iterative scans an
     # HNSW scan stops after ef_search rows, most of them other users', and returns too few.
     await connection.execute(
-        text("SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), "
-             "set_config('hnsw.ef_search', :ef, true)"),
+        text(
+            "SELECT set_config('hnsw.iterative_scan', 'relaxed_order', true), set_config('hnsw.ef_search', :ef, true)"
+        ),
         {"ef": str(HNSW_EF_SEARCH)},
-    )  # fmt: skip
+    )
 
 
 def _vector_param(vector: np.ndarray) -> Any:
@@ -339,9 +391,13 @@ def _vector_param(vector: np.ndarray) -> Any:
 
 
 async def vector(
-    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], query_vector: np.ndarray, *,
+    connection: AsyncConnection,
+    scope: Scope,
+    services: tuple[Service, ...],
+    query_vector: np.ndarray,
+    *,
     limit: int = VECTOR_CANDIDATES,
-) -> list[Candidate]:  # fmt: skip
+) -> list[Candidate]:
     """Items whose chunks are nearest to the query through the HNSW index, best first.
 
     The scope's filters are checked on the items of the nearest chunks, not during the
@@ -360,7 +416,7 @@ async def vector(
         joins.append(
             f"""SELECT {_item_columns(sql)}, n.content AS snippet, 1 - n.distance AS score, CAST(0 AS float8) AS title_share
                 FROM nearest n JOIN {sql.table} t ON t.id = n.{sql.chunk_column}
-                WHERE {where}"""
+                WHERE {where}"""  # noqa: E501 - the select list stays on one line, as written
         )
     statement = f"""
         WITH nearest AS MATERIALIZED (
@@ -378,9 +434,13 @@ async def vector(
 
 
 async def filtered_vector(
-    connection: AsyncConnection, scope: Scope, services: tuple[Service, ...], query_vector: np.ndarray | None, *,
+    connection: AsyncConnection,
+    scope: Scope,
+    services: tuple[Service, ...],
+    query_vector: np.ndarray | None,
+    *,
     limit: int = VECTOR_CANDIDATES,
-) -> list[Candidate]:  # fmt: skip
+) -> list[Candidate]:
     """Items passing the filters, nearest first by their best chunk (newest first without
     a query).
 

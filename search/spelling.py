@@ -2,11 +2,13 @@
 
 "enron confrences" found nothing for "confrences": no item holds it, and its vector is not
 the vector of "conferences". A word is a suspect when it is no English word (the 160,000
-words of pyspellchecker's English frequency list, names such as "george" included). Its candidates are the English words at most two edits
-away (one for words of four letters) that start with the same letter, and the word as
-typed if some item holds it. Each is weighed by how many of the user's items hold it, less
-EDIT_COST per edit, so "Eron" becomes "enron" (one edit, in most of the mailbox) rather than
-"iron", or than itself (a typo in one message). A suspect no candidate fits stays as typed. Requests of English words only never reach the database here.
+words of pyspellchecker's English frequency list, names such as "george" included). Its
+candidates are the English words at most two edits away (one for words of four letters) that
+start with the same letter, and the word as typed if some item holds it. Each is weighed by
+how many of the user's items hold it, less EDIT_COST per edit, so "Eron" becomes "enron"
+(one edit, in most of the mailbox) rather than "iron", or than itself (a typo in one
+message). A suspect no candidate fits stays as typed. Requests of English words only never
+reach the database here.
 
 A misspelt name is no English word and has no English word near it ("Brightwve", "Anadlu",
 "Vrightwave"): when no item holds the word or any of its English candidates, its
@@ -39,6 +41,7 @@ SHORTEST_SUSPECT = 4
 MAX_CANDIDATES = 200
 
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+
 
 @dataclass(frozen=True)
 class Spelling:
@@ -100,8 +103,10 @@ def _near(word: str, choices: Iterable[str]) -> dict[str, int]:
 #: letter through ("beakon" / "Beacon PRD": 0.44).
 TITLE_SIMILARITY = 0.4
 _TITLE_TABLES: dict[Service, tuple[str, str]] = {
-    "gmail": ("gmail_cache", "subject"), "gcal": ("gcal_cache", "summary"), "gdrive": ("gdrive_cache", "name"),
-}  # fmt: skip
+    "gmail": ("gmail_cache", "subject"),
+    "gcal": ("gcal_cache", "summary"),
+    "gdrive": ("gdrive_cache", "name"),
+}
 
 
 async def _title_words_near(
@@ -109,11 +114,15 @@ async def _title_words_near(
 ) -> dict[str, dict[str, int]]:
     """For each word, the words of the user's titles near it (one statement for all)."""
     titles = " UNION ALL ".join(
-        f"(SELECT {column} AS title FROM {table} WHERE user_id = :user_id AND w.word <% {column} LIMIT {MAX_CANDIDATES})"
+        (
+            f"(SELECT {column} AS title FROM {table} "
+            f"WHERE user_id = :user_id AND w.word <% {column} LIMIT {MAX_CANDIDATES})"
+        )
         for table, column in (_TITLE_TABLES[service] for service in services)
     )
-    await connection.execute(text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"),
-                             {"t": str(TITLE_SIMILARITY)})  # fmt: skip
+    await connection.execute(
+        text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": str(TITLE_SIMILARITY)}
+    )
     rows = await connection.execute(
         text(f"SELECT w.word, t.title FROM unnest(CAST(:words AS text[])) AS w(word) CROSS JOIN LATERAL ({titles}) t"),
         {"user_id": user_id, "words": words},
@@ -137,7 +146,9 @@ async def correct(
     """The request with its typos corrected towards the user's items: `words` are its
     suspects (one query, made only when there are some; two more for a misspelt name)."""
     near = {word: candidates(word) for word in words}
-    items = await _items_holding(connection, user_id, services, [*words, *(c for found in near.values() for c in found)])
+    items = await _items_holding(
+        connection, user_id, services, [*words, *(c for found in near.values() for c in found)]
+    )
     unfixed = [word for word in words if not any(items.get(c, 0) for c in (word, *near[word]))]
     if unfixed:
         for word, found in (await _title_words_near(connection, user_id, services, unfixed)).items():

@@ -20,33 +20,81 @@ from search.embeddings import Embedder, Vectors, normalise
 from search.items import Attendee, EmailItem, EventItem, FileItem, Person
 
 TOPICS = [
-    "quarterly budget", "hiring plan", "server outage", "vendor contract", "product launch",
-    "customer complaint", "board meeting", "tax filing", "office move", "security audit",
-    "sales forecast", "marketing campaign", "travel booking", "expense report", "team offsite",
-    "performance review", "legal dispute", "press release", "insurance renewal", "data migration",
-    "pricing change", "partner agreement", "recruiting event", "holiday schedule", "training course",
-    "invoice payment", "supply shortage", "code review", "mobile app release", "annual report",
-    "investor update", "safety inspection", "conference talk", "benefits enrolment", "lease renewal",
-    "shipping delay", "warehouse inventory", "research grant", "charity dinner", "website redesign",
-]  # fmt: skip
+    "quarterly budget",
+    "hiring plan",
+    "server outage",
+    "vendor contract",
+    "product launch",
+    "customer complaint",
+    "board meeting",
+    "tax filing",
+    "office move",
+    "security audit",
+    "sales forecast",
+    "marketing campaign",
+    "travel booking",
+    "expense report",
+    "team offsite",
+    "performance review",
+    "legal dispute",
+    "press release",
+    "insurance renewal",
+    "data migration",
+    "pricing change",
+    "partner agreement",
+    "recruiting event",
+    "holiday schedule",
+    "training course",
+    "invoice payment",
+    "supply shortage",
+    "code review",
+    "mobile app release",
+    "annual report",
+    "investor update",
+    "safety inspection",
+    "conference talk",
+    "benefits enrolment",
+    "lease renewal",
+    "shipping delay",
+    "warehouse inventory",
+    "research grant",
+    "charity dinner",
+    "website redesign",
+]
 TEMPLATES = [
-    "Can we go over the {t} before Friday?", "I attached the latest notes on the {t}.",
-    "The {t} needs your sign-off this week.", "Quick reminder about the {t} deadline.",
-    "Here is where we stand on the {t}.", "Please review the numbers for the {t}.",
-    "There is a problem with the {t} that we should discuss.", "The {t} went better than expected.",
-    "Who owns the next step on the {t}?", "Let us set up a call about the {t}.",
-    "Legal asked for changes to the {t}.", "Finance flagged a risk in the {t}.",
-    "The client is happy with the {t}.", "We need more people on the {t}.",
-    "I will be out, so Dana covers the {t}.", "Summary of yesterday's discussion on the {t}.",
-]  # fmt: skip
+    "Can we go over the {t} before Friday?",
+    "I attached the latest notes on the {t}.",
+    "The {t} needs your sign-off this week.",
+    "Quick reminder about the {t} deadline.",
+    "Here is where we stand on the {t}.",
+    "Please review the numbers for the {t}.",
+    "There is a problem with the {t} that we should discuss.",
+    "The {t} went better than expected.",
+    "Who owns the next step on the {t}?",
+    "Let us set up a call about the {t}.",
+    "Legal asked for changes to the {t}.",
+    "Finance flagged a risk in the {t}.",
+    "The client is happy with the {t}.",
+    "We need more people on the {t}.",
+    "I will be out, so Dana covers the {t}.",
+    "Summary of yesterday's discussion on the {t}.",
+]
 FIRST = ["Sarah", "Tom", "Priya", "Diego", "Mei", "Olu", "Anna", "Lars", "Fatima", "Kenji", "Grace", "Ivan"]
 LAST = ["Chen", "Baker", "Singh", "Lopez", "Wong", "Adeyemi", "Novak", "Berg", "Haddad", "Sato", "Kim", "Petrov"]
-MIME_TYPES = ["application/pdf", "application/vnd.google-apps.document",
-              "application/vnd.google-apps.spreadsheet", "image/png"]  # fmt: skip
+MIME_TYPES = [
+    "application/pdf",
+    "application/vnd.google-apps.document",
+    "application/vnd.google-apps.spreadsheet",
+    "image/png",
+]
 QUERIES = [
-    "emails about the {t}", "{t}", "latest on the {t}", "problems with the {t}",
-    "who is handling the {t}", "notes from the {t} discussion",
-]  # fmt: skip
+    "emails about the {t}",
+    "{t}",
+    "latest on the {t}",
+    "problems with the {t}",
+    "who is handling the {t}",
+    "notes from the {t} discussion",
+]
 
 
 def sentence_pool() -> list[str]:
@@ -76,10 +124,14 @@ class RecombinedEmbedder(Embedder):
         return ["\n".join(part for part in (header.strip(), text.strip()) if part)]
 
     def _embed_pieces(self, pieces: Sequence[str]) -> Vectors:
-        return normalise(np.stack([
-            np.mean([self._vectors[line] for line in piece.split("\n") if line in self._vectors], axis=0)
-            for piece in pieces
-        ]).astype(np.float32))  # fmt: skip
+        return normalise(
+            np.stack(
+                [
+                    np.mean([self._vectors[line] for line in piece.split("\n") if line in self._vectors], axis=0)
+                    for piece in pieces
+                ]
+            ).astype(np.float32)
+        )
 
 
 def people(rng: random.Random, count: int) -> list[Person]:
@@ -111,26 +163,47 @@ def mailbox(
     for n in range(emails):
         subject, body = topic_text(3)
         sender = rng.choice(contacts) if rng.random() < 0.8 else owner
-        items.append(EmailItem(
-            message_id=f"m{seed}-{n}", thread_id=f"t{seed}-{n // 3}", subject=subject, sender=sender,
-            internal_date=past(730), body_text=body, to=(owner,) if sender != owner else (rng.choice(contacts),),
-            labels=tuple(rng.sample(["INBOX", "IMPORTANT", "STARRED", "CATEGORY_UPDATES"], 2)),
-            is_unread=rng.random() < 0.2,
-        ))  # fmt: skip
+        items.append(
+            EmailItem(
+                message_id=f"m{seed}-{n}",
+                thread_id=f"t{seed}-{n // 3}",
+                subject=subject,
+                sender=sender,
+                internal_date=past(730),
+                body_text=body,
+                to=(owner,) if sender != owner else (rng.choice(contacts),),
+                labels=tuple(rng.sample(["INBOX", "IMPORTANT", "STARRED", "CATEGORY_UPDATES"], 2)),
+                is_unread=rng.random() < 0.2,
+            )
+        )
     for n in range(events):
         subject, body = topic_text(2)
         start = past(365) + timedelta(days=60)
         guests = tuple(Attendee(p.email, p.name, "accepted") for p in rng.sample(contacts, 3))
-        items.append(EventItem(
-            calendar_id="primary", event_id=f"e{seed}-{n}", summary=subject, start_at=start,
-            end_at=start + timedelta(hours=1), description=body, organizer=owner, attendees=guests,
-        ))  # fmt: skip
+        items.append(
+            EventItem(
+                calendar_id="primary",
+                event_id=f"e{seed}-{n}",
+                summary=subject,
+                start_at=start,
+                end_at=start + timedelta(hours=1),
+                description=body,
+                organizer=owner,
+                attendees=guests,
+            )
+        )
     for n in range(files):
         subject, body = topic_text(4)
-        items.append(FileItem(
-            file_id=f"f{seed}-{n}", name=subject, mime_type=rng.choice(MIME_TYPES), modified_at=past(730),
-            owners=(owner,), content_text=body,
-        ))  # fmt: skip
+        items.append(
+            FileItem(
+                file_id=f"f{seed}-{n}",
+                name=subject,
+                mime_type=rng.choice(MIME_TYPES),
+                modified_at=past(730),
+                owners=(owner,),
+                content_text=body,
+            )
+        )
     return items
 
 

@@ -36,7 +36,9 @@ REQUEST_WORDS = frozenset(
 # Words naming the kind of item: every mail is a message, so "emails about X" in a query
 # vector pulls towards mail about email. Event and file words are different: "dentist
 # appointment" is about an appointment, and the vector keeps them.
-MAIL_WORDS = frozenset("email emails mail mails message messages inbox thread threads conversation conversations".split())
+MAIL_WORDS = frozenset(
+    "email emails mail mails message messages inbox thread threads conversation conversations".split()
+)
 KIND_WORDS = frozenset(
     """
     file files document documents doc docs drive folder

@@ -91,9 +91,7 @@ async def sweep_unseen(
     """Delete the account's rows that the full sync begun at `started_at` did not write."""
     async with sessions() as session:
         result = await session.execute(
-            delete(table.table).where(
-                table.table.c.account_id == account_id, table.table.c.synced_at < started_at
-            )
+            delete(table.table).where(table.table.c.account_id == account_id, table.table.c.synced_at < started_at)
         )
         await session.commit()
     return result.rowcount

@@ -91,7 +91,9 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
     try:
         async with short_lived_engine(urls.database_url) as engine:
             say("full sync without embedding")
-            bare_seconds, items = await _full_sync(engine, urls.redis_url, store, main, sync_settings, ConstantEmbeddings(real))
+            bare_seconds, items = await _full_sync(
+                engine, urls.redis_url, store, main, sync_settings, ConstantEmbeddings(real)
+            )
             say(f"  {items} items in {bare_seconds:.1f}s; full sync with embedding")
             seconds, items = await _full_sync(engine, urls.redis_url, store, main, sync_settings, real)
             say(f"  {items} items in {seconds:.1f}s; 10 new messages, incremental sync")
@@ -99,9 +101,12 @@ async def bench(args: argparse.Namespace, *, progress: bool) -> dict[str, Any]:
                 for number in range(10):
                     answer = control.post(
                         f"/accounts/{main}/messages",
-                        json={"from": "Bench <bench@partner.test>", "subject": f"Benchmark message {number}",
-                              "text": f"Body of benchmark message {number}, about the quarterly plan."},
-                    )  # fmt: skip
+                        json={
+                            "from": "Bench <bench@partner.test>",
+                            "subject": f"Benchmark message {number}",
+                            "text": f"Body of benchmark message {number}, about the quarterly plan.",
+                        },
+                    )
                     answer.raise_for_status()
             incremental_seconds = await _incremental_gmail(engine, urls.redis_url, main, sync_settings, real)
     finally:

@@ -34,15 +34,19 @@ def run(args: argparse.Namespace) -> int:
         async with short_lived_engine(urls().database_url) as engine:
             async with session_factory(engine)() as session:
                 accounts = (
-                    await session.execute(select(GoogleAccount).where(GoogleAccount.email == args.email.lower()))
-                ).scalars().all()
+                    (await session.execute(select(GoogleAccount).where(GoogleAccount.email == args.email.lower())))
+                    .scalars()
+                    .all()
+                )
             if not accounts:
                 print(f"no linked Google account {args.email!r}: sign in with it first")
                 return 1
             for account in accounts:
                 for service in args.service:
                     if args.enqueue:
-                        job = enqueue_sync(redis_client(), str(account.id), service, priority=Priority.HIGH, full=args.full)
+                        job = enqueue_sync(
+                            redis_client(), str(account.id), service, priority=Priority.HIGH, full=args.full
+                        )
                         print(json.dumps({"service": service, "queued": job.id if job else None}))
                     else:
                         outcome = await sync_service(engine, redis_client(), account.id, service, full=args.full)

@@ -37,9 +37,7 @@ class AttachmentRef:
     @property
     def readable(self) -> bool:
         """Can `extract_document_text` read it?"""
-        return self.mime_type.lower() in READABLE_TYPES or self.filename.lower().endswith(
-            READABLE_EXTENSIONS
-        )
+        return self.mime_type.lower() in READABLE_TYPES or self.filename.lower().endswith(READABLE_EXTENSIONS)
 
 
 def decode_base64url(data: str) -> bytes:

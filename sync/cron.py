@@ -13,9 +13,7 @@ SWEEP_INTERVAL_SECONDS = 60
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--interval", type=int, default=SWEEP_INTERVAL_SECONDS, help="seconds between sweeps"
-    )
+    parser.add_argument("--interval", type=int, default=SWEEP_INTERVAL_SECONDS, help="seconds between sweeps")
 
 
 def run(args: argparse.Namespace) -> int:

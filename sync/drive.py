@@ -77,7 +77,9 @@ class DriveSync:
             changes = page.get("changes", [])
             removed = [(c["fileId"],) for c in changes if c.get("removed") or c.get("file", {}).get("trashed")]
             await context.indexer.remove(context.account_id, GDRIVE, removed)
-            files = [c["file"] for c in changes if not c.get("removed") and "file" in c and not c["file"].get("trashed")]
+            files = [
+                c["file"] for c in changes if not c.get("removed") and "file" in c and not c["file"].get("trashed")
+            ]
             changed += await self._mirror(context, files)
             if "newStartPageToken" in page:
                 log.info("drive incremental sync", extra={"changed": changed, "removed": len(removed)})
@@ -141,4 +143,3 @@ def file_item(file: dict[str, Any], content_text: str) -> FileItem:
         version=int(file["version"]) if file.get("version") else None,
         trashed=bool(file.get("trashed", False)),
     )
-

@@ -49,9 +49,9 @@ class GmailSync:
         storing: asyncio.Task[int] | None = None
         while True:
             page = await context.api.call(
-                lambda s, token=progress.page_token: s.users()
-                .messages()
-                .list(userId="me", maxResults=PAGE_SIZE, pageToken=token)
+                lambda s, token=progress.page_token: (
+                    s.users().messages().list(userId="me", maxResults=PAGE_SIZE, pageToken=token)
+                )
             )
             fetched = await self._fetch_all(context, [m["id"] for m in page.get("messages", [])], label_names)
             if storing is not None:
@@ -75,9 +75,11 @@ class GmailSync:
         while True:
             try:
                 page = await context.api.call(
-                    lambda s, token=page_token: s.users()
-                    .history()
-                    .list(userId="me", startHistoryId=cursor, historyTypes=HISTORY_TYPES, pageToken=token)
+                    lambda s, token=page_token: (
+                        s.users()
+                        .history()
+                        .list(userId="me", startHistoryId=cursor, historyTypes=HISTORY_TYPES, pageToken=token)
+                    )
                 )
             except HttpError as error:
                 if http_status(error) == 404:
@@ -148,7 +150,9 @@ class GmailSync:
             return None
         item = dataclasses.replace(item, labels=tuple(label_names.get(label, label) for label in item.labels))
         texts = [await self._attachment_text(context, message_id, ref) for ref in attachments]
-        attachment_text = "\n\n".join(f"{ref.filename}\n{text}" for ref, text in zip(attachments, texts, strict=True) if text)
+        attachment_text = "\n\n".join(
+            f"{ref.filename}\n{text}" for ref, text in zip(attachments, texts, strict=True) if text
+        )
         return dataclasses.replace(item, attachment_text=attachment_text) if attachment_text else item
 
     async def _attachment_text(self, context: SyncContext, message_id: str, ref: AttachmentRef) -> str:
@@ -157,7 +161,9 @@ class GmailSync:
         data = ref.inline_data
         if data is None and ref.attachment_id:
             body = await context.api.call(
-                lambda s: s.users().messages().attachments().get(userId="me", messageId=message_id, id=ref.attachment_id)
+                lambda s: (
+                    s.users().messages().attachments().get(userId="me", messageId=message_id, id=ref.attachment_id)
+                )
             )
             data = decode_base64url(body.get("data", ""))
         return await asyncio.to_thread(extract_document_text, data or b"", ref.mime_type, ref.filename)

@@ -93,9 +93,17 @@ def is_transient(error: BaseException) -> bool:
     # dropped connection to Google, not a reason to fail the whole sync.
     return isinstance(
         error,
-        (TransportError, ConnectionError, TimeoutError, socket.timeout, ssl.SSLError,
-         httplib2.HttpLib2Error, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError),
-    )  # fmt: skip
+        (
+            TransportError,
+            ConnectionError,
+            TimeoutError,
+            socket.timeout,
+            ssl.SSLError,
+            httplib2.HttpLib2Error,
+            redis.exceptions.ConnectionError,
+            redis.exceptions.TimeoutError,
+        ),
+    )
 
 
 def retry_after_seconds(error: BaseException) -> float | None:

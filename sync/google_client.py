@@ -55,9 +55,7 @@ class OAuthEndpoints:
 def oauth_endpoints(base_url: str | None) -> OAuthEndpoints:
     """Google's OAuth endpoints, or the sandbox's (same paths as Google's) under `base_url`."""
     if base_url is None:
-        return OAuthEndpoints(
-            GOOGLE_AUTHORIZE_URL, GOOGLE_TOKEN_URL, GOOGLE_REVOKE_URL, GOOGLE_USERINFO_URL
-        )
+        return OAuthEndpoints(GOOGLE_AUTHORIZE_URL, GOOGLE_TOKEN_URL, GOOGLE_REVOKE_URL, GOOGLE_USERINFO_URL)
     root = base_url.rstrip("/")
     return OAuthEndpoints(
         authorize_url=f"{root}/o/oauth2/v2/auth",

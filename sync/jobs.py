@@ -122,7 +122,9 @@ async def sync_service(
                 try:
                     cursor = await syncer.incremental(context, row.cursor)
                 except CursorExpired as expired:
-                    log.warning("sync cursor expired, running a full sync", extra={"service": service, "reason": str(expired)})
+                    log.warning(
+                        "sync cursor expired, running a full sync", extra={"service": service, "reason": str(expired)}
+                    )
                     await status.forget_cursor()
                     run_full = True
                     cursor = await syncer.full(context, None)
@@ -160,7 +162,9 @@ async def sync_every_service(
     """
     outcomes: dict[str, SyncOutcome] = {}
     for service in SERVICES:
-        outcome = await sync_service(engine, redis, account_id, service, full=full, settings=settings, embedder=embedder)
+        outcome = await sync_service(
+            engine, redis, account_id, service, full=full, settings=settings, embedder=embedder
+        )
         if outcome.status != "ok":
             raise RuntimeError(f"{service} sync of account {account_id} ended {outcome.status}: {outcome.detail}")
         outcomes[service] = outcome

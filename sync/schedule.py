@@ -33,7 +33,7 @@ _DUE = text(
       AND (s.last_attempt_at IS NULL
            OR s.last_attempt_at < CAST(:now AS timestamptz) - make_interval(mins => a.sync_interval_minutes))
     ORDER BY active DESC, s.last_success_at ASC NULLS FIRST
-    """
+    """  # noqa: E501 - the select list stays on one line, as written
 )
 
 

@@ -105,4 +105,3 @@ class SyncStatusRecorder:
     async def forget_cursor(self) -> None:
         """The cursor expired (Gmail 404, Calendar 410): the next run is a full sync."""
         await self._update(cursor=None, checkpoint=None)
-

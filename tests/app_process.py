@@ -39,7 +39,9 @@ def running_app(settings: dict[str, str], log_dir: Path, name: str = "chainlit")
     port = free_port()
     env = os.environ | settings
     app_log = log_dir / f"{name}.log"
-    app = _start([sys.executable, "-m", "chainlit", "run", "chat_app.py", "--headless", "--port", str(port)], env, app_log)
+    app = _start(
+        [sys.executable, "-m", "chainlit", "run", "chat_app.py", "--headless", "--port", str(port)], env, app_log
+    )
     worker = _start([sys.executable, "-m", "assistant.cli", "worker"], env, log_dir / f"{name}-worker.log")
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

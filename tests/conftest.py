@@ -24,8 +24,7 @@ from tests.support import create_database, drop_database
 CONFIG_VARIABLES = [
     name
     for name in os.environ
-    if name.startswith("CONCIERGE_")
-    or name in {"DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
+    if name.startswith("CONCIERGE_") or name in {"DATABASE_URL", "REDIS_URL", "OPENAI_API_KEY", "ANTHROPIC_API_KEY"}
 ]
 
 
@@ -99,8 +98,6 @@ async def database_url(empty_database_url: str) -> str:
 
     await asyncio.to_thread(migrate.upgrade, empty_database_url)
     return empty_database_url
-
-
 
 
 @pytest.fixture

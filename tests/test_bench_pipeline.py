@@ -18,7 +18,9 @@ from sandbox.server import DEMO_WORKSPACE
 def small_workspace(directory: Path) -> Path:
     """Part of the demo's hand-written core with a handful of generated distractors."""
     workspace = json.loads(DEMO_WORKSPACE.read_text())
-    workspace["include"] = [str(DEMO_WORKSPACE.parent / name) for name in ("core/team.json", "core/finance.json", "core/travel.json")]
+    workspace["include"] = [
+        str(DEMO_WORKSPACE.parent / name) for name in ("core/team.json", "core/finance.json", "core/travel.json")
+    ]
     workspace["generate"] |= {"emails": 10, "events": 5, "files": 3, "colleague_emails": 3}
     path = directory / "workspace.json"
     path.write_text(json.dumps(workspace))
@@ -27,9 +29,25 @@ def small_workspace(directory: Path) -> Path:
 
 def test_bench_pipeline_prints_the_documented_shape(embedded: EmbeddedServers, tmp_path: Path) -> None:
     command = [
-        sys.executable, "-m", "assistant.cli", "bench", "pipeline", "--json", "--workspace", str(small_workspace(tmp_path)),
-        "--concurrency", "2", "--requests", "4", "--warmup", "2", "--answer-tokens", "5", "--chart", str(tmp_path / "chart.png"),
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "assistant.cli",
+        "bench",
+        "pipeline",
+        "--json",
+        "--workspace",
+        str(small_workspace(tmp_path)),
+        "--concurrency",
+        "2",
+        "--requests",
+        "4",
+        "--warmup",
+        "2",
+        "--answer-tokens",
+        "5",
+        "--chart",
+        str(tmp_path / "chart.png"),
+    ]
     finished = subprocess.run(command, cwd=PROJECT_ROOT, env=os.environ, capture_output=True, text=True, timeout=170)
     assert finished.returncode == 0, finished.stderr[-3000:]
     result = json.loads(finished.stdout)

@@ -12,7 +12,7 @@ def test_help_lists_every_subcommand_with_a_summary() -> None:
     )
     lines = result.stdout.splitlines()
     for name in SUBCOMMANDS:
-        line = next((l for l in lines if l.strip().startswith(name + " ")), None)
+        line = next((line for line in lines if line.strip().startswith(name + " ")), None)
         assert line is not None, f"{name} missing from --help"
         assert len(line.split()) > 2, f"{name} has no summary"
 
@@ -22,9 +22,13 @@ def test_children_that_ignore_sigterm_are_killed_after_one_shared_grace_period()
 
     from assistant.cli import stop_children
 
-    stubborn = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    stubborn = (
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"
+    )
     polite = "import time; print('ready', flush=True); time.sleep(60)"
-    children = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for code in (stubborn, stubborn, polite)]
+    children = [
+        subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE) for code in (stubborn, stubborn, polite)
+    ]
     for child in children:
         assert child.stdout is not None and child.stdout.readline() == b"ready\n"  # handlers are in place
     started = time.monotonic()

@@ -37,6 +37,7 @@ NOT_IMPORTED = {
     "pytest-asyncio": "a pytest plugin (asyncio_mode = auto)",
     "uv": "a command: compiles requirements.lock and requirements-dev.lock",
     "import-linter": "a command: lint-imports checks the layers' import contracts",
+    "ruff": "a command: ruff format and ruff check in .ci/run",
 }
 
 
@@ -124,9 +125,7 @@ def distribution_of(module: str) -> str | None:
         return canonical(candidates[0]) if candidates else None
     for depth in range(len(parts), 1, -1):
         prefix = "/".join(parts[:depth])
-        owners = [
-            d for d in candidates if any(f == prefix + ".py" or f.startswith(prefix + "/") for f in _files(d))
-        ]
+        owners = [d for d in candidates if any(f == prefix + ".py" or f.startswith(prefix + "/") for f in _files(d))]
         if len(owners) == 1:
             return canonical(owners[0])
     raise AssertionError(f"{module} is in several distributions: {candidates}")
@@ -159,8 +158,8 @@ def test_tests_import_only_declared_dependencies() -> None:
         for found in third_party_imports(TEST_CODE)
         if (distribution := distribution_of(found.module)) not in declared
     ]
-    assert not undeclared, (
-        "tests import what pyproject.toml declares neither at runtime nor in `dev`:\n" + "\n".join(undeclared)
+    assert not undeclared, "tests import what pyproject.toml declares neither at runtime nor in `dev`:\n" + "\n".join(
+        undeclared
     )
 
 
@@ -184,9 +183,7 @@ def test_locks_pin_every_declared_dependency() -> None:
     build = {requirement_name(r) for r in pyproject()["dependency-groups"]["build"]}
     assert build == {requirement_name(r) for r in pyproject()["build-system"]["requires"]}
     runtime_lock, dev_lock = _locked("requirements.lock"), _locked("requirements-dev.lock")
-    assert not (runtime_declared() | build) - runtime_lock, (
-        "requirements.lock is stale: see docs/dependencies.md"
-    )
+    assert not (runtime_declared() | build) - runtime_lock, "requirements.lock is stale: see docs/dependencies.md"
     assert not (runtime_declared() | dev_declared() | build) - dev_lock, (
         "requirements-dev.lock is stale: see docs/dependencies.md"
     )

@@ -133,9 +133,7 @@ def test_configured_urls_bypass_the_embedded_servers(
     servers_dir: Path, server_database_url: str, redis_url: str
 ) -> None:
     both = servers_dir / "both"
-    _, seen = _run_once(
-        _clean_env(both, CONCIERGE_DATABASE_URL=server_database_url, CONCIERGE_REDIS_URL=redis_url)
-    )
+    _, seen = _run_once(_clean_env(both, CONCIERGE_DATABASE_URL=server_database_url, CONCIERGE_REDIS_URL=redis_url))
     assert seen["database_url"] == server_database_url
     assert seen["redis_url"] == redis_url
     assert seen["postgres_pid"] is None and seen["valkey_pid"] is None

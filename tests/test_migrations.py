@@ -95,9 +95,7 @@ async def test_full_text_columns_are_weighted_and_maintained_by_the_database(
             user_id,
             account_id,
         )
-        weights = await conn.fetchval(
-            "SELECT search_tsv::text FROM gmail_cache WHERE id = $1", row_id
-        )
+        weights = await conn.fetchval("SELECT search_tsv::text FROM gmail_cache WHERE id = $1", row_id)
         # An update is reflected without any application code touching search_tsv.
         await conn.execute("UPDATE gmail_cache SET subject = 'Budget approval' WHERE id = $1", row_id)
         matches = await conn.fetchval(
@@ -132,8 +130,7 @@ async def test_chainlit_tables_have_every_column_chainlit_writes(database_url: s
     conn = await connect(database_url)
     try:
         rows = await conn.fetch(
-            "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'chainlit'"
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'chainlit'"
         )
     finally:
         await conn.close()
@@ -163,9 +160,13 @@ async def test_cached_items_can_be_written_through_the_models(database_url: str)
             await session.flush()
             session.add(
                 GmailMessage(
-                    user_id=user.id, account_id=account.id, message_id="m1", thread_id="t1",
-                    subject="Quarterly review", internal_date=datetime.now(UTC),
-                )  # fmt: skip
+                    user_id=user.id,
+                    account_id=account.id,
+                    message_id="m1",
+                    thread_id="t1",
+                    subject="Quarterly review",
+                    internal_date=datetime.now(UTC),
+                )
             )
             await session.commit()
         conn = await connect(database_url)

@@ -23,9 +23,7 @@ async def test_tokens_are_unreadable_in_the_table_and_round_trip(database_url: s
             session.add(user)
             await session.flush()
             session.add(
-                GoogleAccount(
-                    user_id=user.id, email="ada@example.com", access_token=ACCESS, refresh_token=REFRESH
-                )
+                GoogleAccount(user_id=user.id, email="ada@example.com", access_token=ACCESS, refresh_token=REFRESH)
             )
             await session.commit()
 

@@ -107,7 +107,6 @@ class BaseAgent(ABC):
         raise StepFailed(f"{action.operation} on {self.service} cannot be undone")
 
 
-
 GOOGLE_NAMES = {"gmail": "Gmail", "calendar": "Google Calendar", "drive": "Google Drive"}
 
 

@@ -28,7 +28,17 @@ CALENDAR_ID = "primary"
 WORKDAY = (time(9), time(18))
 MAX_SLOTS = 5
 # Copied from a deleted event when it is restored; the rest (id, etag, links) is Google's.
-RESTORED_FIELDS = ("summary", "description", "location", "start", "end", "attendees", "recurrence", "reminders", "conferenceData")
+RESTORED_FIELDS = (
+    "summary",
+    "description",
+    "location",
+    "start",
+    "end",
+    "attendees",
+    "recurrence",
+    "reminders",
+    "conferenceData",
+)
 
 
 class CalendarAgent(CacheReader, BaseAgent):
@@ -62,7 +72,10 @@ class CalendarAgent(CacheReader, BaseAgent):
             )
         )
         busy = sorted(
-            (datetime.fromisoformat(b["start"].replace("Z", "+00:00")), datetime.fromisoformat(b["end"].replace("Z", "+00:00")))
+            (
+                datetime.fromisoformat(b["start"].replace("Z", "+00:00")),
+                datetime.fromisoformat(b["end"].replace("Z", "+00:00")),
+            )
             for calendar in answer.get("calendars", {}).values()
             for b in calendar.get("busy", [])
         )
@@ -92,7 +105,11 @@ class CalendarAgent(CacheReader, BaseAgent):
             if not start:
                 raise StepFailed("I need a time for the new event")
             end = params.get("end") or (
-                slot["end"] if slot else (datetime.fromisoformat(start) + timedelta(minutes=int(params.get("duration_minutes", 30)))).isoformat()
+                slot["end"]
+                if slot
+                else (
+                    datetime.fromisoformat(start) + timedelta(minutes=int(params.get("duration_minutes", 30)))
+                ).isoformat()
             )
             fields = {
                 "summary": params.get("summary") or "Meeting",
@@ -104,7 +121,14 @@ class CalendarAgent(CacheReader, BaseAgent):
                 "description": params.get("description") or "",
             }
             account_id = str((await context.primary_account()).id)
-            return ProposedAction(service="calendar", operation="create", account_id=account_id, fields=fields, preview=self.describe("create", fields), undoable=True)
+            return ProposedAction(
+                service="calendar",
+                operation="create",
+                account_id=account_id,
+                fields=fields,
+                preview=self.describe("create", fields),
+                undoable=True,
+            )
         if event is None:
             raise StepFailed("I could not find the event you mean")
         if step.operation == "update":
@@ -119,26 +143,56 @@ class CalendarAgent(CacheReader, BaseAgent):
                 "end": end.isoformat(),
                 "time_zone": event.details.get("time_zone") or str(context.timezone),
                 "location": params.get("location", event.details.get("location", "")),
-                "was": {"summary": event.title, "start": old_start.isoformat(), "end": old_end.isoformat(), "location": event.details.get("location", "")},
+                "was": {
+                    "summary": event.title,
+                    "start": old_start.isoformat(),
+                    "end": old_end.isoformat(),
+                    "location": event.details.get("location", ""),
+                },
             }
-            return ProposedAction(service="calendar", operation="update", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("update", fields), undoable=True)
+            return ProposedAction(
+                service="calendar",
+                operation="update",
+                account_id=event.account_id,
+                target_id=event.id,
+                fields=fields,
+                preview=self.describe("update", fields),
+                undoable=True,
+            )
         if step.operation == "delete":
             events = _booked_events(inputs) if "events" in inputs else [event]
             fields = {
                 "events": [
-                    {"event_id": e.id, "summary": e.title, "start": e.details["start"], "end": e.details["end"], "all_day": e.details.get("all_day", False)}
+                    {
+                        "event_id": e.id,
+                        "summary": e.title,
+                        "start": e.details["start"],
+                        "end": e.details["end"],
+                        "all_day": e.details.get("all_day", False),
+                    }
                     for e in events
                 ],
                 # Shown to the user in their own zone: "Wed 9 Dec, 10:25" where they are.
                 "time_zone": str(context.timezone),
             }
-            return ProposedAction(service="calendar", operation="delete", account_id=event.account_id, target_id=event.id, fields=fields, preview=self.describe("delete", fields), undoable=True)
+            return ProposedAction(
+                service="calendar",
+                operation="delete",
+                account_id=event.account_id,
+                target_id=event.id,
+                fields=fields,
+                preview=self.describe("delete", fields),
+                undoable=True,
+            )
         raise StepFailed(f"Calendar cannot {step.operation}")
 
     def describe(self, operation: str, fields: dict[str, Any]) -> str:
         if operation == "delete":
             return "\n".join(
-                f"Delete \u201c{e['summary']}\u201d, {_when(e['start'], e['end'], fields.get('time_zone'), all_day=e.get('all_day', False))}"
+                (
+                    f"Delete \u201c{e['summary']}\u201d, "
+                    f"{_when(e['start'], e['end'], fields.get('time_zone'), all_day=e.get('all_day', False))}"
+                )
                 for e in fields["events"]
             )
         when = _when(fields["start"], fields["end"], fields.get("time_zone"))
@@ -151,7 +205,10 @@ class CalendarAgent(CacheReader, BaseAgent):
             return "\n".join(lines)
         if operation == "update":
             was = fields["was"]
-            return f"Move \u201c{was['summary']}\u201d from {_when(was['start'], was['end'], fields.get('time_zone'))} to {when}"
+            return (
+                f"Move \u201c{was['summary']}\u201d "
+                f"from {_when(was['start'], was['end'], fields.get('time_zone'))} to {when}"
+            )
         raise StepFailed(f"Calendar cannot {operation}")
 
     async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
@@ -170,13 +227,18 @@ class CalendarAgent(CacheReader, BaseAgent):
                 "description": fields.get("description", ""),
             }
             try:
-                created = await api.call(lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all"))
+                created = await api.call(
+                    lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all")
+                )
             except HttpError as error:
                 if http_status(error) != 409:
                     raise
                 created = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=event_id))
             await self._write_through(context, action.account_id, created)
-            return ActionOutcome(f"Created \u201c{fields['summary']}\u201d, {_when(fields['start'], fields['end'], zone)}", undo={"event_id": created["id"]})
+            return ActionOutcome(
+                f"Created \u201c{fields['summary']}\u201d, {_when(fields['start'], fields['end'], zone)}",
+                undo={"event_id": created["id"]},
+            )
         if action.operation == "update":
             changes = {
                 "summary": fields["summary"],
@@ -184,9 +246,16 @@ class CalendarAgent(CacheReader, BaseAgent):
                 "end": {"dateTime": fields["end"], "timeZone": zone},
                 "location": fields.get("location", ""),
             }
-            updated = await api.call(lambda s: s.events().patch(calendarId=CALENDAR_ID, eventId=fields["event_id"], body=changes, sendUpdates="all"))
+            updated = await api.call(
+                lambda s: s.events().patch(
+                    calendarId=CALENDAR_ID, eventId=fields["event_id"], body=changes, sendUpdates="all"
+                )
+            )
             await self._write_through(context, action.account_id, updated)
-            return ActionOutcome(f"Moved \u201c{fields['summary']}\u201d to {_when(fields['start'], fields['end'], zone)}", undo=fields["was"])
+            return ActionOutcome(
+                f"Moved \u201c{fields['summary']}\u201d to {_when(fields['start'], fields['end'], zone)}",
+                undo=fields["was"],
+            )
         if action.operation == "delete":
             originals: dict[str, Any] = dict(fields.get("originals") or {})
             for event in fields["events"]:
@@ -194,14 +263,18 @@ class CalendarAgent(CacheReader, BaseAgent):
                 if event_id not in originals:
                     # Kept before deleting, so that undo can put it back as it was.
                     try:
-                        originals[event_id] = await api.call(lambda s, e=event_id: s.events().get(calendarId=CALENDAR_ID, eventId=e))
+                        originals[event_id] = await api.call(
+                            lambda s, e=event_id: s.events().get(calendarId=CALENDAR_ID, eventId=e)
+                        )
                     except HttpError as error:
                         if http_status(error) not in (404, 410):
                             raise
                         originals[event_id] = None
                     await remember({"originals": originals})
                 try:
-                    await api.call(lambda s, e=event_id: s.events().delete(calendarId=CALENDAR_ID, eventId=e, sendUpdates="all"))
+                    await api.call(
+                        lambda s, e=event_id: s.events().delete(calendarId=CALENDAR_ID, eventId=e, sendUpdates="all")
+                    )
                 except HttpError as error:
                     if http_status(error) not in (404, 410):
                         raise  # 404/410: already deleted, by an earlier try or by someone else
@@ -216,7 +289,9 @@ class CalendarAgent(CacheReader, BaseAgent):
         undo = action.undo_data or {}
         if action.operation == "create":
             try:
-                await api.call(lambda s: s.events().delete(calendarId=CALENDAR_ID, eventId=undo["event_id"], sendUpdates="all"))
+                await api.call(
+                    lambda s: s.events().delete(calendarId=CALENDAR_ID, eventId=undo["event_id"], sendUpdates="all")
+                )
             except HttpError as error:
                 if http_status(error) not in (404, 410):
                     raise
@@ -230,14 +305,20 @@ class CalendarAgent(CacheReader, BaseAgent):
                 "end": {"dateTime": undo["end"], "timeZone": zone},
                 "location": undo.get("location", ""),
             }
-            restored = await api.call(lambda s: s.events().patch(calendarId=CALENDAR_ID, eventId=action.fields["event_id"], body=back, sendUpdates="all"))
+            restored = await api.call(
+                lambda s: s.events().patch(
+                    calendarId=CALENDAR_ID, eventId=action.fields["event_id"], body=back, sendUpdates="all"
+                )
+            )
             await self._write_through(context, action.account_id, restored)
             return f"Moved \u201c{undo['summary']}\u201d back"
         for number, original in enumerate(undo["originals"].values()):
             body = {name: original[name] for name in RESTORED_FIELDS if name in original}
             body["id"] = f"{action.id.hex}r{number}"  # a new id (the old one stays cancelled), stable on retry
             try:
-                restored = await api.call(lambda s, b=body: s.events().insert(calendarId=CALENDAR_ID, body=b, sendUpdates="all"))
+                restored = await api.call(
+                    lambda s, b=body: s.events().insert(calendarId=CALENDAR_ID, body=b, sendUpdates="all")
+                )
             except HttpError as error:
                 if http_status(error) != 409:
                     raise
@@ -246,7 +327,9 @@ class CalendarAgent(CacheReader, BaseAgent):
         return "Restored " + ", ".join(f"\u201c{e['summary']}\u201d" for e in action.fields["events"])
 
     async def _write_through(self, context: AgentContext, account_id: Any, event: dict[str, Any]) -> None:
-        await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))])
+        await context.indexer.index(
+            context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))]
+        )
 
 
 _FLIGHT_NUMBER = re.compile(r"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
@@ -268,7 +351,7 @@ def _slot(start: datetime, end: datetime) -> dict[str, str]:
 
 
 def _when(start: str, end: str, zone: str | None, *, all_day: bool = False) -> str:
-    """"Tue 10 Mar, 15:00-15:30 (Europe/London)": times shown in the event's own zone;
+    """ "Tue 10 Mar, 15:00-15:30 (Europe/London)": times shown in the event's own zone;
     "Wed 9 Dec (all day)" for an all-day event."""
     from zoneinfo import ZoneInfo
 
@@ -279,7 +362,15 @@ def _when(start: str, end: str, zone: str | None, *, all_day: bool = False) -> s
         begin, finish = begin.astimezone(tz), finish.astimezone(tz)
     if all_day:
         last = finish - timedelta(days=1)
-        return f"{begin:%a %-d %b} (all day)" if last.date() <= begin.date() else f"{begin:%a %-d %b} to {last:%a %-d %b} (all day)"
+        return (
+            f"{begin:%a %-d %b} (all day)"
+            if last.date() <= begin.date()
+            else f"{begin:%a %-d %b} to {last:%a %-d %b} (all day)"
+        )
     day = begin.strftime("%a %-d %b")
-    span = f"{begin:%H:%M}\u2013{finish:%H:%M}" if finish.date() == begin.date() else f"{begin:%H:%M} to {finish:%a %-d %b %H:%M}"
+    span = (
+        f"{begin:%H:%M}\u2013{finish:%H:%M}"
+        if finish.date() == begin.date()
+        else f"{begin:%H:%M} to {finish:%a %-d %b %H:%M}"
+    )
     return f"{day}, {span}" + (f" ({zone})" if zone else "")

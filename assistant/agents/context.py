@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from assistant.accounts import save_refreshed_token
 from assistant.core.db import session_factory
 from assistant.core.models import GoogleAccount
-from assistant.rerank import Reranker
 from assistant.core.settings import Settings
+from assistant.rerank import Reranker
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
 from sync.google_api import GoogleApi, google_api_for
@@ -50,12 +50,16 @@ class AgentContext:
         if self._usable is None:
             async with session_factory(self.engine)() as session:
                 rows = (
-                    await session.execute(
-                        select(GoogleAccount)
-                        .where(GoogleAccount.user_id == self.user_id, GoogleAccount.status == "active")
-                        .order_by(GoogleAccount.is_primary.desc(), GoogleAccount.created_at)
+                    (
+                        await session.execute(
+                            select(GoogleAccount)
+                            .where(GoogleAccount.user_id == self.user_id, GoogleAccount.status == "active")
+                            .order_by(GoogleAccount.is_primary.desc(), GoogleAccount.created_at)
+                        )
                     )
-                ).scalars().all()
+                    .scalars()
+                    .all()
+                )
             self._usable = list(rows)
         return list(self._usable)
 

@@ -42,11 +42,28 @@ class DriveAgent(CacheReader, BaseAgent):
         if not emails:
             raise StepFailed("I could not tell who to share it with; say their name or address")
         role = step.params.get("role") or "reader"
-        fields = {"file_id": file.id, "file_name": file.title, "emails": emails, "role": role, "message": step.params.get("message", "")}
-        return ProposedAction(service="drive", operation="share", account_id=file.account_id, target_id=file.id, fields=fields, preview=self.describe("share", fields), undoable=True)
+        fields = {
+            "file_id": file.id,
+            "file_name": file.title,
+            "emails": emails,
+            "role": role,
+            "message": step.params.get("message", ""),
+        }
+        return ProposedAction(
+            service="drive",
+            operation="share",
+            account_id=file.account_id,
+            target_id=file.id,
+            fields=fields,
+            preview=self.describe("share", fields),
+            undoable=True,
+        )
 
     def describe(self, operation: str, fields: dict[str, Any]) -> str:
-        return f"Share \u201c{fields['file_name']}\u201d with {', '.join(fields['emails'])}: they can {ROLE_WORDS.get(fields['role'], fields['role'])} it"
+        return (
+            f"Share \u201c{fields['file_name']}\u201d with {', '.join(fields['emails'])}: "
+            f"they can {ROLE_WORDS.get(fields['role'], fields['role'])} it"
+        )
 
     def apply_edits(self, operation: str, fields: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
         if "role" in edits and edits["role"] not in ROLES:
@@ -70,7 +87,10 @@ class DriveAgent(CacheReader, BaseAgent):
             body = {"type": "user", "role": fields["role"], "emailAddress": email}
             permission = await api.call(
                 lambda s, body=body: s.permissions().create(
-                    fileId=fields["file_id"], body=body, sendNotificationEmail=True, emailMessage=fields.get("message") or None
+                    fileId=fields["file_id"],
+                    body=body,
+                    sendNotificationEmail=True,
+                    emailMessage=fields.get("message") or None,
                 )
             )
             created[email] = permission["id"]
@@ -85,7 +105,11 @@ class DriveAgent(CacheReader, BaseAgent):
         api = await context.google(action.account_id, "drive")
         for permission_id in (action.undo_data or {}).get("permissions", {}).values():
             try:
-                await api.call(lambda s, pid=permission_id: s.permissions().delete(fileId=action.fields["file_id"], permissionId=pid))
+                await api.call(
+                    lambda s, pid=permission_id: s.permissions().delete(
+                        fileId=action.fields["file_id"], permissionId=pid
+                    )
+                )
             except HttpError as error:
                 if http_status(error) != 404:
                     raise
@@ -97,6 +121,12 @@ class DriveAgent(CacheReader, BaseAgent):
         file = await api.call(lambda s: s.files().get(fileId=file_id, fields=FILE_FIELDS))
         async with context.engine.connect() as connection:
             row = (
-                await connection.execute(select(DriveFile.content_text).where(DriveFile.user_id == context.user_id, DriveFile.file_id == file_id))
+                await connection.execute(
+                    select(DriveFile.content_text).where(
+                        DriveFile.user_id == context.user_id, DriveFile.file_id == file_id
+                    )
+                )
             ).first()
-        await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), [file_item(file, row.content_text if row else "")])
+        await context.indexer.index(
+            context.user_id, uuid.UUID(str(account_id)), [file_item(file, row.content_text if row else "")]
+        )

@@ -50,9 +50,14 @@ class GmailAgent(CacheReader, BaseAgent):
                 raise StepFailed("I could not tell which email to move to the trash")
             fields = {"message_id": original.id, "subject": original.title, "from": original.details.get("from", "")}
             return ProposedAction(
-                service="gmail", operation="trash", account_id=account_id, target_id=original.id,
-                fields=fields, preview=self.describe("trash", fields), undoable=True,
-            )  # fmt: skip
+                service="gmail",
+                operation="trash",
+                account_id=account_id,
+                target_id=original.id,
+                fields=fields,
+                preview=self.describe("trash", fields),
+                undoable=True,
+            )
         account = next(a for a in await context.accounts() if str(a.id) == account_id)
         params = step.params | {"signature": (account.display_name or "").split(" ")[0]}
         fields = _message_fields(operation, params, original, account.email)
@@ -82,7 +87,10 @@ class GmailAgent(CacheReader, BaseAgent):
         if action.operation == "trash":
             await api.call(lambda s: s.users().messages().trash(userId="me", id=action.fields["message_id"]))
             await context.indexer.remove(action.account_id, GMAIL, [(action.fields["message_id"],)])
-            return ActionOutcome(f"Moved \u201c{action.fields['subject']}\u201d to the trash", undo={"message_id": action.fields["message_id"]})
+            return ActionOutcome(
+                f"Moved \u201c{action.fields['subject']}\u201d to the trash",
+                undo={"message_id": action.fields["message_id"]},
+            )
 
         draft_id = action.fields.get("draft_id")
         if draft_id is None:
@@ -103,7 +111,9 @@ class GmailAgent(CacheReader, BaseAgent):
                 raise
             return ActionOutcome(f"Sent to {', '.join(action.fields['to'])} (it had been sent already)")
         item = await self._write_through(context, action.account_id, sent["id"])
-        return ActionOutcome(f"Sent \u201c{action.fields['subject']}\u201d to {', '.join(action.fields['to'])}", item=item)
+        return ActionOutcome(
+            f"Sent \u201c{action.fields['subject']}\u201d to {', '.join(action.fields['to'])}", item=item
+        )
 
     async def undo(self, action: PendingAction, context: AgentContext) -> str:
         if action.operation != "trash" or not action.undo_data:
@@ -122,13 +132,17 @@ class GmailAgent(CacheReader, BaseAgent):
         async with context.engine.connect() as connection:
             row = (
                 await connection.execute(
-                    select(GmailMessage).where(GmailMessage.account_id == uuid.UUID(str(account_id)), GmailMessage.message_id == message_id)
+                    select(GmailMessage).where(
+                        GmailMessage.account_id == uuid.UUID(str(account_id)), GmailMessage.message_id == message_id
+                    )
                 )
             ).first()
         return email_source(row) if row is not None else None
 
 
-def _message_fields(operation: str, params: dict[str, Any], original: SourceItem | None, own_address: str) -> dict[str, Any]:
+def _message_fields(
+    operation: str, params: dict[str, Any], original: SourceItem | None, own_address: str
+) -> dict[str, Any]:
     to = list(params.get("to") or [])
     subject = params.get("subject") or ""
     body = params.get("body") or ""
@@ -149,7 +163,8 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
         fields["subject"] = subject or f"Cancellation request{quoted}: {original.title}"
         fields["body"] = body or (
             "Hello,\n\n"
-            f"Please cancel my booking{f' {reference}' if reference else ''} (\u201c{original.title}\u201d) and confirm the "
+            f"Please cancel my booking{f' {reference}' if reference else ''} "
+            f"(\u201c{original.title}\u201d) and confirm the "
             "cancellation, with any refund due under your cancellation policy.\n\nThank you."
         )
     if original is not None and event_reply:
@@ -168,7 +183,10 @@ def _message_fields(operation: str, params: dict[str, Any], original: SourceItem
         else:
             fields["subject"] = subject or f"Fwd: {title}"
             quoted = original.details.get("body") or original.details.get("excerpt", "")
-            fields["body"] = f"{body}\n\n---------- Forwarded message ----------\nFrom: {original.details.get('from', '')}\nSubject: {title}\n\n{quoted}".lstrip()
+            fields["body"] = (
+                f"{body}\n\n---------- Forwarded message ----------\n"
+                f"From: {original.details.get('from', '')}\nSubject: {title}\n\n{quoted}"
+            ).lstrip()
     return fields
 
 

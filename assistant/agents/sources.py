@@ -217,11 +217,15 @@ async def _from_cache(context: AgentContext, service: str, item_id: str) -> Sour
         "drive": (DriveFile, DriveFile.file_id, file_source),
     }[service]
     async with context.engine.connect() as connection:
-        row = (await connection.execute(select(model).where(model.user_id == context.user_id, column == item_id))).first()
+        row = (
+            await connection.execute(select(model).where(model.user_id == context.user_id, column == item_id))
+        ).first()
     if row is None:
         return None
     item = build(row)
-    item.details["body"] = getattr(row, "body_text", None) or getattr(row, "content_text", None) or getattr(row, "description", "")
+    item.details["body"] = (
+        getattr(row, "body_text", None) or getattr(row, "content_text", None) or getattr(row, "description", "")
+    )
     return item
 
 
@@ -241,12 +245,15 @@ async def _fetch_live(context: AgentContext, service: str, item_id: str) -> None
                 message = await api.call(lambda s: s.users().messages().get(userId="me", id=item_id, format="full"))
                 found: Any = parse_gmail_message(message)[0]
             elif service == "calendar":
-                found = event_item(await api.call(lambda s: s.events().get(calendarId="primary", eventId=item_id)), str(context.timezone))
+                found = event_item(
+                    await api.call(lambda s: s.events().get(calendarId="primary", eventId=item_id)),
+                    str(context.timezone),
+                )
             else:
                 file = await api.call(lambda s: s.files().get(fileId=item_id, fields=FILE_FIELDS))
                 text = ""
-                if file["mimeType"] in EXPORTS:
-                    data = await api.call(lambda s: s.files().export(fileId=item_id, mimeType=EXPORTS[file["mimeType"]]))
+                if (export := EXPORTS.get(file["mimeType"])) is not None:
+                    data = await api.call(lambda s: s.files().export(fileId=item_id, mimeType=export))
                     text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else str(data)
                 found = file_item(file, text)
         except HttpError as error:

@@ -69,7 +69,9 @@ class IssuedToken:
 def token_secret(settings: Settings) -> str:
     if settings.api_token_secret is not None:
         return settings.api_token_secret.get_secret_value()
-    return secret_file(settings.data_dir / TOKEN_SECRET_FILE, lambda: base64.urlsafe_b64encode(secrets.token_bytes(48)).decode())
+    return secret_file(
+        settings.data_dir / TOKEN_SECRET_FILE, lambda: base64.urlsafe_b64encode(secrets.token_bytes(48)).decode()
+    )
 
 
 class Authenticator:
@@ -91,10 +93,21 @@ class Authenticator:
         for tokens the server makes for itself, such as the pipeline bench's)."""
         now = int(time.time())
         token_id = uuid.uuid4().hex
-        claims: dict[str, object] = {"iss": ISSUER, "aud": AUDIENCE, "sub": str(user_id), "jti": token_id, "iat": now, "exp": now + self.ttl_seconds}
+        claims: dict[str, object] = {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": str(user_id),
+            "jti": token_id,
+            "iat": now,
+            "exp": now + self.ttl_seconds,
+        }
         if session_id is not None:
             claims["sid"] = session_id
-        return IssuedToken(jwt.encode(claims, self.secret, algorithm="HS256"), token_id, datetime.fromtimestamp(now + self.ttl_seconds, UTC))
+        return IssuedToken(
+            jwt.encode(claims, self.secret, algorithm="HS256"),
+            token_id,
+            datetime.fromtimestamp(now + self.ttl_seconds, UTC),
+        )
 
     def claims(self, token: str) -> dict[str, object]:
         try:
@@ -142,7 +155,9 @@ class Authenticator:
         if row is None:
             raise unauthenticated("the token's user no longer exists")
         expires = datetime.fromtimestamp(int(claims["exp"]), UTC)  # type: ignore[call-overload]
-        return Caller(user_id, row.tier, str(claims["jti"]), expires, session_id if isinstance(session_id, str) else None)
+        return Caller(
+            user_id, row.tier, str(claims["jti"]), expires, session_id if isinstance(session_id, str) else None
+        )
 
     async def from_session(self, request: Request) -> Caller | None:
         """The chat UI's signed-in user, from the session the guard found live for its
@@ -172,7 +187,9 @@ def unauthenticated(message: str) -> ApiError:
     return ApiError(401, "unauthenticated", message, headers={"WWW-Authenticate": 'Bearer realm="concierge"'})
 
 
-async def authenticate(authenticator: Authenticator, request: Request, credentials: HTTPAuthorizationCredentials | None) -> Caller:
+async def authenticate(
+    authenticator: Authenticator, request: Request, credentials: HTTPAuthorizationCredentials | None
+) -> Caller:
     """A bearer token if one is sent (a bad one is never excused by a cookie), else the session."""
     if credentials is not None:
         return await authenticator.from_token(credentials.credentials)
@@ -182,4 +199,3 @@ async def authenticate(authenticator: Authenticator, request: Request, credentia
     if caller is None:
         raise unauthenticated("sign in: send 'Authorization: Bearer <token>' (from POST /auth/token)")
     return caller
-

@@ -71,7 +71,13 @@ class ErrorResponse(BaseModel):
     error: ErrorBody
 
 
-def error_response(status: int, code: str, message: str, details: list[ErrorDetail] | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: list[ErrorDetail] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, details=details or []))
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
@@ -84,7 +90,9 @@ def with_detail(response: Response) -> Response:
     body = json.loads(bytes(response.body))
     if not isinstance(body, dict) or "error" not in body:
         return response
-    headers = {name: value for name, value in response.headers.items() if name not in ("content-length", "content-type")}
+    headers = {
+        name: value for name, value in response.headers.items() if name not in ("content-length", "content-type")
+    }
     return JSONResponse(body | {"detail": body["error"]["message"]}, status_code=response.status_code, headers=headers)
 
 
@@ -112,7 +120,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def unreachable_dependency(error: BaseException) -> str | None:
-    """"Redis" or "PostgreSQL" when `error` says that server could not be reached; else None.
+    """ "Redis" or "PostgreSQL" when `error` says that server could not be reached; else None.
 
     redis-py wraps its socket errors in its own; asyncpg's connect raises them unwrapped,
     so a bare socket error (refused, timed out, Unix socket gone) is taken for PostgreSQL.
@@ -142,9 +150,15 @@ async def chat_store_unavailable(request: Request, error: Exception) -> JSONResp
     """Chainlit's routes, when its data layer could not reach PostgreSQL (see
     assistant.chat.persistence): 503 in the error shape, with Chainlit's `detail` too
     (its frontend shows an error body's `detail`). An app-wide exception handler."""
-    log.warning("chat history request failed: PostgreSQL is unreachable (%s)", _first_line(error), extra={"path": request.url.path})
+    log.warning(
+        "chat history request failed: PostgreSQL is unreachable (%s)",
+        _first_line(error),
+        extra={"path": request.url.path},
+    )
     body = ErrorResponse(error=ErrorBody(code="unavailable", message=UNAVAILABLE_MESSAGE)).model_dump(mode="json")
-    return JSONResponse(body | {"detail": UNAVAILABLE_MESSAGE}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return JSONResponse(
+        body | {"detail": UNAVAILABLE_MESSAGE}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+    )
 
 
 def _first_line(error: BaseException) -> str:
@@ -159,12 +173,22 @@ def _validation_details(error: RequestValidationError) -> tuple[int, str, str, l
     for problem in error.errors():
         location = [str(part) for part in problem.get("loc", ()) if part != "body"]
         if problem.get("type") == "json_invalid":
-            return 400, "invalid_json", f"the body is not valid JSON: {problem.get('ctx', {}).get('error', 'malformed')}", []
+            return (
+                400,
+                "invalid_json",
+                f"the body is not valid JSON: {problem.get('ctx', {}).get('error', 'malformed')}",
+                [],
+            )
         message = str(problem.get("msg", "invalid"))
         if problem.get("type") == "extra_forbidden":
             message = "unknown field"
         details.append(ErrorDetail(field=".".join(location) or "body", problem=message))
-    return 422, "validation_error", "the request is not valid: " + "; ".join(f"{d.field}: {d.problem}" for d in details), details
+    return (
+        422,
+        "validation_error",
+        "the request is not valid: " + "; ".join(f"{d.field}: {d.problem}" for d in details),
+        details,
+    )
 
 
 async def _read_body_within(request: Request, limit: int) -> None:
@@ -201,15 +225,21 @@ class ApiRoute(APIRoute):
                 status, code, message, details = _validation_details(error)
                 response = error_response(status, code, message, details)
             except HTTPException as error:
-                code = {400: "invalid_json", 401: "unauthenticated", 404: "not_found"}.get(error.status_code, "http_error")
-                message = f"the body is not valid JSON ({error.detail})" if error.status_code == 400 else str(error.detail)
+                code = {400: "invalid_json", 401: "unauthenticated", 404: "not_found"}.get(
+                    error.status_code, "http_error"
+                )
+                message = (
+                    f"the body is not valid JSON ({error.detail})" if error.status_code == 400 else str(error.detail)
+                )
                 response = error_response(error.status_code, code, message, headers=error.headers)
             except json.JSONDecodeError as error:
                 response = error_response(400, "invalid_json", f"the body is not valid JSON: {error}")
             except Exception as error:  # the boundary: whatever a route raised, the caller gets the error shape
                 failure = server_failure(error, {"route": route})
                 response = error_response(failure.status, failure.code, failure.message, headers=failure.headers)
-            HTTP_REQUEST_SECONDS.labels(route, request.method, str(response.status_code)).observe(time.perf_counter() - started)
+            HTTP_REQUEST_SECONDS.labels(route, request.method, str(response.status_code)).observe(
+                time.perf_counter() - started
+            )
             return response
 
         return handle

@@ -106,12 +106,16 @@ class IdempotencyStore:
             stored = json.loads(raw)
             if not hmac.compare_digest(stored["print"], sealed_print):
                 raise ApiError(
-                    422, "idempotency_key_reused", "this Idempotency-Key was used for a different request in the last 5 minutes"
+                    422,
+                    "idempotency_key_reused",
+                    "this Idempotency-Key was used for a different request in the last 5 minutes",
                 )
             if "answer" in stored:
                 return _open_answer(keys, request_print, stored["answer"])
             if time.monotonic() > deadline:
-                raise ApiError(409, "request_in_progress", "the first request with this Idempotency-Key is still running")
+                raise ApiError(
+                    409, "request_in_progress", "the first request with this Idempotency-Key is still running"
+                )
             await asyncio.sleep(_POLL_SECONDS)
 
     async def finish(self, user_id: uuid.UUID, key: str, request_print: str, answer: Recorded) -> None:
@@ -136,7 +140,9 @@ def _derive_keys(secret: bytes, user_id: uuid.UUID, key: str) -> _EntryKeys:
         salt=secret,
         info=_HKDF_INFO + user_id.bytes,
     ).derive(key.encode())
-    name, print_key, answer_key = (material[i : i + _DERIVED_KEY_BYTES] for i in range(0, len(material), _DERIVED_KEY_BYTES))
+    name, print_key, answer_key = (
+        material[i : i + _DERIVED_KEY_BYTES] for i in range(0, len(material), _DERIVED_KEY_BYTES)
+    )
     return _EntryKeys(name=_PREFIX + name.hex(), print_key=print_key, answer_key=answer_key)
 
 

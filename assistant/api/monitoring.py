@@ -67,7 +67,11 @@ async def queue_depths(client: redis.Redis) -> dict[str, int]:
 async def readiness(engine: AsyncEngine, async_redis: redis.asyncio.Redis, liveness_seconds: int) -> Readiness:
     """Ready when PostgreSQL and Redis answer and every queue with waiting jobs has a live worker."""
     database, cache = await asyncio.gather(_timed_check(_select_one(engine)), _timed_check(async_redis.ping()))
-    problems = [f"{name} is unreachable ({check.error})" for name, check in (("PostgreSQL", database), ("Redis", cache)) if not check.ok]
+    problems = [
+        f"{name} is unreachable ({check.error})"
+        for name, check in (("PostgreSQL", database), ("Redis", cache))
+        if not check.ok
+    ]
     workers: Workers | None = None
     queues: dict[str, QueueState] = {}
     if cache.ok:
@@ -82,11 +86,18 @@ async def readiness(engine: AsyncEngine, async_redis: redis.asyncio.Redis, liven
         if queue.depth and not queue.workers
     ]
     return Readiness(
-        status="not_ready" if problems else "ready", database=database, redis=cache, workers=workers, queues=queues, problems=problems
+        status="not_ready" if problems else "ready",
+        database=database,
+        redis=cache,
+        workers=workers,
+        queues=queues,
+        problems=problems,
     )
 
 
-async def workers_and_queues(client: redis.asyncio.Redis, liveness_seconds: int) -> tuple[Workers, dict[str, QueueState]]:
+async def workers_and_queues(
+    client: redis.asyncio.Redis, liveness_seconds: int
+) -> tuple[Workers, dict[str, QueueState]]:
     """RQ's workers and the sync queues, from RQ's own keys in two round trips: the
     registered workers and each queue's length, head job and listeners; then the workers'
     last heartbeats and the head jobs' enqueue times."""
@@ -109,12 +120,20 @@ async def workers_and_queues(client: redis.asyncio.Redis, liveness_seconds: int)
         stamps = await pipe.execute()
 
     now = datetime.now(UTC)
-    heartbeats = {key: age for key, stamp in zip(worker_keys, stamps[: len(worker_keys)], strict=True) if (age := _age(stamp, now)) is not None}
+    heartbeats = {
+        key: age
+        for key, stamp in zip(worker_keys, stamps[: len(worker_keys)], strict=True)
+        if (age := _age(stamp, now)) is not None
+    }
     waited = {name: _age(stamp, now) for name, stamp in zip(waiting, stamps[len(worker_keys) :], strict=True)}
     alive = {key for key, age in heartbeats.items() if age <= ALIVE_HEARTBEAT_PERIODS * liveness_seconds}
-    workers = Workers(alive=len(alive), registered=len(heartbeats), freshest_heartbeat_seconds=min(heartbeats.values(), default=None))
+    workers = Workers(
+        alive=len(alive), registered=len(heartbeats), freshest_heartbeat_seconds=min(heartbeats.values(), default=None)
+    )
     queues = {
-        name: QueueState(depth=depth, oldest_seconds=waited.get(name), workers=len(alive & {_text(key) for key in listening}))
+        name: QueueState(
+            depth=depth, oldest_seconds=waited.get(name), workers=len(alive & {_text(key) for key in listening})
+        )
         for name, depth, listening in zip(names, depths, listeners, strict=True)
     }
     return workers, queues

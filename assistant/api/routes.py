@@ -13,7 +13,7 @@ import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Annotated
 
 import redis
@@ -26,7 +26,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant import composition, web
-from assistant.core import runtime
 from assistant.actions import ActionError, PendingAction
 from assistant.agents.base import StepFailed
 from assistant.api import monitoring, sse
@@ -51,9 +50,10 @@ from assistant.api.schemas import (
     SyncResponse,
     TokenResponse,
 )
+from assistant.core import runtime
 from assistant.core.models import Conversation, GoogleAccount, Message, User
-from assistant.pipeline import Concierge
 from assistant.core.settings import Settings, get_settings
+from assistant.pipeline import Concierge
 from sync.queues import Priority, enqueue_sync
 
 router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES)
@@ -90,14 +90,18 @@ def services() -> Services:
 Svc = Annotated[Services, Depends(services)]
 IdempotencyKey = Annotated[
     str | None,
-    Header(alias="Idempotency-Key", description="Repeat within 5 minutes = the first request's answer, not a second run."),
+    Header(
+        alias="Idempotency-Key", description="Repeat within 5 minutes = the first request's answer, not a second run."
+    ),
 ]
 
 
 def limited(endpoint: str | None) -> Callable[..., Awaitable[Caller]]:
     """A dependency: the authenticated caller, after taking from their rate-limit buckets."""
 
-    async def caller(request: Request, svc: Svc, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]) -> Caller:
+    async def caller(
+        request: Request, svc: Svc, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)]
+    ) -> Caller:
         found = await authenticate(svc.auth, request, credentials)
         await svc.limiter.check(found.user_id, found.tier, endpoint)
         return found
@@ -106,7 +110,11 @@ def limited(endpoint: str | None) -> Callable[..., Awaitable[Caller]]:
 
 
 async def _json_once(
-    svc: Services, caller: Caller, request: Request, key: str | None, run: Callable[[], Awaitable[tuple[int, BaseModel]]]
+    svc: Services,
+    caller: Caller,
+    request: Request,
+    key: str | None,
+    run: Callable[[], Awaitable[tuple[int, BaseModel]]],
 ) -> Response:
     """Run a JSON endpoint, or with an Idempotency-Key replay the answer of its first run."""
 
@@ -123,20 +131,35 @@ async def _json_once(
     key = svc.idempotency.check_key(key)
     earlier = await svc.idempotency.claim(caller.user_id, key, request_print)
     if earlier is not None:
-        return Response(earlier.body, status_code=earlier.status, media_type=earlier.media_type, headers={"Idempotent-Replay": "true"})
+        return Response(
+            earlier.body,
+            status_code=earlier.status,
+            media_type=earlier.media_type,
+            headers={"Idempotent-Replay": "true"},
+        )
     try:
         response = await answer()
     except BaseException:
         await svc.idempotency.abandon(caller.user_id, key)
         raise
-    await svc.idempotency.finish(caller.user_id, key, request_print, Recorded(response.status_code, "application/json", bytes(response.body).decode()))
+    await svc.idempotency.finish(
+        caller.user_id,
+        key,
+        request_print,
+        Recorded(response.status_code, "application/json", bytes(response.body).decode()),
+    )
     return response
 
 
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@router.post("/auth/token", response_model=TokenResponse, tags=["auth"], summary="Get a bearer token (from the chat UI's session)")
+@router.post(
+    "/auth/token",
+    response_model=TokenResponse,
+    tags=["auth"],
+    summary="Get a bearer token (from the chat UI's session)",
+)
 async def mint_token(request: Request, svc: Svc) -> TokenResponse:
     """Needs the chat UI's signed-in session (its cookie): a bearer token cannot mint others."""
     caller = await svc.auth.from_session(request)
@@ -185,15 +208,26 @@ async def sign_out_everywhere(svc: Svc, caller: Annotated[Caller, Depends(limite
     tags=["query"],
     summary="Ask: the answer streams back as server-sent events",
     response_class=StreamingResponse,
-    responses={200: {"content": {sse.MEDIA_TYPE: {}}, "description": "intent, plan, step_*, action_required, token... then done (or error)."}},
+    responses={
+        200: {
+            "content": {sse.MEDIA_TYPE: {}},
+            "description": "intent, plan, step_*, action_required, token... then done (or error).",
+        }
+    },
 )
 async def query(
-    request: Request, body: QueryRequest, svc: Svc, caller: Annotated[Caller, Depends(limited("query"))], key: IdempotencyKey = None
+    request: Request,
+    body: QueryRequest,
+    svc: Svc,
+    caller: Annotated[Caller, Depends(limited("query"))],
+    key: IdempotencyKey = None,
 ) -> Response:
     if body.conversation_id is not None:
         async with svc.concierge.sessions_for(caller.user_id)() as session:
             found = await session.scalar(
-                select(Conversation.id).where(Conversation.id == body.conversation_id, Conversation.user_id == caller.user_id)
+                select(Conversation.id).where(
+                    Conversation.id == body.conversation_id, Conversation.user_id == caller.user_id
+                )
             )
         if found is None:
             raise ApiError(404, "not_found", "no such conversation")
@@ -203,11 +237,18 @@ async def query(
     request_print = fingerprint(request.method, request.url.path, await request.body())
     earlier = await svc.idempotency.claim(caller.user_id, key, request_print)
     if earlier is not None:
-        return Response(earlier.body, status_code=earlier.status, media_type=earlier.media_type, headers={"Idempotent-Replay": "true"})
+        return Response(
+            earlier.body,
+            status_code=earlier.status,
+            media_type=earlier.media_type,
+            headers={"Idempotent-Replay": "true"},
+        )
     return StreamingResponse(_stream(svc, caller, body, (key, request_print)), media_type=sse.MEDIA_TYPE)
 
 
-async def _stream(svc: Services, caller: Caller, body: QueryRequest, idempotency: tuple[str, str] | None) -> AsyncIterator[str]:
+async def _stream(
+    svc: Services, caller: Caller, body: QueryRequest, idempotency: tuple[str, str] | None
+) -> AsyncIterator[str]:
     """The pipeline's events as SSE. The pipeline runs in a task of its own: with an
     Idempotency-Key it finishes (and is stored for the repeat) even if this client goes away."""
     chunks: asyncio.Queue[str | None] = asyncio.Queue()
@@ -221,7 +262,11 @@ async def _stream(svc: Services, caller: Caller, body: QueryRequest, idempotency
 
 
 async def _run_query(
-    svc: Services, caller: Caller, body: QueryRequest, idempotency: tuple[str, str] | None, send: Callable[[str | None], None]
+    svc: Services,
+    caller: Caller,
+    body: QueryRequest,
+    idempotency: tuple[str, str] | None,
+    send: Callable[[str | None], None],
 ) -> None:
     sent: list[str] = []
     stages = monitoring.QueryStages()
@@ -274,7 +319,12 @@ async def get_action(action_id: ActionId, svc: Svc, caller: Annotated[Caller, De
     return (await _decide(lambda: desk.get(caller.user_id, action_id)))[1]
 
 
-@router.post("/actions/{action_id}/confirm", response_model=Action, tags=["actions"], summary="Carry out a proposed action (with edits)")
+@router.post(
+    "/actions/{action_id}/confirm",
+    response_model=Action,
+    tags=["actions"],
+    summary="Carry out a proposed action (with edits)",
+)
 async def confirm_action(
     request: Request,
     action_id: ActionId,
@@ -296,7 +346,11 @@ def _decision_route(verb: str, summary: str) -> None:
     """`POST /actions/{id}/<verb>` for the decisions that take no body (cancel, undo)."""
 
     async def decide(
-        request: Request, action_id: ActionId, svc: Svc, caller: Annotated[Caller, Depends(limited("actions"))], key: IdempotencyKey = None
+        request: Request,
+        action_id: ActionId,
+        svc: Svc,
+        caller: Annotated[Caller, Depends(limited("actions"))],
+        key: IdempotencyKey = None,
     ) -> Response:
         async def run() -> tuple[int, Action]:
             desk = await svc.concierge.actions(caller.user_id)
@@ -304,7 +358,13 @@ def _decision_route(verb: str, summary: str) -> None:
 
         return await _json_once(svc, caller, request, key, run)
 
-    router.post(f"/actions/{{action_id}}/{verb}", response_model=Action, tags=["actions"], summary=summary, name=f"{verb}_action")(decide)
+    router.post(
+        f"/actions/{{action_id}}/{verb}",
+        response_model=Action,
+        tags=["actions"],
+        summary=summary,
+        name=f"{verb}_action",
+    )(decide)
 
 
 _decision_route("cancel", "Drop a proposed action")
@@ -314,7 +374,12 @@ _decision_route("undo", "Reverse a carried-out action within its undo window")
 # --- conversations -----------------------------------------------------------------------------
 
 
-@router.get("/conversations", response_model=ConversationList, tags=["conversations"], summary="Your conversations, most recent first")
+@router.get(
+    "/conversations",
+    response_model=ConversationList,
+    tags=["conversations"],
+    summary="Your conversations, most recent first",
+)
 async def list_conversations(
     svc: Svc,
     caller: Annotated[Caller, Depends(limited(None))],
@@ -329,10 +394,17 @@ async def list_conversations(
             .limit(limit)
             .offset(offset)
         )
-        return ConversationList(conversations=[ConversationSummary.model_validate(row, from_attributes=True) for row in rows])
+        return ConversationList(
+            conversations=[ConversationSummary.model_validate(row, from_attributes=True) for row in rows]
+        )
 
 
-@router.get("/conversations/{conversation_id}", response_model=ConversationDetail, tags=["conversations"], summary="A conversation with its messages")
+@router.get(
+    "/conversations/{conversation_id}",
+    response_model=ConversationDetail,
+    tags=["conversations"],
+    summary="A conversation with its messages",
+)
 async def get_conversation(
     conversation_id: uuid.UUID, svc: Svc, caller: Annotated[Caller, Depends(limited(None))]
 ) -> ConversationDetail:
@@ -366,7 +438,9 @@ async def get_conversation(
 # --- sync --------------------------------------------------------------------------------------
 
 
-@router.post("/sync", status_code=202, response_model=SyncResponse, tags=["sync"], summary="Sync your linked accounts now")
+@router.post(
+    "/sync", status_code=202, response_model=SyncResponse, tags=["sync"], summary="Sync your linked accounts now"
+)
 async def sync_now(
     request: Request,
     svc: Svc,
@@ -390,9 +464,14 @@ async def sync_now(
                 account_id=account.id,
                 account_email=account.email,
                 service=service,
-                queued=await asyncio.to_thread(
-                    lambda: enqueue_sync(svc.redis, str(account.id), service, priority=Priority.HIGH, full=wanted.full) is not None
-                ),
+                queued=(
+                    await asyncio.to_thread(
+                        partial(
+                            enqueue_sync, svc.redis, str(account.id), service, priority=Priority.HIGH, full=wanted.full
+                        )
+                    )
+                )
+                is not None,
             )
             for account in accounts
             for service in dict.fromkeys(wanted.services)
@@ -422,7 +501,13 @@ async def readyz(svc: Svc) -> Response:
     return JSONResponse(ready.model_dump(mode="json"), status_code=200 if ready.status == "ready" else 503)
 
 
-@router.get("/metrics", tags=["monitoring"], summary="Prometheus metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+@router.get(
+    "/metrics",
+    tags=["monitoring"],
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
 async def metrics(svc: Svc) -> Response:
     body, media_type = await monitoring.metrics_text(svc.engine, svc.redis)
     return Response(body, media_type=media_type)

@@ -37,7 +37,10 @@ class QueryRequest(Strict):
         StringConstraints(min_length=1, max_length=MAX_QUERY_CHARS),
         AfterValidator(reject_control_characters),
         AfterValidator(_not_blank),
-    ] = Field(description="The question or request, as the user would type it.", examples=["emails about the budget from Sarah and my meetings with her next week"])
+    ] = Field(
+        description="The question or request, as the user would type it.",
+        examples=["emails about the budget from Sarah and my meetings with her next week"],
+    )
     conversation_id: uuid.UUID | None = Field(
         default=None, description="Continue this conversation (from an earlier `done` event); unset starts a new one."
     )
@@ -68,7 +71,9 @@ class ConfirmRequest(Strict):
 
 
 class SyncRequest(Strict):
-    services: list[Literal["gmail", "gcal", "gdrive"]] = Field(default=["gmail", "gcal", "gdrive"], min_length=1, max_length=3)
+    services: list[Literal["gmail", "gcal", "gdrive"]] = Field(
+        default=["gmail", "gcal", "gdrive"], min_length=1, max_length=3
+    )
     full: bool = Field(default=False, description="Read everything again instead of the changes since the last sync.")
 
 
@@ -151,7 +156,9 @@ class Check(BaseModel):
 
 class Workers(BaseModel):
     alive: int = Field(description="Sync workers whose last heartbeat is at most two heartbeat periods old.")
-    registered: int = Field(description="Workers registered in Redis, alive or not (a killed one stays registered for a while).")
+    registered: int = Field(
+        description="Workers registered in Redis, alive or not (a killed one stays registered for a while)."
+    )
     freshest_heartbeat_seconds: float | None = Field(
         description="Age of the most recent heartbeat of any registered worker; null when none is registered."
     )
@@ -160,7 +167,10 @@ class Workers(BaseModel):
 class QueueState(BaseModel):
     depth: int = Field(description="Sync jobs waiting.")
     oldest_seconds: float | None = Field(
-        description="How long the job at the head of the queue (the next one taken: the oldest) has waited; null when none waits."
+        description=(
+            "How long the job at the head of the queue (the next one taken: the oldest) has waited; "
+            "null when none waits."
+        )
     )
     workers: int = Field(description="Live workers taking jobs from this queue.")
 
@@ -170,7 +180,9 @@ class Readiness(BaseModel):
     database: Check
     redis: Check
     workers: Workers | None = Field(description="The sync workers, by heartbeat; null when Redis could not be read.")
-    queues: dict[str, QueueState] = Field(description="Per sync queue (high, default, low); empty when Redis could not be read.")
+    queues: dict[str, QueueState] = Field(
+        description="Per sync queue (high, default, low); empty when Redis could not be read."
+    )
     problems: list[str] = Field(description="Why it is not ready; empty when ready.")
 
 

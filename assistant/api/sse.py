@@ -34,7 +34,10 @@ def payload(event: PipelineEvent) -> tuple[str, dict[str, Any]]:
         return "intent", {"intent": event.intent.model_dump(mode="json")}
     if isinstance(event, PlanEvent):
         return "plan", {
-            "steps": [_step(step) | {"depends_on": sorted(step.depends_on), "params": step.params} for step in event.plan.steps],
+            "steps": [
+                _step(step) | {"depends_on": sorted(step.depends_on), "params": step.params}
+                for step in event.plan.steps
+            ],
             "levels": [[step.id for step in level] for level in event.plan.levels()],
         }
     if isinstance(event, ClarificationEvent):

@@ -44,16 +44,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from sandbox.server import DEMO_WORKSPACE
 
     parser.add_argument("--json", action="store_true", help="print only the JSON result")
-    parser.add_argument("--concurrency", type=_levels, default=[20], help="simulated users, or a list to sweep: 1,5,10,20")
-    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per concurrency level and configuration")
-    parser.add_argument("--requests", type=int, default=None, help="stop after this many requests per level (default: by duration)")
+    parser.add_argument(
+        "--concurrency", type=_levels, default=[20], help="simulated users, or a list to sweep: 1,5,10,20"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=20.0, help="seconds of load per concurrency level and configuration"
+    )
+    parser.add_argument(
+        "--requests", type=int, default=None, help="stop after this many requests per level (default: by duration)"
+    )
     parser.add_argument("--think", type=float, default=0.0, help="mean think time between a user's requests, seconds")
-    parser.add_argument("--warmup", type=int, default=10, help="requests before measuring each configuration (not counted)")
+    parser.add_argument(
+        "--warmup", type=int, default=10, help="requests before measuring each configuration (not counted)"
+    )
     parser.add_argument("--configurations", default=",".join(CONFIGURATIONS), help="local, scripted_llm or both")
     parser.add_argument("--classification-ms", type=float, default=200.0, help="the scripted model's time to an intent")
     parser.add_argument("--tokens-per-second", type=float, default=50.0, help="the scripted model's streaming rate")
     parser.add_argument("--answer-tokens", type=int, default=50, help="pieces in the scripted model's answer")
-    parser.add_argument("--workspace", type=Path, default=DEMO_WORKSPACE, help="the workspace to sync (default: the demo's)")
+    parser.add_argument(
+        "--workspace", type=Path, default=DEMO_WORKSPACE, help="the workspace to sync (default: the demo's)"
+    )
     parser.add_argument("--chart", type=Path, default=None, help="also draw latency vs concurrency to this PNG")
 
 
@@ -100,7 +110,13 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
                 say(f"{name}: {concurrency} concurrent users")
                 caches, cpu_before = await load.cache_lookups(app.url), _cpu_seconds(app, database)
                 measured = await load.drive(
-                    app.url, tokens[:concurrency], mix, duration=args.duration, requests=args.requests, think=args.think, seed=concurrency
+                    app.url,
+                    tokens[:concurrency],
+                    mix,
+                    duration=args.duration,
+                    requests=args.requests,
+                    think=args.think,
+                    seed=concurrency,
                 )
                 cpu_used = {part: seconds - cpu_before[part] for part, seconds in _cpu_seconds(app, database).items()}
                 answered = max(1, sum(r.ok for r in measured.requests))
@@ -108,7 +124,9 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
                     load.summary(measured)
                     | {
                         "cache_hit_rates": load.hit_rates(caches, await load.cache_lookups(app.url)),
-                        "cpu_ms_per_request": {part: round(seconds * 1000 / answered, 1) for part, seconds in cpu_used.items()},
+                        "cpu_ms_per_request": {
+                            part: round(seconds * 1000 / answered, 1) for part, seconds in cpu_used.items()
+                        },
                         "load_average_1m": round(os.getloadavg()[0], 2),
                     }
                 )
@@ -121,12 +139,20 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
                 sweep["local"] = await measure("local", app)
                 levels = await load.parallel_searches(app.url, tokens[0], CROSS_SERVICE)
             say(f"search stage: {len(levels)} multi-service plans, concurrent vs sequential")
-            search = await search_stage.compare(world.settings, world.database_url, world.redis_url, world.user_id, levels)
+            search = await search_stage.compare(
+                world.settings, world.database_url, world.redis_url, world.user_id, levels
+            )
         if "scripted_llm" in configurations:
             config = await _scripted_replies(world.settings, mix.texts(), args)
             world.forget_caches()
             with scripted_llm(config) as llm_url:
-                env = world.app_env({"CONCIERGE_LLM_PROVIDER": "openai", "OPENAI_API_KEY": "sk-bench", "OPENAI_BASE_URL": f"{llm_url}/v1"})
+                env = world.app_env(
+                    {
+                        "CONCIERGE_LLM_PROVIDER": "openai",
+                        "OPENAI_API_KEY": "sk-bench",
+                        "OPENAI_BASE_URL": f"{llm_url}/v1",
+                    }
+                )
                 with running_app(env, logs / "app-scripted.log") as app:
                     sweep["scripted_llm"] = await measure("scripted_llm", app)
     say(f"app logs in {logs}")
@@ -164,7 +190,8 @@ def _cpu_seconds(app: Any, database: int | None) -> dict[str, float]:
 
 def _line(result: dict[str, Any]) -> str:
     return (
-        f"{result['requests']} requests, {result['qps']} QPS, p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms, "
+        f"{result['requests']} requests, {result['qps']} QPS, "
+        f"p50 {result.get('p50_ms')} ms, p99 {result.get('p99_ms')} ms, "
         f"ttft p50 {result.get('ttft_p50_ms')} ms, errors {result['errors']}, load {result['load_average_1m']}, "
         f"CPU ms per request {result['cpu_ms_per_request']}"
     )
@@ -184,15 +211,22 @@ async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Name
     understanding = local_understanding(settings)
     # Follow-ups are read after a lookup that showed five emails, as they are asked.
     shown = [ItemRef(service="gmail", id=f"m{n}", title=f"Message {n}", position=n) for n in range(1, 6)]
-    after_lookup = ConversationContext(turns=[Turn(role="user", text="emails about the budget"), Turn(role="assistant", text="", items=shown)])
+    after_lookup = ConversationContext(
+        turns=[Turn(role="user", text="emails about the budget"), Turn(role="assistant", text="", items=shown)]
+    )
     by_line = {}
     for text in texts:
         context = after_lookup if text in FOLLOW_UPS + FOLLOW_UP_WRITES else ConversationContext()
         draft = await asyncio.to_thread(understanding.understand, text, context)
         by_line[f"Request: {text}"] = {"content": draft.model_dump_json(), "delay": args.classification_ms / 1000}
     # Reranking a search's results: a call as long as a classification, keeping the fused order.
-    by_line[rerank.QUESTION] = {"content": rerank.RankedResults(order=[]).model_dump_json(), "delay": args.classification_ms / 1000}
-    words = ("I found what you asked for [1]: the most relevant items are listed below with their dates, "
-             "senders and a short summary of each, newest first [2] [3]. ").split(" ")  # fmt: skip
+    by_line[rerank.QUESTION] = {
+        "content": rerank.RankedResults(order=[]).model_dump_json(),
+        "delay": args.classification_ms / 1000,
+    }
+    words = (
+        "I found what you asked for [1]: the most relevant items are listed below with their dates, "
+        "senders and a short summary of each, newest first [2] [3]. "
+    ).split(" ")
     pieces = [(words[n % len(words)] or ".") + " " for n in range(args.answer_tokens)]
     return {"by_line": by_line, "script": [{"pieces": pieces, "piece_interval": 1 / args.tokens_per_second}]}

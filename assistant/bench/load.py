@@ -33,7 +33,9 @@ from search.bench import percentiles
 STEP_EVENTS = ("step_finished", "step_failed", "step_skipped", "action_required")
 #: Events whose data the generator reads; token events (most of the stream) are only timed.
 PARSED = {"intent", "plan", "done", "error", *STEP_EVENTS}
-CACHE_LINE = re.compile(r'^concierge_cache_lookups_total\{cache="(?P<cache>[^"]+)",result="(?P<result>[^"]+)"\} (?P<count>\S+)$', re.M)
+CACHE_LINE = re.compile(
+    r'^concierge_cache_lookups_total\{cache="(?P<cache>[^"]+)",result="(?P<result>[^"]+)"\} (?P<count>\S+)$', re.M
+)
 
 
 @dataclass
@@ -122,7 +124,9 @@ async def ask(client: httpx.AsyncClient, turn: Turn, conversation_id: str | None
     try:
         async with client.stream("POST", "/query", json=body) as response:
             if response.status_code != 200:
-                request.error = f"HTTP {response.status_code}: {(await response.aread())[:200].decode(errors='replace')}"
+                request.error = (
+                    f"HTTP {response.status_code}: {(await response.aread())[:200].decode(errors='replace')}"
+                )
                 return request, conversation_id
             name = ""
             async for line in response.aiter_lines():
@@ -194,7 +198,9 @@ def hit_rates(before: Counter[tuple[str, str]], after: Counter[tuple[str, str]])
 def summary(run: Run) -> dict[str, Any]:
     """Throughput, error rate and latency percentiles (ms) of one run, end to end and per stage."""
     ok = [r for r in run.requests if r.ok]
-    stages: dict[str, list[float]] = {name: [] for name in ("intent", "plan", "steps", "first_token_after_steps", "stream", "ttft", "total")}
+    stages: dict[str, list[float]] = {
+        name: [] for name in ("intent", "plan", "steps", "first_token_after_steps", "stream", "ttft", "total")
+    }
     for r in ok:
         first = r.first
         stages["intent"].append(first["intent"])

@@ -87,5 +87,8 @@ async def build_mix(database_url: str, user_id: uuid.UUID, per_service: int = 30
     async with short_lived_engine(database_url) as engine, engine.connect() as connection:
         for query, template in templates.items():
             titles = list((await connection.execute(text(query), {"u": user_id})).scalars())
-            named += [template.format(title.removeprefix("Re: ")) for title in rng.sample(titles, min(per_service, len(titles)))]
+            named += [
+                template.format(title.removeprefix("Re: "))
+                for title in rng.sample(titles, min(per_service, len(titles)))
+            ]
     return Mix(tuple(labelled + named))

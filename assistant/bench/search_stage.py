@@ -18,7 +18,12 @@ from assistant.plan import PlanStep
 
 
 async def compare(
-    settings: Any, database_url: str, redis_url: str, user_id: uuid.UUID, levels: list[list[dict[str, Any]]], repeats: int = 3
+    settings: Any,
+    database_url: str,
+    redis_url: str,
+    user_id: uuid.UUID,
+    levels: list[list[dict[str, Any]]],
+    repeats: int = 3,
 ) -> dict[str, Any]:
     from assistant.pipeline import Concierge
 
@@ -41,7 +46,16 @@ async def compare(
         one_by_one: list[float] = []
         ratios: list[float] = []
         for level in levels:
-            steps = [PlanStep(id=s["id"], service=s["service"], operation="search", description=s["description"], params=s["params"]) for s in level]
+            steps = [
+                PlanStep(
+                    id=s["id"],
+                    service=s["service"],
+                    operation="search",
+                    description=s["description"],
+                    params=s["params"],
+                )
+                for s in level
+            ]
             await concurrently(steps)  # warm: the query embeddings are cached from here on
             for repeat in range(repeats):
                 if repeat % 2:

@@ -72,12 +72,17 @@ class World:
     def app_env(self, llm: dict[str, str]) -> dict[str, str]:
         """The app's environment: this world's servers and sandbox, the LLM settings `llm`."""
         inherited = {name: value for name, value in os.environ.items() if name not in LLM_VARIABLES}
-        return inherited | UNLIMITED | llm | {
-            "CONCIERGE_DATABASE_URL": self.database_url,
-            "CONCIERGE_REDIS_URL": self.redis_url,
-            "CONCIERGE_GOOGLE_API_BASE_URL": self.sandbox_url,
-            "CONCIERGE_DATA_DIR": str(self.settings.data_dir),
-        }
+        return (
+            inherited
+            | UNLIMITED
+            | llm
+            | {
+                "CONCIERGE_DATABASE_URL": self.database_url,
+                "CONCIERGE_REDIS_URL": self.redis_url,
+                "CONCIERGE_GOOGLE_API_BASE_URL": self.sandbox_url,
+                "CONCIERGE_DATA_DIR": str(self.settings.data_dir),
+            }
+        )
 
 
 @asynccontextmanager
@@ -114,9 +119,12 @@ async def synced_world(workspace: Path, say: Callable[[str], None]) -> AsyncIter
         async with short_lived_engine(urls.database_url) as engine:
             async with session_factory(engine)() as session:
                 user, account = await link_sandbox_account(
-                    session, store, user_email=f"pipeline-bench-{tag}@bench.invalid", account_email=main,
+                    session,
+                    store,
+                    user_email=f"pipeline-bench-{tag}@bench.invalid",
+                    account_email=main,
                     client_id=sync_settings.google_client_id,
-                )  # fmt: skip
+                )
                 await session.execute(update(User).where(User.id == user.id).values(tier="enterprise", timezone=zone))
                 await session.commit()
                 user_id, account_id = user.id, account.id
@@ -125,11 +133,16 @@ async def synced_world(workspace: Path, say: Callable[[str], None]) -> AsyncIter
             await sync_every_service(engine, client, account_id, settings=sync_settings)
             sync_seconds = time.perf_counter() - started
             async with engine.connect() as connection:
-                items = (await connection.execute(text(
-                    "SELECT (SELECT count(*) FROM gmail_cache WHERE user_id = :u)"
-                    " + (SELECT count(*) FROM gcal_cache WHERE user_id = :u)"
-                    " + (SELECT count(*) FROM gdrive_cache WHERE user_id = :u)"
-                ), {"u": user_id})).scalar_one()  # fmt: skip
+                items = (
+                    await connection.execute(
+                        text(
+                            "SELECT (SELECT count(*) FROM gmail_cache WHERE user_id = :u)"
+                            " + (SELECT count(*) FROM gcal_cache WHERE user_id = :u)"
+                            " + (SELECT count(*) FROM gdrive_cache WHERE user_id = :u)"
+                        ),
+                        {"u": user_id},
+                    )
+                ).scalar_one()
         say(f"  {items} items, synced in {sync_seconds:.1f}s")
         yield World(settings, urls.database_url, urls.redis_url, sandbox.base_url, user_id, items, sync_seconds)
     finally:
@@ -154,10 +167,23 @@ def running_app(env: dict[str, str], log_path: Path) -> Iterator[App]:
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "chainlit", "run", str(PROJECT_ROOT / "chat_app.py"), "--headless",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "chainlit",
+                "run",
+                str(PROJECT_ROOT / "chat_app.py"),
+                "--headless",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         wait_for_http(url + "/healthz", process)
         yield App(url, process.pid)
@@ -174,7 +200,10 @@ def scripted_llm(config: dict[str, object]) -> Iterator[str]:
         json.dump(config, file)
     # From the checkout: `tests` is not an installed package.
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.llm.scripted_server", file.name], cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tests.llm.scripted_server", file.name],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

@@ -66,7 +66,9 @@ def form_fields(action: PendingAction, editable: frozenset[str], zone: ZoneInfo)
     return [asdict(field) for field in fields]
 
 
-def parse_edits(action: PendingAction, submitted: dict[str, Any], editable: frozenset[str], zone: ZoneInfo) -> dict[str, Any]:
+def parse_edits(
+    action: PendingAction, submitted: dict[str, Any], editable: frozenset[str], zone: ZoneInfo
+) -> dict[str, Any]:
     """The changed fields, in the action's own types; unchanged fields are left out."""
     unknown = set(submitted) - editable
     if unknown:
@@ -82,7 +84,11 @@ def parse_edits(action: PendingAction, submitted: dict[str, Any], editable: froz
         if not _same(kind, value, action.fields.get(name)):
             edits[name] = value
     merged = action.fields | edits
-    if "start" in merged and "end" in merged and datetime.fromisoformat(merged["end"]) <= datetime.fromisoformat(merged["start"]):
+    if (
+        "start" in merged
+        and "end" in merged
+        and datetime.fromisoformat(merged["end"]) <= datetime.fromisoformat(merged["start"])
+    ):
         raise EditError("the end must come after the start")
     if "to" in merged and not merged["to"]:
         raise EditError("a message needs at least one recipient")

@@ -43,8 +43,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Row, text
 
-from assistant.core import runtime
 from assistant.api.errors import ApiError, ApiRoute, with_detail
+from assistant.core import runtime
 from assistant.routing import include_first
 
 log = logging.getLogger(__name__)
@@ -160,7 +160,10 @@ async def save_feedback(feedback: Feedback) -> str:
         raise ApiError(503, "unavailable", "chat history is not enabled")
     feedback_id = await data_layer.upsert_feedback(feedback=feedback)
     saved = await first_row(
-        'SELECT 1 FROM chainlit.feedbacks WHERE "id" = :id AND "forId" = :step AND "threadId" = :thread AND "value" = :value',
+        (
+            'SELECT 1 FROM chainlit.feedbacks WHERE "id" = :id AND "forId" = :step '
+            'AND "threadId" = :thread AND "value" = :value'
+        ),
         id=uuid.UUID(feedback_id),
         step=uuid.UUID(feedback.forId),
         thread=uuid.UUID(str(feedback.threadId)),

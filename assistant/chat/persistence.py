@@ -149,7 +149,9 @@ class ChatDataLayer(SQLAlchemyDataLayer):
         """Chainlit's user, without the sign-in session's id (assistant/web): that lives
         in the signed cookie only, never in the users table or what `/user` shows."""
         metadata = {key: value for key, value in user.metadata.items() if key != "session"}
-        return await super().create_user(User(identifier=user.identifier, display_name=user.display_name, metadata=metadata))
+        return await super().create_user(
+            User(identifier=user.identifier, display_name=user.display_name, metadata=metadata)
+        )
 
     async def get_thread_author(self, thread_id: str) -> str:
         """The thread's author, or "" for no such thread (Chainlit's raises ValueError,

@@ -26,8 +26,8 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from assistant.core import runtime
 from assistant.chat.persistence import FILES_ROUTE
+from assistant.core import runtime
 from assistant.routing import include_first
 
 #: Session keys that follow a thread into its metadata and must not go back into it.

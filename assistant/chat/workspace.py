@@ -93,7 +93,12 @@ async def starter_prompts(session: AsyncSession, user_id: uuid.UUID, now: dateti
     upcoming = (
         await session.execute(
             select(CalendarEvent.summary)
-            .where(CalendarEvent.user_id == user_id, CalendarEvent.start_at > now, CalendarEvent.status != "cancelled", CalendarEvent.summary != "")
+            .where(
+                CalendarEvent.user_id == user_id,
+                CalendarEvent.start_at > now,
+                CalendarEvent.status != "cancelled",
+                CalendarEvent.summary != "",
+            )
             .order_by(CalendarEvent.start_at)
             .limit(1)
         )
@@ -129,7 +134,9 @@ async def preferences(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, i
     """The user's time zone and auto-sync interval (minutes; the shortest over their accounts)."""
     zone = (await session.execute(select(User.timezone).where(User.id == user_id))).scalar_one()
     minutes = (
-        await session.execute(select(func.min(GoogleAccount.sync_interval_minutes)).where(GoogleAccount.user_id == user_id))
+        await session.execute(
+            select(func.min(GoogleAccount.sync_interval_minutes)).where(GoogleAccount.user_id == user_id)
+        )
     ).scalar_one()
     return zone, minutes or 15
 

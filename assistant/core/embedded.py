@@ -298,9 +298,7 @@ class EmbeddedServers:
                 log.info("embedded valkey ready", extra={"dir": str(self.valkey_dir)})
                 return url
             time.sleep(0.05)
-        raise RuntimeError(
-            f"embedded Valkey did not start; see {self.valkey_dir / 'valkey.log'}"
-        )
+        raise RuntimeError(f"embedded Valkey did not start; see {self.valkey_dir / 'valkey.log'}")
 
     def valkey_pid(self) -> int | None:
         """The running Valkey's pid, or None."""
@@ -467,9 +465,7 @@ def service_urls(settings: Settings) -> ServiceUrls:
     endpoints: EmbeddedEndpoints | None = None
     if need_postgres or need_valkey:
         if _servers is None:
-            _servers = EmbeddedServers(
-                settings.data_dir, postgres=need_postgres, valkey=need_valkey
-            )
+            _servers = EmbeddedServers(settings.data_dir, postgres=need_postgres, valkey=need_valkey)
         endpoints = _servers.acquire()
     else:
         secure_data_dir(settings.data_dir)  # it still holds the generated secrets

@@ -95,9 +95,7 @@ class TextFormatter(logging.Formatter):
 def configure_logging(settings: Settings, stream=None) -> None:
     """Install one handler on the root logger, replacing any earlier configuration."""
     stream = stream or sys.stderr
-    use_json = settings.log_format == "json" or (
-        settings.log_format == "auto" and not stream.isatty()
-    )
+    use_json = settings.log_format == "json" or (settings.log_format == "auto" and not stream.isatty())
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if use_json else TextFormatter())
     handler.addFilter(RedactSecrets(settings.secret_values()))

@@ -26,8 +26,12 @@ STAGE_SECONDS = Histogram(
 )
 LLM_CALLS = Counter("concierge_llm_calls_total", "Calls to language-model providers.", ["provider", "outcome"])
 GOOGLE_CALLS = Counter("concierge_google_calls_total", "Google API call attempts (retries count again).", ["outcome"])
-CACHE_LOOKUPS = Counter("concierge_cache_lookups_total", "Cache lookups by cache and result (hit or miss).", ["cache", "result"])
-RATE_LIMITED = Counter("concierge_rate_limited_total", "Requests answered 429, by the limit that refused them.", ["limit"])
+CACHE_LOOKUPS = Counter(
+    "concierge_cache_lookups_total", "Cache lookups by cache and result (hit or miss).", ["cache", "result"]
+)
+RATE_LIMITED = Counter(
+    "concierge_rate_limited_total", "Requests answered 429, by the limit that refused them.", ["limit"]
+)
 
 # Read when /metrics is scraped.
 QUEUE_DEPTH = Gauge("concierge_queue_depth", "Sync jobs waiting, per RQ queue.", ["queue"])
@@ -36,7 +40,9 @@ SYNC_LAG = Gauge(
     "Per service: seconds since the least recently synced active account last synced successfully.",
     ["service"],
 )
-ACCOUNTS_NEVER_SYNCED = Gauge("concierge_accounts_never_synced", "Active accounts with a service never synced.", ["service"])
+ACCOUNTS_NEVER_SYNCED = Gauge(
+    "concierge_accounts_never_synced", "Active accounts with a service never synced.", ["service"]
+)
 
 
 def count_cache(cache: str, hit: bool) -> None:

@@ -123,9 +123,7 @@ class GoogleAccount(Base):
     is_primary: Mapped[bool] = mapped_column(Boolean, server_default="false")
     scopes: Mapped[list[str]] = mapped_column(server_default="{}")
     access_token: Mapped[str | None] = mapped_column(EncryptedToken("google_accounts.access_token"))
-    refresh_token: Mapped[str | None] = mapped_column(
-        EncryptedToken("google_accounts.refresh_token")
-    )
+    refresh_token: Mapped[str | None] = mapped_column(EncryptedToken("google_accounts.refresh_token"))
     token_expires_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(Text, server_default="active")
     autosync_enabled: Mapped[bool] = mapped_column(Boolean, server_default="true")
@@ -155,9 +153,7 @@ class Message(Base):
     __tablename__ = "messages"
 
     id: Mapped[uuid.UUID] = _uuid_pk()
-    conversation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     user_id: Mapped[uuid.UUID] = _owner()
     role: Mapped[str] = mapped_column(String(16))
     content: Mapped[str] = mapped_column(Text)
@@ -185,9 +181,7 @@ class GmailMessage(Base):
     sender_email: Mapped[str] = mapped_column(Text, server_default="")
     to_emails: Mapped[list[str]] = mapped_column(server_default="{}")
     cc_emails: Mapped[list[str]] = mapped_column(server_default="{}")
-    people: Mapped[str] = mapped_column(
-        Text, server_default="", doc="Names and addresses of everyone on the message."
-    )
+    people: Mapped[str] = mapped_column(Text, server_default="", doc="Names and addresses of everyone on the message.")
     labels: Mapped[list[str]] = mapped_column(server_default="{}")
     is_unread: Mapped[bool] = mapped_column(Boolean, server_default="false")
     has_attachments: Mapped[bool] = mapped_column(Boolean, server_default="false")
@@ -284,13 +278,9 @@ class SearchChunk(Base):
     user_id: Mapped[uuid.UUID] = _owner()
     account_id: Mapped[uuid.UUID] = _account()
     service: Mapped[str] = mapped_column(String(8))
-    gmail_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("gmail_cache.id", ondelete="CASCADE")
-    )
+    gmail_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("gmail_cache.id", ondelete="CASCADE"))
     gcal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("gcal_cache.id", ondelete="CASCADE"))
-    gdrive_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("gdrive_cache.id", ondelete="CASCADE")
-    )
+    gdrive_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("gdrive_cache.id", ondelete="CASCADE"))
     chunk_index: Mapped[int] = mapped_column(Integer)
     content: Mapped[str] = mapped_column(Text)
     embedding: Mapped[Any] = mapped_column(Vector())
@@ -309,9 +299,7 @@ class SyncStatus(Base):
     account_id: Mapped[uuid.UUID] = _account()
     service: Mapped[str] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(Text, server_default="idle")
-    cursor: Mapped[str | None] = mapped_column(
-        Text, doc="Gmail history id, Calendar sync token or Drive page token."
-    )
+    cursor: Mapped[str | None] = mapped_column(Text, doc="Gmail history id, Calendar sync token or Drive page token.")
     checkpoint: Mapped[dict[str, Any] | None] = mapped_column(
         JSONB, doc="Where a full sync stopped, so a crashed one resumes."
     )

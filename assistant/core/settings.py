@@ -73,9 +73,7 @@ class Settings(BaseSettings):
         validation_alias=_env("LLM_PROVIDER"),
         description="Unset: openai or anthropic when its key is set, else local.",
     )
-    openai_api_key: SecretStr | None = Field(
-        default=None, validation_alias=_env("OPENAI_API_KEY", "OPENAI_API_KEY")
-    )
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias=_env("OPENAI_API_KEY", "OPENAI_API_KEY"))
     openai_base_url: str | None = Field(
         default=None,
         validation_alias=_env("OPENAI_BASE_URL", "OPENAI_BASE_URL"),
@@ -88,9 +86,7 @@ class Settings(BaseSettings):
     anthropic_base_url: str | None = Field(
         default=None, validation_alias=_env("ANTHROPIC_BASE_URL", "ANTHROPIC_BASE_URL")
     )
-    anthropic_model: str = Field(
-        default="claude-sonnet-5-5", validation_alias=_env("ANTHROPIC_MODEL")
-    )
+    anthropic_model: str = Field(default="claude-sonnet-5-5", validation_alias=_env("ANTHROPIC_MODEL"))
     llm_timeout_seconds: float = Field(default=5.0, validation_alias=_env("LLM_TIMEOUT_SECONDS"))
     llm_max_attempts: int = Field(
         default=3,
@@ -98,18 +94,14 @@ class Settings(BaseSettings):
         validation_alias=_env("LLM_MAX_ATTEMPTS"),
         description="Tries per provider call on 429 / 5xx / dropped connections.",
     )
-    llm_retry_backoff_seconds: float = Field(
-        default=0.5, ge=0, validation_alias=_env("LLM_RETRY_BACKOFF_SECONDS")
-    )
+    llm_retry_backoff_seconds: float = Field(default=0.5, ge=0, validation_alias=_env("LLM_RETRY_BACKOFF_SECONDS"))
     llm_circuit_failures: int = Field(
         default=5,
         ge=1,
         validation_alias=_env("LLM_CIRCUIT_FAILURES"),
         description="Consecutive failed calls after which a provider is skipped for a while.",
     )
-    llm_circuit_reset_seconds: float = Field(
-        default=30.0, ge=0, validation_alias=_env("LLM_CIRCUIT_RESET_SECONDS")
-    )
+    llm_circuit_reset_seconds: float = Field(default=30.0, ge=0, validation_alias=_env("LLM_CIRCUIT_RESET_SECONDS"))
 
     search_rerank: bool = Field(
         default=True,
@@ -146,12 +138,8 @@ class Settings(BaseSettings):
 
     # Per linked account, shared by all workers (sync/rate_limit.py). Gmail's quota is
     # 15,000 units per user per minute; Calendar and Drive count requests.
-    gmail_quota_units_per_minute: int = Field(
-        default=15_000, validation_alias=_env("GMAIL_QUOTA_UNITS_PER_MINUTE")
-    )
-    google_requests_per_minute: int = Field(
-        default=600, validation_alias=_env("GOOGLE_REQUESTS_PER_MINUTE")
-    )
+    gmail_quota_units_per_minute: int = Field(default=15_000, validation_alias=_env("GMAIL_QUOTA_UNITS_PER_MINUTE"))
+    google_requests_per_minute: int = Field(default=600, validation_alias=_env("GOOGLE_REQUESTS_PER_MINUTE"))
     google_retry_attempts: int = Field(
         default=6,
         validation_alias=_env("GOOGLE_RETRY_ATTEMPTS"),
@@ -208,7 +196,10 @@ class Settings(BaseSettings):
         description="Signs the API's bearer tokens (HS256); unset = generated into the data directory.",
     )
     api_token_ttl_seconds: int = Field(
-        default=3600, ge=60, validation_alias=_env("API_TOKEN_TTL_SECONDS"), description="How long a bearer token lives."
+        default=3600,
+        ge=60,
+        validation_alias=_env("API_TOKEN_TTL_SECONDS"),
+        description="How long a bearer token lives.",
     )
     api_global_requests_per_second: int = Field(
         default=200,
@@ -225,10 +216,15 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         validation_alias=_env("API_QUERY_REQUESTS_PER_MINUTE"),
-        description="Per user, POST /query on top of the tier's hourly allowance (`concierge bench pipeline` raises it).",
+        description=(
+            "Per user, POST /query on top of the tier's hourly allowance (`concierge bench pipeline` raises it)."
+        ),
     )
     api_max_body_bytes: int = Field(
-        default=32_768, ge=1024, validation_alias=_env("API_MAX_BODY_BYTES"), description="Larger request bodies get 413."
+        default=32_768,
+        ge=1024,
+        validation_alias=_env("API_MAX_BODY_BYTES"),
+        description="Larger request bodies get 413.",
     )
     database_request_role: str = Field(
         default="concierge_request",
@@ -243,9 +239,7 @@ class Settings(BaseSettings):
     # --- behaviour -----------------------------------------------------------------------
     timezone: str = Field(default="UTC", validation_alias=_env("TIMEZONE", "TZ"))
     log_level: str = Field(default="INFO", validation_alias=_env("LOG_LEVEL"))
-    log_format: Literal["auto", "json", "text"] = Field(
-        default="auto", validation_alias=_env("LOG_FORMAT")
-    )
+    log_format: Literal["auto", "json", "text"] = Field(default="auto", validation_alias=_env("LOG_FORMAT"))
 
     @field_validator("data_dir")
     @classmethod

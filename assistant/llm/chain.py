@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Generic
 
-from assistant.llm.base import LLMError, LLMProvider, LLMRequest, Output
 from assistant.core.metrics import LLM_CALLS
+from assistant.llm.base import LLMError, LLMProvider, LLMRequest, Output
 
 log = logging.getLogger(__name__)
 

@@ -35,16 +35,20 @@ def _build(settings: Settings, name: str) -> LLMProvider:
 
         key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else "not-needed"
         return OpenAIProvider(
-            api_key=key, base_url=settings.openai_base_url, model=settings.openai_model,
+            api_key=key,
+            base_url=settings.openai_base_url,
+            model=settings.openai_model,
             timeout=settings.llm_timeout_seconds,
-        )  # fmt: skip
+        )
     from assistant.llm.anthropic_provider import AnthropicProvider
 
     assert settings.anthropic_api_key is not None
     return AnthropicProvider(
-        api_key=settings.anthropic_api_key.get_secret_value(), base_url=settings.anthropic_base_url,
-        model=settings.anthropic_model, timeout=settings.llm_timeout_seconds,
-    )  # fmt: skip
+        api_key=settings.anthropic_api_key.get_secret_value(),
+        base_url=settings.anthropic_base_url,
+        model=settings.anthropic_model,
+        timeout=settings.llm_timeout_seconds,
+    )
 
 
 def language_model(settings: Settings, name: str) -> ResilientProvider:

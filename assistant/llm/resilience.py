@@ -79,7 +79,9 @@ class ResilientProvider(LLMProvider):
         self.name = inner.name
         self.breaker = breaker
         self._attempts = attempts
-        self._wait = wait_exponential_jitter(multiplier=backoff_seconds, max=max_backoff_seconds, jitter=backoff_seconds)
+        self._wait = wait_exponential_jitter(
+            multiplier=backoff_seconds, max=max_backoff_seconds, jitter=backoff_seconds
+        )
 
     def _retrying(self) -> AsyncRetrying:
         return AsyncRetrying(

@@ -70,7 +70,12 @@ async def evaluate(
         say("loading the demo workspace into a private sandbox and syncing it (once)")
         users = sorted({task.user for task in tasks})
         async with task_world(
-            settings, runtime.engine, runtime.redis_url, state, workspace=demo_workspace(state, distractors), users=users,
+            settings,
+            runtime.engine,
+            runtime.redis_url,
+            state,
+            workspace=demo_workspace(state, distractors),
+            users=users,
             user_for=EVAL_USER.format,
         ) as world:
             for number, task in enumerate(tasks, start=1):

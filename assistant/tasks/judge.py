@@ -35,7 +35,10 @@ from assistant.tasks.suite import (
 #: Kinds of sandbox item a person sees change; labels, threads and calendars follow them.
 JUDGED_KINDS = frozenset({"message", "draft", "event", "file"})
 _EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
-_NUMBER_WORDS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty".split()
+_NUMBER_WORDS = (
+    "zero one two three four five six seven eight nine ten "
+    "eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+).split()
 _MONTHS = "january february march april may june july august september october november december".split()
 _WEEKDAYS = "monday tuesday wednesday thursday friday saturday sunday".split()
 
@@ -147,7 +150,10 @@ def states(answer: str, fact: Fact, today: dt.date) -> bool:
     return any(re.search(pattern, text) for pattern in _time_patterns(fact.time))
 
 
-_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?"
+)
 
 
 #: Words before a number that make it a rank, not a count ("the 5 most relevant").
@@ -199,7 +205,11 @@ def _time_patterns(moment: dt.time) -> list[str]:
     suffix = "am" if moment.hour < 12 else "pm"
     minutes = f"{moment.minute:02d}"
     patterns = [rf"(?<![\d:]){moment.hour:02d}[:.h]{minutes}(?!\d)", rf"(?<![\d:]){moment.hour}[:.h]{minutes}(?!\d)"]
-    patterns.append(rf"(?<![\d:]){hour12}(?::{minutes})?\s*{suffix[0]}\.?m\.?(?![a-z])" if moment.minute == 0 else rf"(?<![\d:]){hour12}:{minutes}\s*{suffix[0]}\.?m\.?(?![a-z])")
+    patterns.append(
+        rf"(?<![\d:]){hour12}(?::{minutes})?\s*{suffix[0]}\.?m\.?(?![a-z])"
+        if moment.minute == 0
+        else rf"(?<![\d:]){hour12}:{minutes}\s*{suffix[0]}\.?m\.?(?![a-z])"
+    )
     if moment == dt.time(12, 0):
         patterns.append(r"\bnoon\b|\bmidday\b")
     return patterns
@@ -324,7 +334,12 @@ def _check_sent(want: Sent, change: ItemChange, user: str, workspace: Workspace,
 
 
 def _trashed(
-    want: Trashed, scopes: list[MessageScope], changes: list[ItemChange], user: str, workspace: Workspace, zone: ZoneInfo
+    want: Trashed,
+    scopes: list[MessageScope],
+    changes: list[ItemChange],
+    user: str,
+    workspace: Workspace,
+    zone: ZoneInfo,
 ) -> tuple[list[ItemChange], str | None]:
     mailbox = [m for m in workspace.messages(user) if "TRASH" not in m.get("labelIds", [])]
     wanted = {m["id"] for m in mailbox if any(_message_is(m, ref, zone) for ref in want.items)}
@@ -340,7 +355,9 @@ def _trashed(
 
 def _was_trashed(change: ItemChange) -> bool:
     before = change.before or {}
-    return "TRASH" not in before.get("labelIds", []) and (change.after is None or "TRASH" in change.after.get("labelIds", []))
+    return "TRASH" not in before.get("labelIds", []) and (
+        change.after is None or "TRASH" in change.after.get("labelIds", [])
+    )
 
 
 def _in_scope(message: dict[str, Any], scope: MessageScope, zone: ZoneInfo) -> bool:
@@ -350,7 +367,9 @@ def _in_scope(message: dict[str, Any], scope: MessageScope, zone: ZoneInfo) -> b
     if scope.subject is not None and _norm(scope.subject) not in _norm(str(index.get("subject", ""))):
         return False
     day = _message_day(message, zone)
-    return not (scope.after is not None and day < scope.after) and not (scope.before is not None and day >= scope.before)
+    return not (scope.after is not None and day < scope.after) and not (
+        scope.before is not None and day >= scope.before
+    )
 
 
 def _message_is(message: dict[str, Any], ref: ItemRef, zone: ZoneInfo) -> bool:
@@ -394,7 +413,9 @@ def _check_created(want: EventCreated, change: ItemChange, workspace: Workspace,
             return f"lasts {int((end - start).total_seconds() // 60)} minutes"
         if busy := [email for email in want.free if workspace.busy(email, start, end)]:
             return f"{', '.join(busy)} busy then"
-    attendees = {a.get("email", "").lower() for a in event.get("attendees", [])} - {str(event.get("organizer", {}).get("email", "")).lower()}
+    attendees = {a.get("email", "").lower() for a in event.get("attendees", [])} - {
+        str(event.get("organizer", {}).get("email", "")).lower()
+    }
     if attendees != {e.lower() for e in want.attendees}:
         return f"attendees {sorted(attendees)}"
     location = str(event.get("location", ""))
@@ -483,12 +504,18 @@ def _check_file(want: FileChanged, change: ItemChange) -> str | None:
         return None if email in roles_before and email not in roles_after else "still shared"
     if roles_after.get(email) != want.role:
         return f"{email} has {roles_after.get(email) or 'no access'}"
-    others = {k: v for k, v in roles_after.items() if k != email} != {k: v for k, v in roles_before.items() if k != email}
+    others = {k: v for k, v in roles_after.items() if k != email} != {
+        k: v for k, v in roles_before.items() if k != email
+    }
     return "others' access changed too" if others else None
 
 
 def _roles(file: dict[str, Any]) -> dict[str, str]:
-    return {str(p.get("emailAddress", "")).lower(): str(p.get("role")) for p in file.get("permissions", []) if p.get("emailAddress")}
+    return {
+        str(p.get("emailAddress", "")).lower(): str(p.get("role"))
+        for p in file.get("permissions", [])
+        if p.get("emailAddress")
+    }
 
 
 # --- small helpers ----------------------------------------------------------------------

@@ -34,8 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.core.db import session_factory
 from assistant.core.models import User
-from assistant.pipeline import ClarificationEvent, Concierge, DoneEvent
 from assistant.core.settings import Settings
+from assistant.pipeline import ClarificationEvent, Concierge, DoneEvent
 from assistant.tasks.judge import ItemChange, Outcome, Source
 from assistant.tasks.suite import SUITE_NOW, SUITE_ZONE, Task
 from sandbox.api import Sandbox
@@ -72,7 +72,11 @@ class SandboxWorkspace:
         if email not in self._calendars:
             token = issue_access_token(self.store, email, "eval-tasks", ALL_SCOPES, 3600)
             credentials = make_credentials(
-                access_token=token, refresh_token=None, client_id="eval-tasks", client_secret="eval-tasks", base_url=self.base_url
+                access_token=token,
+                refresh_token=None,
+                client_id="eval-tasks",
+                client_secret="eval-tasks",
+                base_url=self.base_url,
             )
             self._calendars[email] = build_service("calendar", credentials, self.base_url)
         return self._calendars[email]
@@ -144,7 +148,16 @@ async def task_world(
             answer = await control.post("/snapshots")
             answer.raise_for_status()
             snapshot = answer.json()["id"]
-        yield TaskWorld(concierge, running, engine, client, world_settings, linked, snapshot, SandboxWorkspace(store, running.base_url))
+        yield TaskWorld(
+            concierge,
+            running,
+            engine,
+            client,
+            world_settings,
+            linked,
+            snapshot,
+            SandboxWorkspace(store, running.base_url),
+        )
     finally:
         client.close()
         running.stop()
@@ -214,6 +227,8 @@ async def _changes_and_restore(world: TaskWorld, account_id: uuid.UUID) -> list[
 def _source(item: Any) -> Source:
     details = item.details
     people = " ".join(
-        str(part) for part in (details.get("from", ""), details.get("organizer", ""), " ".join(details.get("owners", []))) if part
+        str(part)
+        for part in (details.get("from", ""), details.get("organizer", ""), " ".join(details.get("owners", [])))
+        if part
     )
     return Source(service=item.service, id=item.id, title=item.title, when=item.when, people=people)

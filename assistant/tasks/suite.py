@@ -162,7 +162,9 @@ class FileChanged(Strict):
     role: Literal["reader", "commenter", "writer"] | None = None
 
 
-Change = Annotated[Sent | Trashed | EventCreated | EventChanged | EventCancelled | FileChanged, Field(discriminator="type")]
+Change = Annotated[
+    Sent | Trashed | EventCreated | EventChanged | EventCancelled | FileChanged, Field(discriminator="type")
+]
 
 
 class Ask(Strict):

@@ -108,7 +108,7 @@ class ContactBook:
                 return ResolvedPerson(mention=mention, contact=unique[0], score=100.0)
             return ResolvedPerson(mention=mention, contact=None, score=100.0 if unique else 0.0, candidates=unique[:5])
         scores: dict[int, float] = {}
-        for key, score, position in process.extract(query, self._keys, scorer=fuzz.ratio, limit=50):
+        for _key, score, position in process.extract(query, self._keys, scorer=fuzz.ratio, limit=50):
             owner = self._owners[position]
             # A full-name query ("sarah chen") should beat a first-name-only match.
             full = fuzz.token_sort_ratio(query, self.contacts[owner].name.lower())

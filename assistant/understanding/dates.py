@@ -21,27 +21,69 @@ from assistant.understanding.schema import TimeRange
 AnchorLookup = Callable[[str], datetime | None]
 
 _UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "a": 1, "an": 1, "couple": 2, "few": 3,
-}  # fmt: skip
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "a": 1,
+    "an": 1,
+    "couple": 2,
+    "few": 3,
+}
 _ORDINALS = {
-    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7,
-    "eighth": 8, "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13,
-    "fourteenth": 14, "fifteenth": 15, "sixteenth": 16, "seventeenth": 17, "eighteenth": 18,
-    "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
-}  # fmt: skip
+    "first": 1,
+    "second": 2,
+    "third": 3,
+    "fourth": 4,
+    "fifth": 5,
+    "sixth": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
+    "eleventh": 11,
+    "twelfth": 12,
+    "thirteenth": 13,
+    "fourteenth": 14,
+    "fifteenth": 15,
+    "sixteenth": 16,
+    "seventeenth": 17,
+    "eighteenth": 18,
+    "nineteenth": 19,
+    "twentieth": 20,
+    "thirtieth": 30,
+}
 _TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50}
 WEEKDAY_INDEX = {
     name: i
     for i, names in enumerate(
-        [("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
-         ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
-         ("sunday", "sun")]
+        [
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        ]
     )
     for name in names
-}  # fmt: skip
+}
 DAY_PARTS: dict[str, tuple[int, int]] = {
     "morning": (6, 12),
     "noon": (12, 13),
@@ -75,7 +117,9 @@ def words_to_digits(text: str) -> str:
         text,
     )
     text = re.sub(rf"\b({'|'.join(_TENS)})[ -]({units}|{ordinals})\b", compound, text)
-    text = re.sub(rf"\b({ordinals})\b(?= (?:of|day|week)|$| \w+ \d{{4}})", lambda m: _ordinal_text(_ORDINALS[m.group(1)]), text)
+    text = re.sub(
+        rf"\b({ordinals})\b(?= (?:of|day|week)|$| \w+ \d{{4}})", lambda m: _ordinal_text(_ORDINALS[m.group(1)]), text
+    )
     text = re.sub(rf"\bthe ({ordinals})\b", lambda m: "the " + _ordinal_text(_ORDINALS[m.group(1)]), text)
     text = re.sub(rf"\b({'|'.join(_TENS)})\b", lambda m: str(_TENS[m.group(1)]), text)
     return re.sub(rf"\b({units})\b", lambda m: str(_UNITS[m.group(1)]), text)
@@ -261,7 +305,9 @@ def resolve_when(
         elif clock is not None or part is not None:
             # A time with no day: today if it is still ahead, else tomorrow.
             moment = clock or time(part[0] if part else 9)
-            first = today if datetime.combine(today, moment, tz) > now or not is_new_event else today + timedelta(days=1)
+            first = (
+                today if datetime.combine(today, moment, tz) > now or not is_new_event else today + timedelta(days=1)
+            )
             day_span = _day_range(first, 1, tz)
     if day_span is None:
         return None

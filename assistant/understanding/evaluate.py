@@ -81,8 +81,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
-    from assistant.llm.factory import build_chain
     from assistant.core.settings import get_settings
+    from assistant.llm.factory import build_chain
     from assistant.understanding.contacts import ContactBook
     from assistant.understanding.context import ConversationContext, Turn
     from assistant.understanding.schema import ItemRef
@@ -95,7 +95,9 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
     user_id = uuid.uuid4()
     now = datetime.now(user_zone(None, settings))
     contacts = ContactBook([])
-    await understander.understand(user_id=user_id, text="warm up", context=ConversationContext(), now=now, contacts=contacts)
+    await understander.understand(
+        user_id=user_id, text="warm up", context=ConversationContext(), now=now, contacts=contacts
+    )
 
     service_right = operation_right = intent_right = errors = 0
     recall: dict[str, list[int]] = {}
@@ -161,8 +163,8 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.llm.factory import configured_providers
     from assistant.core.settings import get_settings
+    from assistant.llm.factory import configured_providers
 
     if args.provider != "local" and args.provider not in configured_providers(get_settings()):
         key = "OPENAI_API_KEY (or OPENAI_BASE_URL)" if args.provider == "openai" else "ANTHROPIC_API_KEY"

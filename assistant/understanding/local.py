@@ -45,13 +45,26 @@ OPERATION_CUES: list[tuple[Operation, re.Pattern[str]]] = [
     ("draft", re.compile(r"\b(draft|prepare|compose)\b")),
     ("reply", re.compile(r"\b(reply|respond|answer|write back)\b")),
     ("forward", re.compile(r"\b(forward|fwd|pass (it|this|that) on)\b")),
-    ("update", re.compile(r"\b(move|reschedule|postpone|push|shift|change|update|rename|extend|delay|bring forward)\b")),
+    (
+        "update",
+        re.compile(r"\b(move|reschedule|postpone|push|shift|change|update|rename|extend|delay|bring forward)\b"),
+    ),
     ("read", re.compile(r"\b(read|open|summari[sz]e|what does .* say)\b")),
 ]
 ORDINALS = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-    "fifth": 5, "5th": 5, "last": -1, "latest": -1,
-}  # fmt: skip
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "5th": 5,
+    "last": -1,
+    "latest": -1,
+}
 # "the second one", "the first email", "the last one"; not "the latest emails" (a filter).
 _ORDINAL_REFERENCE = re.compile(
     rf"\b(?:the )?({'|'.join(ORDINALS)}) ones?\b"
@@ -63,8 +76,34 @@ _VERB = re.compile(
     r"\b(send|email|mail|write|share|cancel|delete|remove|trash|schedule|book|add|create|set|remind|"
     r"invite|move|find|search|show|list|open|read|give|forward|reply|draft|tell|when|who|where)\b"
 )
-_FILLER = {"the", "a", "an", "my", "me", "for", "of", "any", "anything", "some", "stuff", "things", "thing",
-           "what", "about", "and", "from", "to", "with", "new", "is", "there", "please", "i", "have", "on"}
+_FILLER = {
+    "the",
+    "a",
+    "an",
+    "my",
+    "me",
+    "for",
+    "of",
+    "any",
+    "anything",
+    "some",
+    "stuff",
+    "things",
+    "thing",
+    "what",
+    "about",
+    "and",
+    "from",
+    "to",
+    "with",
+    "new",
+    "is",
+    "there",
+    "please",
+    "i",
+    "have",
+    "on",
+}
 _EVENT_RELATIVE = re.compile(r"\b(?:before|until|after) (?:my|the|our) [a-z]+(?: (?:to|with|in) [a-z]+)?")
 _ASKED_IF_DONE = re.compile(
     r"^(did|have|has) \w+ (add|added|put|schedul\w*|book\w*|set|creat\w*)\b"
@@ -85,7 +124,9 @@ _TOPIC = re.compile(
     r"(?:the |my |our )?(.+?)(?=\s+(?:from|to|with|by|on|in|at|for|since|before|after|and|next|last|this|"
     r"today|tomorrow|yesterday)\b|$)"
 )
-_BODY = re.compile(r"\b(?:saying|that says|to say|and say|say|telling (?:him|her|them)|tell (?:him|her|them)|asking|that)\s+(.+)$")
+_BODY = re.compile(
+    r"\b(?:saying|that says|to say|and say|say|telling (?:him|her|them)|tell (?:him|her|them)|asking|that)\s+(.+)$"
+)
 _SUBJECT = re.compile(r"\bsubject(?: line)?\s+(.+?)(?=\s+(?:saying|and|to)\b|$)")
 # Below this probability, or with two services this close, the request is ambiguous.
 CONFIDENT = 0.55
@@ -129,7 +170,7 @@ def adjust_group(group: str, text: str) -> str:
 
 
 def _names_own_mail(text: str) -> bool:
-    """"my last email to Tom", "my emails to Sarah": mail the user has, to look up (nobody
+    """ "my last email to Tom", "my emails to Sarah": mail the user has, to look up (nobody
     writes "my email"), unless a verb asks to write ("send my email to Tom again")."""
     return bool(_POSSESSED_MAIL.search(text)) and not _WRITE_VERB.search(text) and not _COMPOSE_START.match(text)
 
@@ -243,7 +284,26 @@ def _split_when(group: str, operation: Operation, phrases: list[str], text: str)
 
 
 # Words the tagger sometimes marks as a person in speech-like text ("my meetings with her").
-_NOT_PEOPLE = {"i", "me", "my", "mine", "you", "your", "he", "him", "his", "she", "her", "hers", "we", "us", "our", "they", "them", "their"}
+_NOT_PEOPLE = {
+    "i",
+    "me",
+    "my",
+    "mine",
+    "you",
+    "your",
+    "he",
+    "him",
+    "his",
+    "she",
+    "her",
+    "hers",
+    "we",
+    "us",
+    "our",
+    "they",
+    "them",
+    "their",
+}
 
 
 def _people(slots: dict[str, list[str]]) -> list[str]:
@@ -276,7 +336,9 @@ class LocalUnderstanding:
         text, slots = reading.text, reading.slots
         settled = settle(reading)
         service, group = settled.service, adjust_group(settled.group, text)
-        if group == "write" and not (_asks_for_anything(text) or _mentioned_services(text) or _time_phrases(slots, text)):
+        if group == "write" and not (
+            _asks_for_anything(text) or _mentioned_services(text) or _time_phrases(slots, text)
+        ):
             group = "query"  # "client that might churn": no verb, no time, no calendar: nothing to add
         ordinals = [ORDINALS[m.group(1) or m.group(2)] for m in _ORDINAL_REFERENCE.finditer(text)]
         pointing = bool(ordinals) or bool(_PRONOUN_REFERENCE.search(text))
@@ -360,7 +422,9 @@ class LocalUnderstanding:
                 question="Which item do you mean? I have nothing from earlier in this conversation to refer to.",
                 options=[],
             )
-        if (_is_vague(reading) and reading.prediction.probability < SURE) or (LocalUnderstanding._is_continuation(reading) and not _mentioned_services(reading.text)):
+        if (_is_vague(reading) and reading.prediction.probability < SURE) or (
+            LocalUnderstanding._is_continuation(reading) and not _mentioned_services(reading.text)
+        ):
             services = [split_label(label)[0] for label, _ in reading.prediction.ranked]
             options = [SERVICE_NAMES[s] for s in dict.fromkeys(services)]
             return Clarification(

@@ -16,11 +16,50 @@ from __future__ import annotations
 
 from assistant.understanding.features import first_names, lexical_class
 
-ADDRESSING = {"email", "e-mail", "mail", "message", "text", "write", "reply", "respond", "forward",
-              "send", "cc", "invite", "tell", "ask", "ping", "remind", "notify"}  # fmt: skip
+ADDRESSING = {
+    "email",
+    "e-mail",
+    "mail",
+    "message",
+    "text",
+    "write",
+    "reply",
+    "respond",
+    "forward",
+    "send",
+    "cc",
+    "invite",
+    "tell",
+    "ask",
+    "ping",
+    "remind",
+    "notify",
+}
 # Words that may stand between the verb and the name: "send an email to my friend rohit".
-BETWEEN = {"an", "a", "the", "email", "e-mail", "mail", "message", "note", "to", "my", "friend", "back",
-           "colleague", "buddy", "mr", "mrs", "ms", "dr", "mr.", "mrs.", "ms.", "dr."}  # fmt: skip
+BETWEEN = {
+    "an",
+    "a",
+    "the",
+    "email",
+    "e-mail",
+    "mail",
+    "message",
+    "note",
+    "to",
+    "my",
+    "friend",
+    "back",
+    "colleague",
+    "buddy",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "dr.",
+}
 
 
 def looks_like_name(token: str, common_words: frozenset[str]) -> bool:

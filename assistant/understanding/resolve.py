@@ -69,17 +69,13 @@ def resolve(
     # Named people only: typed addresses are in `email_addresses`, used as they are.
     people = [contacts.match(m) for m in mentions if "@" not in m]
     items = _referenced_items(draft, context)
-    services = list(dict.fromkeys(draft.services)) or (
-        [items[0].service] if items else ["gmail"]
-    )
+    services = list(dict.fromkeys(draft.services)) or ([items[0].service] if items else ["gmail"])
     operations = list(dict.fromkeys(draft.operations)) or ["search"]
     # A model may number dependencies wrongly: keep only links to earlier steps.
     steps = [
         Step(**{**step.model_dump(), "depends_on": [d for d in step.depends_on if 0 <= d < index]})
         for index, step in enumerate(draft.steps)
-    ] or [
-        Step(service=services[0], operation=operations[0], description=f"{operations[0]} {services[0]}")
-    ]
+    ] or [Step(service=services[0], operation=operations[0], description=f"{operations[0]} {services[0]}")]
     entities = Entities(
         people=people,
         email_addresses=addresses,

@@ -18,9 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 Service = Literal["gmail", "calendar", "drive"]
-Operation = Literal[
-    "search", "read", "send", "draft", "reply", "forward", "create", "update", "delete", "share"
-]
+Operation = Literal["search", "read", "send", "draft", "reply", "forward", "create", "update", "delete", "share"]
 SERVICES: tuple[Service, ...] = ("gmail", "calendar", "drive")
 
 
@@ -73,12 +71,8 @@ class IntentDraft(BaseModel):
     operations: list[Operation] = Field(description="Operations, the primary one first.")
     steps: list[DraftStep]
     people: list[str] = Field(description="People named, as written (names or addresses).")
-    when: str | None = Field(
-        description="Date/time phrase that selects existing items, as written ('last week')."
-    )
-    new_time: str | None = Field(
-        description="Date/time phrase for a new or moved event, as written ('friday at 3pm')."
-    )
+    when: str | None = Field(description="Date/time phrase that selects existing items, as written ('last week').")
+    new_time: str | None = Field(description="Date/time phrase for a new or moved event, as written ('friday at 3pm').")
     topic: str | None = Field(description="What the items are about (search keywords).")
     subject: str | None = Field(description="Subject line of an email to write.")
     event_title: str | None = Field(description="Title of an event to find or create.")

@@ -21,12 +21,12 @@ import redis.asyncio
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistant.core.models import CalendarEvent, Message, User
+from assistant.core.settings import Settings
 from assistant.llm.base import ChatMessage, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
-from assistant.core.models import CalendarEvent, Message, User
-from assistant.core.settings import Settings
 from assistant.understanding.cache import CachedIntent, cache_key, intent_cache
 from assistant.understanding.contacts import ContactBook, ContactCache
 from assistant.understanding.context import ConversationContext, load_context
@@ -156,9 +156,14 @@ class Understander:
         draft, provider = await self.draft(user_id, text, context, now)
         anchors = await _anchor_times(session, user_id, draft, now)
         return resolve(
-            draft, text=text, provider=provider, now=now, contacts=contacts, context=context,
+            draft,
+            text=text,
+            provider=provider,
+            now=now,
+            contacts=contacts,
+            context=context,
             anchors=anchors.get,
-        )  # fmt: skip
+        )
 
 
 async def _anchor_times(

@@ -57,7 +57,20 @@ STATIC_PREFIXES = ("/assets/", "/public/", "/favicon", "/logo", "/avatars/", "/c
 #: single-page app: an unknown path under them is a 404 in the error shape, not the app's
 #: HTML (which its catch-all `GET /{path}` serves for any path).
 API_SEGMENTS = frozenset(
-    {"actions", "auth", "conversations", "feedback", "healthz", "metrics", "project", "query", "readyz", "sync", "user", "webhooks"}
+    {
+        "actions",
+        "auth",
+        "conversations",
+        "feedback",
+        "healthz",
+        "metrics",
+        "project",
+        "query",
+        "readyz",
+        "sync",
+        "user",
+        "webhooks",
+    }
 )
 HSTS = "max-age=31536000; includeSubDomains"
 _CODES = {
@@ -163,7 +176,9 @@ class BrowserGuard:
         admission.session = await self.session_of(cookie)
         if admission.session is None:
             admission.strip_cookie = True
-            admission.drop_cookies = [name for name in connection.cookies if name.startswith(SESSION_COOKIE)] + [CSRF_COOKIE]
+            admission.drop_cookies = [name for name in connection.cookies if name.startswith(SESSION_COOKIE)] + [
+                CSRF_COOKIE
+            ]
             return admission
         expected_csrf = csrf_token(self.csrf_key(), admission.session.id)
         if connection.cookies.get(CSRF_COOKIE) != expected_csrf:
@@ -173,7 +188,11 @@ class BrowserGuard:
             if not path.startswith(SOCKET_PATH):
                 sent = connection.headers.get(CSRF_HEADER, "")
                 if not hmac.compare_digest(sent.encode(), expected_csrf.encode()):
-                    raise Refusal(403, "csrf_failed", "this request needs the X-CSRF-Token of your session (from Concierge's own pages)")
+                    raise Refusal(
+                        403,
+                        "csrf_failed",
+                        "this request needs the X-CSRF-Token of your session (from Concierge's own pages)",
+                    )
         admission.renewed_token = await self.renewal(cookie, admission.session)
         return admission
 
@@ -190,7 +209,11 @@ class BrowserGuard:
         if origin is not None:
             return  # step 2 refused an untrusted one
         if connection.headers.get("sec-fetch-site") != "same-origin":
-            raise Refusal(403, "csrf_failed", "a change made with the session cookie must come from Concierge's own pages (send Origin)")
+            raise Refusal(
+                403,
+                "csrf_failed",
+                "a change made with the session cookie must come from Concierge's own pages (send Origin)",
+            )
 
     async def session_of(self, token: str) -> BrowserSession | None:
         try:
@@ -211,7 +234,12 @@ class BrowserGuard:
             return
         session_id = user.metadata.get("session")
         if not isinstance(session_id, str) or await self.sessions().live(session_id, user.identifier) is None:
-            raise Refusal(401, "unauthenticated", "this session has ended; sign in again", {"WWW-Authenticate": 'Bearer realm="concierge"'})
+            raise Refusal(
+                401,
+                "unauthenticated",
+                "this session has ended; sign in again",
+                {"WWW-Authenticate": 'Bearer realm="concierge"'},
+            )
 
     async def renewal(self, token: str, session: BrowserSession) -> str | None:
         """A fresh session token once half the current one's life has passed (sliding)."""
@@ -271,15 +299,21 @@ class _Response:
 
     def headers(self, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
         guard, admission = self.guard, self.admission
-        out = [(name, _hardened(value, guard.https) if name.lower() == b"set-cookie" else value) for name, value in headers]
+        out = [
+            (name, _hardened(value, guard.https) if name.lower() == b"set-cookie" else value) for name, value in headers
+        ]
         lifetime = guard.sessions().idle_seconds
         for name in admission.drop_cookies:
             out.append((b"set-cookie", guard.cookie(name, "", max_age=0, http_only=name != CSRF_COOKIE)))
         if admission.renewed_token is not None:
-            out.append((b"set-cookie", guard.cookie(SESSION_COOKIE, admission.renewed_token, max_age=lifetime, http_only=True)))
+            out.append(
+                (b"set-cookie", guard.cookie(SESSION_COOKIE, admission.renewed_token, max_age=lifetime, http_only=True))
+            )
         csrf = self.csrf_for_new_session(headers) or admission.csrf_cookie
         if csrf is not None:
-            out.append((b"set-cookie", guard.cookie(CSRF_COOKIE, csrf, max_age=lifetime, http_only=False, same_site="strict")))
+            out.append(
+                (b"set-cookie", guard.cookie(CSRF_COOKIE, csrf, max_age=lifetime, http_only=False, same_site="strict"))
+            )
         if guard.https:
             out.append((b"strict-transport-security", HSTS.encode()))
         return out
@@ -339,7 +373,9 @@ def _reshaped(start: Message, body: bytes) -> tuple[Message, bytes]:
     status = int(start["status"])
     detail = parsed["detail"]
     message = detail if isinstance(detail, str) else "the request is not valid"
-    shaped = _error_json(status, _CODES.get(status, "internal_error" if status >= 500 else "http_error"), message, detail)
+    shaped = _error_json(
+        status, _CODES.get(status, "internal_error" if status >= 500 else "http_error"), message, detail
+    )
     headers = [(name, value) for name, value in start["headers"] if name.lower() != b"content-length"]
     headers.append((b"content-length", str(len(shaped)).encode()))
     return dict(start, headers=headers), shaped

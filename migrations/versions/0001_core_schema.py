@@ -77,10 +77,7 @@ def upgrade() -> None:
         """
     )
     op.execute("CREATE INDEX google_accounts_email_idx ON google_accounts (email)")
-    op.execute(
-        "CREATE UNIQUE INDEX google_accounts_one_primary ON google_accounts (user_id) "
-        "WHERE is_primary"
-    )
+    op.execute("CREATE UNIQUE INDEX google_accounts_one_primary ON google_accounts (user_id) WHERE is_primary")
 
     op.execute(
         """

@@ -37,7 +37,9 @@ depends_on: str | Sequence[str] | None = None
 
 CACHES = {"gmail_cache": "gmail", "gcal_cache": "gcal", "gdrive_cache": "gdrive"}
 CHUNK_PARTITIONS = 16
-_CHUNK_COLUMNS = "id, user_id, account_id, service, gmail_id, gcal_id, gdrive_id, chunk_index, content, embedding, item_time"
+_CHUNK_COLUMNS = (
+    "id, user_id, account_id, service, gmail_id, gcal_id, gdrive_id, chunk_index, content, embedding, item_time"
+)
 
 
 def _create_chunks(name: str, vector_type: str, partitioned: bool) -> None:
@@ -82,9 +84,7 @@ def _index_chunks(partitioned: bool) -> None:
     )
     op.execute("CREATE INDEX search_chunks_owner ON search_chunks (user_id, service)")
     for service in ("gmail", "gcal", "gdrive"):
-        op.execute(
-            f"CREATE UNIQUE INDEX search_chunks_{service} ON search_chunks ({service}_id, chunk_index{owner})"
-        )
+        op.execute(f"CREATE UNIQUE INDEX search_chunks_{service} ON search_chunks ({service}_id, chunk_index{owner})")
 
 
 def _rebuild_chunks(partitioned: bool) -> None:

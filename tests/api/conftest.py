@@ -32,7 +32,9 @@ def api_url(world: World, redis_url: str, data_dir: Path) -> Iterator[str]:
     async def enterprise() -> None:
         conn = await connect(world.database_url)
         try:
-            await conn.execute("UPDATE users SET tier = 'enterprise' WHERE id = ANY($1::uuid[])", [world.alex, world.sarah])
+            await conn.execute(
+                "UPDATE users SET tier = 'enterprise' WHERE id = ANY($1::uuid[])", [world.alex, world.sarah]
+            )
         finally:
             await conn.close()
 

@@ -31,7 +31,9 @@ def test_confirm_with_edits_sends_the_edited_email(api_url: str, alex: ApiUser, 
     edits = {"subject": f"Staging deploy ({words})", "body": f"The staging deploy is green. {words}"}
     assert _inbox(world, DANIEL, words) == []
 
-    response = httpx.post(f"{api_url}/actions/{action['id']}/confirm", json={"edits": edits}, headers=alex.headers, timeout=60)
+    response = httpx.post(
+        f"{api_url}/actions/{action['id']}/confirm", json={"edits": edits}, headers=alex.headers, timeout=60
+    )
     assert response.status_code == 200, response.text
     confirmed = response.json()
     assert confirmed["status"] == "done" and confirmed["fields"]["subject"] == edits["subject"]
@@ -45,9 +47,13 @@ def test_confirm_with_edits_sends_the_edited_email(api_url: str, alex: ApiUser, 
 
 def test_an_edit_the_action_does_not_take_is_422(api_url: str, alex: ApiUser) -> None:
     action = _only_action(api_url, alex, "send an email to Daniel saying the invoices are filed", "send")
-    response = httpx.post(f"{api_url}/actions/{action['id']}/confirm", json={"edits": {"role": "writer"}}, headers=alex.headers)
+    response = httpx.post(
+        f"{api_url}/actions/{action['id']}/confirm", json={"edits": {"role": "writer"}}, headers=alex.headers
+    )
     assert response.status_code == 422 and "role" in response.json()["error"]["message"]
-    response = httpx.post(f"{api_url}/actions/{action['id']}/confirm", json={"edits": {"to": ["not an address"]}}, headers=alex.headers)
+    response = httpx.post(
+        f"{api_url}/actions/{action['id']}/confirm", json={"edits": {"to": ["not an address"]}}, headers=alex.headers
+    )
     assert response.status_code == 422 and response.json()["error"]["details"][0]["field"] == "edits.to.0"
     assert httpx.get(f"{api_url}/actions/{action['id']}", headers=alex.headers).json()["status"] == "pending"
 
@@ -57,7 +63,9 @@ def test_cancel_sends_nothing_and_cannot_then_be_confirmed(api_url: str, alex: A
     words = unique_words()
     response = httpx.post(f"{api_url}/actions/{action['id']}/cancel", headers=alex.headers)
     assert response.status_code == 200 and response.json()["status"] == "cancelled"
-    refused = httpx.post(f"{api_url}/actions/{action['id']}/confirm", json={"edits": {"body": words}}, headers=alex.headers)
+    refused = httpx.post(
+        f"{api_url}/actions/{action['id']}/confirm", json={"edits": {"body": words}}, headers=alex.headers
+    )
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "action_conflict"
     assert _inbox(world, DANIEL, words) == []
     assert _inbox(world, DANIEL, '"office is closed on Monday"') == []

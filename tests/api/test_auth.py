@@ -35,7 +35,14 @@ def test_an_expired_token_is_401(api_url: str, alex: ApiUser, data_dir: Path) ->
     claims = jwt.decode(alex.token, options={"verify_signature": False})
     past = int(time.time()) - 120
     expired = jwt.encode(
-        {"iss": ISSUER, "aud": AUDIENCE, "sub": claims["sub"], "jti": uuid.uuid4().hex, "iat": past - 3600, "exp": past},
+        {
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "sub": claims["sub"],
+            "jti": uuid.uuid4().hex,
+            "iat": past - 3600,
+            "exp": past,
+        },
         (data_dir / TOKEN_SECRET_FILE).read_text().strip(),
         algorithm="HS256",
     )
@@ -61,7 +68,10 @@ def test_a_session_revokes_a_token_it_names_but_not_someone_elses(api_url: str, 
     token = mint_token(alex.session)
     refused = sarah.session.post("/auth/revoke", json={"token": token}, headers=browser_headers(sarah.session))
     assert refused.status_code == 404
-    assert alex.session.post("/auth/revoke", json={"token": token}, headers=browser_headers(alex.session)).status_code == 204
+    assert (
+        alex.session.post("/auth/revoke", json={"token": token}, headers=browser_headers(alex.session)).status_code
+        == 204
+    )
     _assert_401(_conversations(api_url, {"Authorization": f"Bearer {token}"}), "revoked")
 
 

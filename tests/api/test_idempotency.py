@@ -66,6 +66,11 @@ def test_the_same_key_for_another_request_is_refused(api_url: str, alex: ApiUser
 def test_keys_are_per_user(api_url: str, alex: ApiUser, sarah: ApiUser) -> None:
     key = str(uuid.uuid4())
     alexs, _ = ask(api_url, alex, "emails about the budget from Sarah", key=key)
-    sarahs = httpx.post(f"{api_url}/query", json={"text": "emails about the budget from Sarah"}, headers=sarah.headers | {"Idempotency-Key": key}, timeout=120)
+    sarahs = httpx.post(
+        f"{api_url}/query",
+        json={"text": "emails about the budget from Sarah"},
+        headers=sarah.headers | {"Idempotency-Key": key},
+        timeout=120,
+    )
     assert sarahs.status_code == 200
     assert done_of(parse_sse(sarahs.text.split("\n")))["conversation_id"] != done_of(alexs)["conversation_id"]

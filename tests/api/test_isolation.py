@@ -16,9 +16,19 @@ from tests.execution.conftest import World
 from tests.support import connect
 
 OWNED_TABLES = (
-    "users", "google_accounts", "conversations", "messages", "pending_actions", "gmail_cache", "gcal_cache",
-    "gdrive_cache", "search_chunks", "search_contacts", "search_term_stats", "sync_status",
-)  # fmt: skip
+    "users",
+    "google_accounts",
+    "conversations",
+    "messages",
+    "pending_actions",
+    "gmail_cache",
+    "gcal_cache",
+    "gdrive_cache",
+    "search_chunks",
+    "search_contacts",
+    "search_term_stats",
+    "sync_status",
+)
 
 
 def test_b_cannot_reach_as_conversations_or_actions(api_url: str, alex: ApiUser, sarah: ApiUser) -> None:
@@ -30,7 +40,9 @@ def test_b_cannot_reach_as_conversations_or_actions(api_url: str, alex: ApiUser,
     assert conversation_id not in {c["id"] for c in listed}
     for response in (
         httpx.get(f"{api_url}/conversations/{conversation_id}", headers=sarah.headers),
-        httpx.post(f"{api_url}/query", json={"text": "and Drive?", "conversation_id": conversation_id}, headers=sarah.headers),
+        httpx.post(
+            f"{api_url}/query", json={"text": "and Drive?", "conversation_id": conversation_id}, headers=sarah.headers
+        ),
         httpx.get(f"{api_url}/actions/{action_id}", headers=sarah.headers),
         httpx.post(f"{api_url}/actions/{action_id}/confirm", headers=sarah.headers),
         httpx.post(f"{api_url}/actions/{action_id}/cancel", headers=sarah.headers),
@@ -77,7 +89,9 @@ def test_an_unscoped_query_as_bs_role_returns_none_of_as_rows(world: World) -> N
         engine = create_engine(world.database_url)
         try:
             async with as_user(engine, world.sarah).connect() as connection:
-                rows = await connection.execute(text("SELECT DISTINCT user_id FROM gmail_cache UNION SELECT DISTINCT user_id FROM conversations"))
+                rows = await connection.execute(
+                    text("SELECT DISTINCT user_id FROM gmail_cache UNION SELECT DISTINCT user_id FROM conversations")
+                )
                 assert {row[0] for row in rows} <= {world.sarah}
         finally:
             await engine.dispose()

@@ -39,7 +39,9 @@ def test_metrics_cover_stages_calls_caches_queues_and_sync_lag(api_url: str, ale
         assert value("concierge_pipeline_stage_seconds_count", stage=stage) >= 2, stage
     assert value("concierge_http_request_seconds_count", route="/query", method="POST", status="200") >= 2
     assert value("concierge_llm_calls_total", provider="local", outcome="ok") >= 2
-    intent_lookups = {result: value("concierge_cache_lookups_total", cache="intent", result=result) for result in ("hit", "miss")}
+    intent_lookups = {
+        result: value("concierge_cache_lookups_total", cache="intent", result=result) for result in ("hit", "miss")
+    }
     assert intent_lookups["hit"] >= 1, intent_lookups
     assert value("concierge_cache_lookups_total", cache="query_embedding", result="hit") >= 1
     assert value("concierge_google_calls_total", outcome="ok") >= 1  # the send

@@ -23,7 +23,9 @@ def test_cross_service_query_streams_intent_plan_steps_tokens_done(api_url: str,
     finished = [e.data["step"]["id"] for e in events if e.name == "step_finished"]
     assert set(started) == set(finished) == step_ids
     for step_id in step_ids:
-        assert names.index("step_started") <= min(i for i, e in enumerate(events) if e.data.get("step", {}).get("id") == step_id)
+        assert names.index("step_started") <= min(
+            i for i, e in enumerate(events) if e.data.get("step", {}).get("id") == step_id
+        )
     first_token = names.index("token")
     last_step = max(i for i, name in enumerate(names) if name.startswith("step_"))
     assert last_step < first_token
@@ -99,7 +101,16 @@ def test_bad_input_gets_a_clear_4xx_in_one_shape(api_url: str, alex: ApiUser) ->
 
 def test_get_routes_are_not_shadowed_by_the_chat_ui_and_the_spec_lists_them(api_url: str) -> None:
     spec = httpx.get(f"{api_url}/openapi.json").json()
-    for path in ("/query", "/actions/{action_id}/confirm", "/conversations", "/conversations/{conversation_id}", "/sync", "/healthz", "/readyz", "/metrics"):
+    for path in (
+        "/query",
+        "/actions/{action_id}/confirm",
+        "/conversations",
+        "/conversations/{conversation_id}",
+        "/sync",
+        "/healthz",
+        "/readyz",
+        "/metrics",
+    ):
         assert path in spec["paths"], path
     response = httpx.get(f"{api_url}/conversations")
     assert response.status_code == 401 and response.headers["content-type"] == "application/json"

@@ -24,7 +24,9 @@ QUESTION = "emails about the Q4 Financial Review from Sarah Chen"
 
 
 @pytest.fixture(scope="module")
-def replica_app(world: World, redis_url: str, data_dir: Path, server_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def replica_app(
+    world: World, redis_url: str, data_dir: Path, server_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     replica = asyncio.run(create_database(server_database_url, "replica"))
     migrate.upgrade(replica)
     settings = {

@@ -24,20 +24,25 @@ async def _user_with_rows(conn: asyncpg.Connection, email: str) -> uuid.UUID:
     message_id = await conn.fetchval(
         "INSERT INTO gmail_cache (user_id, account_id, message_id, thread_id, subject, internal_date) "
         "VALUES ($1, $2, $3, 't', 'the budget', now()) RETURNING id",
-        user_id, account_id, f"m-{email}",
-    )  # fmt: skip
+        user_id,
+        account_id,
+        f"m-{email}",
+    )
     await conn.execute(
         "INSERT INTO search_chunks (user_id, account_id, service, gmail_id, chunk_index, content, embedding) "
         "VALUES ($1, $2, 'gmail', $3, 0, 'the budget', array_fill(0.1::real, ARRAY[384])::vector)",
-        user_id, account_id, message_id,
-    )  # fmt: skip
+        user_id,
+        account_id,
+        message_id,
+    )
     conversation_id = await conn.fetchval(
         "INSERT INTO conversations (user_id, title) VALUES ($1, 'budget') RETURNING id", user_id
     )
     await conn.execute(
         "INSERT INTO messages (conversation_id, user_id, role, content) VALUES ($1, $2, 'user', 'budget?')",
-        conversation_id, user_id,
-    )  # fmt: skip
+        conversation_id,
+        user_id,
+    )
     return user_id
 
 
@@ -50,7 +55,9 @@ async def two_users(database_url: str) -> tuple[uuid.UUID, uuid.UUID]:
         await conn.close()
 
 
-async def test_an_unscoped_query_as_b_returns_only_bs_rows(database_url: str, two_users: tuple[uuid.UUID, uuid.UUID]) -> None:
+async def test_an_unscoped_query_as_b_returns_only_bs_rows(
+    database_url: str, two_users: tuple[uuid.UUID, uuid.UUID]
+) -> None:
     alice, bob = two_users
     engine = create_engine(database_url)
     try:
@@ -61,10 +68,17 @@ async def test_an_unscoped_query_as_b_returns_only_bs_rows(database_url: str, tw
                 assert owners and set(owners) == {bob}, table
             # Every partition of search_chunks, named directly, is held to B's rows too.
             partitions = (
-                await connection.execute(
-                    text("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'search_chunks'::regclass")
+                (
+                    await connection.execute(
+                        text(
+                            "SELECT inhrelid::regclass::text FROM pg_inherits "
+                            "WHERE inhparent = 'search_chunks'::regclass"
+                        )
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             seen = set()
             for partition in partitions:
                 seen |= set((await connection.execute(text(f"SELECT user_id FROM {partition}"))).scalars().all())
@@ -94,7 +108,9 @@ async def test_b_cannot_write_rows_for_a(database_url: str, two_users: tuple[uui
         await engine.dispose()
 
 
-async def test_the_request_role_without_a_user_sees_nothing(database_url: str, two_users: tuple[uuid.UUID, uuid.UUID]) -> None:
+async def test_the_request_role_without_a_user_sees_nothing(
+    database_url: str, two_users: tuple[uuid.UUID, uuid.UUID]
+) -> None:
     conn = await connect(database_url)
     try:
         async with conn.transaction():

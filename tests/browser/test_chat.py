@@ -420,7 +420,10 @@ def test_cancel_a_flight_shows_each_write_for_confirmation(alex) -> None:
     for remaining in (1, 0):
         cancels.last.click()
         alex.wait_for_function(
-            f"() => [...document.querySelectorAll('button')].filter(b => b.innerText.trim() === 'Cancel').length === {remaining}",
+            (
+                "() => [...document.querySelectorAll('button')]"
+                f".filter(b => b.innerText.trim() === 'Cancel').length === {remaining}"
+            ),
             timeout=30_000,
         )
     alex.get_by_text("Cancelled. Nothing was sent").nth(1).wait_for(timeout=30_000)
@@ -441,7 +444,10 @@ def test_link_a_second_account(alex, app_database: str) -> None:
         conn = await connect(app_database)
         try:
             rows = await conn.fetch(
-                "SELECT a.email FROM google_accounts a JOIN users u ON u.id = a.user_id WHERE u.email = $1 ORDER BY a.created_at",
+                (
+                    "SELECT a.email FROM google_accounts a JOIN users u ON u.id = a.user_id "
+                    "WHERE u.email = $1 ORDER BY a.created_at"
+                ),
                 ALEX,
             )
         finally:

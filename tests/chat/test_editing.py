@@ -20,18 +20,40 @@ LONDON = ZoneInfo("Europe/London")
 def action(service: str, operation: str, fields: dict) -> PendingAction:
     now = datetime.now(UTC)
     return PendingAction(
-        id=uuid.uuid4(), user_id=uuid.uuid4(), account_id=uuid.uuid4(), conversation_id=None, service=service,
-        operation=operation, target_id=None, fields=fields, preview="", undoable=False, status="pending",
-        result=None, undo_data=None, error=None, expires_at=now + timedelta(minutes=30), undo_until=None,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        user_id=uuid.uuid4(),
+        account_id=uuid.uuid4(),
+        conversation_id=None,
+        service=service,
+        operation=operation,
+        target_id=None,
+        fields=fields,
+        preview="",
+        undoable=False,
+        status="pending",
+        result=None,
+        undo_data=None,
+        error=None,
+        expires_at=now + timedelta(minutes=30),
+        undo_until=None,
+    )
 
 
 SEND = action("gmail", "send", {"to": ["daniel@northwind.test"], "cc": [], "subject": "Notes", "body": "Hi Daniel"})
 MOVE = action(
-    "calendar", "update",
-    {"event_id": "e1", "summary": "1:1", "start": "2026-12-01T10:00:00+00:00", "end": "2026-12-01T10:30:00+00:00", "location": ""},
-)  # fmt: skip
-SHARE = action("drive", "share", {"file_id": "f", "file_name": "Deck", "emails": ["sarah@x.test"], "role": "reader", "message": ""})
+    "calendar",
+    "update",
+    {
+        "event_id": "e1",
+        "summary": "1:1",
+        "start": "2026-12-01T10:00:00+00:00",
+        "end": "2026-12-01T10:30:00+00:00",
+        "location": "",
+    },
+)
+SHARE = action(
+    "drive", "share", {"file_id": "f", "file_name": "Deck", "emails": ["sarah@x.test"], "role": "reader", "message": ""}
+)
 
 
 def fields_of(pending: PendingAction, editable: frozenset[str]) -> dict[str, dict]:
@@ -48,7 +70,9 @@ def test_a_message_form_shows_recipients_subject_and_body_as_typed_text() -> Non
 def test_event_times_are_shown_and_read_in_the_users_zone() -> None:
     fields = fields_of(MOVE, CalendarAgent.editable["update"])
     assert fields["start"]["value"] == "2026-12-01T10:00"  # London is on UTC in December
-    edits = parse_edits(MOVE, {"start": "2026-12-01T15:00", "end": "2026-12-01T16:00"}, CalendarAgent.editable["update"], LONDON)
+    edits = parse_edits(
+        MOVE, {"start": "2026-12-01T15:00", "end": "2026-12-01T16:00"}, CalendarAgent.editable["update"], LONDON
+    )
     assert datetime.fromisoformat(edits["start"]) == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
     assert datetime.fromisoformat(edits["end"]) == datetime(2026, 12, 1, 16, 0, tzinfo=UTC)
 
@@ -61,7 +85,12 @@ def test_unchanged_fields_are_not_edits() -> None:
 
 
 def test_addresses_are_split_normalised_and_deduplicated() -> None:
-    edits = parse_edits(SEND, {"to": "Daniel <daniel@northwind.test>; PRIYA@northwind.test, priya@northwind.test"}, GmailAgent.editable["send"], LONDON)
+    edits = parse_edits(
+        SEND,
+        {"to": "Daniel <daniel@northwind.test>; PRIYA@northwind.test, priya@northwind.test"},
+        GmailAgent.editable["send"],
+        LONDON,
+    )
     assert edits == {"to": ["daniel@northwind.test", "priya@northwind.test"]}
 
 
@@ -75,7 +104,12 @@ def test_addresses_are_split_normalised_and_deduplicated() -> None:
         (SEND, GmailAgent.editable["send"], {"subject": 5}, "must be text"),
         (SEND, GmailAgent.editable["send"], {"body": "x" * 60_000}, "too long"),
         (MOVE, CalendarAgent.editable["update"], {"start": "tomorrow at 3"}, "give a date and time"),
-        (MOVE, CalendarAgent.editable["update"], {"start": "2026-12-01T11:00", "end": "2026-12-01T10:00"}, "end must come after"),
+        (
+            MOVE,
+            CalendarAgent.editable["update"],
+            {"start": "2026-12-01T11:00", "end": "2026-12-01T10:00"},
+            "end must come after",
+        ),
         (SHARE, DriveAgent.editable["share"], {"role": "owner"}, "must be one of"),
         (SHARE, DriveAgent.editable["share"], {"emails": " "}, "who to share it with"),
     ],

@@ -51,7 +51,9 @@ async def test_threads_live_in_the_chainlit_schema_and_rename_their_conversation
 
     await layer.update_thread(thread_id, name="Budget with Sarah")
     async with session_factory(layer.app_engine)() as session:
-        title = (await session.execute(select(Conversation.title).where(Conversation.id == uuid.UUID(thread_id)))).scalar_one()
+        title = (
+            await session.execute(select(Conversation.title).where(Conversation.id == uuid.UUID(thread_id)))
+        ).scalar_one()
     assert title == "Budget with Sarah"
 
 

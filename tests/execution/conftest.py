@@ -26,8 +26,8 @@ from sqlalchemy import update
 from assistant.core import migrate
 from assistant.core.db import create_engine, session_factory
 from assistant.core.models import User
-from assistant.pipeline import Concierge, DoneEvent, PipelineEvent
 from assistant.core.settings import get_settings
+from assistant.pipeline import Concierge, DoneEvent, PipelineEvent
 from sandbox.api import Sandbox
 from sandbox.linking import link_sandbox_account
 from sandbox.oauth import ALL_SCOPES, issue_access_token
@@ -80,7 +80,9 @@ class World:
     redis_url: str
 
     async def ask(self, text: str, conversation_id: uuid.UUID | None = None) -> tuple[list[PipelineEvent], DoneEvent]:
-        events = [event async for event in self.concierge.ask(self.alex, text, conversation_id=conversation_id, now=NOW)]
+        events = [
+            event async for event in self.concierge.ask(self.alex, text, conversation_id=conversation_id, now=NOW)
+        ]
         done = events[-1]
         assert isinstance(done, DoneEvent)
         return events, done
@@ -117,4 +119,3 @@ async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningS
     await engine.dispose()
     client.close()
     await drop_database(database_url)
-

@@ -34,7 +34,9 @@ async def test_reply_in_thread_arrives_once_in_sarahs_mailbox(world: World) -> N
     assert inbox(world, SARAH, "numbers tonight") == []  # nothing sent before confirmation
 
     desk = await world.concierge.actions(world.alex)
-    first, second = await asyncio.gather(desk.confirm(world.alex, action.id), desk.confirm(world.alex, action.id), return_exceptions=True)
+    first, second = await asyncio.gather(
+        desk.confirm(world.alex, action.id), desk.confirm(world.alex, action.id), return_exceptions=True
+    )
     outcomes = [first, second]
     assert any(getattr(o, "status", None) == "done" for o in outcomes), outcomes
     assert all(getattr(o, "status", None) == "done" or isinstance(o, ActionError) for o in outcomes), outcomes
@@ -67,7 +69,9 @@ async def test_an_edited_draft_is_sent_as_edited(world: World) -> None:
     desk = await world.concierge.actions(world.alex)
     with pytest.raises(Exception, match="cannot be changed"):
         await desk.confirm(world.alex, action.id, edits={"thread_id": "x"})
-    sent = await desk.confirm(world.alex, action.id, edits={"subject": "Roadmap review: Friday 11:00", "body": "Friday 11:00 in Severn."})
+    sent = await desk.confirm(
+        world.alex, action.id, edits={"subject": "Roadmap review: Friday 11:00", "body": "Friday 11:00 in Severn."}
+    )
     assert sent.status == "done" and "Roadmap review: Friday 11:00" in sent.preview
     received = inbox(world, ALEX, "in:sent Severn")  # Priya has no sandbox mailbox: check what left
     assert len(received) == 1
@@ -99,7 +103,9 @@ async def test_share_a_deck_once_then_undo(world: World) -> None:
     drive = google(world.sandbox, ALEX, "drive")
 
     def holders() -> list[str]:
-        permissions = drive.permissions().list(fileId=action.fields["file_id"], fields="permissions(emailAddress,role)").execute()
+        permissions = (
+            drive.permissions().list(fileId=action.fields["file_id"], fields="permissions(emailAddress,role)").execute()
+        )
         return [p.get("emailAddress") for p in permissions["permissions"]]
 
     assert "hannah.lee@northwindlabs.com" not in holders()
@@ -128,11 +134,15 @@ async def test_schedule_a_meeting_is_created_once(world: World) -> None:
     await desk.confirm(world.alex, action.id)
     action_row = await desk.get(world.alex, action.id)
     # A retry of the same action after a lost answer: the client-supplied id makes it a no-op.
-    await world.concierge.agents["calendar"].execute(action_row, await world.concierge.context_for(world.alex, NOW), _nothing)
+    await world.concierge.agents["calendar"].execute(
+        action_row, await world.concierge.context_for(world.alex, NOW), _nothing
+    )
     calendar = google(world.sandbox, ALEX, "calendar")
-    day = calendar.events().list(
-        calendarId="primary", timeMin="2026-11-19T00:00:00Z", timeMax="2026-11-20T00:00:00Z", singleEvents=True
-    ).execute()["items"]
+    day = (
+        calendar.events()
+        .list(calendarId="primary", timeMin="2026-11-19T00:00:00Z", timeMax="2026-11-20T00:00:00Z", singleEvents=True)
+        .execute()["items"]
+    )
     assert sum(1 for e in day if e["id"] == action.id.hex) == 1
 
 
@@ -141,14 +151,18 @@ async def test_trash_an_email_then_undo(world: World) -> None:
     action = only_action(done, "trash")
     gmail = google(world.sandbox, ALEX, "gmail")
     message_id = action.fields["message_id"]
-    assert "TRASH" not in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+    assert (
+        "TRASH" not in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+    )
     desk = await world.concierge.actions(world.alex)
     await desk.confirm(world.alex, action.id)
     assert "TRASH" in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
     _, after = await world.ask("the email about the council tax bill")
     assert message_id not in [s.id for s in after.sources]  # trashed items are not cited
     await desk.undo(world.alex, action.id)
-    assert "TRASH" not in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+    assert (
+        "TRASH" not in gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["labelIds"]
+    )
 
 
 async def test_follow_up_reply_to_the_second_one(world: World) -> None:
@@ -189,15 +203,25 @@ async def test_three_independent_google_calls_run_concurrently(world: World) -> 
     """Reads of items not synced yet go to Google: with 1 s of injected latency on each
     service, the three take about one second together, not three."""
     with world.control() as control:
-        message = control.post(f"/accounts/{ALEX}/messages", json={"from": "x@partner.test", "subject": "Fresh", "text": "Hello"}).json()
-        file = control.post(f"/accounts/{ALEX}/files", json={"name": "Fresh notes", "type": "document", "body": "Notes"}).json()
+        message = control.post(
+            f"/accounts/{ALEX}/messages", json={"from": "x@partner.test", "subject": "Fresh", "text": "Hello"}
+        ).json()
+        file = control.post(
+            f"/accounts/{ALEX}/files", json={"name": "Fresh notes", "type": "document", "body": "Notes"}
+        ).json()
         for method in ("gmail.users.messages.get", "calendar.freebusy.query", "drive.files.get"):
-            control.post("/faults", json={"method": method, "kind": "latency", "latency_seconds": 1.0, "count": 1}).raise_for_status()
+            control.post(
+                "/faults", json={"method": method, "kind": "latency", "latency_seconds": 1.0, "count": 1}
+            ).raise_for_status()
     plan = ExecutionPlan(
         steps=[
-            PlanStep(id="mail", service="gmail", operation="read", description="Open the email", params={"id": message["id"]}),
+            PlanStep(
+                id="mail", service="gmail", operation="read", description="Open the email", params={"id": message["id"]}
+            ),
             PlanStep(id="free", service="calendar", operation="free_slots", description="Find free time", params={}),
-            PlanStep(id="file", service="drive", operation="read", description="Open the file", params={"id": file["id"]}),
+            PlanStep(
+                id="file", service="drive", operation="read", description="Open the file", params={"id": file["id"]}
+            ),
         ]
     )
     context = await world.concierge.context_for(world.alex, NOW)
@@ -213,7 +237,9 @@ async def test_three_independent_google_calls_run_concurrently(world: World) -> 
 
 async def test_one_failing_service_still_answers_with_the_others(world: World) -> None:
     with world.control() as control:
-        control.post("/faults", json={"method": "calendar.freebusy.query", "kind": "500", "count": 20}).raise_for_status()
+        control.post(
+            "/faults", json={"method": "calendar.freebusy.query", "kind": "500", "count": 20}
+        ).raise_for_status()
         try:
             _, done = await world.ask("emails about the Istanbul trip and when am I free next week")
         finally:
@@ -229,7 +255,6 @@ async def _nothing(fields: dict) -> None:
 
 async def _no_writes(step, proposed):
     raise AssertionError("no writes expected")
-
 
 
 async def test_forward_carries_the_original(world: World) -> None:
@@ -275,6 +300,11 @@ def _proposal(action):
     from assistant.agents.base import ProposedAction
 
     return ProposedAction(
-        service=action.service, operation=action.operation, account_id=str(action.account_id),
-        target_id=action.target_id, fields=action.fields, preview=action.preview, undoable=action.undoable,
-    )  # fmt: skip
+        service=action.service,
+        operation=action.operation,
+        account_id=str(action.account_id),
+        target_id=action.target_id,
+        fields=action.fields,
+        preview=action.preview,
+        undoable=action.undoable,
+    )

@@ -20,8 +20,11 @@ def ask(world: World, *arguments: str) -> subprocess.CompletedProcess[str]:
     }
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", *arguments, "--user", ALEX, "--now", "2026-11-18T09:30:00"],
-        env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 async def test_json_trace_lists_intent_plan_steps_actions_and_answer(world: World) -> None:
@@ -46,7 +49,11 @@ async def test_yes_confirms_and_the_text_output_says_so(world: World) -> None:
     assert result.returncode == 0, result.stderr
     assert "Dinner for Olivia's birthday" in result.stdout and "done" in result.stdout
     calendar = google(world.sandbox, ALEX, "calendar")
-    found = calendar.events().list(calendarId="primary", q="Dinner for Olivia", singleEvents=True, showDeleted=True).execute()["items"]
+    found = (
+        calendar.events()
+        .list(calendarId="primary", q="Dinner for Olivia", singleEvents=True, showDeleted=True)
+        .execute()["items"]
+    )
     assert found and all(e.get("status") == "cancelled" for e in found)
     birthday = calendar.events().list(calendarId="primary", q="Olivia's birthday", singleEvents=True).execute()["items"]
     assert any(e["summary"] == "Olivia's birthday" for e in birthday)  # not the birthday itself
@@ -57,7 +64,9 @@ async def test_unknown_user_is_a_clear_error(world: World) -> None:
         subprocess.run,
         [sys.executable, "-m", "assistant.cli", "ask", "hello", "--user", "nobody@example.com"],
         env=os.environ | {"CONCIERGE_DATABASE_URL": world.database_url, "CONCIERGE_REDIS_URL": world.redis_url},
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "sign in to Concierge" in result.stderr

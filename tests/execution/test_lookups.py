@@ -34,7 +34,9 @@ async def test_lookup_finds_the_item(world: World, question: str, service: str |
 async def test_meetings_tomorrow_are_listed_in_time_order(world: World) -> None:
     _, done = await world.ask("what meetings do I have tomorrow")
     events = [s for s in done.sources if s.service == "calendar"]
-    assert events and all(e.when.date().isoformat() == "2026-11-19" for e in events), [(e.title, e.when) for e in events]
+    assert events and all(e.when.date().isoformat() == "2026-11-19" for e in events), [
+        (e.title, e.when) for e in events
+    ]
     assert [e.when for e in events] == sorted(e.when for e in events)
 
 
@@ -57,10 +59,13 @@ async def test_a_typo_is_corrected_and_the_answer_says_so(world: World) -> None:
 
 async def _newest_mail(world: World, condition: str = "true") -> list[tuple[str, object]]:
     async with world.concierge.engine.connect() as connection:
-        rows = await connection.execute(text(
-            "SELECT subject, internal_date FROM gmail_cache WHERE user_id = :u "
-            f"AND NOT labels && ARRAY['TRASH', 'SPAM'] AND {condition} ORDER BY internal_date DESC LIMIT 10"
-        ), {"u": world.alex})  # fmt: skip
+        rows = await connection.execute(
+            text(
+                "SELECT subject, internal_date FROM gmail_cache WHERE user_id = :u "
+                f"AND NOT labels && ARRAY['TRASH', 'SPAM'] AND {condition} ORDER BY internal_date DESC LIMIT 10"
+            ),
+            {"u": world.alex},
+        )
         return [tuple(row) for row in rows]
 
 

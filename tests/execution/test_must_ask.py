@@ -23,9 +23,15 @@ def intent(
 ) -> ParsedIntent:
     people = [ResolvedPerson(mention="sarah", contact=None, score=90.0, candidates=SARAHS)] if ambiguous_sarah else []
     return ParsedIntent(
-        text="...", services=["gmail"], operations=[operation], entities=Entities(people=people), steps=[],
-        confidence=0.5, clarification=Clarification(kind=kind, question="?", options=options), provider="local",
-    )  # fmt: skip
+        text="...",
+        services=["gmail"],
+        operations=[operation],
+        entities=Entities(people=people),
+        steps=[],
+        confidence=0.5,
+        clarification=Clarification(kind=kind, question="?", options=options),
+        provider="local",
+    )
 
 
 @pytest.mark.parametrize(

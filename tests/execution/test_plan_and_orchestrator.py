@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -35,12 +35,19 @@ def step(id: str, service: str = "gmail", operation: str = "search", **inputs: t
     )
 
 
-def intent_for(text: str, services: list[str], entities: Entities | None = None, operation: str = "search") -> ParsedIntent:
+def intent_for(
+    text: str, services: list[str], entities: Entities | None = None, operation: str = "search"
+) -> ParsedIntent:
     """A confidently understood request to plan: `operation` on each of `services`."""
     return ParsedIntent(
-        text=text, services=services, operations=[operation] * len(services),  # type: ignore[arg-type]
-        entities=entities or Entities(), steps=[], confidence=0.9, provider="local",
-    )  # fmt: skip
+        text=text,
+        services=services,
+        operations=[operation] * len(services),  # type: ignore[arg-type]
+        entities=entities or Entities(),
+        steps=[],
+        confidence=0.9,
+        provider="local",
+    )
 
 
 def cancel_flight_plan() -> ExecutionPlan:
@@ -98,7 +105,9 @@ class ScriptedAgent(BaseAgent):
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: Any) -> ProposedAction:
         self.seen_inputs[step.id] = inputs
-        return ProposedAction(service=self.service, operation=step.operation, account_id="a", fields=inputs, preview=step.description)
+        return ProposedAction(
+            service=self.service, operation=step.operation, account_id="a", fields=inputs, preview=step.description
+        )
 
     async def execute(self, action: Any, context: Any, remember: Any) -> ActionOutcome:
         raise AssertionError("the orchestrator never executes")
@@ -107,7 +116,9 @@ class ScriptedAgent(BaseAgent):
         return operation
 
 
-async def run(plan: ExecutionPlan, agents: dict[str, BaseAgent], timeout: float = 5) -> tuple[list[StepEvent], dict[str, StepResult]]:
+async def run(
+    plan: ExecutionPlan, agents: dict[str, BaseAgent], timeout: float = 5
+) -> tuple[list[StepEvent], dict[str, StepResult]]:
     recorded: list[ProposedAction] = []
 
     async def record(step: PlanStep, proposed: ProposedAction) -> dict:
@@ -185,7 +196,10 @@ async def test_an_unexpected_exception_is_a_failed_step_not_a_crash() -> None:
         "drive": ScriptedAgent("drive", {"fine": {"items": ["f"], "top": "f"}}),
     }
     _, results = await run(plan, agents)
-    assert results["broken"].status == "failed" and "something went wrong on our side (KeyError)" in results["broken"].error
+    assert (
+        results["broken"].status == "failed"
+        and "something went wrong on our side (KeyError)" in results["broken"].error
+    )
     assert results["fine"].status == "ok"
 
 
@@ -226,8 +240,11 @@ def test_a_time_range_filters_only_what_can_be_dated_then(
 def test_a_request_for_the_newest_lists_mail_newest_first(
     request_text: str, topic: str | None, newest_first: bool, text: str
 ) -> None:
-    people = [ResolvedPerson(mention=name, contact=None, score=100.0) for name in ("Sarah Chen", "Tom", "Sarah")
-              if name.lower() in request_text.lower()][:1]  # fmt: skip
+    people = [
+        ResolvedPerson(mention=name, contact=None, score=100.0)
+        for name in ("Sarah Chen", "Tom", "Sarah")
+        if name.lower() in request_text.lower()
+    ][:1]
     intent = intent_for(request_text, ["gmail", "calendar"], Entities(topic=topic, people=people))
     steps = {s.service: s.params for s in plan_for(intent, datetime(2026, 11, 25, 12, tzinfo=UTC)).steps}
     assert steps["gmail"].get("newest_first", False) is newest_first
@@ -254,8 +271,11 @@ def test_from_and_to_become_sender_and_recipient_filters_in_lookups(
     services = ["gmail", "drive"] if drive is not None else ["gmail"]
     sarah = ResolvedPerson(mention="Sarah", contact=None, score=90.0)
     intent = intent_for(request_text, services, Entities(people=[sarah]), operation)
-    searches = {s.service: s.params["filters"] for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps
-                if s.operation == "search"}  # fmt: skip
+    searches = {
+        s.service: s.params["filters"]
+        for s in plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps
+        if s.operation == "search"
+    }
     assert searches["gmail"] == gmail
     if drive is not None:
         assert searches["drive"] == drive
@@ -269,7 +289,11 @@ SHEETS = "application/vnd.google-apps.spreadsheet"
     [
         ("PDFs about pricing", {}, {"mime_types": ["application/pdf"]}),
         ("pricing spreadsheet", {}, {"mime_types": [SHEETS]}),
-        ("slides and spreadsheets about the launch", {}, {"mime_types": [SHEETS, "application/vnd.google-apps.presentation"]}),
+        (
+            "slides and spreadsheets about the launch",
+            {},
+            {"mime_types": [SHEETS, "application/vnd.google-apps.presentation"]},
+        ),
         ("unread emails with attachments", {"unread": True, "has_attachment": True}, {}),
         ("my starred emails I sent about the launch", {"labels": ["STARRED", "SENT"]}, {}),
         ("the Beacon requirements document", {}, {}),  # any kind of file
@@ -297,7 +321,9 @@ def test_kinds_of_item_become_the_filters_of_the_service_that_has_them(
         ("PDFs about pricing", "pricing", "drive", "pricing"),
     ],
 )
-def test_the_words_that_became_filters_are_not_searched(request_text: str, topic: str | None, service: str, text: str) -> None:
+def test_the_words_that_became_filters_are_not_searched(
+    request_text: str, topic: str | None, service: str, text: str
+) -> None:
     intent = intent_for(request_text, [service], Entities(topic=topic))
     (search,) = plan_for(intent, datetime(2026, 11, 25, tzinfo=UTC)).steps
     assert search.params["text"] == text

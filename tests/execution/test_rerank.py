@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -16,8 +16,8 @@ import redis.asyncio
 from sqlalchemy import text
 
 from assistant.agents.sources import search_outputs
-from assistant.rerank import RankedResults, Reranker, reordered, reranker_for
 from assistant.core.settings import get_settings
+from assistant.rerank import RankedResults, Reranker, reordered, reranker_for
 from search.evaluate import LabelledQuery, score
 from search.hybrid import HybridSearch
 from search.query import SearchQuery, SearchResult
@@ -30,10 +30,18 @@ LONDON = ZoneInfo("Europe/London")
 
 def result(title: str) -> SearchResult:
     return SearchResult(
-        service="gmail", item_id=uuid.uuid4(), account_id=uuid.uuid4(), google_id=title, title=title,
-        snippet=f"About {title}.", item_time=datetime(2026, 11, 10, 9, tzinfo=timezone.utc),
-        people="Sarah Chen <sarah.chen@acme.com>", link=None, score=0.03, matches=(),
-    )  # fmt: skip
+        service="gmail",
+        item_id=uuid.uuid4(),
+        account_id=uuid.uuid4(),
+        google_id=title,
+        title=title,
+        snippet=f"About {title}.",
+        item_time=datetime(2026, 11, 10, 9, tzinfo=UTC),
+        people="Sarah Chen <sarah.chen@acme.com>",
+        link=None,
+        score=0.03,
+        matches=(),
+    )
 
 
 RESULTS = [result(title) for title in ("Budget breaks in Lisbon", "Q4 Financial Review", "Events budget", "Hiring")]
@@ -44,11 +52,19 @@ def titles(results: list[SearchResult]) -> list[str]:
 
 
 def test_the_named_results_come_first_and_none_is_lost() -> None:
-    assert titles(reordered(RESULTS, [3, 2])) == ["Events budget", "Q4 Financial Review", "Budget breaks in Lisbon", "Hiring"]
+    assert titles(reordered(RESULTS, [3, 2])) == [
+        "Events budget",
+        "Q4 Financial Review",
+        "Budget breaks in Lisbon",
+        "Hiring",
+    ]
     # Numbers that name nothing, and repeats, are ignored.
     assert titles(reordered(RESULTS, [0, 2, 9, 2, -1])) == [
-        "Q4 Financial Review", "Budget breaks in Lisbon", "Events budget", "Hiring",
-    ]  # fmt: skip
+        "Q4 Financial Review",
+        "Budget breaks in Lisbon",
+        "Events budget",
+        "Hiring",
+    ]
     assert titles(reordered(RESULTS, [])) == titles(RESULTS)
 
 
@@ -66,7 +82,9 @@ def ranking_reply(provider: str, order: list[int]) -> Reply:
 @pytest.mark.parametrize("provider", ["openai", "anthropic"])
 async def test_the_model_reorders_the_results_it_read(provider: str) -> None:
     with ScriptedServer([ranking_reply(provider, [2, 3])]) as server:
-        ranked = await reranker(server, provider, search_rerank_candidates=3).rerank("the budget", RESULTS, LONDON, terms=["budget"])
+        ranked = await reranker(server, provider, search_rerank_candidates=3).rerank(
+            "the budget", RESULTS, LONDON, terms=["budget"]
+        )
         prompt = str(server.requests[0]["body"]["messages"])
     assert titles(ranked) == ["Q4 Financial Review", "Events budget", "Budget breaks in Lisbon", "Hiring"]
     # It read the request and the first three, numbered, with their kind, day and people.
@@ -86,7 +104,9 @@ async def test_the_model_reorders_the_results_it_read(provider: str) -> None:
 async def test_any_failure_keeps_the_fused_order(reply: Reply) -> None:
     with ScriptedServer([reply]) as server:
         started = time.monotonic()
-        ranked = await reranker(server, search_rerank_timeout_seconds=0.5).rerank("the budget", RESULTS, LONDON, terms=["budget"])
+        ranked = await reranker(server, search_rerank_timeout_seconds=0.5).rerank(
+            "the budget", RESULTS, LONDON, terms=["budget"]
+        )
         elapsed = time.monotonic() - started
     assert titles(ranked) == titles(RESULTS)
     assert elapsed < 2.0
@@ -101,8 +121,11 @@ async def test_an_order_is_cached_for_the_same_request_over_the_same_results(red
         first = await found.rerank(request, RESULTS, LONDON, terms=["budget"])
         again = await found.rerank(request, RESULTS, LONDON, terms=["budget"])
         assert len(server.requests) == 1 and titles(again) == titles(first) == [
-            "Events budget", "Budget breaks in Lisbon", "Q4 Financial Review", "Hiring",
-        ]  # fmt: skip
+            "Events budget",
+            "Budget breaks in Lisbon",
+            "Q4 Financial Review",
+            "Hiring",
+        ]
         await found.rerank(request, RESULTS[:3], LONDON, terms=["budget"])  # other candidates: another question
         assert len(server.requests) == 2
     await client.aclose()
@@ -141,10 +164,12 @@ async def test_a_search_step_shows_what_the_model_ranked_first(world: World) -> 
 async def test_eval_search_scores_the_reranked_order_beside_the_fused_one(world: World) -> None:
     concierge = world.concierge
     async with concierge.engine.connect() as connection:
-        account_id = (await connection.execute(
-            text("SELECT id FROM google_accounts WHERE user_id = :u"), {"u": world.alex}
-        )).scalar_one()  # fmt: skip
-    runtime = SimpleNamespace(engine=concierge.engine, search=HybridSearch(concierge.engine, concierge.query_embeddings))
+        account_id = (
+            await connection.execute(text("SELECT id FROM google_accounts WHERE user_id = :u"), {"u": world.alex})
+        ).scalar_one()
+    runtime = SimpleNamespace(
+        engine=concierge.engine, search=HybridSearch(concierge.engine, concierge.query_embeddings)
+    )
     request, answer = "customer satisfaction score for Atlas", "Atlas NPS after one month: 52"
     labelled = [LabelledQuery(id="q1", text=request, services=("gmail",), filters={}, relevant={answer: 2})]
     fused = await runtime.search.search(SearchQuery(user_id=world.alex, text=request, services=("gmail",), limit=20))

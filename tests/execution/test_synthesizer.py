@@ -21,10 +21,15 @@ NOW = datetime(2026, 11, 18, 9, 30, tzinfo=LONDON)
 
 def task() -> AnswerTask:
     review = SourceItem(
-        service="gmail", id="m1", account_id="a", title="Q4 Financial Review", url="https://mail.google.com/x",
-        when=datetime(2026, 11, 10, 9, 5, tzinfo=LONDON), snippet="Marketing ran 12% over plan",
+        service="gmail",
+        id="m1",
+        account_id="a",
+        title="Q4 Financial Review",
+        url="https://mail.google.com/x",
+        when=datetime(2026, 11, 10, 9, 5, tzinfo=LONDON),
+        snippet="Marketing ran 12% over plan",
         details={"from": "Sarah Chen <sarah.chen@northwindlabs.com>"},
-    )  # fmt: skip
+    )
     search = PlanStep(id="search_gmail", service="gmail", operation="search", description="Search your emails")
     calendar = PlanStep(id="search_calendar", service="calendar", operation="search", description="Search your events")
     results = [
@@ -33,9 +38,12 @@ def task() -> AnswerTask:
     ]
     return AnswerTask(
         question="emails about the budget from Sarah and my meetings with her",
-        now=NOW, timezone=LONDON, results=results, sources=collect_sources(results),
+        now=NOW,
+        timezone=LONDON,
+        results=results,
+        sources=collect_sources(results),
         last_synced={"gmail": datetime(2026, 11, 18, 3, 0, tzinfo=LONDON)},
-    )  # fmt: skip
+    )
 
 
 async def read(pieces) -> str:
@@ -43,7 +51,9 @@ async def read(pieces) -> str:
 
 
 async def test_the_model_writes_the_answer_from_numbered_facts() -> None:
-    with ScriptedServer([Reply(pieces=["Sarah sent the ", "Q4 Financial Review [1]; ", "your calendar did not answer."])]) as server:
+    with ScriptedServer(
+        [Reply(pieces=["Sarah sent the ", "Q4 Financial Review [1]; ", "your calendar did not answer."])]
+    ) as server:
         chain = build_chain(settings_for("openai", server), LocalProvider(streaming={AnswerTask: write_locally}))
         pieces, provider = await stream_answer(chain, task())
         answer = await read(pieces)
@@ -85,11 +95,19 @@ async def test_a_list_asked_newest_first_is_called_the_newest() -> None:
 async def test_files_asked_for_by_kind_are_called_by_it() -> None:
     answer = task()
     pdf = answer.sources[0].model_copy(update={"service": "drive", "id": "f1", "title": "Atlas pricing one-pager.pdf"})
-    search = PlanStep(id="search_drive", service="drive", operation="search", description="Search your PDFs",
-                      params={"nouns": ["PDF", "PDFs"]})  # fmt: skip
-    answer.results = [StepResult(search, "ok", outputs={"items": [pdf], "top": pdf}),
-                      StepResult(search.model_copy(update={"params": {"nouns": ["PDF", "PDFs"]}, "id": "s2"}), "ok",
-                                 outputs={"items": []})]  # fmt: skip
+    search = PlanStep(
+        id="search_drive",
+        service="drive",
+        operation="search",
+        description="Search your PDFs",
+        params={"nouns": ["PDF", "PDFs"]},
+    )
+    answer.results = [
+        StepResult(search, "ok", outputs={"items": [pdf], "top": pdf}),
+        StepResult(
+            search.model_copy(update={"params": {"nouns": ["PDF", "PDFs"]}, "id": "s2"}), "ok", outputs={"items": []}
+        ),
+    ]
     answer.sources = collect_sources(answer.results)
     written = await read(write_locally(answer))
     assert "I found one PDF:" in written
@@ -103,9 +121,12 @@ async def test_every_searched_service_gets_its_best_results_numbered() -> None:
     results = []
     for service in ("gmail", "calendar", "drive"):
         step = PlanStep(id=f"search_{service}", service=service, operation="search", description=f"Search {service}")
-        items = [answer.sources[0].model_copy(update={"service": service, "id": f"{service}{n}", "title": f"T{n}",
-                                                      "details": {"all_day": True}})
-                 for n in range(10)]  # fmt: skip
+        items = [
+            answer.sources[0].model_copy(
+                update={"service": service, "id": f"{service}{n}", "title": f"T{n}", "details": {"all_day": True}}
+            )
+            for n in range(10)
+        ]
         results.append(StepResult(step, "ok", outputs={"items": items, "top": items[0]}))
     answer.results = results
     answer.sources = collect_sources(results)

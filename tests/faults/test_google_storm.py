@@ -43,9 +43,16 @@ async def test_a_storm_beyond_the_retry_budget_fails_the_run_and_the_next_run_lo
     await sync_all(linked)
     cursor = (await sync_status(linked))["gmail"].cursor
     for number in range(2):
-        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "dana@partner.test", "subject": f"Storm {number}", "text": "."})
+        control_call(
+            control,
+            "POST",
+            f"/accounts/{ALEX}/messages",
+            {"from": "dana@partner.test", "subject": f"Storm {number}", "text": "."},
+        )
     # Both new messages are fetched twice (the whole budget), and fail both times.
-    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "429", "count": 4, "retry_after": 1})
+    control_call(
+        control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "429", "count": 4, "retry_after": 1}
+    )
     try:
         with pytest.raises(HttpError) as raised:
             await sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)

@@ -59,7 +59,12 @@ async def test_a_killed_worker_s_job_is_rerun_by_another(
     linked: LinkedAccount = await link(ALEX)
     linked.redis.flushdb()
     # Slow message fetches down so that the kill lands mid-sync.
-    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 1.5, "count": 4})
+    control_call(
+        control,
+        "POST",
+        "/faults",
+        {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 1.5, "count": 4},
+    )
     first = start_worker(database_url, redis_url, base_url, "drill-first")
     second = None
     try:

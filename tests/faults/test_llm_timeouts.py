@@ -13,8 +13,8 @@ from datetime import datetime
 
 import redis.asyncio
 
-from assistant.pipeline import Concierge, DoneEvent
 from assistant.core.settings import Settings
+from assistant.pipeline import Concierge, DoneEvent
 from tests.llm.scripted_server import Reply, ScriptedServer
 from tests.sandbox.conftest import ALEX, NOW
 from tests.sync.conftest import LinkedAccount
@@ -55,9 +55,7 @@ async def concierge_for(linked: LinkedAccount, settings: Settings, redis_url: st
     return Concierge(settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(redis_url))
 
 
-async def test_a_model_that_times_out_is_replaced_by_the_offline_answer_within_the_budget(
-    link, redis_url: str
-) -> None:
+async def test_a_model_that_times_out_is_replaced_by_the_offline_answer_within_the_budget(link, redis_url: str) -> None:
     linked: LinkedAccount = await link(ALEX)
     await sync_all(linked)
     offline, _ = await ask(await concierge_for(linked, linked.settings, redis_url), linked)

@@ -58,7 +58,12 @@ async def test_a_sync_cut_by_a_postgres_restart_resumes_from_its_checkpoint(
     monkeypatch.setattr(sync.gmail, "PAGE_SIZE", 1)  # a page, and a checkpoint, per message
     linked: LinkedAccount = await link_on_own_servers(ALEX)
     total = top_up_mailbox(control, connect)
-    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
+    control_call(
+        control,
+        "POST",
+        "/faults",
+        {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100},
+    )
     try:
         running, row = await full_gmail_sync_at_its_first_checkpoint(linked)
         crash_postgres(own_servers)
@@ -86,12 +91,17 @@ class Asker:
     def __init__(self, linked: LinkedAccount, servers: EmbeddedServers) -> None:
         self.linked = linked
         self.concierge = Concierge(
-            linked.settings, linked.engine, linked.redis, redis.asyncio.Redis.from_url(servers.acquire().redis_url or "")
+            linked.settings,
+            linked.engine,
+            linked.redis,
+            redis.asyncio.Redis.from_url(servers.acquire().redis_url or ""),
         )
 
     async def ask(self, conversation=None) -> DoneEvent:
         question, now = "emails from Sarah about the Q4 review", datetime.fromisoformat(NOW)
-        events = [e async for e in self.concierge.ask(self.linked.user_id, question, conversation_id=conversation, now=now)]
+        events = [
+            e async for e in self.concierge.ask(self.linked.user_id, question, conversation_id=conversation, now=now)
+        ]
         assert isinstance(events[-1], DoneEvent)
         return events[-1]
 
@@ -101,7 +111,9 @@ class Asker:
         async with self.linked.engine.connect() as connection:
             turns = (
                 await connection.execute(
-                    select(Message.role, func.count()).where(Message.conversation_id == before.conversation_id).group_by(Message.role)
+                    select(Message.role, func.count())
+                    .where(Message.conversation_id == before.conversation_id)
+                    .group_by(Message.role)
                 )
             ).all()
         assert dict(turns) == {"user": 2, "assistant": 2}  # both exchanges kept, none twice
@@ -147,12 +159,22 @@ async def test_pooled_connections_the_server_ended_cost_the_next_message_nothing
     asker = Asker(linked, own_servers)
     before = await asker.ask()
     assert linked.engine.sync_engine.pool.checkedin() > 0
-    async with short_lived_engine(linked.engine.url.render_as_string(hide_password=False)) as admin, admin.connect() as connection:
+    async with (
+        short_lived_engine(linked.engine.url.render_as_string(hide_password=False)) as admin,
+        admin.connect() as connection,
+    ):
         pooled = (
-            await connection.execute(
-                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            (
+                await connection.execute(
+                    text(
+                        "SELECT pid FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    )
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     assert pooled
     for pid in pooled:
         os.kill(pid, signal.SIGTERM)  # what pg_terminate_backend does

@@ -36,8 +36,11 @@ def ask_in_new_process(database_url: str, redis_url: str, base_url: str, *argume
     }
     result = subprocess.run(
         [sys.executable, "-m", "assistant.cli", "ask", *arguments, "--user", ALEX, "--now", NOW, "--json"],
-        env=env, capture_output=True, text=True, timeout=180,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -68,9 +71,14 @@ async def test_two_workers_and_two_app_processes_share_nothing_but_the_stores(
     )
     assert len(first["sources"]) >= 2
     second = await asyncio.to_thread(
-        ask_in_new_process, database_url, redis_url, base_url,
-        "open the second one", "--conversation", first["conversation_id"],
-    )  # fmt: skip
+        ask_in_new_process,
+        database_url,
+        redis_url,
+        base_url,
+        "open the second one",
+        "--conversation",
+        first["conversation_id"],
+    )
     assert second["conversation_id"] == first["conversation_id"]
     assert [item["id"] for item in second["intent"]["entities"]["items"]] == [first["sources"][1]["id"]]
     assert [source["id"] for source in second["sources"]] == [first["sources"][1]["id"]]

@@ -50,7 +50,9 @@ async def test_queued_jobs_survive_a_valkey_crash(
     link_on_own_servers, own_servers: EmbeddedServers, own_database_url: str, base_url: str, connect
 ) -> None:
     linked: LinkedAccount = await link_on_own_servers(ALEX)
-    jobs = [enqueue_sync(linked.redis, str(linked.account_id), service, priority=Priority.DEFAULT) for service in SERVICES]
+    jobs = [
+        enqueue_sync(linked.redis, str(linked.account_id), service, priority=Priority.DEFAULT) for service in SERVICES
+    ]
     assert all(job is not None for job in jobs)
 
     # Valkey appends every write to its file before answering, and fsyncs the file once
@@ -76,7 +78,12 @@ async def test_a_sync_carries_on_across_a_valkey_restart(
     linked: LinkedAccount = await link_on_own_servers(ALEX)
     # The lock is renewed every second: renewals fall into the outage.
     linked.settings = linked.settings.model_copy(update={"worker_liveness_seconds": 3})
-    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
+    control_call(
+        control,
+        "POST",
+        "/faults",
+        {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100},
+    )
     try:
         running = asyncio.create_task(
             sync_service(linked.engine, linked.redis, linked.account_id, "gmail", settings=linked.settings)
@@ -127,4 +134,3 @@ async def test_the_app_rebuilds_its_caches_after_losing_valkey(
     assert linked.redis.exists(f"quota:{linked.account_id}:gcal")  # the bucket, rebuilt
     await assert_mirrors_google(linked, connect(ALEX))
     await async_redis.aclose()
-

@@ -19,8 +19,8 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -59,13 +59,20 @@ def _last_message_lines(body: dict[str, Any]) -> list[str]:
 
 def _openai_body(reply: Reply) -> dict[str, Any]:
     return {
-        "id": "chatcmpl-test", "object": "chat.completion", "created": 0, "model": "scripted",
-        "choices": [{
-            "index": 0, "finish_reason": "stop", "logprobs": None,
-            "message": {"role": "assistant", "content": reply.content, "refusal": None},
-        }],
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "scripted",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "logprobs": None,
+                "message": {"role": "assistant", "content": reply.content, "refusal": None},
+            }
+        ],
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-    }  # fmt: skip
+    }
 
 
 def _anthropic_body(reply: Reply, tool_name: str) -> dict[str, Any]:
@@ -74,37 +81,66 @@ def _anthropic_body(reply: Reply, tool_name: str) -> dict[str, Any]:
     else:
         content = [{"type": "text", "text": reply.content or ""}]
     return {
-        "id": "msg_test", "type": "message", "role": "assistant", "model": "scripted",
-        "content": content, "stop_reason": "tool_use", "stop_sequence": None,
+        "id": "msg_test",
+        "type": "message",
+        "role": "assistant",
+        "model": "scripted",
+        "content": content,
+        "stop_reason": "tool_use",
+        "stop_sequence": None,
         "usage": {"input_tokens": 1, "output_tokens": 1},
-    }  # fmt: skip
+    }
 
 
 def _openai_events(reply: Reply) -> list[str]:
     chunks = [
-        {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "scripted",
-         "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+        {
+            "id": "c",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": "scripted",
+            "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}],
+        }
         for piece in reply.pieces
-    ]  # fmt: skip
+    ]
     return [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks] + ["data: [DONE]\n\n"]
 
 
 def _anthropic_events(reply: Reply) -> list[str]:
     message = {
-        "id": "msg_test", "type": "message", "role": "assistant", "model": "scripted", "content": [],
-        "stop_reason": None, "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 0},
-    }  # fmt: skip
+        "id": "msg_test",
+        "type": "message",
+        "role": "assistant",
+        "model": "scripted",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 0},
+    }
     events: list[tuple[str, dict[str, Any]]] = [
         ("message_start", {"type": "message_start", "message": message}),
-        ("content_block_start", {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+        (
+            "content_block_start",
+            {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        ),
     ]
     events += [
-        ("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}})
+        (
+            "content_block_delta",
+            {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": piece}},
+        )
         for piece in reply.pieces
     ]
     events += [
         ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-        ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None}, "usage": {"output_tokens": len(reply.pieces)}}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": len(reply.pieces)},
+            },
+        ),
         ("message_stop", {"type": "message_stop"}),
     ]
     return [f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events]
@@ -134,7 +170,13 @@ class ScriptedServer:
                 try:
                     if reply.status != 200:
                         error = (
-                            {"type": "error", "error": {"type": "rate_limit_error" if reply.status == 429 else "api_error", "message": "scripted failure"}}
+                            {
+                                "type": "error",
+                                "error": {
+                                    "type": "rate_limit_error" if reply.status == 429 else "api_error",
+                                    "message": "scripted failure",
+                                },
+                            }
                             if anthropic
                             else {"error": {"message": "scripted failure", "type": "scripted", "code": None}}
                         )
@@ -150,7 +192,9 @@ class ScriptedServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (a timeout test): nothing to answer
 
-            def _send(self, status: int, content_type: str, parts: list[str], pauses: dict[int, float] | None = None) -> None:
+            def _send(
+                self, status: int, content_type: str, parts: list[str], pauses: dict[int, float] | None = None
+            ) -> None:
                 """Send `parts`, waiting `pauses[i]` seconds before part i."""
                 data = [part.encode() for part in parts]
                 self.send_response(status)

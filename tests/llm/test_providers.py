@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from assistant.core.settings import Settings
 from assistant.llm.base import ChatMessage, LLMRequest
 from assistant.llm.chain import AllProvidersFailed, FallbackChain
 from assistant.llm.factory import build_chain, language_model, provider_order
-from assistant.core.settings import Settings
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.schema import IntentDraft
 from assistant.understanding.service import IntentTask, intent_request, local_intent_provider
@@ -76,7 +76,11 @@ async def test_structured_output_is_parsed_into_the_model(provider: str) -> None
 
 @pytest.mark.parametrize("provider", PROVIDERS)
 async def test_malformed_output_falls_back_to_local_without_retrying(provider: str) -> None:
-    broken = Reply(content='{"services": ["calendar"], "operat') if provider == "openai" else Reply(tool_input={"services": "calendar"})
+    broken = (
+        Reply(content='{"services": ["calendar"], "operat')
+        if provider == "openai"
+        else Reply(tool_input={"services": "calendar"})
+    )
     with ScriptedServer([broken]) as server:
         answer = await chain_for(settings_for(provider, server)).generate(
             request_for("schedule a meeting with sarah tomorrow at 3pm"), IntentDraft
@@ -151,9 +155,12 @@ async def test_answers_stream_piece_by_piece(provider: str) -> None:
 async def test_secondary_answers_when_primary_fails() -> None:
     with ScriptedServer([Reply(status=503)]) as broken, ScriptedServer([model_reply("anthropic")]) as working:
         settings = settings_for(
-            "openai", broken, llm_max_attempts=2,
-            anthropic_api_key="sk-ant-test-key", anthropic_base_url=working.url,
-        )  # fmt: skip
+            "openai",
+            broken,
+            llm_max_attempts=2,
+            anthropic_api_key="sk-ant-test-key",
+            anthropic_base_url=working.url,
+        )
         assert provider_order(settings) == ["openai", "anthropic", "local"]
         answer = await chain_for(settings).generate(request_for("plan it"), IntentDraft)
         request = LLMRequest(system="Answer briefly.", messages=[ChatMessage("user", "hi")])
@@ -196,12 +203,16 @@ async def test_the_model_sees_the_conversation(provider: str) -> None:
     context = ConversationContext(
         turns=[
             Turn(role="user", text="emails about the budget"),
-            Turn(role="assistant", text="", items=[
-                ItemRef(service="gmail", id="m1", title="Budget draft", position=1),
-                ItemRef(service="gmail", id="m2", title="Re: numbers", position=2),
-            ]),
+            Turn(
+                role="assistant",
+                text="",
+                items=[
+                    ItemRef(service="gmail", id="m1", title="Budget draft", position=1),
+                    ItemRef(service="gmail", id="m2", title="Re: numbers", position=2),
+                ],
+            ),
         ]
-    )  # fmt: skip
+    )
     task = IntentTask("reply to the second one", context, datetime(2026, 11, 29, 9, tzinfo=UTC))
     with ScriptedServer([model_reply(provider)]) as server:
         await chain_for(settings_for(provider, server)).generate(intent_request(task), IntentDraft)

@@ -144,4 +144,3 @@ def sarah(connect: Callable[[str], Services]) -> Services:
 def control(base_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=base_url + "/_control") as client:
         yield client
-

@@ -38,7 +38,11 @@ def test_calendar_list(alex: Services) -> None:
 
 
 def test_recurring_events_expand_with_single_events(alex: Services) -> None:
-    expanded = alex.calendar.events().list(calendarId="primary", singleEvents=True, orderBy="startTime", **WEEK).execute()["items"]
+    expanded = (
+        alex.calendar.events()
+        .list(calendarId="primary", singleEvents=True, orderBy="startTime", **WEEK)
+        .execute()["items"]
+    )
     one_on_ones = [e for e in expanded if e["summary"] == "1:1 Alex / Sarah"]
     assert [e["start"]["dateTime"][:16] for e in one_on_ones] == ["2026-03-10T10:00", "2026-03-17T10:00"]
     assert all(e["recurringEventId"] and "recurrence" not in e for e in one_on_ones)
@@ -52,8 +56,17 @@ def test_recurring_events_expand_with_single_events(alex: Services) -> None:
 
 def test_recurring_meeting_keeps_local_time_across_dst(alex: Services) -> None:
     # The UK moves to summer time on 29 March 2026: 10:00 stays 10:00 local.
-    after = alex.calendar.events().list(calendarId="primary", singleEvents=True, q="1:1",
-                                        timeMin="2026-03-30T00:00:00Z", timeMax="2026-04-01T00:00:00Z").execute()["items"]  # fmt: skip
+    after = (
+        alex.calendar.events()
+        .list(
+            calendarId="primary",
+            singleEvents=True,
+            q="1:1",
+            timeMin="2026-03-30T00:00:00Z",
+            timeMax="2026-04-01T00:00:00Z",
+        )
+        .execute()["items"]
+    )
     assert after[0]["start"]["dateTime"] == "2026-03-31T10:00:00+01:00"
 
 
@@ -65,17 +78,32 @@ def test_all_day_and_time_zones(alex: Services) -> None:
     assert flight["start"]["dateTime"] == "2026-03-12T13:40:00+00:00"
     assert flight["end"]["dateTime"] == "2026-03-12T19:55:00+03:00"
     # an all-day event on the 17th only overlaps a window on that day
-    day = alex.calendar.events().list(calendarId="primary", timeMin="2026-03-18T00:00:00Z", timeMax="2026-03-19T00:00:00Z").execute()["items"]
+    day = (
+        alex.calendar.events()
+        .list(calendarId="primary", timeMin="2026-03-18T00:00:00Z", timeMax="2026-03-19T00:00:00Z")
+        .execute()["items"]
+    )
     assert "Company offsite" not in [e["summary"] for e in day]
 
 
 def test_paging_and_sync_token_deltas(alex: Services, control: httpx.Client) -> None:
     items, sync_token, pages = all_pages(alex.calendar, maxResults=1)
     assert pages == len(items) >= 3
-    created = alex.calendar.events().insert(calendarId="primary", body={
-        "summary": "Vendor call: Acme", "start": {"dateTime": "2026-03-13T15:00:00Z"}, "end": {"dateTime": "2026-03-13T15:30:00Z"},
-    }).execute()  # fmt: skip
-    patched = alex.calendar.events().patch(calendarId="primary", eventId=created["id"], body={"location": "Room 4"}).execute()
+    created = (
+        alex.calendar.events()
+        .insert(
+            calendarId="primary",
+            body={
+                "summary": "Vendor call: Acme",
+                "start": {"dateTime": "2026-03-13T15:00:00Z"},
+                "end": {"dateTime": "2026-03-13T15:30:00Z"},
+            },
+        )
+        .execute()
+    )
+    patched = (
+        alex.calendar.events().patch(calendarId="primary", eventId=created["id"], body={"location": "Room 4"}).execute()
+    )
     assert patched["sequence"] == created["sequence"] + 1 and patched["location"] == "Room 4"
     # another client deletes an event
     doomed = next(e for e in items if e["summary"] == "Company offsite")
@@ -94,7 +122,9 @@ def test_paging_and_sync_token_deltas(alex: Services, control: httpx.Client) -> 
     assert doomed["id"] in shown
 
 
-@pytest.mark.parametrize("extra", [{"q": "flight"}, {"timeMin": "2026-03-01T00:00:00Z"}, {"updatedMin": "2026-03-01T00:00:00Z"}])
+@pytest.mark.parametrize(
+    "extra", [{"q": "flight"}, {"timeMin": "2026-03-01T00:00:00Z"}, {"updatedMin": "2026-03-01T00:00:00Z"}]
+)
 def test_sync_token_with_restricted_parameters_is_400(alex: Services, extra: dict[str, str]) -> None:
     _, sync_token, _ = all_pages(alex.calendar)
     with pytest.raises(HttpError) as raised:
@@ -115,7 +145,12 @@ def test_expired_sync_token_is_410(sarah: Services, control: httpx.Client) -> No
 
 def test_client_supplied_id_is_idempotent_409(alex: Services) -> None:
     chosen = event_id()
-    body = {"id": chosen, "summary": "Hiring panel", "start": {"dateTime": "2026-03-19T14:00:00+00:00"}, "end": {"dateTime": "2026-03-19T15:00:00+00:00"}}
+    body = {
+        "id": chosen,
+        "summary": "Hiring panel",
+        "start": {"dateTime": "2026-03-19T14:00:00+00:00"},
+        "end": {"dateTime": "2026-03-19T15:00:00+00:00"},
+    }
     assert alex.calendar.events().insert(calendarId="primary", body=body).execute()["id"] == chosen
     with pytest.raises(HttpError) as raised:
         alex.calendar.events().insert(calendarId="primary", body=body).execute()
@@ -132,10 +167,18 @@ def test_client_supplied_id_is_idempotent_409(alex: Services) -> None:
 
 def test_invitations_reach_attendee_calendars(alex: Services, sarah: Services) -> None:
     chosen = event_id()
-    alex.calendar.events().insert(calendarId="primary", conferenceDataVersion=1, body={
-        "id": chosen, "summary": "Launch retro", "start": {"dateTime": "2026-03-20T11:00:00Z"}, "end": {"dateTime": "2026-03-20T12:00:00Z"},
-        "attendees": [{"email": SARAH}], "conferenceData": {"createRequest": {"requestId": "x"}},
-    }).execute()  # fmt: skip
+    alex.calendar.events().insert(
+        calendarId="primary",
+        conferenceDataVersion=1,
+        body={
+            "id": chosen,
+            "summary": "Launch retro",
+            "start": {"dateTime": "2026-03-20T11:00:00Z"},
+            "end": {"dateTime": "2026-03-20T12:00:00Z"},
+            "attendees": [{"email": SARAH}],
+            "conferenceData": {"createRequest": {"requestId": "x"}},
+        },
+    ).execute()
     copy = sarah.calendar.events().get(calendarId="primary", eventId=chosen).execute()
     assert copy["organizer"]["email"] == ALEX and not copy["organizer"]["self"]
     assert copy["hangoutLink"].startswith("https://meet.google.com/")
@@ -144,13 +187,24 @@ def test_invitations_reach_attendee_calendars(alex: Services, sarah: Services) -
 
 
 def test_freebusy(alex: Services) -> None:
-    answer = alex.calendar.freebusy().query(body={
-        "timeMin": "2026-03-10T00:00:00Z", "timeMax": "2026-03-11T23:59:00Z",
-        "items": [{"id": "primary"}, {"id": OMAR}, {"id": "nobody@elsewhere.test"}],
-    }).execute()  # fmt: skip
-    assert {"start": "2026-03-10T10:00:00.000Z", "end": "2026-03-10T10:30:00.000Z"} in answer["calendars"]["primary"]["busy"]
+    answer = (
+        alex.calendar.freebusy()
+        .query(
+            body={
+                "timeMin": "2026-03-10T00:00:00Z",
+                "timeMax": "2026-03-11T23:59:00Z",
+                "items": [{"id": "primary"}, {"id": OMAR}, {"id": "nobody@elsewhere.test"}],
+            }
+        )
+        .execute()
+    )
+    assert {"start": "2026-03-10T10:00:00.000Z", "end": "2026-03-10T10:30:00.000Z"} in answer["calendars"]["primary"][
+        "busy"
+    ]
     # Omar's calendar is in New York (already on summer time, UTC-4): 09:00 local is 13:00Z
-    assert answer["calendars"][OMAR]["busy"] == [{"start": "2026-03-11T13:00:00.000Z", "end": "2026-03-11T14:00:00.000Z"}]
+    assert answer["calendars"][OMAR]["busy"] == [
+        {"start": "2026-03-11T13:00:00.000Z", "end": "2026-03-11T14:00:00.000Z"}
+    ]
     assert answer["calendars"]["nobody@elsewhere.test"]["errors"][0]["reason"] == "notFound"
 
 
@@ -170,35 +224,81 @@ def test_calendars_are_isolated(connect) -> None:  # type: ignore[no-untyped-def
 
 
 def test_one_instance_of_a_recurring_event_can_move_or_be_cancelled(alex: Services, sarah: Services) -> None:
-    master = next(e for e in alex.calendar.events().list(calendarId="primary", q="1:1 Alex").execute()["items"] if e.get("recurrence"))
-    instances = alex.calendar.events().instances(calendarId="primary", eventId=master["id"],
-                                                 timeMin="2026-03-23T00:00:00Z", timeMax="2026-04-08T00:00:00Z").execute()["items"]  # fmt: skip
+    master = next(
+        e
+        for e in alex.calendar.events().list(calendarId="primary", q="1:1 Alex").execute()["items"]
+        if e.get("recurrence")
+    )
+    instances = (
+        alex.calendar.events()
+        .instances(
+            calendarId="primary", eventId=master["id"], timeMin="2026-03-23T00:00:00Z", timeMax="2026-04-08T00:00:00Z"
+        )
+        .execute()["items"]
+    )
     assert [i["start"]["dateTime"][:10] for i in instances] == ["2026-03-24", "2026-03-31", "2026-04-07"]
     moved, cancelled = instances[0], instances[1]
-    alex.calendar.events().patch(calendarId="primary", eventId=moved["id"], body={
-        "start": {"dateTime": "2026-03-25T16:00:00Z"}, "end": {"dateTime": "2026-03-25T16:30:00Z"},
-    }).execute()  # fmt: skip
+    alex.calendar.events().patch(
+        calendarId="primary",
+        eventId=moved["id"],
+        body={
+            "start": {"dateTime": "2026-03-25T16:00:00Z"},
+            "end": {"dateTime": "2026-03-25T16:30:00Z"},
+        },
+    ).execute()
     alex.calendar.events().delete(calendarId="primary", eventId=cancelled["id"]).execute()
-    window = {"timeMin": "2026-03-23T00:00:00Z", "timeMax": "2026-04-08T00:00:00Z", "singleEvents": True, "q": "1:1 Alex"}
-    starts = [e["start"]["dateTime"][:16] for e in alex.calendar.events().list(calendarId="primary", **window).execute()["items"]]
+    window = {
+        "timeMin": "2026-03-23T00:00:00Z",
+        "timeMax": "2026-04-08T00:00:00Z",
+        "singleEvents": True,
+        "q": "1:1 Alex",
+    }
+    starts = [
+        e["start"]["dateTime"][:16]
+        for e in alex.calendar.events().list(calendarId="primary", **window).execute()["items"]
+    ]
     assert starts == ["2026-03-25T16:00", "2026-04-07T10:00"]
     # the invitee's copy follows the organizer
-    theirs = [e["start"]["dateTime"][:16] for e in sarah.calendar.events().list(calendarId="primary", **window).execute()["items"]]
+    theirs = [
+        e["start"]["dateTime"][:16]
+        for e in sarah.calendar.events().list(calendarId="primary", **window).execute()["items"]
+    ]
     assert theirs == starts
     got = alex.calendar.events().get(calendarId="primary", eventId=moved["id"]).execute()
-    assert got["recurringEventId"] == master["id"] and got["originalStartTime"]["dateTime"].startswith("2026-03-24T10:00")
+    assert got["recurringEventId"] == master["id"] and got["originalStartTime"]["dateTime"].startswith(
+        "2026-03-24T10:00"
+    )
 
 
 def test_update_replaces_the_event(alex: Services) -> None:
     chosen = event_id()
-    alex.calendar.events().insert(calendarId="primary", body={
-        "id": chosen, "summary": "Roadmap dry run", "location": "Room 2", "description": "bring the deck",
-        "start": {"dateTime": "2026-03-18T09:00:00Z"}, "end": {"dateTime": "2026-03-18T10:00:00Z"},
-    }).execute()  # fmt: skip
-    updated = alex.calendar.events().update(calendarId="primary", eventId=chosen, body={
-        "summary": "Roadmap dry run (moved)", "start": {"dateTime": "2026-03-18T11:00:00Z"}, "end": {"dateTime": "2026-03-18T12:00:00Z"},
-    }).execute()  # fmt: skip
-    assert updated["summary"] == "Roadmap dry run (moved)" and "location" not in updated and "description" not in updated
+    alex.calendar.events().insert(
+        calendarId="primary",
+        body={
+            "id": chosen,
+            "summary": "Roadmap dry run",
+            "location": "Room 2",
+            "description": "bring the deck",
+            "start": {"dateTime": "2026-03-18T09:00:00Z"},
+            "end": {"dateTime": "2026-03-18T10:00:00Z"},
+        },
+    ).execute()
+    updated = (
+        alex.calendar.events()
+        .update(
+            calendarId="primary",
+            eventId=chosen,
+            body={
+                "summary": "Roadmap dry run (moved)",
+                "start": {"dateTime": "2026-03-18T11:00:00Z"},
+                "end": {"dateTime": "2026-03-18T12:00:00Z"},
+            },
+        )
+        .execute()
+    )
+    assert (
+        updated["summary"] == "Roadmap dry run (moved)" and "location" not in updated and "description" not in updated
+    )
     assert updated["organizer"]["email"] == ALEX and updated["sequence"] == 1
     assert alex.calendar.calendars().get(calendarId="primary").execute()["timeZone"] == "Europe/London"
     assert alex.calendar.calendarList().get(calendarId="primary").execute()["primary"] is True
@@ -211,7 +311,11 @@ def test_update_replaces_the_event(alex: Services) -> None:
         {"summary": "x", "start": {"date": "2026-03-18"}, "end": {"dateTime": "2026-03-18T10:00:00Z"}},
         {"summary": "x", "start": {"dateTime": "2026-03-18T10:00:00Z"}, "end": {"dateTime": "2026-03-18T09:00:00Z"}},
         {"summary": "x", "start": "2026-03-18", "end": "2026-03-19"},
-        {"summary": "x", "start": {"dateTime": "2026-03-18T10:00:00", "timeZone": "Mars/Olympus"}, "end": {"dateTime": "2026-03-18T11:00:00Z"}},
+        {
+            "summary": "x",
+            "start": {"dateTime": "2026-03-18T10:00:00", "timeZone": "Mars/Olympus"},
+            "end": {"dateTime": "2026-03-18T11:00:00Z"},
+        },
         {"summary": "no end", "start": {"dateTime": "2026-03-18T10:00:00Z"}},
     ],
 )
@@ -222,10 +326,21 @@ def test_invalid_event_times_are_400(alex: Services, body: dict) -> None:
 
 
 def test_patch_cannot_make_an_event_end_before_it_starts(alex: Services) -> None:
-    created = alex.calendar.events().insert(calendarId="primary", body={
-        "summary": "Pairing", "start": {"dateTime": "2026-03-18T13:00:00Z"}, "end": {"dateTime": "2026-03-18T14:00:00Z"},
-    }).execute()  # fmt: skip
+    created = (
+        alex.calendar.events()
+        .insert(
+            calendarId="primary",
+            body={
+                "summary": "Pairing",
+                "start": {"dateTime": "2026-03-18T13:00:00Z"},
+                "end": {"dateTime": "2026-03-18T14:00:00Z"},
+            },
+        )
+        .execute()
+    )
     with pytest.raises(HttpError) as raised:
-        alex.calendar.events().patch(calendarId="primary", eventId=created["id"], body={"end": {"dateTime": "2026-03-18T12:00:00Z"}}).execute()
+        alex.calendar.events().patch(
+            calendarId="primary", eventId=created["id"], body={"end": {"dateTime": "2026-03-18T12:00:00Z"}}
+        ).execute()
     assert raised.value.status_code == 400
     assert alex.calendar.events().get(calendarId="primary", eventId=created["id"]).execute()["end"] == created["end"]

@@ -24,9 +24,22 @@ def test_serve_then_script_against_it(tmp_path: Path) -> None:
     port = free_port()
     state = tmp_path / "state"
     server = subprocess.Popen(
-        concierge("--port", str(port), "--workspace", str(WORKSPACE), "--state", str(state), "--now", NOW, "--token-lifetime", "120"),
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+        concierge(
+            "--port",
+            str(port),
+            "--workspace",
+            str(WORKSPACE),
+            "--state",
+            str(state),
+            "--now",
+            NOW,
+            "--token-lifetime",
+            "120",
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
@@ -38,14 +51,29 @@ def test_serve_then_script_against_it(tmp_path: Path) -> None:
                 pass
             assert server.poll() is None and time.monotonic() < deadline, server.stdout.read() if server.stdout else ""
             time.sleep(0.1)
-        accounts = subprocess.run(concierge("accounts", "--state", str(state)), capture_output=True, text=True, check=True)
-        assert [line.split("\t")[0] for line in accounts.stdout.splitlines()] == [ALEX, "sarah@northwind.test", "omar@northwind.test"]
-        printed = subprocess.run(concierge("token", ALEX, "--state", str(state)), capture_output=True, text=True, check=True)
+        accounts = subprocess.run(
+            concierge("accounts", "--state", str(state)), capture_output=True, text=True, check=True
+        )
+        assert [line.split("\t")[0] for line in accounts.stdout.splitlines()] == [
+            ALEX,
+            "sarah@northwind.test",
+            "omar@northwind.test",
+        ]
+        printed = subprocess.run(
+            concierge("token", ALEX, "--state", str(state)), capture_output=True, text=True, check=True
+        )
         answer = json.loads(printed.stdout)
         assert answer["base_url"] == base_url  # the address the server recorded
         drive = build_service("drive", Credentials(answer["access_token"]), answer["base_url"])
-        assert drive.files().list(q="name contains 'invoice'", fields="files(name)").execute()["files"] == [{"name": "Invoice INV-1042.pdf"}]
-        unknown = subprocess.run(concierge("token", "nobody@northwind.test", "--state", str(state)), capture_output=True, text=True, check=False)
+        assert drive.files().list(q="name contains 'invoice'", fields="files(name)").execute()["files"] == [
+            {"name": "Invoice INV-1042.pdf"}
+        ]
+        unknown = subprocess.run(
+            concierge("token", "nobody@northwind.test", "--state", str(state)),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert unknown.returncode == 1 and "concierge sandbox accounts" in unknown.stderr
     finally:
         server.terminate()
@@ -53,7 +81,17 @@ def test_serve_then_script_against_it(tmp_path: Path) -> None:
 
 
 def test_bad_arguments_are_reported(tmp_path: Path) -> None:
-    bad_now = subprocess.run(concierge("accounts", "--state", str(tmp_path), "--now", "next tuesday"), capture_output=True, text=True, check=False)
+    bad_now = subprocess.run(
+        concierge("accounts", "--state", str(tmp_path), "--now", "next tuesday"),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad_now.returncode == 2 and "--now" in bad_now.stderr
-    missing = subprocess.run(concierge("accounts", "--state", str(tmp_path), "--workspace", str(tmp_path / "none.json")), capture_output=True, text=True, check=False)
+    missing = subprocess.run(
+        concierge("accounts", "--state", str(tmp_path), "--workspace", str(tmp_path / "none.json")),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert missing.returncode == 2 and "none.json" in missing.stderr

@@ -44,7 +44,11 @@ def test_injected_403_rate_limit_has_google_shape(alex: Services, control: httpx
     with pytest.raises(HttpError) as raised:
         alex.drive.files().list().execute()
     assert raised.value.status_code == 403
-    assert raised.value.error_details[0] == {"message": "Rate Limit Exceeded", "domain": "usageLimits", "reason": "rateLimitExceeded"}
+    assert raised.value.error_details[0] == {
+        "message": "Rate Limit Exceeded",
+        "domain": "usageLimits",
+        "reason": "rateLimitExceeded",
+    }
     assert alex.drive.files().list().execute()["files"]
 
 
@@ -66,7 +70,9 @@ def test_faults_apply_inside_batches(alex: Services, control: httpx.Client) -> N
         callback=lambda rid, response, error: outcomes.__setitem__(rid, error.status_code if error else 200)
     )
     for message_id in message_ids:
-        batch.add(alex.gmail.users().messages().get(userId="me", id=message_id, format="minimal"), request_id=message_id)
+        batch.add(
+            alex.gmail.users().messages().get(userId="me", id=message_id, format="minimal"), request_id=message_id
+        )
     batch.execute()
     assert sorted(outcomes.values()) == [200, 429]
 
@@ -86,10 +92,15 @@ def test_unknown_fault_kind_is_400(control: httpx.Client) -> None:
 
 def test_outside_changes_show_in_history(alex: Services, control: httpx.Client) -> None:
     start = alex.gmail.users().getProfile(userId="me").execute()["historyId"]
-    added = control.post(f"/accounts/{ALEX}/messages", json={"from": "Priya <priya@acme.test>", "subject": "Contract signed", "text": "Done!", "labels": ["Vendors"]})
+    added = control.post(
+        f"/accounts/{ALEX}/messages",
+        json={"from": "Priya <priya@acme.test>", "subject": "Contract signed", "text": "Done!", "labels": ["Vendors"]},
+    )
     assert added.status_code == 200
     message_id = added.json()["id"]
-    assert control.patch(f"/accounts/{ALEX}/messages/{message_id}", json={"addLabelIds": ["STARRED"]}).status_code == 200
+    assert (
+        control.patch(f"/accounts/{ALEX}/messages/{message_id}", json={"addLabelIds": ["STARRED"]}).status_code == 200
+    )
     assert control.request("DELETE", f"/accounts/{ALEX}/messages/{message_id}").status_code == 204
     history = alex.gmail.users().history().list(userId="me", startHistoryId=start).execute()["history"]
     kinds = [key for record in history for key in record if key not in ("id", "messages")]
@@ -113,8 +124,14 @@ def test_control_api_is_off_by_default(tmp_path: Path) -> None:
 def test_quota_throttles_a_greedy_client(tmp_path: Path) -> None:
     with own_sandbox(tmp_path, quota=Quota(units_per_minute=22)) as running:
         store = running.sandbox.store
-        gmail = build_service("gmail", Credentials(issue_access_token(store, ALEX, "t", ALL_SCOPES, 60)), running.base_url)
-        other = build_service("gmail", Credentials(issue_access_token(store, "sarah@northwind.test", "t", ALL_SCOPES, 60)), running.base_url)
+        gmail = build_service(
+            "gmail", Credentials(issue_access_token(store, ALEX, "t", ALL_SCOPES, 60)), running.base_url
+        )
+        other = build_service(
+            "gmail",
+            Credentials(issue_access_token(store, "sarah@northwind.test", "t", ALL_SCOPES, 60)),
+            running.base_url,
+        )
         message_id = gmail.users().messages().list(userId="me", maxResults=1).execute()["messages"][0]["id"]  # 5 units
         for _ in range(3):  # 15 more
             gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()

@@ -104,8 +104,18 @@ def test_turkish_airlines_booking_and_its_calendar_entry(services: dict) -> None
 
 
 def test_next_week_has_meetings(services: dict) -> None:
-    items = services["calendar"].events().list(calendarId="primary", singleEvents=True, orderBy="startTime",
-                                               timeMin="2026-11-23T00:00:00Z", timeMax="2026-11-28T00:00:00Z").execute()["items"]  # fmt: skip
+    items = (
+        services["calendar"]
+        .events()
+        .list(
+            calendarId="primary",
+            singleEvents=True,
+            orderBy="startTime",
+            timeMin="2026-11-23T00:00:00Z",
+            timeMax="2026-11-28T00:00:00Z",
+        )
+        .execute()["items"]
+    )
     summaries = [e["summary"] for e in items]
     assert "Q4 Financial Review" in summaries
     assert summaries.count("1:1 Priya / Alex") == 1 and summaries.count("Product standup") == 5
@@ -117,7 +127,13 @@ def test_attachments_are_real_pdfs(services: dict) -> None:
     assert len(invoices) >= 12
     message = gmail.users().messages().get(userId="me", id=invoices[0]).execute()
     part = next(p for p in message["payload"]["parts"] if p["filename"].endswith(".pdf"))
-    data = gmail.users().messages().attachments().get(userId="me", messageId=invoices[0], id=part["body"]["attachmentId"]).execute()
+    data = (
+        gmail.users()
+        .messages()
+        .attachments()
+        .get(userId="me", messageId=invoices[0], id=part["body"]["attachmentId"])
+        .execute()
+    )
     assert base64.urlsafe_b64decode(data["data"]).startswith(b"%PDF-")
 
 
@@ -160,7 +176,10 @@ def test_loading_shifts_today_and_keeps_weekly_rules(tmp_path: Path) -> None:
     try:
         assert store.meta("workspace_today") == "2026-03-12"
         assert "lunch on Friday 13 March?" in lunch_text(store)  # dates in text move too
-        events = {record["event"]["summary"]: record["event"] for record in store.all("event", "alex@northwind.test/alex@northwind.test")}
+        events = {
+            record["event"]["summary"]: record["event"]
+            for record in store.all("event", "alex@northwind.test/alex@northwind.test")
+        }
         one_on_one = events["1:1 Alex / Sarah"]
         assert one_on_one["start"]["dateTime"].startswith("2026-03-05T10:00")
         assert one_on_one["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TH"]
@@ -172,13 +191,17 @@ def test_loading_shifts_today_and_keeps_weekly_rules(tmp_path: Path) -> None:
 
 def test_week_shift_keeps_weekdays(tmp_path: Path) -> None:
     weekly = tmp_path / "weekly.json"
-    weekly.write_text(WORKSPACE.read_text().replace('"timezone": "Europe/London",', '"timezone": "Europe/London", "shift": "weeks",'))
+    weekly.write_text(
+        WORKSPACE.read_text().replace('"timezone": "Europe/London",', '"timezone": "Europe/London", "shift": "weeks",')
+    )
     # 12 days later: shifted by one whole week, so today is Tuesday 17 March
     store = open_store(tmp_path / "state", weekly, now=parse_now("2026-03-22T09:00:00Z"))
     try:
         assert store.meta("workspace_today") == "2026-03-17"
         assert "lunch on Wednesday 18 March?" in lunch_text(store)
-        events = {r["event"]["summary"]: r["event"] for r in store.all("event", "alex@northwind.test/alex@northwind.test")}
+        events = {
+            r["event"]["summary"]: r["event"] for r in store.all("event", "alex@northwind.test/alex@northwind.test")
+        }
         assert events["1:1 Alex / Sarah"]["recurrence"] == ["RRULE:FREQ=WEEKLY;BYDAY=TU"]
         assert events["1:1 Alex / Sarah"]["start"]["dateTime"].startswith("2026-03-10T10:00")
     finally:

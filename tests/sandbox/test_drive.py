@@ -96,7 +96,9 @@ def test_other_accounts_files_are_404(connect) -> None:  # type: ignore[no-untyp
 def test_uploads_multipart_and_resumable(alex: Services) -> None:
     name = f"notes-{uuid.uuid4().hex[:6]}.txt"
     simple = MediaInMemoryUpload(b"Dinner with the Acme team", mimetype="text/plain")
-    created = alex.drive.files().create(body={"name": name}, media_body=simple, fields="id,name,mimeType,size").execute()
+    created = (
+        alex.drive.files().create(body={"name": name}, media_body=simple, fields="id,name,mimeType,size").execute()
+    )
     assert created["mimeType"] == "text/plain" and created["size"] == "25"
     assert alex.drive.files().get_media(fileId=created["id"]).execute() == b"Dinner with the Acme team"
     assert name in names(alex.drive, "fullText contains 'acme team'")
@@ -119,9 +121,15 @@ def test_changes_report_edits_trash_and_removal(alex: Services, control: httpx.C
     start = alex.drive.changes().getStartPageToken().execute()["startPageToken"]
     agenda = file_id(alex.drive, "Offsite agenda.docx")
     alex.drive.files().update(fileId=agenda, body={"trashed": True}).execute()
-    made = control.post(f"/accounts/{ALEX}/files", json={"name": "Scratch", "type": "document", "body": "temporary"}).json()
+    made = control.post(
+        f"/accounts/{ALEX}/files", json={"name": "Scratch", "type": "document", "body": "temporary"}
+    ).json()
     assert control.request("DELETE", f"/accounts/{ALEX}/files/{made['id']}").status_code == 204
-    answer = alex.drive.changes().list(pageToken=start, fields="newStartPageToken,nextPageToken,changes(fileId,removed,file(name,trashed))").execute()
+    answer = (
+        alex.drive.changes()
+        .list(pageToken=start, fields="newStartPageToken,nextPageToken,changes(fileId,removed,file(name,trashed))")
+        .execute()
+    )
     changes = {c["fileId"]: c for c in answer["changes"]}
     assert changes[agenda]["file"]["trashed"] is True and changes[agenda]["removed"] is False
     assert changes[made["id"]]["removed"] is True and "file" not in changes[made["id"]]
@@ -136,16 +144,31 @@ def test_permissions_share_notify_and_change_visibility(alex: Services, sarah: S
     before = alex.drive.permissions().list(fileId=invoice).execute()["permissions"]
     assert [p["role"] for p in before] == ["owner"]
     omar_start = omar.drive.changes().getStartPageToken().execute()["startPageToken"]
-    created = alex.drive.permissions().create(fileId=invoice, sendNotificationEmail=True, emailMessage="For the records",
-                                              body={"type": "user", "role": "reader", "emailAddress": OMAR}).execute()  # fmt: skip
+    created = (
+        alex.drive.permissions()
+        .create(
+            fileId=invoice,
+            sendNotificationEmail=True,
+            emailMessage="For the records",
+            body={"type": "user", "role": "reader", "emailAddress": OMAR},
+        )
+        .execute()
+    )
     assert created["role"] == "reader" and created["emailAddress"] == OMAR
     assert "Invoice INV-1042.pdf" in names(omar.drive, "sharedWithMe")
     changes = omar.drive.changes().list(pageToken=omar_start).execute()["changes"]
     assert invoice in [c["fileId"] for c in changes]
-    shared_mail = omar.gmail.users().messages().list(userId="me", q='subject:"Invoice INV-1042.pdf" from:drive-shares-dm-noreply@google.com').execute()
+    shared_mail = (
+        omar.gmail.users()
+        .messages()
+        .list(userId="me", q='subject:"Invoice INV-1042.pdf" from:drive-shares-dm-noreply@google.com')
+        .execute()
+    )
     assert shared_mail["resultSizeEstimate"] == 1
     # no notification when asked not to
-    alex.drive.permissions().create(fileId=invoice, sendNotificationEmail=False, body={"type": "user", "role": "reader", "emailAddress": SARAH}).execute()
+    alex.drive.permissions().create(
+        fileId=invoice, sendNotificationEmail=False, body={"type": "user", "role": "reader", "emailAddress": SARAH}
+    ).execute()
     quiet = sarah.gmail.users().messages().list(userId="me", q='subject:"Invoice INV-1042.pdf"').execute()
     assert quiet["resultSizeEstimate"] == 0
     with pytest.raises(HttpError) as raised:  # a reader cannot share on
@@ -156,9 +179,11 @@ def test_permissions_share_notify_and_change_visibility(alex: Services, sarah: S
 def test_permissions_delete_unshares_but_never_the_owner(alex: Services, connect) -> None:  # type: ignore[no-untyped-def]
     omar = connect(OMAR)
     plan = file_id(alex.drive, "Launch plan")
-    created = alex.drive.permissions().create(
-        fileId=plan, sendNotificationEmail=False, body={"type": "user", "role": "reader", "emailAddress": OMAR}
-    ).execute()
+    created = (
+        alex.drive.permissions()
+        .create(fileId=plan, sendNotificationEmail=False, body={"type": "user", "role": "reader", "emailAddress": OMAR})
+        .execute()
+    )
     assert "Launch plan" in names(omar.drive, "sharedWithMe")
     alex.drive.permissions().delete(fileId=plan, permissionId=created["id"]).execute()
     holders = [p.get("emailAddress") for p in alex.drive.permissions().list(fileId=plan).execute()["permissions"]]
@@ -176,7 +201,9 @@ def test_permissions_delete_unshares_but_never_the_owner(alex: Services, connect
 def test_batch_of_drive_gets(alex: Services) -> None:
     files = alex.drive.files().list(fields="files(id,name)", pageSize=3).execute()["files"]
     got: dict[str, str] = {}
-    batch = alex.drive.new_batch_http_request(callback=lambda rid, response, error: got.__setitem__(rid, response["name"]))
+    batch = alex.drive.new_batch_http_request(
+        callback=lambda rid, response, error: got.__setitem__(rid, response["name"])
+    )
     for index, file in enumerate(files):
         batch.add(alex.drive.files().get(fileId=file["id"], fields="name"), request_id=str(index))
     batch.execute()

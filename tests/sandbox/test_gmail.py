@@ -22,7 +22,12 @@ def ids(gmail, q: str, **kwargs) -> list[str]:  # type: ignore[no-untyped-def]
 def subjects(gmail, q: str) -> set[str]:  # type: ignore[no-untyped-def]
     found = set()
     for message_id in ids(gmail, q):
-        message = gmail.users().messages().get(userId="me", id=message_id, format="metadata", metadataHeaders=["Subject"]).execute()
+        message = (
+            gmail.users()
+            .messages()
+            .get(userId="me", id=message_id, format="metadata", metadataHeaders=["Subject"])
+            .execute()
+        )
         found.add(message["payload"]["headers"][0]["value"])
     return found
 
@@ -89,7 +94,7 @@ def test_empty_list_has_no_messages_key_and_paging_works(alex: Services) -> None
 
 
 def test_message_formats_and_mime_structure(alex: Services) -> None:
-    (message_id,) = ids(alex.gmail, "subject:\"Q4 Financial Review\" has:attachment")
+    (message_id,) = ids(alex.gmail, 'subject:"Q4 Financial Review" has:attachment')
     full = alex.gmail.users().messages().get(userId="me", id=message_id).execute()
     payload = full["payload"]
     assert payload["mimeType"] == "multipart/mixed"
@@ -99,7 +104,13 @@ def test_message_formats_and_mime_structure(alex: Services) -> None:
     assert "12% over plan" in body_text(alternative["parts"][0])
     assert attachment["filename"] == "q4-review.pdf"
     assert "data" not in attachment["body"]
-    data = alex.gmail.users().messages().attachments().get(userId="me", messageId=message_id, id=attachment["body"]["attachmentId"]).execute()
+    data = (
+        alex.gmail.users()
+        .messages()
+        .attachments()
+        .get(userId="me", messageId=message_id, id=attachment["body"]["attachmentId"])
+        .execute()
+    )
     pdf = base64.urlsafe_b64decode(data["data"])
     assert pdf.startswith(b"%PDF-") and data["size"] == len(pdf)
     assert int(full["internalDate"]) > 0 and isinstance(full["internalDate"], str)
@@ -108,7 +119,12 @@ def test_message_formats_and_mime_structure(alex: Services) -> None:
     assert "payload" not in minimal and minimal["labelIds"]
     raw = alex.gmail.users().messages().get(userId="me", id=message_id, format="raw").execute()
     assert b"Subject: Q4 Financial Review" in base64.urlsafe_b64decode(raw["raw"])
-    metadata = alex.gmail.users().messages().get(userId="me", id=message_id, format="metadata", metadataHeaders=["From"]).execute()
+    metadata = (
+        alex.gmail.users()
+        .messages()
+        .get(userId="me", id=message_id, format="metadata", metadataHeaders=["From"])
+        .execute()
+    )
     assert [h["name"] for h in metadata["payload"]["headers"]] == ["From"]
 
 
@@ -120,7 +136,7 @@ def test_html_only_message(alex: Services) -> None:
 
 
 def test_thread_holds_the_reply(alex: Services) -> None:
-    (message_id,) = ids(alex.gmail, "subject:\"Q4 Financial Review\" has:attachment")
+    (message_id,) = ids(alex.gmail, 'subject:"Q4 Financial Review" has:attachment')
     thread_id = alex.gmail.users().messages().get(userId="me", id=message_id, format="minimal").execute()["threadId"]
     thread = alex.gmail.users().threads().get(userId="me", id=thread_id, format="metadata").execute()
     assert len(thread["messages"]) == 2
@@ -136,12 +152,22 @@ def test_unknown_message_is_404_with_google_error_body(alex: Services) -> None:
 def test_send_delivers_to_sandbox_recipient_and_history_reports_it(alex: Services, sarah: Services) -> None:
     start = sarah.gmail.users().getProfile(userId="me").execute()["historyId"]
     subject = f"Offsite dinner {uuid.uuid4().hex[:6]}"
-    sent = alex.gmail.users().messages().send(userId="me", body={"raw": raw_message(f"Sarah <{SARAH}>, outsider@example.org", subject, "Table for 8 at 7pm.")}).execute()
+    sent = (
+        alex.gmail.users()
+        .messages()
+        .send(
+            userId="me",
+            body={"raw": raw_message(f"Sarah <{SARAH}>, outsider@example.org", subject, "Table for 8 at 7pm.")},
+        )
+        .execute()
+    )
     assert "SENT" in sent["labelIds"]
     (received,) = ids(sarah.gmail, f'subject:"{subject}"')
     message = sarah.gmail.users().messages().get(userId="me", id=received, format="minimal").execute()
     assert {"INBOX", "UNREAD"} <= set(message["labelIds"])
-    history = sarah.gmail.users().history().list(userId="me", startHistoryId=start, historyTypes=["messageAdded"]).execute()
+    history = (
+        sarah.gmail.users().history().list(userId="me", startHistoryId=start, historyTypes=["messageAdded"]).execute()
+    )
     added = [m["message"]["id"] for h in history["history"] for m in h.get("messagesAdded", [])]
     assert received in added
     assert int(history["historyId"]) > int(start)
@@ -158,13 +184,15 @@ def test_history_records_label_changes_and_trash(alex: Services) -> None:
     assert message_id not in ids(alex.gmail, "lunch")
     assert message_id in ids(alex.gmail, "lunch in:trash")
     history = alex.gmail.users().history().list(userId="me", startHistoryId=start).execute()
-    removed = [l for h in history["history"] for r in h.get("labelsRemoved", []) for l in r["labelIds"]]
-    added = [l for h in history["history"] for r in h.get("labelsAdded", []) for l in r["labelIds"]]
+    removed = [label for h in history["history"] for r in h.get("labelsRemoved", []) for label in r["labelIds"]]
+    added = [label for h in history["history"] for r in h.get("labelsAdded", []) for label in r["labelIds"]]
     assert "UNREAD" in removed and "TRASH" in added
     restored = alex.gmail.users().messages().untrash(userId="me", id=message_id).execute()
     assert "INBOX" in restored["labelIds"] and "TRASH" not in restored["labelIds"]
     after_untrash = alex.gmail.users().history().list(userId="me", startHistoryId=history["historyId"]).execute()
-    assert "INBOX" in [l for h in after_untrash["history"] for r in h.get("labelsAdded", []) for l in r["labelIds"]]
+    assert "INBOX" in [
+        label for h in after_untrash["history"] for r in h.get("labelsAdded", []) for label in r["labelIds"]
+    ]
     quiet = alex.gmail.users().history().list(userId="me", startHistoryId=after_untrash["historyId"]).execute()
     assert "history" not in quiet
 
@@ -181,7 +209,12 @@ def test_history_too_old_is_404(alex: Services, control: httpx.Client) -> None:
 
 def test_drafts_create_list_get_send(alex: Services, sarah: Services) -> None:
     subject = f"Draft agenda {uuid.uuid4().hex[:6]}"
-    draft = alex.gmail.users().drafts().create(userId="me", body={"message": {"raw": raw_message(SARAH, subject, "1. Budget lines")}}).execute()
+    draft = (
+        alex.gmail.users()
+        .drafts()
+        .create(userId="me", body={"message": {"raw": raw_message(SARAH, subject, "1. Budget lines")}})
+        .execute()
+    )
     assert "DRAFT" in draft["message"]["labelIds"]
     listed = alex.gmail.users().drafts().list(userId="me").execute()
     assert draft["id"] in [d["id"] for d in listed["drafts"]]
@@ -219,7 +252,9 @@ def test_batch_get(alex: Services) -> None:
 
     batch = alex.gmail.new_batch_http_request(callback=collect)
     for message_id in message_ids:
-        batch.add(alex.gmail.users().messages().get(userId="me", id=message_id, format="minimal"), request_id=message_id)
+        batch.add(
+            alex.gmail.users().messages().get(userId="me", id=message_id, format="minimal"), request_id=message_id
+        )
     batch.add(alex.gmail.users().messages().get(userId="me", id="ffffffffffffffff"), request_id="missing")
     batch.execute()
     assert {r: v["id"] for r, v in results.items()} == {m: m for m in message_ids}
@@ -243,7 +278,9 @@ def test_threads_list_labels_and_batch_modify(alex: Services) -> None:
         alex.gmail.users().labels().create(userId="me", body={"name": "receipts 2026"}).execute()
     assert raised.value.status_code == 409
     targets = ids(alex.gmail, "from:receipts@cafe.test OR from:news@brief.test")
-    alex.gmail.users().messages().batchModify(userId="me", body={"ids": targets, "addLabelIds": [created["id"]]}).execute()
+    alex.gmail.users().messages().batchModify(
+        userId="me", body={"ids": targets, "addLabelIds": [created["id"]]}
+    ).execute()
     assert set(ids(alex.gmail, "label:receipts-2026")) == set(targets)
     label = alex.gmail.users().labels().get(userId="me", id=created["id"]).execute()
     assert label["messagesTotal"] == len(targets) == 2
@@ -254,26 +291,46 @@ def test_threads_list_labels_and_batch_modify(alex: Services) -> None:
 def test_bcc_stays_with_the_sender(alex: Services, connect) -> None:  # type: ignore[no-untyped-def]
     omar = connect(OMAR)
     (copy,) = ids(omar.gmail, 'subject:"Re: Q4 Financial Review"')
-    headers = {h["name"] for h in omar.gmail.users().messages().get(userId="me", id=copy, format="metadata").execute()["payload"]["headers"]}
+    headers = {
+        h["name"]
+        for h in omar.gmail.users()
+        .messages()
+        .get(userId="me", id=copy, format="metadata")
+        .execute()["payload"]["headers"]
+    }
     assert "Bcc" not in headers
     (sent,) = ids(alex.gmail, 'subject:"Re: Q4 Financial Review"')
-    headers = {h["name"]: h["value"] for h in alex.gmail.users().messages().get(userId="me", id=sent, format="metadata").execute()["payload"]["headers"]}
+    headers = {
+        h["name"]: h["value"]
+        for h in alex.gmail.users()
+        .messages()
+        .get(userId="me", id=sent, format="metadata")
+        .execute()["payload"]["headers"]
+    }
     assert OMAR in headers["Bcc"]
 
 
 def test_mailing_lists_reach_their_members(alex: Services, connect) -> None:  # type: ignore[no-untyped-def]
     omar = connect(OMAR)
     subject = f"Team lunch {uuid.uuid4().hex[:6]}"
-    alex.gmail.users().messages().send(userId="me", body={"raw": raw_message("team@northwind.test", subject, "Friday, 12:30.")}).execute()
+    alex.gmail.users().messages().send(
+        userId="me", body={"raw": raw_message("team@northwind.test", subject, "Friday, 12:30.")}
+    ).execute()
     assert len(ids(omar.gmail, f'subject:"{subject}"')) == 1
     # the sender is a member too: the message is both sent and in the inbox
     (own,) = ids(alex.gmail, f'subject:"{subject}"')
-    assert {"SENT", "INBOX"} <= set(alex.gmail.users().messages().get(userId="me", id=own, format="minimal").execute()["labelIds"])
+    assert {"SENT", "INBOX"} <= set(
+        alex.gmail.users().messages().get(userId="me", id=own, format="minimal").execute()["labelIds"]
+    )
 
 
 def test_malformed_batch_is_a_400(base_url: str, alex: Services) -> None:
     headers = {"Authorization": f"Bearer {alex.credentials.token}", "Content-Type": "multipart/mixed; boundary=xyz"}
-    garbage = httpx.post(f"{base_url}/batch", headers=headers, content=b"--xyz\r\nContent-Type: application/http\r\n\r\nnonsense\r\n--xyz--\r\n")
+    garbage = httpx.post(
+        f"{base_url}/batch",
+        headers=headers,
+        content=b"--xyz\r\nContent-Type: application/http\r\n\r\nnonsense\r\n--xyz--\r\n",
+    )
     assert garbage.status_code == 400 and garbage.json()["error"]["status"] == "INVALID_ARGUMENT"
     no_boundary = httpx.post(f"{base_url}/batch", headers={**headers, "Content-Type": "multipart/mixed"}, content=b"x")
     assert no_boundary.status_code == 400

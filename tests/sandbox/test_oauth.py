@@ -51,8 +51,13 @@ def test_code_exchange_checks_pkce_and_is_single_use(base_url: str) -> None:
     url, _ = flow.authorization_url(access_type="offline")
     code = consent(url, SARAH)["code"][0]
     token_url = oauth_endpoints(base_url).token_url
-    form = {"grant_type": "authorization_code", "code": code, "client_id": CLIENT_ID,
-            "client_secret": CLIENT_SECRET, "redirect_uri": flow.redirect_uri}  # fmt: skip
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "redirect_uri": flow.redirect_uri,
+    }
     wrong = httpx.post(token_url, data={**form, "code_verifier": "not-the-verifier"})
     assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
     token = flow.fetch_token(code=code)  # the real verifier
@@ -69,7 +74,9 @@ def test_userinfo_names_the_chosen_account(base_url: str, authorize: Callable[[s
     assert answer.json()["name"] == "Sarah Chen"
 
 
-def test_expired_access_token_is_refreshed_by_the_client(base_url: str, alex: Services, authorize: Callable[[str], Credentials], control: httpx.Client) -> None:
+def test_expired_access_token_is_refreshed_by_the_client(
+    base_url: str, alex: Services, authorize: Callable[[str], Credentials], control: httpx.Client
+) -> None:
     credentials = authorize(ALEX)
     gmail = build_service("gmail", credentials, base_url)
     first = credentials.token
@@ -95,7 +102,9 @@ def test_access_tokens_expire_after_the_configured_lifetime(tmp_path: Path, monk
         assert httpx.get(f"{running.base_url}/gmail/v1/users/me/profile", headers=headers).status_code == 401
 
 
-def test_control_api_revocation_ends_refreshes(base_url: str, authorize: Callable[[str], Credentials], control: httpx.Client) -> None:
+def test_control_api_revocation_ends_refreshes(
+    base_url: str, authorize: Callable[[str], Credentials], control: httpx.Client
+) -> None:
     credentials = authorize(SARAH)
     assert control.post("/tokens/revoke", json={"token": credentials.refresh_token}).status_code == 204
     with pytest.raises(RefreshError):
@@ -117,12 +126,19 @@ def test_read_only_token_cannot_write(base_url: str) -> None:
     flow = oauth_flow(base_url, scopes=["https://www.googleapis.com/auth/calendar.readonly"])
     url, _ = flow.authorization_url()
     token = flow.fetch_token(code=consent(url, ALEX)["code"][0])
-    credentials = make_credentials(access_token=token["access_token"], refresh_token=None, client_id=CLIENT_ID,
-                                   client_secret=CLIENT_SECRET, base_url=base_url)  # fmt: skip
+    credentials = make_credentials(
+        access_token=token["access_token"],
+        refresh_token=None,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        base_url=base_url,
+    )
     calendar = build_service("calendar", credentials, base_url)
     assert calendar.calendarList().list().execute()["items"]
     with pytest.raises(HttpError) as raised:
-        calendar.events().insert(calendarId="primary", body={"summary": "x", "start": {"date": "2026-03-20"}, "end": {"date": "2026-03-21"}}).execute()
+        calendar.events().insert(
+            calendarId="primary", body={"summary": "x", "start": {"date": "2026-03-20"}, "end": {"date": "2026-03-21"}}
+        ).execute()
     assert raised.value.status_code == 403
     with pytest.raises(HttpError) as raised:
         build_service("gmail", credentials, base_url).users().getProfile(userId="me").execute()
@@ -130,13 +146,24 @@ def test_read_only_token_cannot_write(base_url: str) -> None:
 
 
 def test_without_base_url_services_point_at_google() -> None:
-    credentials = make_credentials(access_token="unused", refresh_token="unused", client_id="id", client_secret="secret", base_url=None)
+    credentials = make_credentials(
+        access_token="unused", refresh_token="unused", client_id="id", client_secret="secret", base_url=None
+    )
     assert credentials.token_uri == "https://oauth2.googleapis.com/token"
     gmail = build_service("gmail", credentials, None)
     calendar = build_service("calendar", credentials, None)
     drive = build_service("drive", credentials, None)
-    assert gmail.users().messages().list(userId="me").uri.startswith("https://gmail.googleapis.com/gmail/v1/users/me/messages")
-    assert calendar.events().list(calendarId="primary").uri.startswith("https://www.googleapis.com/calendar/v3/calendars/primary/events")
+    assert (
+        gmail.users()
+        .messages()
+        .list(userId="me")
+        .uri.startswith("https://gmail.googleapis.com/gmail/v1/users/me/messages")
+    )
+    assert (
+        calendar.events()
+        .list(calendarId="primary")
+        .uri.startswith("https://www.googleapis.com/calendar/v3/calendars/primary/events")
+    )
     assert drive.files().list().uri.startswith("https://www.googleapis.com/drive/v3/files")
     assert gmail.new_batch_http_request()._batch_uri == "https://gmail.googleapis.com/batch"
     assert drive.new_batch_http_request()._batch_uri == "https://www.googleapis.com/batch/drive/v3"

@@ -56,31 +56,57 @@ def receiver() -> Iterator[Receiver]:
 
 def test_calendar_channel_notifies_changes_until_stopped(alex: Services, receiver: Receiver) -> None:
     channel_id = str(uuid.uuid4())
-    channel = alex.calendar.events().watch(calendarId="primary", body={
-        "id": channel_id, "type": "web_hook", "address": receiver.url, "token": "account-42.gcal.signature",
-    }).execute()  # fmt: skip
+    channel = (
+        alex.calendar.events()
+        .watch(
+            calendarId="primary",
+            body={
+                "id": channel_id,
+                "type": "web_hook",
+                "address": receiver.url,
+                "token": "account-42.gcal.signature",
+            },
+        )
+        .execute()
+    )
     assert channel["id"] == channel_id and channel["resourceId"]
     headers, _ = receiver.next()
     assert headers["x-goog-resource-state"] == "sync" and headers["x-goog-channel-token"] == "account-42.gcal.signature"
-    alex.calendar.events().insert(calendarId="primary", body={
-        "summary": "Push test", "start": {"dateTime": "2026-03-19T09:00:00Z"}, "end": {"dateTime": "2026-03-19T09:30:00Z"},
-    }).execute()  # fmt: skip
+    alex.calendar.events().insert(
+        calendarId="primary",
+        body={
+            "summary": "Push test",
+            "start": {"dateTime": "2026-03-19T09:00:00Z"},
+            "end": {"dateTime": "2026-03-19T09:30:00Z"},
+        },
+    ).execute()
     headers, _ = receiver.next()
     assert headers["x-goog-resource-state"] == "exists"
     assert headers["x-goog-channel-id"] == channel_id and headers["x-goog-message-number"] == "2"
     alex.calendar.channels().stop(body={"id": channel_id, "resourceId": channel["resourceId"]}).execute()
-    alex.calendar.events().insert(calendarId="primary", body={
-        "summary": "After stop", "start": {"dateTime": "2026-03-19T10:00:00Z"}, "end": {"dateTime": "2026-03-19T10:30:00Z"},
-    }).execute()  # fmt: skip
+    alex.calendar.events().insert(
+        calendarId="primary",
+        body={
+            "summary": "After stop",
+            "start": {"dateTime": "2026-03-19T10:00:00Z"},
+            "end": {"dateTime": "2026-03-19T10:30:00Z"},
+        },
+    ).execute()
     assert receiver.quiet()
     with pytest.raises(HttpError) as raised:
         alex.calendar.channels().stop(body={"id": channel_id, "resourceId": channel["resourceId"]}).execute()
     assert raised.value.status_code == 404
 
 
-def test_drive_channel_hears_about_shared_files_too(alex: Services, sarah: Services, receiver: Receiver, control: httpx.Client) -> None:
+def test_drive_channel_hears_about_shared_files_too(
+    alex: Services, sarah: Services, receiver: Receiver, control: httpx.Client
+) -> None:
     start = sarah.drive.changes().getStartPageToken().execute()["startPageToken"]
-    channel = sarah.drive.changes().watch(pageToken=start, body={"id": str(uuid.uuid4()), "type": "web_hook", "address": receiver.url}).execute()
+    channel = (
+        sarah.drive.changes()
+        .watch(pageToken=start, body={"id": str(uuid.uuid4()), "type": "web_hook", "address": receiver.url})
+        .execute()
+    )
     assert receiver.next()[0]["x-goog-resource-state"] == "sync"
     launch_plan = alex.drive.files().list(q="name = 'Launch plan'", fields="files(id)").execute()["files"][0]["id"]
     alex.drive.files().update(fileId=launch_plan, body={"description": "v2"}).execute()  # shared with Sarah
@@ -91,7 +117,9 @@ def test_drive_channel_hears_about_shared_files_too(alex: Services, sarah: Servi
     sarah.drive.channels().stop(body={"id": channel["id"], "resourceId": channel["resourceId"]}).execute()
 
 
-def test_gmail_watch_pushes_pubsub_messages(alex: Services, sarah: Services, receiver: Receiver, control: httpx.Client) -> None:
+def test_gmail_watch_pushes_pubsub_messages(
+    alex: Services, sarah: Services, receiver: Receiver, control: httpx.Client
+) -> None:
     topic = "projects/concierge-tests/topics/gmail"
     assert control.post("/pubsub", json={"topic": topic, "endpoint": receiver.url}).status_code == 204
     watch = sarah.gmail.users().watch(userId="me", body={"topicName": topic, "labelIds": ["INBOX"]}).execute()

@@ -42,14 +42,24 @@ def client_view(services: Services) -> dict[str, Any]:
     messages = {}
     for message in listed:
         got = gmail.messages().get(userId="me", id=message["id"], format="minimal").execute()
-        messages[got["id"]] = (got["threadId"], sorted(got["labelIds"]), got["snippet"], got["internalDate"], got["sizeEstimate"])
-    events, _ = pages(lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, pageToken=t), "items")
+        messages[got["id"]] = (
+            got["threadId"],
+            sorted(got["labelIds"]),
+            got["snippet"],
+            got["internalDate"],
+            got["sizeEstimate"],
+        )
+    events, _ = pages(
+        lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, pageToken=t), "items"
+    )
     files, _ = pages(
         lambda t: services.drive.files().list(fields=f"nextPageToken,files({DRIVE_FIELDS})", pageToken=t), "files"
     )
     return {
         "messages": messages,
-        "labels": sorted((label["id"], label["name"]) for label in gmail.labels().list(userId="me").execute()["labels"]),
+        "labels": sorted(
+            (label["id"], label["name"]) for label in gmail.labels().list(userId="me").execute()["labels"]
+        ),
         "drafts": sorted(d["id"] for d in gmail.drafts().list(userId="me").execute().get("drafts", [])),
         "events": {e["id"]: (e["status"], e.get("summary"), e["start"], e["end"], e.get("attendees")) for e in events},
         "files": {f["id"]: f for f in files},
@@ -66,7 +76,9 @@ class Positions:
 
 
 def positions(services: Services) -> Positions:
-    _, last = pages(lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, pageToken=t), "items")
+    _, last = pages(
+        lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, pageToken=t), "items"
+    )
     return Positions(
         services.gmail.users().getProfile(userId="me").execute()["historyId"],
         last["nextSyncToken"],
@@ -89,7 +101,9 @@ def history_since(services: Services, start: str) -> dict[str, dict[str, set[str
 
 def events_since(services: Services, sync_token: str) -> dict[str, dict[str, Any]]:
     items, _ = pages(
-        lambda t: services.calendar.events().list(calendarId="primary", singleEvents=True, syncToken=sync_token, pageToken=t),
+        lambda t: services.calendar.events().list(
+            calendarId="primary", singleEvents=True, syncToken=sync_token, pageToken=t
+        ),
         "items",
     )
     return {event["id"]: event for event in items}
@@ -98,7 +112,9 @@ def events_since(services: Services, sync_token: str) -> dict[str, dict[str, Any
 def files_since(services: Services, page_token: str) -> dict[str, dict[str, Any]]:
     changes, _ = pages(
         lambda t: services.drive.changes().list(
-            pageToken=t or page_token, includeRemoved=True, fields=f"nextPageToken,newStartPageToken,changes(fileId,removed,file({DRIVE_FIELDS}))"
+            pageToken=t or page_token,
+            includeRemoved=True,
+            fields=f"nextPageToken,newStartPageToken,changes(fileId,removed,file({DRIVE_FIELDS}))",
         ),
         "changes",
     )
@@ -173,24 +189,46 @@ class Scene:
 def set_scene(alex: Services, control: httpx.Client) -> Scene:
     tag = uuid.uuid4().hex[:8]
     messages = [
-        call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "dana@partner.test", "subject": f"Scene {tag} {n}", "text": "Terms."})["id"]
+        call(
+            control,
+            "POST",
+            f"/accounts/{ALEX}/messages",
+            {"from": "dana@partner.test", "subject": f"Scene {tag} {n}", "text": "Terms."},
+        )["id"]
         for n in range(3)
     ]
     events = alex.calendar.events()
     singles = []
     for n in range(2):
         chosen = event_id()
-        events.insert(calendarId="primary", body={"id": chosen, "summary": f"Scene {tag} single {n}",
-                                                  **timed(f"2026-04-2{n}T10:00:00Z", f"2026-04-2{n}T11:00:00Z")}).execute()  # fmt: skip
+        events.insert(
+            calendarId="primary",
+            body={
+                "id": chosen,
+                "summary": f"Scene {tag} single {n}",
+                **timed(f"2026-04-2{n}T10:00:00Z", f"2026-04-2{n}T11:00:00Z"),
+            },
+        ).execute()
         singles.append(chosen)
     weekly = event_id()
-    events.insert(calendarId="primary", body={
-        "id": weekly, "summary": f"Scene {tag} weekly", "attendees": [{"email": ALEX}, {"email": SARAH}],
-        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"], **timed("2026-04-06T09:00:00Z", "2026-04-06T09:30:00Z"),
-    }).execute()  # fmt: skip
+    events.insert(
+        calendarId="primary",
+        body={
+            "id": weekly,
+            "summary": f"Scene {tag} weekly",
+            "attendees": [{"email": ALEX}, {"email": SARAH}],
+            "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4"],
+            **timed("2026-04-06T09:00:00Z", "2026-04-06T09:30:00Z"),
+        },
+    ).execute()
     instances = [i["id"] for i in events.instances(calendarId="primary", eventId=weekly).execute()["items"]]
     files = [
-        call(control, "POST", f"/accounts/{ALEX}/files", {"name": f"Scene {tag} file {n}", "type": "text", "body": "Draft."})["id"]
+        call(
+            control,
+            "POST",
+            f"/accounts/{ALEX}/files",
+            {"name": f"Scene {tag} file {n}", "type": "text", "body": "Draft."},
+        )["id"]
         for n in range(4)
     ]
     return Scene(tag, messages, singles, weekly, instances, files)
@@ -212,26 +250,48 @@ def write_everything(alex: Services, control: httpx.Client, scene: Scene) -> Wri
     """A write of every kind a task may make, through the Google client (the product's
     way); the permanent delete, which the product never makes, as another client would."""
     gmail = alex.gmail.users()
-    sent = gmail.messages().send(userId="me", body={"raw": raw_message(SARAH, f"Reply {scene.tag}", "Agreed.")}).execute()
+    sent = (
+        gmail.messages().send(userId="me", body={"raw": raw_message(SARAH, f"Reply {scene.tag}", "Agreed.")}).execute()
+    )
     gmail.messages().trash(userId="me", id=scene.messages[0]).execute()
     label = gmail.labels().create(userId="me", body={"name": f"Scene {scene.tag}"}).execute()
-    gmail.messages().modify(userId="me", id=scene.messages[1], body={"addLabelIds": ["STARRED", label["id"]], "removeLabelIds": ["UNREAD"]}).execute()
+    gmail.messages().modify(
+        userId="me", id=scene.messages[1], body={"addLabelIds": ["STARRED", label["id"]], "removeLabelIds": ["UNREAD"]}
+    ).execute()
     call(control, "DELETE", f"/accounts/{ALEX}/messages/{scene.messages[2]}", status=204)
-    draft = gmail.drafts().create(userId="me", body={"message": {"raw": raw_message(SARAH, f"Draft {scene.tag}", "Later.")}}).execute()
+    draft = (
+        gmail.drafts()
+        .create(userId="me", body={"message": {"raw": raw_message(SARAH, f"Draft {scene.tag}", "Later.")}})
+        .execute()
+    )
 
     events = alex.calendar.events()
     new_event = event_id()
-    events.insert(calendarId="primary", body={"id": new_event, "summary": f"New {scene.tag}", "attendees": [{"email": SARAH}],
-                                              **timed("2026-04-24T15:00:00Z", "2026-04-24T15:30:00Z")}).execute()  # fmt: skip
-    events.patch(calendarId="primary", eventId=scene.singles[0], body={"summary": f"Moved {scene.tag}",
-                                                                      **timed("2026-04-20T14:00:00Z", "2026-04-20T15:00:00Z")}).execute()  # fmt: skip
+    events.insert(
+        calendarId="primary",
+        body={
+            "id": new_event,
+            "summary": f"New {scene.tag}",
+            "attendees": [{"email": SARAH}],
+            **timed("2026-04-24T15:00:00Z", "2026-04-24T15:30:00Z"),
+        },
+    ).execute()
+    events.patch(
+        calendarId="primary",
+        eventId=scene.singles[0],
+        body={"summary": f"Moved {scene.tag}", **timed("2026-04-20T14:00:00Z", "2026-04-20T15:00:00Z")},
+    ).execute()
     events.delete(calendarId="primary", eventId=scene.singles[1]).execute()
-    events.patch(calendarId="primary", eventId=scene.weekly_instances[1], body={"summary": f"Moved once {scene.tag}"}).execute()
+    events.patch(
+        calendarId="primary", eventId=scene.weekly_instances[1], body={"summary": f"Moved once {scene.tag}"}
+    ).execute()
     events.delete(calendarId="primary", eventId=scene.weekly_instances[2]).execute()
 
     files = alex.drive.files()
     files.update(fileId=scene.files[0], body={"name": f"Renamed {scene.tag}"}).execute()
-    alex.drive.permissions().create(fileId=scene.files[1], body={"type": "user", "role": "reader", "emailAddress": SARAH}).execute()
+    alex.drive.permissions().create(
+        fileId=scene.files[1], body={"type": "user", "role": "reader", "emailAddress": SARAH}
+    ).execute()
     files.update(fileId=scene.files[2], body={"trashed": True}).execute()
     files.delete(fileId=scene.files[3]).execute()
     created = files.create(body={"name": f"New {scene.tag}", "mimeType": "text/plain"}, fields="id").execute()
@@ -264,7 +324,9 @@ def test_changes_list_every_write_and_restore_reverses_them_as_incremental_chang
         *{("file", "", f) for f in [*scene.files, written.file]},
     }
     assert keys(found) == expected
-    assert [c["kind"] for c in found] == sorted((c["kind"] for c in found), key=["label", "draft", "message", "event", "file"].index)
+    assert [c["kind"] for c in found] == sorted(
+        (c["kind"] for c in found), key=["label", "draft", "message", "event", "file"].index
+    )
     change = by_key(found)
     trashed = change[("message", ALEX, scene.messages[0])]
     assert "TRASH" not in trashed["before"]["labelIds"] and "TRASH" in trashed["after"]["labelIds"]
@@ -275,11 +337,13 @@ def test_changes_list_every_write_and_restore_reverses_them_as_incremental_chang
     assert change[("event", alex_calendar, instance_moved)]["after"]["event"]["summary"] == f"Moved once {scene.tag}"
     shared = change[("file", "", scene.files[1])]
     assert [p["emailAddress"] for p in shared["after"]["file"]["permissions"]] == [ALEX, SARAH]
-    assert change[("file", "", scene.files[3])]["after"] is None and change[("file", "", written.file)]["before"] is None
+    assert (
+        change[("file", "", scene.files[3])]["after"] is None and change[("file", "", written.file)]["before"] is None
+    )
     # one account's view: its own mail and calendar, and the files it can open
-    assert keys(changes(control, snapshot, SARAH)) == {
-        key for key in expected if key[1] in (SARAH, sarah_calendar)
-    } | {("file", "", scene.files[1])}
+    assert keys(changes(control, snapshot, SARAH)) == {key for key in expected if key[1] in (SARAH, sarah_calendar)} | {
+        ("file", "", scene.files[1])
+    }
 
     alex_at, sarah_at = positions(alex), positions(sarah)
     assert call(control, "POST", f"/snapshots/{snapshot}/restore") == {"restored": len(expected)}
@@ -331,9 +395,15 @@ def test_changes_list_every_write_and_restore_reverses_them_as_incremental_chang
     assert client_view(alex) == alex_before
 
 
-def test_a_sent_draft_comes_back_with_its_own_content(alex: Services, control: httpx.Client, snapshots: list[str]) -> None:
+def test_a_sent_draft_comes_back_with_its_own_content(
+    alex: Services, control: httpx.Client, snapshots: list[str]
+) -> None:
     gmail = alex.gmail.users()
-    draft = gmail.drafts().create(userId="me", body={"message": {"raw": raw_message(SARAH, "Draft to send", "v1")}}).execute()
+    draft = (
+        gmail.drafts()
+        .create(userId="me", body={"message": {"raw": raw_message(SARAH, "Draft to send", "v1")}})
+        .execute()
+    )
     raw_before = gmail.messages().get(userId="me", id=draft["message"]["id"], format="raw").execute()["raw"]
     start = gmail.getProfile(userId="me").execute()["historyId"]
     snapshot = take(control, snapshots)
@@ -350,7 +420,11 @@ def test_a_sent_draft_comes_back_with_its_own_content(alex: Services, control: h
 
 
 def test_unknown_snapshots_are_404_and_only_the_latest_are_kept(control: httpx.Client, snapshots: list[str]) -> None:
-    for method, path in (("GET", "/snapshots/nope/changes"), ("POST", "/snapshots/nope/restore"), ("DELETE", "/snapshots/nope")):
+    for method, path in (
+        ("GET", "/snapshots/nope/changes"),
+        ("POST", "/snapshots/nope/restore"),
+        ("DELETE", "/snapshots/nope"),
+    ):
         error = call(control, method, path, status=404)["error"]
         assert (error["code"], error["status"], error["errors"][0]["reason"]) == (404, "NOT_FOUND", "notFound")
     taken = [take(control, snapshots) for _ in range(MAX_SNAPSHOTS + 1)]

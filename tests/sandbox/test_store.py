@@ -68,7 +68,9 @@ def test_failed_transaction_leaves_memory_and_disk_unchanged(tmp_path: Path) -> 
 
 def test_invalid_workspace_is_reported_with_its_location(tmp_path: Path) -> None:
     broken = tmp_path / "broken.json"
-    broken.write_text(WORKSPACE.read_text().replace('"calendar": "omar@northwind.test"', '"calendar": "nobody@northwind.test"'))
+    broken.write_text(
+        WORKSPACE.read_text().replace('"calendar": "omar@northwind.test"', '"calendar": "nobody@northwind.test"')
+    )
     with pytest.raises(WorkspaceError, match=r"events\[3\].*nobody@northwind.test"):
         open_store(tmp_path / "state", broken)
     not_a_workspace = tmp_path / "other.json"

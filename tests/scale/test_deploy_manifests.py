@@ -52,7 +52,14 @@ def assert_runs_in_the_image(command: list[str]) -> None:
 
 def test_every_manifest_is_a_named_kubernetes_object() -> None:
     documents = manifests()
-    assert {d["kind"] for d in documents} >= {"ConfigMap", "Job", "Deployment", "Service", "Ingress", "HorizontalPodAutoscaler"}
+    assert {d["kind"] for d in documents} >= {
+        "ConfigMap",
+        "Job",
+        "Deployment",
+        "Service",
+        "Ingress",
+        "HorizontalPodAutoscaler",
+    }
     for document in documents:
         assert document["apiVersion"] and document["metadata"]["name"], document
 
@@ -91,7 +98,10 @@ def test_references_resolve() -> None:
             selector.items() <= d["spec"]["template"]["metadata"]["labels"].items() for d in deployments.values()
         ), selector
     for name, deployment in deployments.items():
-        assert deployment["spec"]["selector"]["matchLabels"].items() <= deployment["spec"]["template"]["metadata"]["labels"].items(), name
+        assert (
+            deployment["spec"]["selector"]["matchLabels"].items()
+            <= deployment["spec"]["template"]["metadata"]["labels"].items()
+        ), name
     worker_queues = {
         tuple(c["command"][c["command"].index("--queues") + 1 :])
         for d in deployments.values()

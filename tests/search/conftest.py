@@ -65,8 +65,12 @@ class ScriptedEmbeddings(BaseHTTPRequestHandler):
             vector = [0.0] * 1536
             vector[len(text) % 1536] = 3.0
             data.append({"object": "embedding", "index": index, "embedding": vector})
-        payload = {"object": "list", "data": data, "model": body["model"],
-                   "usage": {"prompt_tokens": 1, "total_tokens": 1}}  # fmt: skip
+        payload = {
+            "object": "list",
+            "data": data,
+            "model": body["model"],
+            "usage": {"prompt_tokens": 1, "total_tokens": 1},
+        }
         encoded = json.dumps(payload).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -16,18 +16,40 @@ from search.evaluate import ItemFacts
 from tests.support import connect
 
 CORPUS = [
-    {"id": "d1", "from": "sarah.chen@acme.com", "to": "alice@acme.com", "cc": "", "date": "Tue, 8 Jan 2002 20:33:06 -0800",
-     "subject": "Q4 financial review", "body": "The spending forecast and cost plan for the fourth quarter."},
-    {"id": "d2", "from": "tom@acme.com", "to": "alice@acme.com", "cc": "", "date": "Wed, 9 Jan 2002 10:00:00 -0800",
-     "subject": "Offsite", "body": "The bus leaves at eight and the hotel has rooms for everyone."},
-    {"id": "d3", "from": "mike@acme.com", "to": "alice@acme.com", "cc": "sarah.chen@acme.com",
-     "date": "Thu, 10 Jan 2002 10:00:00 -0800", "subject": "Hiking", "body": "Photos from the mountain trail."},
-]  # fmt: skip
+    {
+        "id": "d1",
+        "from": "sarah.chen@acme.com",
+        "to": "alice@acme.com",
+        "cc": "",
+        "date": "Tue, 8 Jan 2002 20:33:06 -0800",
+        "subject": "Q4 financial review",
+        "body": "The spending forecast and cost plan for the fourth quarter.",
+    },
+    {
+        "id": "d2",
+        "from": "tom@acme.com",
+        "to": "alice@acme.com",
+        "cc": "",
+        "date": "Wed, 9 Jan 2002 10:00:00 -0800",
+        "subject": "Offsite",
+        "body": "The bus leaves at eight and the hotel has rooms for everyone.",
+    },
+    {
+        "id": "d3",
+        "from": "mike@acme.com",
+        "to": "alice@acme.com",
+        "cc": "sarah.chen@acme.com",
+        "date": "Thu, 10 Jan 2002 10:00:00 -0800",
+        "subject": "Hiking",
+        "body": "Photos from the mountain trail.",
+    },
+]
 QUERIES = [{"id": "1", "text": "budget forecast"}, {"id": "2", "text": "hotel for the offsite"}]
 QRELS = [
-    {"query_id": "1", "doc_id": "d1", "grade": 2}, {"query_id": "1", "doc_id": "d3", "grade": 0},
+    {"query_id": "1", "doc_id": "d1", "grade": 2},
+    {"query_id": "1", "doc_id": "d3", "grade": 0},
     {"query_id": "2", "doc_id": "d2", "grade": 2},
-]  # fmt: skip
+]
 
 
 @pytest.fixture
@@ -45,9 +67,17 @@ def _write(path: Path, rows: list[dict]) -> Path:
 
 
 def _eval_arguments(directory: Path) -> list[str]:
-    return ["eval", "retrieval", "--corpus", str(_write(directory / "c.jsonl", CORPUS)),
-            "--queries", str(_write(directory / "q.jsonl", QUERIES)),
-            "--qrels", str(_write(directory / "r.jsonl", QRELS)), "--json"]  # fmt: skip
+    return [
+        "eval",
+        "retrieval",
+        "--corpus",
+        str(_write(directory / "c.jsonl", CORPUS)),
+        "--queries",
+        str(_write(directory / "q.jsonl", QUERIES)),
+        "--qrels",
+        str(_write(directory / "r.jsonl", QRELS)),
+        "--json",
+    ]
 
 
 def test_eval_retrieval_imports_the_corpus_and_scores_each_method(
@@ -72,8 +102,16 @@ def test_eval_retrieval_reports_a_broken_corpus_line(
 ) -> None:
     corpus = tmp_path / "c.jsonl"
     corpus.write_text(json.dumps(CORPUS[0]) + "\n{not json\n")
-    arguments = ["eval", "retrieval", "--corpus", str(corpus), "--queries", str(_write(tmp_path / "q.jsonl", QUERIES)),
-                 "--qrels", str(_write(tmp_path / "r.jsonl", QRELS))]  # fmt: skip
+    arguments = [
+        "eval",
+        "retrieval",
+        "--corpus",
+        str(corpus),
+        "--queries",
+        str(_write(tmp_path / "q.jsonl", QUERIES)),
+        "--qrels",
+        str(_write(tmp_path / "r.jsonl", QRELS)),
+    ]
     assert main(arguments) == 2
     assert "c.jsonl:2: not JSON" in capsys.readouterr().err
 
@@ -92,9 +130,13 @@ def test_reindex_re_embeds_every_cached_item(
 
 
 async def test_reindex_to_a_model_of_another_dimension_retypes_and_rebuilds(
-    configured: None, database_url: str, openai_server: str, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-) -> None:  # fmt: skip
+    configured: None,
+    database_url: str,
+    openai_server: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     arguments = _eval_arguments(tmp_path)
     assert await asyncio.to_thread(main, arguments) == 0
     monkeypatch.setenv("CONCIERGE_EMBEDDING_MODEL", "text-embedding-3-small")
@@ -119,18 +161,21 @@ async def test_reindex_to_a_model_of_another_dimension_retypes_and_rebuilds(
 def test_an_item_its_query_filters_exclude_is_not_one_of_its_answers() -> None:
     # Labels name titles, and the user's reply shares its title with Sarah's mail: for
     # "the review Sarah sent this month" only Sarah's mail of this month can be an answer.
-    sarahs = ItemFacts("Q4 Financial Review", datetime(2026, 11, 10, tzinfo=UTC), "Sarah Chen <sarah.chen@acme.com>",
-                       ("INBOX",))  # fmt: skip
-    reply = ItemFacts("Re: Q4 Financial Review", datetime(2026, 11, 11, tzinfo=UTC), "Alex Rivera <alex@acme.com>",
-                      ("SENT",))  # fmt: skip
+    sarahs = ItemFacts(
+        "Q4 Financial Review", datetime(2026, 11, 10, tzinfo=UTC), "Sarah Chen <sarah.chen@acme.com>", ("INBOX",)
+    )
+    reply = ItemFacts(
+        "Re: Q4 Financial Review", datetime(2026, 11, 11, tzinfo=UTC), "Alex Rivera <alex@acme.com>", ("SENT",)
+    )
     this_month = {"senders": ["Sarah"], "after": "2026-11-01"}
     assert sarahs.passes(this_month) and not reply.passes(this_month)
     assert not sarahs.passes({"after": "2026-11-15"}) and sarahs.passes({"before": "2026-11-15"})
     assert not sarahs.passes({"senders": ["Sarah Cheng"]})  # another person
     assert reply.passes({"people": ["Tom"]})  # mail about Tom is an answer even when he is not on it
     assert sarahs.passes({"labels": ["inbox"]}) and not reply.passes({"labels": ["INBOX"]})
-    deck = ItemFacts("Board deck", None, "Sarah Chen <sarah.chen@acme.com>",
-                     mime_type="application/vnd.google-apps.presentation")  # fmt: skip
+    deck = ItemFacts(
+        "Board deck", None, "Sarah Chen <sarah.chen@acme.com>", mime_type="application/vnd.google-apps.presentation"
+    )
     assert not deck.passes({"mime_types": ["application/pdf"]}) and deck.passes({"senders": ["Sarah Chen"]})
 
 
@@ -144,8 +189,15 @@ def test_the_labelled_drive_queries_carry_the_types_the_planner_fills() -> None:
     drive_only = [query for query in load_queries(LABELS) if query.services == ("gdrive",)]
     assert len(drive_only) >= 10
     for query in drive_only:
-        intent = ParsedIntent(text=query.text, services=["drive"], operations=["search"], entities=Entities(),
-                              steps=[], confidence=0.9, provider="local")  # fmt: skip
+        intent = ParsedIntent(
+            text=query.text,
+            services=["drive"],
+            operations=["search"],
+            entities=Entities(),
+            steps=[],
+            confidence=0.9,
+            provider="local",
+        )
         (search,) = plan_for(intent, datetime(2026, 11, 18, tzinfo=UTC)).steps
         planned = set(search.params["filters"].get("mime_types", []))
         assert set(query.filters.get("mime_types", [])) == planned, query.id

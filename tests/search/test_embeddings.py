@@ -74,9 +74,7 @@ def test_a_tampered_model_file_is_refused(tmp_path: Path) -> None:
         _verify_sha256(path, "0" * 64)
 
 
-async def test_query_vectors_are_cached_in_redis_for_an_hour(
-    minilm: MiniLMEmbedder, redis_url: str
-) -> None:
+async def test_query_vectors_are_cached_in_redis_for_an_hour(minilm: MiniLMEmbedder, redis_url: str) -> None:
     client = redis.asyncio.Redis.from_url(redis_url)
     try:
         cache = QueryEmbeddingCache(minilm, client)

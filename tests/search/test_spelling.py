@@ -14,8 +14,15 @@ ALICE = Person("alice@example.com", "Alice")
 
 
 def _mail(message_id: str, subject: str, body: str) -> EmailItem:
-    return EmailItem(message_id=message_id, thread_id=message_id, subject=subject, sender=TOM,
-                     internal_date=datetime(2026, 10, 1, tzinfo=UTC), body_text=body, to=(ALICE,))  # fmt: skip
+    return EmailItem(
+        message_id=message_id,
+        thread_id=message_id,
+        subject=subject,
+        sender=TOM,
+        internal_date=datetime(2026, 10, 1, tzinfo=UTC),
+        body_text=body,
+        to=(ALICE,),
+    )
 
 
 def test_only_words_that_are_no_english_word_are_suspects() -> None:
@@ -54,11 +61,16 @@ async def test_a_typo_is_corrected_towards_the_words_the_users_items_hold(worksp
 
 async def test_a_misspelt_name_is_corrected_towards_the_words_of_the_users_titles(workspace: Workspace) -> None:
     user_id, account_id = workspace.alice
-    await workspace.indexer.index(user_id, account_id, [
-        _mail("m-bw", "Brightwave renewal - 2027 pricing", "Their renewal quote is in."),
-        _mail("m-gl", "Greenleaf Grocers - follow-up call", "Notes from the call."),
-    ])  # fmt: skip
+    await workspace.indexer.index(
+        user_id,
+        account_id,
+        [
+            _mail("m-bw", "Brightwave renewal - 2027 pricing", "Their renewal quote is in."),
+            _mail("m-gl", "Greenleaf Grocers - follow-up call", "Notes from the call."),
+        ],
+    )
     async with workspace.engine.connect() as connection:  # type: ignore[attr-defined]
+
         async def fixed(request: str) -> dict[str, str]:
             found = await spelling.correct(connection, user_id, ("gmail",), request, spelling.suspects(request))
             return found.corrections
@@ -73,6 +85,8 @@ async def test_a_misspelt_name_is_corrected_towards_the_words_of_the_users_title
         other = await spelling.correct(connection, workspace.bob[0], ("gmail",), "brightwve", ["brightwve"])
         assert other.corrections == {}
 
-    response = await workspace.search.search(SearchQuery(user_id=user_id, text="brightwve pricing", services=("gmail",)))
+    response = await workspace.search.search(
+        SearchQuery(user_id=user_id, text="brightwve pricing", services=("gmail",))
+    )
     assert response.corrections == {"brightwve": "brightwave"}
     assert response.results[0].google_id == "m-bw"

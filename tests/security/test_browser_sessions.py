@@ -39,12 +39,16 @@ def _credentialed_routes(api_url: str) -> list[tuple[str, str]]:
     public = {"/healthz", "/readyz", "/metrics", "/auth/config", "/favicon", "/logo", "/health", "/", "/{full_path}"}
     routes = []
     for path, methods in spec["paths"].items():
-        if path in public or path.startswith(("/public/", "/assets/", "/copilot/", "/avatars/", "/webhooks/", "/auth/oauth/")):
+        if path in public or path.startswith(
+            ("/public/", "/assets/", "/copilot/", "/avatars/", "/webhooks/", "/auth/oauth/")
+        ):
             continue
         filled = path.replace("{", "").replace("}", "")
         for part in ("thread_id", "action_id", "conversation_id", "element_id", "file_id", "object_key"):
             filled = filled.replace(part, "7c3e6f0a-1111-4a4a-9b9b-000000000000")
-        routes += [(method.upper(), filled) for method in methods if method in ("get", "post", "put", "patch", "delete")]
+        routes += [
+            (method.upper(), filled) for method in methods if method in ("get", "post", "put", "patch", "delete")
+        ]
     return routes
 
 
@@ -140,7 +144,9 @@ def test_a_forged_form_post_confirms_nothing(api_url: str, alex: ApiUser, world:
     assert httpx.get(f"{api_url}{confirm.removesuffix('/confirm')}", headers=alex.headers).json()["status"] == "pending"
     assert _inbox(world, "daniel.okafor@northwindlabs.com", words) == []
     # The page itself (origin + token) may cancel it; a bearer client needs neither.
-    assert alex.session.post(f"/actions/{action['id']}/cancel", headers=browser_headers(alex.session)).status_code == 200
+    assert (
+        alex.session.post(f"/actions/{action['id']}/cancel", headers=browser_headers(alex.session)).status_code == 200
+    )
 
 
 def test_bearer_clients_need_no_origin_and_no_csrf_token(api_url: str, alex: ApiUser) -> None:
@@ -154,8 +160,15 @@ def test_bearer_clients_need_no_origin_and_no_csrf_token(api_url: str, alex: Api
 
 
 def _assert_signed_out(api_url: str, client: httpx.Client, token: str) -> None:
-    for method, path in (("GET", "/conversations"), ("POST", "/auth/token"), ("GET", "/user"), ("POST", "/project/threads")):
-        response = client.request(method, path, headers={"Origin": api_url}, json={"pagination": {"first": 5}, "filter": {}})
+    for method, path in (
+        ("GET", "/conversations"),
+        ("POST", "/auth/token"),
+        ("GET", "/user"),
+        ("POST", "/project/threads"),
+    ):
+        response = client.request(
+            method, path, headers={"Origin": api_url}, json={"pagination": {"first": 5}, "filter": {}}
+        )
         assert response.status_code == 401, (method, path, response.text)
         assert response.json()["error"]["code"] == "unauthenticated"
     assert httpx.get(f"{api_url}/conversations", headers={"Authorization": f"Bearer {token}"}).status_code == 401
@@ -245,7 +258,10 @@ def test_cookies_are_secure_with_hsts_when_the_public_url_is_https(https_app: st
     response = client.get("/healthz")
     assert response.headers["strict-transport-security"].startswith("max-age=")
     # With a public URL, only its origin is ours: the host's own origin over http is not.
-    assert httpx.get(f"{https_app}/conversations", headers={"Origin": https_app, "Cookie": "access_token=x"}).status_code == 403
+    assert (
+        httpx.get(f"{https_app}/conversations", headers={"Origin": https_app, "Cookie": "access_token=x"}).status_code
+        == 403
+    )
 
 
 # --- 9. the error shape everywhere ----------------------------------------------------------------
@@ -261,7 +277,9 @@ def test_cookies_are_secure_with_hsts_when_the_public_url_is_https(https_app: st
         ("GET", "/project/thread/7c3e6f0a-1111-4a4a-9b9b-000000000000", 404),
     ],
 )
-def test_every_route_answers_in_the_error_shape(api_url: str, alex: ApiUser, method: str, path: str, status: int) -> None:
+def test_every_route_answers_in_the_error_shape(
+    api_url: str, alex: ApiUser, method: str, path: str, status: int
+) -> None:
     response = alex.session.request(method, path, headers=browser_headers(alex.session))
     assert response.status_code == status, response.text[:300]
     error = response.json()["error"]

@@ -17,7 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,7 @@ async def start_chat(api_url: str, user: ApiUser, text: str) -> Chat:
         "name": user.email,
         "type": "user_message",
         "output": text,
-        "createdAt": datetime.now(timezone.utc).isoformat(),
+        "createdAt": datetime.now(UTC).isoformat(),
     }
     await socket.emit("client_message", {"message": message, "fileReferences": []})
     thread_id = await asyncio.wait_for(first_interaction, CHAT_SECONDS)
@@ -112,7 +112,7 @@ async def answer_of(world: World, chat: Chat) -> str:
     """The id of the assistant's answer in the chat's thread (what feedback is given on)."""
     rows = await wait_for(
         world,
-        "SELECT id FROM chainlit.steps WHERE \"threadId\" = $1 AND type = 'assistant_message' ORDER BY \"createdAt\"",
+        'SELECT id FROM chainlit.steps WHERE "threadId" = $1 AND type = \'assistant_message\' ORDER BY "createdAt"',
         uuid.UUID(chat.thread_id),
     )
     return str(rows[0]["id"])
@@ -145,7 +145,10 @@ def delete_feedback(user: ApiUser, feedback_id: str) -> httpx.Response:
 
 def element_request(user: ApiUser, method: str, session_id: str, element: dict[str, Any]) -> httpx.Response:
     return user.session.request(
-        method, "/project/element", json={"element": element, "sessionId": session_id}, headers=browser_headers(user.session)
+        method,
+        "/project/element",
+        json={"element": element, "sessionId": session_id},
+        headers=browser_headers(user.session),
     )
 
 
@@ -172,7 +175,9 @@ async def test_feedback_on_another_users_thread_is_not_found_and_not_written(
     assert_error(put_feedback(sarah, sarah_chat, attack), 404)
     assert await feedbacks_for(world, step_id) == []
 
-    own = put_feedback(alex, alex_chat, {"forId": step_id, "threadId": alex_chat.thread_id, "value": 1, "comment": "spot on"})
+    own = put_feedback(
+        alex, alex_chat, {"forId": step_id, "threadId": alex_chat.thread_id, "value": 1, "comment": "spot on"}
+    )
     assert own.status_code == 200, own.text
     assert own.json()["success"] is True
     [written] = await feedbacks_for(world, step_id)
@@ -233,7 +238,7 @@ async def test_elements_of_another_users_session_or_thread_are_not_found(
     [sources] = (
         await wait_for(
             world,
-            "SELECT id, \"forId\", props FROM chainlit.elements WHERE \"threadId\" = $1 AND name = 'Sources'",
+            'SELECT id, "forId", props FROM chainlit.elements WHERE "threadId" = $1 AND name = \'Sources\'',
             uuid.UUID(alex_chat.thread_id),
         )
     )[:1]
@@ -243,13 +248,18 @@ async def test_elements_of_another_users_session_or_thread_are_not_found(
         # Alex's live session, named by Sarah.
         assert_error(element_request(sarah, method, alex_chat.session_id, custom_element(element_id)), 404)
         # Sarah's own session, with the id of an element of Alex's thread.
-        assert_error(element_request(sarah, method, sarah_chat.session_id, custom_element(element_id, alex_chat.thread_id)), 404)
+        assert_error(
+            element_request(sarah, method, sarah_chat.session_id, custom_element(element_id, alex_chat.thread_id)), 404
+        )
 
     await asyncio.sleep(1)  # the data layer writes in the background
     [after] = await query(world, 'SELECT id, "forId", props FROM chainlit.elements WHERE id = $1', sources["id"])
     assert after == sources
 
-    own = custom_element(element_id, alex_chat.thread_id) | {"forId": str(sources["forId"]), "props": json.loads(sources["props"])}
+    own = custom_element(element_id, alex_chat.thread_id) | {
+        "forId": str(sources["forId"]),
+        "props": json.loads(sources["props"]),
+    }
     response = element_request(alex, "PUT", alex_chat.session_id, own)
     assert response.status_code == 200, response.text
     assert response.json() == {"success": True}

@@ -63,8 +63,12 @@ def _assert_reachable_only_by_postgres(directory: Path, pgdata: Path) -> None:
     if mode & 0o070:
         written_by_postgres = (pgdata / "PG_VERSION").stat()
         assert mode & 0o070 == 0o010, f"{directory} is {oct(mode)}: more than traversal for its group"
-        assert written_by_postgres.st_uid != os.geteuid(), f"{directory} is {oct(mode)} with no PostgreSQL of another user below"
-        assert directory.stat().st_gid == written_by_postgres.st_gid, f"{directory}: traversal granted to a group not PostgreSQL's"
+        assert written_by_postgres.st_uid != os.geteuid(), (
+            f"{directory} is {oct(mode)} with no PostgreSQL of another user below"
+        )
+        assert directory.stat().st_gid == written_by_postgres.st_gid, (
+            f"{directory}: traversal granted to a group not PostgreSQL's"
+        )
 
 
 async def _reload_postgres(database_url: str) -> None:
@@ -139,14 +143,18 @@ def test_directories_left_open_by_an_older_version_are_tightened(servers_dir: Pa
         servers.stop()
 
 
-def test_the_idempotency_store_cannot_reveal_an_answer(api_url: str, alex: ApiUser, world: World, redis_url: str) -> None:
+def test_the_idempotency_store_cannot_reveal_an_answer(
+    api_url: str, alex: ApiUser, world: World, redis_url: str
+) -> None:
     words = unique_words()
     key = str(uuid.uuid4())
     text = f"send an email to Daniel saying the vault code is {words}"
     _, raw = ask(api_url, alex, text, key=key)
     assert words in raw  # the answer (the draft's preview) carries the text
     # The replay comes once the answer is stored (it waits for it if need be).
-    replay = httpx.post(f"{api_url}/query", json={"text": text}, headers=alex.headers | {"Idempotency-Key": key}, timeout=120)
+    replay = httpx.post(
+        f"{api_url}/query", json={"text": text}, headers=alex.headers | {"Idempotency-Key": key}, timeout=120
+    )
     assert replay.status_code == 200 and replay.headers["idempotent-replay"] == "true"
     assert replay.text == raw
 

@@ -170,7 +170,9 @@ def test_with_valkey_down_the_api_and_metrics_answer_503_with_retry_after(outage
         assert_unavailable(httpx.get(conversations, headers=outage_app.bearer, timeout=30))
         assert_unavailable(httpx.get(f"{outage_app.url}/metrics", timeout=30))
         # Server-sent events: refused before the stream starts, like any other request.
-        asked = httpx.post(f"{outage_app.url}/query", json={"text": "emails from Sarah"}, headers=outage_app.bearer, timeout=30)
+        asked = httpx.post(
+            f"{outage_app.url}/query", json={"text": "emails from Sarah"}, headers=outage_app.bearer, timeout=30
+        )
         assert_unavailable(asked)
         ready = httpx.get(f"{outage_app.url}/readyz", timeout=30)
         assert ready.status_code == 503 and not ready.json()["redis"]["ok"]
@@ -190,7 +192,9 @@ def test_with_postgres_down_the_api_and_chainlit_s_routes_answer_503(outage_app:
     since = outage_app.log.stat().st_size
     with crashed(outage_app.servers, "postgres"):
         # Chainlit's data layer swallows the failed query: it answered 404 "User not found".
-        threads = assert_unavailable(browser.post("/project/threads", json=THREADS_PAGE, headers=browser_headers(browser)))
+        threads = assert_unavailable(
+            browser.post("/project/threads", json=THREADS_PAGE, headers=browser_headers(browser))
+        )
         assert threads["detail"] == threads["error"]["message"]  # what Chainlit's frontend shows
         assert_unavailable(httpx.get(conversations, headers=outage_app.bearer, timeout=30))
         assert_unavailable(httpx.get(f"{outage_app.url}/metrics", timeout=30))
@@ -198,8 +202,10 @@ def test_with_postgres_down_the_api_and_chainlit_s_routes_answer_503(outage_app:
         assert ready.status_code == 503 and not ready.json()["database"]["ok"]
     assert_logged_as_warnings(outage_app.log, since)
     eventually(
-        lambda: browser.post("/project/threads", json=THREADS_PAGE, headers=browser_headers(browser)).status_code == 200
-        and httpx.get(conversations, headers=outage_app.bearer, timeout=30).status_code == 200,
+        lambda: (
+            browser.post("/project/threads", json=THREADS_PAGE, headers=browser_headers(browser)).status_code == 200
+            and httpx.get(conversations, headers=outage_app.bearer, timeout=30).status_code == 200
+        ),
         15,
         "the app did not recover after PostgreSQL came back",
     )
@@ -220,7 +226,10 @@ def kill_workers(client: redis.Redis) -> None:
 def start_worker(settings: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("w") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "assistant.cli", "worker"], env=os.environ | settings, stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", "assistant.cli", "worker"],
+            env=os.environ | settings,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 

@@ -148,7 +148,9 @@ def test_the_bucket_holds_concurrent_callers_under_its_rate(redis_url: str) -> N
 
 
 def test_the_bucket_refuses_to_wait_past_a_deadline(redis_url: str) -> None:
-    bucket = TokenBucket(redis.Redis.from_url(redis_url), f"test:deadline:{time.monotonic_ns()}", capacity=10, per_second=1)
+    bucket = TokenBucket(
+        redis.Redis.from_url(redis_url), f"test:deadline:{time.monotonic_ns()}", capacity=10, per_second=1
+    )
     bucket.take(10)
     with pytest.raises(RateLimitTimeout):
         bucket.take(10, timeout=0.5)

@@ -18,7 +18,13 @@ NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 async def link(email: str, **columns: object):
     async with sessions()() as session:
         user, account = await link_google_account(
-            session, user_email=email, account_email=email, access_token=None, refresh_token="r", expires_at=None, scopes=[]
+            session,
+            user_email=email,
+            account_email=email,
+            access_token=None,
+            refresh_token="r",
+            expires_at=None,
+            scopes=[],
         )
         for name, value in columns.items():
             setattr(account, name, value)
@@ -43,7 +49,10 @@ async def test_due_accounts_active_users_first(app_env: None) -> None:
     _, paused = await link("paused@example.com", autosync_enabled=False)
     _, revoked = await link("revoked@example.com", status="needs_reconsent")
     async with engine().begin() as connection:
-        await connection.execute(text("UPDATE users SET last_active_at = :at WHERE id = :id"), {"at": NOW - timedelta(minutes=5), "id": active_user.id})
+        await connection.execute(
+            text("UPDATE users SET last_active_at = :at WHERE id = :id"),
+            {"at": NOW - timedelta(minutes=5), "id": active_user.id},
+        )
     # The idle account synced its mail 5 minutes ago (interval 15): not due yet for Gmail.
     await attempted(idle.id, "gmail", timedelta(minutes=5))
     await attempted(active.id, "gmail", timedelta(minutes=20))

@@ -41,7 +41,9 @@ def sandbox_state(services: Services) -> dict[str, dict[str, tuple]]:
     files = {
         f["id"]: (f["name"],)
         for f in pages(
-            lambda t: services.drive.files().list(q="trashed = false", fields="nextPageToken,files(id,name)", pageToken=t),
+            lambda t: services.drive.files().list(
+                q="trashed = false", fields="nextPageToken,files(id,name)", pageToken=t
+            ),
             "files",
         )[0]
     }
@@ -100,7 +102,12 @@ def control_call(control: httpx.Client, method: str, path: str, body: dict[str, 
 def top_up_mailbox(control: httpx.Client, connect: Any) -> int:
     """Earlier tests may have trashed much of the small mailbox: add four; the total."""
     for number in range(4):
-        control_call(control, "POST", f"/accounts/{ALEX}/messages", {"from": "x@partner.test", "subject": f"Filler {number}", "text": "."})
+        control_call(
+            control,
+            "POST",
+            f"/accounts/{ALEX}/messages",
+            {"from": "x@partner.test", "subject": f"Filler {number}", "text": "."},
+        )
     return len(sandbox_state(connect(ALEX))["gmail"])
 
 
@@ -124,31 +131,54 @@ def owned_files(services: Services) -> list[str]:
 def ensure_owned_files(control: httpx.Client, services: Services, count: int) -> None:
     """Earlier tests in the session changed the shared sandbox: top up Alex's own files."""
     for index in range(len(owned_files(services)), count):
-        control_call(control, "POST", f"/accounts/{ALEX}/files", {"name": f"Seed file {index}", "type": "text", "body": "Seed."})
+        control_call(
+            control, "POST", f"/accounts/{ALEX}/files", {"name": f"Seed file {index}", "type": "text", "body": "Seed."}
+        )
 
 
-def change_everything(control: httpx.Client, services: Services, state: dict[str, dict[str, tuple]], tag: str) -> dict[str, str]:
+def change_everything(
+    control: httpx.Client, services: Services, state: dict[str, dict[str, tuple]], tag: str
+) -> dict[str, str]:
     """Add, modify, trash and delete an item of each service as another client would."""
     account = f"/accounts/{ALEX}"
     existing_messages = sorted(state["gmail"])
     files = owned_files(services)
     added = control_call(
-        control, "POST", f"{account}/messages",
-        {"from": "Dana Quinn <dana@partner.test>", "subject": f"Contract renewal {tag}", "text": "Renewal terms attached."},
-    )  # fmt: skip
-    control_call(control, "PATCH", f"{account}/messages/{existing_messages[0]}", {"addLabelIds": ["STARRED"], "removeLabelIds": ["UNREAD"]})
+        control,
+        "POST",
+        f"{account}/messages",
+        {
+            "from": "Dana Quinn <dana@partner.test>",
+            "subject": f"Contract renewal {tag}",
+            "text": "Renewal terms attached.",
+        },
+    )
+    control_call(
+        control,
+        "PATCH",
+        f"{account}/messages/{existing_messages[0]}",
+        {"addLabelIds": ["STARRED"], "removeLabelIds": ["UNREAD"]},
+    )
     control_call(control, "PATCH", f"{account}/messages/{existing_messages[1]}", {"addLabelIds": ["TRASH"]})
     control_call(control, "DELETE", f"{account}/messages/{existing_messages[2]}")
 
     event = control_call(
-        control, "POST", f"{account}/events",
-        {"summary": f"Vendor call {tag}", "start": {"dateTime": "2026-03-12T15:00:00Z"}, "end": {"dateTime": "2026-03-12T15:30:00Z"}},
-    )  # fmt: skip
+        control,
+        "POST",
+        f"{account}/events",
+        {
+            "summary": f"Vendor call {tag}",
+            "start": {"dateTime": "2026-03-12T15:00:00Z"},
+            "end": {"dateTime": "2026-03-12T15:30:00Z"},
+        },
+    )
     single_events = [event_id for event_id in sorted(state["gcal"]) if "_" not in event_id]
     control_call(control, "PATCH", f"{account}/events/{single_events[0]}", {"summary": f"Moved {tag}"})
     control_call(control, "DELETE", f"{account}/events/{single_events[1]}")
 
-    file = control_call(control, "POST", f"{account}/files", {"name": f"Notes {tag}", "type": "document", "body": "Quarter notes."})
+    file = control_call(
+        control, "POST", f"{account}/files", {"name": f"Notes {tag}", "type": "document", "body": "Quarter notes."}
+    )
     control_call(control, "PATCH", f"{account}/files/{files[0]}", {"name": f"Renamed {tag}"})
     control_call(control, "PATCH", f"{account}/files/{files[1]}", {"trashed": True})
     control_call(control, "DELETE", f"{account}/files/{files[2]}")
@@ -181,7 +211,9 @@ async def test_full_then_incremental_sync_mirrors_the_sandbox(link, connect, con
     assert await cache_state(linked) == after
 
     async with linked.engine.connect() as connection:
-        zone = (await connection.execute(text("SELECT timezone FROM users WHERE id = :u"), {"u": linked.user_id})).scalar_one()
+        zone = (
+            await connection.execute(text("SELECT timezone FROM users WHERE id = :u"), {"u": linked.user_id})
+        ).scalar_one()
     assert zone == "Europe/London"  # the primary calendar's zone, adopted on the first sync
 
     status = await sync_status(linked)
@@ -261,7 +293,12 @@ async def test_an_interrupted_full_sync_resumes_from_its_checkpoint(
     monkeypatch.setattr(sync.gmail, "PAGE_SIZE", 1)  # a page per message
     linked: LinkedAccount = await link(ALEX)
     total = top_up_mailbox(control, connect)
-    control_call(control, "POST", "/faults", {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100})
+    control_call(
+        control,
+        "POST",
+        "/faults",
+        {"method": "gmail.users.messages.get", "kind": "latency", "latency_seconds": 0.3, "count": 100},
+    )
     try:
         running, row = await full_gmail_sync_at_its_first_checkpoint(linked)
         running.cancel()  # the worker dies here
@@ -289,8 +326,10 @@ async def test_user_labels_are_cached_by_name(link, connect) -> None:
 
     await sync_all(linked)  # incremental: the label change is replayed
     async with linked.engine.connect() as connection:
-        labels = (await connection.execute(
-            text("SELECT labels FROM gmail_cache WHERE account_id = :a AND message_id = :m"),
-            {"a": linked.account_id, "m": message_id},
-        )).scalar_one()  # fmt: skip
+        labels = (
+            await connection.execute(
+                text("SELECT labels FROM gmail_cache WHERE account_id = :a AND message_id = :m"),
+                {"a": linked.account_id, "m": message_id},
+            )
+        ).scalar_one()
     assert label["name"] in labels and label["id"] not in labels

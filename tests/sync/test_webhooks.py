@@ -29,7 +29,13 @@ async def client(app_env: None):
 async def linked_account(email: str) -> uuid.UUID:
     async with sessions()() as session:
         _, account = await link_google_account(
-            session, user_email=email, account_email=email, access_token=None, refresh_token="r", expires_at=None, scopes=[]
+            session,
+            user_email=email,
+            account_email=email,
+            access_token=None,
+            refresh_token="r",
+            expires_at=None,
+            scopes=[],
         )
         await session.commit()
         return account.id
@@ -61,18 +67,26 @@ async def test_gmail_push_with_a_wrong_token_or_body_is_refused(client: httpx.As
 
 
 @pytest.mark.parametrize(("api", "service"), [("calendar", "gcal"), ("drive", "gdrive")])
-async def test_watch_notifications_are_verified_and_queue_a_sync(client: httpx.AsyncClient, api: str, service: str) -> None:
+async def test_watch_notifications_are_verified_and_queue_a_sync(
+    client: httpx.AsyncClient, api: str, service: str
+) -> None:
     account_id = await linked_account("ada@example.com")
     token = channel_token(account_id, service)
-    handshake = await client.post(f"/webhooks/{api}", headers={"X-Goog-Channel-Token": token, "X-Goog-Resource-State": "sync"})
+    handshake = await client.post(
+        f"/webhooks/{api}", headers={"X-Goog-Channel-Token": token, "X-Goog-Resource-State": "sync"}
+    )
     assert handshake.status_code == 204 and high_queue_ids() == []
 
-    change = await client.post(f"/webhooks/{api}", headers={"X-Goog-Channel-Token": token, "X-Goog-Resource-State": "exists"})
+    change = await client.post(
+        f"/webhooks/{api}", headers={"X-Goog-Channel-Token": token, "X-Goog-Resource-State": "exists"}
+    )
     assert change.status_code == 204
     assert high_queue_ids() == [sync_job_ids(str(account_id), service)[0]]
 
     forged = token[:-4] + ("0000" if not token.endswith("0000") else "1111")
     other_service = channel_token(account_id, "gmail")
     for bad in (forged, other_service, "nonsense"):
-        answer = await client.post(f"/webhooks/{api}", headers={"X-Goog-Channel-Token": bad, "X-Goog-Resource-State": "exists"})
+        answer = await client.post(
+            f"/webhooks/{api}", headers={"X-Goog-Channel-Token": bad, "X-Goog-Resource-State": "exists"}
+        )
         assert answer.status_code == 403

@@ -23,7 +23,11 @@ TODAY = dt.date(2026, 11, 18)
 
 
 class Workspace:
-    def __init__(self, messages: list[dict[str, Any]] | None = None, busy: dict[str, list[tuple[dt.datetime, dt.datetime]]] | None = None) -> None:
+    def __init__(
+        self,
+        messages: list[dict[str, Any]] | None = None,
+        busy: dict[str, list[tuple[dt.datetime, dt.datetime]]] | None = None,
+    ) -> None:
         self._messages = messages or []
         self._busy = busy or {}
 
@@ -38,7 +42,12 @@ def task(expect: dict[str, Any]) -> Task:
     return Task.model_validate({"id": "a-task", "requests": ["a", "b", "c"], "expect": expect})
 
 
-def outcome(answer: str = "", sources: list[Source] | None = None, changes: list[ItemChange] | None = None, question: str | None = None) -> Outcome:
+def outcome(
+    answer: str = "",
+    sources: list[Source] | None = None,
+    changes: list[ItemChange] | None = None,
+    question: str | None = None,
+) -> Outcome:
     return Outcome(answer=answer, sources=sources or [], question=question, changes=changes or [])
 
 
@@ -46,7 +55,9 @@ def at(day: int, hour: int, minute: int = 0) -> dt.datetime:
     return dt.datetime(2026, 11, day, hour, minute, tzinfo=LONDON)
 
 
-def message(id: str, subject: str, sender: str, to: str, day: int, labels: list[str], thread: str = "t1", text: str = "") -> dict[str, Any]:
+def message(
+    id: str, subject: str, sender: str, to: str, day: int, labels: list[str], thread: str = "t1", text: str = ""
+) -> dict[str, Any]:
     stamp = int(at(day, 9).timestamp() * 1000)
     index = {"from": sender, "to": to, "cc": "", "subject": subject, "text": text}
     return {"id": id, "threadId": thread, "labelIds": labels, "internalDate": str(stamp), "index": index}
@@ -77,7 +88,12 @@ ONE_ON_ONE_2028 = Source("calendar", "e1_20281127", "1:1 Priya / Alex", dt.datet
 
 
 def test_the_right_read_passes() -> None:
-    assert problems(NEXT_ONE_ON_ONE, outcome("Your next 1:1 with Priya is on Monday 23 November at 10:00.", [ONE_ON_ONE_23])) == []
+    assert (
+        problems(
+            NEXT_ONE_ON_ONE, outcome("Your next 1:1 with Priya is on Monday 23 November at 10:00.", [ONE_ON_ONE_23])
+        )
+        == []
+    )
 
 
 def test_the_wrong_first_item_fails() -> None:
@@ -145,7 +161,9 @@ def test_stating_what_must_not_be_stated_fails() -> None:
 
 def test_a_read_that_writes_fails() -> None:
     sent = ItemChange("message", ALEX, "m2", None, message("m2", "Hi", ALEX, DANIEL, 18, ["SENT"]))
-    assert problems(NEXT_ONE_ON_ONE, outcome("Monday 23 Nov at 10:00", [ONE_ON_ONE_23], [sent])) == ["also changed: message 'Hi' added"]
+    assert problems(NEXT_ONE_ON_ONE, outcome("Monday 23 Nov at 10:00", [ONE_ON_ONE_23], [sent])) == [
+        "also changed: message 'Hi' added"
+    ]
 
 
 def test_a_failure_of_the_product_fails() -> None:
@@ -173,10 +191,14 @@ def test_no_question_or_a_question_about_something_else_fails() -> None:
 
 # --- sends, replies, forwards, drafts -----------------------------------------------------
 
-SEND = task({"changes": [{"type": "sent", "to": [DANIEL], "subject_exact": "Staging", "body": ["the deploy is green"]}]})
+SEND = task(
+    {"changes": [{"type": "sent", "to": [DANIEL], "subject_exact": "Staging", "body": ["the deploy is green"]}]}
+)
 
 
-def sent(to: str = DANIEL, subject: str = "Staging", text: str = "Hi Daniel, the deploy is green.", thread: str = "new") -> ItemChange:
+def sent(
+    to: str = DANIEL, subject: str = "Staging", text: str = "Hi Daniel, the deploy is green.", thread: str = "new"
+) -> ItemChange:
     return ItemChange("message", ALEX, "s1", None, message("s1", subject, ALEX, to, 18, ["SENT"], thread, text))
 
 
@@ -200,21 +222,45 @@ def test_a_wrong_send_fails(change: ItemChange, reason: str) -> None:
 
 def test_nothing_sent_or_something_more_fails() -> None:
     assert problems(SEND, outcome())[0].startswith("missing: ")
-    extra = ItemChange("file", ALEX, "f1", {"file": {"name": "Deck", "permissions": []}}, {"file": {"name": "Deck 2", "permissions": []}})
+    extra = ItemChange(
+        "file",
+        ALEX,
+        "f1",
+        {"file": {"name": "Deck", "permissions": []}},
+        {"file": {"name": "Deck 2", "permissions": []}},
+    )
     assert problems(SEND, outcome(changes=[sent(), extra])) == ["also changed: file 'Deck 2' modified"]
 
 
 def test_a_reply_must_continue_the_thread() -> None:
     original = message("o1", "Q4 Financial Review", SARAH, ALEX, 16, ["INBOX"], thread="q4")
-    reply = task({"changes": [{"type": "sent", "to": [SARAH], "reply_to": {"service": "gmail", "title": "Q4 Financial Review", "from": SARAH}}]})
+    reply = task(
+        {
+            "changes": [
+                {
+                    "type": "sent",
+                    "to": [SARAH],
+                    "reply_to": {"service": "gmail", "title": "Q4 Financial Review", "from": SARAH},
+                }
+            ]
+        }
+    )
     workspace = Workspace([original])
-    assert problems(reply, outcome(changes=[sent(to=SARAH, subject="Re: Q4 Financial Review", thread="q4")]), workspace) == []
-    assert "not in the thread replied to" in problems(reply, outcome(changes=[sent(to=SARAH, thread="other")]), workspace)[0]
+    assert (
+        problems(reply, outcome(changes=[sent(to=SARAH, subject="Re: Q4 Financial Review", thread="q4")]), workspace)
+        == []
+    )
+    assert (
+        "not in the thread replied to"
+        in problems(reply, outcome(changes=[sent(to=SARAH, thread="other")]), workspace)[0]
+    )
 
 
 def test_a_draft_is_not_a_send() -> None:
     draft = task({"changes": [{"type": "draft", "to": [DANIEL], "body": ["green"]}]})
-    draft_message = ItemChange("message", ALEX, "d1", None, message("d1", "Staging", ALEX, DANIEL, 18, ["DRAFT"], text="green"))
+    draft_message = ItemChange(
+        "message", ALEX, "d1", None, message("d1", "Staging", ALEX, DANIEL, 18, ["DRAFT"], text="green")
+    )
     draft_item = ItemChange("draft", ALEX, "r1", None, {"id": "r1", "messageId": "d1"})
     assert problems(draft, outcome(changes=[draft_message, draft_item])) == []
     assert problems(draft, outcome(changes=[sent()]))[0].startswith("missing: ")
@@ -223,8 +269,13 @@ def test_a_draft_is_not_a_send() -> None:
 
 # --- bulk trash ---------------------------------------------------------------------------
 
-TOMS = [message(f"t{n}", f"Note {n}", "Tom Becker <tom.becker@northwindlabs.com>", ALEX, 10 + n, ["INBOX"]) for n in range(3)]
-OTHER = message("x1", "Re: Note 1", "Alex Rivera <alex.rivera@northwindlabs.com>", "tom.becker@northwindlabs.com", 15, ["SENT"])
+TOMS = [
+    message(f"t{n}", f"Note {n}", "Tom Becker <tom.becker@northwindlabs.com>", ALEX, 10 + n, ["INBOX"])
+    for n in range(3)
+]
+OTHER = message(
+    "x1", "Re: Note 1", "Alex Rivera <alex.rivera@northwindlabs.com>", "tom.becker@northwindlabs.com", 15, ["SENT"]
+)
 ALL_FROM_TOM = task({"changes": [{"type": "trashed", "scope": {"from": "tom.becker@northwindlabs.com"}}]})
 
 
@@ -247,7 +298,14 @@ def test_trashing_one_of_them_or_one_more_fails() -> None:
 def test_two_scopes_are_one_set_of_trashed_messages() -> None:
     easyjet = message("e1", "Sale", "easyJet <news@easyjet.com>", ALEX, 12, ["INBOX"])
     ryanair = message("r1", "Fares", "Ryanair <news@ryanair.com>", ALEX, 13, ["INBOX"])
-    both = task({"changes": [{"type": "trashed", "scope": {"from": "easyjet.com"}}, {"type": "trashed", "scope": {"from": "ryanair.com"}}]})
+    both = task(
+        {
+            "changes": [
+                {"type": "trashed", "scope": {"from": "easyjet.com"}},
+                {"type": "trashed", "scope": {"from": "ryanair.com"}},
+            ]
+        }
+    )
     workspace = Workspace([easyjet, ryanair, *TOMS])
     assert problems(both, outcome(changes=[trash(easyjet), trash(ryanair)]), workspace) == []
     assert problems(both, outcome(changes=[trash(easyjet)]), workspace)[0].startswith("trashed 1 messages, 1 of the 2")
@@ -262,14 +320,31 @@ def test_a_curly_apostrophe_in_the_answer_still_states_the_words() -> None:
 CRIT = task(
     {
         "changes": [
-            {"type": "event_created", "summary_exact": "Design Crit", "start": "2026-11-19T13:00:00", "duration_minutes": 90, "attendees": [DANIEL], "free": [DANIEL]}
+            {
+                "type": "event_created",
+                "summary_exact": "Design Crit",
+                "start": "2026-11-19T13:00:00",
+                "duration_minutes": 90,
+                "attendees": [DANIEL],
+                "free": [DANIEL],
+            }
         ]
     }
 )
 
 
-def created(summary: str = "Design Crit", start: dt.datetime = at(19, 13), minutes: int = 90, attendees: tuple[str, ...] = (ALEX, DANIEL)) -> ItemChange:
-    return ItemChange("event", ALEX, "n1", None, event("n1", summary, start, minutes, attendees=[{"email": e} for e in attendees]))
+CRIT_START = at(19, 13)
+
+
+def created(
+    summary: str = "Design Crit",
+    start: dt.datetime = CRIT_START,
+    minutes: int = 90,
+    attendees: tuple[str, ...] = (ALEX, DANIEL),
+) -> ItemChange:
+    return ItemChange(
+        "event", ALEX, "n1", None, event("n1", summary, start, minutes, attendees=[{"email": e} for e in attendees])
+    )
 
 
 def test_the_right_event_passes() -> None:
@@ -296,12 +371,33 @@ def test_an_event_when_an_attendee_is_busy_fails() -> None:
     assert "daniel.okafor@northwindlabs.com busy then" in problems(CRIT, outcome(changes=[created()]), workspace)[0]
 
 
-SERIES = event("p1", "1:1 Priya / Alex", at(18, 10) - dt.timedelta(days=184), 45, recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"])
-MOVE = task({"changes": [{"type": "event_changed", "event": {"service": "calendar", "title": "1:1 Priya / Alex", "day": "2026-11-23"}, "start": "2026-11-23T15:00:00", "duration_minutes": 45}]})
+SERIES = event(
+    "p1", "1:1 Priya / Alex", at(18, 10) - dt.timedelta(days=184), 45, recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"]
+)
+MOVE = task(
+    {
+        "changes": [
+            {
+                "type": "event_changed",
+                "event": {"service": "calendar", "title": "1:1 Priya / Alex", "day": "2026-11-23"},
+                "start": "2026-11-23T15:00:00",
+                "duration_minutes": 45,
+            }
+        ]
+    }
+)
 
 
 def override(start: dt.datetime, minutes: int, original_day: int = 23, **extra: Any) -> ItemChange:
-    body = event("p1_20261123", "1:1 Priya / Alex", start, minutes, recurringEventId="p1", originalStartTime={"dateTime": at(original_day, 10).isoformat()}, **extra)
+    body = event(
+        "p1_20261123",
+        "1:1 Priya / Alex",
+        start,
+        minutes,
+        recurringEventId="p1",
+        originalStartTime={"dateTime": at(original_day, 10).isoformat()},
+        **extra,
+    )
     return ItemChange("event", ALEX, "p1_20261123", None, body)
 
 
@@ -312,8 +408,12 @@ def test_moving_the_next_occurrence_keeping_its_length_passes() -> None:
 def test_a_move_that_changes_the_length_or_the_wrong_occurrence_or_the_series_fails() -> None:
     assert "lasts 60 minutes" in problems(MOVE, outcome(changes=[override(at(23, 15), 60)]))[0]
     assert "another event" in problems(MOVE, outcome(changes=[override(at(30, 15), 45, original_day=30)]))[0]
-    moved_series = event("p1", "1:1 Priya / Alex", at(18, 15) - dt.timedelta(days=184), 45, recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"])
-    assert "another event" in problems(MOVE, outcome(changes=[ItemChange("event", ALEX, "p1", SERIES, moved_series)]))[0]
+    moved_series = event(
+        "p1", "1:1 Priya / Alex", at(18, 15) - dt.timedelta(days=184), 45, recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO"]
+    )
+    assert (
+        "another event" in problems(MOVE, outcome(changes=[ItemChange("event", ALEX, "p1", SERIES, moved_series)]))[0]
+    )
 
 
 def test_cancelling_one_the_following_or_all() -> None:
@@ -321,7 +421,13 @@ def test_cancelling_one_the_following_or_all() -> None:
     one = task({"changes": [{"type": "event_cancelled", "event": ref}]})
     following = task({"changes": [{"type": "event_cancelled", "event": ref, "scope": "following"}]})
     cancelled_one = override(at(23, 10), 45, status="cancelled")
-    ended = event("p1", "1:1 Priya / Alex", at(18, 10) - dt.timedelta(days=184), 45, recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261122T235959Z"])
+    ended = event(
+        "p1",
+        "1:1 Priya / Alex",
+        at(18, 10) - dt.timedelta(days=184),
+        45,
+        recurrence=["RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL=20261122T235959Z"],
+    )
     ended_series = ItemChange("event", ALEX, "p1", SERIES, ended)
     assert problems(one, outcome(changes=[cancelled_one])) == []
     assert problems(following, outcome(changes=[ended_series])) == []
@@ -333,12 +439,25 @@ def test_cancelling_one_the_following_or_all() -> None:
 
 
 def test_sharing_with_the_role_asked_for() -> None:
-    share = task({"changes": [{"type": "file_shared", "file": {"service": "drive", "title": "Product roadmap 2027"}, "email": DANIEL, "role": "writer"}]})
+    share = task(
+        {
+            "changes": [
+                {
+                    "type": "file_shared",
+                    "file": {"service": "drive", "title": "Product roadmap 2027"},
+                    "email": DANIEL,
+                    "role": "writer",
+                }
+            ]
+        }
+    )
     before = {"file": {"name": "Product roadmap 2027", "permissions": [{"emailAddress": ALEX, "role": "owner"}]}}
 
     def shared(role: str) -> ItemChange:
         permissions = [*before["file"]["permissions"], {"emailAddress": DANIEL, "role": role}]
-        return ItemChange("file", ALEX, "f1", before, {"file": {"name": "Product roadmap 2027", "permissions": permissions}})
+        return ItemChange(
+            "file", ALEX, "f1", before, {"file": {"name": "Product roadmap 2027", "permissions": permissions}}
+        )
 
     assert problems(share, outcome(changes=[shared("writer")])) == []
     assert "has reader" in problems(share, outcome(changes=[shared("reader")]))[0]

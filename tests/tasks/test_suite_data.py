@@ -18,7 +18,18 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from assistant.tasks.judge import _in_scope, _message_is, _norm
-from assistant.tasks.suite import SUITE_NOW, SUITE_ZONE, EventCancelled, EventChanged, FileChanged, ItemRef, Sent, Task, Trashed, load_suite
+from assistant.tasks.suite import (
+    SUITE_NOW,
+    SUITE_ZONE,
+    EventCancelled,
+    EventChanged,
+    FileChanged,
+    ItemRef,
+    Sent,
+    Task,
+    Trashed,
+    load_suite,
+)
 from sandbox.calendars import Calendars, expand
 from sandbox.server import DEMO_WORKSPACE, open_store
 from sandbox.store import Store
@@ -45,7 +56,11 @@ def occurrences(store: Store, account: str) -> list[dict[str, Any]]:
             event = record["event"]
             if event.get("recurringEventId"):
                 continue
-            found += expand(event, SUITE_ZONE, HORIZON, overrides.get(event["id"], {})) if event.get("recurrence") else [event]
+            found += (
+                expand(event, SUITE_ZONE, HORIZON, overrides.get(event["id"], {}))
+                if event.get("recurrence")
+                else [event]
+            )
     return [event for event in found if event.get("status") != "cancelled"]
 
 
@@ -54,7 +69,11 @@ def count(store: Store, account: str, ref: ItemRef, events: list[dict[str, Any]]
         return sum(_message_is(m, ref, ZONE) for m in store.all("message", account))
     if ref.service == "calendar":
         return sum(_event_is(event, ref) for event in events)
-    visible = [f["file"] for f in store.all("file") if any(p.get("emailAddress") == account for p in f["file"].get("permissions", []))]
+    visible = [
+        f["file"]
+        for f in store.all("file")
+        if any(p.get("emailAddress") == account for p in f["file"].get("permissions", []))
+    ]
     return sum(_norm(f["name"]) == _norm(ref.title) and _file_owner(f, ref) for f in visible)
 
 
@@ -62,7 +81,11 @@ def _event_is(event: dict[str, Any], ref: ItemRef) -> bool:
     if _norm(str(event.get("summary", ""))) != _norm(ref.title):
         return False
     start = event.get("start", {})
-    moment = dt.datetime.fromisoformat(start["dateTime"]).astimezone(ZONE).date() if "dateTime" in start else dt.date.fromisoformat(start["date"])
+    moment = (
+        dt.datetime.fromisoformat(start["dateTime"]).astimezone(ZONE).date()
+        if "dateTime" in start
+        else dt.date.fromisoformat(start["date"])
+    )
     if ref.day is not None and moment != ref.day:
         return False
     return ref.sender is None or ref.sender.lower() == str(event.get("organizer", {}).get("email", "")).lower()
@@ -100,7 +123,9 @@ def test_every_item_the_suite_names_is_in_the_workspace(store: Store) -> None:
         for where, ref, unique in named(task):
             found = count(store, task.user, ref, events[task.user])
             if found == 0 or (unique and found > 1):
-                wrong.append(f"{task.id} {where}: {ref.service} {ref.title!r} day={ref.day} from={ref.sender}: {found} items")
+                wrong.append(
+                    f"{task.id} {where}: {ref.service} {ref.title!r} day={ref.day} from={ref.sender}: {found} items"
+                )
     assert not wrong, "\n".join(wrong)
 
 
@@ -109,9 +134,10 @@ def test_every_bulk_scope_selects_some_mail(store: Store) -> None:
         task.id
         for task in load_suite()
         for change in task.expect.changes
-        if isinstance(change, Trashed) and change.scope is not None
+        if isinstance(change, Trashed)
+        and change.scope is not None
         and not any(_in_scope(m, change.scope, ZONE) for m in store.all("message", task.user))
-    ]  # fmt: skip
+    ]
     assert not empty, empty
 
 

@@ -55,17 +55,35 @@ async def runs(embedded: EmbeddedServers, data_dir: Path) -> dict[str, Any]:
     async with command_runtime() as runtime:
         users = sorted({task.user for task in tasks})
         async with task_world(
-            settings, runtime.engine, runtime.redis_url, state,
-            workspace=demo_workspace(state, DISTRACTORS), users=users, user_for=EVAL_USER.format,
-        ) as world:  # fmt: skip
+            settings,
+            runtime.engine,
+            runtime.redis_url,
+            state,
+            workspace=demo_workspace(state, DISTRACTORS),
+            users=users,
+            user_for=EVAL_USER.format,
+        ) as world:
             for task in tasks:
                 outcome = await run_request(world, task, task.requests[0])
-                results.append({"task": task, "request": task.requests[0], "outcome": outcome, "verdict": judge(task, outcome, world.workspace, world.zone)})
+                results.append(
+                    {
+                        "task": task,
+                        "request": task.requests[0],
+                        "outcome": outcome,
+                        "verdict": judge(task, outcome, world.workspace, world.zone),
+                    }
+                )
             # Known-wrong pairs: each outcome judged against a task of another kind.
             writes = [r for r in results if r["task"].expect.changes and r["outcome"].changes]
-            reads = [r for r in results if r["task"].expect.cite and not r["task"].expect.changes and r["outcome"].sources]
-            swapped = [judge(reads[0]["task"], writes[0]["outcome"], world.workspace, world.zone)] if reads and writes else []
-            swapped += [judge(writes[0]["task"], reads[0]["outcome"], world.workspace, world.zone)] if reads and writes else []
+            reads = [
+                r for r in results if r["task"].expect.cite and not r["task"].expect.changes and r["outcome"].sources
+            ]
+            swapped = (
+                [judge(reads[0]["task"], writes[0]["outcome"], world.workspace, world.zone)] if reads and writes else []
+            )
+            swapped += (
+                [judge(writes[0]["task"], reads[0]["outcome"], world.workspace, world.zone)] if reads and writes else []
+            )
             async with world.control() as control:
                 left = (await control.get(f"/snapshots/{world.snapshot}/changes")).json()["changes"]
     summary = report(results, settings.effective_llm_provider)

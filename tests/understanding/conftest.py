@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
 from typing import Any
 
 import pytest
@@ -41,10 +40,16 @@ async def add_rows(session: AsyncSession, model: type, *rows: dict[str, Any]) ->
 
 def email(user_id: uuid.UUID, account_id: uuid.UUID, n: int, name: str, address: str, to: list[str]) -> dict[str, Any]:
     return dict(
-        user_id=user_id, account_id=account_id, message_id=f"m{n}", thread_id=f"t{n}",
-        subject=f"message {n}", sender_name=name, sender_email=address, to_emails=to,
+        user_id=user_id,
+        account_id=account_id,
+        message_id=f"m{n}",
+        thread_id=f"t{n}",
+        subject=f"message {n}",
+        sender_name=name,
+        sender_email=address,
+        to_emails=to,
         internal_date=datetime.now(UTC) - timedelta(days=n),
-    )  # fmt: skip
+    )
 
 
 @pytest.fixture
@@ -68,24 +73,37 @@ async def workspace(session: AsyncSession) -> Workspace:
         session,
         CalendarEvent,
         dict(
-            **owner, calendar_id="primary", event_id="e1", summary="Weekly sync",
-            organizer_email="tom.baker@acme.com", organizer_name="Tom Baker",
+            **owner,
+            calendar_id="primary",
+            event_id="e1",
+            summary="Weekly sync",
+            organizer_email="tom.baker@acme.com",
+            organizer_name="Tom Baker",
             attendees=[{"email": "tom.baker@acme.com", "displayName": "Tom Baker"}],
-            start_at=now + timedelta(days=1), end_at=now + timedelta(days=1, hours=1),
+            start_at=now + timedelta(days=1),
+            end_at=now + timedelta(days=1, hours=1),
         ),
         dict(
-            **owner, calendar_id="primary", event_id="e2", summary="Flight to Lisbon",
-            start_at=now + timedelta(days=3), end_at=now + timedelta(days=3, hours=3),
+            **owner,
+            calendar_id="primary",
+            event_id="e2",
+            summary="Flight to Lisbon",
+            start_at=now + timedelta(days=3),
+            end_at=now + timedelta(days=3, hours=3),
         ),
-    )  # fmt: skip
+    )
     await add_rows(
         session,
         DriveFile,
         dict(
-            **owner, file_id="f1", name="Budget 2027", mime_type="application/vnd.google-apps.spreadsheet",
-            modified_at=now, owners=[{"displayName": "Olivia Park", "emailAddress": "olivia@acme.com"}],
+            **owner,
+            file_id="f1",
+            name="Budget 2027",
+            mime_type="application/vnd.google-apps.spreadsheet",
+            modified_at=now,
+            owners=[{"displayName": "Olivia Park", "emailAddress": "olivia@acme.com"}],
         ),
-    )  # fmt: skip
+    )
     conversation = Conversation(user_id=user.id, title="test")
     session.add(conversation)
     await session.commit()

@@ -43,8 +43,12 @@ async def test_repeated_request_is_answered_from_the_cache(client: redis.asyncio
         assert first.provider == again.provider == "openai"
         assert again.entities.new_time is not None
 
-        other_user = await understand(understander, uuid.uuid4(), "plan the planning meeting with sarah", ConversationContext())
-        context = ConversationContext(turns=[Turn(role="assistant", text="", items=[ItemRef(service="gmail", id="m1", position=1)])])
+        other_user = await understand(
+            understander, uuid.uuid4(), "plan the planning meeting with sarah", ConversationContext()
+        )
+        context = ConversationContext(
+            turns=[Turn(role="assistant", text="", items=[ItemRef(service="gmail", id="m1", position=1)])]
+        )
         with_context = await understand(understander, user, "plan the planning meeting with sarah", context)
         assert len(server.requests) == 3  # another user, another context: not the same entry
         assert other_user.provider == with_context.provider == "openai"

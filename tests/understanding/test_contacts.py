@@ -68,26 +68,43 @@ def test_an_address_is_its_own_contact() -> None:
 
 
 def test_a_full_name_beats_a_near_namesake() -> None:
-    book = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 2), ("Sarah Cheng", "sarah.cheng@vendor.io", 2)])
-    assert book.match("sarah chen").contact is not None and book.match("sarah chen").contact.email == "sarah.chen@acme.com"
-    assert book.match("Sarah Cheng").contact is not None and book.match("Sarah Cheng").contact.email == "sarah.cheng@vendor.io"
+    book = ContactBook.from_rows(
+        [("Sarah Chen", "sarah.chen@acme.com", 2), ("Sarah Cheng", "sarah.cheng@vendor.io", 2)]
+    )
+    assert (
+        book.match("sarah chen").contact is not None and book.match("sarah chen").contact.email == "sarah.chen@acme.com"
+    )
+    assert (
+        book.match("Sarah Cheng").contact is not None
+        and book.match("Sarah Cheng").contact.email == "sarah.cheng@vendor.io"
+    )
     assert book.match("sarah").contact is None  # equally close and equally frequent: ask
 
 
 def test_the_person_the_user_deals_with_most_is_the_one_meant() -> None:
-    book = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 40), ("Sarah Cheng", "sarah.cheng@vendor.io", 3)])
+    book = ContactBook.from_rows(
+        [("Sarah Chen", "sarah.chen@acme.com", 40), ("Sarah Cheng", "sarah.cheng@vendor.io", 3)]
+    )
     match = book.match("sarah")
     assert match.contact is not None and match.contact.email == "sarah.chen@acme.com"
-    rare = ContactBook.from_rows([("Sarah Chen", "sarah.chen@acme.com", 4), ("Sarah Cheng", "sarah.cheng@vendor.io", 1)])
+    rare = ContactBook.from_rows(
+        [("Sarah Chen", "sarah.chen@acme.com", 4), ("Sarah Cheng", "sarah.cheng@vendor.io", 1)]
+    )
     assert rare.match("sarah").contact is None  # too few dealings to be sure
 
 
-async def test_the_contact_cache_reads_again_only_when_people_were_recorded(session: AsyncSession, workspace: Workspace) -> None:
+async def test_the_contact_cache_reads_again_only_when_people_were_recorded(
+    session: AsyncSession, workspace: Workspace
+) -> None:
     cache = ContactCache()
     first = await cache.get(session, workspace.user_id)
     assert await cache.get(session, workspace.user_id) is first  # nothing changed: not read again
     # A new message is synced: its row, and its people as the indexer records them.
-    await add_rows(session, GmailMessage, email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", ["me@example.com"]))
+    await add_rows(
+        session,
+        GmailMessage,
+        email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", ["me@example.com"]),
+    )
     await session.execute(
         text(
             "INSERT INTO search_contacts (user_id, email, name, occurrences, exchanges, last_seen_at)"

@@ -40,20 +40,27 @@ class Conversation:
             self.session, self.workspace.user_id, self.workspace.conversation_id, text
         )
         await record_user_turn(
-            self.session, user_id=self.workspace.user_id, conversation_id=self.workspace.conversation_id,
-            intent=intent, started=started,
-        )  # fmt: skip
+            self.session,
+            user_id=self.workspace.user_id,
+            conversation_id=self.workspace.conversation_id,
+            intent=intent,
+            started=started,
+        )
         await self.session.commit()
         return intent
 
     async def answer(self, items: list[dict[str, str]], actions: list[dict[str, str]] | None = None) -> None:
         self.session.add(
             Message(
-                conversation_id=self.workspace.conversation_id, user_id=self.workspace.user_id,
-                role="assistant", content="(answer)", results={"items": items},
-                actions={"items": actions} if actions else None, created_at=datetime.now(UTC),
+                conversation_id=self.workspace.conversation_id,
+                user_id=self.workspace.user_id,
+                role="assistant",
+                content="(answer)",
+                results={"items": items},
+                actions={"items": actions} if actions else None,
+                created_at=datetime.now(UTC),
             )
-        )  # fmt: skip
+        )
         await self.session.commit()
 
 
@@ -98,14 +105,19 @@ async def test_email_conversation(session: AsyncSession, workspace: Workspace, u
 
     stored = (await session.scalars(select(Message).where(Message.role == "user").order_by(Message.created_at))).all()
     assert [m.content for m in stored] == [
-        "emails from sara about the budget", "reply to the second one", "what about last month?", "and Drive?",
-    ]  # fmt: skip
+        "emails from sara about the budget",
+        "reply to the second one",
+        "what about last month?",
+        "and Drive?",
+    ]
     assert {m.llm_provider for m in stored} == {"local"}
     assert all(m.latency_ms is not None for m in stored)
     assert stored[1].intent is not None and stored[1].intent["entities"]["items"][0]["id"] == "m2"
 
 
-async def test_calendar_follow_up_moves_the_event(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
+async def test_calendar_follow_up_moves_the_event(
+    session: AsyncSession, workspace: Workspace, understander: Understander
+) -> None:
     chat = Conversation(session, understander, workspace)
     meeting = await chat.say("my next meeting with tom")
     assert meeting.service == "calendar" and people(meeting) == ["tom.baker@acme.com"]
@@ -124,7 +136,9 @@ async def test_calendar_follow_up_moves_the_event(session: AsyncSession, workspa
     assert [item.id for item in cancelled.entities.items] == ["e1"]
 
 
-async def test_send_it_sends_the_pending_draft(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
+async def test_send_it_sends_the_pending_draft(
+    session: AsyncSession, workspace: Workspace, understander: Understander
+) -> None:
     chat = Conversation(session, understander, workspace)
     drafted = await chat.say("draft a reply to sarah saying thanks for the numbers")
     assert drafted.operation == "draft" and drafted.entities.body == "thanks for the numbers"
@@ -137,7 +151,9 @@ async def test_send_it_sends_the_pending_draft(session: AsyncSession, workspace:
     assert [item.id for item in sent.entities.items] == ["d1"]
 
 
-async def test_a_reference_beyond_the_answer_asks_which(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
+async def test_a_reference_beyond_the_answer_asks_which(
+    session: AsyncSession, workspace: Workspace, understander: Understander
+) -> None:
     chat = Conversation(session, understander, workspace)
     await chat.say("emails about the budget")
     await chat.answer(EMAILS[:2])
@@ -146,7 +162,9 @@ async def test_a_reference_beyond_the_answer_asks_which(session: AsyncSession, w
     assert intent.clarification.options == ["1. Budget draft", "2. Re: Budget numbers"]
 
 
-async def test_before_my_flight_ends_at_the_flight(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
+async def test_before_my_flight_ends_at_the_flight(
+    session: AsyncSession, workspace: Workspace, understander: Understander
+) -> None:
     chat = Conversation(session, understander, workspace)
     intent = await chat.say("what meetings do i have before my flight")
     time_range = intent.entities.time_range
@@ -156,27 +174,40 @@ async def test_before_my_flight_ends_at_the_flight(session: AsyncSession, worksp
     assert time_range.start <= datetime.now(UTC) + timedelta(minutes=1)
 
 
-async def test_ambiguous_name_asks_which_contact(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
+async def test_ambiguous_name_asks_which_contact(
+    session: AsyncSession, workspace: Workspace, understander: Understander
+) -> None:
     from assistant.core.models import GmailMessage
     from tests.understanding.conftest import add_rows, email
 
-    await add_rows(session, GmailMessage, email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", []))
+    await add_rows(
+        session,
+        GmailMessage,
+        email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", []),
+    )
     await session.commit()
     intent = await Conversation(session, understander, workspace).say("emails from sarah")
     assert intent.clarification is not None
     assert intent.clarification.question == "Which sarah do you mean?"
     assert sorted(intent.clarification.options) == [
-        "Sarah Chen <sarah.chen@acme.com>", "Sarah Miller <sarah.m@other.org>",
-    ]  # fmt: skip
+        "Sarah Chen <sarah.chen@acme.com>",
+        "Sarah Miller <sarah.m@other.org>",
+    ]
 
 
-async def test_an_unreadable_stored_turn_is_skipped(session: AsyncSession, workspace: Workspace, understander: Understander) -> None:
+async def test_an_unreadable_stored_turn_is_skipped(
+    session: AsyncSession, workspace: Workspace, understander: Understander
+) -> None:
     session.add(
         Message(
-            conversation_id=workspace.conversation_id, user_id=workspace.user_id, role="user",
-            content="old", intent={"services": "not a list"}, created_at=datetime.now(UTC),
+            conversation_id=workspace.conversation_id,
+            user_id=workspace.user_id,
+            role="user",
+            content="old",
+            intent={"services": "not a list"},
+            created_at=datetime.now(UTC),
         )
-    )  # fmt: skip
+    )
     await session.commit()
     intent = await Conversation(session, understander, workspace).say("emails from tom")
     assert intent.service == "gmail" and people(intent) == ["tom.baker@acme.com"]
@@ -190,18 +221,28 @@ async def test_a_language_models_reference_resolves_to_the_shown_item(data_dir: 
     from tests.llm.support import DRAFT, settings_for
 
     reply = DRAFT.model_copy(
-        update={"services": ["gmail"], "operations": ["reply"], "steps": [], "item_ordinals": [2],
-                "refers_to_previous": True, "new_time": None, "slots": IntentDraft.slots_from({})}
-    )  # fmt: skip
+        update={
+            "services": ["gmail"],
+            "operations": ["reply"],
+            "steps": [],
+            "item_ordinals": [2],
+            "refers_to_previous": True,
+            "new_time": None,
+            "slots": IntentDraft.slots_from({}),
+        }
+    )
     context = ConversationContext(
         turns=[Turn(role="assistant", text="", items=[ItemRef(position=i, **item) for i, item in enumerate(EMAILS, 1)])]
     )
     with ScriptedServer([Reply(content=reply.model_dump_json())]) as server:
         understander = Understander(settings_for("openai", server), None)
         intent = await understander.understand(
-            user_id=uuid.uuid4(), text="reply to the second one", context=context,
-            now=datetime.now(ZoneInfo("Europe/Paris")), contacts=ContactBook([]),
-        )  # fmt: skip
+            user_id=uuid.uuid4(),
+            text="reply to the second one",
+            context=context,
+            now=datetime.now(ZoneInfo("Europe/Paris")),
+            contacts=ContactBook([]),
+        )
     assert intent.provider == "openai"
     assert (intent.service, intent.operation) == ("gmail", "reply")
     assert [item.id for item in intent.entities.items] == ["m2"] and intent.is_follow_up

@@ -15,19 +15,44 @@ PROJECT_SET = PROJECT_ROOT / "tests" / "data" / "intents_project.jsonl"
 MASSIVE_DEV = PROJECT_ROOT.parent / "shared" / "eval" / "intents_dev.jsonl"
 
 ROWS = [
-    {"text": "any emails from sarah about the budget", "service": "gmail", "operations": ["search", "read"],
-     "slots": {"person": ["sarah"]}},
-    {"text": "cancel my meeting tomorrow", "service": "calendar", "operations": ["delete"],
-     "slots": {"date": ["tomorrow"]}},
-    {"text": "share the roadmap doc with tom", "service": "drive", "operations": ["share"],
-     "slots": {"person": ["tom"]}},
+    {
+        "text": "any emails from sarah about the budget",
+        "service": "gmail",
+        "operations": ["search", "read"],
+        "slots": {"person": ["sarah"]},
+    },
+    {
+        "text": "cancel my meeting tomorrow",
+        "service": "calendar",
+        "operations": ["delete"],
+        "slots": {"date": ["tomorrow"]},
+    },
+    {
+        "text": "share the roadmap doc with tom",
+        "service": "drive",
+        "operations": ["share"],
+        "slots": {"person": ["tom"]},
+    },
     # Labelled wrongly on purpose: the evaluation must count it as a miss.
-    {"text": "schedule a call with anna on friday", "service": "gmail", "operations": ["delete"],
-     "slots": {"person": ["anna"], "date": ["on friday"]}},
-    {"text": "reply to the second one", "service": "gmail", "operations": ["reply"], "slots": {},
-     "context": [{"text": "emails from tom", "items": [{"service": "gmail", "id": "a", "title": "A"},
-                                                       {"service": "gmail", "id": "b", "title": "B"}]}]},
-]  # fmt: skip
+    {
+        "text": "schedule a call with anna on friday",
+        "service": "gmail",
+        "operations": ["delete"],
+        "slots": {"person": ["anna"], "date": ["on friday"]},
+    },
+    {
+        "text": "reply to the second one",
+        "service": "gmail",
+        "operations": ["reply"],
+        "slots": {},
+        "context": [
+            {
+                "text": "emails from tom",
+                "items": [{"service": "gmail", "id": "a", "title": "A"}, {"service": "gmail", "id": "b", "title": "B"}],
+            }
+        ],
+    },
+]
 
 
 def run_eval(path: Path, capsys: pytest.CaptureFixture[str], *options: str) -> dict:
@@ -94,7 +119,9 @@ def test_evaluates_a_language_model_through_its_sdk(
 
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(row) for row in ROWS[:2]) + "\n")
-    gmail = DRAFT.model_copy(update={"services": ["gmail"], "operations": ["search"], "slots": IntentDraft.slots_from({"person": ["sarah"]})})
+    gmail = DRAFT.model_copy(
+        update={"services": ["gmail"], "operations": ["search"], "slots": IntentDraft.slots_from({"person": ["sarah"]})}
+    )
     with ScriptedServer([Reply(content=gmail.model_dump_json())]) as server:
         monkeypatch.setenv("CONCIERGE_OPENAI_BASE_URL", f"{server.url}/v1")
         monkeypatch.setenv("CONCIERGE_OPENAI_API_KEY", "sk-test-eval-key")
@@ -117,4 +144,3 @@ def test_a_language_model_that_is_not_configured_is_a_clear_error(
     path.write_text(json.dumps(ROWS[0]) + "\n")
     assert main(["eval", "intent", "--data", str(path), "--provider", "anthropic"]) == 2
     assert "needs ANTHROPIC_API_KEY" in capsys.readouterr().err
-
