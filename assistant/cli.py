@@ -154,15 +154,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ask": ("ask a question from the terminal", "assistant.ask"),
 }
 EVAL_TARGETS: dict[str, tuple[str, str]] = {
-    "intent": ("intent understanding on a labelled file", "assistant.understanding.evaluate"),
-    "search": ("hybrid search on the demo workspace's labelled queries", "search.evaluate"),
-    "retrieval": ("hybrid search on an external email corpus with qrels", "search.retrieval_eval"),
-    "tasks": ("real requests on the demo workspace, judged by what they did", "assistant.tasks.evaluate"),
+    "intent": ("intent understanding on a labelled file", "assistant.tools.intent_eval"),
+    "search": ("hybrid search on the demo workspace's labelled queries", "assistant.tools.search_eval"),
+    "retrieval": ("hybrid search on an external email corpus with qrels", "assistant.tools.retrieval_eval"),
+    "tasks": ("real requests on the demo workspace, judged by what they did", "assistant.tools.tasks.evaluate"),
 }
 BENCH_TARGETS: dict[str, tuple[str, str]] = {
-    "search": ("search latency and index recall at scale", "search.bench"),
-    "sync": ("full and incremental sync throughput", "sync.bench"),
-    "pipeline": ("end-to-end latency under concurrent users", "assistant.bench"),
+    "search": ("search latency and index recall at scale", "assistant.tools.search_bench"),
+    "sync": ("full and incremental sync throughput", "assistant.tools.sync_bench"),
+    "pipeline": ("end-to-end latency under concurrent users", "assistant.tools.bench"),
 }
 
 

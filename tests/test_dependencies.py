@@ -27,8 +27,8 @@ FIRST_PARTY = {"assistant", "search", "sync", "sandbox", "migrations", "chat_app
 # Runtime modules that are developer tools: they may import a `dev` dependency, inside the
 # function that needs it, so that the product runs without it.
 DEV_TOOL_IMPORTS = {
-    "assistant/understanding/train.py": {"scikit-learn", "scipy", "python-crfsuite"},
-    "assistant/bench/chart.py": {"matplotlib"},
+    "assistant/tools/train_understanding.py": {"scikit-learn", "scipy", "python-crfsuite"},
+    "assistant/tools/bench/chart.py": {"matplotlib"},
 }
 
 # Declared, and rightly, but never imported by the code that they are declared for.

@@ -73,7 +73,7 @@ class IntentClassifier:
         if cosine < REFERENCE_MIN_COSINE:
             raise RuntimeError(
                 f"the intent classifier was trained with other embeddings (cosine {cosine:.3f}): "
-                "retrain it with `python -m assistant.understanding.train`"
+                "retrain it with `python -m assistant.tools.train_understanding`"
             )
 
     def predict(self, normalised_text: str) -> Prediction:

@@ -1,6 +1,6 @@
 """Text normalisation and the features of the offline models.
 
-Training (`assistant.understanding.train`) and inference (`classifier`, `tagger`) call the
+Training (`assistant.tools.train_understanding`) and inference (`classifier`, `tagger`) call the
 same functions here, so what a model saw in training is exactly what it sees at run time.
 """
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from assistant.agents.sources import search_outputs
 from assistant.core.settings import get_settings
 from assistant.rerank import RankedResults, Reranker, reordered, reranker_for
-from search.evaluate import LabelledQuery, score
+from assistant.tools.search_eval import LabelledQuery, score
 from search.hybrid import HybridSearch
 from search.query import SearchQuery, SearchResult
 from tests.execution.conftest import NOW, World

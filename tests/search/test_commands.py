@@ -12,7 +12,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.core.settings import get_settings
-from search.evaluate import ItemFacts
+from assistant.tools.search_eval import ItemFacts
 from tests.support import connect
 
 CORPUS = [
@@ -183,8 +183,8 @@ def test_the_labelled_drive_queries_carry_the_types_the_planner_fills() -> None:
     # The labels hold the filters a planner would fill: for a Drive-only query, exactly the
     # Drive types the real planner reads from its words ("PDFs", "spreadsheets").
     from assistant.planner import plan_for
+    from assistant.tools.search_eval import LABELS, load_queries
     from assistant.understanding.schema import Entities, ParsedIntent
-    from search.evaluate import LABELS, load_queries
 
     drive_only = [query for query in load_queries(LABELS) if query.services == ("gdrive",)]
     assert len(drive_only) >= 10

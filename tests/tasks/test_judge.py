@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.tasks.judge import ItemChange, Outcome, Source, judge, states
-from assistant.tasks.suite import Fact, Task
+from assistant.tools.tasks.judge import ItemChange, Outcome, Source, judge, states
+from assistant.tools.tasks.suite import Fact, Task
 
 LONDON = ZoneInfo("Europe/London")
 ALEX = "alex.rivera@northwindlabs.com"

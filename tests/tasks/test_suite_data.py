@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.tasks.judge import _in_scope, _message_is, _norm
-from assistant.tasks.suite import (
+from assistant.tools.tasks.judge import _in_scope, _message_is, _norm
+from assistant.tools.tasks.suite import (
     SUITE_NOW,
     SUITE_ZONE,
     EventCancelled,
@@ -142,7 +142,7 @@ def test_every_bulk_scope_selects_some_mail(store: Store) -> None:
 
 
 def test_the_suite_file_names_are_its_families() -> None:
-    from assistant.tasks.suite import SUITE_DIR
+    from assistant.tools.tasks.suite import SUITE_DIR
 
     for path in Path(SUITE_DIR).glob("*.yaml"):
         assert f"family: {path.stem}" in path.read_text().splitlines()[0], path

@@ -15,10 +15,10 @@ import pytest
 
 from assistant.core.embedded import EmbeddedServers
 from assistant.core.settings import get_settings
-from assistant.tasks.evaluate import EVAL_USER, report
-from assistant.tasks.judge import judge
-from assistant.tasks.runner import demo_workspace, run_request, task_world
-from assistant.tasks.suite import Task, load_suite
+from assistant.tools.tasks.evaluate import EVAL_USER, report
+from assistant.tools.tasks.judge import judge
+from assistant.tools.tasks.runner import demo_workspace, run_request, task_world
+from assistant.tools.tasks.suite import Task, load_suite
 from search.runtime import command_runtime
 
 PER_FAMILY = 4

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.understanding import train
+from assistant.tools import train_understanding as train
 from assistant.understanding.classifier import CLASSIFIER_PATH
 from assistant.understanding.tagger import TAGGER_PATH
 

@@ -34,10 +34,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from assistant.core.settings import PROJECT_ROOT
+
 if TYPE_CHECKING:
     from assistant.rerank import Reranker
 
-LABELS = Path(__file__).parent / "data" / "search_eval.jsonl"
+LABELS = PROJECT_ROOT / "search" / "data" / "search_eval.jsonl"
 #: Results scored per query (P@5, nDCG@10, recall@10 and MRR all read the first ten).
 RANKED = 10
 WORKSPACE_NOW = datetime(2026, 11, 18, 12, 0, tzinfo=UTC)
@@ -120,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def load_queries(path: Path) -> list[LabelledQuery]:
-    from search.retrieval_eval import read_jsonl
+    from assistant.tools.retrieval_eval import read_jsonl
 
     return [
         LabelledQuery(

@@ -36,8 +36,8 @@ from assistant.core.db import session_factory
 from assistant.core.models import User
 from assistant.core.settings import Settings
 from assistant.pipeline import ClarificationEvent, Concierge, DoneEvent
-from assistant.tasks.judge import ItemChange, Outcome, Source
-from assistant.tasks.suite import SUITE_NOW, SUITE_ZONE, Task
+from assistant.tools.tasks.judge import ItemChange, Outcome, Source
+from assistant.tools.tasks.suite import SUITE_NOW, SUITE_ZONE, Task
 from sandbox.api import Sandbox
 from sandbox.linking import link_sandbox_account
 from sandbox.oauth import ALL_SCOPES, issue_access_token

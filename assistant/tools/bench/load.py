@@ -27,8 +27,8 @@ from typing import Any
 
 import httpx
 
-from assistant.bench.mix import Kind, Mix, Turn
-from search.bench import percentiles
+from assistant.tools.bench.mix import Kind, Mix, Turn
+from assistant.tools.search_bench import percentiles
 
 STEP_EVENTS = ("step_finished", "step_failed", "step_skipped", "action_required")
 #: Events whose data the generator reads; token events (most of the stream) are only timed.

@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     result = asyncio.run(bench(args, configurations, progress=not args.json))
     if args.chart is not None:
-        from assistant.bench.chart import draw
+        from assistant.tools.bench.chart import draw
 
         draw(result["sweep"], args.chart)
     print(json.dumps(result, indent=None if args.json else 2))
@@ -86,10 +86,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def bench(args: argparse.Namespace, configurations: list[str], *, progress: bool) -> dict[str, Any]:
-    from assistant.bench import load, search_stage
-    from assistant.bench.cpu import postmaster
-    from assistant.bench.mix import CROSS_SERVICE, build_mix
-    from assistant.bench.world import App, running_app, scripted_llm, synced_world
+    from assistant.tools.bench import load, search_stage
+    from assistant.tools.bench.cpu import postmaster
+    from assistant.tools.bench.mix import CROSS_SERVICE, build_mix
+    from assistant.tools.bench.world import App, running_app, scripted_llm, synced_world
     from search.runtime import progress_printer
 
     say = progress_printer(progress)
@@ -180,7 +180,7 @@ def _cpu_seconds(app: Any, database: int | None) -> dict[str, float]:
     """CPU seconds so far of the app, the embedded PostgreSQL (every client's: give the
     bench a data directory of its own for a figure of its own) and this process (the load
     generator)."""
-    from assistant.bench.cpu import own_seconds, tree_seconds
+    from assistant.tools.bench.cpu import own_seconds, tree_seconds
 
     used = {"app": tree_seconds(app.pid), "load_generator": own_seconds()}
     if database is not None:
@@ -203,7 +203,7 @@ async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Name
     classification delay; for each rerank, the fused order after the same delay; for
     anything else (the answer), a streamed answer."""
     from assistant import rerank
-    from assistant.bench.mix import FOLLOW_UP_WRITES, FOLLOW_UPS
+    from assistant.tools.bench.mix import FOLLOW_UP_WRITES, FOLLOW_UPS
     from assistant.understanding.context import ConversationContext, Turn
     from assistant.understanding.local import local_understanding
     from assistant.understanding.schema import ItemRef

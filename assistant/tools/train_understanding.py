@@ -1,6 +1,6 @@
 """Train the offline intent classifier and slot tagger; write their weights to `data/`.
 
-    .venv/bin/python -m assistant.understanding.train [--massive ../shared/eval/intents_train.jsonl]
+    .venv/bin/python -m assistant.tools.train_understanding [--massive ../shared/eval/intents_train.jsonl]
 
 Training data: MASSIVE 1.1 en-US train (Amazon, CC BY 4.0; requests about email and
 calendars) plus the project's own examples in `data/project_train.txt` (Drive, sharing,
@@ -42,7 +42,7 @@ from assistant.understanding.labels import label_for
 from assistant.understanding.tagger import TAGGER_PATH
 
 MASSIVE_TRAIN = PROJECT_ROOT.parent / "shared" / "eval" / "intents_train.jsonl"
-PROJECT_EXAMPLES = Path(__file__).parent / "data" / "project_train.txt"
+PROJECT_EXAMPLES = PROJECT_ROOT / "assistant" / "understanding" / "data" / "project_train.txt"
 CHAR_MIN_DF = 2
 LOGISTIC_C = 30.0
 _BRACKET = re.compile(r"\[(\w+):\s*([^\]]+)\]")

@@ -3,8 +3,8 @@
     concierge eval tasks [--family F ...] [--limit N] [--json]
 
 Every phrasing of every task is one request: run in a fresh conversation against a private
-sandbox of the demo workspace (assistant/tasks/runner.py), judged by what it showed,
-stated and changed (assistant/tasks/judge.py). The report:
+sandbox of the demo workspace (assistant/tools/tasks/runner.py), judged by what it showed,
+stated and changed (assistant/tools/tasks/judge.py). The report:
 
     {"n", "passed", "success_rate", "provider",
      "by_family": {F: {"n", "passed", "success_rate"}},
@@ -35,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from assistant.tasks.suite import load_suite
+    from assistant.tools.tasks.suite import load_suite
 
     try:
         tasks = load_suite(families=set(args.family) if args.family else None)
@@ -57,8 +57,8 @@ async def evaluate(
 ) -> dict[str, Any]:
     """Run every phrasing of `tasks` and report (see the module docstring)."""
     from assistant.core.settings import get_settings
-    from assistant.tasks.judge import judge
-    from assistant.tasks.runner import demo_workspace, run_request, task_world
+    from assistant.tools.tasks.judge import judge
+    from assistant.tools.tasks.runner import demo_workspace, run_request, task_world
     from search.runtime import command_runtime, progress_printer
 
     say = progress_printer(progress)
@@ -91,7 +91,7 @@ async def evaluate(
 def report(results: list[dict[str, Any]], provider: str, *, every: bool = False) -> dict[str, Any]:
     """The numbers, per family, and every failure with what was expected and what happened
     (with `every`, each request's outcome too, for reviewing what passed)."""
-    from search.bench import percentiles
+    from assistant.tools.search_bench import percentiles
 
     families: dict[str, dict[str, Any]] = {}
     for result in results:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from assistant.tasks.suite import (
+from assistant.tools.tasks.suite import (
     Change,
     EventCancelled,
     EventChanged,

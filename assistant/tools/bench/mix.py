@@ -74,7 +74,7 @@ async def build_mix(database_url: str, user_id: uuid.UUID, per_service: int = 30
     from sqlalchemy import text
 
     from assistant.core.db import short_lived_engine
-    from search.evaluate import LABELS, load_queries
+    from assistant.tools.search_eval import LABELS, load_queries
 
     labelled = [query.text for query in load_queries(LABELS)]
     rng = random.Random(seed)

@@ -1,7 +1,7 @@
 """`concierge bench search`: search latency and vector-index recall at production scale.
 
 Seeds N synthetic users (5,000 emails, 500 events, 200 files each by default; see
-`search.synthetic` for how their vectors are made) through the real indexer, then:
+`assistant.tools.synthetic` for how their vectors are made) through the real indexer, then:
 
 - runs hybrid searches (half with a person or date filter) one at a time, first with
   nothing cached ("cold": the query embedding is computed by the real model) and again
@@ -104,7 +104,7 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
     """(user id, account id, contacts) per bench user, seeding the ones not complete yet."""
     from sqlalchemy import text
 
-    from search import synthetic
+    from assistant.tools import synthetic
     from search.indexing import Indexer
     from search.items import Person
     from search.runtime import ensure_account
@@ -153,7 +153,7 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
 
 async def measure_latency(runtime: Any, users: list[tuple[Any, Any, list[Any]]], count: int) -> dict[str, Any]:
     from assistant.core.db import as_user
-    from search import synthetic
+    from assistant.tools import synthetic
     from search.hybrid import HybridSearch, vector_text
     from search.query import SearchFilters, SearchQuery
 
@@ -215,7 +215,7 @@ async def compare_indexes(runtime: Any, users: list[tuple[Any, Any, list[Any]]],
     from pgvector.sqlalchemy import Vector
     from sqlalchemy import bindparam, text
 
-    from search import synthetic
+    from assistant.tools import synthetic
 
     texts = synthetic.queries(23, count)
     vectors = await asyncio.to_thread(runtime.embedder.embed_documents, texts)
