@@ -15,11 +15,9 @@ import pytest
 
 from assistant.core.embedded import EmbeddedServers
 from assistant.core.settings import get_settings
-from assistant.tools.tasks.evaluate import EVAL_USER, report
+from assistant.tools.tasks.evaluate import report, run_all, suite_world
 from assistant.tools.tasks.judge import judge
-from assistant.tools.tasks.runner import demo_workspace, run_request, task_world
 from assistant.tools.tasks.suite import Task, load_suite
-from search.runtime import command_runtime
 
 PER_FAMILY = 4
 DISTRACTORS = {"emails": 150, "events": 40, "files": 20, "colleague_emails": 20}
@@ -48,45 +46,18 @@ def test_the_suite_is_big_enough_and_every_family_has_twenty_requests() -> None:
 @pytest.fixture(scope="module")
 async def runs(embedded: EmbeddedServers, data_dir: Path) -> dict[str, Any]:
     tasks = subset(load_suite())
-    settings = get_settings()
-    state = settings.data_dir / "eval-tasks-ci"
-    state.mkdir(parents=True, exist_ok=True)
-    results = []
-    async with command_runtime() as runtime:
-        users = sorted({task.user for task in tasks})
-        async with task_world(
-            settings,
-            runtime.engine,
-            runtime.redis_url,
-            state,
-            workspace=demo_workspace(state, DISTRACTORS),
-            users=users,
-            user_for=EVAL_USER.format,
-        ) as world:
-            for task in tasks:
-                outcome = await run_request(world, task, task.requests[0])
-                results.append(
-                    {
-                        "task": task,
-                        "request": task.requests[0],
-                        "outcome": outcome,
-                        "verdict": judge(task, outcome, world.workspace, world.zone),
-                    }
-                )
-            # Known-wrong pairs: each outcome judged against a task of another kind.
-            writes = [r for r in results if r["task"].expect.changes and r["outcome"].changes]
-            reads = [
-                r for r in results if r["task"].expect.cite and not r["task"].expect.changes and r["outcome"].sources
-            ]
-            swapped = (
-                [judge(reads[0]["task"], writes[0]["outcome"], world.workspace, world.zone)] if reads and writes else []
-            )
-            swapped += (
-                [judge(writes[0]["task"], reads[0]["outcome"], world.workspace, world.zone)] if reads and writes else []
-            )
-            async with world.control() as control:
-                left = (await control.get(f"/snapshots/{world.snapshot}/changes")).json()["changes"]
-    summary = report(results, settings.effective_llm_provider)
+    async with suite_world(tasks, "eval-tasks-ci", DISTRACTORS) as world:
+        results = await run_all(world, tasks, lambda line: None)
+        # Known-wrong pairs: real outcomes judged against a task of another kind.
+        writes = [r for r in results if r["task"].expect.changes and r["outcome"].changes]
+        reads = [r for r in results if r["task"].expect.cite and not r["task"].expect.changes and r["outcome"].sources]
+        swapped = []
+        if reads and writes:
+            swapped.append(judge(reads[0]["task"], writes[0]["outcome"], world.workspace, world.zone))
+            swapped.append(judge(writes[0]["task"], reads[0]["outcome"], world.workspace, world.zone))
+        async with world.control() as control:
+            left = (await control.get(f"/snapshots/{world.snapshot}/changes")).json()["changes"]
+    summary = report(results, get_settings().effective_llm_provider)
     return {"tasks": tasks, "results": results, "report": summary, "swapped": swapped, "left": left}
 
 

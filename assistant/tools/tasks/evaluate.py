@@ -20,6 +20,8 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 #: The Concierge user the suite's requests are made as, one per workspace account used;
@@ -57,35 +59,54 @@ async def evaluate(
 ) -> dict[str, Any]:
     """Run every phrasing of `tasks` and report (see the module docstring)."""
     from assistant.core.settings import get_settings
-    from assistant.tools.tasks.judge import judge
-    from assistant.tools.tasks.runner import demo_workspace, run_request, task_world
-    from search.runtime import command_runtime, progress_printer
+    from search.runtime import progress_printer
 
     say = progress_printer(progress)
+    say("loading the demo workspace into a private sandbox and syncing it (once)")
+    async with suite_world(tasks, "eval-tasks", distractors) as world:
+        results = await run_all(world, tasks, say)
+    return report(results, get_settings().effective_llm_provider, every=every)
+
+
+@asynccontextmanager
+async def suite_world(tasks: list[Any], state_name: str, distractors: dict[str, int] | None) -> AsyncIterator[Any]:
+    """Where the suite runs: the configured (or embedded) servers, and a private sandbox of
+    the demo workspace (in the data dir's `state_name`) with the tasks' accounts linked
+    and synced."""
+    from assistant.core.settings import get_settings
+    from assistant.tools.tasks.runner import demo_workspace, task_world
+    from search.runtime import command_runtime
+
     settings = get_settings()
-    state = settings.data_dir / "eval-tasks"
+    state = settings.data_dir / state_name
     state.mkdir(parents=True, exist_ok=True)
-    results: list[dict[str, Any]] = []
     async with command_runtime() as runtime:
-        say("loading the demo workspace into a private sandbox and syncing it (once)")
-        users = sorted({task.user for task in tasks})
         async with task_world(
             settings,
             runtime.engine,
             runtime.redis_url,
             state,
             workspace=demo_workspace(state, distractors),
-            users=users,
+            users=sorted({task.user for task in tasks}),
             user_for=EVAL_USER.format,
         ) as world:
-            for number, task in enumerate(tasks, start=1):
-                for text in task.requests:
-                    outcome = await run_request(world, task, text)
-                    verdict = judge(task, outcome, world.workspace, world.zone)
-                    results.append({"task": task, "request": text, "outcome": outcome, "verdict": verdict})
-                passed = sum(r["verdict"].passed for r in results if r["task"] is task)
-                say(f"{number}/{len(tasks)} {task.family}/{task.id}: {passed}/{len(task.requests)}")
-    return report(results, settings.effective_llm_provider, every=every)
+            yield world
+
+
+async def run_all(world: Any, tasks: list[Any], say: Callable[[str], None]) -> list[dict[str, Any]]:
+    """Every phrasing of every task, run and judged: {task, request, outcome, verdict} each."""
+    from assistant.tools.tasks.judge import judge
+    from assistant.tools.tasks.runner import run_request
+
+    results: list[dict[str, Any]] = []
+    for number, task in enumerate(tasks, start=1):
+        for text in task.requests:
+            outcome = await run_request(world, task, text)
+            verdict = judge(task, outcome, world.workspace, world.zone)
+            results.append({"task": task, "request": text, "outcome": outcome, "verdict": verdict})
+        passed = sum(r["verdict"].passed for r in results if r["task"] is task)
+        say(f"{number}/{len(tasks)} {task.family}/{task.id}: {passed}/{len(task.requests)}")
+    return results
 
 
 def report(results: list[dict[str, Any]], provider: str, *, every: bool = False) -> dict[str, Any]:
