@@ -38,6 +38,7 @@ NOT_IMPORTED = {
     "uv": "a command: compiles requirements.lock and requirements-dev.lock",
     "import-linter": "a command: lint-imports checks the layers' import contracts",
     "ruff": "a command: ruff format and ruff check in .ci/run",
+    "mypy": "a command: mypy in .ci/run",
 }
 
 

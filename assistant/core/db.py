@@ -63,7 +63,7 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def _refuse_closed_connection(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: PoolProxiedConnection) -> None:
     """A pooled connection the server has closed (a restart, a failover, an idle timeout)
     is replaced, and so is every connection pooled before it (they are likely closed too)."""
-    if record.driver_connection.is_closed():
+    if record.driver_connection is not None and record.driver_connection.is_closed():
         raise InvalidatePoolError("PostgreSQL closed this pooled connection")
 
 

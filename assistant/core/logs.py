@@ -12,6 +12,7 @@ import logging
 import re
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 from assistant.core.settings import Settings
 
@@ -92,7 +93,7 @@ class TextFormatter(logging.Formatter):
         return line
 
 
-def configure_logging(settings: Settings, stream=None) -> None:
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     """Install one handler on the root logger, replacing any earlier configuration."""
     stream = stream or sys.stderr
     use_json = settings.log_format == "json" or (settings.log_format == "auto" and not stream.isatty())
