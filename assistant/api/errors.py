@@ -82,6 +82,13 @@ def error_response(
     return JSONResponse(body.model_dump(mode="json"), status_code=status, headers=headers)
 
 
+def chainlit_error_body(code: str, message: str, detail: Any = None) -> dict[str, Any]:
+    """The error shape plus `detail` (the message, unless given): for routes that
+    Chainlit's frontend calls, as it shows an error body's `detail`."""
+    body: dict[str, Any] = ErrorResponse(error=ErrorBody(code=code, message=message)).model_dump(mode="json")
+    return body | {"detail": message if detail is None else detail}
+
+
 def with_detail(response: Response) -> Response:
     """An error in the shape above, its body also carrying `detail` (the message): for
     routes that Chainlit's frontend calls, as it shows an error body's `detail`."""
@@ -155,9 +162,10 @@ async def chat_store_unavailable(request: Request, error: Exception) -> JSONResp
         _first_line(error),
         extra={"path": request.url.path},
     )
-    body = ErrorResponse(error=ErrorBody(code="unavailable", message=UNAVAILABLE_MESSAGE)).model_dump(mode="json")
     return JSONResponse(
-        body | {"detail": UNAVAILABLE_MESSAGE}, status_code=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)}
+        chainlit_error_body("unavailable", UNAVAILABLE_MESSAGE),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 

@@ -43,7 +43,7 @@ from chainlit.auth.jwt import create_jwt, decode_jwt
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from assistant.api.errors import ErrorBody, ErrorResponse, server_failure
+from assistant.api.errors import ApiError, chainlit_error_body, server_failure
 from assistant.web.sessions import BrowserSession, BrowserSessions, csrf_token
 
 SESSION_COOKIE = "access_token"  # Chainlit's (CHAINLIT_AUTH_COOKIE_NAME is not set by us)
@@ -87,12 +87,6 @@ _CODES = {
 }
 
 
-class Refusal(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
-
-
 @dataclass
 class Admission:
     """What the guard decided about a request, for the way in and the way out."""
@@ -132,7 +126,7 @@ class BrowserGuard:
         connection = HTTPConnection(scope)
         try:
             admission = await self.admit(connection)
-        except Refusal as refusal:
+        except ApiError as refusal:
             await refuse(scope, send, refusal)
             return
         except Exception as error:  # the boundary: Redis (sessions) down is a 503, anything else a 500
@@ -157,7 +151,7 @@ class BrowserGuard:
         path = connection.url.path
         method = connection.scope.get("method", "GET")
         if ".." in path.split("/"):
-            raise Refusal(404, "not_found", "no such path")
+            raise ApiError(404, "not_found", "no such path")
         admission = Admission(api_path=method in ("GET", "HEAD") and _api_segment(path))
         bearer = _bearer(connection)
         if bearer is not None:
@@ -170,7 +164,7 @@ class BrowserGuard:
         origin = connection.headers.get("origin")
         trusted = self.trusted(connection)
         if origin is not None and origin.lower() not in trusted:
-            raise Refusal(403, "forbidden_origin", "this page's origin may not use Concierge's sign-in session")
+            raise ApiError(403, "forbidden_origin", "this page's origin may not use Concierge's sign-in session")
         if method in ("GET", "HEAD") and path.startswith(STATIC_PREFIXES):
             return admission
         admission.session = await self.session_of(cookie)
@@ -188,7 +182,7 @@ class BrowserGuard:
             if not path.startswith(SOCKET_PATH):
                 sent = connection.headers.get(CSRF_HEADER, "")
                 if not hmac.compare_digest(sent.encode(), expected_csrf.encode()):
-                    raise Refusal(
+                    raise ApiError(
                         403,
                         "csrf_failed",
                         "this request needs the X-CSRF-Token of your session (from Concierge's own pages)",
@@ -209,7 +203,7 @@ class BrowserGuard:
         if origin is not None:
             return  # step 2 refused an untrusted one
         if connection.headers.get("sec-fetch-site") != "same-origin":
-            raise Refusal(
+            raise ApiError(
                 403,
                 "csrf_failed",
                 "a change made with the session cookie must come from Concierge's own pages (send Origin)",
@@ -234,11 +228,11 @@ class BrowserGuard:
             return
         session_id = user.metadata.get("session")
         if not isinstance(session_id, str) or await self.sessions().live(session_id, user.identifier) is None:
-            raise Refusal(
+            raise ApiError(
                 401,
                 "unauthenticated",
                 "this session has ended; sign in again",
-                {"WWW-Authenticate": 'Bearer realm="concierge"'},
+                headers={"WWW-Authenticate": 'Bearer realm="concierge"'},
             )
 
     async def renewal(self, token: str, session: BrowserSession) -> str | None:
@@ -280,7 +274,7 @@ class _Response:
             self.started = True
             if self.admission.api_path and message["status"] == 200 and _is_html(message.get("headers", [])):
                 self._replaced = True
-                await refuse({"type": "http"}, self._send, Refusal(404, "not_found", "no such path"))
+                await refuse({"type": "http"}, self._send, ApiError(404, "not_found", "no such path"))
                 return
             message = dict(message, headers=self.headers(list(message.get("headers", []))))
             if message["status"] >= 400 and _is_json(message["headers"]):
@@ -344,10 +338,9 @@ def _hardened(cookie: bytes, https: bool) -> bytes:
     return b"; ".join(parts)
 
 
-def _failure(error: Exception, scope: Scope) -> Refusal:
+def _failure(error: Exception, scope: Scope) -> ApiError:
     """503 when Redis or PostgreSQL is unreachable, else 500; logged as the API logs them."""
-    failure = server_failure(error, {"path": scope["path"]})
-    return Refusal(failure.status, failure.code, failure.message, failure.headers)
+    return server_failure(error, {"path": scope["path"]})
 
 
 def _api_segment(path: str) -> bool:
@@ -373,25 +366,21 @@ def _reshaped(start: Message, body: bytes) -> tuple[Message, bytes]:
     status = int(start["status"])
     detail = parsed["detail"]
     message = detail if isinstance(detail, str) else "the request is not valid"
-    shaped = _error_json(
-        status, _CODES.get(status, "internal_error" if status >= 500 else "http_error"), message, detail
-    )
+    shaped = _error_json(_CODES.get(status, "internal_error" if status >= 500 else "http_error"), message, detail)
     headers = [(name, value) for name, value in start["headers"] if name.lower() != b"content-length"]
     headers.append((b"content-length", str(len(shaped)).encode()))
     return dict(start, headers=headers), shaped
 
 
-def _error_json(status: int, code: str, message: str, detail: Any = None) -> bytes:
-    body: dict[str, Any] = ErrorResponse(error=ErrorBody(code=code, message=message)).model_dump(mode="json")
-    body["detail"] = message if detail is None else detail  # Chainlit's frontend shows `detail`
-    return json.dumps(body).encode()
+def _error_json(code: str, message: str, detail: Any = None) -> bytes:
+    return json.dumps(chainlit_error_body(code, message, detail)).encode()
 
 
-async def refuse(scope: Scope, send: Send | Callable[[Message], Awaitable[None]], refusal: Refusal) -> None:
+async def refuse(scope: Scope, send: Send | Callable[[Message], Awaitable[None]], refusal: ApiError) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": refusal.message[:120]})
         return
-    body = _error_json(refusal.status, refusal.code, refusal.message)
+    body = _error_json(refusal.code, refusal.message)
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     headers += [(name.lower().encode(), value.encode()) for name, value in refusal.headers.items()]
     await send({"type": "http.response.start", "status": refusal.status, "headers": headers})
