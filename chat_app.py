@@ -31,8 +31,7 @@ from fastapi import Request, Response
 from sqlalchemy import select
 
 from assistant import api, composition, login, web
-from assistant.accounts import link_google_account
-from assistant.actions import ActionError, PendingAction
+from assistant.actions import ActionError
 from assistant.agents.base import SourceItem
 from assistant.chat import guards, linking, sharing
 from assistant.chat.editing import EditError, form_fields, parse_edits
@@ -49,6 +48,7 @@ from assistant.core import runtime
 from assistant.core.logs import configure_logging
 from assistant.core.models import GoogleAccount, User
 from assistant.core.settings import get_settings
+from assistant.google.accounts import link_google_account
 from assistant.orchestrator import StepEvent
 from assistant.pipeline import (
     ClarificationEvent,
@@ -58,6 +58,7 @@ from assistant.pipeline import (
     TokenEvent,
 )
 from assistant.web.guard import CSRF_COOKIE
+from assistant.writes import PendingAction
 from sync import webhooks
 from sync.queues import Priority, enqueue_account_syncs
 

@@ -15,14 +15,14 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from assistant.agents.base import BaseAgent, ProposedAction, StepFailed
+from assistant.agents.base import BaseAgent, StepFailed
 from assistant.core.logs import redact
 from assistant.core.models import PendingActionRow
 from assistant.plan import Service
+from assistant.writes import PendingAction, ProposedAction
 
 PENDING_TTL = timedelta(minutes=30)
 UNDO_WINDOW = timedelta(minutes=10)
@@ -32,29 +32,6 @@ STALE_EXECUTION = timedelta(minutes=2)
 
 class ActionError(Exception):
     """The action cannot go where the user asked (gone, expired, already cancelled...)."""
-
-
-class PendingAction(BaseModel):
-    id: uuid.UUID
-    user_id: uuid.UUID
-    account_id: uuid.UUID
-    conversation_id: uuid.UUID | None
-    service: Service
-    operation: str
-    target_id: str | None
-    fields: dict[str, Any]
-    preview: str
-    undoable: bool
-    status: str
-    result: dict[str, Any] | None
-    undo_data: dict[str, Any] | None
-    error: str | None
-    expires_at: datetime
-    undo_until: datetime | None
-
-    @classmethod
-    def of(cls, row: PendingActionRow) -> PendingAction:
-        return cls.model_validate(row, from_attributes=True)
 
 
 class ActionDesk:

@@ -9,12 +9,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 
 from assistant.core.embedded import embedded_servers, service_urls
 from assistant.core.logs import configure_logging
-from assistant.core.settings import PROJECT_ROOT, get_settings
+from assistant.core.processes import start, stop_children, wait_for_http, web_app_command
+from assistant.core.settings import get_settings
 
 log = logging.getLogger("concierge")
 
@@ -65,26 +65,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     try:
         if settings.google_api_base_url is None:
             children.append(
-                _start([*concierge, "sandbox", "serve", "--host", args.host, "--port", str(args.sandbox_port)], env)
+                start([*concierge, "sandbox", "serve", "--host", args.host, "--port", str(args.sandbox_port)], env)
             )
             wait_for_http(sandbox_url + "/healthz", children[-1])
-        children.append(_start([*concierge, "worker"], env))
-        children.append(_start([*concierge, "cron"], env))
-        app = _start(
-            [
-                sys.executable,
-                "-m",
-                "chainlit",
-                "run",
-                str(PROJECT_ROOT / "chat_app.py"),
-                "--headless",
-                "--host",
-                args.host,
-                "--port",
-                str(args.port),
-            ],
-            env,
-        )
+        children.append(start([*concierge, "worker"], env))
+        children.append(start([*concierge, "cron"], env))
+        app = start(web_app_command(args.host, args.port), env)
         children.append(app)
         print(
             f"\nConcierge is running at http://{args.host}:{args.port}  (Ctrl-C stops it)\n"
@@ -101,44 +87,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if servers is not None:
             servers.stop()
             print("embedded PostgreSQL and Valkey stopped")
-
-
-def stop_child(process: subprocess.Popen[bytes]) -> None:
-    stop_children([process])
-
-
-def stop_children(processes: Sequence[subprocess.Popen[bytes]], grace: float = 10) -> None:
-    """SIGTERM to all at once, then SIGKILL to whichever is still running after `grace`
-    seconds in all (not `grace` each: four children ignoring SIGTERM took 40 s)."""
-    running = [process for process in processes if process.poll() is None]
-    for process in running:
-        process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    for process in running:
-        try:
-            process.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"{' '.join(map(str, process.args))} exited early")
-        try:
-            httpx.get(url, timeout=1)
-            return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not answer within {timeout:.0f}s")
 
 
 # Commands implemented in the module that owns the capability. Each module defines

@@ -25,7 +25,7 @@ from fastapi import HTTPException
 
 from assistant.core.crypto import secret_file
 from assistant.core.settings import Settings
-from sync.google_client import SCOPES, oauth_endpoints
+from assistant.google.client import SCOPES, oauth_endpoints
 
 log = logging.getLogger(__name__)
 

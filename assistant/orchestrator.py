@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from assistant.agents.base import BaseAgent, ProposedAction, StepFailed, explain_failure
+from assistant.agents.base import BaseAgent, StepFailed, explain_failure
 from assistant.plan import ExecutionPlan, PlanStep, Service
+from assistant.writes import ProposedAction
 
 log = logging.getLogger(__name__)
 

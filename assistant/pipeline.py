@@ -28,8 +28,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from assistant.actions import ActionDesk, PendingAction
-from assistant.agents.base import BaseAgent, ProposedAction, SourceItem
+from assistant.actions import ActionDesk
+from assistant.agents.base import BaseAgent, SourceItem
 from assistant.agents.calendar import CalendarAgent
 from assistant.agents.context import AgentContext
 from assistant.agents.drive import DriveAgent
@@ -48,6 +48,7 @@ from assistant.rerank import reranker_for
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
 from assistant.understanding.schema import Clarification, ParsedIntent
 from assistant.understanding.service import Understander, record_user_turn, user_zone
+from assistant.writes import PendingAction, ProposedAction
 from search import spelling
 from search.embeddings import QueryEmbeddingCache, get_embedder
 from search.hybrid import HybridSearch

@@ -9,26 +9,37 @@ built, with a message saying which steps are at fault.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
 Service = Literal["gmail", "calendar", "drive"]
 
+
+class Operation(StrEnum):
+    """What a step does. Reads run at once; writes become proposed actions (`assistant.writes`)."""
+
+    SEARCH = "search"
+    READ = "read"
+    FREE_SLOTS = "free_slots"
+    DRAFT = "draft"
+    SEND = "send"
+    REPLY = "reply"
+    FORWARD = "forward"
+    TRASH = "trash"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    SHARE = "share"
+
+
 #: What each operation produces, by name; bindings may only name these.
-OUTPUTS: dict[str, tuple[str, ...]] = {
-    "search": ("items", "top"),
-    "read": ("item",),
-    "free_slots": ("slots",),
-    "draft": ("action",),
-    "send": ("action",),
-    "reply": ("action",),
-    "forward": ("action",),
-    "trash": ("action",),
-    "create": ("action",),
-    "update": ("action",),
-    "delete": ("action",),
-    "share": ("action",),
+OUTPUTS: dict[Operation, tuple[str, ...]] = {
+    Operation.SEARCH: ("items", "top"),
+    Operation.READ: ("item",),
+    Operation.FREE_SLOTS: ("slots",),
+    **{op: ("action",) for op in Operation if op not in (Operation.SEARCH, Operation.READ, Operation.FREE_SLOTS)},
 }
 WRITE_OPERATIONS = frozenset(op for op, outputs in OUTPUTS.items() if outputs == ("action",))
 
@@ -50,7 +61,7 @@ class Binding(BaseModel):
 class PlanStep(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     service: Service
-    operation: str
+    operation: Operation
     description: str
     params: dict[str, Any] = Field(default_factory=dict)
     inputs: dict[str, Binding] = Field(default_factory=dict)
@@ -82,8 +93,6 @@ class ExecutionPlan(BaseModel):
         """The steps in waves: every step's inputs come from earlier waves."""
         by_id: dict[str, PlanStep] = {}
         for step in self.steps:
-            if step.operation not in OUTPUTS:
-                raise PlanError(f"step {step.id!r}: unknown operation {step.operation!r}")
             if step.id in by_id:
                 raise PlanError(f"two steps are called {step.id!r}")
             by_id[step.id] = step

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.accounts import link_google_account
 from assistant.core.models import GoogleAccount, User
+from assistant.google.accounts import link_google_account
 from sandbox.oauth import ALL_SCOPES, issue_access_token, issue_refresh_token
 from sandbox.store import Store
 

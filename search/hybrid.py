@@ -29,6 +29,7 @@ from typing import TypeVar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from assistant.core.text import preview
 from search import acronyms, retrievers, spelling
 from search.embeddings import QueryEmbeddingCache
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
@@ -36,7 +37,6 @@ from search.people import resolve_person, unanswered_senders
 from search.query import Method, MethodMatch, SearchQuery, SearchResult, Service
 from search.retrievers import Candidate, Scope
 from search.terms import meaningful_terms, or_query, topic_text
-from search.text import preview
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Putting items into the caches and the vector index: the one path sync and evaluation share.
 
-`Indexer.index()` takes plain items (`search.items`), writes each as a cache row (upsert on
+`Indexer.index()` takes plain items (`assistant.core.items`), writes each as a cache row (upsert on
 the account and the item's Google id, so indexing the same item twice changes nothing),
 splits its text into pieces headed by its title, embeds the pieces in batches and stores
 them in `search_chunks`, and records the people on it in `search_contacts` for name
@@ -21,10 +21,10 @@ from sqlalchemy import Table, delete, select, text, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from assistant.core.items import EmailItem, EventItem, FileItem, Person
 from assistant.core.models import CalendarEvent, DriveFile, GmailMessage, SearchChunk
+from assistant.core.text import clean_text, preview
 from search.embeddings import Embedder, Vectors
-from search.items import EmailItem, EventItem, FileItem, Person
-from search.text import clean_text, preview
 
 Item = EmailItem | EventItem | FileItem
 

@@ -18,8 +18,8 @@ from typing import Any, Protocol
 from sqlalchemy import delete, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from assistant.google.api import GoogleApi
 from search.indexing import Indexer, ServiceTable
-from sync.google_api import GoogleApi
 from sync.status import SyncStatusRecorder
 
 
@@ -95,8 +95,3 @@ async def sweep_unseen(
         )
         await session.commit()
     return result.rowcount
-
-
-def parse_rfc3339(value: str) -> datetime:
-    """An RFC 3339 timestamp as Google writes it ("2026-11-29T08:00:00.000Z")."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))

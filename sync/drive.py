@@ -13,26 +13,17 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
+from assistant.core.items import FileItem
+from assistant.google.api import http_status
+from assistant.google.content import extract_document_text
+from assistant.google.resources import EXPORTS, FILE_FIELDS, file_item
 from search.indexing import GDRIVE
-from search.items import FileItem, Person
-from sync.base import SyncContext, begin_full_sync, parse_rfc3339, sweep_unseen
-from sync.content import extract_document_text
-from sync.google_api import http_status
+from sync.base import SyncContext, begin_full_sync, sweep_unseen
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 100
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
-FILE_FIELDS = (
-    "id,name,mimeType,description,owners(emailAddress,displayName),"
-    "lastModifyingUser(emailAddress),modifiedTime,createdTime,webViewLink,size,parents,"
-    "shared,trashed,version,permissions(id,type,role,emailAddress,displayName)"
-)
-EXPORTS = {
-    "application/vnd.google-apps.document": "text/plain",
-    "application/vnd.google-apps.spreadsheet": "text/csv",
-    "application/vnd.google-apps.presentation": "text/plain",
-}
 
 
 class DriveSync:
@@ -117,29 +108,3 @@ class DriveSync:
                 return ""  # not downloadable (owner forbids it) or deleted meanwhile
             raise
         return await asyncio.to_thread(extract_document_text, data, mime_type, file.get("name", ""))
-
-
-def file_item(file: dict[str, Any], content_text: str) -> FileItem:
-    owners = tuple(
-        Person(email=o["emailAddress"].lower(), name=o.get("displayName", ""))
-        for o in file.get("owners", [])
-        if o.get("emailAddress")
-    )
-    return FileItem(
-        file_id=file["id"],
-        name=file.get("name", ""),
-        mime_type=file.get("mimeType", ""),
-        modified_at=parse_rfc3339(file["modifiedTime"]),
-        owners=owners,
-        description=file.get("description", ""),
-        content_text=content_text,
-        last_modifying_email=(file.get("lastModifyingUser") or {}).get("emailAddress"),
-        created_at=parse_rfc3339(file["createdTime"]) if file.get("createdTime") else None,
-        web_view_link=file.get("webViewLink"),
-        size_bytes=int(file["size"]) if file.get("size") else None,
-        parents=tuple(file.get("parents", [])),
-        shared=bool(file.get("shared", False)),
-        permissions=list(file.get("permissions", [])),
-        version=int(file["version"]) if file.get("version") else None,
-        trashed=bool(file.get("trashed", False)),
-    )

@@ -17,11 +17,11 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
+from assistant.core.items import EmailItem
+from assistant.google.api import http_status
+from assistant.google.content import AttachmentRef, decode_base64url, extract_document_text, parse_gmail_message
 from search.indexing import GMAIL
-from search.items import EmailItem
 from sync.base import CursorExpired, SyncContext, begin_full_sync, sweep_unseen
-from sync.content import AttachmentRef, decode_base64url, extract_document_text, parse_gmail_message
-from sync.google_api import http_status
 
 log = logging.getLogger(__name__)
 

@@ -25,19 +25,19 @@ from redis import Redis
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.accounts import mark_needs_reconsent, save_refreshed_token
 from assistant.core.db import session_factory
 from assistant.core.models import GoogleAccount
 from assistant.core.services import by_cache_name
 from assistant.core.settings import Settings, get_settings
+from assistant.google.accounts import mark_needs_reconsent, save_refreshed_token
+from assistant.google.api import google_api_for
+from assistant.google.calls import AccountNeedsReconsent
 from search.embeddings import Embedder, get_embedder
 from search.indexing import Indexer
 from sync.base import CursorExpired, ServiceSync, SyncContext
 from sync.calendar import CalendarSync
 from sync.drive import DriveSync
 from sync.gmail import GmailSync
-from sync.google_api import google_api_for
-from sync.google_calls import AccountNeedsReconsent
 from sync.queues import SERVICES
 from sync.status import SyncStatusRecorder
 

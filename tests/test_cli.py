@@ -20,7 +20,7 @@ def test_help_lists_every_subcommand_with_a_summary() -> None:
 def test_children_that_ignore_sigterm_are_killed_after_one_shared_grace_period() -> None:
     import time
 
-    from assistant.cli import stop_children
+    from assistant.core.processes import stop_children
 
     stubborn = (
         "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); time.sleep(60)"

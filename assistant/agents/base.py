@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, Field
 
 from assistant.plan import PlanStep, Service
+from assistant.writes import PendingAction, ProposedAction
 
 if TYPE_CHECKING:
-    from assistant.actions import PendingAction
     from assistant.agents.context import AgentContext
 
 
@@ -38,20 +38,6 @@ class SourceItem(BaseModel):
     details: dict[str, Any] = Field(default_factory=dict)
     #: Why search returned it (methods, ranks, scores), when it came from search.
     why: dict[str, Any] | None = None
-
-
-class ProposedAction(BaseModel):
-    """A write a step wants to make, waiting for the user's confirmation."""
-
-    service: Service
-    operation: str
-    account_id: str
-    target_id: str | None = None
-    #: Everything `execute` needs, and what the user may edit before confirming.
-    fields: dict[str, Any]
-    #: The action in plain words: recipients, subject and body; event and times; file and role.
-    preview: str
-    undoable: bool = False
 
 
 class StepFailed(Exception):
@@ -115,7 +101,7 @@ def explain_failure(service: str, error: Exception) -> str:
     from googleapiclient.errors import HttpError
 
     from assistant.agents.context import NoLinkedAccount
-    from sync.google_calls import AccountNeedsReconsent, error_reason
+    from assistant.google.calls import AccountNeedsReconsent, error_reason
 
     name = GOOGLE_NAMES.get(service, service)
     if isinstance(error, StepFailed | NoLinkedAccount):

@@ -15,16 +15,15 @@ from typing import Any
 
 from googleapiclient.errors import HttpError
 
-from assistant.actions import PendingAction
-from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import CacheReader
+from assistant.google.api import http_status
+from assistant.google.resources import CALENDAR_ID, event_item
 from assistant.plan import PlanStep
+from assistant.writes import PendingAction, ProposedAction
 from search.indexing import GCAL
-from sync.calendar import event_item
-from sync.google_api import http_status
 
-CALENDAR_ID = "primary"
 WORKDAY = (time(9), time(18))
 MAX_SLOTS = 5
 # Copied from a deleted event when it is restored; the rest (id, etag, links) is Google's.

@@ -11,15 +11,15 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.accounts import save_refreshed_token
 from assistant.core.db import session_factory
 from assistant.core.models import GoogleAccount
 from assistant.core.settings import Settings
+from assistant.google.accounts import save_refreshed_token
+from assistant.google.api import GoogleApi, google_api_for
+from assistant.google.client import Api
 from assistant.rerank import Reranker
 from search.hybrid import HybridSearch
 from search.indexing import Indexer
-from sync.google_api import GoogleApi, google_api_for
-from sync.google_client import Api
 
 
 class NoLinkedAccount(Exception):

@@ -13,14 +13,14 @@ from typing import Any
 from googleapiclient.errors import HttpError
 from sqlalchemy import select
 
-from assistant.actions import PendingAction
-from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import CacheReader
 from assistant.core.models import DriveFile
+from assistant.google.api import http_status
+from assistant.google.resources import FILE_FIELDS, file_item
 from assistant.plan import PlanStep
-from sync.drive import FILE_FIELDS, file_item
-from sync.google_api import http_status
+from assistant.writes import PendingAction, ProposedAction
 
 ROLES = ("reader", "commenter", "writer")
 ROLE_WORDS = {"reader": "view", "commenter": "comment on", "writer": "edit"}

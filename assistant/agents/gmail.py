@@ -18,15 +18,15 @@ from typing import Any
 from googleapiclient.errors import HttpError
 from sqlalchemy import select
 
-from assistant.actions import PendingAction
-from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import CacheReader, email_source
 from assistant.core.models import GmailMessage
+from assistant.google.api import http_status
+from assistant.google.content import parse_gmail_message
 from assistant.plan import PlanStep
+from assistant.writes import PendingAction, ProposedAction
 from search.indexing import GMAIL
-from sync.content import parse_gmail_message
-from sync.google_api import http_status
 
 MESSAGE_FIELDS = frozenset({"to", "cc", "subject", "body"})
 

@@ -233,10 +233,9 @@ async def _fetch_live(context: AgentContext, service: str, item_id: str) -> None
     """Find the item in the user's accounts at Google and index it; nothing if none has it."""
     from googleapiclient.errors import HttpError
 
-    from sync.calendar import event_item
-    from sync.content import parse_gmail_message
-    from sync.drive import EXPORTS, FILE_FIELDS, file_item
-    from sync.google_api import http_status
+    from assistant.google.api import http_status
+    from assistant.google.content import parse_gmail_message
+    from assistant.google.resources import EXPORTS, FILE_FIELDS, event_item, file_item
 
     for account in await context.accounts():
         api = await context.google(account.id, {"gmail": "gmail", "calendar": "calendar", "drive": "drive"}[service])  # type: ignore[arg-type]

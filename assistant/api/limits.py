@@ -7,7 +7,7 @@ A request needs one token in each bucket that applies to it, in this order:
   10,000 per hour by default; the tier is stored on the user);
 - the global bucket (all users: `api_global_requests_per_second`, one second of burst).
 It takes one token from each only if all of them have one, in one atomic script
-(`sync.rate_limit.TAKE_SCRIPT`, on Redis's clock), so a refused request counts nowhere:
+(`assistant.google.rate_limit.TAKE_SCRIPT`, on Redis's clock), so a refused request counts nowhere:
 a user over their own limit cannot drain the global bucket for everyone else.
 A refusal is a 429 naming the first empty bucket in that order, with `Retry-After`: the
 seconds until every empty bucket has a token again.
@@ -24,7 +24,7 @@ import redis.asyncio
 from assistant.api.errors import ApiError
 from assistant.core.metrics import RATE_LIMITED
 from assistant.core.settings import Settings
-from sync.rate_limit import TAKE_SCRIPT, read_reply, take_args
+from assistant.google.rate_limit import TAKE_SCRIPT, read_reply, take_args
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant import composition, web
-from assistant.actions import ActionError, PendingAction
+from assistant.actions import ActionError
 from assistant.agents.base import StepFailed
 from assistant.api import monitoring, sse
 from assistant.api.auth import Authenticator, Caller, authenticate, bearer_scheme, unauthenticated
@@ -54,6 +54,7 @@ from assistant.core import runtime
 from assistant.core.models import Conversation, GoogleAccount, Message, User
 from assistant.core.settings import Settings, get_settings
 from assistant.pipeline import Concierge
+from assistant.writes import PendingAction
 from sync.queues import Priority, enqueue_sync
 
 router = APIRouter(route_class=ApiRoute, responses=ERROR_RESPONSES)

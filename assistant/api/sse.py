@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from assistant.actions import PendingAction
 from assistant.agents.base import SourceItem
 from assistant.orchestrator import StepEvent, StepResult
 from assistant.pipeline import ClarificationEvent, DoneEvent, IntentEvent, PipelineEvent, PlanEvent, TokenEvent
 from assistant.plan import PlanStep
+from assistant.writes import PendingAction
 
 MEDIA_TYPE = "text/event-stream"
 

@@ -15,7 +15,7 @@ from email.utils import parseaddr
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from assistant.actions import PendingAction
+from assistant.writes import PendingAction
 
 Kind = Literal["addresses", "line", "text", "time", "choice"]
 

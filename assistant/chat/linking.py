@@ -24,8 +24,8 @@ from chainlit.user import User as ChainlitUser
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import RedirectResponse
 
-from assistant.accounts import link_google_account
 from assistant.core import runtime
+from assistant.google.accounts import link_google_account
 from assistant.login import GoogleSignIn, expiry_of
 from assistant.routing import include_first
 from sync.queues import Priority, enqueue_account_syncs

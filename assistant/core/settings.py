@@ -136,7 +136,7 @@ class Settings(BaseSettings):
         description="Base URL of a Google stand-in (the sandbox); unset = Google itself.",
     )
 
-    # Per linked account, shared by all workers (sync/rate_limit.py). Gmail's quota is
+    # Per linked account, shared by all workers (assistant/google/rate_limit.py). Gmail's quota is
     # 15,000 units per user per minute; Calendar and Drive count requests.
     gmail_quota_units_per_minute: int = Field(default=15_000, validation_alias=_env("GMAIL_QUOTA_UNITS_PER_MINUTE"))
     google_requests_per_minute: int = Field(default=600, validation_alias=_env("GOOGLE_REQUESTS_PER_MINUTE"))

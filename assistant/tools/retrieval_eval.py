@@ -71,7 +71,7 @@ def load_judged(queries: Path, qrels: Path) -> list[Judged]:
 
 def email_item(document: Mapping[str, Any]) -> Any:
     """A corpus email as the indexer's `EmailItem`."""
-    from search.items import EmailItem, Person
+    from assistant.core.items import EmailItem, Person
 
     def people(field: str) -> tuple[Person, ...]:
         return tuple(Person(addr.lower(), name) for name, addr in getaddresses([document.get(field) or ""]) if addr)

@@ -104,9 +104,9 @@ async def seed(runtime: Any, args: argparse.Namespace, say: Callable[[str], None
     """(user id, account id, contacts) per bench user, seeding the ones not complete yet."""
     from sqlalchemy import text
 
+    from assistant.core.items import Person
     from assistant.tools import synthetic
     from search.indexing import Indexer
-    from search.items import Person
     from search.runtime import ensure_account
 
     recombined = synthetic.RecombinedEmbedder(runtime.embedder, synthetic.sentence_pool() + synthetic.subject_pool())

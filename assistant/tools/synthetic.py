@@ -16,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from assistant.core.items import Attendee, EmailItem, EventItem, FileItem, Person
 from search.embeddings import Embedder, Vectors, normalise
-from search.items import Attendee, EmailItem, EventItem, FileItem, Person
 
 TOPICS = [
     "quarterly budget",

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.actions import PendingAction
 from assistant.agents.calendar import CalendarAgent
 from assistant.agents.drive import DriveAgent
 from assistant.agents.gmail import GmailAgent
 from assistant.chat.editing import EditError, form_fields, parse_edits
+from assistant.writes import PendingAction
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -27,12 +27,12 @@ from assistant.core import migrate
 from assistant.core.db import create_engine, session_factory
 from assistant.core.models import User
 from assistant.core.settings import get_settings
+from assistant.google.client import build_service, make_credentials
 from assistant.pipeline import Concierge, DoneEvent, PipelineEvent
 from sandbox.api import Sandbox
 from sandbox.linking import link_sandbox_account
 from sandbox.oauth import ALL_SCOPES, issue_access_token
 from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, start_in_thread
-from sync.google_client import build_service, make_credentials
 from sync.jobs import sync_every_service
 from tests.support import create_database, drop_database
 

@@ -297,7 +297,7 @@ async def test_an_expired_action_cannot_be_confirmed(world: World) -> None:
 
 
 def _proposal(action):
-    from assistant.agents.base import ProposedAction
+    from assistant.writes import ProposedAction
 
     return ProposedAction(
         service=action.service,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from assistant.agents.base import ActionOutcome, BaseAgent, ProposedAction, StepFailed
+from assistant.agents.base import ActionOutcome, BaseAgent, StepFailed
 from assistant.orchestrator import Orchestrator, StepEvent, StepResult
 from assistant.plan import Binding, ExecutionPlan, PlanError, PlanStep
 from assistant.planner import plan_for
@@ -23,6 +23,7 @@ from assistant.understanding.schema import (
     ResolvedPerson,
     TimeRange,
 )
+from assistant.writes import ProposedAction
 
 
 def step(id: str, service: str = "gmail", operation: str = "search", **inputs: tuple[str, str]) -> PlanStep:

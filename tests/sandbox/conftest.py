@@ -1,7 +1,7 @@
 """A sandbox served on a free loopback port for the whole session, with the control API.
 
 Tests reach it only as clients would: google-api-python-client services built by
-`sync.google_client`, google-auth-oauthlib for the OAuth flow, and plain httpx for the
+`assistant.google.client`, google-auth-oauthlib for the OAuth flow, and plain httpx for the
 consent page and the control API.
 """
 
@@ -20,9 +20,9 @@ from google.oauth2.credentials import Credentials
 from google_auth_oauthlib.flow import Flow
 from googleapiclient.discovery import Resource
 
+from assistant.google.client import SCOPES, build_service, make_credentials, oauth_endpoints
 from sandbox.api import Sandbox
 from sandbox.server import RunningSandbox, open_store, parse_now, start_in_thread
-from sync.google_client import SCOPES, build_service, make_credentials, oauth_endpoints
 
 WORKSPACE = Path(__file__).with_name("workspace.json")
 NOW = "2026-03-10T12:00:00+00:00"

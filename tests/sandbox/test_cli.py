@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 from google.oauth2.credentials import Credentials
 
+from assistant.google.client import build_service
 from sandbox.server import free_port
-from sync.google_client import build_service
 from tests.sandbox.conftest import ALEX, NOW, WORKSPACE
 
 

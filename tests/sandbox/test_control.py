@@ -11,9 +11,9 @@ import pytest
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
+from assistant.google.client import build_service
 from sandbox.oauth import ALL_SCOPES, issue_access_token
 from sandbox.quota import Quota
-from sync.google_client import build_service
 from tests.sandbox.conftest import ALEX, Services, own_sandbox
 
 

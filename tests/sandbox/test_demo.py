@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from google.oauth2.credentials import Credentials
 
+from assistant.google.client import build_service
 from sandbox.api import Sandbox
 from sandbox.demo.generator import generate
 from sandbox.mailbox import Mailbox
@@ -23,7 +24,6 @@ from sandbox.server import (
     start_in_thread,
 )
 from sandbox.workspace import read
-from sync.google_client import build_service
 from tests.sandbox.conftest import WORKSPACE
 
 ALEX = "alex.rivera@northwindlabs.com"

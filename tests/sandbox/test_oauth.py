@@ -1,4 +1,4 @@
-"""OAuth against the sandbox with google-auth-oauthlib, and `sync.google_client`."""
+"""OAuth against the sandbox with google-auth-oauthlib, and `assistant.google.client`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from google.auth.exceptions import RefreshError
 from google.oauth2.credentials import Credentials
 from googleapiclient.errors import HttpError
 
-from sync.google_client import build_service, make_credentials, oauth_endpoints
+from assistant.google.client import build_service, make_credentials, oauth_endpoints
 from tests.sandbox.conftest import (
     ALEX,
     CLIENT_ID,

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from sqlalchemy import text
 
+from assistant.core.items import Attendee, EmailItem, EventItem, FileItem, Person
 from search.fusion import FILTERED_WEIGHT, reciprocal_rank_fusion
 from search.hybrid import BULK_WEIGHT
 from search.indexing import GMAIL, SERVICE_TABLES
-from search.items import Attendee, EmailItem, EventItem, FileItem, Person
 from search.people import UNANSWERED_MIN_OCCURRENCES, resolve_person, unanswered_senders
 from search.query import SearchFilters, SearchQuery
 from tests.search.conftest import Workspace

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from assistant.core.items import EmailItem, Person
 from search import spelling
-from search.items import EmailItem, Person
 from search.query import SearchQuery
 from tests.search.conftest import Workspace
 

@@ -14,10 +14,10 @@ import redis
 from google.oauth2.credentials import Credentials
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.accounts import link_google_account
 from assistant.core.db import create_engine, session_factory
 from assistant.core.settings import Settings, get_settings
-from sync.google_client import SCOPES
+from assistant.google.accounts import link_google_account
+from assistant.google.client import SCOPES
 from tests.sandbox.conftest import (  # noqa: F401  (fixtures, re-used here)
     ALEX,
     CLIENT_ID,

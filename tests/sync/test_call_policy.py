@@ -12,14 +12,14 @@ import redis
 from google.auth.exceptions import RefreshError
 from googleapiclient.errors import HttpError
 
-from sync.google_calls import (
+from assistant.google.calls import (
     AccountNeedsReconsent,
     GoogleCaller,
     RetryPolicy,
     is_transient,
     units_for,
 )
-from sync.rate_limit import RateLimitTimeout, TokenBucket
+from assistant.google.rate_limit import RateLimitTimeout, TokenBucket
 
 
 def google_error(status: int, reason: str | None = None, retry_after: str | None = None) -> HttpError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
-from sync.content import extract_document_text, html_to_text, parse_gmail_message
+from assistant.google.content import extract_document_text, html_to_text, parse_gmail_message
 
 
 def b64(text: str | bytes) -> str:

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from rq import Queue
 from sqlalchemy import text
 
-from assistant.accounts import link_google_account
 from assistant.core.runtime import engine, redis_client, sessions
+from assistant.google.accounts import link_google_account
 from sync.schedule import due_syncs, enqueue_due_syncs
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

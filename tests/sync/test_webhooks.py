@@ -11,8 +11,8 @@ import pytest
 from fastapi import FastAPI
 from rq import Queue
 
-from assistant.accounts import link_google_account
 from assistant.core.runtime import redis_client, sessions
+from assistant.google.accounts import link_google_account
 from sync.queues import sync_job_ids
 from sync.webhooks import channel_token, gmail_push_token, router
 

@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from assistant.core.processes import start, stop_child, wait_for_http, web_app_command
 from assistant.core.settings import PROJECT_ROOT, Settings
 
 #: Variables of the caller's environment that would choose a language model for the app.
@@ -160,30 +161,12 @@ class App:
 @contextmanager
 def running_app(env: dict[str, str], log_path: Path) -> Iterator[App]:
     """The app in its own process with `env`; stopped on exit."""
-    from assistant.cli import stop_child, wait_for_http
     from sandbox.server import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "chainlit",
-                "run",
-                str(PROJECT_ROOT / "chat_app.py"),
-                "--headless",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = start(web_app_command("127.0.0.1", port), env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_http(url + "/healthz", process)
         yield App(url, process.pid)
@@ -194,8 +177,6 @@ def running_app(env: dict[str, str], log_path: Path) -> Iterator[App]:
 @contextmanager
 def scripted_llm(config: dict[str, object]) -> Iterator[str]:
     """The scripted model server serving `config` (see tests/llm/scripted_server.py); yields its URL."""
-    from assistant.cli import stop_child
-
     with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="concierge-bench-llm-", delete=False) as file:
         json.dump(config, file)
     # From the checkout: `tests` is not an installed package.
@@ -212,5 +193,5 @@ def scripted_llm(config: dict[str, object]) -> Iterator[str]:
             raise RuntimeError(f"the scripted model server did not start (exit code {process.poll()})")
         yield url
     finally:
-        stop_child(process)  # type: ignore[arg-type]  # a text-mode Popen
+        stop_child(process)
         os.unlink(file.name)

@@ -35,6 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from assistant.core.db import session_factory
 from assistant.core.models import User
 from assistant.core.settings import Settings
+from assistant.google.client import build_service, make_credentials
 from assistant.pipeline import ClarificationEvent, Concierge, DoneEvent
 from assistant.tools.tasks.judge import ItemChange, Outcome, Source
 from assistant.tools.tasks.suite import SUITE_NOW, SUITE_ZONE, Task
@@ -43,7 +44,6 @@ from sandbox.linking import link_sandbox_account
 from sandbox.oauth import ALL_SCOPES, issue_access_token
 from sandbox.server import DEMO_WORKSPACE, RunningSandbox, open_store, start_in_thread
 from sandbox.store import Store
-from sync.google_client import build_service, make_credentials
 from sync.jobs import sync_every_service
 
 #: No request may take longer than this, the turns before it included.

@@ -21,13 +21,13 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 from redis import Redis
 
-from assistant.accounts import credentials_for
 from assistant.core.models import GoogleAccount
 from assistant.core.services import spec
 from assistant.core.settings import Settings
-from sync.google_calls import GoogleCaller, RetryPolicy
-from sync.google_client import Api, build_service
-from sync.rate_limit import TokenBucket
+from assistant.google.accounts import credentials_for
+from assistant.google.calls import GoogleCaller, RetryPolicy
+from assistant.google.client import Api, build_service
+from assistant.google.rate_limit import TokenBucket
 
 
 class GoogleApi:

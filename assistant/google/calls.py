@@ -24,7 +24,7 @@ from googleapiclient.errors import HttpError
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 
 from assistant.core.metrics import GOOGLE_CALLS
-from sync.rate_limit import TokenBucket
+from assistant.google.rate_limit import TokenBucket
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from email.utils import getaddresses
 from typing import Any
 
-from search.items import EmailItem, Person
-from search.text import clean_text
+from assistant.core.items import EmailItem, Person
+from assistant.core.text import clean_text
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.core.models import GoogleAccount, User
 from assistant.core.settings import Settings
-from sync.google_client import make_credentials
+from assistant.google.client import make_credentials
 
 
 async def link_google_account(
