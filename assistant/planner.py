@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from assistant.plan import Binding, ExecutionPlan, PlanStep
+from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep
 from assistant.understanding.schema import ParsedIntent
 from search.terms import TIME_WORDS
 
@@ -63,7 +63,7 @@ def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
         slots = PlanStep(
             id="find_free_time",
             service="calendar",
-            operation="free_slots",
+            operation=Operation.FREE_SLOTS,
             description="Find free time",
             params=_slot_window(intent),
         )
@@ -97,7 +97,7 @@ def _write(intent: ParsedIntent, operation: str, now: datetime) -> ExecutionPlan
         slots = PlanStep(
             id="find_free_slot",
             service="calendar",
-            operation="free_slots",
+            operation=Operation.FREE_SLOTS,
             description="Find a free slot",
             params=_slot_window(intent),
         )
@@ -132,7 +132,7 @@ def _reply_to_event(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     reply = PlanStep(
         id="email_organizer",
         service="gmail",
-        operation="send",
+        operation=Operation.SEND,
         description="Email the organizer",
         params=params,
         inputs={"message": _bind_target(target)},
@@ -145,21 +145,21 @@ def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     find_booking = PlanStep(
         id="find_booking",
         service="gmail",
-        operation="search",
+        operation=Operation.SEARCH,
         description="Find the booking in your mail",
         params={"text": f"{words} booking confirmation", "limit": 5},
     )
     find_event = PlanStep(
         id="find_event",
         service="calendar",
-        operation="search",
+        operation=Operation.SEARCH,
         description="Find it in your calendar",
         params={"text": words, "limit": 10, "filters": _time_filters(intent, "calendar", now)},
     )
     delete_event = PlanStep(
         id="delete_event",
         service="calendar",
-        operation="delete",
+        operation=Operation.DELETE,
         description="Delete the calendar entries",
         inputs={
             "events": Binding(step="find_event", output="items"),
@@ -169,7 +169,7 @@ def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     draft = PlanStep(
         id="draft_cancellation",
         service="gmail",
-        operation="draft",
+        operation=Operation.DRAFT,
         description="Draft the cancellation email",
         params={"purpose": "cancellation", "body": intent.entities.body or ""},
         inputs={"message": Binding(step="find_booking", output="top")},
@@ -191,14 +191,14 @@ def _target_step(intent: ParsedIntent, service: str, now: datetime) -> PlanStep:
 
 def _bind_target(target: PlanStep) -> Binding:
     """The item a target step found: the one it read, or the best its search found."""
-    return Binding(step=target.id, output="item" if target.operation == "read" else "top")
+    return Binding(step=target.id, output="item" if target.operation == Operation.READ else "top")
 
 
 def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanStep:
     return PlanStep(
         id=step_id,
         service=service,
-        operation="read",
+        operation=Operation.READ,
         description=f"Open \u201c{title or item_id}\u201d",
         params={"id": item_id},
     )
@@ -225,7 +225,7 @@ def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) 
     return PlanStep(
         id=f"search_{service}",
         service=service,
-        operation="search",
+        operation=Operation.SEARCH,
         description=f"Search your {kinds.nouns[1]}",
         params={"text": text, "filters": filters, "limit": limit, "nouns": kinds.nouns}
         | ({"newest_first": True} if newest_first else {}),

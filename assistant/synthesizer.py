@@ -22,6 +22,7 @@ from assistant.core.services import spec
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
+from assistant.plan import Operation
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             spec(step.service).noun,
             spec(step.service).plural,
         )  # "PDFs", when asked
-        if result.status == "ok" and step.operation == "search":
+        if result.status == "ok" and step.operation == Operation.SEARCH:
             items = result.outputs.get("items") or []
             if result.outputs.get("corrections"):
                 paragraphs.append(_searched_for(result.outputs["corrections"]) + ".")
@@ -160,13 +161,13 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
                 lead = f"I found {len(items)} {plural}:"
             lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in shown]
             paragraphs.append("\n".join(lines))
-        elif result.status == "ok" and step.operation == "read":
+        elif result.status == "ok" and step.operation == Operation.READ:
             item = result.outputs["item"]
             body = (item.details.get("body") or item.snippet or "").strip()
             paragraphs.append(
                 f"[{task.number_of(item)}] {_line(item, task.timezone)}" + (f"\n\n{body[:1200]}" if body else "")
             )
-        elif result.status == "ok" and step.operation == "free_slots":
+        elif result.status == "ok" and step.operation == Operation.FREE_SLOTS:
             slots = result.outputs.get("slots") or []
             if slots:
                 paragraphs.append("You're free " + ", ".join(_slot(s, task.timezone) for s in slots) + ".")
@@ -201,13 +202,13 @@ def _facts(task: AnswerTask) -> list[str]:
         lines.append(f"[{number}] {_line(item, task.timezone)}")
     for result in task.results:
         step = result.step
-        if result.status == "ok" and step.operation == "search" and result.outputs.get("corrections"):
+        if result.status == "ok" and step.operation == Operation.SEARCH and result.outputs.get("corrections"):
             lines.append(f"- {step.description}: {_searched_for(result.outputs['corrections'])} (say so)")
-        if result.status == "ok" and step.operation == "search" and not result.outputs.get("items"):
+        if result.status == "ok" and step.operation == Operation.SEARCH and not result.outputs.get("items"):
             lines.append(f"- {step.description}: nothing found")
-        elif result.status == "ok" and step.operation == "search" and step.params.get("newest_first"):
+        elif result.status == "ok" and step.operation == Operation.SEARCH and step.params.get("newest_first"):
             lines.append(f"- {step.description}: listed newest first, as asked")
-        elif result.status == "ok" and step.operation == "free_slots":
+        elif result.status == "ok" and step.operation == Operation.FREE_SLOTS:
             lines.append(
                 "- free slots: "
                 f"{', '.join(_slot(s, task.timezone) for s in result.outputs.get('slots') or []) or 'none'}"
@@ -272,7 +273,7 @@ def _slot(slot: dict[str, str], zone: ZoneInfo) -> str:
 
 
 def _stale_services(task: AnswerTask) -> str | None:
-    searched = {r.step.service for r in task.results if r.step.operation in ("search", "read")}
+    searched = {r.step.service for r in task.results if r.step.operation in (Operation.SEARCH, Operation.READ)}
     notes = []
     for service in sorted(searched):
         synced = task.last_synced.get(spec(service).cache_name)
