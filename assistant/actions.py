@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from assistant.agents.base import BaseAgent, StepFailed
 from assistant.core.logs import redact
 from assistant.core.models import PendingActionRow
-from assistant.plan import Service
+from assistant.plan import Operation, Service
 from assistant.writes import PendingAction, ProposedAction
 
 PENDING_TTL = timedelta(minutes=30)
@@ -95,8 +95,8 @@ class ActionDesk:
                 raise ActionError("this action expired; ask again")
             agent = self.agents[row.service]
             if edits:
-                row.fields = agent.apply_edits(row.operation, row.fields, edits)
-                row.preview = agent.describe(row.operation, row.fields)
+                row.fields = agent.apply_edits(Operation(row.operation), row.fields, edits)
+                row.preview = agent.describe(Operation(row.operation), row.fields)
             row.status = "executing"
             row.error = None
             row.updated_at = now

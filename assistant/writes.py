@@ -26,8 +26,8 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     def stored(self) -> dict[str, Any]:
-        """As `fields` stores it: JSON types, the stored field names."""
-        return self.model_dump(mode="json", by_alias=True)
+        """As `fields` stores it: JSON types, the stored field names, unset progress left out."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
 
 # --- Gmail -----------------------------------------------------------------------------

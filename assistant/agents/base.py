@@ -13,15 +13,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from googleapiclient.errors import HttpError
 from pydantic import BaseModel, Field
 
-from assistant.plan import PlanStep, Service
+from assistant.agents.context import AgentContext, NoLinkedAccount
+from assistant.core.services import spec
+from assistant.google.calls import AccountNeedsReconsent, error_reason
+from assistant.plan import Operation, PlanStep, Service
 from assistant.writes import PendingAction, ProposedAction
-
-if TYPE_CHECKING:
-    from assistant.agents.context import AgentContext
 
 
 class SourceItem(BaseModel):
@@ -59,7 +60,7 @@ Remember = Callable[[dict[str, Any]], Awaitable[None]]
 class BaseAgent(ABC):
     service: Service
     #: Per write operation, the fields a user may change before confirming.
-    editable: dict[str, frozenset[str]] = {}
+    editable: dict[Operation, frozenset[str]] = {}
 
     @abstractmethod
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
@@ -78,10 +79,10 @@ class BaseAgent(ABC):
         """
 
     @abstractmethod
-    def describe(self, operation: str, fields: dict[str, Any]) -> str:
+    def describe(self, operation: Operation, fields: dict[str, Any]) -> str:
         """The action in plain words, as the confirmation card shows it."""
 
-    def apply_edits(self, operation: str, fields: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
+    def apply_edits(self, operation: Operation, fields: dict[str, Any], edits: dict[str, Any]) -> dict[str, Any]:
         """`fields` with the user's edits; a field that may not be edited is refused."""
         refused = set(edits) - self.editable.get(operation, frozenset())
         if refused:
@@ -93,17 +94,9 @@ class BaseAgent(ABC):
         raise StepFailed(f"{action.operation} on {self.service} cannot be undone")
 
 
-GOOGLE_NAMES = {"gmail": "Gmail", "calendar": "Google Calendar", "drive": "Google Drive"}
-
-
 def explain_failure(service: str, error: Exception) -> str:
     """A failure in words a user can act on, without internals."""
-    from googleapiclient.errors import HttpError
-
-    from assistant.agents.context import NoLinkedAccount
-    from assistant.google.calls import AccountNeedsReconsent, error_reason
-
-    name = GOOGLE_NAMES.get(service, service)
+    name = spec(service).product_name
     if isinstance(error, StepFailed | NoLinkedAccount):
         return str(error)
     if isinstance(error, AccountNeedsReconsent):

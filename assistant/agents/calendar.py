@@ -17,12 +17,54 @@ from googleapiclient.errors import HttpError
 
 from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import CacheReader
-from assistant.google.api import http_status
+from assistant.agents.sources import EXCERPT_CHARS, CacheReader
+from assistant.core.items import EventItem
+from assistant.core.models import CalendarEvent
+from assistant.google.api import GoogleApi, http_status
 from assistant.google.resources import CALENDAR_ID, event_item
-from assistant.plan import PlanStep
-from assistant.writes import PendingAction, ProposedAction
+from assistant.plan import Operation, PlanStep
+from assistant.writes import (
+    CreateEventPayload,
+    DeletedEvent,
+    DeleteEventsPayload,
+    EventTimes,
+    Payload,
+    PendingAction,
+    ProposedAction,
+    UpdateEventPayload,
+)
 from search.indexing import GCAL
+
+
+def event_source(event: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
+    return SourceItem(
+        service="calendar",
+        id=event.event_id,
+        account_id=str(event.account_id),
+        title=event.summary or "(untitled event)",
+        url=event.html_link,
+        when=event.start_at,
+        snippet=snippet or event.description[:EXCERPT_CHARS],
+        details={
+            "calendar_id": event.calendar_id,
+            "start": event.start_at.isoformat(),
+            "end": event.end_at.isoformat(),
+            "all_day": event.all_day,
+            "start_date": event.start_date.isoformat() if event.start_date else None,
+            "end_date": event.end_date.isoformat() if event.end_date else None,
+            "time_zone": event.time_zone,
+            "location": event.location,
+            "meet_link": event.meet_link,
+            "organizer": event.organizer_email,
+            "attendees": [
+                {"email": a.get("email"), "name": a.get("displayName", ""), "response": a.get("responseStatus", "")}
+                for a in event.attendees or []
+            ],
+            "recurring_event_id": event.recurring_event_id,
+        },
+        why=why,
+    )
+
 
 WORKDAY = (time(9), time(18))
 MAX_SLOTS = 5
@@ -43,16 +85,28 @@ RESTORED_FIELDS = (
 class CalendarAgent(CacheReader, BaseAgent):
     service = "calendar"
     cache_service = "gcal"
+    model = CalendarEvent
+    google_id = "event_id"
     editable = {
-        "create": frozenset({"summary", "start", "end", "attendees", "location", "description"}),
-        "update": frozenset({"summary", "start", "end", "location"}),
+        Operation.CREATE: frozenset({"summary", "start", "end", "attendees", "location", "description"}),
+        Operation.UPDATE: frozenset({"summary", "start", "end", "location"}),
     }
 
+    def source(self, row: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
+        return event_source(row, why, snippet)
+
+    def full_text(self, row: Any) -> str:
+        return str(row.description)
+
+    async def fetch(self, api: GoogleApi, item_id: str, context: AgentContext) -> EventItem:
+        event = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=item_id))
+        return event_item(event, str(context.timezone))
+
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
-        if step.operation == "free_slots":
+        if step.operation == Operation.FREE_SLOTS:
             return {"slots": await self._free_slots(step.params, context)}
         found = await super().run(step, inputs, context)
-        if step.operation == "search" and {"after", "before"} & set(step.params.get("filters") or {}):
+        if step.operation == Operation.SEARCH and {"after", "before"} & set(step.params.get("filters") or {}):
             # A listing of a period ("my meetings next week") reads best in time order.
             found["items"].sort(key=lambda item: item.when or context.now)
         return found
@@ -98,7 +152,7 @@ class CalendarAgent(CacheReader, BaseAgent):
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
         event: SourceItem | None = inputs.get("event") or (inputs.get("events") or [None])[0]
         params = step.params
-        if step.operation == "create":
+        if step.operation == Operation.CREATE:
             slot = (inputs.get("slots") or [None])[0]
             start = params.get("start") or (slot and slot["start"])
             if not start:
@@ -110,155 +164,148 @@ class CalendarAgent(CacheReader, BaseAgent):
                     datetime.fromisoformat(start) + timedelta(minutes=int(params.get("duration_minutes", 30)))
                 ).isoformat()
             )
-            fields = {
-                "summary": params.get("summary") or "Meeting",
-                "start": start,
-                "end": end,
-                "time_zone": str(context.timezone),
-                "attendees": list(params.get("attendees") or []),
-                "location": params.get("location") or "",
-                "description": params.get("description") or "",
-            }
-            account_id = str((await context.primary_account()).id)
-            return ProposedAction(
-                service="calendar",
-                operation="create",
-                account_id=account_id,
-                fields=fields,
-                preview=self.describe("create", fields),
-                undoable=True,
+            created = CreateEventPayload(
+                summary=params.get("summary") or "Meeting",
+                start=start,
+                end=end,
+                time_zone=str(context.timezone),
+                attendees=list(params.get("attendees") or []),
+                location=params.get("location") or "",
+                description=params.get("description") or "",
             )
+            account_id = str((await context.primary_account()).id)
+            return self._proposal(step.operation, account_id, None, created)
         if event is None:
             raise StepFailed("I could not find the event you mean")
-        if step.operation == "update":
+        if step.operation == Operation.UPDATE:
             old_start = datetime.fromisoformat(event.details["start"])
             old_end = datetime.fromisoformat(event.details["end"])
             start = datetime.fromisoformat(params["start"]) if params.get("start") else old_start
             end = datetime.fromisoformat(params["end"]) if params.get("end") else start + (old_end - old_start)
-            fields = {
-                "event_id": event.id,
-                "summary": params.get("summary") or event.title,
-                "start": start.isoformat(),
-                "end": end.isoformat(),
-                "time_zone": event.details.get("time_zone") or str(context.timezone),
-                "location": params.get("location", event.details.get("location", "")),
-                "was": {
-                    "summary": event.title,
-                    "start": old_start.isoformat(),
-                    "end": old_end.isoformat(),
-                    "location": event.details.get("location", ""),
-                },
-            }
-            return ProposedAction(
-                service="calendar",
-                operation="update",
-                account_id=event.account_id,
-                target_id=event.id,
-                fields=fields,
-                preview=self.describe("update", fields),
-                undoable=True,
+            update = UpdateEventPayload(
+                event_id=event.id,
+                summary=params.get("summary") or event.title,
+                start=start.isoformat(),
+                end=end.isoformat(),
+                time_zone=event.details.get("time_zone") or str(context.timezone),
+                location=params.get("location", event.details.get("location", "")),
+                was=EventTimes(
+                    summary=event.title,
+                    start=old_start.isoformat(),
+                    end=old_end.isoformat(),
+                    location=event.details.get("location", ""),
+                ),
             )
-        if step.operation == "delete":
+            return self._proposal(step.operation, event.account_id, event.id, update)
+        if step.operation == Operation.DELETE:
             events = _booked_events(inputs) if "events" in inputs else [event]
-            fields = {
-                "events": [
-                    {
-                        "event_id": e.id,
-                        "summary": e.title,
-                        "start": e.details["start"],
-                        "end": e.details["end"],
-                        "all_day": e.details.get("all_day", False),
-                    }
+            delete = DeleteEventsPayload(
+                events=[
+                    DeletedEvent(
+                        event_id=e.id,
+                        summary=e.title,
+                        start=e.details["start"],
+                        end=e.details["end"],
+                        all_day=e.details.get("all_day", False),
+                    )
                     for e in events
                 ],
                 # Shown to the user in their own zone: "Wed 9 Dec, 10:25" where they are.
-                "time_zone": str(context.timezone),
-            }
-            return ProposedAction(
-                service="calendar",
-                operation="delete",
-                account_id=event.account_id,
-                target_id=event.id,
-                fields=fields,
-                preview=self.describe("delete", fields),
-                undoable=True,
+                time_zone=str(context.timezone),
             )
+            return self._proposal(step.operation, event.account_id, event.id, delete)
         raise StepFailed(f"Calendar cannot {step.operation}")
 
-    def describe(self, operation: str, fields: dict[str, Any]) -> str:
-        if operation == "delete":
+    def _proposal(
+        self, operation: Operation, account_id: str, target_id: str | None, payload: Payload
+    ) -> ProposedAction:
+        fields = payload.stored()
+        return ProposedAction(
+            service="calendar",
+            operation=operation,
+            account_id=account_id,
+            target_id=target_id,
+            fields=fields,
+            preview=self.describe(operation, fields),
+            undoable=True,
+        )
+
+    def describe(self, operation: Operation, fields: dict[str, Any]) -> str:
+        if operation == Operation.DELETE:
+            delete = DeleteEventsPayload.model_validate(fields)
             return "\n".join(
-                (
-                    f"Delete \u201c{e['summary']}\u201d, "
-                    f"{_when(e['start'], e['end'], fields.get('time_zone'), all_day=e.get('all_day', False))}"
-                )
-                for e in fields["events"]
+                f"Delete \u201c{e.summary}\u201d, {_when(e.start, e.end, delete.time_zone, all_day=e.all_day)}"
+                for e in delete.events
             )
-        when = _when(fields["start"], fields["end"], fields.get("time_zone"))
-        if operation == "create":
-            lines = [f"Create \u201c{fields['summary']}\u201d, {when}"]
-            if fields.get("attendees"):
-                lines.append(f"Invite: {', '.join(fields['attendees'])}")
-            if fields.get("location"):
-                lines.append(f"Where: {fields['location']}")
+        if operation == Operation.CREATE:
+            created = CreateEventPayload.model_validate(fields)
+            lines = [f"Create \u201c{created.summary}\u201d, {_when(created.start, created.end, created.time_zone)}"]
+            if created.attendees:
+                lines.append(f"Invite: {', '.join(created.attendees)}")
+            if created.location:
+                lines.append(f"Where: {created.location}")
             return "\n".join(lines)
-        if operation == "update":
-            was = fields["was"]
+        if operation == Operation.UPDATE:
+            update = UpdateEventPayload.model_validate(fields)
+            was = update.was
             return (
-                f"Move \u201c{was['summary']}\u201d "
-                f"from {_when(was['start'], was['end'], fields.get('time_zone'))} to {when}"
+                f"Move \u201c{was.summary}\u201d from {_when(was.start, was.end, update.time_zone)} "
+                f"to {_when(update.start, update.end, update.time_zone)}"
             )
         raise StepFailed(f"Calendar cannot {operation}")
 
     async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
         api = await context.google(action.account_id, "calendar")
-        fields = action.fields
-        zone = fields.get("time_zone")
-        if action.operation == "create":
+        if action.operation == Operation.CREATE:
+            created = CreateEventPayload.model_validate(action.fields)
+            zone = created.time_zone
             event_id = action.id.hex  # base32hex-safe; the same on every retry
             body = {
                 "id": event_id,
-                "summary": fields["summary"],
-                "start": {"dateTime": fields["start"], "timeZone": zone},
-                "end": {"dateTime": fields["end"], "timeZone": zone},
-                "attendees": [{"email": email} for email in fields.get("attendees", [])],
-                "location": fields.get("location", ""),
-                "description": fields.get("description", ""),
+                "summary": created.summary,
+                "start": {"dateTime": created.start, "timeZone": zone},
+                "end": {"dateTime": created.end, "timeZone": zone},
+                "attendees": [{"email": email} for email in created.attendees],
+                "location": created.location,
+                "description": created.description,
             }
             try:
-                created = await api.call(
+                inserted = await api.call(
                     lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all")
                 )
             except HttpError as error:
                 if http_status(error) != 409:
                     raise
-                created = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=event_id))
-            await self._write_through(context, action.account_id, created)
+                inserted = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=event_id))
+            await self._write_through(context, action.account_id, inserted)
             return ActionOutcome(
-                f"Created \u201c{fields['summary']}\u201d, {_when(fields['start'], fields['end'], zone)}",
-                undo={"event_id": created["id"]},
+                f"Created \u201c{created.summary}\u201d, {_when(created.start, created.end, zone)}",
+                undo={"event_id": inserted["id"]},
             )
-        if action.operation == "update":
+        if action.operation == Operation.UPDATE:
+            update = UpdateEventPayload.model_validate(action.fields)
+            zone = update.time_zone
             changes = {
-                "summary": fields["summary"],
-                "start": {"dateTime": fields["start"], "timeZone": zone},
-                "end": {"dateTime": fields["end"], "timeZone": zone},
-                "location": fields.get("location", ""),
+                "summary": update.summary,
+                "start": {"dateTime": update.start, "timeZone": zone},
+                "end": {"dateTime": update.end, "timeZone": zone},
+                "location": update.location,
             }
             updated = await api.call(
                 lambda s: s.events().patch(
-                    calendarId=CALENDAR_ID, eventId=fields["event_id"], body=changes, sendUpdates="all"
+                    calendarId=CALENDAR_ID, eventId=update.event_id, body=changes, sendUpdates="all"
                 )
             )
             await self._write_through(context, action.account_id, updated)
             return ActionOutcome(
-                f"Moved \u201c{fields['summary']}\u201d to {_when(fields['start'], fields['end'], zone)}",
-                undo=fields["was"],
+                f"Moved \u201c{update.summary}\u201d to {_when(update.start, update.end, zone)}",
+                undo=update.was.stored(),
             )
-        if action.operation == "delete":
-            originals: dict[str, Any] = dict(fields.get("originals") or {})
-            for event in fields["events"]:
-                event_id = event["event_id"]
+        if action.operation == Operation.DELETE:
+            delete = DeleteEventsPayload.model_validate(action.fields)
+            originals: dict[str, Any] = dict(delete.originals)
+            for event in delete.events:
+                event_id = event.event_id
                 if event_id not in originals:
                     # Kept before deleting, so that undo can put it back as it was.
                     try:
@@ -278,7 +325,7 @@ class CalendarAgent(CacheReader, BaseAgent):
                     if http_status(error) not in (404, 410):
                         raise  # 404/410: already deleted, by an earlier try or by someone else
                 await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, event_id)])
-            names = ", ".join(f"\u201c{e['summary']}\u201d" for e in fields["events"])
+            names = ", ".join(f"\u201c{e.summary}\u201d" for e in delete.events)
             kept = {event_id: original for event_id, original in originals.items() if original is not None}
             return ActionOutcome(f"Deleted {names}", undo={"originals": kept} if kept else None)
         raise StepFailed(f"Calendar cannot {action.operation}")
@@ -286,7 +333,7 @@ class CalendarAgent(CacheReader, BaseAgent):
     async def undo(self, action: PendingAction, context: AgentContext) -> str:
         api = await context.google(action.account_id, "calendar")
         undo = action.undo_data or {}
-        if action.operation == "create":
+        if action.operation == Operation.CREATE:
             try:
                 await api.call(
                     lambda s: s.events().delete(calendarId=CALENDAR_ID, eventId=undo["event_id"], sendUpdates="all")
@@ -295,22 +342,23 @@ class CalendarAgent(CacheReader, BaseAgent):
                 if http_status(error) not in (404, 410):
                     raise
             await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, undo["event_id"])])
-            return f"Removed \u201c{action.fields['summary']}\u201d again"
-        if action.operation == "update":
-            zone = action.fields.get("time_zone")
+            return f"Removed \u201c{CreateEventPayload.model_validate(action.fields).summary}\u201d again"
+        if action.operation == Operation.UPDATE:
+            update = UpdateEventPayload.model_validate(action.fields)
+            was = EventTimes.model_validate(undo)
             back = {
-                "summary": undo["summary"],
-                "start": {"dateTime": undo["start"], "timeZone": zone},
-                "end": {"dateTime": undo["end"], "timeZone": zone},
-                "location": undo.get("location", ""),
+                "summary": was.summary,
+                "start": {"dateTime": was.start, "timeZone": update.time_zone},
+                "end": {"dateTime": was.end, "timeZone": update.time_zone},
+                "location": was.location,
             }
             restored = await api.call(
                 lambda s: s.events().patch(
-                    calendarId=CALENDAR_ID, eventId=action.fields["event_id"], body=back, sendUpdates="all"
+                    calendarId=CALENDAR_ID, eventId=update.event_id, body=back, sendUpdates="all"
                 )
             )
             await self._write_through(context, action.account_id, restored)
-            return f"Moved \u201c{undo['summary']}\u201d back"
+            return f"Moved \u201c{was.summary}\u201d back"
         for number, original in enumerate(undo["originals"].values()):
             body = {name: original[name] for name in RESTORED_FIELDS if name in original}
             body["id"] = f"{action.id.hex}r{number}"  # a new id (the old one stays cancelled), stable on retry
@@ -323,7 +371,8 @@ class CalendarAgent(CacheReader, BaseAgent):
                     raise
                 restored = await api.call(lambda s, b=body: s.events().get(calendarId=CALENDAR_ID, eventId=b["id"]))
             await self._write_through(context, action.account_id, restored)
-        return "Restored " + ", ".join(f"\u201c{e['summary']}\u201d" for e in action.fields["events"])
+        deleted = DeleteEventsPayload.model_validate(action.fields).events
+        return "Restored " + ", ".join(f"\u201c{e.summary}\u201d" for e in deleted)
 
     async def _write_through(self, context: AgentContext, account_id: Any, event: dict[str, Any]) -> None:
         await context.indexer.index(

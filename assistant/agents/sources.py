@@ -1,104 +1,33 @@
-"""Cached items as sources: search results enriched with what the source panel shows."""
+"""Reading a service's cache: search steps, reads of one item, and cached rows as sources.
+
+`CacheReader` is what every agent's read steps share; each service's agent (its own
+module) says how its rows become sources and how to fetch one item from Google.
+"""
 
 from __future__ import annotations
 
 import re
-import uuid
+from abc import ABC, abstractmethod
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from googleapiclient.errors import HttpError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.agents.base import SourceItem, StepFailed
+from assistant.agents.context import AgentContext
 from assistant.core.models import CalendarEvent, DriveFile, GmailMessage
 from assistant.core.services import spec
+from assistant.google.api import GoogleApi, http_status
+from assistant.plan import Operation, PlanStep, Service
+from search.indexing import Item
 from search.query import SearchFilters, SearchQuery, SearchResult
 from search.query import Service as SearchService
 
-if TYPE_CHECKING:
-    from assistant.agents.context import AgentContext
-    from assistant.plan import PlanStep, Service
-
+#: How much of an item's text a source carries for the source panel and the answer.
 EXCERPT_CHARS = 600
-
-
-def gmail_url(message: GmailMessage) -> str:
-    return f"https://mail.google.com/mail/u/0/#all/{message.thread_id}"
-
-
-def email_source(message: GmailMessage, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
-    return SourceItem(
-        service="gmail",
-        id=message.message_id,
-        account_id=str(message.account_id),
-        title=message.subject or "(no subject)",
-        url=gmail_url(message),
-        when=message.internal_date,
-        snippet=snippet or message.preview or message.snippet,
-        details={
-            "from": f"{message.sender_name} <{message.sender_email}>" if message.sender_name else message.sender_email,
-            "from_email": message.sender_email,
-            "to": list(message.to_emails),
-            "cc": list(message.cc_emails),
-            "thread_id": message.thread_id,
-            "rfc822_message_id": message.rfc822_message_id,
-            "labels": list(message.labels),
-            "attachments": list(message.attachment_names),
-            "excerpt": message.body_text[:EXCERPT_CHARS],
-        },
-        why=why,
-    )
-
-
-def event_source(event: CalendarEvent, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
-    return SourceItem(
-        service="calendar",
-        id=event.event_id,
-        account_id=str(event.account_id),
-        title=event.summary or "(untitled event)",
-        url=event.html_link,
-        when=event.start_at,
-        snippet=snippet or event.description[:EXCERPT_CHARS],
-        details={
-            "calendar_id": event.calendar_id,
-            "start": event.start_at.isoformat(),
-            "end": event.end_at.isoformat(),
-            "all_day": event.all_day,
-            "start_date": event.start_date.isoformat() if event.start_date else None,
-            "end_date": event.end_date.isoformat() if event.end_date else None,
-            "time_zone": event.time_zone,
-            "location": event.location,
-            "meet_link": event.meet_link,
-            "organizer": event.organizer_email,
-            "attendees": [
-                {"email": a.get("email"), "name": a.get("displayName", ""), "response": a.get("responseStatus", "")}
-                for a in event.attendees or []
-            ],
-            "recurring_event_id": event.recurring_event_id,
-        },
-        why=why,
-    )
-
-
-def file_source(file: DriveFile, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
-    return SourceItem(
-        service="drive",
-        id=file.file_id,
-        account_id=str(file.account_id),
-        title=file.name,
-        url=file.web_view_link,
-        when=file.modified_at,
-        snippet=snippet or file.preview,
-        details={
-            "mime_type": file.mime_type,
-            "owners": list(file.owner_emails),
-            "modified": file.modified_at.isoformat(),
-            "shared": file.shared,
-            "excerpt": file.content_text[:EXCERPT_CHARS],
-        },
-        why=why,
-    )
+CachedRow = GmailMessage | CalendarEvent | DriveFile
 
 
 def why_matched(result: SearchResult) -> dict[str, Any]:
@@ -108,26 +37,7 @@ def why_matched(result: SearchResult) -> dict[str, Any]:
     }
 
 
-async def sources_for(engine: AsyncEngine, results: list[SearchResult]) -> list[SourceItem]:
-    """The cached rows behind search results, in the results' order."""
-    ids: dict[str, list[uuid.UUID]] = {}
-    for result in results:
-        ids.setdefault(result.service, []).append(result.item_id)
-    rows: dict[uuid.UUID, Any] = {}
-    async with engine.connect() as connection:
-        for service, model in (("gmail", GmailMessage), ("gcal", CalendarEvent), ("gdrive", DriveFile)):
-            if ids.get(service):
-                found = await connection.execute(select(model).where(model.id.in_(ids[service])))
-                rows.update({row.id: row for row in found})
-    build = {"gmail": email_source, "gcal": event_source, "gdrive": file_source}
-    return [
-        build[result.service](rows[result.item_id], why_matched(result), result.snippet)
-        for result in results
-        if result.item_id in rows  # deleted between search and lookup
-    ]
-
-
-async def search_outputs(context: AgentContext, service: SearchService, params: dict[str, Any]) -> dict[str, Any]:
+async def search_outputs(context: AgentContext, reader: CacheReader, params: dict[str, Any]) -> dict[str, Any]:
     """A search step's outputs: `items` (best first), `top` (the best, or None) and
     `corrections` (typos corrected before searching, as typed -> searched for)."""
     filters = params.get("filters") or {}
@@ -137,7 +47,7 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
     query = SearchQuery(
         user_id=context.user_id,
         text=params.get("text", ""),
-        services=(service,),
+        services=(reader.cache_service,),
         filters=SearchFilters(**{name: _filter_value(name, value) for name, value in filters.items()}),
         limit=reranker.fetch_limit(limit) if reranker else limit,
         filters_required=bool(params.get("filters_required", False)),
@@ -148,7 +58,7 @@ async def search_outputs(context: AgentContext, service: SearchService, params: 
         results = sorted(results[:limit], key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=True)
     elif reranker:
         results = await reranker.rerank(query.text, results, context.timezone, terms=response.terms)
-    items = await sources_for(context.engine, results[:limit])
+    items = await reader.sources_for(context.engine, results[:limit])
     if params.get("title"):
         items = prefer_title(items, params["title"], context.now)
     return {"items": items, "top": items[0] if items else None, "corrections": response.corrections}
@@ -195,84 +105,84 @@ def _filter_value(name: str, value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-async def cached_item(context: AgentContext, service: str, item_id: str) -> SourceItem:
-    """One of the user's items by its Google id (a read of an earlier answer's item).
-
-    From the cache; an item not synced yet is fetched from Google, written through to
-    the cache, and read from there.
-    """
-    item = await _from_cache(context, service, item_id)
-    if item is None:
-        await _fetch_live(context, service, item_id)
-        item = await _from_cache(context, service, item_id)
-    if item is None:
-        raise StepFailed(f"that {spec(service).noun} is no longer there")
-    return item
-
-
-async def _from_cache(context: AgentContext, service: str, item_id: str) -> SourceItem | None:
-    model, column, build = {
-        "gmail": (GmailMessage, GmailMessage.message_id, email_source),
-        "calendar": (CalendarEvent, CalendarEvent.event_id, event_source),
-        "drive": (DriveFile, DriveFile.file_id, file_source),
-    }[service]
-    async with context.engine.connect() as connection:
-        row = (
-            await connection.execute(select(model).where(model.user_id == context.user_id, column == item_id))
-        ).first()
-    if row is None:
-        return None
-    item = build(row)
-    item.details["body"] = (
-        getattr(row, "body_text", None) or getattr(row, "content_text", None) or getattr(row, "description", "")
-    )
-    return item
-
-
-async def _fetch_live(context: AgentContext, service: str, item_id: str) -> None:
-    """Find the item in the user's accounts at Google and index it; nothing if none has it."""
-    from googleapiclient.errors import HttpError
-
-    from assistant.google.api import http_status
-    from assistant.google.content import parse_gmail_message
-    from assistant.google.resources import EXPORTS, FILE_FIELDS, event_item, file_item
-
-    for account in await context.accounts():
-        api = await context.google(account.id, {"gmail": "gmail", "calendar": "calendar", "drive": "drive"}[service])  # type: ignore[arg-type]
-        try:
-            if service == "gmail":
-                message = await api.call(lambda s: s.users().messages().get(userId="me", id=item_id, format="full"))
-                found: Any = parse_gmail_message(message)[0]
-            elif service == "calendar":
-                found = event_item(
-                    await api.call(lambda s: s.events().get(calendarId="primary", eventId=item_id)),
-                    str(context.timezone),
-                )
-            else:
-                file = await api.call(lambda s: s.files().get(fileId=item_id, fields=FILE_FIELDS))
-                text = ""
-                if (export := EXPORTS.get(file["mimeType"])) is not None:
-                    data = await api.call(lambda s: s.files().export(fileId=item_id, mimeType=export))
-                    text = data.decode("utf-8-sig", errors="replace") if isinstance(data, bytes) else str(data)
-                found = file_item(file, text)
-        except HttpError as error:
-            if http_status(error) in (400, 404):
-                continue  # not this account's item
-            raise
-        await context.indexer.index(context.user_id, account.id, [found])
-        return
-
-
-class CacheReader:
-    """Search and read over the caches: the read steps every agent runs the same way."""
+class CacheReader(ABC):
+    """Search and read over one service's cache: the read steps every agent runs the same
+    way. A service's agent says how its rows become sources and how to fetch one item
+    from Google; the rest is here."""
 
     service: Service
     #: The service's name in the caches and in search ("gmail", "gcal", "gdrive").
     cache_service: SearchService
+    #: The cache's model, and the name of its column holding Google's id of the item.
+    model: type[CachedRow]
+    google_id: str
+
+    @abstractmethod
+    def source(self, row: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
+        """A cached row as a source, with what the source panel shows."""
+
+    @abstractmethod
+    def full_text(self, row: Any) -> str:
+        """The row's whole text (a read shows it all, not the excerpt)."""
+
+    @abstractmethod
+    async def fetch(self, api: GoogleApi, item_id: str, context: AgentContext) -> Item:
+        """The item by its Google id, from Google, as the cache's item (HttpError 404 if absent)."""
 
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
-        if step.operation == "search":
-            return await search_outputs(context, self.cache_service, step.params)
-        if step.operation == "read":
-            return {"item": await cached_item(context, self.service, step.params["id"])}
+        if step.operation == Operation.SEARCH:
+            return await search_outputs(context, self, step.params)
+        if step.operation == Operation.READ:
+            return {"item": await self.cached_item(context, step.params["id"])}
         raise StepFailed(f"{self.service} cannot {step.operation}")
+
+    async def sources_for(self, engine: AsyncEngine, results: list[SearchResult]) -> list[SourceItem]:
+        """The cached rows behind search results, in the results' order."""
+        ids = [result.item_id for result in results]
+        async with engine.connect() as connection:
+            found = await connection.execute(select(self.model).where(self.model.id.in_(ids)))
+            rows = {row.id: row for row in found}
+        return [
+            self.source(rows[result.item_id], why_matched(result), result.snippet)
+            for result in results
+            if result.item_id in rows  # deleted between search and lookup
+        ]
+
+    async def cached_item(self, context: AgentContext, item_id: str) -> SourceItem:
+        """One of the user's items by its Google id (a read of an earlier answer's item).
+
+        From the cache; an item not synced yet is fetched from Google, written through to
+        the cache, and read from there.
+        """
+        item = await self._from_cache(context, item_id)
+        if item is None:
+            await self._fetch_live(context, item_id)
+            item = await self._from_cache(context, item_id)
+        if item is None:
+            raise StepFailed(f"that {spec(self.service).noun} is no longer there")
+        return item
+
+    async def _from_cache(self, context: AgentContext, item_id: str) -> SourceItem | None:
+        async with context.engine.connect() as connection:
+            statement = select(self.model).where(
+                self.model.user_id == context.user_id, getattr(self.model, self.google_id) == item_id
+            )
+            row = (await connection.execute(statement)).first()
+        if row is None:
+            return None
+        item = self.source(row)
+        item.details["body"] = self.full_text(row)
+        return item
+
+    async def _fetch_live(self, context: AgentContext, item_id: str) -> None:
+        """Find the item in the user's accounts at Google and index it; nothing if none has it."""
+        for account in await context.accounts():
+            api = await context.google(account.id, self.service)
+            try:
+                found = await self.fetch(api, item_id, context)
+            except HttpError as error:
+                if http_status(error) in (400, 404):
+                    continue  # not this account's item
+                raise
+            await context.indexer.index(context.user_id, account.id, [found])
+            return

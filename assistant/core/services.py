@@ -30,15 +30,17 @@ class ServiceSpec:
     cache_name: str
     #: The product's name, for people ("Gmail", "Calendar", "Drive").
     display_name: str
+    #: Google's full name of the product, when telling what Google did ("Google Calendar").
+    product_name: str
     #: What one item is called, and several ("email", "emails").
     noun: str
     plural: str
 
 
 SPECS: dict[Service, ServiceSpec] = {
-    Service.GMAIL: ServiceSpec(Service.GMAIL, "gmail", "Gmail", "email", "emails"),
-    Service.CALENDAR: ServiceSpec(Service.CALENDAR, "gcal", "Calendar", "event", "events"),
-    Service.DRIVE: ServiceSpec(Service.DRIVE, "gdrive", "Drive", "file", "files"),
+    Service.GMAIL: ServiceSpec(Service.GMAIL, "gmail", "Gmail", "Gmail", "email", "emails"),
+    Service.CALENDAR: ServiceSpec(Service.CALENDAR, "gcal", "Calendar", "Google Calendar", "event", "events"),
+    Service.DRIVE: ServiceSpec(Service.DRIVE, "gdrive", "Drive", "Google Drive", "file", "files"),
 }
 _BY_CACHE_NAME = {spec.cache_name: spec for spec in SPECS.values()}
 #: Every service's cache name, in the registry's order (sync, search, the API's `/sync`).

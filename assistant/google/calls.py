@@ -72,7 +72,8 @@ def error_reason(error: HttpError) -> str | None:
     """The `reason` of Google's error body (`rateLimitExceeded`, `dailyLimitExceeded`, ...)."""
     try:
         body = json.loads(error.content.decode("utf-8"))
-        return body["error"]["errors"][0]["reason"]
+        reason: str = body["error"]["errors"][0]["reason"]
+        return reason
     except (ValueError, KeyError, IndexError, TypeError, UnicodeDecodeError):
         return None
 
@@ -88,7 +89,8 @@ def is_transient(error: BaseException) -> bool:
             return True
         return status == 403 and reason in _RATE_LIMIT_REASONS
     if isinstance(error, RefreshError):
-        return error.retryable  # google-auth marks token-endpoint 5xx/429 as retryable
+        retryable: bool = error.retryable  # google-auth marks token-endpoint 5xx/429 as retryable
+        return retryable
     # The account's quota bucket lives in Redis: a Redis restart is waited out like a
     # dropped connection to Google, not a reason to fail the whole sync.
     return isinstance(

@@ -81,7 +81,7 @@ def make_credentials(
     `Credentials.from_authorized_user_info`: it resets `token_uri` to Google's host.
     After a refresh (`credentials.token` / `credentials.expiry` change), persist both.
     """
-    return Credentials(
+    return Credentials(  # type: ignore[no-untyped-call]  # google-auth's __init__ has no annotations
         token=access_token,
         refresh_token=refresh_token,
         token_uri=oauth_endpoints(base_url).token_url,

@@ -96,7 +96,8 @@ def zone_named(name: str) -> ZoneInfo:
 def _video_entry(event: dict[str, Any]) -> str | None:
     for entry in event.get("conferenceData", {}).get("entryPoints", []):
         if entry.get("entryPointType") == "video":
-            return entry.get("uri")
+            uri: str | None = entry.get("uri")
+            return uri
     return None
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import anthropic
+from anthropic.types import MessageParam, ToolParam
 from pydantic import ValidationError
 
-from assistant.llm.base import LLMProvider, LLMRequest, MalformedOutput, Output
+from assistant.llm.base import ChatMessage, LLMProvider, LLMRequest, MalformedOutput, Output
 from assistant.llm.errors import translate
 
 
@@ -20,11 +21,17 @@ class AnthropicProvider(LLMProvider):
         self._model = model
 
     @staticmethod
-    def _messages(request: LLMRequest) -> list[dict[str, str]]:
-        return [{"role": m.role, "content": m.content} for m in request.messages]
+    def _message(message: ChatMessage) -> MessageParam:
+        if message.role == "user":
+            return {"role": "user", "content": message.content}
+        return {"role": "assistant", "content": message.content}
+
+    @staticmethod
+    def _messages(request: LLMRequest) -> list[MessageParam]:
+        return [AnthropicProvider._message(m) for m in request.messages]
 
     async def generate(self, request: LLMRequest, output_type: type[Output]) -> Output:
-        tool = {
+        tool: ToolParam = {
             "name": request.output_name,
             "description": output_type.__doc__ or f"Record the {request.output_name}.",
             "input_schema": output_type.model_json_schema(),
@@ -34,8 +41,8 @@ class AnthropicProvider(LLMProvider):
                 model=self._model,
                 max_tokens=request.max_tokens,
                 system=request.system,
-                messages=self._messages(request),  # type: ignore[arg-type]
-                tools=[tool],  # type: ignore[list-item]
+                messages=self._messages(request),
+                tools=[tool],
                 tool_choice={"type": "tool", "name": request.output_name},
             )
         except anthropic.AnthropicError as exc:
@@ -54,7 +61,7 @@ class AnthropicProvider(LLMProvider):
                 model=self._model,
                 max_tokens=request.max_tokens,
                 system=request.system,
-                messages=self._messages(request),  # type: ignore[arg-type]
+                messages=self._messages(request),
             ) as events:
                 async for text in events.text_stream:
                     yield text

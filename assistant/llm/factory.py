@@ -82,7 +82,7 @@ def provider_order(settings: Settings) -> list[str]:
     """Primary, then the other configured language model, then `local`."""
     configured = configured_providers(settings)
     primary = settings.effective_llm_provider
-    ordered = [primary] if primary in configured else []
+    ordered: list[str] = [primary] if primary in configured else []
     ordered += [name for name in configured if name not in ordered]
     return [*ordered, "local"] if primary != "local" else ["local"]
 

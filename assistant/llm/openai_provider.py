@@ -10,9 +10,10 @@ import json
 from collections.abc import AsyncIterator
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
 from pydantic import ValidationError
 
-from assistant.llm.base import LLMProvider, LLMRequest, MalformedOutput, Output
+from assistant.llm.base import ChatMessage, LLMProvider, LLMRequest, MalformedOutput, Output
 from assistant.llm.errors import translate
 
 
@@ -24,16 +25,21 @@ class OpenAIProvider(LLMProvider):
         self._model = model
 
     @staticmethod
-    def _messages(request: LLMRequest) -> list[dict[str, str]]:
-        return [{"role": "system", "content": request.system}] + [
-            {"role": m.role, "content": m.content} for m in request.messages
-        ]
+    def _message(message: ChatMessage) -> ChatCompletionMessageParam:
+        if message.role == "user":
+            return {"role": "user", "content": message.content}
+        return {"role": "assistant", "content": message.content}
+
+    @staticmethod
+    def _messages(request: LLMRequest) -> list[ChatCompletionMessageParam]:
+        system: ChatCompletionMessageParam = {"role": "system", "content": request.system}
+        return [system] + [OpenAIProvider._message(m) for m in request.messages]
 
     async def generate(self, request: LLMRequest, output_type: type[Output]) -> Output:
         try:
             completion = await self._client.chat.completions.parse(
                 model=self._model,
-                messages=self._messages(request),  # type: ignore[arg-type]
+                messages=self._messages(request),
                 response_format=output_type,
                 max_completion_tokens=request.max_tokens,
             )
@@ -54,7 +60,7 @@ class OpenAIProvider(LLMProvider):
         try:
             chunks = await self._client.chat.completions.create(
                 model=self._model,
-                messages=self._messages(request),  # type: ignore[arg-type]
+                messages=self._messages(request),
                 max_completion_tokens=request.max_tokens,
                 stream=True,
             )

@@ -99,7 +99,7 @@ class ResilientProvider(LLMProvider):
             return await call()
 
         try:
-            result = await self._retrying()(attempt)
+            result: T = await self._retrying()(attempt)
         except LLMError:
             self.breaker.record_failure()
             raise

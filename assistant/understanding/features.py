@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -26,7 +27,7 @@ _SPACES = re.compile(r"\s+")
 
 
 # Words speech recognisers and hurried typists split or misspell, one spelling each.
-_RESPELLINGS = [
+_RESPELLINGS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\bup coming\b"), "upcoming"),
     (re.compile(r"\be ?-?mails?\b"), lambda m: "emails" if m.group(0).endswith("s") else "email"),
     (re.compile(r"\bcalender\b"), "calendar"),

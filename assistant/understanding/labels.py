@@ -7,6 +7,8 @@ operation inside the group (create or update, send or reply) is read from the ve
 
 from __future__ import annotations
 
+from typing import cast
+
 from assistant.understanding.schema import Operation, Service
 
 GROUP_OPERATIONS: dict[str, tuple[Operation, ...]] = {
@@ -29,4 +31,4 @@ def label_for(service: Service, operations: list[str]) -> str:
 
 def split_label(label: str) -> tuple[Service, str]:
     service, group = label.split(".", 1)
-    return service, group  # type: ignore[return-value]
+    return cast(Service, service), group

@@ -458,7 +458,7 @@ class LocalUnderstanding:
         entities = previous.entities
         mentioned = _mentioned_services(text)
         services = mentioned or previous.services
-        operations = previous.operations if not mentioned else ["search"]
+        operations: list[Operation] = previous.operations if not mentioned else ["search"]
         phrases = _time_phrases(slots, text)
         people = _people(slots) or [p.mention for p in entities.people]
         return IntentDraft(

@@ -15,6 +15,8 @@ import pytest
 import redis.asyncio
 from sqlalchemy import text
 
+from assistant.agents.calendar import CalendarAgent
+from assistant.agents.gmail import GmailAgent
 from assistant.agents.sources import search_outputs
 from assistant.core.settings import get_settings
 from assistant.rerank import RankedResults, Reranker, reordered, reranker_for
@@ -147,7 +149,7 @@ async def test_a_search_step_shows_what_the_model_ranked_first(world: World) -> 
     assert position > 3  # not shown without the reranker
     with ScriptedServer([ranking_reply("openai", [position])]) as server:
         context.reranker = reranker(server)
-        found = await search_outputs(context, "gmail", {"text": request, "limit": 3})
+        found = await search_outputs(context, GmailAgent(), {"text": request, "limit": 3})
         prompt = str(server.requests[0]["body"]["messages"])
     assert [item.title for item in found["items"]][0] == answer
     assert len(found["items"]) == 3
@@ -157,7 +159,7 @@ async def test_a_search_step_shows_what_the_model_ranked_first(world: World) -> 
     with ScriptedServer([ranking_reply("openai", [2])]) as server:
         context.reranker = reranker(server)
         window = {"after": "2026-11-23T00:00:00+00:00", "before": "2026-11-30T00:00:00+00:00"}
-        listed = await search_outputs(context, "gcal", {"text": "meetings next week", "filters": window})
+        listed = await search_outputs(context, CalendarAgent(), {"text": "meetings next week", "filters": window})
         assert len(listed["items"]) >= 2 and server.requests == []
 
 
