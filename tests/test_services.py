@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from assistant.api.schemas import SyncRequest
 from assistant.chat.panels import freshness
 from assistant.core.services import CACHE_NAMES, SPECS, Service, by_cache_name, spec
+from assistant.google.client import SCOPES, Api
 from search import retrievers
 from search.indexing import SERVICE_TABLES
 from search.query import ALL_SERVICES
@@ -34,6 +35,8 @@ def test_every_part_handles_exactly_the_registry_s_services() -> None:
     assert set(ALL_SERVICES) == names  # search queries
     assert set(typing.get_args(typing.get_args(SyncRequest.model_fields["services"].annotation)[0])) == names  # the API
     assert {by_cache_name(name).service for name in WATCH_SERVICES.values()} == set(Service) - {Service.GMAIL}
+    assert set(typing.get_args(Api)) == {described.api_name for described in SPECS.values()}  # the Google layer
+    assert {scope for described in SPECS.values() for scope in described.scopes} < set(SCOPES)  # sign-in asks for all
 
 
 def test_the_agents_and_the_source_panel_cover_every_service() -> None:

@@ -35,12 +35,47 @@ class ServiceSpec:
     #: What one item is called, and several ("email", "emails").
     noun: str
     plural: str
+    #: Google's API for it (discovery name and version) and the OAuth scopes it needs:
+    #: read everything, and write what the agents may do after the user confirms.
+    api_name: str
+    api_version: str
+    scopes: tuple[str, ...]
 
 
 SPECS: dict[Service, ServiceSpec] = {
-    Service.GMAIL: ServiceSpec(Service.GMAIL, "gmail", "Gmail", "Gmail", "email", "emails"),
-    Service.CALENDAR: ServiceSpec(Service.CALENDAR, "gcal", "Calendar", "Google Calendar", "event", "events"),
-    Service.DRIVE: ServiceSpec(Service.DRIVE, "gdrive", "Drive", "Google Drive", "file", "files"),
+    Service.GMAIL: ServiceSpec(
+        Service.GMAIL,
+        cache_name="gmail",
+        display_name="Gmail",
+        product_name="Gmail",
+        noun="email",
+        plural="emails",
+        api_name="gmail",
+        api_version="v1",
+        scopes=("https://www.googleapis.com/auth/gmail.modify",),  # read, draft, send, trash
+    ),
+    Service.CALENDAR: ServiceSpec(
+        Service.CALENDAR,
+        cache_name="gcal",
+        display_name="Calendar",
+        product_name="Google Calendar",
+        noun="event",
+        plural="events",
+        api_name="calendar",
+        api_version="v3",
+        scopes=("https://www.googleapis.com/auth/calendar",),  # events, free/busy, settings
+    ),
+    Service.DRIVE: ServiceSpec(
+        Service.DRIVE,
+        cache_name="gdrive",
+        display_name="Drive",
+        product_name="Google Drive",
+        noun="file",
+        plural="files",
+        api_name="drive",
+        api_version="v3",
+        scopes=("https://www.googleapis.com/auth/drive",),  # files, exports, sharing
+    ),
 }
 _BY_CACHE_NAME = {spec.cache_name: spec for spec in SPECS.values()}
 #: Every service's cache name, in the registry's order (sync, search, the API's `/sync`).

@@ -23,24 +23,24 @@ from typing import Any, Literal
 from google.oauth2.credentials import Credentials
 from googleapiclient.discovery import Resource, build_from_document
 
+from assistant.core.services import SPECS
+
+#: Google's APIs by discovery name: the registry's `api_name`s (tests/test_services.py checks).
 Api = Literal["gmail", "calendar", "drive"]
 
-API_VERSIONS: dict[Api, str] = {"gmail": "v1", "calendar": "v3", "drive": "v3"}
+API_VERSIONS: dict[str, str] = {spec.api_name: spec.api_version for spec in SPECS.values()}
 
 GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 GOOGLE_REVOKE_URL = "https://oauth2.googleapis.com/revoke"
 GOOGLE_USERINFO_URL = "https://openidconnect.googleapis.com/v1/userinfo"
 
-# The scopes Concierge asks for: read everything, and write what the agents may do after
-# the user confirms (send mail, change events, share files).
+# The scopes Concierge asks for: who the user is, then each service's (the registry's).
 SCOPES = [
     "openid",
     "https://www.googleapis.com/auth/userinfo.email",
     "https://www.googleapis.com/auth/userinfo.profile",
-    "https://www.googleapis.com/auth/gmail.modify",
-    "https://www.googleapis.com/auth/calendar",
-    "https://www.googleapis.com/auth/drive",
+    *(scope for spec in SPECS.values() for scope in spec.scopes),
 ]
 
 
