@@ -314,6 +314,28 @@ class SyncStatus(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class WatchChannel(Base):
+    """A push channel open at Google for one service of one linked account (migration 0014).
+
+    Calendar (`events.watch`) and Drive (`changes.watch`) channels have Google's channel
+    and resource ids; Gmail's `users.watch` has neither (one watch per mailbox), and its
+    `address` is the Pub/Sub topic rather than our webhook's URL. Opened, renewed and
+    stopped by sync/watch.py.
+    """
+
+    __tablename__ = "watch_channels"
+
+    id: Mapped[uuid.UUID] = _uuid_pk()
+    user_id: Mapped[uuid.UUID] = _owner()
+    account_id: Mapped[uuid.UUID] = _account()
+    service: Mapped[str] = mapped_column(String(8), doc="As sync_status names it: gmail, gcal, gdrive.")
+    channel_id: Mapped[str | None] = mapped_column(Text)
+    resource_id: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str] = mapped_column(Text, doc="Where notifications go: our webhook URL, or Gmail's topic.")
+    expires_at: Mapped[datetime]
+    opened_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class PendingActionRow(Base):
     """A write waiting for confirmation, and what came of it (see migration 0004)."""
 

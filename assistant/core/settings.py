@@ -135,6 +135,16 @@ class Settings(BaseSettings):
         validation_alias=_env("GOOGLE_API_BASE_URL"),
         description="Base URL of a Google stand-in (the sandbox); unset = Google itself.",
     )
+    gmail_pubsub_topic: str | None = Field(
+        default=None,
+        pattern=r"^projects/[^/]+/topics/[^/]+$",
+        validation_alias=_env("GMAIL_PUBSUB_TOPIC"),
+        description=(
+            "projects/PROJECT/topics/TOPIC: with a public URL, Gmail's `users.watch` publishes each "
+            "mailbox's changes there, and a push subscription on it delivers them to our webhook "
+            "(sync/watch.py). Unset = no Gmail push; the periodic sweep keeps mail fresh."
+        ),
+    )
 
     # Per linked account, shared by all workers (assistant/google/rate_limit.py). Gmail's quota is
     # 15,000 units per user per minute; Calendar and Drive count requests.
@@ -252,6 +262,11 @@ class Settings(BaseSettings):
         if value is None or value == "":
             return None
         return _origin(value)
+
+    @field_validator("gmail_pubsub_topic", mode="before")
+    @classmethod
+    def _empty_topic_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("allowed_origins")
     @classmethod

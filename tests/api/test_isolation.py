@@ -28,6 +28,7 @@ OWNED_TABLES = (
     "search_contacts",
     "search_term_stats",
     "sync_status",
+    "watch_channels",
 )
 
 
