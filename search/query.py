@@ -7,9 +7,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-Service = Literal["gmail", "gcal", "gdrive"]
+from assistant.core.services import CACHE_NAMES
+
+#: A service as the caches name it ("gmail", "gcal", "gdrive"): one of the registry's
+#: `CACHE_NAMES` (SearchQuery checks).
+Service = str
 Method = Literal["fulltext", "vector", "filtered"]
-ALL_SERVICES: tuple[Service, ...] = ("gmail", "gcal", "gdrive")
+ALL_SERVICES: tuple[Service, ...] = CACHE_NAMES
 DEFAULT_LIMIT = 10
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import typing
 from datetime import UTC, datetime
 
+import pytest
+from pydantic import ValidationError
+
 from assistant.api.schemas import SyncRequest
 from assistant.chat.panels import freshness
 from assistant.core.services import CACHE_NAMES, SPECS, Service, by_cache_name, spec
@@ -33,7 +36,10 @@ def test_every_part_handles_exactly_the_registry_s_services() -> None:
     assert set(SERVICE_TABLES) == names  # indexing
     assert set(retrievers.SERVICES) == names  # search
     assert set(ALL_SERVICES) == names  # search queries
-    assert set(typing.get_args(typing.get_args(SyncRequest.model_fields["services"].annotation)[0])) == names  # the API
+    assert SyncRequest().services == list(CACHE_NAMES)  # the API: by default, every service
+    with pytest.raises(ValidationError, match="must be one of gmail, gcal, gdrive"):
+        SyncRequest(services=["gmail", "tasks"])
+    assert SyncRequest.model_json_schema()["properties"]["services"]["items"]["enum"] == list(CACHE_NAMES)
     assert {by_cache_name(name).service for name in WATCH_SERVICES.values()} == set(Service) - {Service.GMAIL}
     assert set(typing.get_args(Api)) == {described.api_name for described in SPECS.values()}  # the Google layer
     assert {scope for described in SPECS.values() for scope in described.scopes} < set(SCOPES)  # sign-in asks for all

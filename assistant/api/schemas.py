@@ -10,9 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 
 from assistant.api.errors import reject_control_characters
+from assistant.core.services import CACHE_NAMES
 
 MAX_QUERY_CHARS = 4_000
 
@@ -70,10 +71,18 @@ class ConfirmRequest(Strict):
     edits: ActionEdits = Field(default_factory=ActionEdits)
 
 
+def _cache_name(name: str) -> str:
+    if name not in CACHE_NAMES:
+        raise ValueError(f"must be one of {', '.join(CACHE_NAMES)}")
+    return name
+
+
+#: A service as the caches name it: one of the registry's (assistant/core/services.py).
+CacheName = Annotated[str, AfterValidator(_cache_name), WithJsonSchema({"type": "string", "enum": list(CACHE_NAMES)})]
+
+
 class SyncRequest(Strict):
-    services: list[Literal["gmail", "gcal", "gdrive"]] = Field(
-        default=["gmail", "gcal", "gdrive"], min_length=1, max_length=3
-    )
+    services: list[CacheName] = Field(default=list(CACHE_NAMES), min_length=1, max_length=len(CACHE_NAMES))
     full: bool = Field(default=False, description="Read everything again instead of the changes since the last sync.")
 
 
