@@ -6,11 +6,13 @@ children; this is their one way to do it.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,15 +20,23 @@ import httpx
 from assistant.core.settings import PROJECT_ROOT
 
 
-def web_app_command(host: str, port: int) -> list[str]:
-    """The chat app and the HTTP API (one Chainlit process) on `host:port`."""
-    chat_app = str(PROJECT_ROOT / "chat_app.py")
+def web_app_command(host: str, port: int, root: Path = PROJECT_ROOT) -> list[str]:
+    """The chat app and the HTTP API (one Chainlit process) on `host:port`, from the
+    checkout at `root` (this one by default; start it with `start(..., root=root)`)."""
+    chat_app = str(root / "chat_app.py")
     return [sys.executable, "-m", "chainlit", "run", chat_app, "--headless", "--host", host, "--port", str(port)]
 
 
-def start(command: list[str], env: dict[str, str], **popen: Any) -> subprocess.Popen[bytes]:
-    """`command` from the project's root with `env` (and any other Popen arguments)."""
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, **popen)
+def start(command: list[str], env: dict[str, str], root: Path = PROJECT_ROOT, **popen: Any) -> subprocess.Popen[bytes]:
+    """`command` from the project's root with `env` (and any other Popen arguments).
+
+    With `root`, another checkout of the project (a `git worktree` of another revision):
+    from there, with `root` first on PYTHONPATH so that its packages shadow this
+    checkout's (editable) install. The interpreter and the installed dependencies stay this
+    checkout's."""
+    if root.resolve() != PROJECT_ROOT:
+        env = env | {"PYTHONPATH": os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))}
+    return subprocess.Popen(command, cwd=root, env=env, **popen)
 
 
 def stop_child(process: subprocess.Popen[Any]) -> None:

@@ -14,6 +14,25 @@ concurrent users, in one run, with two model configurations.
 
 Prints `{"local": {...}, "scripted_llm": {...}, "search_concurrent_vs_sequential": ratio,
 "sweep": {...}}`: the first two at the highest concurrency asked; `sweep` has every level.
+
+`--against REV [--rounds N]` compares this checkout's app with the app at git revision REV
+(`local` configuration only): REV is checked out in a temporary `git worktree` (removed at
+the end) and both apps run alternately on the same synced world (same database, Redis and
+sandbox, same users, mix, concurrency, duration and warmup), N rounds (default 2) in ABBA
+order: this checkout then REV, REV then this checkout, ... . The caches are dropped before
+each run, as before each configuration. REV's app runs with this interpreter and installed
+dependencies, from its worktree (its packages first on PYTHONPATH), on the database as
+this checkout's migrations left it: migrations are additive, so an older revision's app
+runs on a newer schema. The search stage is not measured. The current side is this
+checkout's working tree as each of its runs starts its app. The JSON adds `against`: `rev`,
+its commit, this checkout's commit when REV was resolved (and whether the working tree had
+uncommitted changes; `current_commit_at_end` if HEAD moved during the run), the `order` of
+the runs, then at the highest concurrency `rounds` (each run's QPS, p50/p95/p99,
+CPU ms per request of the app, PostgreSQL and load generator, errors, load), `median` per
+side and `ratio` (REV / this checkout: above 1 means REV is slower or costs more) of p50,
+app CPU per request, p95, p99 and QPS; `levels` has the same for every level and `runs`
+every run's full summaries. `local` and `sweep` are this checkout's run in the last round.
+Without `--json`, a table of the comparison follows the JSON.
 """
 
 from __future__ import annotations
@@ -25,9 +44,16 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from assistant.core.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from assistant.tools.bench.against import Checkout
 
 CONFIGURATIONS = ("local", "scripted_llm")
+#: Rounds of `--against` by default: current, REV, REV, current.
+ROUNDS = 2
 
 
 def _levels(value: str) -> list[int]:
@@ -57,7 +83,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--warmup", type=int, default=10, help="requests before measuring each configuration (not counted)"
     )
-    parser.add_argument("--configurations", default=",".join(CONFIGURATIONS), help="local, scripted_llm or both")
+    parser.add_argument(
+        "--configurations",
+        default=None,
+        help=f"local, scripted_llm or both (default: {','.join(CONFIGURATIONS)}; local with --against)",
+    )
     parser.add_argument("--classification-ms", type=float, default=200.0, help="the scripted model's time to an intent")
     parser.add_argument("--tokens-per-second", type=float, default=50.0, help="the scripted model's streaming rate")
     parser.add_argument("--answer-tokens", type=int, default=50, help="pieces in the scripted model's answer")
@@ -65,28 +95,86 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--workspace", type=Path, default=DEMO_WORKSPACE, help="the workspace to sync (default: the demo's)"
     )
     parser.add_argument("--chart", type=Path, default=None, help="also draw latency vs concurrency to this PNG")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        default=None,
+        help="also measure the app at git revision REV, alternating with this checkout's in one run on the same "
+        "world (local configuration only; REV's app runs from a temporary git worktree on the database as this "
+        "checkout's migrations left it, migrations being additive); reports medians and REV / current ratios",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=None,
+        help="with --against: rounds of one run per side, in ABBA order (default 2: current, REV, REV, current)",
+    )
+
+
+def configurations_of(args: argparse.Namespace) -> list[str]:
+    """The configurations asked: both by default, `local` by default with --against."""
+    if args.configurations is None:
+        return ["local"] if args.against is not None else list(CONFIGURATIONS)
+    return [name.strip() for name in args.configurations.split(",") if name.strip()]
+
+
+def argument_error(args: argparse.Namespace) -> str | None:
+    """What is wrong with the arguments, if anything (argparse checks only each alone)."""
+    configurations = configurations_of(args)
+    if set(configurations) - set(CONFIGURATIONS) or not configurations:
+        return f"--configurations takes {', '.join(CONFIGURATIONS)}"
+    if args.requests is not None and args.requests < 1:
+        return "--requests must be >= 1"
+    if args.against is not None:
+        if configurations != ["local"]:
+            return "--against compares the local configuration only: leave out --configurations or give local"
+        if args.rounds is not None and args.rounds < 1:
+            return "--rounds must be >= 1"
+    elif args.rounds is not None:
+        return "--rounds goes with --against"
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    configurations = [name.strip() for name in args.configurations.split(",") if name.strip()]
-    unknown = set(configurations) - set(CONFIGURATIONS)
-    if unknown or not configurations:
-        print(f"concierge bench pipeline: --configurations takes {', '.join(CONFIGURATIONS)}", file=sys.stderr)
+    error = argument_error(args)
+    if error is not None:
+        print(f"concierge bench pipeline: error: {error}", file=sys.stderr)
         return 2
-    if args.requests is not None and args.requests < 1:
-        print("concierge bench pipeline: --requests must be >= 1", file=sys.stderr)
-        return 2
-    result = asyncio.run(bench(args, configurations, progress=not args.json))
+    configurations = configurations_of(args)
+    if args.against is None:
+        result = asyncio.run(bench(args, configurations, progress=not args.json))
+    else:
+        from assistant.tools.bench.against import checkout
+
+        with checkout(args.against) as rev:
+            result = asyncio.run(bench(args, configurations, progress=not args.json, rev=rev))
     if args.chart is not None:
         from assistant.tools.bench.chart import draw
 
-        draw(result["sweep"], args.chart)
+        draw(result["sweep"] if args.against is None else _median_sweeps(result["against"]), args.chart)
     print(json.dumps(result, indent=None if args.json else 2))
+    if args.against is not None and not args.json:
+        from assistant.tools.bench.against import table
+
+        print()
+        print(table(result["against"]))
     return 0
 
 
-async def bench(args: argparse.Namespace, configurations: list[str], *, progress: bool) -> dict[str, Any]:
-    from assistant.tools.bench import load, search_stage
+def _median_sweeps(against: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """The medians of each side per level, for the chart: one panel per side."""
+    return {
+        f"local, {name}": [level["median"][side] for level in against["levels"]]
+        for side, name in (("current", "this checkout"), ("rev", against["rev"]))
+    }
+
+
+async def bench(
+    args: argparse.Namespace, configurations: list[str], *, progress: bool, rev: Checkout | None = None
+) -> dict[str, Any]:
+    """The run: the configurations asked, or with `rev` this checkout's `local` app and
+    REV's alternately (the module's docstring)."""
+    from assistant.tools.bench import against, load, search_stage
     from assistant.tools.bench.cpu import postmaster
     from assistant.tools.bench.mix import CROSS_SERVICE, build_mix
     from assistant.tools.bench.world import App, running_app, scripted_llm, synced_world
@@ -97,6 +185,7 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
     load_before = os.getloadavg()[0]
     sweep: dict[str, list[dict[str, Any]]] = {}
     search: dict[str, Any] = {}
+    compared: dict[str, Any] = {}
     async with synced_world(args.workspace, say) as world:
         mix = await build_mix(world.database_url, world.user_id)
         tokens = world.tokens(max(args.concurrency))
@@ -133,7 +222,37 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
                 say(f"  {_line(results[-1])}")
             return results
 
-        if "local" in configurations:
+        if rev is not None:
+            runs: dict[str, list[list[dict[str, Any]]]] = {against.CURRENT: [], against.REV: []}
+            roots = {against.CURRENT: PROJECT_ROOT, against.REV: rev.path}
+            names = {
+                against.CURRENT: "this checkout's app",
+                against.REV: f"the app at {rev.rev} ({rev.commit[:7]}, checked out in {rev.path})",
+            }
+            rounds = ROUNDS if args.rounds is None else args.rounds
+            order = against.orders(rounds)
+            for number, sides in enumerate(order, 1):
+                for side in sides:
+                    label = f"round {number}/{rounds}, local, {'current' if side == against.CURRENT else rev.rev}"
+                    world.forget_caches()
+                    env = world.app_env({"CONCIERGE_LLM_PROVIDER": "local"})
+                    log = logs / f"app-local-round{number}-{side}.log"
+                    with running_app(env, log, roots[side], names[side]) as app:
+                        runs[side].append(await measure(label, app))
+            sweep["local"] = runs[against.CURRENT][-1]
+            per_level = against.compare(runs, order)
+            compared = (
+                {"rev": rev.rev, "rev_commit": rev.commit}
+                | rev.current
+                | {"order": [side for sides in order for side in sides]}
+                | per_level[-1]
+                | {"levels": per_level, "runs": runs}
+            )
+            moved = against.current_state()["current_commit"]
+            if moved != rev.current["current_commit"]:  # someone committed meanwhile: say so
+                compared["current_commit_at_end"] = moved
+                say(f"note: this checkout's HEAD moved during the run, to {moved[:7]}")
+        elif "local" in configurations:
             world.forget_caches()
             with running_app(world.app_env({"CONCIERGE_LLM_PROVIDER": "local"}), logs / "app-local.log") as app:
                 sweep["local"] = await measure("local", app)
@@ -158,6 +277,7 @@ async def bench(args: argparse.Namespace, configurations: list[str], *, progress
     say(f"app logs in {logs}")
     return {
         **{name: results[-1] for name, results in sweep.items()},
+        **({"against": compared} if rev is not None else {}),
         "search_concurrent_vs_sequential": search.get("ratio"),
         "search_stage": search,
         "sweep": sweep,

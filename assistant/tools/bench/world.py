@@ -4,7 +4,8 @@
   so a second run only syncs incrementally), a bench user linked to the workspace's main
   account on the enterprise tier, and bearer tokens for it.
 - `running_app`: the real app (`chainlit run chat_app.py`, chat UI and HTTP API) in a
-  process of its own, as `concierge demo` starts it, with the LLM configuration given.
+  process of its own, as `concierge demo` starts it, with the LLM configuration given;
+  this checkout's, or another revision's from a `git worktree` (`against.checkout`).
 - `scripted_llm`: `tests/llm/scripted_server.py` in a process of its own, answering as a
   hosted model would: intents after a delay, answers streamed at a token rate.
 """
@@ -159,16 +160,21 @@ class App:
 
 
 @contextmanager
-def running_app(env: dict[str, str], log_path: Path) -> Iterator[App]:
-    """The app in its own process with `env`; stopped on exit."""
+def running_app(env: dict[str, str], log_path: Path, root: Path = PROJECT_ROOT, name: str = "the app") -> Iterator[App]:
+    """The app in its own process with `env`; stopped on exit. From the checkout at `root`
+    (another revision's `git worktree`: see `processes.start`); `name` says which app in
+    the error if it does not start."""
     from sandbox.server import free_port
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with open(log_path, "w") as log:
-        process = start(web_app_command("127.0.0.1", port), env, stdout=log, stderr=subprocess.STDOUT)
+        process = start(web_app_command("127.0.0.1", port, root), env, root, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_for_http(url + "/healthz", process)
+        try:
+            wait_for_http(url + "/healthz", process)
+        except SystemExit as error:
+            raise SystemExit(f"{name} did not start ({error}): see its log, {log_path}") from None
         yield App(url, process.pid)
     finally:
         stop_child(process)
