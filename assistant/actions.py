@@ -13,12 +13,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from assistant.agents.base import BaseAgent, StepFailed
+from assistant.agents.context import AgentContext
 from assistant.core.logs import redact
 from assistant.core.models import PendingActionRow
 from assistant.plan import Operation, Service
@@ -41,7 +42,7 @@ class ActionDesk:
         self,
         sessions: async_sessionmaker[AsyncSession],
         agents: Mapping[Service, BaseAgent],
-        context: Any,
+        context: AgentContext,
         *,
         pending_ttl: timedelta = PENDING_TTL,
         undo_window: timedelta = UNDO_WINDOW,
@@ -93,7 +94,8 @@ class ActionDesk:
                 raise ActionError("this action is being carried out already")
             if row.status == "pending" and row.expires_at <= now:
                 raise ActionError("this action expired; ask again")
-            agent = self.agents[row.service]
+            # The column holds the proposed action's service (a Service), stored as text.
+            agent = self.agents[cast(Service, row.service)]
             if edits:
                 row.fields = agent.apply_edits(Operation(row.operation), row.fields, edits)
                 row.preview = agent.describe(Operation(row.operation), row.fields)

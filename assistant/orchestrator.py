@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from assistant.agents.base import BaseAgent, StepFailed, explain_failure
+from assistant.agents.context import AgentContext
 from assistant.plan import ExecutionPlan, PlanStep, Service
 from assistant.writes import ProposedAction
 
@@ -57,7 +58,9 @@ class Orchestrator:
         self.record_action = record_action
         self.step_timeout = step_timeout
 
-    async def run(self, plan: ExecutionPlan, context: Any, results: dict[str, StepResult]) -> AsyncIterator[StepEvent]:
+    async def run(
+        self, plan: ExecutionPlan, context: AgentContext, results: dict[str, StepResult]
+    ) -> AsyncIterator[StepEvent]:
         """Yield events as steps start and end; `results` is filled in as they do."""
         events: asyncio.Queue[StepEvent | None] = asyncio.Queue()
 
@@ -80,7 +83,7 @@ class Orchestrator:
     async def _run_step(
         self,
         step: PlanStep,
-        context: Any,
+        context: AgentContext,
         results: dict[str, StepResult],
         emit: Callable[[StepEvent], None],
     ) -> None:
@@ -114,10 +117,12 @@ class Orchestrator:
             result = StepResult(step, status, outputs=outputs)
         result.duration_ms = (time.perf_counter() - started) * 1000
         results[step.id] = result
-        kind: EventKind = {"ok": "step_finished", "failed": "step_failed", "awaiting_confirmation": "action_required"}[
-            result.status
-        ]
-        emit(StepEvent(kind, step, result))
+        ended: dict[StepStatus, EventKind] = {
+            "ok": "step_finished",
+            "failed": "step_failed",
+            "awaiting_confirmation": "action_required",
+        }
+        emit(StepEvent(ended[result.status], step, result))
 
 
 def _inputs(step: PlanStep, results: Mapping[str, StepResult]) -> tuple[dict[str, Any], str | None]:

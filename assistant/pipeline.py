@@ -19,7 +19,6 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import redis
@@ -205,7 +204,7 @@ class Concierge:
             return context, turn_conversation, intent, last_synced
 
         # The turn's first transaction: the one that meets a restart's dead connections.
-        context, conversation_id, intent, last_synced = await retry_if_disconnected(open_turn)
+        context, turn_conversation, intent, last_synced = await retry_if_disconnected(open_turn)
         yield IntentEvent(intent)
 
         if must_ask(intent):
@@ -213,8 +212,8 @@ class Concierge:
             yield ClarificationEvent(intent.clarification)
             answer = intent.clarification.question
             yield TokenEvent(answer)
-            await self._remember(user_id, conversation_id, answer, None, [], [])
-            yield DoneEvent(conversation_id, answer, [], [], intent.provider, context.timezone)
+            await self._remember(user_id, turn_conversation, answer, None, [], [])
+            yield DoneEvent(turn_conversation, answer, [], [], intent.provider, context.timezone)
             return
 
         try:
@@ -222,15 +221,15 @@ class Concierge:
         except PlanError as error:
             answer = f"I couldn't work out how to do that ({error}). Could you rephrase it?"
             yield TokenEvent(answer)
-            await self._remember(user_id, conversation_id, answer, None, [], [])
-            yield DoneEvent(conversation_id, answer, [], [], intent.provider, context.timezone, [str(error)])
+            await self._remember(user_id, turn_conversation, answer, None, [], [])
+            yield DoneEvent(turn_conversation, answer, [], [], intent.provider, context.timezone, [str(error)])
             return
         yield PlanEvent(plan)
 
         desk = ActionDesk(sessions, self.agents, context)
 
         async def record(step: PlanStep, proposed: ProposedAction) -> PendingAction:
-            return await desk.record(user_id, proposed, conversation_id)
+            return await desk.record(user_id, proposed, turn_conversation)
 
         results: dict[str, StepResult] = {}
         async for event in Orchestrator(self.agents, record).run(plan, context, results):
@@ -254,9 +253,9 @@ class Concierge:
             yield TokenEvent(piece)
         answer = "".join(answer_parts).strip()
         actions = [r.outputs["action"] for r in ordered if r.status == "awaiting_confirmation"]
-        await self._remember(user_id, conversation_id, answer, plan, sources, actions)
+        await self._remember(user_id, turn_conversation, answer, plan, sources, actions)
         failures = [f"{r.step.description}: {r.error}" for r in ordered if r.status == "failed"]
-        yield DoneEvent(conversation_id, answer, sources, actions, provider, context.timezone, failures, last_synced)
+        yield DoneEvent(turn_conversation, answer, sources, actions, provider, context.timezone, failures, last_synced)
 
     async def _remember(
         self,
@@ -322,7 +321,7 @@ def must_ask(intent: ParsedIntent) -> bool:
 
 
 async def _conversation(
-    session: Any, user_id: uuid.UUID, conversation_id: uuid.UUID | None, text: str, start_if_missing: bool
+    session: AsyncSession, user_id: uuid.UUID, conversation_id: uuid.UUID | None, text: str, start_if_missing: bool
 ) -> uuid.UUID:
     """The user's conversation to continue, or a new one titled by its first message."""
     if conversation_id is not None:

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep
-from assistant.understanding.schema import ParsedIntent
+from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep, Service
+from assistant.understanding.schema import SERVICES, ParsedIntent
 from search.terms import TIME_WORDS
 
 TARGET_INPUT = {"gmail": "message", "calendar": "event", "drive": "file"}
@@ -53,7 +53,7 @@ def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
         return _cancel_booking(intent, now)
     if operation in SEARCH_OPERATIONS:
         return _lookup(intent, now)
-    return _write(intent, operation, now)
+    return _write(intent, Operation(operation), now)
 
 
 def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
@@ -75,13 +75,13 @@ def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
         return ExecutionPlan(steps=steps)
     services = list(intent.services)
     if intent.confidence < UNSURE:
-        services += [service for service in ("gmail", "calendar", "drive") if service not in services]
+        services += [service for service in SERVICES if service not in services]
     for service in services:
         steps.append(_search(intent, service, now))
     return ExecutionPlan(steps=steps)
 
 
-def _write(intent: ParsedIntent, operation: str, now: datetime) -> ExecutionPlan:
+def _write(intent: ParsedIntent, operation: Operation, now: datetime) -> ExecutionPlan:
     service = intent.service
     if service == "calendar" and operation == "reply":
         return _reply_to_event(intent, now)
@@ -177,7 +177,7 @@ def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
     return ExecutionPlan(steps=[find_booking, find_event, delete_event, draft])
 
 
-def _target_step(intent: ParsedIntent, service: str, now: datetime) -> PlanStep:
+def _target_step(intent: ParsedIntent, service: Service, now: datetime) -> PlanStep:
     refs = [ref for ref in intent.entities.items if ref.service == service]
     if refs:
         return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
@@ -194,7 +194,7 @@ def _bind_target(target: PlanStep) -> Binding:
     return Binding(step=target.id, output="item" if target.operation == Operation.READ else "top")
 
 
-def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanStep:
+def _read_by_id(service: Service, item_id: str, step_id: str, title: str) -> PlanStep:
     return PlanStep(
         id=step_id,
         service=service,
@@ -204,7 +204,7 @@ def _read_by_id(service: str, item_id: str, step_id: str, title: str) -> PlanSte
     )
 
 
-def _search(intent: ParsedIntent, service: str, now: datetime, limit: int = 10) -> PlanStep:
+def _search(intent: ParsedIntent, service: Service, now: datetime, limit: int = 10) -> PlanStep:
     entities = intent.entities
     topic = {
         "gmail": entities.topic or entities.subject,

@@ -50,7 +50,9 @@ class MessagePayload(Payload):
 class TrashPayload(Payload):
     message_id: str
     subject: str
-    sender: str = Field(alias="from")
+    #: Stored as "from". The two aliases do what `alias="from"` would, but type checkers take
+    #: `alias` for the constructor's keyword, which `from` cannot be: `sender=` is the keyword.
+    sender: str = Field(validation_alias="from", serialization_alias="from")
 
 
 # --- Calendar --------------------------------------------------------------------------

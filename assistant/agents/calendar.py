@@ -12,8 +12,11 @@ import re
 import uuid
 from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
 
 from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
@@ -284,11 +287,11 @@ class CalendarAgent(CacheReader, BaseAgent):
             )
         if action.operation == Operation.UPDATE:
             update = UpdateEventPayload.model_validate(action.fields)
-            zone = update.time_zone
+            update_zone = update.time_zone
             changes = {
                 "summary": update.summary,
-                "start": {"dateTime": update.start, "timeZone": zone},
-                "end": {"dateTime": update.end, "timeZone": zone},
+                "start": {"dateTime": update.start, "timeZone": update_zone},
+                "end": {"dateTime": update.end, "timeZone": update_zone},
                 "location": update.location,
             }
             updated = await api.call(
@@ -298,7 +301,7 @@ class CalendarAgent(CacheReader, BaseAgent):
             )
             await self._write_through(context, action.account_id, updated)
             return ActionOutcome(
-                f"Moved \u201c{update.summary}\u201d to {_when(update.start, update.end, zone)}",
+                f"Moved \u201c{update.summary}\u201d to {_when(update.start, update.end, update_zone)}",
                 undo=update.was.stored(),
             )
         if action.operation == Operation.DELETE:
@@ -306,21 +309,25 @@ class CalendarAgent(CacheReader, BaseAgent):
             originals: dict[str, Any] = dict(delete.originals)
             for event in delete.events:
                 event_id = event.event_id
+
+                # Defs, not lambdas: mypy cannot type a lambda's default (python/mypy#15459).
+                def get_original(s: Resource, e: str = event_id) -> HttpRequest:
+                    return s.events().get(calendarId=CALENDAR_ID, eventId=e)
+
+                def delete_event(s: Resource, e: str = event_id) -> HttpRequest:
+                    return s.events().delete(calendarId=CALENDAR_ID, eventId=e, sendUpdates="all")
+
                 if event_id not in originals:
                     # Kept before deleting, so that undo can put it back as it was.
                     try:
-                        originals[event_id] = await api.call(
-                            lambda s, e=event_id: s.events().get(calendarId=CALENDAR_ID, eventId=e)
-                        )
+                        originals[event_id] = await api.call(get_original)
                     except HttpError as error:
                         if http_status(error) not in (404, 410):
                             raise
                         originals[event_id] = None
                     await remember({"originals": originals})
                 try:
-                    await api.call(
-                        lambda s, e=event_id: s.events().delete(calendarId=CALENDAR_ID, eventId=e, sendUpdates="all")
-                    )
+                    await api.call(delete_event)
                 except HttpError as error:
                     if http_status(error) not in (404, 410):
                         raise  # 404/410: already deleted, by an earlier try or by someone else
@@ -362,19 +369,24 @@ class CalendarAgent(CacheReader, BaseAgent):
         for number, original in enumerate(undo["originals"].values()):
             body = {name: original[name] for name in RESTORED_FIELDS if name in original}
             body["id"] = f"{action.id.hex}r{number}"  # a new id (the old one stays cancelled), stable on retry
+
+            def insert_event(s: Resource, b: dict[str, Any] = body) -> HttpRequest:
+                return s.events().insert(calendarId=CALENDAR_ID, body=b, sendUpdates="all")
+
+            def get_event(s: Resource, b: dict[str, Any] = body) -> HttpRequest:
+                return s.events().get(calendarId=CALENDAR_ID, eventId=b["id"])
+
             try:
-                restored = await api.call(
-                    lambda s, b=body: s.events().insert(calendarId=CALENDAR_ID, body=b, sendUpdates="all")
-                )
+                restored = await api.call(insert_event)
             except HttpError as error:
                 if http_status(error) != 409:
                     raise
-                restored = await api.call(lambda s, b=body: s.events().get(calendarId=CALENDAR_ID, eventId=b["id"]))
+                restored = await api.call(get_event)
             await self._write_through(context, action.account_id, restored)
         deleted = DeleteEventsPayload.model_validate(action.fields).events
         return "Restored " + ", ".join(f"\u201c{e.summary}\u201d" for e in deleted)
 
-    async def _write_through(self, context: AgentContext, account_id: Any, event: dict[str, Any]) -> None:
+    async def _write_through(self, context: AgentContext, account_id: uuid.UUID | str, event: dict[str, Any]) -> None:
         await context.indexer.index(
             context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))]
         )
@@ -401,8 +413,6 @@ def _slot(start: datetime, end: datetime) -> dict[str, str]:
 def _when(start: str, end: str, zone: str | None, *, all_day: bool = False) -> str:
     """ "Tue 10 Mar, 15:00-15:30 (Europe/London)": times shown in the event's own zone;
     "Wed 9 Dec (all day)" for an all-day event."""
-    from zoneinfo import ZoneInfo
-
     tz = ZoneInfo(zone) if zone else None
     begin = datetime.fromisoformat(start)
     finish = datetime.fromisoformat(end)

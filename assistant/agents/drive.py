@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
+from googleapiclient.http import HttpRequest
 from sqlalchemy import select
 
 from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
@@ -123,14 +125,17 @@ class DriveAgent(CacheReader, BaseAgent):
                 already.append(email)
                 continue
             body = {"type": "user", "role": share.role, "emailAddress": email}
-            permission = await api.call(
-                lambda s, body=body: s.permissions().create(
+
+            # A def, not a lambda: mypy cannot type a lambda's default (python/mypy#15459).
+            def create(s: Resource, body: dict[str, str] = body) -> HttpRequest:
+                return s.permissions().create(
                     fileId=share.file_id,
                     body=body,
                     sendNotificationEmail=True,
                     emailMessage=share.message or None,
                 )
-            )
+
+            permission = await api.call(create)
             created[email] = permission["id"]
         await self._write_through(context, action.account_id, share.file_id)
         shared = [email for email in share.emails if email in created]
@@ -143,17 +148,19 @@ class DriveAgent(CacheReader, BaseAgent):
         api = await context.google(action.account_id, "drive")
         share = SharePayload.model_validate(action.fields)
         for permission_id in (action.undo_data or {}).get("permissions", {}).values():
+
+            def delete(s: Resource, pid: str = permission_id) -> HttpRequest:
+                return s.permissions().delete(fileId=share.file_id, permissionId=pid)
+
             try:
-                await api.call(
-                    lambda s, pid=permission_id: s.permissions().delete(fileId=share.file_id, permissionId=pid)
-                )
+                await api.call(delete)
             except HttpError as error:
                 if http_status(error) != 404:
                     raise
         await self._write_through(context, action.account_id, share.file_id)
         return f"Stopped sharing \u201c{share.file_name}\u201d"
 
-    async def _write_through(self, context: AgentContext, account_id: Any, file_id: str) -> None:
+    async def _write_through(self, context: AgentContext, account_id: uuid.UUID | str, file_id: str) -> None:
         api = await context.google(account_id, "drive")
         file = await api.call(lambda s: s.files().get(fileId=file_id, fields=FILE_FIELDS))
         async with context.engine.connect() as connection:

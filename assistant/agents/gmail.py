@@ -175,7 +175,9 @@ class GmailAgent(CacheReader, BaseAgent):
         await self._write_through(context, action.account_id, message_id)
         return f"Restored \u201c{trash.subject}\u201d from the trash"
 
-    async def _write_through(self, context: AgentContext, account_id: str, message_id: str) -> SourceItem | None:
+    async def _write_through(
+        self, context: AgentContext, account_id: uuid.UUID | str, message_id: str
+    ) -> SourceItem | None:
         api = await context.google(account_id, "gmail")
         message = await api.call(lambda s: s.users().messages().get(userId="me", id=message_id, format="full"))
         email, _ = parse_gmail_message(message)
