@@ -29,10 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from assistant.actions import ActionDesk
 from assistant.agents.base import BaseAgent, SourceItem
-from assistant.agents.calendar import CalendarAgent
 from assistant.agents.context import AgentContext
-from assistant.agents.drive import DriveAgent
-from assistant.agents.gmail import GmailAgent
+from assistant.agents.registry import AGENTS
 from assistant.core.db import as_user, create_engine, retry_if_disconnected, session_factory
 from assistant.core.models import Conversation, Message, SyncStatus, User
 from assistant.core.runtime import freeze_startup_heap
@@ -115,11 +113,7 @@ class Concierge:
         self.understander = Understander(settings, redis_async)
         self.writer: FallbackChain = build_chain(settings, LocalProvider(streaming={AnswerTask: write_locally}))
         self.reranker = reranker_for(settings, redis_async)
-        self.agents: dict[Service, BaseAgent] = {
-            "gmail": GmailAgent(),
-            "calendar": CalendarAgent(),
-            "drive": DriveAgent(),
-        }
+        self.agents: dict[Service, BaseAgent] = dict(AGENTS)
         spelling.load_english()
         freeze_startup_heap()  # the model and the rest are loaded: keep them out of full GCs
 

@@ -10,11 +10,13 @@ built, with a message saying which steps are at fault.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, model_validator
 
-Service = Literal["gmail", "calendar", "drive"]
+from assistant.core.services import ServiceName
+
+Service = ServiceName
 
 
 class Operation(StrEnum):

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import typing
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
 
+from assistant.agents.base import SourceItem
+from assistant.agents.registry import AGENTS
 from assistant.api.schemas import SyncRequest
-from assistant.chat.panels import freshness
-from assistant.core.services import CACHE_NAMES, SPECS, Service, by_cache_name, spec
-from assistant.google.client import SCOPES, Api
+from assistant.chat.panels import freshness, source_card
+from assistant.core.services import CACHE_NAMES, SPECS, Service, ServiceName, by_cache_name, spec
+from assistant.google.client import API_VERSIONS, SCOPES
 from search import retrievers
 from search.indexing import SERVICE_TABLES
 from search.query import ALL_SERVICES
@@ -23,6 +26,7 @@ from sync.webhooks import WATCH_SERVICES
 
 def test_each_service_has_one_spec_and_both_names_lead_back_to_it() -> None:
     assert set(SPECS) == set(Service)
+    assert set(typing.get_args(ServiceName)) == {service.value for service in Service}
     for service, described in SPECS.items():
         assert described.service is service
         assert spec(service.value) is described
@@ -41,16 +45,18 @@ def test_every_part_handles_exactly_the_registry_s_services() -> None:
         SyncRequest(services=["gmail", "tasks"])
     assert SyncRequest.model_json_schema()["properties"]["services"]["items"]["enum"] == list(CACHE_NAMES)
     assert {by_cache_name(name).service for name in WATCH_SERVICES.values()} == set(Service) - {Service.GMAIL}
-    assert set(typing.get_args(Api)) == {described.api_name for described in SPECS.values()}  # the Google layer
+    assert set(API_VERSIONS) == {described.api_name for described in SPECS.values()}  # the Google layer
     assert {scope for described in SPECS.values() for scope in described.scopes} < set(SCOPES)  # sign-in asks for all
 
 
 def test_the_agents_and_the_source_panel_cover_every_service() -> None:
-    from assistant.agents.calendar import CalendarAgent
-    from assistant.agents.drive import DriveAgent
-    from assistant.agents.gmail import GmailAgent
-
-    agents = [GmailAgent(), CalendarAgent(), DriveAgent()]
-    assert {agent.cache_service for agent in agents} == set(CACHE_NAMES)
+    assert set(AGENTS) == {service.value for service in Service}
+    for name, agent in AGENTS.items():
+        assert agent.service == name and agent.cache_service == spec(name).cache_name
+        now = datetime.now(UTC)
+        times = {"start": now.isoformat(), "end": now.isoformat()}  # what an event's details hold
+        source = SourceItem(service=name, id="x", account_id="a", title="An item", when=now, details=times)
+        card = source_card(1, source, ZoneInfo("Europe/Berlin"))
+        assert card["service"] == name and card["link"].startswith("Open in ")
     line = freshness(dict.fromkeys(CACHE_NAMES), datetime.now(UTC))
     assert all(described.display_name in line for described in SPECS.values())

@@ -18,9 +18,9 @@ from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 
-from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import EXCERPT_CHARS, CacheReader
+from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel
 from assistant.core.items import EventItem
 from assistant.core.models import CalendarEvent
 from assistant.google.api import GoogleApi, http_status
@@ -85,7 +85,7 @@ RESTORED_FIELDS = (
 )
 
 
-class CalendarAgent(CacheReader, BaseAgent):
+class CalendarAgent(CacheReader):
     service = "calendar"
     cache_service = "gcal"
     model = CalendarEvent
@@ -97,6 +97,18 @@ class CalendarAgent(CacheReader, BaseAgent):
 
     def source(self, row: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
         return event_source(row, why, snippet)
+
+    def panel(self, source: SourceItem, zone: ZoneInfo) -> SourcePanel:
+        details = source.details
+        fields = [("When", _span(details, zone))]
+        if details.get("location"):
+            fields.append(("Where", details["location"]))
+        if details.get("meet_link"):
+            fields.append(("Meet", details["meet_link"]))
+        people = [a.get("name") or a.get("email") for a in details.get("attendees", [])]
+        if people:
+            fields.append(("Attendees", ", ".join(people)))
+        return SourcePanel(fields, source.snippet, "Open in Calendar")
 
     def full_text(self, row: Any) -> str:
         return str(row.description)
@@ -432,3 +444,16 @@ def _when(start: str, end: str, zone: str | None, *, all_day: bool = False) -> s
         else f"{begin:%H:%M} to {finish:%a %-d %b %H:%M}"
     )
     return f"{day}, {span}" + (f" ({zone})" if zone else "")
+
+
+def _span(details: dict[str, Any], zone: ZoneInfo) -> str:
+    start = datetime.fromisoformat(details["start"]).astimezone(zone)
+    end = datetime.fromisoformat(details["end"]).astimezone(zone)
+    if details.get("all_day"):
+        return f"{start:%a %d %b %Y} (all day)"
+    event_zone = details.get("time_zone")
+    shown = f"{start:%a %d %b %Y, %H:%M}\u2013{end:%H:%M} ({zone})"
+    if event_zone and event_zone != str(zone):
+        local = datetime.fromisoformat(details["start"]).astimezone(ZoneInfo(event_zone))
+        shown += f", {local:%H:%M} in {event_zone}"
+    return shown

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 from sqlalchemy import select
 
-from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import EXCERPT_CHARS, CacheReader
+from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel
 from assistant.core.items import FileItem
 from assistant.core.models import DriveFile
 from assistant.google.api import GoogleApi, http_status
@@ -51,7 +52,7 @@ ROLE_WORDS = {"reader": "view", "commenter": "comment on", "writer": "edit"}
 STRENGTH = {"reader": 1, "commenter": 2, "writer": 3, "fileOrganizer": 4, "organizer": 5, "owner": 6}
 
 
-class DriveAgent(CacheReader, BaseAgent):
+class DriveAgent(CacheReader):
     service = "drive"
     cache_service = "gdrive"
     model = DriveFile
@@ -60,6 +61,12 @@ class DriveAgent(CacheReader, BaseAgent):
 
     def source(self, row: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
         return file_source(row, why, snippet)
+
+    def panel(self, source: SourceItem, zone: ZoneInfo) -> SourcePanel:
+        fields = [("Owner", ", ".join(source.details.get("owners", [])))]
+        if source.when:
+            fields.append(("Modified", f"{source.when.astimezone(zone):%a %d %b %Y, %H:%M}"))
+        return SourcePanel(fields, source.details.get("excerpt") or source.snippet, "Open in Drive")
 
     def full_text(self, row: Any) -> str:
         return str(row.content_text)

@@ -14,13 +14,14 @@ import uuid
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from googleapiclient.errors import HttpError
 from sqlalchemy import select
 
-from assistant.agents.base import ActionOutcome, BaseAgent, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import EXCERPT_CHARS, CacheReader
+from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel
 from assistant.core.items import EmailItem
 from assistant.core.models import GmailMessage
 from assistant.google.api import GoogleApi, http_status
@@ -67,7 +68,7 @@ VERBS = {
 }
 
 
-class GmailAgent(CacheReader, BaseAgent):
+class GmailAgent(CacheReader):
     service = "gmail"
     cache_service = "gmail"
     model = GmailMessage
@@ -81,6 +82,15 @@ class GmailAgent(CacheReader, BaseAgent):
 
     def source(self, row: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
         return email_source(row, why, snippet)
+
+    def panel(self, source: SourceItem, zone: ZoneInfo) -> SourcePanel:
+        details = source.details
+        fields = [("From", details.get("from", "")), ("To", ", ".join(details.get("to", [])))]
+        if source.when:
+            fields.append(("Date", f"{source.when.astimezone(zone):%a %d %b %Y, %H:%M} ({zone})"))
+        if details.get("attachments"):
+            fields.append(("Attachments", ", ".join(details["attachments"])))
+        return SourcePanel(fields, details.get("excerpt") or source.snippet, "Open in Gmail")
 
     def full_text(self, row: Any) -> str:
         return str(row.body_text)

@@ -7,15 +7,17 @@ module) says how its rows become sources and how to fetch one item from Google.
 from __future__ import annotations
 
 import re
-from abc import ABC, abstractmethod
+from abc import abstractmethod
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from googleapiclient.errors import HttpError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.agents.base import SourceItem, StepFailed
+from assistant.agents.base import BaseAgent, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.core.models import CalendarEvent, DriveFile, GmailMessage
 from assistant.core.services import spec
@@ -105,7 +107,16 @@ def _filter_value(name: str, value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-class CacheReader(ABC):
+@dataclass(frozen=True)
+class SourcePanel:
+    """What a source's side panel shows: labelled fields, an excerpt, the link's words."""
+
+    fields: list[tuple[str, str]]
+    excerpt: str
+    link: str
+
+
+class CacheReader(BaseAgent):
     """Search and read over one service's cache: the read steps every agent runs the same
     way. A service's agent says how its rows become sources and how to fetch one item
     from Google; the rest is here."""
@@ -120,6 +131,10 @@ class CacheReader(ABC):
     @abstractmethod
     def source(self, row: Any, why: dict[str, Any] | None = None, snippet: str | None = None) -> SourceItem:
         """A cached row as a source, with what the source panel shows."""
+
+    @abstractmethod
+    def panel(self, source: SourceItem, zone: ZoneInfo) -> SourcePanel:
+        """The source's side panel, with times in the user's zone `zone`."""
 
     @abstractmethod
     def full_text(self, row: Any) -> str:

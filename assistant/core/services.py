@@ -15,12 +15,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 
 class Service(StrEnum):
     GMAIL = "gmail"
     CALENDAR = "calendar"
     DRIVE = "drive"
+
+
+#: The same names as a type, for the models and signatures that carry a service as plain
+#: text (plan steps, sources, the understanding's output); tests/test_services.py keeps
+#: it equal to `Service`.
+ServiceName = Literal["gmail", "calendar", "drive"]
 
 
 @dataclass(frozen=True)

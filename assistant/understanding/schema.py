@@ -17,7 +17,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-Service = Literal["gmail", "calendar", "drive"]
+from assistant.core.services import ServiceName
+
+Service = ServiceName
 Operation = Literal["search", "read", "send", "draft", "reply", "forward", "create", "update", "delete", "share"]
 SERVICES: tuple[Service, ...] = ("gmail", "calendar", "drive")
 

@@ -39,6 +39,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from assistant.core.services import ServiceName
 from assistant.core.settings import PROJECT_ROOT
 
 SUITE_DIR = PROJECT_ROOT / "tests" / "tasks"
@@ -48,7 +49,7 @@ SUITE_NOW = dt.datetime.fromisoformat("2026-11-18T12:00:00+00:00")
 SUITE_USER = "alex.rivera@northwindlabs.com"
 SUITE_ZONE = "Europe/London"
 
-Service = Literal["gmail", "calendar", "drive"]
+Service = ServiceName
 
 
 class Strict(BaseModel):
