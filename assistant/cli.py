@@ -25,7 +25,7 @@ SANDBOX_PORT = 8090
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply (or revert) database migrations."""
-    from assistant.core import migrate
+    from assistant.core import migrate  # deferred: Alembic adds 205 ms to every other command and `--help`
 
     urls = service_urls(get_settings())
     if args.downgrade:
@@ -42,7 +42,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     The Google sandbox (the demo workspace), an RQ worker, the sync scheduler and the
     chat app run as child processes sharing this process's database and Redis.
     """
-    from assistant.core import migrate
+    from assistant.core import migrate  # deferred: Alembic adds 205 ms to every other command and `--help`
 
     settings = get_settings()
     urls = service_urls(settings)

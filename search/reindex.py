@@ -12,6 +12,8 @@ import argparse
 import asyncio
 import sys
 
+from assistant.core.settings import get_settings
+
 BATCH = 200
 
 
@@ -29,9 +31,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def reindex(batch: int) -> dict[str, int]:
+    # deferred: these add 276 ms to every `concierge` call, `--help` included, which imports
+    # this module to build its help (timed after build_parser(), median of 7).
     from sqlalchemy import text
 
-    from assistant.core.settings import get_settings
     from search.indexing import SERVICE_TABLES
     from search.runtime import command_runtime
 

@@ -13,9 +13,11 @@ import redis.asyncio
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from assistant.core import migrate
 from assistant.core.db import create_engine
+from assistant.core.embedded import service_urls
 from assistant.core.runtime import freeze_startup_heap
-from assistant.core.settings import Settings
+from assistant.core.settings import Settings, get_settings
 from search import spelling
 from search.embeddings import Embedder, QueryEmbeddingCache, get_embedder
 from search.hybrid import HybridSearch
@@ -57,10 +59,6 @@ async def search_runtime(settings: Settings, database_url: str, redis_url: str) 
 @asynccontextmanager
 async def command_runtime() -> AsyncIterator[SearchRuntime]:
     """For `concierge` commands: the configured (or embedded) servers, migrated, wired."""
-    from assistant.core import migrate
-    from assistant.core.embedded import service_urls
-    from assistant.core.settings import get_settings
-
     settings = get_settings()
     urls = service_urls(settings)
     await asyncio.to_thread(migrate.upgrade, urls.database_url)

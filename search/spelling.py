@@ -28,6 +28,7 @@ from functools import cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
+from spellchecker import SpellChecker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -60,8 +61,6 @@ def load_english() -> None:
 @cache
 def _english() -> tuple[frozenset[str], dict[str, list[str]]]:
     """English words, and the same words by first letter (where candidates are looked for)."""
-    from spellchecker import SpellChecker
-
     words = frozenset(word for word in SpellChecker(distance=1).word_frequency if word.isalpha())
     by_letter: dict[str, list[str]] = {}
     for word in sorted(words):

@@ -7,9 +7,10 @@ work to the workers at high priority instead (as the UI's refresh button does).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 
-from sync.queues import SERVICES
+from sync.queues import SERVICES, Priority, enqueue_sync
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,15 +21,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
-
+    # deferred: these add 336 ms to every `concierge` call, `--help` included, which imports
+    # this module to build its help (timed after build_parser(), median of 7).
     from sqlalchemy import select
 
     from assistant.core.db import session_factory, short_lived_engine
     from assistant.core.models import GoogleAccount
     from assistant.core.runtime import redis_client, urls
     from sync.jobs import sync_service
-    from sync.queues import Priority, enqueue_sync
 
     async def work() -> int:
         async with short_lived_engine(urls().database_url) as engine:

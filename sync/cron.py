@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import argparse
 
+from sync.queues import Priority
+
 SWEEP_INTERVAL_SECONDS = 60
 
 
@@ -20,10 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # deferred: these add 406 ms to every `concierge` call, `--help` included, which imports
+    # this module to build its help (timed after build_parser(), median of 7).
     from rq.cron import CronScheduler
 
     from assistant.core.runtime import redis_client
-    from sync.queues import Priority
     from sync.schedule import enqueue_due_syncs
     from sync.watch import PASS_INTERVAL_SECONDS, PASS_TIMEOUT_SECONDS, run_watch_pass
 

@@ -25,8 +25,9 @@ from redis import Redis
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from assistant.core.db import session_factory
+from assistant.core.db import session_factory, short_lived_engine
 from assistant.core.models import GoogleAccount
+from assistant.core.runtime import redis_client, urls
 from assistant.core.services import by_cache_name
 from assistant.core.settings import Settings, get_settings
 from assistant.google.accounts import mark_needs_reconsent, save_refreshed_token
@@ -67,8 +68,6 @@ class SyncOutcome:
 
 def run_sync(account_id: str, service: str, full: bool = False) -> dict[str, Any]:
     """RQ job entry point; returns the outcome as a dict (RQ stores it as the result)."""
-    from assistant.core.db import short_lived_engine
-    from assistant.core.runtime import redis_client, urls
 
     async def work() -> SyncOutcome:
         async with short_lived_engine(urls().database_url) as engine:

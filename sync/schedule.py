@@ -17,6 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assistant.core.db import session_factory, short_lived_engine
+from assistant.core.runtime import redis_client, urls
+from sync.queues import Priority, enqueue_sync
+
 log = logging.getLogger(__name__)
 
 ACTIVE_WINDOW = timedelta(minutes=30)
@@ -51,9 +55,6 @@ async def due_syncs(session: AsyncSession, now: datetime) -> list[DueSync]:
 
 def enqueue_due_syncs() -> int:
     """RQ job: queue every due sync; returns how many were queued (not already waiting)."""
-    from assistant.core.db import session_factory, short_lived_engine
-    from assistant.core.runtime import redis_client, urls
-    from sync.queues import Priority, enqueue_sync
 
     async def find() -> list[DueSync]:
         async with short_lived_engine(urls().database_url) as engine, session_factory(engine)() as session:

