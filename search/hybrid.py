@@ -272,12 +272,13 @@ class HybridSearch:
             results[i] = replace(results[i], snippet=snippet)
 
 
-_HEADLINES = """
-    SELECT t.id, ts_headline('english', left(t.body, 20000), to_tsquery('english', :tsquery),
+_BODIES = " UNION ALL ".join(
+    f"SELECT t.id, {sql.body} AS body FROM {sql.table} t WHERE t.id = ANY(:ids)" for sql in retrievers.SERVICES.values()
+)
+_HEADLINES = f"""
+    SELECT b.id, ts_headline('english', left(b.body, 20000), to_tsquery('english', :tsquery),
                              'MaxFragments=1, MaxWords=40, MinWords=15, StartSel="", StopSel=""') AS headline
-    FROM (SELECT id, body_text AS body FROM gmail_cache WHERE id = ANY(:ids)
-          UNION ALL SELECT id, description || ' ' || location FROM gcal_cache WHERE id = ANY(:ids)
-          UNION ALL SELECT id, content_text FROM gdrive_cache WHERE id = ANY(:ids)) t
+    FROM ({_BODIES}) b
 """
 
 

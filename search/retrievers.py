@@ -78,7 +78,7 @@ class Candidate:
 
 @dataclass(frozen=True)
 class ServiceSQL:
-    """The SQL fragments that differ between the three caches (alias `t`)."""
+    """The SQL fragments that differ between the caches (alias `t`), one per service."""
 
     service: Service
     table: str
@@ -96,6 +96,7 @@ class ServiceSQL:
     senders: str
     recipients: str
     bulk: str  # whether the item is bulk mail (advertising, social networks)
+    body: str  # the text a snippet is cut from
 
 
 SERVICES: dict[Service, ServiceSQL] = {
@@ -113,6 +114,7 @@ SERVICES: dict[Service, ServiceSQL] = {
         "t.sender_email = ANY({p})",
         "search_owned_addresses(t.user_id, t.to_emails || t.cc_emails) && {k}",
         "t.labels && ARRAY['CATEGORY_PROMOTIONS', 'CATEGORY_SOCIAL']",
+        "t.body_text",
     ),
     "gcal": ServiceSQL(
         "gcal",
@@ -128,6 +130,7 @@ SERVICES: dict[Service, ServiceSQL] = {
         "t.organizer_email = ANY({p})",
         "search_owned_addresses(t.user_id, t.attendee_emails) && {k}",
         "false",
+        "t.description || ' ' || t.location",
     ),
     "gdrive": ServiceSQL(
         "gdrive",
@@ -143,6 +146,7 @@ SERVICES: dict[Service, ServiceSQL] = {
         "search_owned_addresses(t.user_id, t.owner_emails) && {k}",
         "false",
         "false",
+        "t.content_text",
     ),
 }
 

@@ -33,7 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from search.query import Service
-from search.retrievers import term_statistics
+from search.retrievers import SERVICES, term_statistics
 
 #: One edit costs this much log-frequency: a candidate two edits away must be held by
 #: about e^3 = 20 times as many items as one an edit away to win.
@@ -101,11 +101,6 @@ def _near(word: str, choices: Iterable[str]) -> dict[str, int]:
 #: name inside a longer title) at this threshold lets a five-letter name with one wrong
 #: letter through ("beakon" / "Beacon PRD": 0.44).
 TITLE_SIMILARITY = 0.4
-_TITLE_TABLES: dict[Service, tuple[str, str]] = {
-    "gmail": ("gmail_cache", "subject"),
-    "gcal": ("gcal_cache", "summary"),
-    "gdrive": ("gdrive_cache", "name"),
-}
 
 
 async def _title_words_near(
@@ -114,10 +109,10 @@ async def _title_words_near(
     """For each word, the words of the user's titles near it (one statement for all)."""
     titles = " UNION ALL ".join(
         (
-            f"(SELECT {column} AS title FROM {table} "
-            f"WHERE user_id = :user_id AND w.word <% {column} LIMIT {MAX_CANDIDATES})"
+            f"(SELECT {column} AS title FROM {table} t "
+            f"WHERE t.user_id = :user_id AND w.word <% {column} LIMIT {MAX_CANDIDATES})"
         )
-        for table, column in (_TITLE_TABLES[service] for service in services)
+        for table, column in ((SERVICES[service].table, SERVICES[service].title) for service in services)
     )
     await connection.execute(
         text("SELECT set_config('pg_trgm.word_similarity_threshold', :t, true)"), {"t": str(TITLE_SIMILARITY)}

@@ -19,18 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.core.db import session_factory, short_lived_engine
 from assistant.core.runtime import redis_client, urls
+from assistant.core.services import CACHE_NAMES
 from sync.queues import Priority, enqueue_sync
 
 log = logging.getLogger(__name__)
 
 ACTIVE_WINDOW = timedelta(minutes=30)
 
+#: Every service, as the caches name them (the registry's), for the statement below.
+_SERVICES = ", ".join(f"('{name}')" for name in CACHE_NAMES)
 _DUE = text(
-    """
+    f"""
     SELECT a.id AS account_id, svc.service, coalesce(u.last_active_at > CAST(:active_since AS timestamptz), false) AS active
     FROM google_accounts a
     JOIN users u ON u.id = a.user_id
-    CROSS JOIN (VALUES ('gmail'), ('gcal'), ('gdrive')) AS svc(service)
+    CROSS JOIN (VALUES {_SERVICES}) AS svc(service)
     LEFT JOIN sync_status s ON s.account_id = a.id AND s.service = svc.service
     WHERE a.autosync_enabled
       AND a.status = 'active'

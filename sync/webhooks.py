@@ -28,7 +28,7 @@ from sqlalchemy import select
 from assistant.core.crypto import load_key
 from assistant.core.models import GoogleAccount
 from assistant.core.runtime import redis_client, sessions
-from assistant.core.services import SPECS, Service
+from assistant.core.services import SPECS
 from assistant.core.settings import get_settings
 from sync.queues import Priority, enqueue_sync
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"])
 #: The services that notify through watch channels (Gmail pushes through Pub/Sub).
-WATCH_SERVICES = {spec.service.value: spec.cache_name for spec in SPECS.values() if spec.service != Service.GMAIL}
+WATCH_SERVICES = {spec.service.value: spec.cache_name for spec in SPECS.values() if spec.watch_channel}
 
 
 def _signing_key() -> bytes:

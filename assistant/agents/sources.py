@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assistant.agents.base import BaseAgent, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.core.models import CalendarEvent, DriveFile, GmailMessage
 from assistant.core.services import spec
 from assistant.google.api import GoogleApi, http_status
 from assistant.plan import Operation, PlanStep, Service
@@ -29,7 +28,6 @@ from search.query import Service as SearchService
 
 #: How much of an item's text a source carries for the source panel and the answer.
 EXCERPT_CHARS = 600
-CachedRow = GmailMessage | CalendarEvent | DriveFile
 
 
 def why_matched(result: SearchResult) -> dict[str, Any]:
@@ -124,8 +122,9 @@ class CacheReader(BaseAgent):
     service: Service
     #: The service's name in the caches and in search ("gmail", "gcal", "gdrive").
     cache_service: SearchService
-    #: The cache's model, and the name of its column holding Google's id of the item.
-    model: type[CachedRow]
+    #: The cache's model (a `core.models` class with `id` and `user_id`), and the name of
+    #: its column holding Google's id of the item.
+    model: type[Any]
     google_id: str
 
     @abstractmethod

@@ -47,6 +47,9 @@ class ServiceSpec:
     api_name: str
     api_version: str
     scopes: tuple[str, ...]
+    #: Whether Google notifies its changes through `watch` channels posting to our webhooks
+    #: (Calendar `events.watch`, Drive `changes.watch`; Gmail pushes through Pub/Sub).
+    watch_channel: bool = False
 
 
 SPECS: dict[Service, ServiceSpec] = {
@@ -71,6 +74,7 @@ SPECS: dict[Service, ServiceSpec] = {
         api_name="calendar",
         api_version="v3",
         scopes=("https://www.googleapis.com/auth/calendar",),  # events, free/busy, settings
+        watch_channel=True,
     ),
     Service.DRIVE: ServiceSpec(
         Service.DRIVE,
@@ -82,6 +86,7 @@ SPECS: dict[Service, ServiceSpec] = {
         api_name="drive",
         api_version="v3",
         scopes=("https://www.googleapis.com/auth/drive",),  # files, exports, sharing
+        watch_channel=True,
     ),
 }
 _BY_CACHE_NAME = {spec.cache_name: spec for spec in SPECS.values()}
