@@ -3,6 +3,7 @@ that handles services handles exactly the registry's, end to end."""
 
 from __future__ import annotations
 
+import re
 import typing
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +16,7 @@ from assistant.agents.registry import AGENTS
 from assistant.api.schemas import SyncRequest
 from assistant.chat.panels import freshness, source_card
 from assistant.core.services import CACHE_NAMES, SPECS, Service, ServiceName, by_cache_name, spec
+from assistant.core.settings import PROJECT_ROOT
 from assistant.google.client import API_VERSIONS, SCOPES
 from search import retrievers
 from search.indexing import SERVICE_TABLES
@@ -60,5 +62,13 @@ def test_the_agents_and_the_source_panel_cover_every_service() -> None:
         source = SourceItem(service=name, id="x", account_id="a", title="An item", when=now, details=times)
         card = source_card(1, source, ZoneInfo("Europe/Berlin"))
         assert card["service"] == name and card["link"].startswith("Open in ")
+        assert card["icon"] == spec(name).icon
     line = freshness(dict.fromkeys(CACHE_NAMES), datetime.now(UTC))
     assert all(described.display_name in line for described in SPECS.values())
+
+
+def test_the_source_chips_draw_every_service_s_icon() -> None:
+    chips = (PROJECT_ROOT / "public" / "elements" / "Sources.jsx").read_text()
+    drawn = re.search(r"const ICONS = \{([^}]*)\}", chips)
+    assert drawn is not None
+    assert {described.icon for described in SPECS.values()} <= {name.strip() for name in drawn.group(1).split(",")}

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
 from assistant.agents.registry import AGENTS
-from assistant.core.services import SPECS
+from assistant.core.services import SPECS, spec
 
 
 def source_card(number: int, source: SourceItem, zone: ZoneInfo) -> dict[str, Any]:
@@ -21,6 +21,7 @@ def source_card(number: int, source: SourceItem, zone: ZoneInfo) -> dict[str, An
     return {
         "number": number,
         "service": source.service,
+        "icon": spec(source.service).icon,
         "title": source.title,
         "fields": [list(field) for field in panel.fields if field[1]],
         "excerpt": panel.excerpt,

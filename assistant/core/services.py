@@ -42,6 +42,8 @@ class ServiceSpec:
     #: What one item is called, and several ("email", "emails").
     noun: str
     plural: str
+    #: The lucide icon its sources show (public/elements/Sources.jsx).
+    icon: str
     #: Google's API for it (discovery name and version) and the OAuth scopes it needs:
     #: read everything, and write what the agents may do after the user confirms.
     api_name: str
@@ -60,6 +62,7 @@ SPECS: dict[Service, ServiceSpec] = {
         product_name="Gmail",
         noun="email",
         plural="emails",
+        icon="Mail",
         api_name="gmail",
         api_version="v1",
         scopes=("https://www.googleapis.com/auth/gmail.modify",),  # read, draft, send, trash
@@ -71,6 +74,7 @@ SPECS: dict[Service, ServiceSpec] = {
         product_name="Google Calendar",
         noun="event",
         plural="events",
+        icon="CalendarDays",
         api_name="calendar",
         api_version="v3",
         scopes=("https://www.googleapis.com/auth/calendar",),  # events, free/busy, settings
@@ -83,6 +87,7 @@ SPECS: dict[Service, ServiceSpec] = {
         product_name="Google Drive",
         noun="file",
         plural="files",
+        icon="FileText",
         api_name="drive",
         api_version="v3",
         scopes=("https://www.googleapis.com/auth/drive",),  # files, exports, sharing

@@ -5,8 +5,9 @@ import { Mail, CalendarDays, FileText, ExternalLink } from "lucide-react";
 
 // The sources of an answer: a chip per source ("[2] Q4 Financial Review"); a click opens a
 // side panel with its details. Props (from assistant/chat/panels.py): sources, a list of
-// {number, service, title, fields: [[label, value]], excerpt, url, link}.
-const ICONS = { gmail: Mail, calendar: CalendarDays, drive: FileText };
+// {number, service, icon, title, fields: [[label, value]], excerpt, url, link}. `icon` names a
+// lucide icon (the service registry's ServiceSpec.icon); the ones services use are here.
+const ICONS = { Mail, CalendarDays, FileText };
 
 export default function Sources() {
   const [open, setOpen] = useState(null);
@@ -15,7 +16,7 @@ export default function Sources() {
   return (
     <div className="source-chips" data-testid="sources">
       {props.sources.map((source) => {
-        const Icon = ICONS[source.service] || FileText;
+        const Icon = ICONS[source.icon] || FileText;
         return (
           <button
             key={source.number}
