@@ -151,6 +151,10 @@ SERVICES: dict[Service, ServiceSQL] = {
 }
 
 
+#: Each service's column on a chunk, pointing at its item.
+_CHUNK_COLUMNS = ", ".join(f"c.{sql.chunk_column}" for sql in SERVICES.values())
+
+
 def _item_columns(sql: ServiceSQL) -> str:
     return (
         f"'{sql.service}' AS service, t.id AS item_id, t.account_id, {sql.google_id} AS google_id, "
@@ -424,7 +428,7 @@ async def vector(
         )
     statement = f"""
         WITH nearest AS MATERIALIZED (
-            SELECT c.gmail_id, c.gcal_id, c.gdrive_id, c.content,
+            SELECT {_CHUNK_COLUMNS}, c.content,
                    c.embedding <=> :query_vector AS distance
             FROM search_chunks c
             WHERE c.user_id = :user_id AND c.service = ANY(:services) {accounts}

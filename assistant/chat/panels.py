@@ -33,9 +33,9 @@ def source_card(number: int, source: SourceItem, zone: ZoneInfo) -> dict[str, An
 def freshness(last_synced: dict[str, datetime | None], now: datetime) -> str:
     """'Gmail synced 2 min ago · Calendar 1 h ago · Drive not synced yet'."""
     parts = []
-    for spec in SPECS.values():
-        synced = last_synced.get(spec.cache_name)
-        parts.append(f"{spec.display_name} {'not synced yet' if synced is None else ago(now - synced)}")
+    for described in SPECS.values():
+        synced = last_synced.get(described.cache_name)
+        parts.append(f"{described.display_name} {'not synced yet' if synced is None else ago(now - synced)}")
     return "Synced: " + " \u00b7 ".join(parts)
 
 
