@@ -1,0 +1,601 @@
+"""What the request says should be written: quoted text, a message's subject and body, an event's title.
+
+Pure functions over the request's words (no I/O, no models) for the offline reader to
+fill `Message.subject`, `Message.body`, `Message.quoted` and `EventSpec.title` of the
+frame. What they return is a slice of the request with its case, never spell-corrected;
+the one change is that an unquoted event title gets a capital first letter when its
+first word is all lower case, and "w/" reads "with".
+
+`quoted_spans`
+    Text between quote marks: "", '', “”, ‘’, «» (a straight or curly double quote may
+    close either). A single quote opens only at the start or after a space, colon,
+    opening bracket, dash or slash, before a non-space; it closes only after a non-space,
+    before the end, a space or punctuation. So the apostrophes of "Sarah's", "I'll",
+    "don't", "Q4's", "the 90s'" never count, and the elisions '90s, 'til, 'em, 'cause,
+    'bout, 'n' never open. A quote that opens and never closes runs to the end of the text
+    when a content cue introduces it ("saying", "subject", "text:", "called", "rename ...
+    to", a colon...), else it is ignored.
+
+`message_content`
+    A message's subject and body, from, in this order:
+    - quotes, by the words just before each: subject cues ("with the subject (line)",
+      "subj", "titled", "re:", "the subject should be"), body cues ("saying", "say",
+      "that says", "that reads", "writing", "with the message/text/body", ", body",
+      "tell her", "let him know", "reply ... with", a colon or dash); a quote with no cue
+      that ends the request after a name ("email Tom 'running late'") is the body;
+    - labels without quotes: "Subject: X. Message: Y", "- subject: X - text: Y",
+      "with the subject X saying Y", "titled X", "re: X"; an unquoted subject ends at a
+      comma, a sentence end, " - " or the next body cue;
+    - reported speech: "tell Sarah (that) ...", "let Sarah from finance know ...",
+      "email Sarah that ...", "... letting her know that ...", "... and say ...";
+    - a gist after a gerund ("inviting her to ...", "asking for ...", "thanking him ..."),
+      kept with the gerund;
+    - whatever follows a colon ("Answer Sarah's newest message: ...").
+    The earliest cue wins, so cue words later on are words of the body; a subject cue after
+    the body has begun counts only after a break (", subject X", "with the subject X").
+    Cue words tolerate one slip (a letter dropped, doubled or two swapped: "subjet",
+    "sbject", "sayin", "mesage", "lettin", "emial"). `quoted` is true when the body is
+    given word for word (in quotes, after a label or a colon), false for reported speech
+    and gists. An unquoted body loses a trailing "please"/"thanks", "and cc X", the
+    request's final full stop (and its question mark when the request asks "could you
+    ..."); a quoted one is kept verbatim. A subject cue right after an existing message
+    ("forward the email with the subject X", "Sarah's email titled X", "the thread re:
+    X") describes that message and is not the new subject.
+
+`event_title`
+    The name of an event to create, or the new name in a rename. Quoted text after
+    "called", "titled", "named", "call it", "rename ... to", "change the name ... to"
+    wins; then their unquoted forms; then a quote anywhere not after with/for/to; then the
+    words between the verb (with politeness, article, duration and leading time phrases)
+    and the first time, duration, "on my calendar", "at ...", punctuation, people or
+    purpose phrase ("book a 90-minute Design Crit on Thursday at 1pm" is "Design Crit").
+    A single activity word keeps its people ("lunch with Sarah" is "Lunch with Sarah");
+    longer names drop them ("a Beacon budget check with Sarah" is "Beacon budget check").
+    After only time or a bare word, "for X" names the purpose ("block Friday afternoon for
+    focus" is "Focus") unless X reads as people; after a bare word, "about X" names the
+    topic. Bare words ("event", "time", "slot", "something", "meeting" without people)
+    name nothing: None.
+
+Not handled (known):
+    - a plural possessive inside single quotes ("saying 'the designers' feedback is in'"
+      closes at "designers'"), and quotes nested in the same kind of quote;
+    - reported requests are not rewritten: "tell Tom to send me the deck" gives
+      "to send me the deck"; "ask Tom whether ..." and "email Tom to ask if ..." give no
+      body; nor does reported speech with no cue ("email Sarah the deploy is green");
+    - "saying that works for me" reads "that" as a conjunction ("works for me");
+    - unquoted subjects with a comma ("subject: Q3, Q4 plans" gives "Q3");
+    - "tell <someone> <clause>" needs the clause to start within seven words with a word
+      like I/I'll/we/the/it/that/to, or after a comma;
+    - event titles: "for X" where X is a capitalised purpose reads as people ("block
+      Friday for Q3 Planning" gives None); words before the first "on"/"at" are cut
+      ("a talk on AI safety on Friday" gives "Talk on AI safety", but "a talk at the
+      summit" gives "Talk"); "rename" without "to"/"as" ("rename the standup Daily sync")
+      gives None; a rename's first " to " is taken as the separator.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Quoted:
+    """Text between quote marks: `text` is the inside, `start`/`end` include the marks."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """What a message should say; `quoted` when the body is given word for word."""
+
+    subject: str | None = None
+    body: str | None = None
+    quoted: bool = False
+
+
+def _loose(word: str) -> str:
+    """A pattern for `word` and its one-slip typos: a letter dropped, doubled, or two neighbours swapped."""
+    variants = {word}
+    for i in range(len(word)):
+        variants.add(word[:i] + word[i + 1 :])
+        variants.add(word[:i] + word[i] + word[i:])
+        if i + 1 < len(word):
+            variants.add(word[:i] + word[i + 1] + word[i] + word[i + 2 :])
+    return "(?:" + "|".join(sorted(variants, key=lambda v: (-len(v), v))) + ")"
+
+
+# --- Quote marks ---------------------------------------------------------------------
+
+# Each opening mark and the marks that may close it.
+_CLOSERS = {'"': '"”“', "“": '”"“', "„": '“”"', "«": "»", "'": "'’", "‘": "’'"}
+_SINGLE = "'‘’"
+_BEFORE_SINGLE_OPEN = ':([{-–—"“«/'
+_AFTER_SINGLE_CLOSE = ".,;:!?)]}-–—…\"”»'’"
+_CUE_REACH = 120  # how far before an unclosed quote its content cue may start
+_ELISION = re.compile(r"['‘](?:(?:\d0s|\d\ds|em|til|cause|bout)\b|n['’](?!\w))", re.IGNORECASE)
+
+# --- Cue words -------------------------------------------------------------------------
+
+_MESSAGE_WORD = rf"(?:{_loose('message')}|text|txt|body|msg|content)"
+_SUBJECT_CUE = (
+    rf"(?:\b(?:(?:with|and)\s+)?(?:the\s+|a\s+)?(?:{_loose('subject')}|subj)\b(?:\s+line)?(?!\s+of\b)"
+    r"(?:\s+(?:as|is|being|should\s+be|will\s+be)\b)?"
+    r"|\b(?:en)?titled\b|\bwith\s+(?:the\s+|a\s+)?title\b|\bre\s*:)"
+)
+_SAY = rf"\b(?:(?:and|to|that|which)\s+)?(?:says|say|{_loose('saying')})\b(?:\s+that\b)?"
+_AUDIENCE = r"(?:him|her|them|me|us|everyone|everybody|all|the\s+(?:team|group))"
+_TELL = rf"\b(?:tell|{_loose('telling')}|inform|informing)\s+{_AUDIENCE}\b(?:\s+that\b)?"
+_LET_KNOW = rf"\b(?:let|{_loose('letting')})\s+{_AUDIENCE}\s+know\b(?:\s+that\b)?"
+_WRITTEN = (
+    r"\b(?:(?:that|which)\s+)?(?:reads|reading)\b|\bwriting\b(?!\s+(?:to|back|an?|up|it)\b)"
+    rf"|\bwith\s+(?:the\s+|a\s+)?(?:{_MESSAGE_WORD}|words)\b"
+    r"(?!\s+(?:saying|says|that|which|telling|letting|reading|reads)\b)"
+)
+_LABEL = rf"\b{_MESSAGE_WORD}\s*(?::|[-–—]\s)"
+# "…, body 'X'", "and the message 'X'": a body named by its noun after a break.
+_NOUN_LABEL = rf"(?:^|[,.;:]|\band|\bwith)\s*(?:the\s+|a\s+)?(?:{_MESSAGE_WORD}|words)"
+_GIST = (
+    r"\b(?:inviting|asking|reminding|thanking|confirming|requesting|apologi[sz]ing|congratulating|welcoming"
+    r"|proposing|suggesting|announcing|introducing|declining|accepting|sharing|explaining|updating"
+    r"|following\s+up|checking\s+in)\b"
+)
+_COMPOSE = (
+    rf"\b(?:{_loose('email')}|e-mail|mail|message|text|ping|write|reply|respond|answer|tell|inform|notify|drop|send"
+    r"|shoot|draft)\b"
+)
+_TITLE_CUE = (
+    r"(?:\b(?:called|titled|entitled|named|title|name)\b|\b(?:call|name|title)\s+it\b"
+    r"|\b(?:rename|retitle)\b.*\b(?:to|as)\b|\b(?:change|update|set)\b.*\b(?:name|title)\b.*\b(?:to|as)\b)"
+)
+
+_SUBJECT_LEAD = re.compile(rf"{_SUBJECT_CUE}\s*[:\-–—,]?\s*$", re.IGNORECASE)
+_BODY_LEAD = re.compile(
+    rf"(?:{_SAY}|{_TELL}|{_LET_KNOW}|\bknow(?:\s+that)?|{_WRITTEN}|{_LABEL}|{_NOUN_LABEL})\s*[:\-–—,]?\s*$|[:\-–—]\s*$",
+    re.IGNORECASE,
+)
+_REPLY_WITH_LEAD = re.compile(r"\b(?:reply|respond|answer|write\s+back)\b(?:\s+\S+){0,6}?\s+with\s*$", re.IGNORECASE)
+_WITH_LEAD = re.compile(r"\bwith\s*$", re.IGNORECASE)
+_TITLE_LEAD = re.compile(rf"{_TITLE_CUE}\s*[:\-–—,]?\s*$", re.IGNORECASE)
+_CONTENT_CUE = re.compile(
+    rf"{_SUBJECT_LEAD.pattern}|{_BODY_LEAD.pattern}|{_REPLY_WITH_LEAD.pattern}|{_TITLE_LEAD.pattern}", re.IGNORECASE
+)
+# Words after which a quote names an existing item, not the text to write.
+_NOT_BODY_LEAD = re.compile(
+    r"(?:\b(?:about|regarding|re|on|from|to|the|a|an|my|our|called|named|titled|of|in|for|forward|fwd|find|"
+    r"open|read|search|attach|attaching)|['’]s)\s*$",
+    re.IGNORECASE,
+)
+# A noun phrase naming a message that exists: "the email", "Sarah Chen's last email".
+_EXISTING = re.compile(
+    r"(?:\b(?:the|that|this|these|those|his|her|their|its|your|my|our)|\w['’]s)\s+(?:(?!(?:an?|new)\b)[\w'’-]+\s+){0,3}?"
+    r"(?:e-?mails?|mails?|messages?|threads?|notes?|invites?|invitations?|conversations?|replies|reply|drafts?)"
+    r"\s*,?\s*$",
+    re.IGNORECASE,
+)
+# After a quote: nothing left but punctuation and thanks.
+_TAIL = re.compile(r"(?:[\s,.;:!?)]|please|pls|thanks|thank\s+you|thx|ty|cheers)*", re.IGNORECASE)
+
+# --- Message values --------------------------------------------------------------------
+
+_SUBJECT_VALUE = re.compile(
+    rf"(?P<cue>{_SUBJECT_CUE})\s*[:\-–—]?\s*(?P<value>[^\s'\"“‘«\x00].*?)"
+    rf"(?=\s*[-–—]\s|[.!?;,](?:\s|$)|\s+(?:and\s+)?(?:{_SAY}|{_TELL}|{_LET_KNOW}|{_WRITTEN}|{_LABEL}|{_GIST})|\s*$)",
+    re.IGNORECASE,
+)
+# Where an unquoted body stops: a subject label or a cc after it.
+_BODY_END = re.compile(
+    rf"(?:[,.;]|\s[-–—]|\s+and|\s+with(?:\s+the|\s+a)?)\s+(?:the\s+)?(?:{_loose('subject')}|subj)\b"
+    r"|[,.;]?\s+(?:and\s+)?b?cc\b.*$|[,.;]?\s+and\s+send\s+it(?:\s+now)?\b",
+    re.IGNORECASE,
+)
+_POLITE_END = re.compile(
+    r"[,;]?\s*\b(?:please|pls|plz|thanks|thank\s+you|thank\s+u|thx|ty|cheers)(?:\s+(?:so|very)\s+much)?[\s.!?]*$",
+    re.IGNORECASE,
+)
+# Before a subject cue inside a body: a break that ends the body ("saying hi, subject X").
+_BREAK = re.compile(r"(?:[,.;:]|\s[-–—]|\band)\s*$", re.IGNORECASE)
+_WITH = re.compile(r"with\b", re.IGNORECASE)
+_ASKING = re.compile(r"^\W*(?:please\s+)?(?:could|can|would|will)\s+(?:you|u)\b", re.IGNORECASE)
+# Cues that introduce an unquoted body, with whether the body is then word for word.
+_BODY_CUES: list[tuple[re.Pattern[str], bool]] = [
+    (re.compile(rf"{_LABEL}\s*", re.IGNORECASE), True),
+    (re.compile(rf"(?:{_SAY}|{_TELL}|{_LET_KNOW})\s*:?\s*", re.IGNORECASE), False),
+    (re.compile(rf"(?:{_WRITTEN})\s*:?\s*", re.IGNORECASE), True),
+    (re.compile(r"\blet\s+(?:\S+\s+){1,5}?know\b(?:\s+that\b)?\s*", re.IGNORECASE), False),
+    (
+        re.compile(r"\b(?:reply|respond|answer|write\s+back)\b(?:\s+\S+){0,5}?\s+with\s+(?!the\s+subj)", re.IGNORECASE),
+        False,
+    ),
+    (re.compile(r":\s+"), True),
+]
+_TELL_VERB = re.compile(r"\b(?:tell|inform|notify)\s+", re.IGNORECASE)
+_THAT = re.compile(r"(?<!\bso )(?<!\bnow )\bthat\s+", re.IGNORECASE)
+_GIST_START = re.compile(_GIST, re.IGNORECASE)
+_COMPOSE_VERB = re.compile(_COMPOSE, re.IGNORECASE)
+# Words that start the reported clause after "tell <someone>".
+_CLAUSE_START = frozenset(
+    "that to i i'll i'm i've i'd ill im ive we we'll we're we've weve the it it's its our my you you're youre your"
+    " he she they there this these those everything nothing no yes thanks thank sorry congrats congratulations"
+    " happy hi hello hey a an not how what when where why if whether ok okay sounds let's lets can could will"
+    " good great all".split()
+)
+_RECIPIENT_LINKS = frozenset({"from", "in", "at", "of", "on", "with"})  # "Sarah from the finance team"
+_MAX_RECIPIENT_WORDS = 6
+
+# --- Event titles ----------------------------------------------------------------------
+
+_DAY = r"(?:(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)days?|tues|weds|thurs)\b"
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?"
+    r"|nov(?:ember)?|dec(?:ember)?)\b"
+)
+_CLOCK = r"\d{1,2}(?::\d{2})?\s*[ap]\.?m\b\.?|\d{1,2}:\d{2}\b"
+_TIME = (
+    r"\b(?:today|tonight|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|weekdays|weekends|noon|midnight|eod|asap)\b"
+    rf"|\b(?:this|next|coming|every|each)\s+(?:week(?:end)?|month|year|morning|afternoon|evening|day|{_DAY})"
+    rf"|\b{_DAY}"
+    r"|\b(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b"
+    rf"|\b{_MONTH}\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}"
+    r"|\b\d{1,2}(?::\d{2})?\s*[-–]\s*\d{1,2}(?::\d{2})?\s*[ap]\.?m\b"
+    rf"|\b(?:at|from|around|by|between|until|till|starting)\s+(?:{_CLOCK}|\d)|@\s*\d|{_CLOCK}"
+    r"|\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b"
+    r"|\bin\s+(?:an?|\d+|one|two|three|a\s+few|a\s+couple\s+of)\s+(?:minutes?|hours?|days?|weeks?|months?)\b"
+)
+_AMOUNT = r"(?:\d+(?:\.\d+)?|an?|one|two|three|four|half\s+an?|half|a\s+quarter|quarter|couple\s+of|few)"
+_DURATION = (
+    rf"\b{_AMOUNT}\s*-?\s*(?:minutes?|mins?|hours?|hrs?|h|m)\b(?:\s*-?\s*long\b)?"
+    r"|\bhalf-?hour\b|\bhour-long\b|\ball[- ]day\b|\b(?:an?\s+)?hour\s+and\s+a\s+half\b"
+)
+_CALENDAR = (
+    r"\b(?:to|on|in|into|onto)\s+(?:my|the|our|his|her|their|\w+['’]s)\s+(?:calendar|calender|cal|diary|schedule)\b"
+)
+_EVENT_STOP = re.compile(
+    rf"(?P<people>(?-i:\bwith\b|\bw/))|(?P<purpose>(?-i:\bfor\b))|(?P<topic>\b(?:about|regarding|re:?)\s)"
+    rf"|(?P<end>{_TIME}|{_DURATION}|{_CALENDAR}|\bat\b|[,;!?()]|\.(?:\s|$)|\s[-–—]\s|\b(?:please|pls|thanks|instead)\b"
+    r"|\b(?:and|&)\s+(?:invite|send|add|email|tell|let|remind|notify|make|set|put|book|cc)\b|$)",
+    re.IGNORECASE,
+)
+_EVENT_OPENING = [
+    re.compile(
+        r"(?:please|pls|can\s+you|could\s+you|would\s+you|will\s+you|hey|ok|okay|i\s+need\s+to|i\s+want\s+to"
+        r"|i'?d\s+like\s+to|let'?s|help\s+me|go\s+ahead\s+and|also)\b[\s,]*",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?:book|schedule|shedule|schedual|add|put|create|set\s+up|setup|set|arrange|organi[sz]e|plan|block(?:\s+(?:off|out))?"
+        r"|hold|reserve|make|pencil(?:\s+in)?|find|throw|host|new)\b\s*",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"(?:{_DURATION})[\s,]*", re.IGNORECASE),
+    re.compile(r"(?:me|us|in|a|an|the|my|our|some|another|new)\b\s*", re.IGNORECASE),
+    re.compile(r"(?:event|meeting|appointment|title|name)\s*:\s*", re.IGNORECASE),
+    re.compile(
+        rf"(?:(?:on|at|from|this|next|in|during|by|for)\s+)?(?:{_TIME})(?:\s+(?:morning|afternoon|evening|night)\b)?[\s,]*",
+        re.IGNORECASE,
+    ),
+    re.compile(r"(?:some\s+)?time\b(?=\s+(?:for|with|to)\b|\s*$)\s*", re.IGNORECASE),
+    re.compile(rf"for\s+(?=(?:an?\s+)?(?:{_DURATION}|{_TIME}))", re.IGNORECASE),
+]
+_ARTICLE = re.compile(r"(?:a|an|the|my|our|some)\s+", re.IGNORECASE)
+_TRAILING_LINK = re.compile(
+    r"(?:\s+(?:on|at|from|this|next|coming|by|for|in|around|starting|every|each|until|till|before|after|to|and"
+    r"|with|the|of|a|an|daily|weekly|biweekly|monthly)|\s*[-–—,:;&])+\s*$",
+    re.IGNORECASE,
+)
+_NAMED = re.compile(r"\b(?:called|titled|entitled|named)\s+(?P<rest>[^\s'\"“‘«].*)$", re.IGNORECASE)
+_RENAME = re.compile(
+    r"\b(?:rename|retitle|re-name)\b(?:.*?\s(?:to|as|into)\s+|\s+(?:it|this|that)\s+)(?P<rest>.+)$"
+    r"|\b(?:change|update|set)\b.*?\b(?:name|title)\s+(?:of\s+.*?\s+)?(?:to|as)\s+(?P<rest2>.+)$"
+    r"|\b(?:call|name|title)\s+it\s+(?P<rest3>.+)$",
+    re.IGNORECASE,
+)
+_RENAME_VERB = re.compile(r"\b(?:rename|retitle|re-name)\b", re.IGNORECASE)
+_RENAME_STOP = re.compile(
+    rf"{_TIME}|{_DURATION}|[,;!?()]|\.(?:\s|$)|\s[-–—]\s|\b(?:please|pls|thanks|instead)\b|$", re.IGNORECASE
+)
+# Words that name no particular event.
+_NAMELESS = frozenset(
+    "event events meeting meetings appointment slot slots time something entry block invite invitation booking"
+    " reservation hold placeholder space room".split()
+)
+_PEOPLE_WORDS = frozenset({"and", "me", "us", "him", "her", "them", "the", "team"})
+_LONE = frozenset({"meeting"})  # nameless alone, a name with its people ("Meeting with Sarah")
+
+
+# --- Quotes ----------------------------------------------------------------------------
+
+
+def quoted_spans(text: str) -> list[Quoted]:
+    """Every quoted text in `text`, left to right; see the module docstring for the rules."""
+    spans: list[Quoted] = []
+    unclosed: set[str] = set()  # marks with no closer left in the rest of the text
+    i = 0
+    while i < len(text):
+        if not _opens(text, i):
+            i += 1
+            continue
+        close = None if text[i] in unclosed else _closing(text, i)
+        if close is not None:
+            if text[i + 1 : close].strip():
+                spans.append(Quoted(text[i + 1 : close], i, close + 1))
+            i = close + 1
+            continue
+        unclosed.add(text[i])
+        if _CONTENT_CUE.search(text, max(0, i - _CUE_REACH), i):
+            spans.append(Quoted(text[i + 1 :].rstrip(), i, len(text)))
+            break
+        i += 1
+    return spans
+
+
+def _opens(text: str, i: int) -> bool:
+    mark = text[i]
+    if mark not in _CLOSERS or i + 1 >= len(text) or text[i + 1].isspace():
+        return False
+    if mark not in _SINGLE:
+        return True
+    before = text[i - 1] if i else " "
+    return (before.isspace() or before in _BEFORE_SINGLE_OPEN) and not _ELISION.match(text, i)
+
+
+def _closing(text: str, i: int) -> int | None:
+    for j in range(i + 1, len(text)):
+        if text[j] in _CLOSERS[text[i]] and _closes(text, j):
+            return j
+    return None
+
+
+def _closes(text: str, j: int) -> bool:
+    if text[j] not in _SINGLE:
+        return True
+    after = text[j + 1] if j + 1 < len(text) else ""
+    return not text[j - 1].isspace() and (not after or after.isspace() or after in _AFTER_SINGLE_CLOSE)
+
+
+def _mask(text: str, spans: list[Quoted]) -> str:
+    """`text` with the inside of each quote blanked out (same length), so cue words in quotes are not seen."""
+    masked = text
+    for span in spans:
+        inside = span.start + 1
+        masked = masked[:inside] + "\x00" * len(span.text) + masked[inside + len(span.text) :]
+    return masked
+
+
+def _blank(masked: str, start: int, end: int) -> str:
+    return masked[:start] + "\x00" * (end - start) + masked[end:]
+
+
+# --- Messages --------------------------------------------------------------------------
+
+
+def message_content(text: str) -> MessageContent:
+    """The subject and body a request to send, draft, reply or forward says the message should have."""
+    spans = quoted_spans(text)
+    masked = _mask(text, spans)
+    subject = body = None
+    subject_at = len(text)  # where the subject's cue starts: an unquoted body ends there
+    body_from = min((position for (position, _), _, _ in _body_starts(masked)), default=len(text))
+    for span in spans:
+        role, cue_start = _quote_role(text, span)
+        if role != "body" and cue_start < span.start:  # a cue naming the subject or an existing message
+            if _inside_body(masked, cue_start, body_from):
+                continue
+            masked = _blank(masked, cue_start, span.end)
+        if role == "subject" and subject is None:
+            subject, subject_at = span.text, cue_start
+        elif role == "body" and body is None:
+            body = span.text
+    if subject is None:
+        subject, masked, subject_at = _unquoted_subject(text, masked, subject_at, body_from)
+    if body is not None:
+        return MessageContent(subject, body, True)
+    body, verbatim = _unquoted_body(text, masked, subject_at)
+    return MessageContent(subject, body, verbatim and body is not None)
+
+
+def _quote_role(text: str, span: Quoted) -> tuple[str | None, int]:
+    """Whether a quote is the subject, the body or neither, from the words just before it, and where its cue starts."""
+    reach = max(0, span.start - _CUE_REACH)
+    cue = _SUBJECT_LEAD.search(text, reach, span.start)
+    if cue:
+        return (None if _EXISTING.search(text, reach, cue.start()) else "subject"), cue.start()
+    cue = _REPLY_WITH_LEAD.search(text, reach, span.start) or _BODY_LEAD.search(text, reach, span.start)
+    if cue:
+        return "body", cue.start()
+    cue = _WITH_LEAD.search(text, reach, span.start)
+    if cue:
+        return (None if _EXISTING.search(text, reach, cue.start()) else "body"), cue.start()
+    at_end = _TAIL.fullmatch(text, span.end) is not None
+    ends_a_lead = not _NOT_BODY_LEAD.search(text, reach, span.start) and not _EXISTING.search(text, reach, span.start)
+    if at_end and text[: span.start].strip() and ends_a_lead:
+        return "body", span.start
+    return None, span.start
+
+
+def _inside_body(masked: str, position: int, body_from: int) -> bool:
+    """Whether a cue at `position` is words of a body that started before it ("saying the subject is wrong")."""
+    return body_from < position and not _BREAK.search(masked[:position]) and not _WITH.match(masked, position)
+
+
+def _unquoted_subject(text: str, masked: str, subject_at: int, body_from: int) -> tuple[str | None, str, int]:
+    """An unquoted subject after its cue, `masked` with every subject cue and value blanked, and where it starts."""
+    subject = None
+    for match in _SUBJECT_VALUE.finditer(masked):
+        if _inside_body(masked, match.start(), body_from):
+            continue
+        existing = _EXISTING.search(masked[: match.start()])
+        value = _tidy(text[match.start("value") : match.end("value")])
+        masked = _blank(masked, match.start(), match.end())
+        if not existing and value and subject is None:
+            subject, subject_at = value, match.start()
+    return subject, masked, subject_at
+
+
+def _unquoted_body(text: str, masked: str, subject_at: int) -> tuple[str | None, bool]:
+    """The body after the earliest cue that introduces one, and whether it is word for word."""
+    found = _body_starts(masked)
+    if not found:
+        return None, False
+    _, start, verbatim = min(found, key=lambda item: item[0])
+    end = subject_at if subject_at > start else len(text)
+    stop = _BODY_END.search(masked, start, end)
+    if stop:
+        end = stop.start()
+    body = _tidy(text[start:end], question=bool(_ASKING.match(text)))
+    return (body or None), verbatim
+
+
+def _body_starts(masked: str) -> list[tuple[tuple[int, int], int, bool]]:
+    """Candidate body starts: ((cue position, priority), where the body starts, word for word)."""
+    found: list[tuple[tuple[int, int], int, bool]] = []
+    for priority, (cue, verbatim) in enumerate(_BODY_CUES):
+        for match in cue.finditer(masked):
+            if masked[match.end() :].strip():
+                found.append(((match.start(), priority), match.end(), verbatim))
+                break
+    rank = len(_BODY_CUES)
+    told = _told(masked)
+    if told is not None:
+        found.append(((told[0], rank), told[1], False))
+    for match in _THAT.finditer(masked):
+        lead = masked[: match.start()]
+        if _COMPOSE_VERB.search(lead) and not _EXISTING.search(lead):
+            found.append(((match.start(), rank + 1), match.end(), False))
+            break
+    for match in _GIST_START.finditer(masked):
+        if _COMPOSE_VERB.search(masked[: match.start()]):
+            found.append(((match.start(), rank + 2), match.start(), False))
+            break
+    return found
+
+
+def _told(masked: str) -> tuple[int, int] | None:
+    """For "tell <someone> <clause>": where the verb is and where the clause starts."""
+    verb = _TELL_VERB.search(masked)
+    if verb is None:
+        return None
+    words = list(re.finditer(r"\S+", masked[verb.end() :]))
+    previous = ""
+    for index, word in enumerate(words[: _MAX_RECIPIENT_WORDS + 1]):
+        token = word.group().lower().replace("’", "'").strip(",;:")
+        if index and token in _CLAUSE_START and previous not in _RECIPIENT_LINKS:
+            offset = word.end() if token == "that" else word.start()
+            return verb.start(), verb.end() + offset
+        if word.group().endswith((",", ":")) and index + 1 < len(words):
+            return verb.start(), verb.end() + words[index + 1].start()
+        previous = token
+    return None
+
+
+def _tidy(value: str, question: bool = False) -> str:
+    """`value` without surrounding space, a trailing "please"/"thanks" and the request's final stop."""
+    value = value.strip()
+    while True:
+        shorter = value.rstrip(" .!" + ("?" if question else ""))
+        polite = _POLITE_END.sub("", shorter).rstrip(" ,;:")
+        if polite:
+            shorter = polite
+        if not shorter or shorter == value:
+            return shorter or value
+        value = shorter
+
+
+# --- Events ----------------------------------------------------------------------------
+
+
+def event_title(text: str) -> str | None:
+    """The title of an event to create, or the new name in a rename; None when the words name nothing."""
+    spans = quoted_spans(text)
+    for span in spans:
+        if _TITLE_LEAD.search(text[: span.start]):
+            return span.text
+    renamed = _RENAME.search(text)
+    if renamed:
+        start = next(renamed.start(g) for g in ("rest", "rest2", "rest3") if renamed.group(g) is not None)
+        quoted = [span.text for span in spans if span.start == start]
+        return quoted[0] if quoted else _value_until(text, start, _RENAME_STOP)
+    if _RENAME_VERB.search(text):
+        return None  # a rename whose new name is not marked by "to"/"as"
+    named = _NAMED.search(text)
+    if named:
+        return _value_until(text, named.start("rest"), _EVENT_STOP)
+    for span in spans:
+        if not re.search(r"(?:\bwith|\bw/|\bfor|\bto)\s*$", text[: span.start], re.IGNORECASE):
+            return span.text
+    return _title_from_words(text)
+
+
+def _value_until(text: str, start: int, stop: re.Pattern[str]) -> str | None:
+    end = stop.search(text, start)
+    value = _TRAILING_LINK.sub("", text[start : end.start() if end else len(text)]).strip()
+    return _capitalised(value) if value else None
+
+
+def _title_from_words(text: str) -> str | None:
+    """The words between the verb, its article and duration, and the first time/people/place phrase."""
+    start = _skip_opening(text)
+    stop, after, kind = _next_stop(text, start)
+    head = _TRAILING_LINK.sub("", text[start:stop]).strip()
+    if kind == "purpose" and (not head or head.lower() in _NAMELESS):
+        purpose = _phrase(text, _skip_opening(text, after))
+        return None if purpose is None or _names_people(purpose) else _capitalised(purpose)
+    if kind == "topic" and (not head or head.lower() in _NAMELESS):
+        topic = _phrase(text, _after_article(text, after))
+        return _capitalised(topic) if topic else None
+    if not head:
+        return None
+    if kind == "people" and len(head.split()) == 1 and head.lower() not in _NAMELESS - _LONE:
+        people = _phrase(text, after, with_people=True)
+        if people:
+            return _capitalised(f"{head} with {people}")
+    return None if head.lower() in _NAMELESS else _capitalised(head)
+
+
+def _skip_opening(text: str, start: int = 0) -> int:
+    """The position after leading politeness, the verb, articles, durations and time phrases."""
+    position = start + len(text[start:]) - len(text[start:].lstrip())
+    moved = True
+    while moved:
+        moved = False
+        for pattern in _EVENT_OPENING:
+            match = pattern.match(text, position)
+            if match and match.end() > position:
+                position, moved = match.end(), True
+    return position
+
+
+def _after_article(text: str, position: int) -> int:
+    match = _ARTICLE.match(text, position)
+    return match.end() if match else position
+
+
+def _next_stop(text: str, position: int) -> tuple[int, int, str | None]:
+    """Where the next time, duration, people, purpose, topic or punctuation phrase starts and ends, and its kind."""
+    match = _EVENT_STOP.search(text, position)
+    return (match.start(), match.end(), match.lastgroup) if match else (len(text), len(text), None)
+
+
+def _phrase(text: str, start: int, with_people: bool = False) -> str | None:
+    """The words from `start` to the next stop; when `with_people`, "with"/"for" inside do not stop it."""
+    stop, after, kind = _next_stop(text, start)
+    while with_people and kind in ("people", "purpose") and after < len(text):
+        stop, after, kind = _next_stop(text, after)
+    value = _TRAILING_LINK.sub("", text[start:stop]).strip()
+    return value or None
+
+
+def _names_people(value: str) -> bool:
+    """Whether a phrase reads as people ("Sarah", "me and Tom", "the team"), not a purpose."""
+    words = [word for word in re.split(r"[\s,&]+", value) if word and word.lower() not in _PEOPLE_WORDS]
+    return all(word[0].isupper() for word in words)
+
+
+def _capitalised(value: str) -> str:
+    """`value` with "w/" read as "with" and a capital first letter when its first word is all lower case."""
+    value = re.sub(r"\bw/\s*", "with ", value).strip()
+    first = value.split(" ", 1)[0]
+    return value[0].upper() + value[1:] if first[:1].isalpha() and first == first.lower() else value
