@@ -139,7 +139,8 @@ _LEAD_AFTER = re.compile(
 #: a duration is used only when no other is said.
 _OFFSET_AFTER = re.compile(r"^\s*(?:before|after|prior\s+to|until|till|beforehand)\b")
 
-_TIME_AFTER_SHIFT = r"(?!\s+(?:today|tonight|tomorrow|this|next|in\s+the|that|morning|afternoon|evening|week|day)\b)"
+#: "an hour later this week" is a time; "15 minutes earlier tomorrow" moves tomorrow's event.
+_TIME_AFTER_SHIFT = r"(?!\s+(?:this|next|in\s+the|that|morning|afternoon|evening|week|day)\b)"
 #: "15 minutes earlier", "an hour later" (but not "an hour later this week", a time).
 _SHIFT_WORD_AFTER = re.compile(
     rf"^\s*(?:(?P<earlier>earlier|sooner|early)|(?P<later>later|late))\b{_TIME_AFTER_SHIFT}(?:\s+than\s+\w+)?"

@@ -63,6 +63,8 @@ def _role(before: str, after: str) -> Role:
         return "from"  # "Sarah's latest email", "Tom's files"
     if re.match(r"^\s*(?:copied|cc'd|in copy|on copy)\b", after):
         return "cc"  # "with Marco copied in"
+    if re.match(r"^\s*(?:has |have |had )?(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared)\b", after):
+        return "from"  # "the most recent email Sarah Chen has sent me"
     window = before[-40:]
     while (shorter := _BETWEEN.sub("", window)) != window:
         window = shorter

@@ -524,3 +524,17 @@ def test_gap_push_forward() -> None:
 @pytest.mark.xfail(strict=True, reason="one ask per request: the first in precedence wins")
 def test_gap_two_asks() -> None:
     assert ask_kind("who is coming to the offsite and where is it") == "who"
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("make the standup 15 minutes earlier tomorrow", -15),
+        ("move tomorrow's standup half an hour later", 30),
+        ("push the sync an hour later tomorrow", 60),
+        ("the review 10 minutes earlier today please", -10),
+    ],
+)
+def test_a_shift_may_name_the_day_of_the_event_it_moves(text: str, minutes: int) -> None:
+    assert shift_minutes(text) == minutes
+    assert duration_minutes(text) is None

@@ -1,0 +1,369 @@
+"""The offline path into the request frame: no language model.
+
+    frame, slots = FrameReader(local_understanding(settings)).read(text, context)
+
+The trained classifier and tagger (`local.py`) say which service, which group of
+operations and which spans are people, dates and names; they stay one signal among
+these. The readers of the words fill the rest of the frame:
+- `quantities`: durations, shifts, "same time", order and count ("my next 1:1", "the 5
+  newest"), "all", picks from the previous answer, what is asked, series, mail flags;
+- `wording`: quoted text, a message's subject and body, an event's title or new name;
+- `roles`: each person's part (from, to, cc, with).
+
+A request naming two services in two clauses ("emails about the budget from Sarah and my
+meetings with her next week") becomes a target and an `also` selection, each read from
+its own clause, a pronoun in the second standing for the people of the first.
+"""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import available_timezones
+
+from assistant.understanding import quantities, wording
+from assistant.understanding.context import ConversationContext
+from assistant.understanding.frame import (
+    Act,
+    Condition,
+    EventSpec,
+    Frame,
+    ItemKind,
+    Message,
+    PersonRef,
+    Refinement,
+    Selection,
+    Share,
+    ShareRole,
+)
+from assistant.understanding.local import SERVICE_CUES, LocalUnderstanding
+from assistant.understanding.roles import person_roles
+from assistant.understanding.schema import IntentDraft, Service
+
+#: The draft's operation as the frame's act.
+_ACTS: dict[str, Act] = {
+    "search": "find",
+    "read": "read",
+    "send": "send",
+    "draft": "draft",
+    "reply": "reply",
+    "forward": "forward",
+    "create": "create",
+    "update": "change",
+    "delete": "delete",
+    "share": "share",
+}
+_FREE_TIME = re.compile(
+    r"\b(?:when am i|when are (?:we|\w+ and i)|am i)\b.*\b(?:free|available)\b|\bfree (?:slots?|time|hours?)\b"
+    r"|\b(?:first|next|earliest) free\b|\bwhen (?:are|is) .* (?:all )?free\b|\bavailability\b"
+)
+_PREPARE = re.compile(r"\b(?:prep(?:are)?|brief|get me ready|ready for)\b.*\b(?:meeting|mtg|call|1:1|one-on-one)\b")
+#: Kinds of item by the words that name them.
+_KINDS: tuple[tuple[re.Pattern[str], ItemKind], ...] = (
+    (re.compile(r"\bpdfs?\b"), "pdf"),
+    (re.compile(r"\b(?:spreadsheets?|sheets?|excel|xlsx|csv)\b"), "spreadsheet"),
+    (re.compile(r"\b(?:slides?|decks?|dek|presentations?|powerpoints?|pptx)\b"), "presentation"),
+    (re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b"), "document"),
+    (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b"), "image"),
+    (re.compile(r"\bnewslett?ers?\b"), "newsletter"),
+    (re.compile(r"\binvoi?ces?\b"), "invoice"),
+)
+_REPLY_ALL = re.compile(r"\breply(?:ing)?[ -](?:to )?(?:all|everyone)\b")
+_RENAME = re.compile(r"\b(?:rename|call it|retitle)\b")
+_ALL_DAY = re.compile(r"\ball[ -]day\b")
+_RECURRENCE = re.compile(r"\bevery (?:other )?(?:day|week|weekday|month|monday|tuesday|wednesday|thursday|friday)\b")
+#: Zones by the names people use: a city of the zone database ("London time", "New York
+#: time") or an abbreviation.
+_CITIES = sorted(
+    {zone.rsplit("/", 1)[-1].replace("_", " ").lower() for zone in available_timezones() if "/" in zone}, key=len
+)
+_ZONE = re.compile(
+    rf"\b({'|'.join(re.escape(city) for city in reversed(_CITIES))}) time\b"
+    r"|\b(utc|gmt|cet|cest|bst|est|edt|pst|pdt|uk time|us eastern|pacific time|eastern time|central time)\b"
+)
+#: One spelling for the one-on-one meeting, as calendars title it.
+_ONE_ON_ONE = re.compile(r"\b(?:one[ -]on[ -]one|1[ -]on[ -]1|1:1|1-1)s?\b")
+_EDIT = re.compile(r"\b(?:edit|editor|editing|write|modify|change)\b")
+_COMMENT = re.compile(r"\bcomm?ent")
+_UNLESS_MEETING = re.compile(
+    r"\b(?:unless|if (?:we|\w+ and i) (?:don't|do not|haven't))\b.*\b(?:meet|meeting|something|already)\b"
+)
+_IF_FREE = re.compile(r"\bif (?:i(?:'m| am)? (?:have nothing|free)|.* (?:is|are) (?:free|empty|clear))\b")
+_NARROW = re.compile(r"^(?:ok |okay |now )?(?:only|just)\b|\bnarrow\b|\bkeep (?:just|only)\b|\bonly (?:show|the)\b")
+_NEXT_PAGE = re.compile(r"^(?:show |give me )?(?:more|the next (?:ones|page|\d+)|next page)\b")
+_OTHER_ONE = re.compile(r"\bthe other (?:one|email|event|file|meeting)\b")
+_PRONOUNS = re.compile(r"\b(?:her|him|them)\b")
+#: A change to an event that exists: a move by a duration, "same time", a resize of an
+#: event named by its day ("Thursday's 1:1") or by "the"/"my".
+_CHANGES_EXISTING = re.compile(
+    r"\b(?:earlier|later|same time|push(?:ed)? back|bring (?:it )?forward|extend|shorten|longer|shorter)\b"
+    r"|\bmake (?:the|my|our|\w+'s) .+ (?:an? |\d+ ?)(?:hour|hr|min)"
+)
+_CREATE_VERB = re.compile(r"\b(?:book|schedule|add|put|create|set up|arrange|block|invite|organi[sz]e|plan)\b")
+#: Words that lead a tagged title without being part of it ("my next 1:1", "tomorrow's standup").
+_LEADING = re.compile(
+    r"^(?:(?:my|our|the|a|an|this|that|next|last|latest|upcoming|first|\w+day's|tomorrow's|today's|tonight's)\s+)+"
+)
+#: Where a request's second clause starts: "..., and my meetings with her next week".
+_CLAUSE = re.compile(r"\s*(?:,\s*)?(?:\band also\b|\band\b|\+|\balso\b|\bplus\b|\bas well as\b)\s+")
+
+
+class FrameReader:
+    """The offline reader: the trained models' draft, completed by the readers of the words."""
+
+    def __init__(self, local: LocalUnderstanding) -> None:
+        self._local = local
+
+    def read(self, text: str, context: ConversationContext | None = None) -> tuple[Frame, dict[str, list[str]]]:
+        """The frame of `text` and the tagger's spans (for `concierge eval intent`)."""
+        draft = self._local.understand(text, context)
+        return frame_from(draft, text), draft.slot_values()
+
+
+def frame_from(draft: IntentDraft, text: str) -> Frame:
+    """The frame of `text`, from the models' draft of it and its words."""
+    lowered = text.lower()
+    draft = _cleaned(draft, text)
+    act = _act(draft, lowered)
+    services = list(draft.services) or ["gmail"]
+    people = person_roles(text, _mentions(draft))
+    lookup = act in ("find", "read", "free_time", "prepare")
+    clauses = _clauses(text, services) if lookup and len(services) > 1 else []
+    if clauses:
+        target = _selection(clauses[0][1], clauses[0][0], draft, lookup)
+        also = [_selection(clause, service, draft, lookup, earlier=target.people) for service, clause in clauses[1:]]
+    else:
+        target = _selection(text, _target_service(act, services), draft, lookup, people=people)
+        also = []
+    frame = Frame(
+        act=act,
+        ask=quantities.ask_kind(text),
+        services=services,
+        target=target,
+        also=also,
+        message=_message(text, people) if act in ("send", "draft", "reply", "forward") else None,
+        event=_event(text, draft, people, act) if act in ("create", "change") else None,
+        share=_share(lowered, people) if act == "share" else None,
+        refine=_refinement(lowered, draft),
+        condition=_condition(lowered, draft, people),
+        clarification=draft.clarification,
+        confidence=draft.confidence,
+    )
+    return _assign_people(frame, people)
+
+
+def _act(draft: IntentDraft, lowered: str) -> Act:
+    operation = draft.operations[0] if draft.operations else "search"
+    if operation in ("search", "read") and _PREPARE.search(lowered):
+        return "prepare"
+    if operation in ("search", "read") and _FREE_TIME.search(lowered):
+        return "free_time"
+    act = _ACTS.get(operation, "find")
+    if act == "create" and _CHANGES_EXISTING.search(lowered):
+        return "change"  # "make the standup 15 minutes earlier", "make Thursday's 1:1 an hour"
+    if (
+        act == "create"
+        and not _CREATE_VERB.search(lowered)
+        and quantities.selection_order(lowered).order != "relevance"
+    ):
+        return "find"  # "next meeting with Sarah Chen" looks one up
+    return act
+
+
+def _target_service(act: Act, services: list[Service]) -> Service:
+    if act in ("reply", "forward", "send", "draft"):
+        return "gmail" if "gmail" in services else services[0]
+    if act in ("change", "create", "free_time", "prepare"):
+        return "calendar"
+    if act == "share":
+        return "drive"
+    return services[0]
+
+
+def _mentions(draft: IntentDraft) -> list[str]:
+    addresses = [slot.text for slot in draft.slots if slot.type == "email_address"]
+    return list(dict.fromkeys([*draft.people, *addresses]))
+
+
+def _selection(
+    text: str,
+    service: Service,
+    draft: IntentDraft,
+    lookup: bool,
+    *,
+    people: list[PersonRef] | None = None,
+    earlier: list[PersonRef] | None = None,
+) -> Selection:
+    """The items one clause of the request selects, in `service`."""
+    lowered = text.lower()
+    named = people if people is not None else person_roles(text, [m for m in _mentions(draft) if m.lower() in lowered])
+    if not named and earlier and _PRONOUNS.search(lowered):
+        named = [
+            PersonRef(name=person.name, role="with" if service == "calendar" else person.role) for person in earlier
+        ]
+    cue = quantities.selection_order(text)
+    flags = quantities.mail_flags(text, lookup=lookup) if service == "gmail" else quantities.MailFlags()
+    title = _as_written(draft.event_title or draft.file_name, text)
+    if service == "calendar" and _ONE_ON_ONE.search(lowered) and not (title and _ONE_ON_ONE.search(title.lower())):
+        title = "1:1"
+    return Selection(
+        service=service,
+        kinds=[kind for pattern, kind in _KINDS if pattern.search(lowered)],
+        title=title,
+        topic=_as_written(draft.topic, text) if draft.topic and draft.topic.lower() in lowered else None,
+        people=named,
+        time=_time_in(draft.when, lowered),
+        order=cue.order,
+        count=cue.count,
+        every=cue.every,
+        unread=flags.unread,
+        starred=flags.starred,
+        has_attachment=flags.has_attachment,
+        sent_by_me=flags.sent_by_me,
+        picks=quantities.picks(text) or [ordinal for ordinal in draft.item_ordinals],
+        previous=draft.refers_to_previous,
+        series=quantities.series_scope(text),
+    )
+
+
+def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
+    """The draft's spans as the user wrote them: the tagger's tokens ("1 : 1", "call ,")
+    found back in the text, edge punctuation and leading determiners dropped, and only
+    names that look like names."""
+    people = [_written(name, text) for name in draft.people]
+    return draft.model_copy(
+        update={
+            "people": [name for name in people if name and _looks_like_person(name)],
+            "event_title": _title(draft.event_title, text),
+            "file_name": _title(draft.file_name, text),
+            "topic": _written(draft.topic, text),
+            "place": _written(draft.place, text),
+        }
+    )
+
+
+_EDGE = " ,.;:!?-\"'"
+
+
+def _written(span: str | None, text: str) -> str | None:
+    """`span` (the tagger's tokens) as it stands in `text`, or as given when not found."""
+    if not span:
+        return None
+    tokens = [re.escape(token) for token in span.split()]
+    found = re.search(r"\s*".join(tokens), text, re.IGNORECASE) if tokens else None
+    written = (found.group(0) if found else span).strip(_EDGE)
+    return written or None
+
+
+def _title(span: str | None, text: str) -> str | None:
+    written = _written(span, text)
+    if written is None:
+        return None
+    return _LEADING.sub("", written).strip(_EDGE) or None
+
+
+def _looks_like_person(name: str) -> bool:
+    """A name ("Sarah Chen", "priya") or an address; not "the product analyst process"."""
+    if "@" in name:
+        return True
+    words = name.split()
+    return 0 < len(words) <= 4 and words[0].lower() not in {"the", "a", "an", "my", "our", "this", "that"}
+
+
+def _clauses(text: str, services: list[Service]) -> list[tuple[Service, str]]:
+    """The request cut where a clause about another service begins, each with its service;
+    none when it does not cut that way (one clause names several services)."""
+    parts = [part for part in _CLAUSE.split(text) if part.strip()]
+    clauses: list[tuple[Service, str]] = []
+    for part in parts:
+        named = [s for s in services if SERVICE_CUES[s].search(part.lower())]
+        if named and (not clauses or named[0] != clauses[-1][0]):
+            clauses.append((named[0], part))
+        elif clauses:
+            clauses[-1] = (clauses[-1][0], f"{clauses[-1][1]} and {part}")
+        else:
+            clauses.append((services[0], part))
+    return clauses if len(clauses) > 1 else []
+
+
+def _time_in(when: str | None, lowered: str) -> str | None:
+    return when if when and when.split()[0] in lowered else None
+
+
+def _as_written(span: str | None, text: str) -> str | None:
+    """`span` with the capitals the user typed, if the request contains it."""
+    if not span:
+        return None
+    start = text.lower().find(span.lower())
+    return text[start : start + len(span)] if start >= 0 else span
+
+
+def _message(text: str, people: list[PersonRef]) -> Message:
+    content = wording.message_content(text)
+    return Message(
+        to=[p.name for p in people if p.role == "to"],
+        cc=[p.name for p in people if p.role == "cc"],
+        subject=content.subject,
+        body=content.body,
+        quoted=content.quoted,
+        reply_all=bool(_REPLY_ALL.search(text.lower())),
+    )
+
+
+def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> EventSpec:
+    lowered = text.lower()
+    zone = _ZONE.search(lowered)
+    return EventSpec(
+        title=wording.event_title(text) if act == "create" or _RENAME.search(lowered) else None,
+        start=draft.new_time,
+        keep_time=quantities.keeps_time(text),
+        duration_minutes=quantities.duration_minutes(text),
+        shift_minutes=quantities.shift_minutes(text),
+        all_day=bool(_ALL_DAY.search(lowered)),
+        attendees=[p.name for p in people if p.role in ("with", "to", "cc")] if act == "create" else [],
+        location=draft.place,
+        zone=(zone.group(1) or zone.group(2)) if zone else None,
+        recurrence=match.group(0) if (match := _RECURRENCE.search(lowered)) else None,
+    )
+
+
+def _share(lowered: str, people: list[PersonRef]) -> Share:
+    role: ShareRole = "writer" if _EDIT.search(lowered) else "commenter" if _COMMENT.search(lowered) else "reader"
+    return Share(people=[p.name for p in people if p.role in ("with", "to", "any")], role=role)
+
+
+def _refinement(lowered: str, draft: IntentDraft) -> Refinement | None:
+    if not draft.refers_to_previous:
+        return None
+    if _OTHER_ONE.search(lowered):
+        return Refinement(kind="other_one")
+    if _NEXT_PAGE.search(lowered):
+        return Refinement(kind="next_page")
+    if _NARROW.search(lowered):
+        return Refinement(kind="narrow")
+    if draft.item_ordinals or quantities.picks(lowered):
+        return Refinement(kind="pick")
+    return Refinement(kind="widen")
+
+
+def _condition(lowered: str, draft: IntentDraft, people: list[PersonRef]) -> Condition | None:
+    if _UNLESS_MEETING.search(lowered):
+        met = [p.name for p in people if p.role in ("with", "any", "to")]
+        return Condition(kind="no_meeting_with", people=met, time=draft.new_time or draft.when)
+    if _IF_FREE.search(lowered):
+        return Condition(kind="free", time=draft.when or draft.new_time)
+    return None
+
+
+def _assign_people(frame: Frame, people: list[PersonRef]) -> Frame:
+    """In a write, the people the content names (recipients, attendees, sharers) are the
+    content's, not the target's: "forward the invoice to Tom" selects no mail of Tom's."""
+    taken: set[str] = set()
+    if frame.message is not None:
+        taken |= {*frame.message.to, *frame.message.cc}
+    if frame.event is not None and frame.act == "create":
+        taken |= set(frame.event.attendees)
+    if frame.share is not None:
+        taken |= set(frame.share.people)
+    if taken:
+        frame.target.people = [p for p in frame.target.people if p.name not in taken]
+    return frame
