@@ -7,7 +7,7 @@ given name, or a word the training data never used outside names):
 
 - after a verb of addressing: "send email to enalen", "tell gbaby", "email my friend rohit";
 - after a person, joined by "and": "with chris kimberly and aaronson";
-- after "with" inside an event: "call with anna" -> event "call", person "anna".
+- after "with" (or "w") inside an event: "call with anna" -> event "call", person "anna".
 
 And a name never ends on "&": "Harvest & Co" is one name, not "Harvest &".
 """
@@ -86,7 +86,7 @@ def recover_people(tokens: list[str], tags: list[str], common_words: frozenset[s
             tags[index] = "I-person"
             if tags[index + 1] == "O":
                 tags[index + 1] = "I-person"
-        elif token == "with" and tags[index].startswith("I-") and index + 1 < len(tokens):
+        elif token in ("with", "w") and tags[index].startswith("I-") and index + 1 < len(tokens):
             inside = tags[index]
             if tags[index + 1] == inside and looks_like_name(tokens[index + 1], common_words):
                 tags[index], tags[index + 1] = "O", "B-person"

@@ -20,6 +20,8 @@ from __future__ import annotations
 import re
 from zoneinfo import available_timezones
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from assistant.understanding import quantities, wording
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.frame import (
@@ -98,6 +100,29 @@ _CHANGES_EXISTING = re.compile(
     r"\b(?:earlier|later|same time|push(?:ed)? back|bring (?:it )?forward|extend|shorten|longer|shorter)\b"
     r"|\bmake (?:the|my|our|\w+'s) .+ (?:an? |\d+ ?)(?:hour|hr|min)"
 )
+_TELL = re.compile(
+    r"^(?:please |can you |could you )?"
+    r"(?:tell (?!me\b|us\b)|let (?!me\b|us\b)\w+(?: \w+)? know|inform|notify|message)\b"
+)
+#: The verbs that open a request to change something, and their acts; a verb typed one
+#: letter off ("delte", "cancle", "mvoe") still counts.
+_LEADING_VERBS: dict[str, Act] = {
+    "delete": "delete",
+    "trash": "delete",
+    "cancel": "delete",
+    "remove": "delete",
+    "move": "change",
+    "reschedule": "change",
+    "forward": "forward",
+    "reply": "reply",
+    "share": "share",
+    "email": "send",
+    "send": "send",
+    "draft": "draft",
+    "book": "create",
+    "schedule": "create",
+}
+_OPENING = re.compile(r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*([a-z]+)")
 _CREATE_VERB = re.compile(r"\b(?:book|schedule|add|put|create|set up|arrange|block|invite|organi[sz]e|plan)\b")
 #: Words that lead a tagged title without being part of it ("my next 1:1", "tomorrow's standup").
 _LEADING = re.compile(
@@ -124,7 +149,10 @@ def frame_from(draft: IntentDraft, text: str) -> Frame:
     lowered = text.lower()
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
-    services = list(draft.services) or ["gmail"]
+    ask = quantities.ask_kind(text)
+    if ask == "access" and act == "share" and re.match(r"^(?:who|is|does|has|can|are)\b", lowered):
+        act = "find"  # "who can edit the roadmap?" asks, it does not share
+    services = _services(act, ask, list(draft.services) or ["gmail"])
     people = person_roles(text, _mentions(draft))
     lookup = act in ("find", "read", "free_time", "prepare")
     clauses = _clauses(text, services) if lookup and len(services) > 1 else []
@@ -136,7 +164,7 @@ def frame_from(draft: IntentDraft, text: str) -> Frame:
         also = []
     frame = Frame(
         act=act,
-        ask=quantities.ask_kind(text),
+        ask=ask,
         services=services,
         target=target,
         also=also,
@@ -158,6 +186,10 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     if operation in ("search", "read") and _FREE_TIME.search(lowered):
         return "free_time"
     act = _ACTS.get(operation, "find")
+    if act == "find" and (typed := _leading_verb(lowered)) is not None:
+        return typed  # "delte all the emails from tom becker": the classifier missed the verb
+    if act in ("find", "create") and _TELL.search(lowered):
+        return "send"  # "tell Daniel I'll be late", "let Sarah know the numbers are in"
     if act == "create" and _CHANGES_EXISTING.search(lowered):
         return "change"  # "make the standup 15 minutes earlier", "make Thursday's 1:1 an hour"
     if (
@@ -167,6 +199,30 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     ):
         return "find"  # "next meeting with Sarah Chen" looks one up
     return act
+
+
+def _leading_verb(lowered: str) -> Act | None:
+    """The act of the verb the request opens with, allowing one slip (an edit or a swap)."""
+    opening = _OPENING.match(lowered)
+    word = opening.group(1) if opening else ""
+    if len(word) < 4:
+        return None
+    for verb, act in _LEADING_VERBS.items():
+        if word == verb:
+            return act
+        inflected = word.startswith(verb) or word.removesuffix("s") == verb
+        if len(verb) >= 5 and not inflected and DamerauLevenshtein.distance(word, verb) == 1:
+            return act
+    return None
+
+
+def _services(act: Act, ask: str, services: list[Service]) -> list[Service]:
+    """The services the act and the question need first: a message is mail, who has access
+    is a question about files."""
+    needed: Service | None = "gmail" if act == "send" else "drive" if ask == "access" else None
+    if needed is None:
+        return services
+    return [needed, *(service for service in services if service != needed)][: max(1, len(services))]
 
 
 def _target_service(act: Act, services: list[Service]) -> Service:
@@ -202,9 +258,9 @@ def _selection(
         ]
     cue = quantities.selection_order(text)
     flags = quantities.mail_flags(text, lookup=lookup) if service == "gmail" else quantities.MailFlags()
-    title = _as_written(draft.event_title or draft.file_name, text)
-    if service == "calendar" and _ONE_ON_ONE.search(lowered) and not (title and _ONE_ON_ONE.search(title.lower())):
-        title = "1:1"
+    title = _as_written(_in(draft.event_title, lowered) or _in(draft.file_name, lowered), text)
+    if service == "calendar" and _ONE_ON_ONE.search(lowered):
+        title = "1:1"  # the kind of meeting, however written ("one-on-one", "1:1 w priya")
     return Selection(
         service=service,
         kinds=[kind for pattern, kind in _KINDS if pattern.search(lowered)],
@@ -283,6 +339,11 @@ def _clauses(text: str, services: list[Service]) -> list[tuple[Service, str]]:
         else:
             clauses.append((services[0], part))
     return clauses if len(clauses) > 1 else []
+
+
+def _in(span: str | None, lowered: str) -> str | None:
+    """`span` when this clause holds it."""
+    return span if span and span.lower() in lowered else None
 
 
 def _time_in(when: str | None, lowered: str) -> str | None:

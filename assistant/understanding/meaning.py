@@ -1,0 +1,151 @@
+"""A request's meaning for this user, now: its frame, with what the user's world resolves.
+
+    meaning = resolve_frame(frame, text=..., provider=..., now=..., contacts=..., context=...)
+
+The frame says what the words say; the resolver adds what only the user's world can say:
+- people: each name the frame holds (in selections, recipients, attendees, sharers,
+  conditions) matched to a contact, or to several when the name is ambiguous;
+- times: each date phrase as a range in the user's zone (`resolve_when`), the new start of
+  an event as an instant (a day alone when no time was said);
+- items: "the second one", "it" as the items of the previous answer.
+
+`Meaning` is what the planner plans from. Its `text` is kept for the record and for
+display, never read to plan.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from assistant.understanding.contacts import ContactBook
+from assistant.understanding.context import ConversationContext
+from assistant.understanding.dates import AnchorLookup, resolve_when
+from assistant.understanding.frame import Frame, Selection
+from assistant.understanding.schema import Clarification, ItemRef, ResolvedPerson, TimeRange
+
+
+class Meaning(BaseModel):
+    """A frame resolved against the user's contacts, clock and conversation."""
+
+    text: str = Field(description="The request as typed: for the record and display, never to plan from.")
+    frame: Frame
+    provider: str = Field(description="Which understanding read the request.")
+    #: Every person the frame names, by the name as written (`ResolvedPerson.mention`).
+    people: list[ResolvedPerson] = Field(default_factory=list)
+    #: The target's and each `also` selection's time phrase, resolved.
+    target_window: TimeRange | None = None
+    also_windows: list[TimeRange | None] = Field(default_factory=list)
+    #: A new event's start, or where a changed event goes: a range of one day when only a
+    #: day was said ("to Tuesday, same time").
+    new_time: TimeRange | None = None
+    condition_window: TimeRange | None = None
+    #: The items of the previous answer the frame points at ("the second one", "it").
+    items: list[ItemRef] = Field(default_factory=list)
+    #: All items of the previous answer, in order (a refinement narrows them).
+    previous_items: list[ItemRef] = Field(default_factory=list)
+    #: The previous request's frame (a refinement changes it).
+    previous: Frame | None = None
+    clarification: Clarification | None = None
+    #: The tagger's spans by type (offline only), for `concierge eval intent`.
+    slots: dict[str, list[str]] = Field(default_factory=dict)
+
+    def person(self, name: str) -> ResolvedPerson | None:
+        return next((person for person in self.people if person.mention == name), None)
+
+    def address(self, name: str) -> str | None:
+        """The address a name stands for: its contact's, or the name if it is an address."""
+        person = self.person(name)
+        if person is not None and person.contact is not None:
+            return person.contact.email
+        return name.lower() if "@" in name else None
+
+
+def resolve_frame(
+    frame: Frame,
+    *,
+    text: str,
+    provider: str,
+    now: datetime,
+    contacts: ContactBook,
+    context: ConversationContext,
+    previous: Frame | None = None,
+    anchors: AnchorLookup | None = None,
+    slots: dict[str, list[str]] | None = None,
+) -> Meaning:
+    """The frame as seen by this user at `now` (aware, in the user's time zone)."""
+    people = [contacts.match(name) for name in _names(frame)]
+    items = _pointed_at(frame.target, context)
+    event = frame.event
+    condition = frame.condition
+    return Meaning(
+        text=text,
+        frame=frame,
+        provider=provider,
+        people=people,
+        target_window=_window(frame.target, now, anchors),
+        also_windows=[_window(selection, now, anchors) for selection in frame.also],
+        new_time=resolve_when(event.start, now, anchors=anchors, is_new_event=True) if event and event.start else None,
+        condition_window=resolve_when(condition.time, now, anchors=anchors) if condition and condition.time else None,
+        items=items,
+        previous_items=context.last_items,
+        previous=previous,
+        clarification=frame.clarification or _ask_about(people, frame, items, context),
+        slots=slots or {},
+    )
+
+
+def _names(frame: Frame) -> list[str]:
+    """Every name the frame holds, once, in the order it holds them."""
+    names = [person.name for selection in (frame.target, *frame.also) for person in selection.people]
+    if frame.message is not None:
+        names += [*frame.message.to, *frame.message.cc]
+    if frame.event is not None:
+        names += frame.event.attendees
+    if frame.share is not None:
+        names += frame.share.people
+    if frame.condition is not None:
+        names += frame.condition.people
+    return list(dict.fromkeys(name for name in names if name.strip()))
+
+
+def _window(selection: Selection, now: datetime, anchors: AnchorLookup | None) -> TimeRange | None:
+    return resolve_when(selection.time, now, anchors=anchors) if selection.time else None
+
+
+def _pointed_at(selection: Selection, context: ConversationContext) -> list[ItemRef]:
+    """The previous answer's items at the picked positions (-1 the last), or the first
+    when the selection points at the previous answer without a position ("move it")."""
+    shown = context.last_items
+    positions = selection.picks or ([1] if selection.previous and shown else [])
+    chosen = []
+    for position in positions:
+        index = len(shown) + position if position < 0 else position - 1
+        if 0 <= index < len(shown):
+            chosen.append(shown[index])
+    return chosen
+
+
+def _ask_about(
+    people: list[ResolvedPerson], frame: Frame, items: list[ItemRef], context: ConversationContext
+) -> Clarification | None:
+    """One clear question when the frame cannot be carried out as it is: an ambiguous name
+    in a write (a lookup searches every person the name may mean, and ranking sorts them
+    out), or a position the previous answer does not have."""
+    writes = frame.act not in ("find", "read", "free_time", "prepare")
+    for person in people if writes else []:
+        if person.contact is None and person.candidates:
+            return Clarification(
+                kind="person",
+                question=f"Which {person.mention} do you mean?",
+                options=[f"{c.name} <{c.email}>" for c in person.candidates],
+            )
+    if frame.target.picks and not items and context.last_items:
+        count = len(context.last_items)
+        return Clarification(
+            kind="item",
+            question=f"I only showed {count} item{'s' if count != 1 else ''}: which one do you mean?",
+            options=[f"{item.position}. {item.title}" for item in context.last_items],
+        )
+    return None

@@ -1,0 +1,180 @@
+"""The offline reader fills the request frame from requests typed the way people type them:
+each family below holds phrasings that must read the same."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.core.settings import get_settings
+from assistant.understanding.frame import Frame
+from assistant.understanding.local import local_understanding
+from assistant.understanding.reader import FrameReader
+
+
+@pytest.fixture(scope="module")
+def reader(data_dir: Path) -> FrameReader:
+    return FrameReader(local_understanding(get_settings()))
+
+
+def read(reader: FrameReader, text: str) -> Frame:
+    return reader.read(text)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "when is my next 1:1 with Priya",
+        "whens my next 1:1 w priya",
+        "Could you tell me when my next one-on-one with Priya is scheduled, please?",
+        "next 1-on-1 with Priya?",
+    ],
+)
+def test_the_next_occurrence_of_a_meeting_with_someone(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert (frame.act, frame.target.service, frame.target.order, frame.target.count) == ("find", "calendar", "next", 1)
+    assert frame.target.title == "1:1"
+    assert [(p.name.lower(), p.role) for p in frame.target.people] == [("priya", "with")]
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "count"),
+    [
+        ("Sarah's latest email", "sarah", 1),
+        ("Could you show me the most recent email Sarah Chen has sent me, please?", "sarah chen", 1),
+        ("show me Tom's most recent email", "tom", 1),
+        ("the 3 newest emails from Priya", "priya", 3),
+    ],
+)
+def test_the_newest_mail_from_someone(reader: FrameReader, text: str, sender: str, count: int) -> None:
+    frame = read(reader, text)
+    assert (frame.act, frame.target.service, frame.target.order, frame.target.count) == (
+        "find",
+        "gmail",
+        "latest",
+        count,
+    )
+    assert [(p.name.lower(), p.role) for p in frame.target.people] == [(sender, "from")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email Daniel with the subject 'Staging' saying 'the deploy is green'",
+        'Could you please send Daniel an email with the subject "Staging" that says "the deploy is green"? Thank you.',
+        "Mail Daniel. Subject: Staging. Message: the deploy is green.",
+    ],
+)
+def test_a_message_keeps_its_subject_and_body_as_written(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "send" and frame.message is not None
+    assert (frame.message.to, frame.message.subject, frame.message.body) == (
+        ["Daniel"],
+        "Staging",
+        "the deploy is green",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("tell Daniel I'll be late tomorrow", "I'll be late tomorrow"),
+        ("let Sarah know the numbers are in", "the numbers are in"),
+        ("tell Sarah Chen I'll review the numbers by Thursday", "I'll review the numbers by Thursday"),
+    ],
+)
+def test_reported_speech_is_a_message_to_send(reader: FrameReader, text: str, body: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "send" and frame.services[0] == "gmail" and frame.message is not None
+    assert frame.message.body == body and not frame.message.quoted and frame.message.to
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("make the standup 15 minutes earlier tomorrow", -15),
+        ("Could you move tomorrow's product standup fifteen minutes earlier, please?", -15),
+        ("push my 3pm meeting back by 30 minutes", 30),
+    ],
+)
+def test_a_move_by_a_duration_changes_the_event(reader: FrameReader, text: str, minutes: int) -> None:
+    frame = read(reader, text)
+    assert frame.act == "change" and frame.event is not None
+    assert frame.event.shift_minutes == minutes and frame.event.duration_minutes is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "move Monday's 1:1 with Priya to Tuesday, same time",
+        "Could you shift my 1:1 with Priya to Tuesday, keeping the same time?",
+    ],
+)
+def test_a_move_to_another_day_at_the_same_time(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "change" and frame.event is not None and frame.event.keep_time
+    assert frame.event.start is not None and "tuesday" in frame.event.start.lower() and frame.event.zone is None
+
+
+@pytest.mark.parametrize(
+    ("text", "duration"),
+    [
+        ("book a 90-minute Design Crit on Thursday at 1pm", 90),
+        (
+            "Could you please put a Design Crit in my calendar for this Thursday at 1pm? It should run for an hour and a half.",
+            90,
+        ),
+        ("Design Crit, Thursday 13:00, 90 minutes", 90),
+    ],
+)
+def test_a_new_event_keeps_its_title_and_length(reader: FrameReader, text: str, duration: int) -> None:
+    frame = read(reader, text)
+    assert frame.act == "create" and frame.event is not None
+    assert (frame.event.title, frame.event.duration_minutes) == ("Design Crit", duration)
+
+
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("share the budget sheet with Priya so she can edit", "writer"),
+        ("let Priya comment on the PRD", "commenter"),
+        ("give Marco read-only access to the Beacon PRD", "reader"),
+    ],
+)
+def test_sharing_says_with_whom_and_what_they_may_do(reader: FrameReader, text: str, role: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "share" and frame.share is not None
+    assert frame.share.role == role and len(frame.share.people) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "delete all emails from Tom Becker",
+        "Trash everything I've received from Tom Becker.",
+        "delte all the emails from tom becker",
+    ],
+)
+def test_all_of_someones_mail_is_every_item_not_one(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "delete" and frame.target.service == "gmail" and frame.target.every
+    assert [(p.name.lower(), p.role) for p in frame.target.people] == [("tom becker", "from")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["who has access to the roadmap deck", "is the pricing one-pager shared with Daniel?", "who can edit the roadmap?"],
+)
+def test_who_has_access_is_a_question_about_a_file(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.ask == "access" and frame.target.service == "drive" and frame.act == "find"
+
+
+def test_two_clauses_about_two_services_are_two_selections(reader: FrameReader) -> None:
+    frame = read(reader, "emails from Sarah about the budget and my meetings with her next week")
+    assert frame.target.service == "gmail" and frame.target.topic == "budget" and frame.target.time is None
+    assert [(p.name, p.role) for p in frame.target.people] == [("Sarah", "from")]
+    (meetings,) = frame.also
+    assert meetings.service == "calendar" and meetings.time == "next week"
+    assert [(p.name, p.role) for p in meetings.people] == [("Sarah", "with")]
