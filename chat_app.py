@@ -363,24 +363,24 @@ async def cite_in_steps(steps: dict[str, ShownStep], done: DoneEvent) -> None:
 
 
 async def show_intent(event: IntentEvent) -> None:
-    intent = event.intent
+    meaning = event.meaning
+    frame = meaning.frame
     async with cl.Step(name="Understanding", type="llm", default_open=False) as step:
-        entities = intent.entities
-        found = [f"**Services** {', '.join(intent.services)}", f"**Operations** {', '.join(intent.operations)}"]
-        if entities.people:
+        found = [f"**Do** {frame.act} ({frame.ask})", f"**Services** {', '.join(frame.services)}"]
+        if meaning.people:
             people = (
                 f"{p.contact.name} <{p.contact.email}>" if p.contact else f"{p.mention} (no match)"
-                for p in entities.people
+                for p in meaning.people
             )
             found.append(f"**People** {', '.join(people)}")
-        if entities.time_range:
-            found.append(
-                f"**When** {entities.time_range.text}: {entities.time_range.start:%a %d %b %H:%M} "
-                f"to {entities.time_range.end:%a %d %b %H:%M}"
-            )
-        if entities.topic:
-            found.append(f"**About** {entities.topic}")
-        found.append(f"**Confidence** {intent.confidence:.2f} ({intent.provider})")
+        if meaning.target_window:
+            window = meaning.target_window
+            found.append(f"**When** {window.text}: {window.start:%a %d %b %H:%M} to {window.end:%a %d %b %H:%M}")
+        if frame.target.title or frame.target.topic:
+            found.append(f"**About** {frame.target.title or frame.target.topic}")
+        if frame.target.order != "relevance":
+            found.append(f"**Which** {frame.target.order}" + (f", {frame.target.count}" if frame.target.count else ""))
+        found.append(f"**Confidence** {frame.confidence:.2f} ({meaning.provider})")
         step.output = "  \n".join(found)
 
 

@@ -60,7 +60,7 @@ async def _ask(args: argparse.Namespace) -> int:
         conversation = uuid.UUID(args.conversation) if args.conversation else None
         async for event in concierge.ask(user.id, args.query, conversation_id=conversation, now=now):
             if isinstance(event, IntentEvent):
-                trace["intent"] = event.intent.model_dump(mode="json")
+                trace["intent"] = event.meaning.model_dump(mode="json")
             elif isinstance(event, PlanEvent):
                 trace["plan"] = event.plan.model_dump(mode="json")
             elif isinstance(event, StepEvent) and event.result is not None:

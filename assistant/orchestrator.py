@@ -134,7 +134,7 @@ def _inputs(step: PlanStep, results: Mapping[str, StepResult]) -> tuple[dict[str
             state = "did not finish" if source is None else source.status.replace("_", " ")
             return {}, f"skipped: it needs {source.step.description if source else binding.step}, which {_verb(state)}"
         value = source.outputs.get(binding.output)
-        if value is None or value == []:
+        if (value is None or value == []) and not binding.optional:
             return {}, f"skipped: {source.step.description} found nothing to act on"
         values[name] = value
     return values, None

@@ -43,7 +43,8 @@ from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
 from assistant.planner import plan_for
 from assistant.rerank import reranker_for
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
-from assistant.understanding.schema import Clarification, ParsedIntent
+from assistant.understanding.meaning import Meaning
+from assistant.understanding.schema import Clarification
 from assistant.understanding.service import Understander, record_user_turn, user_zone
 from assistant.writes import PendingAction, ProposedAction
 from search import spelling
@@ -54,7 +55,9 @@ from search.indexing import Indexer
 
 @dataclass(frozen=True)
 class IntentEvent:
-    intent: ParsedIntent
+    """What the request was understood to mean."""
+
+    meaning: Meaning
 
 
 @dataclass(frozen=True)
@@ -182,41 +185,41 @@ class Concierge:
             raise ValueError("the message is empty")
         sessions = self.sessions_for(user_id)
 
-        async def open_turn() -> tuple[AgentContext, uuid.UUID, ParsedIntent, dict[str, datetime | None]]:
+        async def open_turn() -> tuple[AgentContext, uuid.UUID, Meaning, dict[str, datetime | None]]:
             # One transaction for everything the turn reads and writes before its steps.
             async with sessions() as session:
                 context = self._context(user_id, await session.get(User, user_id), now)
                 turn_conversation = await _conversation(session, user_id, conversation_id, text, start_if_missing)
-                intent = await self.understander.understand_message(
+                meaning = await self.understander.understand_message(
                     session, user_id, turn_conversation, text, now=context.now
                 )
                 await record_user_turn(
-                    session, user_id=user_id, conversation_id=turn_conversation, intent=intent, started=started
+                    session, user_id=user_id, conversation_id=turn_conversation, meaning=meaning, started=started
                 )
                 last_synced = await _last_synced(session, user_id)
                 await session.commit()
-            return context, turn_conversation, intent, last_synced
+            return context, turn_conversation, meaning, last_synced
 
         # The turn's first transaction: the one that meets a restart's dead connections.
-        context, turn_conversation, intent, last_synced = await retry_if_disconnected(open_turn)
-        yield IntentEvent(intent)
+        context, turn_conversation, meaning, last_synced = await retry_if_disconnected(open_turn)
+        yield IntentEvent(meaning)
 
-        if must_ask(intent):
-            assert intent.clarification is not None
-            yield ClarificationEvent(intent.clarification)
-            answer = intent.clarification.question
+        if must_ask(meaning):
+            assert meaning.clarification is not None
+            yield ClarificationEvent(meaning.clarification)
+            answer = meaning.clarification.question
             yield TokenEvent(answer)
             await self._remember(user_id, turn_conversation, answer, None, [], [])
-            yield DoneEvent(turn_conversation, answer, [], [], intent.provider, context.timezone)
+            yield DoneEvent(turn_conversation, answer, [], [], meaning.provider, context.timezone)
             return
 
         try:
-            plan = plan_for(intent, context.now)
+            plan = plan_for(meaning, context.now)
         except PlanError as error:
             answer = f"I couldn't work out how to do that ({error}). Could you rephrase it?"
             yield TokenEvent(answer)
             await self._remember(user_id, turn_conversation, answer, None, [], [])
-            yield DoneEvent(turn_conversation, answer, [], [], intent.provider, context.timezone, [str(error)])
+            yield DoneEvent(turn_conversation, answer, [], [], meaning.provider, context.timezone, [str(error)])
             return
         yield PlanEvent(plan)
 
@@ -239,6 +242,9 @@ class Concierge:
             results=ordered,
             sources=sources,
             last_synced=last_synced,
+            ask=meaning.frame.ask,
+            asked_of=plan.steps[0].id if plan.steps else None,
+            one=meaning.frame.target.count == 1,
         )
         pieces, provider = await stream_answer(self.writer, task)
         answer_parts: list[str] = []
@@ -294,7 +300,7 @@ async def _last_synced(session: AsyncSession, user_id: uuid.UUID) -> dict[str, d
     return {service: last for service, last in rows}
 
 
-def must_ask(intent: ParsedIntent) -> bool:
+def must_ask(meaning: Meaning) -> bool:
     """Does the request need an answer from the user before anything runs?
 
     - Which earlier item ("the fifth one" when four were shown): ask, offering the items
@@ -305,13 +311,13 @@ def must_ask(intent: ParsedIntent) -> bool:
     - Which service or operation: never ask. A lookup searches every service when unsure;
       a write is only ever proposed, and the confirmation card is the question.
     """
-    clarification = intent.clarification
+    clarification = meaning.clarification
     if clarification is None:
         return False
     if clarification.kind == "item" and clarification.options:
         return True
-    ambiguous_person = any(person.contact is None and person.candidates for person in intent.entities.people)
-    return ambiguous_person and intent.operation not in ("search", "read")
+    ambiguous_person = any(person.contact is None and person.candidates for person in meaning.people)
+    return ambiguous_person and meaning.frame.act not in ("find", "read", "free_time", "prepare")
 
 
 async def _conversation(

@@ -38,7 +38,7 @@ class Operation(StrEnum):
 
 #: What each operation produces, by name; bindings may only name these.
 OUTPUTS: dict[Operation, tuple[str, ...]] = {
-    Operation.SEARCH: ("items", "top"),
+    Operation.SEARCH: ("items", "top", "total"),
     Operation.READ: ("item",),
     Operation.FREE_SLOTS: ("slots",),
     **{op: ("action",) for op in Operation if op not in (Operation.SEARCH, Operation.READ, Operation.FREE_SLOTS)},
@@ -54,10 +54,13 @@ class PlanError(Exception):
 
 
 class Binding(BaseModel):
-    """The output `output` of step `step`."""
+    """The output `output` of step `step`. A step needs its inputs: one bound to nothing
+    (no result, an empty list) is skipped, unless the input is `optional` (a check whose
+    empty answer is the point: "unless we already meet that day")."""
 
     step: str
     output: str
+    optional: bool = False
 
 
 class PlanStep(BaseModel):

@@ -1,197 +1,256 @@
-"""From a resolved intent to an execution plan.
+"""From a request's meaning to an execution plan: a function of the `Meaning` alone.
 
-Rules, in the order they are tried:
-- a request about items of the previous answer ("reply to the second one", "move it")
-  reads those items by id instead of searching again;
-- a write needs its target: a search step of its service runs first (in parallel with
-  every other search) and the write consumes its best result;
-- cancelling a booking ("cancel my Turkish Airlines flight") searches the mail for the
-  booking and the calendar for the trip in parallel, then proposes deleting the event and
-  drafting the cancellation to whoever sent the booking;
-- a new event without a time takes the first free slot found by free/busy;
-- everything else is one search per service, all concurrent.
-A time range filters every searched service, except that a future range ("my meetings
-next week") only filters the calendar: mail and files are never dated in the future.
-In a lookup, "from Sarah" filters by sender and "to Tom" by recipient; other names by
-anyone on the item. Kinds of item filter too: "PDFs", "spreadsheets", "slides" the Drive
-type; "unread", "starred", "with attachments", "I sent", "my emails to Tom" the mail's
-flags and labels.
-A request for the newest ("the latest email from Sarah", "my most recent invoice") has
-its mail and file searches list newest first: by people and dates alone, newest first
-overall, when it names no topic; else its most relevant results, newest first.
+The planner never reads the request's text; every decision comes from the frame and what
+the resolver added (people's addresses, time ranges, items of the previous answer).
+
+- A lookup (`find`, `read`) is one search per selection: the target and each `also`
+  selection, concurrently; a target of items from the previous answer reads them by id.
+  When the understanding is unsure, every service is searched (the caches are local).
+- A write needs its target: a search of the target's service (or a read of a picked
+  item) runs first, concurrently with the other searches, and the write consumes its best
+  result, or all of them when the request says "all".
+- Cancelling a booking searches the mail for it and the calendar for its entries, then
+  proposes deleting the entries and drafting the cancellation to whoever sent it.
+- A new event without a time takes the first free slot of the window asked.
+- `free_time` asks free/busy; `prepare` is the next meeting and, beside it, the mail and
+  files about it.
+
+A time range selects in every searched service, except that a future range selects only
+in the calendar: mail and files are never dated in the future.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from assistant.core.services import spec
 from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep, Service
-from assistant.understanding.schema import SERVICES, ParsedIntent
-from search.terms import TIME_WORDS
+from assistant.understanding.frame import Act, ItemKind, Selection
+from assistant.understanding.meaning import Meaning
+from assistant.understanding.schema import SERVICES, TimeRange
 
-TARGET_INPUT = {"gmail": "message", "calendar": "event", "drive": "file"}
-SEARCH_OPERATIONS = {"search", "read"}
-_BOOKING = re.compile(r"\b(flight|booking|reservation|hotel|train|trip|ticket)s?\b", re.IGNORECASE)
-_CANCEL = re.compile(r"\bcancel\b", re.IGNORECASE)
+#: The input a write takes its target from, per service.
+TARGET_INPUT: dict[Service, str] = {"gmail": "message", "calendar": "event", "drive": "file"}
 #: Below this confidence a lookup searches every service: it is cheap (the caches are
 #: local) and a misread service would otherwise hide the answer.
 UNSURE = 0.6
-_AVAILABILITY = re.compile(r"\b(free|available|availability|free slots?|open slots?)\b", re.IGNORECASE)
-_EDIT_ROLE = re.compile(r"\b(edit|editor|write|modify|change)\b", re.IGNORECASE)
-_COMMENT_ROLE = re.compile(r"\bcomment", re.IGNORECASE)
-#: "latest", "newest", "most recent", "my last email to Tom"; not "last week" nor "the last one".
-_NOT_AFTER_LAST = "|".join(sorted(TIME_WORDS | {"night", "time", "one", "ones", "year's", "week's", "month's"}))
-_NEWEST = re.compile(rf"\b(?:latest|newest|most recent(?:ly)?|last (?!(?:{_NOT_AFTER_LAST})\b)[a-z]+)", re.IGNORECASE)
+LOOKUPS: frozenset[Act] = frozenset({"find", "read"})
+#: How many results a search step keeps, and how many a write's target search reads.
+SEARCH_LIMIT = 10
+#: A new event without a length lasts this long.
+DEFAULT_MINUTES = 30
+#: Drive types by the kind named, and what to call such files.
+FILE_TYPES: dict[ItemKind, tuple[str, tuple[str, ...]]] = {
+    "pdf": ("PDF", ("application/pdf",)),
+    "spreadsheet": (
+        "spreadsheet",
+        (
+            "application/vnd.google-apps.spreadsheet",
+            "application/vnd.ms-excel",
+            "text/csv",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ),
+    "presentation": (
+        "presentation",
+        (
+            "application/vnd.google-apps.presentation",
+            "application/vnd.ms-powerpoint",
+            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        ),
+    ),
+    "document": (
+        "document",
+        (
+            "application/vnd.google-apps.document",
+            "application/msword",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+    ),
+    "image": ("image", ("image/",)),
+}
+#: Kinds of item no filter selects: their names are searched for.
+SEARCHED_KINDS: frozenset[ItemKind] = frozenset({"invoice", "newsletter", "booking"})
+#: The operation each write act is, per service.
+WRITES: dict[tuple[Act, Service], Operation] = {
+    ("send", "gmail"): Operation.SEND,
+    ("draft", "gmail"): Operation.DRAFT,
+    ("reply", "gmail"): Operation.REPLY,
+    ("forward", "gmail"): Operation.FORWARD,
+    ("delete", "gmail"): Operation.TRASH,
+    ("create", "calendar"): Operation.CREATE,
+    ("change", "calendar"): Operation.UPDATE,
+    ("delete", "calendar"): Operation.DELETE,
+    ("share", "drive"): Operation.SHARE,
+}
+DESCRIPTIONS: dict[Operation, str] = {
+    Operation.SEND: "Send the email",
+    Operation.DRAFT: "Draft the email",
+    Operation.REPLY: "Reply in the thread",
+    Operation.FORWARD: "Forward the email",
+    Operation.TRASH: "Move the email to the trash",
+    Operation.CREATE: "Create the event",
+    Operation.UPDATE: "Change the event",
+    Operation.DELETE: "Delete the event",
+    Operation.SHARE: "Share the file",
+}
 
 
-def plan_for(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
-    operation = "trash" if intent.service == "gmail" and intent.operation == "delete" else intent.operation
-    if operation not in SEARCH_OPERATIONS and _CANCEL.search(intent.text) and _BOOKING.search(intent.text):
-        return _cancel_booking(intent, now)
-    if operation in SEARCH_OPERATIONS:
-        return _lookup(intent, now)
-    return _write(intent, Operation(operation), now)
+def plan_for(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    frame = meaning.frame
+    if frame.act in LOOKUPS:
+        return _lookup(meaning, now)
+    if frame.act == "free_time":
+        return _free_time(meaning, now)
+    if frame.act == "prepare":
+        return _prepare(meaning, now)
+    if frame.act == "delete" and "booking" in frame.target.kinds:
+        return _cancel_booking(meaning, now)
+    return _write(meaning, now)
 
 
-def _lookup(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
-    steps = []
-    if "calendar" in intent.services and _AVAILABILITY.search(intent.text):
-        # "when am I free on Tuesday": free/busy, not a search of events.
-        slots = PlanStep(
-            id="find_free_time",
-            service="calendar",
-            operation=Operation.FREE_SLOTS,
-            description="Find free time",
-            params=_slot_window(intent),
+# --- lookups ----------------------------------------------------------------------------
+
+
+def _lookup(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    frame = meaning.frame
+    if meaning.items:
+        return ExecutionPlan(
+            steps=[
+                _read_by_id(ref.service, ref.id, f"read_{ref.service}_{ref.position}", ref.title)
+                for ref in meaning.items
+            ]
         )
-        others = [_search(intent, service, now) for service in intent.services if service != "calendar"]
-        return ExecutionPlan(steps=[*others, slots])
-    if intent.operation == "read" and intent.entities.items:
-        for ref in intent.entities.items:
-            steps.append(_read_by_id(ref.service, ref.id, f"read_{ref.service}_{ref.position}", ref.title))
-        return ExecutionPlan(steps=steps)
-    services = list(intent.services)
-    if intent.confidence < UNSURE:
-        services += [service for service in SERVICES if service not in services]
-    for service in services:
-        steps.append(_search(intent, service, now))
+    target = frame.target
+    services = _services_of(meaning)
+    steps = [_search(meaning, target, service, meaning.target_window, now) for service in services]
+    for index, selection in enumerate(frame.also):
+        service = selection.service or services[0]
+        window = meaning.also_windows[index] if index < len(meaning.also_windows) else None
+        step = _search(meaning, selection, service, window, now, step_id=f"search_{service}_also_{index + 1}")
+        if all(existing.id != step.id for existing in steps):
+            steps.append(step)
     return ExecutionPlan(steps=steps)
 
 
-def _write(intent: ParsedIntent, operation: Operation, now: datetime) -> ExecutionPlan:
-    service = intent.service
-    if service == "calendar" and operation == "reply":
-        return _reply_to_event(intent, now)
-    steps: list[PlanStep] = []
-    inputs: dict[str, Binding] = {}
-    needs_target = operation in {"reply", "forward", "update", "delete", "share", "trash"}
-    if needs_target:
-        target = _target_step(intent, service, now)
-        steps.append(target)
-        inputs[TARGET_INPUT[service]] = _bind_target(target)
-    params = _write_params(intent, service, operation)
-    if service == "calendar" and operation == "create" and not params.get("start"):
-        slots = PlanStep(
-            id="find_free_slot",
-            service="calendar",
-            operation=Operation.FREE_SLOTS,
-            description="Find a free slot",
-            params=_slot_window(intent),
-        )
-        steps.append(slots)
-        inputs["slots"] = Binding(step=slots.id, output="slots")
-    # Other services named in the request are looked up alongside, for the answer.
-    for other in intent.services[1:]:
-        if other != service:
-            steps.append(_search(intent, other, now))
-    steps.append(
-        PlanStep(
-            id=f"{operation}_{service}",
-            service=service,
-            operation=operation,
-            description=_describe_write(operation, service),
-            params=params,
-            inputs=inputs,
-        )
-    )
-    return ExecutionPlan(steps=steps)
+def _services_of(meaning: Meaning) -> list[Service]:
+    """Where the target is looked for: its service (or the frame's), every service when unsure."""
+    frame = meaning.frame
+    first: list[Service] = [frame.target.service] if frame.target.service else list(frame.services[:1])
+    also = {selection.service for selection in frame.also}
+    services = first + [s for s in frame.services if s not in first and s not in also]
+    if frame.confidence < UNSURE and not frame.also:
+        services += [s for s in SERVICES if s not in services]
+    return services or ["gmail"]
 
 
-def _reply_to_event(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
-    """A reply to a meeting ("reply to the first one" after a calendar lookup) is an email
-    to its organizer, or to the people invited when the meeting is the user's own.
-
-    Calendar has no replies of its own (an RSVP is an answer, not a message), and this is
-    what people mean.
-    """
-    target = _target_step(intent, "calendar", now)
-    params = _write_params(intent, "gmail", "send") | {"purpose": "event_reply"}
-    reply = PlanStep(
-        id="email_organizer",
-        service="gmail",
-        operation=Operation.SEND,
-        description="Email the organizer",
+def _search(
+    meaning: Meaning,
+    selection: Selection,
+    service: Service,
+    window: TimeRange | None,
+    now: datetime,
+    *,
+    step_id: str | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> PlanStep:
+    """One service's search for the items `selection` describes."""
+    nouns, kind_filters = _kinds(selection, service)
+    filters = _time_filters(window, service, now) | _people_filters(meaning, selection, service) | kind_filters
+    params: dict[str, Any] = {
+        "text": _search_text(meaning, selection),
+        "filters": filters,
+        "limit": limit,
+        "nouns": nouns,
+    }
+    if selection.order != "relevance":
+        params["order"] = selection.order
+    if selection.count is not None:
+        params["count"] = selection.count
+    if selection.every or (selection is meaning.frame.target and meaning.frame.ask == "count"):
+        params["every"] = True  # all of them, or how many there are
+    if selection.title:
+        params["title"] = selection.title
+    return PlanStep(
+        id=step_id or f"search_{service}",
+        service=service,
+        operation=Operation.SEARCH,
+        description=f"Search your {nouns[1]}",
         params=params,
-        inputs={"message": _bind_target(target)},
     )
-    return ExecutionPlan(steps=[target, reply])
 
 
-def _cancel_booking(intent: ParsedIntent, now: datetime) -> ExecutionPlan:
-    words = intent.entities.topic or intent.entities.event_title or _strip_cancel(intent.text)
-    find_booking = PlanStep(
-        id="find_booking",
-        service="gmail",
-        operation=Operation.SEARCH,
-        description="Find the booking in your mail",
-        params={"text": f"{words} booking confirmation", "limit": 5},
-    )
-    find_event = PlanStep(
-        id="find_event",
-        service="calendar",
-        operation=Operation.SEARCH,
-        description="Find it in your calendar",
-        params={"text": words, "limit": 10, "filters": _time_filters(intent, "calendar", now)},
-    )
-    delete_event = PlanStep(
-        id="delete_event",
-        service="calendar",
-        operation=Operation.DELETE,
-        description="Delete the calendar entries",
-        inputs={
-            "events": Binding(step="find_event", output="items"),
-            "booking": Binding(step="find_booking", output="top"),
-        },
-    )
-    draft = PlanStep(
-        id="draft_cancellation",
-        service="gmail",
-        operation=Operation.DRAFT,
-        description="Draft the cancellation email",
-        params={"purpose": "cancellation", "body": intent.entities.body or ""},
-        inputs={"message": Binding(step="find_booking", output="top")},
-    )
-    return ExecutionPlan(steps=[find_booking, find_event, delete_event, draft])
+def _search_text(meaning: Meaning, selection: Selection) -> str:
+    """What to search for: the named item and the topic, and any name that matched no one
+    (it may be a company, a product or a place the user typed)."""
+    unmatched = [
+        person.name
+        for person in selection.people
+        if meaning.address(person.name) is None and not _maybe_someone(meaning, person.name)
+    ]
+    words = [selection.title, selection.topic, *unmatched]
+    text = " ".join(dict.fromkeys(word for word in words if word))
+    # A kind no filter selects ("invoice", "newsletter") is searched as its word.
+    kinds = [kind for kind in selection.kinds if kind in SEARCHED_KINDS and kind not in text.lower()]
+    return " ".join([text, *kinds]).strip()
 
 
-def _target_step(intent: ParsedIntent, service: Service, now: datetime) -> PlanStep:
-    refs = [ref for ref in intent.entities.items if ref.service == service]
-    if refs:
-        return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
-    search = _search(intent, service, now, limit=10)
-    # The whole request, not just the title the reader extracted: "the dinner for
-    # Olivia's birthday" must not become "birthday". Search drops the intent words.
-    search.params["text"] = f"{search.params['text']} {intent.text}"
-    search.params["title"] = intent.text
-    return search
+def _maybe_someone(meaning: Meaning, name: str) -> bool:
+    person = meaning.person(name)
+    return person is not None and bool(person.candidates)
 
 
-def _bind_target(target: PlanStep) -> Binding:
-    """The item a target step found: the one it read, or the best its search found."""
-    return Binding(step=target.id, output="item" if target.operation == Operation.READ else "top")
+def _people_filters(meaning: Meaning, selection: Selection, service: Service) -> dict[str, list[str]]:
+    """Who the items involve, by part: the sender (an event's organizer, a file's owner),
+    a recipient (an attendee), or anyone on the item. An ambiguous name goes to search as
+    the name itself: search matches every address it may mean, and ranking sorts them out."""
+    filters: dict[str, list[str]] = {}
+    for person in selection.people:
+        value = meaning.address(person.name)
+        if value is None:
+            if not _maybe_someone(meaning, person.name):
+                continue  # no one by that name: it is searched as words
+            value = person.name
+        role = "people"
+        if person.role == "from":
+            role = "senders"
+        elif person.role in ("to", "cc") and service != "drive":
+            role = "recipients"  # a file has no recipients: "files to Tom" are his as anyone's
+        filters.setdefault(role, []).append(value)
+    return filters
+
+
+def _kinds(selection: Selection, service: Service) -> tuple[list[str], dict[str, Any]]:
+    """What to call the items found, and the filters the kinds and flags named make."""
+    described = spec(service)
+    nouns = [described.noun, described.plural]
+    filters: dict[str, Any] = {}
+    if service == "drive":
+        named = [FILE_TYPES[kind] for kind in selection.kinds if kind in FILE_TYPES]
+        if len(named) == 1:
+            nouns = [named[0][0], f"{named[0][0]}s"]
+        types = [mime for _, mimes in named for mime in mimes]
+        if types:
+            filters["mime_types"] = types
+    if service == "gmail":
+        labels = (["STARRED"] if selection.starred else []) + (["SENT"] if selection.sent_by_me else [])
+        labels += selection.labels
+        if labels:
+            filters["labels"] = labels
+        if selection.unread:
+            filters["unread"] = True
+        if selection.has_attachment:
+            filters["has_attachment"] = True
+    return nouns, filters
+
+
+def _time_filters(window: TimeRange | None, service: Service, now: datetime) -> dict[str, Any]:
+    if window is None:
+        return {}
+    if service != "calendar" and window.start > now:
+        return {}  # mail and files are dated in the past: future time words name their subject
+    return {"after": window.start.isoformat(), "before": window.end.isoformat()}
 
 
 def _read_by_id(service: Service, item_id: str, step_id: str, title: str) -> PlanStep:
@@ -204,222 +263,282 @@ def _read_by_id(service: Service, item_id: str, step_id: str, title: str) -> Pla
     )
 
 
-def _search(intent: ParsedIntent, service: Service, now: datetime, limit: int = 10) -> PlanStep:
-    entities = intent.entities
-    topic = {
-        "gmail": entities.topic or entities.subject,
-        "calendar": entities.event_title or entities.topic,
-        "drive": entities.file_name or entities.topic,
-    }[service]
-    # Mail and files are listed newest first when asked for the newest; the calendar keeps
-    # its own order ("my last meeting" is a past one, and listings there go by time).
-    newest_first = service != "calendar" and bool(_NEWEST.search(intent.text))
-    kinds = _kinds(intent, service)
-    # Without a topic, the request's words are searched, less those that became filters:
-    # "my unread emails" lists unread mail, not mail saying "unread". The newest are the
-    # newest of the filters (people, dates), not the items whose words best match the
-    # request's names: then the names leave the text too.
-    names = [_word(mention) for mention, _ in _named(intent)] if newest_first else []
-    text = topic or _without(intent.text, kinds.words + names)
-    filters = _time_filters(intent, service, now) | _people_filters(intent, service) | kinds.filters
-    return PlanStep(
-        id=f"search_{service}",
-        service=service,
-        operation=Operation.SEARCH,
-        description=f"Search your {kinds.nouns[1]}",
-        params={"text": text, "filters": filters, "limit": limit, "nouns": kinds.nouns}
-        | ({"newest_first": True} if newest_first else {}),
-    )
-
-
-def _people_filters(intent: ParsedIntent, service: str) -> dict[str, list[str]]:
-    """Who the items involve: in a lookup, "from Sarah" is the sender (an event's
-    organizer, a file's owner) and "to Tom" a recipient (an attendee); anyone else named is
-    anyone on the item. A write's people are its own ("forward the invoice to Tom"), so its
-    target search takes them as anyone. An ambiguous name ("Sarah") goes to search as the
-    name: search matches any of the addresses it may mean, and ranking sorts them out."""
-    filters: dict[str, list[str]] = {}
-    for mention, value in _named(intent):
-        role = "people"
-        if intent.operation in SEARCH_OPERATIONS:
-            if re.search(rf"\b(?:from|by)\s+{re.escape(mention)}\b", intent.text, re.IGNORECASE):
-                role = "senders"
-            elif service != "drive" and re.search(rf"\bto\s+{re.escape(mention)}\b", intent.text, re.IGNORECASE):
-                role = "recipients"  # a file has no recipients: "files to Tom" are his as anyone's
-        filters.setdefault(role, []).append(value)
-    return filters
-
-
-#: Drive types by the words that name them, and what to call such files; a request naming
-#: several kinds takes any of them.
-_FILE_TYPES = (
-    (re.compile(r"\bpdfs?\b", re.IGNORECASE), "PDF", ("application/pdf",)),
-    (
-        re.compile(r"\b(?:spreadsheets?|(?:google )?sheets|google sheet|excel|xlsx|csv)\b", re.IGNORECASE),
-        "spreadsheet",
-        (
-            "application/vnd.google-apps.spreadsheet",
-            "application/vnd.ms-excel",
-            "text/csv",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    ),
-    (
-        re.compile(r"\b(?:slides?|(?:slide )?decks?|presentations?|powerpoints?|pptx)\b", re.IGNORECASE),
-        "presentation",
-        (
-            "application/vnd.google-apps.presentation",
-            "application/vnd.ms-powerpoint",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ),
-    ),
-    # Not "document" alone: "the Beacon requirements document" may be any kind of file.
-    (
-        re.compile(r"\b(?:google docs?|word (?:docs?|documents?|files?)|docx)\b", re.IGNORECASE),
-        "document",
-        (
-            "application/vnd.google-apps.document",
-            "application/msword",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
-    ),
-    (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b", re.IGNORECASE), "image", ("image/",)),
-)
-_UNREAD = re.compile(r"\bunread\b", re.IGNORECASE)
-_STARRED = re.compile(r"\bstarred\b", re.IGNORECASE)
-_ATTACHMENT = re.compile(r"\b(?:attachments?|attached)\b", re.IGNORECASE)
-_SENT_BY_ME = re.compile(r"\b(?:I(?:'ve| have)? (?:sent|wrote|written)|sent by me|my sent)\b", re.IGNORECASE)
-#: In a lookup, "my last email to Tom" is one the user sent; in a write ("forward my email
-#: to Tom") Tom receives the forward, and the email may be one the user received.
-_MY_MAIL_TO = re.compile(r"\bmy (?:[a-z]+ )?(?:e-?mails?|mails?|messages?) to\b", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class Kinds:
-    """The kind of item a request names, for one service: its filters, the words that
-    named it (they leave the searched text) and what to call the items found."""
-
-    filters: dict[str, Any]
-    words: list[re.Pattern[str]]
-    nouns: list[str]
-
-
-def _kinds(intent: ParsedIntent, service: str) -> Kinds:
-    """Drive types ("PDFs about pricing": called PDFs when one kind is named), mail flags
-    and labels ("unread emails from Sarah", "starred", "with attachments", "emails I sent
-    to Tom"). Each filter goes to the one service that can satisfy it: search drops a
-    service a filter excludes."""
-    text = intent.text
-    nouns = {"gmail": ["email", "emails"], "calendar": ["event", "events"], "drive": ["file", "files"]}[service]
-    if service == "drive":
-        named = [(words, kind, mimes) for words, kind, mimes in _FILE_TYPES if words.search(text)]
-        if len(named) == 1:
-            nouns = [named[0][1], f"{named[0][1]}s"]
-        types = [mime for _, _, mimes in named for mime in mimes]
-        return Kinds({"mime_types": types} if types else {}, [words for words, _, _ in named], nouns)
-    if service != "gmail":
-        return Kinds({}, [], nouns)
-    sent = _MY_MAIL_TO if intent.operation in SEARCH_OPERATIONS and _MY_MAIL_TO.search(text) else _SENT_BY_ME
-    named_flags = [words for words in (_STARRED, sent, _UNREAD, _ATTACHMENT) if words.search(text)]
-    filters: dict[str, Any] = {}
-    labels = [label for label, words in (("STARRED", _STARRED), ("SENT", sent)) if words in named_flags]
-    if labels:
-        filters["labels"] = labels
-    if _UNREAD in named_flags:
-        filters["unread"] = True
-    if _ATTACHMENT in named_flags:
-        filters["has_attachment"] = True
-    return Kinds(filters, named_flags, nouns)
-
-
-def _named(intent: ParsedIntent) -> list[tuple[str, str]]:
-    """Each person named, as written and as searched for (their address when matched)."""
-    named = [
-        (person.mention, person.contact.email if person.contact else person.mention)
-        for person in intent.entities.people
+def _free_time(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    """Free/busy for the calendar's part of the request; the other parts ("emails about the
+    Istanbul trip and when am I free next week") are searched beside it."""
+    frame = meaning.frame
+    selections = [(frame.target, meaning.target_window)]
+    selections += [
+        (selection, meaning.also_windows[index] if index < len(meaning.also_windows) else None)
+        for index, selection in enumerate(frame.also)
     ]
-    return named + [(address, address) for address in intent.entities.email_addresses]
+    calendar_window = next((window for selection, window in selections if selection.service == "calendar"), None)
+    steps = [_free_slots(meaning, "find_free_time", "Find free time", window=calendar_window)]
+    for index, (selection, window) in enumerate(selections):
+        service = selection.service
+        if service is not None and service != "calendar":
+            steps.append(_search(meaning, selection, service, window, now, step_id=f"search_{index}"))
+    return ExecutionPlan(steps=steps)
 
 
-def _word(phrase: str) -> re.Pattern[str]:
-    return re.compile(rf"\b{re.escape(phrase)}\b", re.IGNORECASE)
-
-
-def _without(text: str, words: list[re.Pattern[str]]) -> str:
-    """`text` less the spans the patterns match, the longest patterns first."""
-    for pattern in sorted(words, key=lambda p: len(p.pattern), reverse=True):
-        text = pattern.sub(" ", text)
-    return " ".join(text.split())
-
-
-def _time_filters(intent: ParsedIntent, service: str, now: datetime) -> dict[str, Any]:
-    window = intent.entities.time_range
-    if window is None:
-        return {}
-    if service != "calendar" and window.start > now:
-        return {}  # mail and files are dated in the past: future time words name their subject
-    return {"after": window.start.isoformat(), "before": window.end.isoformat()}
-
-
-def _write_params(intent: ParsedIntent, service: str, operation: str) -> dict[str, Any]:
-    entities = intent.entities
-    recipients = [p.contact.email for p in entities.people if p.contact] + entities.email_addresses
-    if service == "gmail":
-        first = next((p.contact.name.split(" ")[0] for p in entities.people if p.contact and p.contact.name), "")
-        return {
-            "to": recipients,
-            "subject": _as_written(entities.subject or "", intent.text),
-            "body": _as_written(entities.body or "", intent.text),
-            "greeting_name": first,
-        }
-    if service == "calendar":
-        params: dict[str, Any] = {}
-        if entities.new_time is not None:
-            params["start"] = entities.new_time.start.isoformat()
-            if entities.new_time.end - entities.new_time.start >= timedelta(
-                minutes=15
-            ) and entities.new_time.end - entities.new_time.start <= timedelta(hours=8):
-                params["end"] = entities.new_time.end.isoformat()
-        if operation == "create":
-            params.update(
-                summary=entities.event_title or entities.topic or "Meeting",
-                attendees=recipients,
-                location=entities.place or "",
-            )
-        return params
-    role = (
-        "writer" if _EDIT_ROLE.search(intent.text) else "commenter" if _COMMENT_ROLE.search(intent.text) else "reader"
-    )
-    return {"emails": recipients, "role": role}
-
-
-def _as_written(span: str, text: str) -> str:
-    """`span` with the capitals the user typed ("Friday", "Q4"), if the request contains it."""
-    start = text.lower().find(span.lower()) if span else -1
-    return text[start : start + len(span)] if start >= 0 else span
-
-
-def _slot_window(intent: ParsedIntent) -> dict[str, Any]:
-    window = intent.entities.time_range
-    params: dict[str, Any] = {"duration_minutes": 30}
+def _free_slots(meaning: Meaning, step_id: str, description: str, *, window: TimeRange | None = None) -> PlanStep:
+    frame = meaning.frame
+    window = window or meaning.target_window or meaning.new_time
+    minutes = (frame.event.duration_minutes if frame.event else None) or DEFAULT_MINUTES
+    params: dict[str, Any] = {"duration_minutes": minutes}
     if window is not None:
         params.update(start=window.start.isoformat(), end=window.end.isoformat())
+    attendees = [address for person in frame.target.people if (address := meaning.address(person.name))]
+    if attendees:
+        params["attendees"] = attendees
+    return PlanStep(
+        id=step_id, service="calendar", operation=Operation.FREE_SLOTS, description=description, params=params
+    )
+
+
+def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    """The next meeting (or the one named), and beside it the mail and files about it."""
+    target = meaning.frame.target.model_copy(update={"order": "next", "count": 1, "service": "calendar"})
+    meeting = _search(meaning, target, "calendar", meaning.target_window, now, step_id="find_meeting")
+    about = {"about": Binding(step=meeting.id, output="top")}
+    mail = PlanStep(
+        id="search_gmail",
+        service="gmail",
+        operation=Operation.SEARCH,
+        description="Search the mail about it",
+        params={"text": "", "limit": 5, "nouns": ["email", "emails"]},
+        inputs=about,
+    )
+    files = PlanStep(
+        id="search_drive",
+        service="drive",
+        operation=Operation.SEARCH,
+        description="Search the files about it",
+        params={"text": "", "limit": 5, "nouns": ["file", "files"]},
+        inputs=about,
+    )
+    return ExecutionPlan(steps=[meeting, mail, files])
+
+
+# --- writes -----------------------------------------------------------------------------
+
+
+def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    frame = meaning.frame
+    service = _write_service(meaning)
+    if frame.act == "reply" and service == "calendar":
+        return _reply_to_event(meaning, now)
+    operation = WRITES.get((frame.act, service))
+    if operation is None:
+        return _lookup(meaning, now)  # nothing to write there ("share" an email): look it up
+    steps: list[PlanStep] = []
+    inputs: dict[str, Binding] = {}
+    if operation in (
+        Operation.REPLY,
+        Operation.FORWARD,
+        Operation.UPDATE,
+        Operation.DELETE,
+        Operation.SHARE,
+        Operation.TRASH,
+    ):
+        target = _target_step(meaning, service, now)
+        steps.append(target)
+        if frame.target.every and target.operation == Operation.SEARCH:
+            inputs["messages" if service == "gmail" else "events"] = Binding(step=target.id, output="items")
+            inputs["total"] = Binding(step=target.id, output="total")  # past the cap, the count refuses
+        else:
+            inputs[TARGET_INPUT[service]] = _bind_target(target)
+    params = _write_params(meaning, service, operation)
+    if operation == Operation.CREATE and frame.condition is not None:
+        # "unless we already meet that day", "if Friday afternoon is free": what would stop
+        # it is looked up first, and the event is proposed only when nothing is found.
+        check = _condition_check(meaning, now)
+        steps.append(check)
+        inputs["conflicts"] = Binding(step=check.id, output="items", optional=True)
+    if operation == Operation.CREATE and "start" not in params:
+        slots = _free_slots(meaning, "find_free_slot", "Find a free slot")
+        steps.append(slots)
+        inputs["slots"] = Binding(step=slots.id, output="slots")
+    steps.append(
+        PlanStep(
+            id=f"{operation}_{service}",
+            service=service,
+            operation=operation,
+            description=DESCRIPTIONS[operation],
+            params=params,
+            inputs=inputs,
+        )
+    )
+    return ExecutionPlan(steps=steps)
+
+
+def _condition_check(meaning: Meaning, now: datetime) -> PlanStep:
+    """The events that would make the condition false: meetings with the people named in
+    the window (`no_meeting_with`), or any event in the window (`free`)."""
+    condition = meaning.frame.condition
+    assert condition is not None
+    window = meaning.condition_window or meaning.new_time
+    if window is not None and window.end - window.start < timedelta(days=1) and condition.kind == "no_meeting_with":
+        day = window.start.replace(hour=0, minute=0, second=0, microsecond=0)
+        window = TimeRange(text=window.text, start=day, end=day + timedelta(days=1))  # "that day"
+    people = [a for name in condition.people if (a := meaning.address(name))]
+    filters: dict[str, Any] = _time_filters(window, "calendar", now)
+    if condition.kind == "no_meeting_with" and people:
+        filters["people"] = people
+    return PlanStep(
+        id="check_condition",
+        service="calendar",
+        operation=Operation.SEARCH,
+        description="Check your calendar first",
+        params={"text": "", "filters": filters, "limit": SEARCH_LIMIT, "every": True},
+    )
+
+
+def _write_service(meaning: Meaning) -> Service:
+    frame = meaning.frame
+    if meaning.items and frame.act in ("reply", "forward", "change", "delete", "share"):
+        return meaning.items[0].service
+    if frame.act in ("send", "draft", "forward"):
+        return "gmail"
+    if frame.act in ("create", "change"):
+        return "calendar"
+    if frame.act == "share":
+        return "drive"
+    return frame.target.service or (frame.services[0] if frame.services else "gmail")
+
+
+def _target_step(meaning: Meaning, service: Service, now: datetime) -> PlanStep:
+    refs = [ref for ref in meaning.items if ref.service == service]
+    if refs:
+        return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
+    return _search(meaning, meaning.frame.target, service, meaning.target_window, now)
+
+
+def _bind_target(target: PlanStep) -> Binding:
+    """The item a target step found: the one it read, or the best its search found."""
+    return Binding(step=target.id, output="item" if target.operation == Operation.READ else "top")
+
+
+def _reply_to_event(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    """A reply to a meeting is an email to its organizer, or to the people invited when the
+    meeting is the user's own: Calendar has no replies of its own."""
+    target = _target_step(meaning, "calendar", now)
+    params = _write_params(meaning, "gmail", Operation.SEND) | {"purpose": "event_reply"}
+    reply = PlanStep(
+        id="email_organizer",
+        service="gmail",
+        operation=Operation.SEND,
+        description="Email the organizer",
+        params=params,
+        inputs={"message": _bind_target(target)},
+    )
+    return ExecutionPlan(steps=[target, reply])
+
+
+def _cancel_booking(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    target = meaning.frame.target
+    words = target.title or target.topic or ""
+    find_booking = PlanStep(
+        id="find_booking",
+        service="gmail",
+        operation=Operation.SEARCH,
+        description="Find the booking in your mail",
+        params={"text": f"{words} booking confirmation", "limit": 5},
+    )
+    find_event = PlanStep(
+        id="find_event",
+        service="calendar",
+        operation=Operation.SEARCH,
+        description="Find it in your calendar",
+        params={"text": words, "limit": 10, "filters": _time_filters(meaning.target_window, "calendar", now)},
+    )
+    delete_event = PlanStep(
+        id="delete_event",
+        service="calendar",
+        operation=Operation.DELETE,
+        description="Delete the calendar entries",
+        inputs={
+            "events": Binding(step="find_event", output="items"),
+            "booking": Binding(step="find_booking", output="top"),
+        },
+    )
+    message = meaning.frame.message
+    draft = PlanStep(
+        id="draft_cancellation",
+        service="gmail",
+        operation=Operation.DRAFT,
+        description="Draft the cancellation email",
+        params={"purpose": "cancellation", "body": (message.body if message else None) or ""},
+        inputs={"message": Binding(step="find_booking", output="top")},
+    )
+    return ExecutionPlan(steps=[find_booking, find_event, delete_event, draft])
+
+
+def _write_params(meaning: Meaning, service: Service, operation: Operation) -> dict[str, Any]:
+    frame = meaning.frame
+    if service == "gmail":
+        message = frame.message
+        to = [a for name in (message.to if message else []) if (a := meaning.address(name))]
+        cc = [a for name in (message.cc if message else []) if (a := meaning.address(name))]
+        first = next(
+            (
+                p.contact.name.split(" ")[0]
+                for p in meaning.people
+                if p.contact and p.contact.name and p.mention in (message.to if message else [])
+            ),
+            "",
+        )
+        params: dict[str, Any] = {
+            "to": to,
+            "cc": cc,
+            "subject": (message.subject if message else None) or "",
+            "body": (message.body if message else None) or "",
+            "greeting_name": first,
+        }
+        if message is not None and message.quoted:
+            params["quoted"] = True
+        if message is not None and message.reply_all:
+            params["reply_all"] = True
+        return params
+    if service == "calendar":
+        return _event_params(meaning, operation)
+    share = frame.share
+    emails = [a for name in (share.people if share else []) if (a := meaning.address(name))]
+    return {"emails": emails, "role": share.role if share else "reader"}
+
+
+def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
+    frame = meaning.frame
+    event = frame.event
+    params: dict[str, Any] = {}
+    new = meaning.new_time
+    whole_day = new is not None and new.end - new.start >= timedelta(days=1)
+    if operation == Operation.CREATE:
+        if new is not None and not whole_day:
+            params["start"] = new.start.isoformat()
+            minutes = (event.duration_minutes if event else None) or DEFAULT_MINUTES
+            params["end"] = (new.start + timedelta(minutes=minutes)).isoformat()
+        attendees = [a for name in (event.attendees if event else []) if (a := meaning.address(name))]
+        params.update(
+            summary=(event.title if event else None) or frame.target.title or frame.target.topic or "",
+            attendees=attendees,
+            location=(event.location if event else None) or "",
+        )
+        if event is not None and event.duration_minutes:
+            params["duration_minutes"] = event.duration_minutes
+        return params
+    if operation == Operation.UPDATE and event is not None:
+        if new is not None and (whole_day or event.keep_time):
+            params["day"] = new.start.date().isoformat()
+        elif new is not None:
+            params["start"] = new.start.isoformat()
+        if event.shift_minutes:
+            params["shift_minutes"] = event.shift_minutes
+        if event.duration_minutes:
+            params["duration_minutes"] = event.duration_minutes
+        if event.title:
+            params["summary"] = event.title
+        return params
+    if operation == Operation.DELETE:
+        params["series"] = frame.target.series
     return params
-
-
-def _describe_write(operation: str, service: str) -> str:
-    return {
-        ("gmail", "send"): "Send the email",
-        ("gmail", "draft"): "Draft the email",
-        ("gmail", "reply"): "Reply in the thread",
-        ("gmail", "forward"): "Forward the email",
-        ("gmail", "trash"): "Move the email to the trash",
-        ("calendar", "create"): "Create the event",
-        ("calendar", "update"): "Move the event",
-        ("calendar", "delete"): "Delete the event",
-        ("drive", "share"): "Share the file",
-    }.get((service, operation), f"{operation} on {service}")
-
-
-def _strip_cancel(text: str) -> str:
-    return re.sub(r"\b(please|cancel(?:led|ling)?|my|the)\b", " ", text, flags=re.IGNORECASE).strip()

@@ -15,6 +15,7 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
@@ -23,6 +24,7 @@ from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
 from assistant.plan import Operation
+from assistant.understanding.frame import Ask
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,12 @@ class AnswerTask:
     results: list[StepResult]
     sources: list[SourceItem] = field(default_factory=list)
     last_synced: dict[str, datetime | None] = field(default_factory=dict)
+    #: What the answer must say first (the request frame's `ask`), about the items of the
+    #: step `asked_of` found.
+    ask: Ask = "list"
+    asked_of: str | None = None
+    #: The request meant one item ("my next 1:1", "Sarah's latest email"): say which, and when.
+    one: bool = False
 
     def number_of(self, item: SourceItem) -> int:
         return next(i for i, s in enumerate(self.sources, start=1) if (s.service, s.id) == (item.service, item.id))
@@ -132,7 +140,8 @@ async def write_locally(task: AnswerTask) -> AsyncIterator[str]:
 
 
 def _local_paragraphs(task: AnswerTask) -> list[str]:
-    paragraphs: list[str] = []
+    direct = direct_answer(task)
+    paragraphs: list[str] = [direct] if direct else []
     targets = target_searches(task.results)
     for result in task.results:
         step = result.step
@@ -155,7 +164,7 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             if len(items) == 1:
                 lead = f"I found one {singular}:"
             elif len(shown) < len(items):
-                best = "newest" if step.params.get("newest_first") else "most relevant"
+                best = ORDER_WORDS.get(_order(step.params), "most relevant")
                 lead = f"I found {len(items)} {plural}; the {len(shown)} {best}:"
             else:
                 lead = f"I found {len(items)} {plural}:"
@@ -186,6 +195,124 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
     return paragraphs or ["I'm not sure what to do with that. Could you rephrase it?"]
 
 
+def direct_answer(task: AnswerTask) -> str | None:
+    """The answer to the question asked, in one sentence, before the list: when, who, how
+    many, who has access, where, yes or no. None when a list is what was asked."""
+    result = next((r for r in task.results if r.step.id == task.asked_of and r.status == "ok"), None)
+    if (task.ask == "list" and not task.one) or result is None:
+        return None
+    if result.step.operation not in (Operation.SEARCH, Operation.READ):
+        return None
+    found: list[SourceItem] = result.outputs.get("items") or (
+        [result.outputs["item"]] if "item" in result.outputs else []
+    )
+    singular, plural = result.step.params.get("nouns") or (
+        spec(result.step.service).noun,
+        spec(result.step.service).plural,
+    )
+    if task.ask == "count":
+        total = int(result.outputs.get("total", len(found)))
+        return f"You have {total} {singular if total == 1 else plural} matching that."
+    if not found:
+        return f"No: I found no {plural} matching that." if task.ask == "yes_no" else None
+    item = found[0]
+    cite = f" [{task.number_of(item)}]" if _cited(task, item) else ""
+    if task.ask == "when":
+        return f"**{item.title}**{cite} is {_when_said(item, task.now, task.timezone)}."
+    if task.ask == "who":
+        return f"**{item.title}**{cite}: {_who(item)}."
+    if task.ask == "where":
+        place = item.details.get("location") or item.details.get("meet_link")
+        return f"**{item.title}**{cite} is " + (f"at {place}." if place else "not given a place.")
+    if task.ask == "access":
+        return f"**{item.title}**{cite}: {_access(item)}."
+    if task.ask == "yes_no":
+        return f"Yes: **{item.title}**{cite}."
+    return f"**{item.title}**{cite}, {_when_said(item, task.now, task.timezone)}."  # the one item meant
+
+
+def _when_said(item: SourceItem, now: datetime, zone: ZoneInfo) -> str:
+    """ "on Monday 23 November, 10:00–10:45 (in 5 hours)"; the year when it is not this one."""
+    start = (item.when or now).astimezone(zone)
+    year = f" {start:%Y}" if start.year != now.astimezone(zone).year else ""
+    day = f"{start:%A %-d %B}{year}"
+    if item.service == "calendar" and item.details.get("all_day"):
+        span = f"on {day} (all day)"
+    elif item.service == "calendar" and item.details.get("end"):
+        end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
+        span = f"on {day}, {start:%H:%M}\u2013{end:%H:%M}"
+    else:
+        span = f"on {day} at {start:%H:%M}"
+    return f"{span} ({_relative(start - now)})"
+
+
+def _relative(delta: timedelta) -> str:
+    """ "in 5 hours", "in 3 days", "2 days ago"."""
+    seconds = delta.total_seconds()
+    ahead = seconds >= 0
+    seconds = abs(seconds)
+    if seconds < 3600:
+        amount, unit = max(1, round(seconds / 60)), "minute"
+    elif seconds < 48 * 3600:
+        amount, unit = round(seconds / 3600), "hour"
+    else:
+        amount, unit = round(seconds / 86400), "day"
+    said = f"{amount} {unit}{'s' if amount != 1 else ''}"
+    return f"in {said}" if ahead else f"{said} ago"
+
+
+def _who(item: SourceItem) -> str:
+    if item.service == "calendar":
+        organizer = item.details.get("organizer") or ""
+        people = [a.get("name") or a.get("email") or "" for a in item.details.get("attendees", [])]
+        names = ", ".join(p for p in people if p) or "nobody else"
+        return f"{names}" + (f"; organised by {_name_of(organizer, item)}" if organizer else "")
+    if item.service == "gmail":
+        return f"from {item.details.get('from', 'an unknown sender')}, to {', '.join(item.details.get('to', []))}"
+    return "owned by " + (", ".join(item.details.get("owners", [])) or "someone unknown")
+
+
+def _name_of(address: str, item: SourceItem) -> str:
+    for attendee in item.details.get("attendees", []):
+        if attendee.get("email") == address and attendee.get("name"):
+            return f"{attendee['name']} <{address}>"
+    return address
+
+
+ROLE_NAMES = {"owner": "owner", "organizer": "owner", "fileOrganizer": "editor", "writer": "editor"}
+ROLE_NAMES |= {"commenter": "commenter", "reader": "viewer"}
+
+
+def _access(item: SourceItem) -> str:
+    """ "Sarah Chen (owner), Priya Shah (editor) and anyone at northwindlabs.com with the link (viewer) have access"."""
+    holders = []
+    for permission in item.details.get("permissions", []):
+        role = ROLE_NAMES.get(permission.get("role", ""), permission.get("role", ""))
+        kind = permission.get("type")
+        if kind == "anyone":
+            who = "anyone with the link"
+        elif kind == "domain":
+            who = f"anyone at {permission.get('domain', 'the organisation')} with the link"
+        else:
+            name, email = permission.get("name"), permission.get("email")
+            who = f"{name} <{email}>" if name and email else name or email or "someone"
+        holders.append(f"{who} ({role})")
+    if not holders:
+        owners = ", ".join(item.details.get("owners", []))
+        return f"only its owner has access ({owners})" if owners else "I can't see who has access"
+    listed = holders[0] if len(holders) == 1 else ", ".join(holders[:-1]) + f" and {holders[-1]}"
+    return f"{listed} {'has' if len(holders) == 1 else 'have'} access"
+
+
+#: How an ordered list is described ("the 5 newest").
+ORDER_WORDS = {"latest": "newest", "earliest": "oldest", "next": "soonest"}
+
+
+def _order(params: dict[str, Any]) -> str:
+    """The order a search step listed its items in."""
+    return str(params.get("order") or ("latest" if params.get("newest_first") else "relevance"))
+
+
 def _searched_for(corrections: dict[str, str]) -> str:
     return "Searched for " + ", ".join(
         f"\u201c{fixed}\u201d instead of \u201c{typed}\u201d" for typed, fixed in corrections.items()
@@ -198,6 +325,9 @@ def _cited(task: AnswerTask, item: SourceItem) -> bool:
 
 def _facts(task: AnswerTask) -> list[str]:
     lines = [f"Now: {task.now.astimezone(task.timezone):%A %d %B %Y %H:%M} ({task.timezone})"]
+    direct = direct_answer(task)
+    if direct:
+        lines.append(f"Answer the question first, with this: {direct}")
     for number, item in enumerate(task.sources, start=1):
         lines.append(f"[{number}] {_line(item, task.timezone)}")
     for result in task.results:
@@ -206,8 +336,8 @@ def _facts(task: AnswerTask) -> list[str]:
             lines.append(f"- {step.description}: {_searched_for(result.outputs['corrections'])} (say so)")
         if result.status == "ok" and step.operation == Operation.SEARCH and not result.outputs.get("items"):
             lines.append(f"- {step.description}: nothing found")
-        elif result.status == "ok" and step.operation == Operation.SEARCH and step.params.get("newest_first"):
-            lines.append(f"- {step.description}: listed newest first, as asked")
+        elif result.status == "ok" and step.operation == Operation.SEARCH and _order(step.params) != "relevance":
+            lines.append(f"- {step.description}: listed {ORDER_WORDS[_order(step.params)]} first, as asked")
         elif result.status == "ok" and step.operation == Operation.FREE_SLOTS:
             lines.append(
                 "- free slots: "

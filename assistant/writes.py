@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.core.models import PendingActionRow
 from assistant.plan import Operation, Service
@@ -47,12 +47,49 @@ class MessagePayload(Payload):
     draft_id: str | None = None
 
 
-class TrashPayload(Payload):
-    message_id: str
+class TrashedMessage(Payload):
+    """One email a trash moves: its id, and what the card shows of it."""
+
+    id: str
     subject: str
     #: Stored as "from". The two aliases do what `alias="from"` would, but type checkers take
     #: `alias` for the constructor's keyword, which `from` cannot be: `sender=` is the keyword.
     sender: str = Field(validation_alias="from", serialization_alias="from")
+    #: The linked account holding it, when not the action's own (a search over several accounts).
+    account_id: str | None = None
+
+
+class TrashPayload(Payload):
+    """The emails to move to the trash.
+
+    One email is stored as it always was (`message_id`, `subject`, `from`), so older rows,
+    and clients reading those fields, keep working; several are stored as `messages`.
+    """
+
+    messages: list[TrashedMessage] = Field(min_length=1)
+    #: Ids already in the trash, remembered as they go, so that a retry continues.
+    trashed: list[str] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_message(cls, data: Any) -> Any:
+        """The single-message shape (stored, or `message_id=`, `subject=`, `sender=`) as a list of one."""
+        if isinstance(data, dict) and "messages" not in data and "message_id" in data:
+            data = dict(data)
+            one = {"id": data.pop("message_id"), "subject": data.pop("subject", "")}
+            one["from"] = data.pop("from", None) or data.pop("sender", "")
+            data.pop("sender", None)
+            if "account_id" in data:
+                one["account_id"] = data.pop("account_id")
+            data["messages"] = [one]
+        return data
+
+    def stored(self) -> dict[str, Any]:
+        fields = super().stored()
+        if len(self.messages) == 1:
+            one = fields.pop("messages")[0]
+            fields = {"message_id": one.pop("id")} | one | fields
+        return fields
 
 
 # --- Calendar --------------------------------------------------------------------------
@@ -65,6 +102,8 @@ class EventTimes(Payload):
     start: str
     end: str
     location: str = ""
+    #: An all-day event's times are midnights in its zone: Google is sent its dates.
+    all_day: bool | None = None
 
 
 class CreateEventPayload(Payload):
@@ -78,14 +117,24 @@ class CreateEventPayload(Payload):
 
 
 class UpdateEventPayload(Payload):
+    """An event moved (`start`), shifted, moved to another day, resized (`end`) or renamed
+    (`summary`): the event as it will be, and as it was."""
+
     event_id: str
     summary: str
     start: str
     end: str
     time_zone: str | None = None
     location: str = ""
+    #: An all-day event moved by whole days stays all-day (its times are midnights).
+    all_day: bool | None = None
     #: The event as it was, for the card ("Move ... from ... to ...") and for undo.
     was: EventTimes
+
+
+#: Which occurrences of a recurring event a deletion takes: this one, this one and the
+#: following ones, or the whole series.
+SeriesScope = Literal["one", "following", "all"]
 
 
 class DeletedEvent(Payload):
@@ -94,14 +143,23 @@ class DeletedEvent(Payload):
     start: str
     end: str
     all_day: bool = False
+    #: Set for a recurring event's occurrences beyond this one ("following", "all"): its
+    #: series (Google's recurring event), and how many occurrences go, for the card.
+    series: SeriesScope | None = None
+    recurring_event_id: str | None = None
+    occurrences: int | None = None
 
 
 class DeleteEventsPayload(Payload):
     events: list[DeletedEvent]
     #: The user's zone: the card shows each event's times where the user is.
     time_zone: str | None = None
-    #: Each event's full resource, kept before deleting it so that undo can restore it.
+    #: Each event's full resource, kept before deleting it so that undo can restore it (a
+    #: series' recurring event, for "following" and "all").
     originals: dict[str, Any] = Field(default_factory=dict)
+    #: For "following": where each series was cut (its occurrence's original start), kept
+    #: before cutting so that a retry cuts it at the same place.
+    cuts: dict[str, str] | None = None
 
 
 # --- Drive -----------------------------------------------------------------------------

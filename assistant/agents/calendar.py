@@ -1,22 +1,27 @@
-"""Calendar: search and read the cache; free slots from free/busy; create, move and delete
-events after confirmation.
+"""Calendar: search and read the cache; free slots from free/busy; create, change and
+delete events after confirmation.
 
 A created event's id is derived from its action, so a retried confirmation meets Google's
-409 "duplicate" instead of creating a second event. A deleted event keeps its full
-resource in the action's undo data, and undo re-creates it.
+409 "duplicate" instead of creating a second event. A change (`_changed`) moves, shifts,
+moves to another day, resizes or renames one event; undo puts its times and title back. A
+deleted event keeps its full resource in the action's undo data, and undo re-creates it.
+A recurring event's occurrence may take its series with it (`series`): "all" deletes the
+recurring event (undo re-creates it), "following" ends its rules just before this
+occurrence, as Google's own "this and following events" does (undo gives the rules back).
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from googleapiclient.discovery import Resource
 from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
+from sqlalchemy import select
 
 from assistant.agents.base import ActionOutcome, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
@@ -24,7 +29,7 @@ from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel
 from assistant.core.items import EventItem
 from assistant.core.models import CalendarEvent
 from assistant.google.api import GoogleApi, http_status
-from assistant.google.resources import CALENDAR_ID, event_item
+from assistant.google.resources import CALENDAR_ID, event_item, zone_named
 from assistant.plan import Operation, PlanStep
 from assistant.writes import (
     CreateEventPayload,
@@ -34,6 +39,7 @@ from assistant.writes import (
     Payload,
     PendingAction,
     ProposedAction,
+    SeriesScope,
     UpdateEventPayload,
 )
 from search.indexing import GCAL
@@ -121,7 +127,12 @@ class CalendarAgent(CacheReader):
         if step.operation == Operation.FREE_SLOTS:
             return {"slots": await self._free_slots(step.params, context)}
         found = await super().run(step, inputs, context)
-        if step.operation == Operation.SEARCH and {"after", "before"} & set(step.params.get("filters") or {}):
+        ordered = (step.params.get("order") or "relevance") != "relevance"  # already in the order asked
+        if (
+            step.operation == Operation.SEARCH
+            and not ordered
+            and {"after", "before"} & set(step.params.get("filters") or {})
+        ):
             # A listing of a period ("my meetings next week") reads best in time order.
             found["items"].sort(key=lambda item: item.when or context.now)
         return found
@@ -167,6 +178,13 @@ class CalendarAgent(CacheReader):
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
         event: SourceItem | None = inputs.get("event") or (inputs.get("events") or [None])[0]
         params = step.params
+        conflicts: list[SourceItem] = inputs.get("conflicts") or []
+        if step.operation == Operation.CREATE and conflicts:
+            # "unless we already meet that day": the condition does not hold, nothing to add.
+            listed = "; ".join(
+                f"\u201c{c.title}\u201d {_when(c.details['start'], c.details['end'], None)}" for c in conflicts[:3]
+            )
+            raise StepFailed(f"nothing added: you already have {listed}")
         if step.operation == Operation.CREATE:
             slot = (inputs.get("slots") or [None])[0]
             start = params.get("start") or (slot and slot["start"])
@@ -193,43 +211,68 @@ class CalendarAgent(CacheReader):
         if event is None:
             raise StepFailed("I could not find the event you mean")
         if step.operation == Operation.UPDATE:
-            old_start = datetime.fromisoformat(event.details["start"])
-            old_end = datetime.fromisoformat(event.details["end"])
-            start = datetime.fromisoformat(params["start"]) if params.get("start") else old_start
-            end = datetime.fromisoformat(params["end"]) if params.get("end") else start + (old_end - old_start)
-            update = UpdateEventPayload(
-                event_id=event.id,
-                summary=params.get("summary") or event.title,
-                start=start.isoformat(),
-                end=end.isoformat(),
-                time_zone=event.details.get("time_zone") or str(context.timezone),
-                location=params.get("location", event.details.get("location", "")),
-                was=EventTimes(
-                    summary=event.title,
-                    start=old_start.isoformat(),
-                    end=old_end.isoformat(),
-                    location=event.details.get("location", ""),
-                ),
-            )
-            return self._proposal(step.operation, event.account_id, event.id, update)
+            return self._proposal(step.operation, event.account_id, event.id, _changed(event, params, context))
         if step.operation == Operation.DELETE:
-            events = _booked_events(inputs) if "events" in inputs else [event]
+            scope = params.get("series") or "one"
+            if scope not in SERIES_SCOPES:
+                raise StepFailed(f"I cannot delete {scope!r} occurrences of an event")
+            if "events" in inputs:
+                # A booking's entries ("cancel my flight"), or every event found ("delete all...").
+                events = _booked_events(inputs) if "booking" in inputs else list(inputs["events"])
+            else:
+                events = [event]
             delete = DeleteEventsPayload(
-                events=[
-                    DeletedEvent(
-                        event_id=e.id,
-                        summary=e.title,
-                        start=e.details["start"],
-                        end=e.details["end"],
-                        all_day=e.details.get("all_day", False),
-                    )
-                    for e in events
-                ],
+                events=await self._deleted(context, events, scope),
                 # Shown to the user in their own zone: "Wed 9 Dec, 10:25" where they are.
                 time_zone=str(context.timezone),
             )
             return self._proposal(step.operation, event.account_id, event.id, delete)
         raise StepFailed(f"Calendar cannot {step.operation}")
+
+    async def _deleted(self, context: AgentContext, events: list[SourceItem], scope: str) -> list[DeletedEvent]:
+        """What a deletion takes: each event, or for a recurring one with `scope`
+        "following" or "all" its series from that occurrence on, or all of it (once per
+        series, from its earliest occurrence found), with how many occurrences go."""
+        deleted: list[DeletedEvent] = []
+        series_seen: set[str] = set()
+        for e in sorted(events, key=lambda e: datetime.fromisoformat(e.details["start"])) if scope != "one" else events:
+            series_id: str | None = e.details.get("recurring_event_id") if scope != "one" else None
+            whole = series_id is not None
+            if series_id is not None and series_id in series_seen:
+                continue
+            occurrences = None
+            if series_id is not None:
+                series_seen.add(series_id)
+                since = datetime.fromisoformat(e.details["start"]) if scope == "following" else None
+                occurrences = len(await self._series_rows(context, e.account_id, series_id, since))
+            deleted.append(
+                DeletedEvent(
+                    event_id=e.id,
+                    summary=e.title,
+                    start=e.details["start"],
+                    end=e.details["end"],
+                    all_day=e.details.get("all_day", False),
+                    series=cast(SeriesScope, scope) if whole else None,
+                    recurring_event_id=series_id if whole else None,
+                    occurrences=occurrences,
+                )
+            )
+        return deleted
+
+    async def _series_rows(
+        self, context: AgentContext, account_id: uuid.UUID | str, series_id: str, since: datetime | None
+    ) -> list[str]:
+        """The cached occurrences of a recurring event (those starting at or after `since`)."""
+        statement = select(CalendarEvent.event_id).where(
+            CalendarEvent.user_id == context.user_id,
+            CalendarEvent.account_id == uuid.UUID(str(account_id)),
+            CalendarEvent.recurring_event_id == series_id,
+            CalendarEvent.status != "cancelled",
+        )
+        if since is not None:
+            statement = statement.where(CalendarEvent.start_at >= since)
+        async with context.engine.connect() as connection:
+            return list((await connection.execute(statement)).scalars())
 
     def _proposal(
         self, operation: Operation, account_id: str, target_id: str | None, payload: Payload
@@ -248,10 +291,7 @@ class CalendarAgent(CacheReader):
     def describe(self, operation: Operation, fields: dict[str, Any]) -> str:
         if operation == Operation.DELETE:
             delete = DeleteEventsPayload.model_validate(fields)
-            return "\n".join(
-                f"Delete \u201c{e.summary}\u201d, {_when(e.start, e.end, delete.time_zone, all_day=e.all_day)}"
-                for e in delete.events
-            )
+            return "\n".join(_deletion_line(e, delete.time_zone, done=False) for e in delete.events)
         if operation == Operation.CREATE:
             created = CreateEventPayload.model_validate(fields)
             lines = [f"Create \u201c{created.summary}\u201d, {_when(created.start, created.end, created.time_zone)}"]
@@ -261,12 +301,7 @@ class CalendarAgent(CacheReader):
                 lines.append(f"Where: {created.location}")
             return "\n".join(lines)
         if operation == Operation.UPDATE:
-            update = UpdateEventPayload.model_validate(fields)
-            was = update.was
-            return (
-                f"Move \u201c{was.summary}\u201d from {_when(was.start, was.end, update.time_zone)} "
-                f"to {_when(update.start, update.end, update.time_zone)}"
-            )
+            return "\n".join(_change_lines(UpdateEventPayload.model_validate(fields), done=False))
         raise StepFailed(f"Calendar cannot {operation}")
 
     async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
@@ -299,11 +334,9 @@ class CalendarAgent(CacheReader):
             )
         if action.operation == Operation.UPDATE:
             update = UpdateEventPayload.model_validate(action.fields)
-            update_zone = update.time_zone
             changes = {
                 "summary": update.summary,
-                "start": {"dateTime": update.start, "timeZone": update_zone},
-                "end": {"dateTime": update.end, "timeZone": update_zone},
+                **_google_times(update.start, update.end, update.time_zone, all_day=bool(update.all_day)),
                 "location": update.location,
             }
             updated = await api.call(
@@ -312,15 +345,16 @@ class CalendarAgent(CacheReader):
                 )
             )
             await self._write_through(context, action.account_id, updated)
-            return ActionOutcome(
-                f"Moved \u201c{update.summary}\u201d to {_when(update.start, update.end, update_zone)}",
-                undo=update.was.stored(),
-            )
+            return ActionOutcome("; ".join(_change_lines(update, done=True)), undo=update.was.stored())
         if action.operation == Operation.DELETE:
             delete = DeleteEventsPayload.model_validate(action.fields)
             originals: dict[str, Any] = dict(delete.originals)
+            cuts: dict[str, str] = dict(delete.cuts or {})
+            #: Series cut short ("following"): undo gives them their rules back.
+            rules: dict[str, list[str]] = {}
             for event in delete.events:
-                event_id = event.event_id
+                # A series' recurring event, or the event itself.
+                event_id = (event.recurring_event_id if event.series else None) or event.event_id
 
                 # Defs, not lambdas: mypy cannot type a lambda's default (python/mypy#15459).
                 def get_original(s: Resource, e: str = event_id) -> HttpRequest:
@@ -338,15 +372,49 @@ class CalendarAgent(CacheReader):
                             raise
                         originals[event_id] = None
                     await remember({"originals": originals})
+                original = originals[event_id]
+                if event.series == "following" and original is not None:
+                    if event_id not in cuts:
+                        cuts[event_id] = (await self._original_start(api, event, context)).isoformat()
+                        await remember({"cuts": cuts})
+                    cut = datetime.fromisoformat(cuts[event_id])
+                    zone = original.get("start", {}).get("timeZone") or str(context.timezone)
+                    if cut > _moment(original["start"], zone):  # else nothing is left before it: all go
+                        ended = _until(original.get("recurrence", []), cut, all_day="date" in original["start"])
+
+                        def cut_short(s: Resource, e: str = event_id, r: list[str] = ended) -> HttpRequest:
+                            return s.events().patch(
+                                calendarId=CALENDAR_ID, eventId=e, body={"recurrence": r}, sendUpdates="all"
+                            )
+
+                        await api.call(cut_short)
+                        rules[event_id] = list(original.get("recurrence", []))
+                        gone = await self._series_rows(
+                            context, action.account_id, event_id, datetime.fromisoformat(event.start)
+                        )
+                        await context.indexer.remove(
+                            uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, e) for e in gone]
+                        )
+                        continue
                 try:
                     await api.call(delete_event)
                 except HttpError as error:
                     if http_status(error) not in (404, 410):
                         raise  # 404/410: already deleted, by an earlier try or by someone else
-                await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, event_id)])
-            names = ", ".join(f"\u201c{e.summary}\u201d" for e in delete.events)
-            kept = {event_id: original for event_id, original in originals.items() if original is not None}
-            return ActionOutcome(f"Deleted {names}", undo={"originals": kept} if kept else None)
+                gone = [event_id]
+                if event.series:  # the series' occurrences go with it
+                    gone += await self._series_rows(context, action.account_id, event_id, None)
+                await context.indexer.remove(uuid.UUID(str(action.account_id)), GCAL, [(CALENDAR_ID, e) for e in gone])
+            summary = "; ".join(_deletion_line(e, delete.time_zone, done=True) for e in delete.events)
+            if not any(e.series for e in delete.events):  # as it always read
+                summary = "Deleted " + ", ".join(f"\u201c{e.summary}\u201d" for e in delete.events)
+            kept = {
+                event_id: original
+                for event_id, original in originals.items()
+                if original is not None and event_id not in rules
+            }
+            undo: dict[str, Any] = ({"originals": kept} if kept else {}) | ({"rules": rules} if rules else {})
+            return ActionOutcome(summary, undo=undo or None)
         raise StepFailed(f"Calendar cannot {action.operation}")
 
     async def undo(self, action: PendingAction, context: AgentContext) -> str:
@@ -367,8 +435,7 @@ class CalendarAgent(CacheReader):
             was = EventTimes.model_validate(undo)
             back = {
                 "summary": was.summary,
-                "start": {"dateTime": was.start, "timeZone": update.time_zone},
-                "end": {"dateTime": was.end, "timeZone": update.time_zone},
+                **_google_times(was.start, was.end, update.time_zone, all_day=bool(was.all_day)),
                 "location": was.location,
             }
             restored = await api.call(
@@ -378,7 +445,13 @@ class CalendarAgent(CacheReader):
             )
             await self._write_through(context, action.account_id, restored)
             return f"Moved \u201c{was.summary}\u201d back"
-        for number, original in enumerate(undo["originals"].values()):
+        for series_id, recurrence in (undo.get("rules") or {}).items():
+
+            def give_back(s: Resource, e: str = series_id, r: list[str] = recurrence) -> HttpRequest:
+                return s.events().patch(calendarId=CALENDAR_ID, eventId=e, body={"recurrence": r}, sendUpdates="all")
+
+            await self._write_through(context, action.account_id, await api.call(give_back))
+        for number, original in enumerate((undo.get("originals") or {}).values()):
             body = {name: original[name] for name in RESTORED_FIELDS if name in original}
             body["id"] = f"{action.id.hex}r{number}"  # a new id (the old one stays cancelled), stable on retry
 
@@ -399,9 +472,39 @@ class CalendarAgent(CacheReader):
         return "Restored " + ", ".join(f"\u201c{e.summary}\u201d" for e in deleted)
 
     async def _write_through(self, context: AgentContext, account_id: uuid.UUID | str, event: dict[str, Any]) -> None:
-        await context.indexer.index(
-            context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))]
-        )
+        """The event into the cache; a recurring event as its occurrences, as sync caches it."""
+        if not event.get("recurrence"):
+            await context.indexer.index(
+                context.user_id, uuid.UUID(str(account_id)), [event_item(event, str(context.timezone))]
+            )
+            return
+        api = await context.google(account_id, "calendar")
+        token: str | None = None
+        while True:
+
+            def instances(s: Resource, t: str | None = token) -> HttpRequest:
+                return s.events().instances(calendarId=CALENDAR_ID, eventId=event["id"], pageToken=t, maxResults=2500)
+
+            page = await api.call(instances)
+            occurrences = [
+                event_item(e, page.get("timeZone") or str(context.timezone))
+                for e in page.get("items", [])
+                if e.get("status") != "cancelled"
+            ]
+            if occurrences:
+                await context.indexer.index(context.user_id, uuid.UUID(str(account_id)), occurrences)
+            token = page.get("nextPageToken")
+            if not token:
+                return
+
+    async def _original_start(self, api: GoogleApi, event: DeletedEvent, context: AgentContext) -> datetime:
+        """Where an occurrence sits in its series: its original start (a moved occurrence
+        keeps its place), from Google; its start when Google does not say."""
+        occurrence = await api.call(lambda s: s.events().get(calendarId=CALENDAR_ID, eventId=event.event_id))
+        original = occurrence.get("originalStartTime")
+        if original:
+            return _moment(original, str(context.timezone))
+        return datetime.fromisoformat(event.start)
 
 
 _FLIGHT_NUMBER = re.compile(r"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
@@ -416,6 +519,157 @@ def _booked_events(inputs: dict[str, Any]) -> list[SourceItem]:
     numbers = {"".join(match) for match in _FLIGHT_NUMBER.findall(text)}
     matching = [e for e in events if {"".join(m) for m in _FLIGHT_NUMBER.findall(e.title)} & numbers]
     return sorted(matching, key=lambda e: e.when or datetime.max) or events[:1]
+
+
+SERIES_SCOPES = ("one", "following", "all")
+MINUTES_A_DAY = 24 * 60
+
+
+def _changed(event: SourceItem, params: dict[str, Any], context: AgentContext) -> UpdateEventPayload:
+    """The event as a change leaves it.
+
+    The new start is `start` (an instant), or `day` (an ISO date: the same time of day
+    there, in the event's own zone), or the old start; `shift_minutes` then moves it
+    (negative: earlier). The length is `duration_minutes`, or the old length; an explicit
+    `end` wins. `summary` renames it. An all-day event moved by `day` or by whole days
+    (and resized by whole days) stays all-day.
+    """
+    details = event.details
+    old_start = datetime.fromisoformat(details["start"])
+    old_end = datetime.fromisoformat(details["end"])
+    zone_name = details.get("time_zone") or str(context.timezone)
+    zone = zone_named(zone_name)
+    shift = int(params.get("shift_minutes") or 0)
+    minutes = params.get("duration_minutes")
+    if minutes is not None and int(minutes) <= 0:
+        raise StepFailed("an event must last at least a minute")
+    all_day = bool(details.get("all_day")) and not params.get("start") and not params.get("end")
+    if all_day:
+        if shift % MINUTES_A_DAY or (minutes is not None and int(minutes) % MINUTES_A_DAY):
+            raise StepFailed(f"\u201c{event.title}\u201d lasts all day: it moves and lasts by whole days")
+        first = date.fromisoformat(params["day"]) if params.get("day") else old_start.astimezone(zone).date()
+        first += timedelta(days=shift // MINUTES_A_DAY)
+        days = (
+            int(minutes) // MINUTES_A_DAY
+            if minutes is not None
+            else (old_end.astimezone(zone).date() - old_start.astimezone(zone).date()).days
+        )
+        start = datetime.combine(first, time(), zone)
+        end = datetime.combine(first + timedelta(days=max(days, 1)), time(), zone)
+    else:
+        if params.get("start"):
+            start = datetime.fromisoformat(params["start"])
+        elif params.get("day"):
+            # The same time of day where the event is, whatever the offset that day.
+            start = datetime.combine(date.fromisoformat(params["day"]), old_start.astimezone(zone).time(), zone)
+        else:
+            start = old_start
+        start += timedelta(minutes=shift)
+        length = timedelta(minutes=int(minutes)) if minutes is not None else old_end - old_start
+        end = datetime.fromisoformat(params["end"]) if params.get("end") else start + length
+    if end <= start:
+        raise StepFailed("the event would end before it starts")
+    return UpdateEventPayload(
+        event_id=event.id,
+        summary=params.get("summary") or event.title,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        time_zone=zone_name,
+        location=params.get("location", details.get("location", "")),
+        all_day=True if all_day else None,
+        was=EventTimes(
+            summary=event.title,
+            start=old_start.isoformat(),
+            end=old_end.isoformat(),
+            location=details.get("location", ""),
+            all_day=True if all_day else None,
+        ),
+    )
+
+
+def _change_lines(update: UpdateEventPayload, *, done: bool) -> list[str]:
+    """What an update changes, in words: "Move “X” from ... to ...", "Make “X” 60 minutes
+    (...)", "Rename “X” to “Y”" (`done`: "Moved", "Made", "Renamed")."""
+    was, zone, all_day = update.was, update.time_zone, bool(update.all_day)
+    start, end = datetime.fromisoformat(update.start), datetime.fromisoformat(update.end)
+    old_start, old_end = datetime.fromisoformat(was.start), datetime.fromisoformat(was.end)
+    new_times = _when(update.start, update.end, zone, all_day=all_day)
+    lines = []
+    if start != old_start:
+        if done:
+            lines.append(f"Moved \u201c{update.summary}\u201d to {new_times}")
+        else:
+            old_times = _when(was.start, was.end, zone, all_day=all_day)
+            lines.append(f"Move \u201c{was.summary}\u201d from {old_times} to {new_times}")
+    elif end - start != old_end - old_start:
+        length = _length(end - start, all_day=all_day)
+        lines.append(f"{'Made' if done else 'Make'} \u201c{was.summary}\u201d {length} ({new_times})")
+    if update.summary != was.summary:
+        lines.append(f"{'Renamed' if done else 'Rename'} \u201c{was.summary}\u201d to \u201c{update.summary}\u201d")
+    if not lines:  # nothing but the place (or nothing): said as a move, as it always was
+        if done:
+            lines.append(f"Moved \u201c{update.summary}\u201d to {new_times}")
+        else:
+            old_times = _when(was.start, was.end, zone, all_day=all_day)
+            lines.append(f"Move \u201c{was.summary}\u201d from {old_times} to {new_times}")
+    return lines
+
+
+def _length(span: timedelta, *, all_day: bool) -> str:
+    if all_day:
+        days = span.days
+        return f"{days} day" if days == 1 else f"{days} days"
+    minutes = int(span.total_seconds() // 60)
+    return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _google_times(start: str, end: str, zone: str | None, *, all_day: bool) -> dict[str, dict[str, Any]]:
+    """An event's `start` and `end` as Google takes them: dates for an all-day event."""
+    if all_day:
+        tz = zone_named(zone or "UTC")
+        return {
+            "start": {"date": datetime.fromisoformat(start).astimezone(tz).date().isoformat()},
+            "end": {"date": datetime.fromisoformat(end).astimezone(tz).date().isoformat()},
+        }
+    return {"start": {"dateTime": start, "timeZone": zone}, "end": {"dateTime": end, "timeZone": zone}}
+
+
+def _occurrences(count: int | None) -> str:
+    return "1 occurrence" if count == 1 else f"{count} occurrences"
+
+
+def _deletion_line(event: DeletedEvent, zone: str | None, *, done: bool) -> str:
+    verb = "Deleted" if done else "Delete"
+    when = _when(event.start, event.end, zone, all_day=event.all_day)
+    if event.series == "all":
+        return f"{verb} all {_occurrences(event.occurrences)} of \u201c{event.summary}\u201d (the whole series)"
+    if event.series == "following":
+        return f"{verb} {_occurrences(event.occurrences)} of \u201c{event.summary}\u201d: {when} and every one after it"
+    return f"{verb} \u201c{event.summary}\u201d, {when}"
+
+
+def _until(rules: list[str], cut: datetime, *, all_day: bool) -> list[str]:
+    """A recurrence's rules ending just before `cut` (RFC 5545 UNTIL is inclusive: UTC for
+    timed events, the day before for all-day ones); COUNT goes, other lines stay."""
+    stamp = (
+        (cut.date() - timedelta(days=1)).strftime("%Y%m%d")
+        if all_day
+        else (cut - timedelta(seconds=1)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    )
+    ended = []
+    for rule in rules:
+        if rule.upper().startswith("RRULE:"):
+            parts = [p for p in rule[6:].split(";") if p and not p.upper().startswith(("UNTIL=", "COUNT="))]
+            rule = "RRULE:" + ";".join([*parts, f"UNTIL={stamp}"])
+        ended.append(rule)
+    return ended
+
+
+def _moment(when: dict[str, Any], zone: str) -> datetime:
+    """A Google start (`dateTime`, or an all-day `date`) as an instant."""
+    if "dateTime" in when:
+        return datetime.fromisoformat(str(when["dateTime"]).replace("Z", "+00:00"))
+    return datetime.combine(date.fromisoformat(when["date"]), time(), zone_named(when.get("timeZone") or zone))
 
 
 def _slot(start: datetime, end: datetime) -> dict[str, str]:

@@ -41,6 +41,16 @@ def file_source(file: Any, why: dict[str, Any] | None = None, snippet: str | Non
             "owners": list(file.owner_emails),
             "modified": file.modified_at.isoformat(),
             "shared": file.shared,
+            "permissions": [
+                {
+                    "email": permission.get("emailAddress", ""),
+                    "name": permission.get("displayName", ""),
+                    "role": permission.get("role", ""),
+                    "type": permission.get("type", ""),
+                    "domain": permission.get("domain", ""),
+                }
+                for permission in file.permissions or []
+            ],
             "excerpt": file.content_text[:EXCERPT_CHARS],
         },
         why=why,

@@ -1,19 +1,23 @@
-"""Gmail: search and read the cache; draft, send, reply, forward and trash after confirmation.
+"""Gmail: search and read the cache; draft, send, reply, forward and trash (one email or
+many) after confirmation.
 
 Mail is always sent through a draft: the draft's id is remembered in the action before it
 is sent, and sending a draft that is already gone (404: it was sent) is success, so a
-confirmation retried after a crash sends once. Everything written at Gmail is written
-through to the cache with the same parsing sync uses.
+confirmation retried after a crash sends once. A trash of many emails goes a batch at a
+time, each batch remembered in the action once done, so a retry continues where it
+stopped. Everything written at Gmail is written through to the cache with the same
+parsing sync uses.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
 import uuid
 from email.message import EmailMessage
 from email.utils import formataddr
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from googleapiclient.errors import HttpError
@@ -27,8 +31,10 @@ from assistant.core.models import GmailMessage
 from assistant.google.api import GoogleApi, http_status
 from assistant.google.content import parse_gmail_message
 from assistant.plan import Operation, PlanStep
-from assistant.writes import MessagePayload, PendingAction, ProposedAction, TrashPayload
+from assistant.writes import MessagePayload, PendingAction, ProposedAction, TrashedMessage, TrashPayload
 from search.indexing import GMAIL
+
+T = TypeVar("T")
 
 
 def gmail_url(message: Any) -> str:
@@ -100,27 +106,24 @@ class GmailAgent(CacheReader):
         return parse_gmail_message(message)[0]
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
-        original: SourceItem | None = inputs.get("message")
-        account_id = original.account_id if original else str((await context.primary_account()).id)
+        """The write a step proposes.
+
+        Inputs: `message`, the email (or event) answered, forwarded or trashed; for a trash
+        also `messages`, several emails (a search's `items`), and `total` (its count). Params of a send, draft, reply
+        or forward: `to`, `cc`, `subject`, `body` (a given subject is used as given),
+        `quoted` (the body word for word: kept exactly), `reply_all` (a reply's Cc: everyone
+        else on the original); `purpose` and `greeting_name` as before.
+        """
         operation = step.operation
         if operation == Operation.TRASH:
-            if original is None:
-                raise StepFailed("I could not tell which email to move to the trash")
-            trash = TrashPayload(
-                message_id=original.id, subject=original.title, sender=original.details.get("from", "")
-            )
-            return ProposedAction(
-                service="gmail",
-                operation=operation,
-                account_id=account_id,
-                target_id=original.id,
-                fields=trash.stored(),
-                preview=self.describe(operation, trash.stored()),
-                undoable=True,
-            )
-        account = next(a for a in await context.accounts() if str(a.id) == account_id)
+            return self._propose_trash(inputs, context)
+        original: SourceItem | None = inputs.get("message")
+        account_id = original.account_id if original else str((await context.primary_account()).id)
+        accounts = await context.accounts()
+        account = next(a for a in accounts if str(a.id) == account_id)
         params = step.params | {"signature": (account.display_name or "").split(" ")[0]}
-        message = _message(operation, params, original, account.email)
+        own = frozenset(a.email.lower() for a in accounts) | {account.email.lower()}
+        message = _message(operation, params, original, account.email, own)
         if not message.to:
             raise StepFailed("I could not tell who the email should go to; say the recipient's name or address")
         return ProposedAction(
@@ -132,10 +135,47 @@ class GmailAgent(CacheReader):
             preview=self.describe(operation, message.stored()),
         )
 
+    def _propose_trash(self, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
+        """Trash `message` (one email), or `messages` (every email a search found), up to the
+        settings' `bulk_cap`. `total`, when bound (a search's count of every match, which
+        goes past the cap when its `items` stop at it), is how many there are."""
+        chosen = _emails_to_trash(inputs)
+        if not chosen:
+            raise StepFailed(
+                "no emails match" if "messages" in inputs else "I could not tell which email to move to the trash"
+            )
+        total = inputs.get("total")
+        count = max(len(chosen), total if isinstance(total, int) else 0)
+        cap = context.settings.bulk_cap
+        if count > cap:
+            raise StepFailed(
+                f"That is {count:,} emails; I can move at most {cap:,} at once: narrow it down (a sender, a period)"
+            )
+        account_id = chosen[0].account_id
+        trash = TrashPayload(
+            messages=[
+                TrashedMessage(
+                    id=item.id,
+                    subject=item.title,
+                    sender=item.details.get("from", ""),
+                    account_id=None if item.account_id == account_id else item.account_id,
+                )
+                for item in chosen
+            ]
+        )
+        return ProposedAction(
+            service="gmail",
+            operation=Operation.TRASH,
+            account_id=account_id,
+            target_id=chosen[0].id if len(chosen) == 1 else None,
+            fields=trash.stored(),
+            preview=self.describe(Operation.TRASH, trash.stored()),
+            undoable=True,
+        )
+
     def describe(self, operation: Operation, fields: dict[str, Any]) -> str:
         if operation == Operation.TRASH:
-            trash = TrashPayload.model_validate(fields)
-            return f"Move to trash: \u201c{trash.subject}\u201d from {trash.sender}"
+            return _describe_trash(TrashPayload.model_validate(fields))
         message = MessagePayload.model_validate(fields)
         lines = [f"{VERBS[operation]} to {', '.join(message.to)}"]
         if message.cc:
@@ -144,15 +184,9 @@ class GmailAgent(CacheReader):
         return "\n".join(lines)
 
     async def execute(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
-        api = await context.google(action.account_id, "gmail")
         if action.operation == Operation.TRASH:
-            trash = TrashPayload.model_validate(action.fields)
-            await api.call(lambda s: s.users().messages().trash(userId="me", id=trash.message_id))
-            await context.indexer.remove(action.account_id, GMAIL, [(trash.message_id,)])
-            return ActionOutcome(
-                f"Moved \u201c{trash.subject}\u201d to the trash", undo={"message_id": trash.message_id}
-            )
-
+            return await self._trash(action, context, remember)
+        api = await context.google(action.account_id, "gmail")
         message = MessagePayload.model_validate(action.fields)
         draft_id = message.draft_id
         if draft_id is None:
@@ -175,15 +209,91 @@ class GmailAgent(CacheReader):
         item = await self._write_through(context, action.account_id, sent["id"])
         return ActionOutcome(f"Sent \u201c{message.subject}\u201d to {', '.join(message.to)}", item=item)
 
+    async def _trash(self, action: PendingAction, context: AgentContext, remember: Remember) -> ActionOutcome:
+        """Move the emails to the trash, a batch at a time: each batch done is removed from
+        the cache and remembered, so that a retry continues where an attempt stopped. An
+        email gone from Gmail since it was proposed (404) is passed over, unless all are."""
+        trash = TrashPayload.model_validate(action.fields)
+        done = list(trash.trashed or [])
+        gone: dict[str, HttpError] = {}
+        for batch in _batches([message for message in trash.messages if message.id not in done], MOVE_BATCH):
+            moved, missing, failure = await self._move(context, action, batch, to_trash=True)
+            gone |= missing
+            for account_id, ids in _by_account(moved + [m for m in batch if m.id in missing], action).items():
+                await context.indexer.remove(uuid.UUID(account_id), GMAIL, [(message_id,) for message_id in ids])
+            if moved and len(trash.messages) > 1:
+                done += [message.id for message in moved]
+                await remember({"trashed": done})
+            if failure is not None:
+                raise failure
+        if len(gone) == len(trash.messages):
+            raise next(iter(gone.values()))  # nothing was there to trash (one email's 404, as ever)
+        if len(trash.messages) == 1:
+            only = trash.messages[0]
+            return ActionOutcome(f"Moved \u201c{only.subject}\u201d to the trash", undo={"message_id": only.id})
+        trashed = [message.id for message in trash.messages if message.id not in gone]
+        summary = f"Moved {len(trashed):,} emails to the trash"
+        if gone:
+            summary += f" ({len(gone):,} {'was' if len(gone) == 1 else 'were'} no longer there)"
+        return ActionOutcome(summary, undo={"message_ids": trashed})
+
     async def undo(self, action: PendingAction, context: AgentContext) -> str:
         if action.operation != Operation.TRASH or not action.undo_data:
             return await super().undo(action, context)
         trash = TrashPayload.model_validate(action.fields)
-        api = await context.google(action.account_id, "gmail")
-        message_id = action.undo_data["message_id"]
-        await api.call(lambda s: s.users().messages().untrash(userId="me", id=message_id))
-        await self._write_through(context, action.account_id, message_id)
-        return f"Restored \u201c{trash.subject}\u201d from the trash"
+        wanted = set(action.undo_data.get("message_ids") or [action.undo_data["message_id"]])
+        restored: list[TrashedMessage] = []
+        gone: dict[str, HttpError] = {}
+        for batch in _batches([message for message in trash.messages if message.id in wanted], MOVE_BATCH):
+            moved, missing, failure = await self._move(context, action, batch, to_trash=False)
+            restored += moved
+            gone |= missing
+            if failure is not None:
+                raise failure
+        if gone and not restored:
+            raise next(iter(gone.values()))
+        for account_id, ids in _by_account(restored, action).items():
+            await self._write_back(context, account_id, ids)
+        if len(trash.messages) == 1:
+            return f"Restored \u201c{trash.messages[0].subject}\u201d from the trash"
+        return f"Restored {len(restored):,} emails from the trash"
+
+    async def _move(
+        self, context: AgentContext, action: PendingAction, messages: list[TrashedMessage], *, to_trash: bool
+    ) -> tuple[list[TrashedMessage], dict[str, HttpError], BaseException | None]:
+        """Trash (or untrash) the messages concurrently; both are safe to repeat. Returns those
+        moved, the 404s of those Gmail no longer has (by id), and the first other failure."""
+
+        async def move(message: TrashedMessage) -> None:
+            api = await context.google(_account_of(message, action), "gmail")
+            await api.call(
+                lambda s: (s.users().messages().trash if to_trash else s.users().messages().untrash)(
+                    userId="me", id=message.id
+                )
+            )
+
+        outcomes = await asyncio.gather(*(move(message) for message in messages), return_exceptions=True)
+        moved = [message for message, outcome in zip(messages, outcomes, strict=True) if outcome is None]
+        gone = {
+            message.id: outcome
+            for message, outcome in zip(messages, outcomes, strict=True)
+            if isinstance(outcome, HttpError) and http_status(outcome) == 404
+        }
+        failures = [o for o in outcomes if isinstance(o, BaseException) and all(o is not g for g in gone.values())]
+        return moved, gone, failures[0] if failures else None
+
+    async def _write_back(self, context: AgentContext, account_id: str, message_ids: list[str]) -> None:
+        """Fetch the emails from Gmail and index them into the cache together."""
+        api = await context.google(account_id, "gmail")
+
+        async def fetch(message_id: str) -> EmailItem:
+            message = await api.call(lambda s: s.users().messages().get(userId="me", id=message_id, format="full"))
+            return parse_gmail_message(message)[0]
+
+        emails: list[EmailItem] = []
+        for batch in _batches(message_ids, MOVE_BATCH):
+            emails += await asyncio.gather(*(fetch(message_id) for message_id in batch))
+        await context.indexer.index(context.user_id, uuid.UUID(account_id), emails)
 
     async def _write_through(
         self, context: AgentContext, account_id: uuid.UUID | str, message_id: str
@@ -204,16 +314,30 @@ class GmailAgent(CacheReader):
 
 
 def _message(
-    operation: Operation, params: dict[str, Any], original: SourceItem | None, own_address: str
+    operation: Operation,
+    params: dict[str, Any],
+    original: SourceItem | None,
+    own_address: str,
+    own_addresses: frozenset[str] = frozenset(),
 ) -> MessagePayload:
     """The message a send, draft, reply or forward step proposes, from its params and the
-    message (or event) it answers."""
+    message (or event) it answers.
+
+    `quoted`: the body was given word for word, and is the message's text exactly as given
+    (otherwise a body with nothing to answer becomes a short letter). `reply_all`: a reply
+    also goes, in Cc, to everyone else the original went to. `own_addresses` are all the
+    user's (lower-cased), left out of a reply all.
+    """
     to = list(params.get("to") or [])
     subject = params.get("subject") or ""
     body = params.get("body") or ""
     fields: dict[str, Any] = {"to": to, "cc": list(params.get("cc") or []), "subject": subject, "body": body}
     event_reply = original is not None and original.service == "calendar" and params.get("purpose") == "event_reply"
-    if (original is None or event_reply) and operation in (Operation.SEND, Operation.DRAFT) and body:
+    standalone = (original is None or event_reply) and operation in (Operation.SEND, Operation.DRAFT) and body
+    if standalone and params.get("quoted"):
+        # "email Daniel saying 'the deploy is green'": the words as given, case and all.
+        fields["subject"] = subject or _subject_from(" ".join(body.split()))
+    elif standalone:
         # "email Priya that the review moves to Friday": a subject from the gist, and a
         # short letter around it.
         gist = _sentence(body)
@@ -246,6 +370,10 @@ def _message(
         if operation == Operation.REPLY:
             addressed = list(original.details.get("to") or [])
             fields["to"] = to or _reply_recipients(original.details["from_email"], addressed, own_address)
+            if params.get("reply_all"):
+                fields["cc"] = _everyone_else(
+                    original, fields["to"], fields["cc"], own_addresses | {own_address.lower()}
+                )
             fields["subject"] = subject or (title if title.lower().startswith("re:") else f"Re: {title}")
             fields["thread_id"] = original.details.get("thread_id")
             fields["in_reply_to"] = original.details.get("rfc822_message_id")
@@ -265,6 +393,18 @@ def _reply_recipients(author: str, addressed: list[str], own_address: str) -> li
     if author.lower() == own_address.lower():
         return addressed
     return [author] if author else []
+
+
+def _everyone_else(original: SourceItem, to: list[str], cc: list[str], own: frozenset[str]) -> list[str]:
+    """A reply all's Cc: the Cc given, then everyone else on the original (its To and Cc),
+    without the user's own addresses, the author, anyone already in `to`, or repeats."""
+    taken = set(own) | {original.details.get("from_email", "").lower()} | {address.lower() for address in to}
+    everyone: list[str] = []
+    for address in [*cc, *(original.details.get("to") or []), *(original.details.get("cc") or [])]:
+        if address and address.lower() not in taken:
+            everyone.append(address)
+            taken.add(address.lower())
+    return everyone
 
 
 def _sentence(text: str) -> str:
@@ -292,6 +432,56 @@ def booking_reference(message: SourceItem) -> str | None:
         if reference and any(char.isdigit() for char in reference) and any(char.isalpha() for char in reference):
             return reference
     return None
+
+
+#: Emails trashed (or restored) at once, and between two remembered steps of progress.
+MOVE_BATCH = 10
+#: The emails a bulk trash card lists before "and N more".
+SHOWN_ON_CARD = 3
+
+
+def _emails_to_trash(inputs: dict[str, Any]) -> list[SourceItem]:
+    """The step's emails: `messages` (a search's items, every one) and `message`, each once."""
+    given = inputs.get("messages")
+    items: list[SourceItem] = [given] if isinstance(given, SourceItem) else list(given or [])
+    items = [item for item in items if item.service == "gmail"]
+    if inputs.get("message") is not None:
+        items.append(inputs["message"])
+    seen: set[tuple[str, str]] = set()
+    chosen = []
+    for item in items:
+        if (item.account_id, item.id) not in seen:
+            seen.add((item.account_id, item.id))
+            chosen.append(item)
+    return chosen
+
+
+def _describe_trash(trash: TrashPayload) -> str:
+    """One email as it always was; several by their count, then the first few."""
+    messages = trash.messages
+    if len(messages) == 1:
+        return f"Move to trash: \u201c{messages[0].subject}\u201d from {messages[0].sender}"
+    shown = messages if len(messages) <= SHOWN_ON_CARD + 1 else messages[:SHOWN_ON_CARD]
+    lines = [f"Move {len(messages):,} emails to the trash:"]
+    lines += [f"- \u201c{message.subject}\u201d from {message.sender}" for message in shown]
+    if len(messages) > len(shown):
+        lines.append(f"- \u2026 and {len(messages) - len(shown):,} more")
+    return "\n".join(lines)
+
+
+def _account_of(message: TrashedMessage, action: PendingAction) -> str:
+    return message.account_id or str(action.account_id)
+
+
+def _by_account(messages: list[TrashedMessage], action: PendingAction) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for message in messages:
+        grouped.setdefault(_account_of(message, action), []).append(message.id)
+    return grouped
+
+
+def _batches(items: list[T], size: int) -> list[list[T]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 def _compose(action_id: uuid.UUID, payload: MessagePayload, sender: str) -> str:

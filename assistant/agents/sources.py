@@ -6,25 +6,31 @@ module) says how its rows become sources and how to fetch one item from Google.
 
 from __future__ import annotations
 
+import itertools
 import re
+import uuid
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from googleapiclient.errors import HttpError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from assistant.agents.base import BaseAgent, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.core.services import spec
 from assistant.google.api import GoogleApi, http_status
 from assistant.plan import Operation, PlanStep, Service
+from search import acronyms, retrievers
 from search.indexing import Item
+from search.people import resolve_person
 from search.query import SearchFilters, SearchQuery, SearchResult
 from search.query import Service as SearchService
+from search.retrievers import Scope, WeightedTerm
+from search.terms import meaningful_terms
 
 #: How much of an item's text a source carries for the source panel and the answer.
 EXCERPT_CHARS = 600
@@ -37,11 +43,62 @@ def why_matched(result: SearchResult) -> dict[str, Any]:
     }
 
 
+#: How a search step may order what it finds before taking `count` of them.
+ORDERS = ("relevance", "next", "latest", "earliest")
+#: The most search ranks at once (`SearchQuery.limit`).
+MAX_RANKED = 100
+#: In a listing by time, an item matches the request's words when the terms it holds weigh
+#: (by IDF) at least this share of the request's: "the latest email about the Q4 financial
+#: review" is the newest holding "Q4", "financial" and "review" (or all but a very common
+#: one), not the newest saying "review"; "the next design review" is no other review.
+LISTING_COVERAGE = 0.8
+
+
 async def search_outputs(context: AgentContext, reader: CacheReader, params: dict[str, Any]) -> dict[str, Any]:
-    """A search step's outputs: `items` (best first), `top` (the best, or None) and
-    `corrections` (typos corrected before searching, as typed -> searched for)."""
+    """A search step's outputs: `items`, `top` (the first, or None), `corrections` (typos
+    corrected before searching, as typed -> searched for) and `total` (how many matched).
+
+    Params beside `text`, `filters`, `limit`, `filters_required` and `title`:
+
+    - `order`: "relevance" (the default: search's ranking, then the reranker), "next",
+      "latest" or "earliest". Calendar: "next" is the events starting at or after
+      `context.now` (one already under way is not next), soonest first; "latest" the events
+      that started before now, the most recent first; "earliest" all of them, the first
+      first. Mail and files: "latest" newest first and "earliest" oldest first by the item's
+      time (sent, modified); "next" means nothing there (mail and files have no future) and
+      is "relevance". A time order lists every item that matches (`_listing`), not only the
+      best-ranked ones, so "the next 1:1 with Priya" is the coming occurrence of a weekly
+      series whatever its hundred later ones.
+    - `count`: how many items to return (default `limit`).
+    - `every`: every matching item, up to the `bulk_cap` setting, in `order`; `total` then
+      counts them all, beyond the cap too.
+    - `newest_first` (older plans): the most relevant `limit` results, newest first, as
+      before; `order` supersedes it.
+
+    `total` is how many items match in all, counted exactly in a time order or with
+    `every` (beyond `count` and the cap), and the number returned in relevance order.
+    `title` puts the item the request names first in relevance order only: a time order
+    is the order asked for.
+    """
+    order = params.get("order") or "relevance"
+    if order not in ORDERS:
+        raise StepFailed(f"a search cannot be ordered by {order!r}")
+    if order == "next" and reader.cache_service != "gcal":
+        order = "relevance"  # mail and files have no future: the best match
+    every = bool(params.get("every"))
+    if every and order == "relevance" and params.get("newest_first"):
+        order = "latest"
+    if order == "relevance" and not every:
+        return await _ranked_outputs(context, reader, params)
+    return await _listed_outputs(context, reader, params, order, every)
+
+
+async def _ranked_outputs(context: AgentContext, reader: CacheReader, params: dict[str, Any]) -> dict[str, Any]:
+    """The best matches, ranked by search (and the reranker, or newest first)."""
     filters = params.get("filters") or {}
     limit = int(params.get("limit", 10))
+    if params.get("count") is not None:
+        limit = max(1, min(int(params["count"]), MAX_RANKED))
     newest_first = bool(params.get("newest_first"))
     reranker = None if newest_first else context.reranker  # time, not a model, orders the newest
     query = SearchQuery(
@@ -61,7 +118,234 @@ async def search_outputs(context: AgentContext, reader: CacheReader, params: dic
     items = await reader.sources_for(context.engine, results[:limit])
     if params.get("title"):
         items = prefer_title(items, params["title"], context.now)
-    return {"items": items, "top": items[0] if items else None, "corrections": response.corrections}
+    return {
+        "items": items,
+        "top": items[0] if items else None,
+        "corrections": response.corrections,
+        "total": len(items),
+    }
+
+
+async def _listed_outputs(
+    context: AgentContext, reader: CacheReader, params: dict[str, Any], order: str, every: bool
+) -> dict[str, Any]:
+    """Every item matching the words and filters, in `order`; `count` of them, or all (to
+    the cap) with `every`.
+
+    Search still runs first: it corrects typos and widens acronyms (its terms are what the
+    listing matches) and ranks the best matches (`every` in relevance order lists those
+    first). Without `every`, the items titled with the words come first when there are
+    any (`_listing`'s `by_title`). When no item holds the words (a paraphrase), the matches
+    are search's results that are close in meaning (MIN_VECTOR_ONLY_SIMILARITY) and pass
+    the filters; when the filters name people who match no one, nothing matches.
+    """
+    filters = SearchFilters(
+        **{name: _filter_value(name, value) for name, value in (params.get("filters") or {}).items()}
+    )
+    if reader.cache_service == "gcal" and order == "next":
+        filters = replace(filters, after=max(filters.after or context.now, context.now))
+    elif reader.cache_service == "gcal" and order == "latest":
+        filters = replace(filters, before=min(filters.before or context.now, context.now))
+    shown = int(params["count"]) if params.get("count") is not None else int(params.get("limit", 10))
+    cap = context.settings.bulk_cap if every else max(1, shown)
+    text = params.get("text", "")
+    query = SearchQuery(
+        user_id=context.user_id,
+        text=text,
+        services=(reader.cache_service,),
+        filters=filters,
+        limit=MAX_RANKED,
+        filters_required=bool(params.get("filters_required", False)),
+    )
+    response = await context.search.search(query)
+    ranked = {r.item_id: r for r in response.results if _relevant(r)}
+    words = Words(response.terms, _typed_terms(text, response.corrections, filters))
+
+    async def listing(
+        words: Words, order: str, limit: int, only: list[uuid.UUID] | None = None, *, by_title: bool = False
+    ) -> Listing:
+        return await _listing(
+            context.engine, context.user_id, reader.cache_service, filters, words, order, limit, only, by_title=by_title
+        )
+
+    # "The latest X" is among the items titled X when there are any; "every X", all that hold X.
+    ids, total = await listing(words, order, cap, by_title=not every)
+    if order == "relevance" and ids:  # search's best matches first, then the others, newest first
+        best, _ = await listing(words, order, len(ranked), only=list(ranked))
+        matching = set(best)
+        ids = ([i for i in ranked if i in matching] + [i for i in ids if i not in matching])[:cap]
+    elif not ids and words.searched:  # no item holds the words: those close in meaning
+        close = [r for r in response.results if _similarity(r) >= MIN_VECTOR_ONLY_SIMILARITY]
+        passing, _ = await listing(Words([], []), order, len(close), only=[r.item_id for r in close])
+        found = [r for r in close if r.item_id in set(passing)]
+        if order != "relevance":
+            found.sort(key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=order == "latest")
+        ids, total = [r.item_id for r in found][:cap], len(found)
+    items = await reader.listed_sources(context.engine, ids, ranked, order)
+    return {"items": items, "top": items[0] if items else None, "corrections": response.corrections, "total": total}
+
+
+@dataclass(frozen=True)
+class Words:
+    """A request's words as search took them: `searched`, the terms it matched (typos
+    corrected, acronyms widened both ways); `typed`, those the request itself holds."""
+
+    searched: list[str]
+    typed: list[str]
+
+
+#: The ids listed, in order, and how many items match in all.
+Listing = tuple[list[uuid.UUID], int]
+
+
+def _typed_terms(text: str, corrections: dict[str, str], filters: SearchFilters) -> list[str]:
+    """The request's own terms, typos corrected as search corrected them (an acronym's
+    widening is not the request's: an item holding either form holds the request)."""
+    for typed, corrected in corrections.items():
+        text = re.sub(rf"\b{re.escape(typed)}\b", corrected, text, flags=re.IGNORECASE)
+    return meaningful_terms(text, dated=filters.after is not None or filters.before is not None)
+
+
+def _similarity(result: SearchResult) -> float:
+    """How close in meaning the item is to the request (the vector methods' cosine)."""
+    return max((m.score for m in result.matches if m.method in ("vector", "filtered")), default=0.0)
+
+
+async def _listing(
+    engine: AsyncEngine,
+    user_id: uuid.UUID,
+    service: SearchService,
+    filters: SearchFilters,
+    words: Words,
+    order: str,
+    limit: int,
+    only: list[uuid.UUID] | None = None,
+    *,
+    by_title: bool = False,
+) -> Listing:
+    """The cache ids of the items passing `filters` and holding the words (every item
+    passing the filters when there are none), ordered by time ("relevance": newest first),
+    the first `limit` (among `only`, when given), and how many match in all.
+
+    An item holds the words when the terms it holds (any of search's, an acronym or its
+    expansion alike) weigh, by their IDF, at least LISTING_COVERAGE of the request's own
+    terms. With `by_title`, when some items hold them in their title (subject, event
+    summary, file name), only those match: people name items by their titles, and "my most
+    recent invoice email" is the newest invoice, not the newest email that mentions one.
+    The filters are search's own (`Scope`: people resolved to addresses as search
+    resolves them, time, labels, flags, types) and so is the text match (PostgreSQL's full
+    text with search's terms); only the order and the depth differ: search ranks at most a
+    hundred items, equal ones (a series' occurrences) the latest first.
+    """
+    if limit <= 0:
+        return [], 0
+    sql = retrievers.SERVICES[service]
+    direction = "ASC" if order in ("next", "earliest") else "DESC"
+    async with engine.connect() as connection:
+        scope = await _resolved_scope(connection, user_id, filters)
+        if not scope.can_satisfy(service):
+            return [], 0
+        where, values = scope.where(sql)
+        values["limit"] = limit
+        if only is not None:
+            where += " AND t.id = ANY(:only)"
+            values["only"] = only
+        weighted = (
+            (await retrievers.term_statistics(connection, user_id, (service,), words.searched)).terms
+            if words.searched
+            else []
+        )
+        if weighted:
+            values["match"] = " | ".join(f"({term.tsquery})" for term in weighted)
+            cover, values["needed"] = _coverage("t.search_tsv", weighted, words.typed, values)
+            titled, _ = _coverage("ts_filter(t.search_tsv, '{a}')", weighted, words.typed, values)
+            values["by_title"] = by_title
+            statement = f"""
+                WITH matched AS (
+                    SELECT t.id, {sql.time} AS item_time, {cover} AS cover, {titled} AS titled FROM {sql.table} t
+                    WHERE t.search_tsv @@ CAST(:match AS tsquery) AND {where}
+                ), tier AS (
+                    SELECT CAST(:by_title AS boolean) AND coalesce(bool_or(titled >= :needed), false) AS by_title
+                    FROM matched
+                )
+                SELECT id, count(*) OVER () AS total FROM matched, tier
+                WHERE CASE WHEN tier.by_title THEN titled ELSE cover END >= :needed
+                ORDER BY item_time {direction} NULLS LAST, id LIMIT :limit
+            """
+        else:
+            statement = f"""
+                SELECT t.id, count(*) OVER () AS total FROM {sql.table} t WHERE {where}
+                ORDER BY {sql.time} {direction} NULLS LAST, t.id LIMIT :limit
+            """
+        rows = (await connection.execute(text(statement), values)).all()
+    return [row.id for row in rows], rows[0].total if rows else 0
+
+
+def _coverage(vector: str, weighted: list[WeightedTerm], typed: list[str], values: dict[str, Any]) -> tuple[str, float]:
+    """SQL for the weight of the request's terms an item's `vector` (its tsvector, or its
+    title's) holds, its parameters added to `values`, and the weight an item must reach
+    (LISTING_COVERAGE of the request's).
+
+    An acronym and its expansion are one group: an item holding either form holds the
+    group's typed words ("the second half" is held by "H2 OKRs"). Terms search added that
+    are in no group weigh nothing (the request did not say them)."""
+    by_term = {term.term: term for term in weighted}
+    own = {term.term for term in weighted if term.term in typed} or set(by_term)
+    parts: list[str] = []
+    grouped: set[str] = set()
+
+    numbers = itertools.count(sum(1 for name in values if name.startswith("cover_")))
+
+    def parameter(value: Any) -> str:
+        name = f"cover_{next(numbers)}"
+        values[name] = value
+        return f":{name}"
+
+    def holds(terms: list[str]) -> str:
+        return " AND ".join(f"{vector} @@ CAST({parameter(by_term[name].tsquery)} AS tsquery)" for name in terms)
+
+    def weight(terms: list[str]) -> str:
+        return f"CAST({parameter(sum(by_term[name].idf for name in terms if name in own))} AS float8)"
+
+    for short, words in _acronym_groups(list(by_term)):
+        if grouped & {short, *words}:
+            continue
+        grouped |= {short, *words}
+        parts.append(f"CASE WHEN {holds([short])} OR ({holds(words)}) THEN {weight([short, *words])} ELSE 0 END")
+    for name in by_term:
+        if name not in grouped and name in own:
+            parts.append(f"CASE WHEN {holds([name])} THEN {weight([name])} ELSE 0 END")
+    needed = LISTING_COVERAGE * sum(by_term[name].idf for name in own)
+    return " + ".join(parts) or "0", needed
+
+
+def _acronym_groups(terms: list[str]) -> list[tuple[str, list[str]]]:
+    """The acronyms among `terms` whose expansion's words are all there too (search widens
+    a request with the other form of each acronym it uses or spells out)."""
+    have = set(terms)
+    groups = []
+    for acronym, expansion in acronyms.EXPANSIONS.items():
+        short = next((form for form in (acronym.lower(), acronym.lower() + "s") if form in have), None)
+        words = meaningful_terms(expansion)
+        if short is not None and words and all(word in have for word in words):
+            groups.append((short, words))
+    return groups
+
+
+async def _resolved_scope(connection: AsyncConnection, user_id: uuid.UUID, filters: SearchFilters) -> Scope:
+    """The filters with each person named resolved to the addresses search takes them for."""
+
+    async def resolve(names: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+        return tuple([tuple(await resolve_person(connection, user_id, name)) for name in names])
+
+    return Scope(
+        user_id,
+        None,
+        filters,
+        await resolve(filters.people),
+        await resolve(filters.senders),
+        await resolve(filters.recipients),
+    )
 
 
 _WORD = re.compile(r"[\w']+")
@@ -114,6 +398,21 @@ class SourcePanel:
     link: str
 
 
+def about_params(item: SourceItem, accounts: list[Any]) -> dict[str, Any]:
+    """A search for what concerns `item` ("prepare me for my next meeting"): its title's
+    words, and for a meeting its other people as anyone on the item."""
+    own = {account.email.lower() for account in accounts}
+    people = [a["email"] for a in item.details.get("attendees", []) if a.get("email") and a["email"].lower() not in own]
+    organizer = item.details.get("organizer") or ""
+    if organizer and organizer.lower() not in own and organizer not in people:
+        people.append(organizer)
+    params: dict[str, Any] = {"text": item.title}
+    if people:
+        params["filters"] = {"people": people}
+        params["filters_required"] = False  # the title may match mail from anyone
+    return params
+
+
 class CacheReader(BaseAgent):
     """Search and read over one service's cache: the read steps every agent runs the same
     way. A service's agent says how its rows become sources and how to fetch one item
@@ -145,7 +444,9 @@ class CacheReader(BaseAgent):
 
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
         if step.operation == Operation.SEARCH:
-            return await search_outputs(context, self, step.params)
+            about: SourceItem | None = inputs.get("about")
+            params = step.params | about_params(about, await context.accounts()) if about else step.params
+            return await search_outputs(context, self, params)
         if step.operation == Operation.READ:
             return {"item": await self.cached_item(context, step.params["id"])}
         raise StepFailed(f"{self.service} cannot {step.operation}")
@@ -161,6 +462,22 @@ class CacheReader(BaseAgent):
             for result in results
             if result.item_id in rows  # deleted between search and lookup
         ]
+
+    async def listed_sources(
+        self, engine: AsyncEngine, ids: list[uuid.UUID], ranked: dict[uuid.UUID, SearchResult], order: str
+    ) -> list[SourceItem]:
+        """The cached rows `ids` as sources, in that order; those search ranked say why."""
+        async with engine.connect() as connection:
+            found = await connection.execute(select(self.model).where(self.model.id.in_(ids)))
+            rows = {row.id: row for row in found}
+        items = []
+        for item_id in ids:
+            if item_id not in rows:
+                continue  # deleted since
+            result = ranked.get(item_id)
+            why = (why_matched(result) if result else {}) | {"order": order}
+            items.append(self.source(rows[item_id], why, result.snippet if result else None))
+        return items
 
     async def cached_item(self, context: AgentContext, item_id: str) -> SourceItem:
         """One of the user's items by its Google id (a read of an earlier answer's item).

@@ -31,7 +31,7 @@ def encode(number: int, name: str, data: dict[str, Any]) -> str:
 def payload(event: PipelineEvent) -> tuple[str, dict[str, Any]]:
     """The event's SSE name and data."""
     if isinstance(event, IntentEvent):
-        return "intent", {"intent": event.intent.model_dump(mode="json")}
+        return "intent", {"intent": event.meaning.model_dump(mode="json")}
     if isinstance(event, PlanEvent):
         return "plan", {
             "steps": [

@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         validation_alias=_env("SEARCH_RERANK_TIMEOUT_SECONDS"),
         description="Past this, the fused order is kept.",
     )
+    bulk_cap: int = Field(
+        default=200,
+        ge=1,
+        validation_alias=_env("BULK_CAP"),
+        description="Most items a search for every matching item ('all emails from Tom') returns.",
+    )
 
     # --- embeddings --------------------------------------------------------------------
     embedding_model: Literal["minilm-l6-int8", "text-embedding-3-small"] = Field(

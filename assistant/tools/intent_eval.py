@@ -85,6 +85,7 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
     from assistant.llm.factory import build_chain
     from assistant.understanding.contacts import ContactBook
     from assistant.understanding.context import ConversationContext, Turn
+    from assistant.understanding.local import OPERATION_OF_ACT, local_understanding
     from assistant.understanding.schema import ItemRef
     from assistant.understanding.service import Understander, local_intent_provider, user_zone
 
@@ -111,11 +112,11 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
                 user_id=user_id, text=turn["text"], context=context, now=now, contacts=contacts
             )
             items = [ItemRef(position=i, **item) for i, item in enumerate(turn.get("items", []), start=1)]
-            context.turns.append(Turn(role="user", text=turn["text"], intent=earlier))
+            context.turns.append(Turn(role="user", text=turn["text"], frame=earlier.frame))
             context.turns.append(Turn(role="assistant", text="", items=items))
         started = time.perf_counter()
         try:
-            intent = await understander.understand(
+            meaning = await understander.understand(
                 user_id=user_id, text=row["text"], context=context, now=now, contacts=contacts
             )
         except Exception:  # noqa: BLE001 - a failed request scores as wrong and is counted
@@ -123,19 +124,24 @@ async def evaluate(rows: list[dict[str, Any]], provider: str) -> dict[str, Any]:
             continue
         finally:
             latencies.append((time.perf_counter() - started) * 1000)
-        service_ok = intent.service == row["service"]
-        operation_ok = intent.operation in row["operations"]
+        frame = meaning.frame
+        service_ok = bool(frame.services) and frame.services[0] == row["service"]
+        # The labels name the models' operations; a frame's act is one of them (free time and
+        # preparing for a meeting look things up).
+        operation_ok = OPERATION_OF_ACT.get(frame.act, "search") in row["operations"]
         service_right += service_ok
         operation_right += operation_ok
         intent_right += service_ok and operation_ok
         if row.get("ambiguous"):
             ambiguous += 1
-            asked_when_ambiguous += intent.clarification is not None
+            asked_when_ambiguous += meaning.clarification is not None
         else:
             clear += 1
-            asked_when_clear += intent.clarification is not None
+            asked_when_clear += meaning.clarification is not None
+        # Spans are the offline tagger's (a language model's frame holds no spans).
+        spans = local_understanding(settings).understand(row["text"], context).slot_values()
         for slot_type, values in row.get("slots", {}).items():
-            predicted = intent.slots.get(slot_type, [])
+            predicted = spans.get(slot_type, [])
             for value in values:
                 for table, exact in ((recall, False), (recall_exact, True)):
                     counts = table.setdefault(slot_type, [0, 0])

@@ -1,7 +1,7 @@
 """Intents cached in Redis for five minutes, keyed by user, normalised request and a hash
 of the conversation context: asking again (or reloading) costs no model call.
 
-Only the provider's draft is cached; resolution against contacts and the clock runs every
+Only the provider's frame is cached; resolution against contacts and the clock runs every
 time, so "tomorrow" is always today's tomorrow. Redis is an optimisation here: when it
 fails the request is understood anyway and the failure is logged.
 """
@@ -17,20 +17,20 @@ from pydantic import BaseModel
 
 from assistant.model_cache import ModelCache
 from assistant.understanding.features import normalise
-from assistant.understanding.schema import IntentDraft
+from assistant.understanding.frame import Frame
 
 INTENT_CACHE_TTL_SECONDS = 300
 
 
 class CachedIntent(BaseModel):
     provider: str
-    draft: IntentDraft
+    frame: Frame
 
 
 def cache_key(user_id: uuid.UUID, text: str, context_digest: str) -> str:
     query = re.sub(r"[\s?!.]+$", "", normalise(text))
     digest = hashlib.sha256(f"{query}\x00{context_digest}".encode()).hexdigest()[:32]
-    return f"concierge:intent:{user_id}:{digest}"
+    return f"concierge:frame:{user_id}:{digest}"  # "frame": entries of the intents before it do not fit
 
 
 def intent_cache(client: redis.asyncio.Redis) -> ModelCache[CachedIntent]:

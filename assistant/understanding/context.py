@@ -2,7 +2,7 @@
 
 Stored in `messages` (no columns of our own). The JSONB columns hold:
 
-- user turns: `intent` = `ParsedIntent.model_dump(mode="json")`;
+- user turns: `intent` = `Meaning.model_dump(mode="json")` (the request's frame, resolved);
 - assistant turns: `results` = `{"items": [{"service", "id", "title"}, ...]}`, the items
   shown, in the order shown (so "the second one" is `items[1]`), and `actions` =
   `{"items": [{"type": "draft" | "send" | ..., "service", "id", "status"}, ...]}`.
@@ -24,7 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.core.models import Message
-from assistant.understanding.schema import ItemRef, ParsedIntent
+from assistant.understanding.frame import Frame
+from assistant.understanding.schema import ItemRef
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,8 @@ class Action(BaseModel):
 class Turn(BaseModel):
     role: str
     text: str
-    intent: ParsedIntent | None = None
+    #: The user's request as understood (a user turn).
+    frame: Frame | None = None
     items: list[ItemRef] = Field(default_factory=list)
     actions: list[Action] = Field(default_factory=list)
 
@@ -52,18 +54,18 @@ class ConversationContext(BaseModel):
     turns: list[Turn] = Field(default_factory=list)
 
     @property
-    def last_intent(self) -> ParsedIntent | None:
+    def last_frame(self) -> Frame | None:
         for turn in reversed(self.turns):
-            if turn.intent is not None:
-                return turn.intent
+            if turn.frame is not None:
+                return turn.frame
         return None
 
     @property
-    def last_search(self) -> ParsedIntent | None:
+    def last_search(self) -> Frame | None:
         """The latest request that looked something up: what "what about ...?" continues."""
         for turn in reversed(self.turns):
-            if turn.intent is not None and turn.intent.operation in {"search", "read"}:
-                return turn.intent
+            if turn.frame is not None and turn.frame.act in ("find", "read"):
+                return turn.frame
         return None
 
     @property
@@ -91,13 +93,20 @@ class ConversationContext(BaseModel):
         lines = []
         for turn in self.turns:
             lines.append(f"{turn.role}: {turn.text}")
-            if turn.intent is not None:
-                lines.append(f"  understood as {turn.intent.services} {turn.intent.operations}")
+            if turn.frame is not None:
+                lines.append(f"  understood as {turn.frame.model_dump_json(exclude_defaults=True)}")
             for item in turn.items:
                 lines.append(f"  item {item.position}: [{item.service}] {item.title} (id {item.id})")
             for action in turn.actions:
                 lines.append(f"  action: {action.type} on {action.service} {action.id} ({action.status})")
         return "\n".join(lines)
+
+
+def _frame(stored: dict[str, Any] | None) -> Frame | None:
+    """The frame of a stored meaning; None for a turn stored before frames (no `frame`)."""
+    if not stored or "frame" not in stored:
+        return None
+    return Frame.model_validate(stored["frame"])
 
 
 def _items(results: dict[str, Any] | None) -> list[ItemRef]:
@@ -110,7 +119,7 @@ def turn_from_row(message: Message) -> Turn | None:
         return Turn(
             role=message.role,
             text=message.content,
-            intent=ParsedIntent.model_validate(message.intent) if message.intent else None,
+            frame=_frame(message.intent),
             items=_items(message.results),
             actions=[Action.model_validate(a) for a in (message.actions or {}).get("items") or []],
         )

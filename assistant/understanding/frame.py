@@ -57,7 +57,17 @@ Order = Literal["relevance", "next", "latest", "earliest"]
 Role = Literal["from", "to", "cc", "with", "any"]
 #: Kinds of item a request names, beyond its service.
 ItemKind = Literal[
-    "email", "event", "file", "pdf", "spreadsheet", "presentation", "document", "image", "newsletter", "invoice"
+    "email",
+    "event",
+    "file",
+    "pdf",
+    "spreadsheet",
+    "presentation",
+    "document",
+    "image",
+    "newsletter",
+    "invoice",
+    "booking",  # a flight, train, hotel or other reservation: mail confirming it, events for it
 ]
 #: Which occurrences of a recurring event: this one, this and the following, all of them.
 Series = Literal["one", "following", "all"]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from assistant.understanding.classifier import IntentClassifier, Prediction, minilm_embedder
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.features import normalise, tokenize
+from assistant.understanding.frame import Act, Frame
 from assistant.understanding.labels import GROUP_OPERATIONS, split_label
 from assistant.understanding.people import recover_people
 from assistant.understanding.schema import (
@@ -25,7 +26,6 @@ from assistant.understanding.schema import (
     DraftStep,
     IntentDraft,
     Operation,
-    ParsedIntent,
     Service,
 )
 from assistant.understanding.tagger import SlotTagger, spans_from_tags
@@ -51,6 +51,21 @@ OPERATION_CUES: list[tuple[Operation, re.Pattern[str]]] = [
     ),
     ("read", re.compile(r"\b(read|open|summari[sz]e|what does .* say)\b")),
 ]
+#: A frame's act as the models' operation, for a follow-up that continues it.
+OPERATION_OF_ACT: dict[Act, Operation] = {
+    "find": "search",
+    "read": "read",
+    "free_time": "search",
+    "prepare": "search",
+    "send": "send",
+    "draft": "draft",
+    "reply": "reply",
+    "forward": "forward",
+    "create": "create",
+    "change": "update",
+    "delete": "delete",
+    "share": "share",
+}
 ORDINALS = {
     "first": 1,
     "1st": 1,
@@ -325,7 +340,7 @@ class LocalUnderstanding:
     def understand(self, text: str, context: ConversationContext | None = None) -> IntentDraft:
         reading = self.read(text)
         context = context or ConversationContext()
-        previous = context.last_search or context.last_intent
+        previous = context.last_search or context.last_frame
         if previous is not None and self._is_continuation(reading):
             return self._continue(reading, previous)
         return self._fresh(reading, context)
@@ -452,15 +467,15 @@ class LocalUnderstanding:
         """'and Drive?', 'what about last month?': short, starting with a continuation."""
         return bool(_CONTINUATION.search(reading.text)) and len(reading.tokens) <= 8
 
-    def _continue(self, reading: Reading, previous: ParsedIntent) -> IntentDraft:
+    def _continue(self, reading: Reading, previous: Frame) -> IntentDraft:
         """The previous request with what this turn changes: services, time or people."""
         text, slots = reading.text, reading.slots
-        entities = previous.entities
+        target = previous.target
         mentioned = _mentioned_services(text)
-        services = mentioned or previous.services
-        operations: list[Operation] = previous.operations if not mentioned else ["search"]
+        services = mentioned or previous.services or ["gmail"]
+        operations: list[Operation] = [OPERATION_OF_ACT.get(previous.act, "search")] if not mentioned else ["search"]
         phrases = _time_phrases(slots, text)
-        people = _people(slots) or [p.mention for p in entities.people]
+        people = _people(slots) or [p.name for p in target.people]
         return IntentDraft(
             services=services,
             operations=operations,
@@ -469,14 +484,14 @@ class LocalUnderstanding:
                 for s in services
             ],
             people=people,
-            when=" ".join(phrases) or (entities.time_range.text if entities.time_range else None),
+            when=" ".join(phrases) or target.time,
             new_time=None,
-            topic=self._topic(_CONTINUATION.sub("", text), "query") or entities.topic,
-            subject=entities.subject,
-            event_title=_first(slots.get("event_name", [])) or entities.event_title,
-            file_name=_first(slots.get("file_name", [])) or entities.file_name,
+            topic=self._topic(_CONTINUATION.sub("", text), "query") or target.topic,
+            subject=previous.message.subject if previous.message else None,
+            event_title=_first(slots.get("event_name", [])) or (target.title if target.service == "calendar" else None),
+            file_name=_first(slots.get("file_name", [])) or (target.title if target.service == "drive" else None),
             body=None,
-            place=entities.place,
+            place=previous.event.location if previous.event else None,
             item_ordinals=[],
             refers_to_previous=True,
             confidence=round(max(reading.prediction.probability, previous.confidence), 3),

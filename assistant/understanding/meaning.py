@@ -24,6 +24,7 @@ from assistant.understanding.context import ConversationContext
 from assistant.understanding.dates import AnchorLookup, resolve_when
 from assistant.understanding.frame import Frame, Selection
 from assistant.understanding.schema import Clarification, ItemRef, ResolvedPerson, TimeRange
+from assistant.understanding.when import for_resolver
 
 
 class Meaning(BaseModel):
@@ -48,8 +49,6 @@ class Meaning(BaseModel):
     #: The previous request's frame (a refinement changes it).
     previous: Frame | None = None
     clarification: Clarification | None = None
-    #: The tagger's spans by type (offline only), for `concierge eval intent`.
-    slots: dict[str, list[str]] = Field(default_factory=dict)
 
     def person(self, name: str) -> ResolvedPerson | None:
         return next((person for person in self.people if person.mention == name), None)
@@ -72,11 +71,15 @@ def resolve_frame(
     context: ConversationContext,
     previous: Frame | None = None,
     anchors: AnchorLookup | None = None,
-    slots: dict[str, list[str]] | None = None,
 ) -> Meaning:
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
     people = [contacts.match(name) for name in _names(frame)]
-    items = _pointed_at(frame.target, context)
+    # A refinement selects anew ("only the ones from Tom"), whatever items it speaks of.
+    items = (
+        []
+        if frame.refine is not None and frame.refine.kind in ("narrow", "widen")
+        else _pointed_at(frame.target, context)
+    )
     event = frame.event
     condition = frame.condition
     return Meaning(
@@ -92,7 +95,6 @@ def resolve_frame(
         previous_items=context.last_items,
         previous=previous,
         clarification=frame.clarification or _ask_about(people, frame, items, context),
-        slots=slots or {},
     )
 
 
@@ -111,7 +113,17 @@ def _names(frame: Frame) -> list[str]:
 
 
 def _window(selection: Selection, now: datetime, anchors: AnchorLookup | None) -> TimeRange | None:
-    return resolve_when(selection.time, now, anchors=anchors) if selection.time else None
+    return _when(selection.time, now, anchors)
+
+
+def _when(
+    phrase: str | None, now: datetime, anchors: AnchorLookup | None, *, is_new_event: bool = False
+) -> TimeRange | None:
+    """A phrase as written ("tmrw at 1", "nxt wed") resolved: spelt for the resolver first."""
+    if not phrase:
+        return None
+    resolved = resolve_when(for_resolver(phrase), now, anchors=anchors, is_new_event=is_new_event)
+    return resolved.model_copy(update={"text": phrase}) if resolved else None
 
 
 def _pointed_at(selection: Selection, context: ConversationContext) -> list[ItemRef]:

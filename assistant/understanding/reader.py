@@ -40,6 +40,7 @@ from assistant.understanding.frame import (
 from assistant.understanding.local import SERVICE_CUES, LocalUnderstanding
 from assistant.understanding.roles import person_roles
 from assistant.understanding.schema import IntentDraft, Service
+from assistant.understanding.when import split_times, time_phrases
 
 #: The draft's operation as the frame's act.
 _ACTS: dict[str, Act] = {
@@ -68,6 +69,7 @@ _KINDS: tuple[tuple[re.Pattern[str], ItemKind], ...] = (
     (re.compile(r"\b(?:images?|photos?|pictures?|screenshots?)\b"), "image"),
     (re.compile(r"\bnewslett?ers?\b"), "newsletter"),
     (re.compile(r"\binvoi?ces?\b"), "invoice"),
+    (re.compile(r"\b(?:flights?|bookings?|reservations?|hotels?|trains?|trips?|tickets?)\b"), "booking"),
 )
 _REPLY_ALL = re.compile(r"\breply(?:ing)?[ -](?:to )?(?:all|everyone)\b")
 _RENAME = re.compile(r"\b(?:rename|call it|retitle)\b")
@@ -102,7 +104,7 @@ _CHANGES_EXISTING = re.compile(
 )
 _TELL = re.compile(
     r"^(?:please |can you |could you )?"
-    r"(?:tell (?!me\b|us\b)|let (?!me\b|us\b)\w+(?: \w+)? know|inform|notify|message)\b"
+    r"(?:tell|let (?!me\b|us\b)\w+(?: \w+)? know|inform|notify|message) (?!me\b|us\b|about\b|all\b)"
 )
 #: The verbs that open a request to change something, and their acts; a verb typed one
 #: letter off ("delte", "cancle", "mvoe") still counts.
@@ -123,7 +125,9 @@ _LEADING_VERBS: dict[str, Act] = {
     "schedule": "create",
 }
 _OPENING = re.compile(r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*([a-z]+)")
-_CREATE_VERB = re.compile(r"\b(?:book|schedule|add|put|create|set up|arrange|block|invite|organi[sz]e|plan)\b")
+_CREATE_VERB = re.compile(
+    r"\b(?:book|schedule|add|put|create|set up|arrange|block|invite|organi[sz]e|plan|remind|i have)\b"
+)
 #: Words that lead a tagged title without being part of it ("my next 1:1", "tomorrow's standup").
 _LEADING = re.compile(
     r"^(?:(?:my|our|the|a|an|this|that|next|last|latest|upcoming|first|\w+day's|tomorrow's|today's|tonight's)\s+)+"
@@ -141,11 +145,29 @@ class FrameReader:
     def read(self, text: str, context: ConversationContext | None = None) -> tuple[Frame, dict[str, list[str]]]:
         """The frame of `text` and the tagger's spans (for `concierge eval intent`)."""
         draft = self._local.understand(text, context)
-        return frame_from(draft, text), draft.slot_values()
+        previous = (context.last_search or context.last_frame) if context is not None else None
+        return frame_from(draft, text, previous), draft.slot_values()
 
 
-def frame_from(draft: IntentDraft, text: str) -> Frame:
-    """The frame of `text`, from the models' draft of it and its words."""
+def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> Frame:
+    """The frame of `text`, from the models' draft of it and its words; a follow-up that
+    narrows or continues the `previous` request is that request, changed."""
+    frame = _fresh_frame(draft, text)
+    if previous is None:
+        return frame
+    if _NARROW.search(text.lower()) and not frame.target.picks:
+        return _narrowed(previous, frame)
+    if frame.refine is not None and frame.refine.kind == "widen":
+        return _continued(previous, frame, _named_services(text))
+    return frame
+
+
+def _named_services(text: str) -> list[Service]:
+    lowered = text.lower()
+    return [service for service, cue in SERVICE_CUES.items() if cue.search(lowered)]
+
+
+def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     lowered = text.lower()
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
@@ -153,14 +175,21 @@ def frame_from(draft: IntentDraft, text: str) -> Frame:
     if ask == "access" and act == "share" and re.match(r"^(?:who|is|does|has|can|are)\b", lowered):
         act = "find"  # "who can edit the roadmap?" asks, it does not share
     services = _services(act, ask, list(draft.services) or ["gmail"])
-    people = person_roles(text, _mentions(draft))
+    writes_message = act in ("send", "draft", "reply", "forward")
+    # What a message says is not what selects the mail it answers: "reply to Sarah's email
+    # saying I'll look tonight" selects no mail from tonight.
+    body = (wording.message_content(text).body or "") if writes_message else ""
+    selecting = text.replace(body, " ") if body else text
+    times = split_times(selecting, act)
+    draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
+    people = person_roles(text, _mentions(draft, text if writes_message else ""))
     lookup = act in ("find", "read", "free_time", "prepare")
     clauses = _clauses(text, services) if lookup and len(services) > 1 else []
     if clauses:
-        target = _selection(clauses[0][1], clauses[0][0], draft, lookup)
-        also = [_selection(clause, service, draft, lookup, earlier=target.people) for service, clause in clauses[1:]]
+        target = _selection(clauses[0][1], clauses[0][0], draft, act)
+        also = [_selection(clause, service, draft, act, earlier=target.people) for service, clause in clauses[1:]]
     else:
-        target = _selection(text, _target_service(act, services), draft, lookup, people=people)
+        target = _selection(selecting, _target_service(act, services), draft, act, people=people)
         also = []
     frame = Frame(
         act=act,
@@ -188,7 +217,7 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     act = _ACTS.get(operation, "find")
     if act == "find" and (typed := _leading_verb(lowered)) is not None:
         return typed  # "delte all the emails from tom becker": the classifier missed the verb
-    if act in ("find", "create") and _TELL.search(lowered):
+    if act in ("find", "create") and draft.people and _TELL.search(lowered):
         return "send"  # "tell Daniel I'll be late", "let Sarah know the numbers are in"
     if act == "create" and _CHANGES_EXISTING.search(lowered):
         return "change"  # "make the standup 15 minutes earlier", "make Thursday's 1:1 an hour"
@@ -235,39 +264,51 @@ def _target_service(act: Act, services: list[Service]) -> Service:
     return services[0]
 
 
-def _mentions(draft: IntentDraft) -> list[str]:
+def _mentions(draft: IntentDraft, text: str = "") -> list[str]:
+    """The people the models found; not words of a message's body ("thanks for the numbers")."""
     addresses = [slot.text for slot in draft.slots if slot.type == "email_address"]
-    return list(dict.fromkeys([*draft.people, *addresses]))
+    body = (wording.message_content(text).body or "").lower() if text else ""
+    before_body = text.lower().split(body, 1)[0] if body else text.lower()
+    return list(
+        dict.fromkeys(m for m in [*draft.people, *addresses] if not body or m.lower() in before_body or "@" in m)
+    )
 
 
 def _selection(
     text: str,
     service: Service,
     draft: IntentDraft,
-    lookup: bool,
+    act: Act,
     *,
     people: list[PersonRef] | None = None,
     earlier: list[PersonRef] | None = None,
 ) -> Selection:
     """The items one clause of the request selects, in `service`."""
+    lookup = act in ("find", "read", "free_time", "prepare")
     lowered = text.lower()
     named = people if people is not None else person_roles(text, [m for m in _mentions(draft) if m.lower() in lowered])
     if not named and earlier and _PRONOUNS.search(lowered):
         named = [
             PersonRef(name=person.name, role="with" if service == "calendar" else person.role) for person in earlier
         ]
+    # A reply or forward names the mail it answers in the words left ("Sarah's Q4 review email").
+    names_item = act in ("reply", "forward")
     cue = quantities.selection_order(text)
     flags = quantities.mail_flags(text, lookup=lookup) if service == "gmail" else quantities.MailFlags()
     title = _as_written(_in(draft.event_title, lowered) or _in(draft.file_name, lowered), text)
+    topic = _as_written(draft.topic, text) if draft.topic and draft.topic.lower() in lowered else None
+    if service == "calendar" and act in ("change", "delete"):
+        # The event a change or a cancellation names ("the dinner for Olivia's birthday").
+        title = wording.existing_event_title(text) or title
     if service == "calendar" and _ONE_ON_ONE.search(lowered):
         title = "1:1"  # the kind of meeting, however written ("one-on-one", "1:1 w priya")
     return Selection(
         service=service,
         kinds=[kind for pattern, kind in _KINDS if pattern.search(lowered)],
         title=title,
-        topic=_as_written(draft.topic, text) if draft.topic and draft.topic.lower() in lowered else None,
+        topic=topic or (None if title else _leftover(text, named) if lookup or names_item else _kind_words(lowered)),
         people=named,
-        time=_time_in(draft.when, lowered),
+        time=draft.when if people is not None else _phrases_in(text),
         order=cue.order,
         count=cue.count,
         every=cue.every,
@@ -285,7 +326,8 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
     """The draft's spans as the user wrote them: the tagger's tokens ("1 : 1", "call ,")
     found back in the text, edge punctuation and leading determiners dropped, and only
     names that look like names."""
-    people = [_written(name, text) for name in draft.people]
+    # "Sarah's Q4": the tagger ran a name into what she owns.
+    people = [_written(name.split("'s ")[0].split("’s ")[0], text) for name in draft.people]
     return draft.model_copy(
         update={
             "people": [name for name in people if name and _looks_like_person(name)],
@@ -346,8 +388,46 @@ def _in(span: str | None, lowered: str) -> str | None:
     return span if span and span.lower() in lowered else None
 
 
-def _time_in(when: str | None, lowered: str) -> str | None:
-    return when if when and when.split()[0] in lowered else None
+#: Kinds that no filter selects: the word naming them is what to search for ("my most
+#: recent invoice", "the Product Notes newsletter", "my flight").
+_SEARCHED_KINDS = re.compile(
+    r"\b(?:invoi?ces?|newslett?ers?|flights?|bookings?|reservations?|hotels?|trains?|tickets?|receipts?)\b"
+)
+#: Words that say how to look, not what for: they never help a search.
+_NOT_SOUGHT = frozenset(
+    """a an the my our your his her their me i we you us it its this that these those of for to from with by in on at
+    about and or any all some please pls could would can you find show list give get tell look search pull up me
+    what whats what's when whens where who whos which how many much is are was were do does did have has had be
+    there anything something stuff things thing email emails mail mails message messages inbox calendar events event
+    meetings meeting drive files file docs doc document documents latest newest recent most last next first
+    upcoming earliest oldest ones one just only again also too now new unread read opened starred star stared
+    attachment attachments attached sent received wrote spreadsheet spreadsheets sheet sheets excel pdf pdfs slides
+    slide deck decks presentation presentations image images photo photos picture pictures screenshot screenshots
+    haven't havent not reply respond answer forward fwd send draft write saying say says delete cancel trash remove
+    move push share book schedule""".split()
+)
+
+
+def _kind_words(lowered: str) -> str | None:
+    return " ".join(match.group(0) for match in _SEARCHED_KINDS.finditer(lowered)) or None
+
+
+def _leftover(text: str, people: list[PersonRef]) -> str | None:
+    """When nothing names what is sought, the request's own content words (less names,
+    time phrases and the words that only say how to look) are what to search for: "the
+    Beacon requirements document" searches "Beacon requirements"."""
+    blanked = text
+    for phrase in time_phrases(text):
+        blanked = blanked.replace(phrase.text, " ")
+    names = {word.lower() for person in people for word in person.name.split()}
+    words = [w for w in re.findall(r"[\w'-]+", blanked) if w.lower() not in _NOT_SOUGHT and w.lower() not in names]
+    words = [w for w in words if (len(w) > 2 or any(c.isdigit() for c in w)) and not w.lower().endswith("'s")]
+    return " ".join(words) or None
+
+
+def _phrases_in(text: str) -> str | None:
+    """The date and time phrases of one clause, joined."""
+    return " ".join(phrase.text for phrase in time_phrases(text)) or None
 
 
 def _as_written(span: str | None, text: str) -> str | None:
@@ -381,7 +461,7 @@ def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> 
         shift_minutes=quantities.shift_minutes(text),
         all_day=bool(_ALL_DAY.search(lowered)),
         attendees=[p.name for p in people if p.role in ("with", "to", "cc")] if act == "create" else [],
-        location=draft.place,
+        location=draft.place if draft.place and not time_phrases(draft.place) else None,
         zone=(zone.group(1) or zone.group(2)) if zone else None,
         recurrence=match.group(0) if (match := _RECURRENCE.search(lowered)) else None,
     )
@@ -409,10 +489,52 @@ def _refinement(lowered: str, draft: IntentDraft) -> Refinement | None:
 def _condition(lowered: str, draft: IntentDraft, people: list[PersonRef]) -> Condition | None:
     if _UNLESS_MEETING.search(lowered):
         met = [p.name for p in people if p.role in ("with", "any", "to")]
-        return Condition(kind="no_meeting_with", people=met, time=draft.new_time or draft.when)
+        return Condition(kind="no_meeting_with", people=met, time=draft.new_time or draft.when or _phrases_in(lowered))
     if _IF_FREE.search(lowered):
-        return Condition(kind="free", time=draft.when or draft.new_time)
+        return Condition(kind="free", time=_phrases_in(lowered) or draft.when or draft.new_time)
     return None
+
+
+def _narrowed(previous: Frame, new: Frame) -> Frame:
+    """ "only the ones about the forecast": the previous request's items that also match
+    what this one adds (a topic, people, a time, flags), in the same service: the previous
+    selection with the additions, run again (all its matches, not only those shown)."""
+    before, added = previous.target, new.target
+    target = before.model_copy(
+        update={
+            "topic": added.topic or added.title or before.topic,
+            "people": before.people + [p for p in added.people if p.name not in {q.name for q in before.people}],
+            "time": added.time or before.time,
+            "unread": before.unread or added.unread,
+            "starred": before.starred or added.starred,
+            "has_attachment": before.has_attachment or added.has_attachment,
+            "kinds": list(dict.fromkeys(before.kinds + added.kinds)),
+            "picks": [],
+            "previous": False,  # not the items shown: the selection that found them, narrowed
+        }
+    )
+    return previous.model_copy(update={"target": target, "also": [], "refine": Refinement(kind="narrow")})
+
+
+def _continued(previous: Frame, new: Frame, named: list[Service]) -> Frame:
+    """ "what about last month?", "and Drive?": the previous request with what this one says
+    instead (a service it names, a time, people, a topic); everything else as it was."""
+    before, said = previous.target, new.target
+    service = named[0] if named else before.service
+    target = before.model_copy(
+        update={
+            "service": service,
+            "time": said.time or before.time,
+            "people": said.people or before.people,
+            "topic": said.topic or before.topic,
+            "title": said.title if service != before.service else (said.title or before.title),
+            "previous": False,
+        }
+    )
+    services = named if named else previous.services
+    return previous.model_copy(
+        update={"target": target, "services": services, "also": [], "refine": Refinement(kind="widen")}
+    )
 
 
 def _assign_people(frame: Frame, people: list[PersonRef]) -> Frame:

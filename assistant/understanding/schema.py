@@ -1,13 +1,11 @@
-"""What a request means, in two stages.
+"""The pieces understanding shares, and the offline models' reading.
 
-`IntentDraft` is what an understanding provider (a language model or the offline
-classifier) reads out of the words: services, operations, and entities as the user wrote
-them. Its JSON schema is the structured-output contract with OpenAI and Anthropic, so it
-stays flat and strict-mode friendly (every field present, unions only with null).
-
-`ParsedIntent` is the draft resolved against the user's world: names matched to real
-contacts, date phrases turned into absolute ranges in the user's time zone, references
-like "the second one" turned into the items the previous turn returned.
+`IntentDraft` is what the trained classifier and tagger (`local.py`) read out of the
+words: services, operations, and spans as the user wrote them. It is the offline path's
+first signal, completed into the request frame by `reader.py`; the frame
+(`frame.py`), resolved into a `Meaning` (`meaning.py`), is the one meaning model.
+`Clarification` (a question back), `ResolvedPerson`, `TimeRange` and `ItemRef` are the
+resolved pieces a meaning holds.
 """
 
 from __future__ import annotations
@@ -136,47 +134,3 @@ class ItemRef(BaseModel):
     id: str
     title: str = ""
     position: int
-
-
-class Entities(BaseModel):
-    people: list[ResolvedPerson] = Field(default_factory=list, description="Named people, matched.")
-    email_addresses: list[str] = Field(default_factory=list, description="Addresses typed as such.")
-    time_range: TimeRange | None = None
-    new_time: TimeRange | None = None
-    topic: str | None = None
-    subject: str | None = None
-    event_title: str | None = None
-    file_name: str | None = None
-    body: str | None = None
-    place: str | None = None
-    items: list[ItemRef] = Field(default_factory=list)
-
-
-class Step(BaseModel):
-    service: Service
-    operation: Operation
-    description: str
-    depends_on: list[int] = Field(default_factory=list)
-
-
-class ParsedIntent(BaseModel):
-    """A request resolved against the user's contacts, clock and conversation."""
-
-    text: str
-    services: list[Service]
-    operations: list[Operation]
-    entities: Entities
-    steps: list[Step]
-    confidence: float
-    clarification: Clarification | None = None
-    is_follow_up: bool = False
-    provider: str = Field(description="Which provider understood the request.")
-    slots: dict[str, list[str]] = Field(default_factory=dict)
-
-    @property
-    def service(self) -> Service:
-        return self.services[0]
-
-    @property
-    def operation(self) -> Operation:
-        return self.operations[0]

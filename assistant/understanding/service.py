@@ -4,7 +4,7 @@
     intent = await understander.understand_message(session, user_id, conversation_id, text)
 
 The chain is the configured language model(s) then the offline `local` provider; the
-provider that answered is in `ParsedIntent.provider` and in `messages.llm_provider`.
+provider that answered is in `Meaning.provider` and in `messages.llm_provider`.
 """
 
 from __future__ import annotations
@@ -31,28 +31,46 @@ from assistant.understanding.cache import CachedIntent, cache_key, intent_cache
 from assistant.understanding.contacts import ContactBook, ContactCache
 from assistant.understanding.context import ConversationContext, load_context
 from assistant.understanding.dates import AnchorLookup
+from assistant.understanding.frame import Frame
 from assistant.understanding.local import local_understanding
-from assistant.understanding.resolve import resolve
-from assistant.understanding.schema import IntentDraft, ParsedIntent
+from assistant.understanding.meaning import Meaning, resolve_frame
+from assistant.understanding.reader import FrameReader
 
 SYSTEM_PROMPT = """\
 You read requests to an assistant over the user's Gmail, Google Calendar and Google Drive
-and fill in the intent record. Rules:
-- services: gmail, calendar, drive; the one the request is mainly about first. Requests
-  that need several (e.g. "email Sarah the Q3 report" needs drive to find the file, then
-  gmail to send it) list all, and `steps` orders the calls with `depends_on` indexes.
-- operations: search, read, send, draft, reply, forward, create, update (move, rename,
-  reschedule), delete, share; the main one first. "remind me ..." is a calendar create.
-- Copy people, date/time phrases, titles, file names and message text exactly as the user
-  wrote them; do not resolve them to dates or addresses. `when` selects existing items,
-  `new_time` is the time of a new or moved event.
-- `slots`: surface spans by type: person, date, time, timeofday, event_name, email_address,
-  place_name, file_name.
-- Follow-ups: use the conversation. "the second one" -> item_ordinals [2]; "it" -> the item
-  just discussed; "what about last month?" or "and Drive?" repeat the previous request with
-  that change; set refers_to_previous.
-- When the request could mean clearly different things, set `clarification` with what is
-  unclear (`kind`), a short question and the options; otherwise null. `confidence` is your probability of being right.
+and fill in the request frame: what to do (`act`), what the answer must say (`ask`), which
+items (`target`, and `also` for other items looked up alongside), and what to write
+(`message`, `event`, `share`). Rules:
+- Copy names, titles, date and time phrases, subjects and message text exactly as the user
+  wrote them, with their case; never resolve them to dates or addresses. Give numbers as
+  numbers: counts, `duration_minutes` ("an hour and a half" is 90), `shift_minutes`
+  ("15 minutes earlier" is -15).
+- `target.order`: "next" for the next upcoming ("my next 1:1"), "latest" for the most
+  recent ("Sarah's latest email"), "earliest" for the oldest, else "relevance"; `count` 1
+  for one item. `every` for "all", "every", "everything" (say which: a sender, a period).
+- People: each with their part: `from` (sender, organizer, owner), `to`, `cc`, `with`
+  (taking part), else `any`. In a message, recipients go in `message.to` / `message.cc`;
+  a new event's guests in `event.attendees`; sharing in `share.people`.
+- `message.quoted` is true when the user gave the words to send ("saying '...'"), false
+  when they reported them ("tell her I'll be late").
+- A move to another day at the same time: `event.start` the new day, `keep_time` true.
+- Follow-ups use the conversation: "the second one" is `target.picks` [2], "it" sets
+  `target.previous`; "only the ones about X" is `refine` "narrow" with X as the topic.
+- `condition`: "unless we already meet that day" is `no_meeting_with`; "if Friday
+  afternoon is free" is `free`.
+- When the request could mean clearly different things, set `clarification` (what is
+  unclear, a short question, the options); otherwise null. `confidence` is your
+  probability of being right.
+Examples:
+"cancel my next 1:1 with Priya" -> act delete, target {service calendar, title "1:1",
+  people [{name "Priya", role with}], order next, count 1}
+"email Daniel with the subject 'Staging' saying 'the deploy is green'" -> act send,
+  services [gmail], message {to ["Daniel"], subject "Staging", body "the deploy is green",
+  quoted true}
+"make the standup 15 minutes earlier tomorrow" -> act change, target {service calendar,
+  title "standup", time "tomorrow"}, event {shift_minutes -15}
+"who has access to the Q4 forecast spreadsheet?" -> act find, ask access, target
+  {service drive, kinds [spreadsheet], title "Q4 forecast"}
 """
 
 _ANCHOR = re.compile(r"\b(?:before|until|after) (?:my|the|our) (.+)$")
@@ -60,7 +78,7 @@ _ANCHOR = re.compile(r"\b(?:before|until|after) (?:my|the|our) (.+)$")
 
 @dataclass(frozen=True)
 class IntentTask:
-    """The input of the understanding task (the local provider reads it directly)."""
+    """The input of the understanding task (the offline reader reads it directly)."""
 
     text: str
     context: ConversationContext
@@ -77,16 +95,19 @@ def intent_request(task: IntentTask) -> LLMRequest:
         system=SYSTEM_PROMPT,
         messages=[ChatMessage(role="user", content="\n\n".join(prompt))],
         task=task,
-        output_name="record_intent",
+        output_name="record_request_frame",
     )
 
 
 def local_intent_provider(settings: Settings) -> LocalProvider:
-    """The offline provider of intents; its models load on first use (about a second), so a
+    """The offline reader of frames; its models load on first use (about a second), so a
     deployment with a working language model never pays for them."""
-    return LocalProvider(
-        structured={IntentDraft: lambda task: local_understanding(settings).understand(task.text, task.context)}
-    )
+    return LocalProvider(structured={Frame: lambda task: _read_offline(settings, task)})
+
+
+def _read_offline(settings: Settings, task: IntentTask) -> Frame:
+    frame, _ = FrameReader(local_understanding(settings)).read(task.text, task.context)
+    return frame
 
 
 def user_zone(name: str | None, settings: Settings) -> ZoneInfo:
@@ -111,17 +132,17 @@ class Understander:
         self._cache = intent_cache(redis_client) if redis_client is not None else None
         self._contacts = ContactCache()
 
-    async def draft(
+    async def frame(
         self, user_id: uuid.UUID, text: str, context: ConversationContext, now: datetime
-    ) -> tuple[IntentDraft, str]:
-        """The provider's reading of the request (cached) and the provider's name."""
+    ) -> tuple[Frame, str]:
+        """The provider's frame of the request (cached) and the provider's name."""
         key = cache_key(user_id, text, context.digest())
         if self._cache is not None and (hit := await self._cache.get(key)) is not None:
-            return hit.draft, hit.provider
-        answer = await self._chain.generate(intent_request(IntentTask(text, context, now)), IntentDraft)
+            return hit.frame, hit.provider
+        answer = await self._chain.generate(intent_request(IntentTask(text, context, now)), Frame)
         # A fallback answer is not cached: the primary should get the next try.
         if self._cache is not None and not answer.failures:
-            await self._cache.put(key, CachedIntent(provider=answer.provider, draft=answer.value))
+            await self._cache.put(key, CachedIntent(provider=answer.provider, frame=answer.value))
         return answer.value, answer.provider
 
     async def understand(
@@ -133,10 +154,17 @@ class Understander:
         now: datetime,
         contacts: ContactBook,
         anchors: AnchorLookup | None = None,
-    ) -> ParsedIntent:
-        draft, provider = await self.draft(user_id, text, context, now)
-        return resolve(
-            draft, text=text, provider=provider, now=now, contacts=contacts, context=context, anchors=anchors
+    ) -> Meaning:
+        frame, provider = await self.frame(user_id, text, context, now)
+        return resolve_frame(
+            frame,
+            text=text,
+            provider=provider,
+            now=now,
+            contacts=contacts,
+            context=context,
+            previous=context.last_frame,
+            anchors=anchors,
         )
 
     async def understand_message(
@@ -146,32 +174,33 @@ class Understander:
         conversation_id: uuid.UUID,
         text: str,
         now: datetime | None = None,
-    ) -> ParsedIntent:
+    ) -> Meaning:
         """Understand a message of a stored conversation, for its user, at `now` (default:
         the current time in the user's zone; `concierge ask --now` and tests fix it)."""
         user = await session.get(User, user_id)
         now = now or datetime.now(user_zone(user.timezone if user else None, self._settings))
         context = await load_context(session, user_id, conversation_id)
         contacts = await self._contacts.get(session, user_id)
-        draft, provider = await self.draft(user_id, text, context, now)
-        anchors = await _anchor_times(session, user_id, draft, now)
-        return resolve(
-            draft,
+        frame, provider = await self.frame(user_id, text, context, now)
+        anchors = await _anchor_times(session, user_id, frame, now)
+        return resolve_frame(
+            frame,
             text=text,
             provider=provider,
             now=now,
             contacts=contacts,
             context=context,
+            previous=context.last_frame,
             anchors=anchors.get,
         )
 
 
-async def _anchor_times(
-    session: AsyncSession, user_id: uuid.UUID, draft: IntentDraft, now: datetime
-) -> dict[str, datetime]:
+async def _anchor_times(session: AsyncSession, user_id: uuid.UUID, frame: Frame, now: datetime) -> dict[str, datetime]:
     """Start times of the events that 'before my flight'-style phrases refer to."""
     anchors: dict[str, datetime] = {}
-    for phrase in (draft.when, draft.new_time):
+    phrases = [frame.target.time, *(selection.time for selection in frame.also)]
+    phrases += [frame.event.start if frame.event else None, frame.condition.time if frame.condition else None]
+    for phrase in phrases:
         match = _ANCHOR.search((phrase or "").lower())
         if not match:
             continue
@@ -201,7 +230,7 @@ async def record_user_turn(
     *,
     user_id: uuid.UUID,
     conversation_id: uuid.UUID,
-    intent: ParsedIntent,
+    meaning: Meaning,
     started: float,
 ) -> Message:
     """Store the user's message with what it was understood as and who understood it.
@@ -212,9 +241,9 @@ async def record_user_turn(
         conversation_id=conversation_id,
         user_id=user_id,
         role="user",
-        content=intent.text,
-        intent=json.loads(intent.model_dump_json()),
-        llm_provider=intent.provider,
+        content=meaning.text,
+        intent=json.loads(meaning.model_dump_json()),
+        llm_provider=meaning.provider,
         latency_ms=round((time.perf_counter() - started) * 1000),
         created_at=datetime.now(UTC),
     )

@@ -2,9 +2,10 @@
 
 Pure functions over the request's words (no I/O, no models) for the offline reader to
 fill `Message.subject`, `Message.body`, `Message.quoted` and `EventSpec.title` of the
-frame. What they return is a slice of the request with its case, never spell-corrected;
-the one change is that an unquoted event title gets a capital first letter when its
-first word is all lower case, and "w/" reads "with".
+frame, and to name the existing event a change points at. What they return is a slice of
+the request with its case, never spell-corrected; the changes are that an unquoted new
+event title gets a capital first letter when its first word is all lower case, "w/" reads
+"with", and an invited activity gets " with <people>" ("Lunch with Sarah Chen").
 
 `quoted_spans`
     Text between quote marks: "", '', “”, ‘’, «» (a straight or curly double quote may
@@ -49,12 +50,45 @@ first word is all lower case, and "w/" reads "with".
     words between the verb (with politeness, article, duration and leading time phrases)
     and the first time, duration, "on my calendar", "at ...", punctuation, people or
     purpose phrase ("book a 90-minute Design Crit on Thursday at 1pm" is "Design Crit").
-    A single activity word keeps its people ("lunch with Sarah" is "Lunch with Sarah");
-    longer names drop them ("a Beacon budget check with Sarah" is "Beacon budget check").
-    After only time or a bare word, "for X" names the purpose ("block Friday afternoon for
-    focus" is "Focus") unless X reads as people; after a bare word, "about X" names the
-    topic. Bare words ("event", "time", "slot", "something", "meeting" without people)
-    name nothing: None.
+    Politeness covers "would you mind", "could you (possibly/please)", "can u", "I'd like
+    you to", "is it possible to", "as discussed", a greeting ("Hi Daniel,"), with one slip
+    in could/would/please ("cuold", "plese"); a gerund is the verb only after "mind" or
+    "how about" ("would you mind adding lunch with Sarah" is "Lunch with Sarah", but "book
+    the planning meeting" keeps "Planning"). A single activity word keeps its people
+    ("lunch with Sarah" is "Lunch with Sarah"); longer names drop them ("a Beacon budget
+    check with Sarah" is "Beacon budget check"). "invite <people> to/for X" and "send
+    <people> an invite/invitation for/to X" (also "send an invite to <people> for X")
+    name X, and a single activity word gets the people when they are given by capitalised
+    names ("invite Sarah Chen to lunch" is "Lunch with Sarah Chen", "invite him to lunch"
+    is "Lunch"); "send an invite to Sarah" names nothing. After the time, "as X" names it
+    ("block out the whole of this Friday as a focus day" is "Focus day"). After only time
+    or a bare word, "for X" names the purpose ("block Friday afternoon for focus" is
+    "Focus") unless X reads as people; after a bare word, "about X" names the topic; after
+    a bare word and its people or after only time, an infinitive names it ("schedule time
+    with Lena to review the PRD" is "Review the PRD"), while "lunch with Sarah to celebrate"
+    stays "Lunch with Sarah". Bare words ("event", "time", "slot", "something", "meeting"
+    without people) name nothing: None.
+
+`existing_event_title`
+    The name of an event that a change or cancel request points at, to search for it, as
+    written (case kept, never capitalised). It follows the first change verb (move, mvoe,
+    push (back), bring forward, shift, reschedule, postpone, cancel, cancle, call off,
+    delete, remove, drop, skip, decline, rename, change, extend, make ...; "would you mind
+    cancelling"), or the event after "add/invite/remove <people> to/from <the X>". Leading
+    determiners and possessives (the, my, our, his, this, next, all (of), every,
+    tomorrow's, Monday's, this week's), times ("3pm", "the 9:30", "10 o'clock"), durations
+    ("30-minute"), "occurrences of" and "the time/location of" are skipped; the name ends
+    at a time, a shift ("fifteen minutes earlier", "back", "by 30 min"), a destination or
+    place ("to Friday", "from ... to", "on", "at", "in"), "with <people>" (dropped: "renewal
+    call with Brightwave" is "renewal call"), "'s time", "for me", a clause ("I have",
+    "is", "that") or punctuation; "for X" inside stays ("dinner for Olivia's birthday"). A
+    quote right there is the name ("cancel the 'Budget sync' meeting"), as is "called X"
+    after a bare word. Only generic words ("meeting", "call", "event", "zoom call", "my
+    3pm", "the second one", "the whole series", "afternoon") give None. When the object is
+    "it"/"this", a topic that opens the request with a determiner is the name ("the
+    standup tomorrow - can you make it 15 minutes earlier?" is "standup"). It does not
+    check that the request is about calendar events ("delete the old roadmap doc" gives
+    "old roadmap doc").
 
 Not handled (known):
     - a plural possessive inside single quotes ("saying 'the designers' feedback is in'"
@@ -70,7 +104,17 @@ Not handled (known):
       Friday for Q3 Planning" gives None); words before the first "on"/"at" are cut
       ("a talk on AI safety on Friday" gives "Talk on AI safety", but "a talk at the
       summit" gives "Talk"); "rename" without "to"/"as" ("rename the standup Daily sync")
-      gives None; a rename's first " to " is taken as the separator.
+      gives None; a rename's first " to " is taken as the separator; an infinitive after an
+      invited activity stays ("invite Sarah for lunch to celebrate" gives "Lunch to
+      celebrate"); people typed in lower case are not added to an invited activity ("invite
+      sarah to lunch" gives "Lunch"); "block Friday as" (nothing after "as") gives "As";
+    - existing events: "to"/"on"/"at" inside a name are cut ("cancel my trip to Paris"
+      gives "trip", "the talk on AI safety" gives "talk"); a topic before the verb needs a
+      determiner ("Brightwave renewal call: cancel it" gives None); a rename without "to"
+      runs into the new name ("rename the standup Daily sync" gives "standup Daily sync");
+      a time word that is part of the name is skipped ("the Friday standup" gives
+      "standup"); verbs with two slips ("resceduale") are not read; "drop Sarah a note"
+      reads "drop" as a change verb.
 """
 
 from __future__ import annotations
@@ -259,22 +303,61 @@ _EVENT_STOP = re.compile(
     r"|\b(?:and|&)\s+(?:invite|send|add|email|tell|let|remind|notify|make|set|put|book|cc)\b|$)",
     re.IGNORECASE,
 )
+# "... with Lena to review the PRD": an infinitive that says what the time is for.
+_TO_PURPOSE = re.compile(
+    r"(?<![\w-])(?i:to|in\s+order\s+to|so\s+(?:we|i)\s+can)\s+"
+    r"(?!(?i:my|the|our|your|his|her|their|its|this|that|a|an|me|us|him|them|it|everyone|everybody|all|calendar|cal"
+    r"|diary|schedule|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half)\b)"
+    rf"(?!(?i:{_TIME}))(?=[a-z])"
+)
+# Politeness before the verb: "would you mind", "could you please", "I'd like you to".
+# A gerund after "would you mind" / "how about" is the verb ("mind adding lunch with Sarah").
+_GERUND = (
+    r"(?:adding|putting|booking|scheduling|setting\s+up|creating|arranging|organi[sz]ing|planning"
+    r"|blocking(?:\s+(?:off|out))?|holding|reserving|making|pencill?ing(?:\s+in)?|finding|sending|throwing|hosting)"
+)
+# Politeness before the verb: "would you mind", "could you please", "I'd like you to".
+_POLITE_OPENING = re.compile(
+    rf"(?:{_loose('please')}|pls|plz|kindly|(?:can|{_loose('could')}|{_loose('would')}|will)\s+(?:you|u|yuo|yo)"
+    rf"|be\s+able\s+to|possibly|(?:do\s+you\s+)?mind(?:\s+{_GERUND})?|(?:how|what)\s+about\s+{_GERUND}"
+    r"|as\s+(?:discussed|agreed|mentioned|promised|planned|requested)"
+    r"|would\s+it\s+be\s+possible\s+to|is\s+it\s+possible\s+to|(?:hi|hey|hello|dear)(?:\s+(?-i:[A-Z])[\w'’-]*)?(?=\s*[,!])"
+    r"|hey|ok|okay"
+    r"|i\s+(?:need|want)(?:\s+you)?\s+to|i['’]?d\s+like(?:\s+you)?\s+to|i\s+would\s+like(?:\s+you)?\s+to|let['’]?s"
+    r"|help\s+me|go\s+ahead\s+and|also)\b[\s,!]*",
+    re.IGNORECASE,
+)
 _EVENT_OPENING = [
+    _POLITE_OPENING,
     re.compile(
-        r"(?:please|pls|can\s+you|could\s+you|would\s+you|will\s+you|hey|ok|okay|i\s+need\s+to|i\s+want\s+to"
-        r"|i'?d\s+like\s+to|let'?s|help\s+me|go\s+ahead\s+and|also)\b[\s,]*",
+        r"(?:book|schedule|shedule|schedual|add|put|create|set\s+up|setup|set|arrange|organi[sz]e|plan"
+        r"|block(?:\s+(?:off|out))?|hold|reserve|make|pencil(?:\s+in)?|find|throw|host|new"
+        rf"|(?:{_loose('block')}|{_loose('schedule')}|{_loose('create')}|{_loose('reserve')})(?:\s+(?:off|out))?)\b\s*",
+        re.IGNORECASE,
+    ),
+    # "the whole of this Friday", "the entire afternoon", "a full day on Friday"
+    re.compile(
+        r"(?:(?:whole|entire|full|rest)\s+(?:of\s+)?|all\s+of\s+)(?=(?:the\s+|this\s+|next\s+|my\s+)?"
+        rf"(?:day|morning|afternoon|evening|week|today|tomorrow|{_DAY}|\d))",
         re.IGNORECASE,
     ),
     re.compile(
-        r"(?:book|schedule|shedule|schedual|add|put|create|set\s+up|setup|set|arrange|organi[sz]e|plan|block(?:\s+(?:off|out))?"
-        r"|hold|reserve|make|pencil(?:\s+in)?|find|throw|host|new)\b\s*",
+        r"(?:(?:whole|entire|full|half)[- ])?(?:day|morning|afternoon|evening)\b"
+        rf"(?=\s+(?:on|this|next|tomorrow|today|as|for|of|{_DAY})|\s*$)\s*(?:of\s+)?",
+        re.IGNORECASE,
+    ),
+    # "block an hour tomorrow to prepare the talk": after the time, the infinitive is the name.
+    re.compile(rf"(?<=\s){_TO_PURPOSE.pattern}"),
+    # "block Friday as a focus day": after the time, "as" introduces the name.
+    re.compile(
+        r"(?<=\s)as\s+(?!(?:discussed|agreed|mentioned|requested|promised|planned|usual|always|per|well|soon)\b)",
         re.IGNORECASE,
     ),
     re.compile(rf"(?:{_DURATION})[\s,]*", re.IGNORECASE),
     re.compile(r"(?:me|us|in|a|an|the|my|our|some|another|new)\b\s*", re.IGNORECASE),
     re.compile(r"(?:event|meeting|appointment|title|name)\s*:\s*", re.IGNORECASE),
     re.compile(
-        rf"(?:(?:on|at|from|this|next|in|during|by|for)\s+)?(?:{_TIME})(?:\s+(?:morning|afternoon|evening|night)\b)?[\s,]*",
+        rf"(?:(?:on|at|from|this|next|in|during|by|for|to|until|till)\s+)?(?:{_TIME})(?:\s+(?:morning|afternoon|evening|night)\b)?[\s,]*",
         re.IGNORECASE,
     ),
     re.compile(r"(?:some\s+)?time\b(?=\s+(?:for|with|to)\b|\s*$)\s*", re.IGNORECASE),
@@ -282,7 +365,7 @@ _EVENT_OPENING = [
 ]
 _ARTICLE = re.compile(r"(?:a|an|the|my|our|some)\s+", re.IGNORECASE)
 _TRAILING_LINK = re.compile(
-    r"(?:\s+(?:on|at|from|this|next|coming|by|for|in|around|starting|every|each|until|till|before|after|to|and"
+    r"(?:\s+(?:on|at|from|this|next|coming|by|for|in|around|starting|every|each|until|till|before|after|to|and|as"
     r"|with|the|of|a|an|daily|weekly|biweekly|monthly)|\s*[-–—,:;&])+\s*$",
     re.IGNORECASE,
 )
@@ -304,6 +387,26 @@ _NAMELESS = frozenset(
 )
 _PEOPLE_WORDS = frozenset({"and", "me", "us", "him", "her", "them", "the", "team"})
 _LONE = frozenset({"meeting"})  # nameless alone, a name with its people ("Meeting with Sarah")
+# "invite <people> to/for <X>": X names the event.
+_INVITE_VERB = re.compile(
+    rf"(?:{_loose('invite')}|inviting)\s+(?P<people>[^,.;:!?]+?)\s+(?:to|for)\s+(?!(?:my|the|our)\s+(?:calendar|cal|diary)\b)",
+    re.IGNORECASE,
+)
+# "send <people> an invitation/invite ...": what follows the noun says for what.
+_SEND_INVITE = re.compile(
+    r"(?:send|sending|shoot|e-?mail)(?:\s+out)?\s+(?:(?P<people>[^,.;:!?]+?)\s+)??(?:(?:an?|the|some)\s+)?"
+    rf"(?:calendar\s+|meeting\s+)?(?:{_loose('invitation')}|{_loose('invite')})s?\b\s*",
+    re.IGNORECASE,
+)
+_SEND_INVITE_FOR = re.compile(r"(?:for|about|re:?)\s+|[:\-–—]\s*", re.IGNORECASE)
+_SEND_INVITE_TO = re.compile(r"to\s+", re.IGNORECASE)
+_TIME_OR_DURATION = re.compile(f"{_TIME}|{_DURATION}", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(r"^|[.!?;,]\s+")
+_CLAUSE_END = re.compile(r"[,.;:!?](?:\s|$)|$")
+_FOR_WORD = re.compile(r"\s+for\s+", re.IGNORECASE)
+_PRONOUN = re.compile(r"(?:it|this|that|them|these|those)\b(?!['’])", re.IGNORECASE)
+# "invite Sarah to join us for lunch": the joining is not the name.
+_JOIN = re.compile(r"(?:join|attend|come(?:\s+along)?)\s+(?:(?:us|me)\s+)?(?:(?:for|at|to)\s+)?", re.IGNORECASE)
 
 
 # --- Quotes ----------------------------------------------------------------------------
@@ -526,7 +629,76 @@ def event_title(text: str) -> str | None:
     for span in spans:
         if not re.search(r"(?:\bwith|\bw/|\bfor|\bto)\s*$", text[: span.start], re.IGNORECASE):
             return span.text
+    invited = _invited(text)
+    if invited is not None:
+        start, people = invited
+        start = _after_join(text, start)
+        if _PRONOUN.match(text, start):
+            return _title_from_words(text)  # "..., invite Tom to it"
+        title = _title_from_words(text, start)
+        if title and people and " " not in title and title.lower() not in _NAMELESS and _named(people):
+            return f"{title} with {people}"
+        return title
     return _title_from_words(text)
+
+
+def _invited(text: str) -> tuple[int, str | None] | None:
+    """For "invite <people> to X" and "send <people> an invitation for X": where X starts, and the people."""
+    for clause in _CLAUSE_BREAK.finditer(text):
+        position = _skip_polite(text, clause.end())
+        invite = _INVITE_VERB.match(text, position)
+        if invite and _plain_people(invite.group("people")):
+            return invite.end(), invite.group("people").strip()
+        send = _SEND_INVITE.match(text, position)
+        if send is None or (send.group("people") and not _plain_people(send.group("people"))):
+            continue
+        people = send.group("people")
+        purpose = _SEND_INVITE_FOR.match(text, send.end())
+        if purpose:
+            return purpose.end(), people
+        to = _SEND_INVITE_TO.match(text, send.end())
+        if to:  # "an invite to lunch", or "an invite to Sarah for lunch"
+            end = _CLAUSE_END.search(text, to.end())
+            then_for = _FOR_WORD.search(text, to.end(), end.start() if end else len(text))
+            if then_for and _plain_people(text[to.end() : then_for.start()]):
+                return then_for.end(), text[to.end() : then_for.start()]
+            named = _phrase(text, to.end())
+            if named and _names_people(named):
+                return len(text), None  # "send an invite to Sarah": the people, not the event
+            return to.end(), people
+        return send.end(), people  # "send Sarah an invite tomorrow at 1 for lunch"
+    return None
+
+
+def _skip_polite(text: str, position: int) -> int:
+    while match := _POLITE_OPENING.match(text, position):
+        if match.end() == position:
+            break
+        position = match.end()
+    return position
+
+
+def _after_join(text: str, position: int) -> int:
+    match = _JOIN.match(text, position)
+    return match.end() if match else position
+
+
+def _plain_people(value: str) -> bool:
+    """Whether a phrase between "invite" and "to" can be people: a few words, no time or duration."""
+    words = value.split()
+    return 0 < len(words) <= 6 and not _TIME_OR_DURATION.search(value)
+
+
+def _named(people: str) -> bool:
+    """Whether people are given by name ("Sarah Chen", "Sarah and Tom"), not "the team" or "him"."""
+    words = [word for word in re.split(r"[\s,&]+", people) if word and word.lower() != "and"]
+    return bool(words) and all(word[:1].isupper() for word in words)
+
+
+def _to_purpose(text: str, start: int) -> str | None:
+    """What an infinitive after `start` says the time is for: "... to review the PRD" is "review the PRD"."""
+    match = _TO_PURPOSE.search(text, start)
+    return _phrase(text, match.end()) if match else None
 
 
 def _value_until(text: str, start: int, stop: re.Pattern[str]) -> str | None:
@@ -535,11 +707,15 @@ def _value_until(text: str, start: int, stop: re.Pattern[str]) -> str | None:
     return _capitalised(value) if value else None
 
 
-def _title_from_words(text: str) -> str | None:
+def _title_from_words(text: str, start: int = 0) -> str | None:
     """The words between the verb, its article and duration, and the first time/people/place phrase."""
-    start = _skip_opening(text)
+    start = _skip_opening(text, start)
     stop, after, kind = _next_stop(text, start)
     head = _TRAILING_LINK.sub("", text[start:stop]).strip()
+    if kind == "people" and (not head or head.lower() in _NAMELESS):
+        aim = _to_purpose(text, after)  # "time with Lena to review the PRD"
+        if aim:
+            return _capitalised(aim)
     if kind == "purpose" and (not head or head.lower() in _NAMELESS):
         purpose = _phrase(text, _skip_opening(text, after))
         return None if purpose is None or _names_people(purpose) else _capitalised(purpose)
@@ -547,7 +723,8 @@ def _title_from_words(text: str) -> str | None:
         topic = _phrase(text, _after_article(text, after))
         return _capitalised(topic) if topic else None
     if not head:
-        return None
+        aim = _to_purpose(text, start)  # "block an hour tomorrow to prepare the talk"
+        return _capitalised(aim) if aim else None
     if kind == "people" and len(head.split()) == 1 and head.lower() not in _NAMELESS - _LONE:
         people = _phrase(text, after, with_people=True)
         if people:
@@ -584,6 +761,8 @@ def _phrase(text: str, start: int, with_people: bool = False) -> str | None:
     stop, after, kind = _next_stop(text, start)
     while with_people and kind in ("people", "purpose") and after < len(text):
         stop, after, kind = _next_stop(text, after)
+    if with_people and (aim := _TO_PURPOSE.search(text, start, stop)):
+        stop = aim.start()  # "lunch with Sarah to celebrate" keeps "Sarah"
     value = _TRAILING_LINK.sub("", text[start:stop]).strip()
     return value or None
 
@@ -599,3 +778,117 @@ def _capitalised(value: str) -> str:
     value = re.sub(r"\bw/\s*", "with ", value).strip()
     first = value.split(" ", 1)[0]
     return value[0].upper() + value[1:] if first[:1].isalpha() and first == first.lower() else value
+
+
+# --- Existing events -------------------------------------------------------------------
+
+_CHANGE_VERB = re.compile(
+    rf"(?<![\w'’-])(?:{_loose('reschedule')}|resched|rebook|re-schedule|{_loose('postpone')}|postponing|delay(?:ing)?"
+    rf"|{_loose('move')}|moving|push(?:ing)?|pull(?:ing)?|shift(?:ing)?|bump(?:ing)?|bring(?:ing)?|{_loose('cancel')}"
+    rf"|cancell?ing|call(?:ing)?\s+off|{_loose('delete')}|deleting|{_loose('remove')}|removing|drop(?:ping)?|scrap"
+    rf"|kill|clear|skip|decline|{_loose('rename')}|renaming|retitle|change|changing|update|updating|edit|modify"
+    r"|adjust|amend|extend(?:ing)?|shorten(?:ing)?|lengthen|trim|cut|make|making|swap|switch)"
+    r"(?:\s+(?:back|forward|up|ahead|out|off|over))?\b(?!\s+sure\b)\s*",
+    re.IGNORECASE,
+)
+# "add Tom to the standup", "remove Sarah from tomorrow's 1:1": the event comes after the people.
+_ATTENDEE_CHANGE = re.compile(
+    r"(?<![\w'’-])(?:add(?:ing)?|invit(?:e|ing)|remov(?:e|ing)|drop|take|uninvite|kick)\s+(?:[^,.;:!?\s]+\s+){1,5}?"
+    rf"(?:to|from|into|onto|off(?:\s+of)?|on)\s+(?=(?:the|my|our|this|next|today|tonight|tomorrow|{_DAY}|\w+['’]s)\b)"
+    r"(?!(?:the|my|our)\s+(?:calendar|cal|diary|schedule)\b)",
+    re.IGNORECASE,
+)
+_TIME_OF_DAY = r"(?:\s+(?:morning|afternoon|evening|night))?"
+_EXISTING_LEAD = re.compile(
+    r"(?:(?:the|teh|my|our|his|her|their|your|its|this|that|these|those|next|nxt|upcoming|coming|all(?:\s+of)?|both"
+    r"|every|each|an?|whole|entire|future|remaining|recurring)\s+"
+    r"|(?:occurrences?|instances?|series|recurrences?)\s+(?:of\s+)?(?=\S)"
+    r"|\d{1,2}(?::\d{2})?\s*[-–]\s*\d{1,2}(?::\d{2})?\s+"
+    rf"|(?:(?:this|next|last)\s+)?(?:today|tonight|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|yesterday|week|month"
+    rf"|{_DAY}{_TIME_OF_DAY}|morning|afternoon|evening)['’]?s\s+"
+    rf"|(?:(?:at|on|from|this|next|for)\s+)?(?:{_TIME}){_TIME_OF_DAY}\s*|\d{{1,2}}\s*o['’]?clock\s*|(?:{_DURATION})\s*"
+    r"|(?:time|date|day|location|room|title|name|length|duration|start(?:\s+time)?|end(?:\s+time)?|venue|place)"
+    r"\s+(?:of|for|on)\s+)",
+    re.IGNORECASE,
+)
+_SHIFT = (
+    r"\b(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|forty[- ]five"
+    r"|forty|fifty|sixty|ninety|half\s+an?|(?:a\s+)?quarter\s+of\s+an|(?:a\s+)?couple\s+of|(?:a\s+)?few)"
+    r"\s*-?\s*(?:minutes?|mins?|hours?|hrs?|h|m|days?|weeks?)\b"
+)
+_EXISTING_STOP = re.compile(
+    rf"{_TIME}|{_DURATION}|{_SHIFT}|[,;!?()\"“”«»]|[.:](?:\s|$)|\s[-–—]\s|\bw/"
+    r"|['’]s\s+(?:time|date|day|location|room|title|name|length|duration|start|end|venue)\b"
+    r"|(?<![\w'’-])(?:to|from|until|till|into|onto|on|at|in|by|with|and|&|but|so|because|since|as|if|instead|please"
+    r"|pls|plz|thanks|thank|earlier|later|sooner|back|forward|ahead|up|over|short|shorter|longer|that|which|who|i|we"
+    r"|you|he|she|they|is|was|are|were|has|had|unless|then|again|altogether|entirely|completely|called|named|titled"
+    r"|going|only|just|onwards?"
+    r"|for\s+(?:me|us|now|good|today|tonight|tomorrow))(?![\w'’-])"
+    r"|$",
+    re.IGNORECASE,
+)
+_TRAILING_ENTRY = re.compile(r"\s+(?:calendar\s+)?(?:invites?|invitations?|events?|entry|entries)$", re.IGNORECASE)
+_CALLED = re.compile(r"\s*,?\s*(?:called|named|titled)\s+", re.IGNORECASE)
+_TOPIC_FIRST = re.compile(
+    r"\W*(?:(?:about|re:?|regarding|so|ok|okay|hey|hi|also)\b[\s,]*)*"
+    rf"(?=(?:the|my|our|today|tonight|tomorrow|this|next|{_DAY})\b)",
+    re.IGNORECASE,
+)
+# Words that name no particular event ("my 3pm meeting", "the call", "everything tomorrow").
+_GENERIC = frozenset(
+    "meeting meetings event events call calls appointment appointments appt thing things one ones session sessions"
+    " slot slots block blocks invite invites invitation invitations booking bookings entry entries calendar cal"
+    " schedule diary day days morning afternoon evening night week hold holds reservation everything anything"
+    " something all stuff plans item items quick short video phone zoom online virtual it this that them"
+    " occurrence occurrences instance instances series recurrence whole future first second third fourth fifth last"
+    " latest next previous other hour hours minute minutes min mins email emails message messages draft drafts".split()
+)
+
+
+def existing_event_title(text: str) -> str | None:
+    """The name of an event a change or cancel request points at, as written; None when the words name none."""
+    spans = quoted_spans(text)
+    for verb_end, verb_start in _objects(text, spans):
+        name = _existing_name(text, verb_end, spans)
+        if name is None and _PRONOUN.match(text, verb_end):  # "the standup tomorrow, can you move it"
+            lead = _TOPIC_FIRST.match(text)
+            if lead and lead.end() < verb_start:
+                name = _existing_name(text, lead.end(), spans, verb_start)
+        if name is not None:
+            return name
+    return None
+
+
+def _objects(text: str, spans: list[Quoted]) -> list[tuple[int, int]]:
+    """Where the object of each change verb starts, and where its verb starts, left to right."""
+    found: dict[int, int] = {}  # an attendee change wins over the bare verb at the same place
+    for pattern in (_ATTENDEE_CHANGE, _CHANGE_VERB):
+        for match in pattern.finditer(text):
+            if not any(span.start <= match.start() < span.end for span in spans):
+                found.setdefault(match.start(), match.end())
+    return [(end, start) for start, end in sorted(found.items())]
+
+
+def _existing_name(text: str, start: int, spans: list[Quoted], limit: int | None = None) -> str | None:
+    """The event named from `start`: determiners, times and durations skipped, up to the next stop."""
+    first = position = start + len(text[start:]) - len(text[start:].lstrip())
+    if _PRONOUN.match(text, first) and not _EXISTING_LEAD.match(text, first):
+        return None  # "move it", "rename it Offsite": the event is named elsewhere
+    while (lead := _EXISTING_LEAD.match(text, position)) and lead.end() > position:
+        position = lead.end()
+    for span in spans:
+        if span.start == position:
+            return span.text
+    limit = len(text) if limit is None else limit
+    stop = _EXISTING_STOP.search(text, position, limit)
+    end = stop.start() if stop else limit
+    value = _TRAILING_LINK.sub("", text[position:end]).strip(" '\"‘’“”")
+    value = _TRAILING_ENTRY.sub("", value) or value  # "the standup invite" is the standup
+    words = re.findall(r"[^\s]+", value.lower())
+    if words and not all(word in _GENERIC for word in words):
+        return value
+    called = _CALLED.match(text, end)
+    if called:  # "the meeting called 'Budget sync'"
+        quoted = [span.text for span in spans if span.start == called.end()]
+        return quoted[0] if quoted else _existing_name(text, called.end(), spans)
+    return None

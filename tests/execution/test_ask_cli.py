@@ -31,7 +31,7 @@ async def test_json_trace_lists_intent_plan_steps_actions_and_answer(world: Worl
     result = await asyncio.to_thread(ask, world, "delete the Saturday long run", "--json")
     assert result.returncode == 0, result.stderr
     trace = json.loads(result.stdout)
-    assert trace["intent"]["operations"][0] == "delete"
+    assert trace["intent"]["frame"]["act"] == "delete" and trace["intent"]["frame"]["services"] == ["calendar"]
     assert [s["operation"] for s in trace["plan"]["steps"]] == ["search", "delete"]
     assert [s["status"] for s in trace["steps"]] == ["ok", "awaiting_confirmation"]
     (action,) = trace["actions"]

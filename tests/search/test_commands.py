@@ -179,25 +179,32 @@ def test_an_item_its_query_filters_exclude_is_not_one_of_its_answers() -> None:
     assert not deck.passes({"mime_types": ["application/pdf"]}) and deck.passes({"senders": ["Sarah Chen"]})
 
 
-def test_the_labelled_drive_queries_carry_the_types_the_planner_fills() -> None:
+def test_the_labelled_drive_queries_carry_the_types_the_planner_fills(data_dir: Path) -> None:
     # The labels hold the filters a planner would fill: for a Drive-only query, exactly the
-    # Drive types the real planner reads from its words ("PDFs", "spreadsheets").
+    # Drive types of the kinds the offline reader reads from its words ("PDFs",
+    # "spreadsheets"); the planner makes them filters of the Drive search.
     from assistant.planner import plan_for
     from assistant.tools.search_eval import LABELS, load_queries
-    from assistant.understanding.schema import Entities, ParsedIntent
+    from assistant.understanding.local import local_understanding
+    from assistant.understanding.meaning import Meaning
+    from assistant.understanding.reader import FrameReader
 
+    reader = FrameReader(local_understanding(get_settings()))
     drive_only = [query for query in load_queries(LABELS) if query.services == ("gdrive",)]
     assert len(drive_only) >= 10
     for query in drive_only:
-        intent = ParsedIntent(
-            text=query.text,
-            services=["drive"],
-            operations=["search"],
-            entities=Entities(),
-            steps=[],
-            confidence=0.9,
-            provider="local",
+        frame, _ = reader.read(query.text)
+        # Searched in Drive alone, as labelled: the kinds read decide the types.
+        frame = frame.model_copy(
+            update={
+                "act": "find",
+                "services": ["drive"],
+                "target": frame.target.model_copy(update={"service": "drive"}),
+                "also": [],
+                "confidence": 0.9,
+            }
         )
-        (search,) = plan_for(intent, datetime(2026, 11, 18, tzinfo=UTC)).steps
+        meaning = Meaning(text=query.text, frame=frame, provider="local")
+        (search,) = plan_for(meaning, datetime(2026, 11, 18, tzinfo=UTC)).steps
         planned = set(search.params["filters"].get("mime_types", []))
-        assert set(query.filters.get("mime_types", [])) == planned, query.id
+        assert set(query.filters.get("mime_types", [])) == planned, (query.id, query.text, frame.target.kinds)

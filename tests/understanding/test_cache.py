@@ -41,7 +41,7 @@ async def test_repeated_request_is_answered_from_the_cache(client: redis.asyncio
         again = await understand(understander, user, "plan the planning  meeting with sarah?", ConversationContext())
         assert len(server.requests) == 1
         assert first.provider == again.provider == "openai"
-        assert again.entities.new_time is not None
+        assert again.new_time is not None
 
         other_user = await understand(
             understander, uuid.uuid4(), "plan the planning meeting with sarah", ConversationContext()
@@ -71,5 +71,5 @@ async def test_an_unreachable_redis_does_not_stop_understanding(data_dir: Path) 
     dead = redis.asyncio.from_url("redis://127.0.0.1:9/0", socket_connect_timeout=0.2)
     understander = Understander(Settings(), dead)
     intent = await understand(understander, uuid.uuid4(), "emails from tom", ConversationContext())
-    assert (intent.service, intent.provider) == ("gmail", "local")
+    assert (intent.frame.services[0], intent.provider) == ("gmail", "local")
     await dead.aclose()

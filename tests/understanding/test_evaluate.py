@@ -112,15 +112,17 @@ def test_massive_dev_scores_hold(data_dir: Path, capsys: pytest.CaptureFixture[s
 def test_evaluates_a_language_model_through_its_sdk(
     tmp_path: Path, data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from assistant.understanding.schema import IntentDraft
+    from assistant.understanding.frame import Frame, PersonRef, Selection
     from tests.conftest import reset_settings
     from tests.llm.scripted_server import Reply, ScriptedServer
-    from tests.llm.support import DRAFT
 
     path = tmp_path / "rows.jsonl"
     path.write_text("\n".join(json.dumps(row) for row in ROWS[:2]) + "\n")
-    gmail = DRAFT.model_copy(
-        update={"services": ["gmail"], "operations": ["search"], "slots": IntentDraft.slots_from({"person": ["sarah"]})}
+    gmail = Frame(
+        act="find",
+        services=["gmail"],
+        target=Selection(service="gmail", people=[PersonRef(name="sarah", role="from")]),
+        confidence=0.9,
     )
     with ScriptedServer([Reply(content=gmail.model_dump_json())]) as server:
         monkeypatch.setenv("CONCIERGE_OPENAI_BASE_URL", f"{server.url}/v1")
@@ -132,7 +134,9 @@ def test_evaluates_a_language_model_through_its_sdk(
             monkeypatch.undo()
             reset_settings()
     assert result["provider"] == "openai" and result["errors"] == 0
-    assert result["intent_accuracy"] == 0.5  # the scripted model says gmail search to both
+    assert result["intent_accuracy"] == 0.5  # the scripted model says "find in gmail" to both
+    assert result["service_accuracy"] == 0.5 and result["operation_accuracy"] == 0.5
+    # Spans are the offline tagger's: a language model's frame holds no spans.
     assert result["slot_recall"]["person"] == 1.0
     assert len(server.requests) == 3  # the warm-up and the two requests
 

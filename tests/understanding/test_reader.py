@@ -122,7 +122,8 @@ def test_a_move_to_another_day_at_the_same_time(reader: FrameReader, text: str) 
     [
         ("book a 90-minute Design Crit on Thursday at 1pm", 90),
         (
-            "Could you please put a Design Crit in my calendar for this Thursday at 1pm? It should run for an hour and a half.",
+            "Could you please put a Design Crit in my calendar for this Thursday at 1pm? "
+            "It should run for an hour and a half.",
             90,
         ),
         ("Design Crit, Thursday 13:00, 90 minutes", 90),

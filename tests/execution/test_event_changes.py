@@ -1,0 +1,283 @@
+"""Calendar changes from typed step params: a shift, a move to another day, a resize and a
+rename of one event, and the deletion of a recurring series (all of it, or from one
+occurrence on). Each is proposed by a plan run through the orchestrator, recorded and
+confirmed at the ActionDesk, checked at the sandbox through the real Google client, and
+undone."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from assistant.orchestrator import Orchestrator, StepResult
+from assistant.plan import Binding, ExecutionPlan, PlanStep
+from assistant.writes import PendingAction
+from tests.execution.conftest import ALEX, LONDON, NOW, World, google
+
+
+async def propose(world: World, find: dict[str, Any], operation: str, params: dict[str, Any]) -> PendingAction:
+    """Find the event with a search step, propose `operation` on its best result, and record it."""
+    plan = ExecutionPlan(
+        steps=[
+            PlanStep(id="find", service="calendar", operation="search", description="Find the event", params=find),
+            PlanStep(
+                id="change",
+                service="calendar",
+                operation=operation,
+                description="Change it",
+                params=params,
+                inputs={"event": Binding(step="find", output="top")},
+            ),
+        ]
+    )
+    desk = await world.concierge.actions(world.alex)
+
+    async def record(step: PlanStep, proposed: Any) -> PendingAction:
+        return await desk.record(world.alex, proposed)
+
+    context = await world.concierge.context_for(world.alex, NOW)
+    results: dict[str, StepResult] = {}
+    async for _ in Orchestrator(world.concierge.agents, record).run(plan, context, results):
+        pass
+    assert results["change"].status == "awaiting_confirmation", {k: r.error for k, r in results.items()}
+    return results["change"].outputs["action"]
+
+
+def at_google(world: World, event_id: str) -> dict[str, Any]:
+    return google(world.sandbox, ALEX, "calendar").events().get(calendarId="primary", eventId=event_id).execute()
+
+
+def times(event: dict[str, Any]) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(event["start"]["dateTime"]), datetime.fromisoformat(event["end"]["dateTime"])
+
+
+def listed(world: World, summary: str, after: datetime, before: datetime | None = None) -> list[dict[str, Any]]:
+    """The occurrences of `summary` Google lists from `after` (to `before`, or as far ahead
+    as it expands recurring events by default, which is what sync caches)."""
+    calendar = google(world.sandbox, ALEX, "calendar")
+    bounds = {"timeMin": after.isoformat()} | ({"timeMax": before.isoformat()} if before else {})
+    found = (
+        calendar.events()
+        .list(calendarId="primary", q=summary, singleEvents=True, orderBy="startTime", maxResults=2500, **bounds)
+        .execute()["items"]
+    )
+    return [event for event in found if event["summary"] == summary]
+
+
+async def confirm_then_undo(world: World, action: PendingAction) -> tuple[PendingAction, Any]:
+    desk = await world.concierge.actions(world.alex)
+    done = await desk.confirm(world.alex, action.id)
+    assert done.status == "done", done.error
+    return done, desk
+
+
+async def cached(world: World, params: dict[str, Any]) -> list[Any]:
+    """What a search step finds in the cache now."""
+    context = await world.concierge.context_for(world.alex, NOW)
+    step = PlanStep(id="look", service="calendar", operation="search", description="Look", params=params)
+    return (await world.concierge.agents["calendar"].run(step, {}, context))["items"]
+
+
+TOMORROW = datetime(2026, 11, 19, tzinfo=LONDON)
+
+
+async def test_a_shift_moves_tomorrows_standup_earlier_keeping_its_length_then_undo(world: World) -> None:
+    find = {
+        "text": "standup",
+        "filters": {"after": TOMORROW.isoformat(), "before": (TOMORROW + timedelta(days=1)).isoformat()},
+        "order": "next",
+        "count": 1,
+    }
+    action = await propose(world, find, "update", {"shift_minutes": -15})
+    event_id = action.fields["event_id"]
+    start, end = times(at_google(world, event_id))
+    assert start == datetime(2026, 11, 19, 9, 30, tzinfo=LONDON) and end - start == timedelta(minutes=15)
+    assert action.preview == (
+        "Move \u201cProduct standup\u201d from Thu 19 Nov, 09:30\u201309:45 (Europe/London) "
+        "to Thu 19 Nov, 09:15\u201309:30 (Europe/London)"
+    )
+
+    done, desk = await confirm_then_undo(world, action)
+    moved = times(at_google(world, event_id))
+    assert moved == (start - timedelta(minutes=15), end - timedelta(minutes=15))
+    assert [item.when for item in await cached(world, find | {"filters": {}})][:1] != [start]  # the cache moved too
+    await desk.undo(world.alex, action.id)
+    assert times(at_google(world, event_id)) == (start, end)
+
+
+async def test_a_move_to_another_day_keeps_the_time_of_day_then_undo(world: World) -> None:
+    action = await propose(
+        world, {"text": "Istanbul talk rehearsal with Hannah", "limit": 5}, "update", {"day": "2026-12-01"}
+    )
+    event_id = action.fields["event_id"]
+    start, end = times(at_google(world, event_id))
+    assert start == datetime(2026, 11, 30, 16, 0, tzinfo=LONDON)
+    assert "to Tue 1 Dec, 16:00\u201316:45 (Europe/London)" in action.preview, action.preview
+
+    _, desk = await confirm_then_undo(world, action)
+    assert times(at_google(world, event_id)) == (start + timedelta(days=1), end + timedelta(days=1))
+    await desk.undo(world.alex, action.id)
+    assert times(at_google(world, event_id)) == (start, end)
+
+
+async def test_a_resize_keeps_the_start_then_undo(world: World) -> None:
+    action = await propose(world, {"text": "Prep: Q4 Financial Review", "limit": 5}, "update", {"duration_minutes": 60})
+    event_id = action.fields["event_id"]
+    start, end = times(at_google(world, event_id))
+    assert end - start == timedelta(minutes=30)
+    assert action.preview == (
+        "Make \u201cPrep: Q4 Financial Review\u201d 60 minutes (Mon 23 Nov, 16:00\u201317:00 (Europe/London))"
+    )
+
+    _, desk = await confirm_then_undo(world, action)
+    assert times(at_google(world, event_id)) == (start, start + timedelta(minutes=60))
+    await desk.undo(world.alex, action.id)
+    assert times(at_google(world, event_id)) == (start, end)
+
+
+async def test_a_rename_changes_only_the_title_then_undo(world: World) -> None:
+    action = await propose(
+        world, {"text": "Focus: Istanbul talk slides", "limit": 5}, "update", {"summary": "Focus: talk slides"}
+    )
+    event_id = action.fields["event_id"]
+    before = at_google(world, event_id)
+    assert action.preview == "Rename \u201cFocus: Istanbul talk slides\u201d to \u201cFocus: talk slides\u201d"
+
+    _, desk = await confirm_then_undo(world, action)
+    renamed = at_google(world, event_id)
+    assert renamed["summary"] == "Focus: talk slides" and times(renamed) == times(before)
+    await desk.undo(world.alex, action.id)
+    restored = at_google(world, event_id)
+    assert restored["summary"] == "Focus: Istanbul talk slides" and times(restored) == times(before)
+
+
+async def test_a_new_start_alone_keeps_the_length(world: World) -> None:
+    action = await propose(
+        world,
+        {"text": "Prep: Q4 Financial Review", "limit": 5},
+        "update",
+        {"start": datetime(2026, 11, 24, 9, 0, tzinfo=LONDON).isoformat()},
+    )
+    start, end = datetime.fromisoformat(action.fields["start"]), datetime.fromisoformat(action.fields["end"])
+    assert start == datetime(2026, 11, 24, 9, 0, tzinfo=LONDON) and end - start == timedelta(minutes=30)
+    assert action.preview.startswith("Move \u201cPrep: Q4 Financial Review\u201d from Mon 23 Nov, 16:00")
+
+
+async def test_deleting_a_whole_series_then_undo(world: World) -> None:
+    summary = "1:1 Alex / Daniel"
+    before = listed(world, summary, NOW - timedelta(days=400))
+    assert len(before) > 100
+    action = await propose(
+        world,
+        {"text": "1:1", "filters": {"people": ["Daniel"]}, "order": "next", "count": 1},
+        "delete",
+        {"series": "all"},
+    )
+    assert action.preview == f"Delete all {len(before)} occurrences of \u201c{summary}\u201d (the whole series)"
+    series_id = before[0]["recurringEventId"]
+
+    _, desk = await confirm_then_undo(world, action)
+    assert at_google(world, series_id)["status"] == "cancelled"
+    assert listed(world, summary, NOW - timedelta(days=400)) == []
+    assert [i for i in await cached(world, {"text": summary, "limit": 20}) if i.title == summary] == []
+
+    await desk.undo(world.alex, action.id)
+    after = listed(world, summary, NOW - timedelta(days=400))
+    assert [times(e) for e in after] == [times(e) for e in before]
+    coming = await cached(world, {"text": "1:1", "filters": {"people": ["Daniel"]}, "order": "next", "count": 1})
+    assert [(i.title, i.when) for i in coming] == [(summary, datetime(2026, 11, 19, 14, 0, tzinfo=LONDON))]
+
+
+async def test_deleting_an_occurrence_and_the_following_ones_then_undo(world: World) -> None:
+    summary = "Design review"
+    cut = datetime(2026, 11, 25, tzinfo=LONDON)
+    earlier = listed(world, summary, NOW - timedelta(days=400), cut)
+    following = listed(world, summary, cut)
+    assert earlier and len(following) > 50
+    action = await propose(
+        world,
+        {"text": summary, "filters": {"after": cut.isoformat()}, "order": "next", "count": 1},
+        "delete",
+        {"series": "following"},
+    )
+    assert action.preview == (
+        f"Delete {len(following)} occurrences of \u201c{summary}\u201d: "
+        "Wed 25 Nov, 11:00\u201312:00 (Europe/London) and every one after it"
+    )
+
+    _, desk = await confirm_then_undo(world, action)
+    assert [times(e) for e in listed(world, summary, NOW - timedelta(days=400))] == [times(e) for e in earlier]
+    assert await cached(world, {"text": summary, "filters": {"after": cut.isoformat()}, "order": "next"}) == []
+
+    await desk.undo(world.alex, action.id)
+    assert [times(e) for e in listed(world, summary, cut)] == [times(e) for e in following]
+    coming = await cached(world, {"text": summary, "filters": {"after": cut.isoformat()}, "order": "next", "count": 1})
+    assert [(i.title, i.when) for i in coming] == [(summary, datetime(2026, 11, 25, 11, 0, tzinfo=LONDON))]
+
+
+async def test_an_all_day_event_moved_to_another_day_stays_all_day_then_undo(world: World) -> None:
+    action = await propose(world, {"text": "Out of office: Istanbul", "limit": 5}, "update", {"day": "2026-12-03"})
+    event_id = action.fields["event_id"]
+    before = at_google(world, event_id)
+    assert (before["start"], before["end"]) == ({"date": "2026-12-02"}, {"date": "2026-12-06"})
+    assert action.preview == (
+        "Move \u201cOut of office: Istanbul\u201d from Wed 2 Dec to Sat 5 Dec (all day) "
+        "to Thu 3 Dec to Sun 6 Dec (all day)"
+    )
+
+    _, desk = await confirm_then_undo(world, action)
+    moved = at_google(world, event_id)
+    assert (moved["start"], moved["end"]) == ({"date": "2026-12-03"}, {"date": "2026-12-07"})
+    await desk.undo(world.alex, action.id)
+    back = at_google(world, event_id)
+    assert (back["start"], back["end"]) == ({"date": "2026-12-02"}, {"date": "2026-12-06"})
+
+
+async def test_every_event_found_is_deleted_then_undo(world: World) -> None:
+    """`every` finds them all; a delete bound to them (no booking) takes them all."""
+    plan = ExecutionPlan(
+        steps=[
+            PlanStep(
+                id="find",
+                service="calendar",
+                operation="search",
+                description="Find them",
+                params={"text": "Istanbul talk", "order": "next", "every": True},
+            ),
+            PlanStep(
+                id="delete",
+                service="calendar",
+                operation="delete",
+                description="Delete them",
+                params={"series": "one"},
+                inputs={"events": Binding(step="find", output="items")},
+            ),
+        ]
+    )
+    desk = await world.concierge.actions(world.alex)
+
+    async def record(step: PlanStep, proposed: Any) -> PendingAction:
+        return await desk.record(world.alex, proposed)
+
+    context = await world.concierge.context_for(world.alex, NOW)
+    results: dict[str, StepResult] = {}
+    async for _ in Orchestrator(world.concierge.agents, record).run(plan, context, results):
+        pass
+    found = results["find"].outputs
+    titles = [item.title for item in found["items"]]
+    assert {"Focus: Istanbul talk slides", "Istanbul talk rehearsal with Hannah"} <= set(titles), titles
+    assert found["total"] == len(titles) and [i.when for i in found["items"]] == sorted(i.when for i in found["items"])
+    action = results["delete"].outputs["action"]
+    assert len(action.fields["events"]) == len(titles)
+    lines = action.preview.splitlines()
+    assert len(lines) == len(titles)
+    assert (
+        "Delete \u201cIstanbul talk rehearsal with Hannah\u201d, Mon 30 Nov, 16:00\u201316:45 (Europe/London)" in lines
+    )
+    ids = [event["event_id"] for event in action.fields["events"]]
+
+    await desk.confirm(world.alex, action.id)
+    assert {at_google(world, event_id)["status"] for event_id in ids} == {"cancelled"}
+    await desk.undo(world.alex, action.id)
+    for title in titles:
+        assert len(listed(world, title, NOW)) == 1, title
