@@ -279,6 +279,59 @@ def _anchor(text: str, now: datetime, lookup: AnchorLookup | None) -> tuple[date
     return (min(now, anchor), anchor)
 
 
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH_ALONE = re.compile(
+    r"^(?:(?:in|during|from|for|of|over) )?(?:the month of )?"
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)$"
+)
+#: "before September", "since Monday", "until the 14th": one side open.
+_OPEN = re.compile(r"^(?:from |dated |sent )?(before|until|till|prior to|older than|after|since|newer than) (.+)$")
+#: How far back "before ..." reaches: further than any mailbox this product has seen.
+FAR_BACK = timedelta(days=365 * 30)
+
+
+def _month_alone(text: str, today: date, tz: tzinfo) -> tuple[datetime, datetime] | None:
+    """A month named alone ("September", "in January"): its occurrence nearest to today,
+    so mail "from September" is the last one and a trip "in January" the next one."""
+    match = _MONTH_ALONE.match(text.strip())
+    if not match:
+        return None
+    month = _MONTHS.index(match.group(1)[:3]) + 1
+
+    def distance(year: int) -> int:
+        first = _month_start(year, month)
+        last = _month_start(year, month + 1) - timedelta(days=1)
+        return 0 if first <= today <= last else min(abs((first - today).days), abs((last - today).days))
+
+    year = min((today.year - 1, today.year, today.year + 1), key=distance)
+    first = _month_start(year, month)
+    return _day_range(first, (_month_start(year, month + 1) - first).days, tz)
+
+
+def _open_range(phrase: str, text: str, now: datetime, anchors: AnchorLookup | None) -> TimeRange | None:
+    """ "before September" is everything until September begins; "since Monday" from that
+    Monday (the last one) until now."""
+    match = _OPEN.match(text.strip())
+    if not match or re.match(r"(?:my|the|our) ", match.group(2)) and anchors is not None:
+        return None  # "before my flight": an event's time, read by `_anchor`
+    side = resolve_when(match.group(2), now, anchors=anchors)
+    if side is None:
+        return None
+    if match.group(1) in ("before", "until", "till", "prior to", "older than"):
+        start = side.start
+        named_month = re.search(rf"\b(?:{'|'.join(_MONTHS)})", match.group(2))
+        if start > now and named_month and not re.search(r"\b\d{4}\b", match.group(2)):
+            start = start.replace(year=start.year - 1)  # "before 1 September": the last one
+        if start > now:
+            return TimeRange(text=phrase, start=now, end=start)  # "until Friday": from now
+        return TimeRange(text=phrase, start=start - FAR_BACK, end=start)
+    if match.group(1) in ("since", "newer than"):
+        start = side.start if side.start <= now else side.start - timedelta(days=7)
+        return TimeRange(text=phrase, start=start, end=now)
+    return TimeRange(text=phrase, start=side.end, end=side.end + timedelta(days=365))  # "after September"
+
+
 def resolve_when(
     phrase: str, now: datetime, *, anchors: AnchorLookup | None = None, is_new_event: bool = False
 ) -> TimeRange | None:
@@ -292,6 +345,10 @@ def resolve_when(
         raise ValueError("now must carry a time zone")
     text = words_to_digits(normalise(phrase))
     today = now.date()
+    if (bounded := _open_range(phrase, text, now, anchors)) is not None:
+        return bounded
+    if (month := _month_alone(text, today, tz)) is not None:
+        return TimeRange(text=phrase, start=month[0], end=month[1])
     day_span = _anchor(text, now, anchors) or _relative_days(text, today, tz) or _day_of_month(text, today, tz)
     clock = _clock_time(text)
     part = _day_part(text)

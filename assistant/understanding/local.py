@@ -206,7 +206,8 @@ def _mentioned_services(text: str) -> list[Service]:
         for match in SERVICE_CUES[service].finditer(text):
             next_words = text[match.end() :].split()[:2]
             others = [SERVICE_CUES[o] for o in SERVICES if o != service]
-            if not any(cue.fullmatch(word) for cue in others for word in next_words):
+            listed = bool(next_words) and next_words[0] in ("and", "&", "+", "or", ",")  # "files and emails"
+            if listed or not any(cue.fullmatch(word) for cue in others for word in next_words):
                 positions[service] = match.start()
                 break
     return sorted(positions, key=positions.__getitem__)

@@ -125,6 +125,15 @@ _LEADING_VERBS: dict[str, Act] = {
     "schedule": "create",
 }
 _OPENING = re.compile(r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*([a-z]+)")
+#: Things that come by mail: deleting them is trashing mail ("delete the CloudNest invoices").
+_MAIL_KINDS = re.compile(r"\b(?:e-?mails?|mails?|invoi?ces?|newslett?ers?|receipts?|messages?|inbox)\b")
+_TO_TRASH = re.compile(r"\b(?:to|in|into) the (?:trash|bin|rubbish)\b|\b(?:bin|trash) (?:every|all|them|it)\b|^bin\b")
+#: A verb that sends: "email" and "mail" only where a request opens with them.
+_SENDING = re.compile(
+    r"\b(?:send|write|compose|start|open|message|tell|drop|shoot|publish|respond|reply|forward|new)\b"
+    r"|^(?:\w+\s+)?(?:(?:please|pls|can you|could you|hey|i want to|i would like to)\s+)*(?:e-?mail|mail)\b"
+)
+_DRAFTING = re.compile(r"\bdraft(?:ing|ed)?\b|\b(?:don't|do not|not) send\b|\bi'll send it myself\b")
 _CREATE_VERB = re.compile(
     r"\b(?:book|schedule|add|put|create|set up|arrange|block|invite|organi[sz]e|plan|remind|i have)\b"
 )
@@ -171,6 +180,12 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     lowered = text.lower()
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
+    if act == "delete" and (_TO_TRASH.search(lowered) or _MAIL_KINDS.search(lowered)):
+        draft = draft.model_copy(update={"services": ["gmail", *(s for s in draft.services if s != "gmail")]})
+    if act in ("send", "find", "create") and _DRAFTING.search(lowered):
+        act = "draft"  # "would you mind drafting an email", "prepare a draft (don't send it yet)"
+    if act == "send" and not draft.people and not _SENDING.search(lowered):
+        act = "find"  # "istanbul flight - booking email": no verb sends anything
     ask = quantities.ask_kind(text)
     if ask == "access" and act == "share" and re.match(r"^(?:who|is|does|has|can|are)\b", lowered):
         act = "find"  # "who can edit the roadmap?" asks, it does not share
@@ -188,6 +203,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     if clauses:
         target = _selection(clauses[0][1], clauses[0][0], draft, act)
         also = [_selection(clause, service, draft, act, earlier=target.people) for service, clause in clauses[1:]]
+        target, also = _shared_topic(target, also)
     else:
         target = _selection(selecting, _target_service(act, services), draft, act, people=people)
         also = []
@@ -215,6 +231,8 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     if operation in ("search", "read") and _FREE_TIME.search(lowered):
         return "free_time"
     act = _ACTS.get(operation, "find")
+    if _TO_TRASH.search(lowered):
+        return "delete"  # "move every email Tom Becker has sent me to the trash"
     if act == "find" and (typed := _leading_verb(lowered)) is not None:
         return typed  # "delte all the emails from tom becker": the classifier missed the verb
     if act in ("find", "create") and draft.people and _TELL.search(lowered):
@@ -248,7 +266,7 @@ def _leading_verb(lowered: str) -> Act | None:
 def _services(act: Act, ask: str, services: list[Service]) -> list[Service]:
     """The services the act and the question need first: a message is mail, who has access
     is a question about files."""
-    needed: Service | None = "gmail" if act == "send" else "drive" if ask == "access" else None
+    needed: Service | None = "gmail" if act in ("send", "draft") else "drive" if ask == "access" else None
     if needed is None:
         return services
     return [needed, *(service for service in services if service != needed)][: max(1, len(services))]
@@ -292,8 +310,10 @@ def _selection(
             PersonRef(name=person.name, role="with" if service == "calendar" else person.role) for person in earlier
         ]
     # A reply or forward names the mail it answers in the words left ("Sarah's Q4 review email").
-    names_item = act in ("reply", "forward")
-    cue = quantities.selection_order(text)
+    untimed = text
+    for phrase in time_phrases(text):
+        untimed = untimed.replace(phrase.text, " ")  # "next week" is a time, not "the next one"
+    cue = quantities.selection_order(untimed)
     flags = quantities.mail_flags(text, lookup=lookup) if service == "gmail" else quantities.MailFlags()
     title = _as_written(_in(draft.event_title, lowered) or _in(draft.file_name, lowered), text)
     topic = _as_written(draft.topic, text) if draft.topic and draft.topic.lower() in lowered else None
@@ -306,7 +326,7 @@ def _selection(
         service=service,
         kinds=[kind for pattern, kind in _KINDS if pattern.search(lowered)],
         title=title,
-        topic=topic or (None if title else _leftover(text, named) if lookup or names_item else _kind_words(lowered)),
+        topic=topic or (None if title else _leftover(text, named) if act not in _WRITES_NEW else _kind_words(lowered)),
         people=named,
         time=draft.when if people is not None else _phrases_in(text),
         order=cue.order,
@@ -326,8 +346,9 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
     """The draft's spans as the user wrote them: the tagger's tokens ("1 : 1", "call ,")
     found back in the text, edge punctuation and leading determiners dropped, and only
     names that look like names."""
-    # "Sarah's Q4": the tagger ran a name into what she owns.
-    people = [_written(name.split("'s ")[0].split("’s ")[0], text) for name in draft.people]
+    # "Sarah's Q4": the tagger ran a name into what she owns; "Lena Fischer, cc Marco" and
+    # "priya subjet" into what follows it.
+    people = [_written(piece, text) for name in draft.people for piece in _name_pieces(name)]
     return draft.model_copy(
         update={
             "people": [name for name in people if name and _looks_like_person(name)],
@@ -340,6 +361,16 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
 
 
 _EDGE = " ,.;:!?-\"'"
+#: Words that end a name the tagger ran on: "priya subjet", "Lena Fischer, cc Marco".
+_AFTER_NAME = re.compile(
+    r"\s*(?:,|;|\bcc\b|\bsubj\w*|\bsbj\w*|\bbody\b|\bmessage\b|\bsaying\b|\btext\b|\band\b|\+|&(?!\s*co\b))\s*"
+)
+
+
+def _name_pieces(name: str) -> list[str]:
+    """The names in one tagged span, without what the tagger ran into them."""
+    owner = name.split("'s ")[0].split("\u2019s ")[0]
+    return [piece.strip(_EDGE) for piece in _AFTER_NAME.split(owner) if piece.strip(_EDGE)]
 
 
 def _written(span: str | None, text: str) -> str | None:
@@ -367,6 +398,20 @@ def _looks_like_person(name: str) -> bool:
     return 0 < len(words) <= 4 and words[0].lower() not in {"the", "a", "an", "my", "our", "this", "that"}
 
 
+def _shared_topic(target: Selection, also: list[Selection]) -> tuple[Selection, list[Selection]]:
+    """ "files and emails about Beacon": a clause that names nothing to look for takes the
+    topic another clause names."""
+    named = next((s.topic or s.title for s in [target, *also] if s.topic or s.title), None)
+    if named is None:
+        return target, also
+
+    def completed(selection: Selection) -> Selection:
+        bare = not (selection.topic or selection.title or selection.people or selection.time)
+        return selection.model_copy(update={"topic": named}) if bare else selection
+
+    return completed(target), [completed(selection) for selection in also]
+
+
 def _clauses(text: str, services: list[Service]) -> list[tuple[Service, str]]:
     """The request cut where a clause about another service begins, each with its service;
     none when it does not cut that way (one clause names several services)."""
@@ -388,6 +433,8 @@ def _in(span: str | None, lowered: str) -> str | None:
     return span if span and span.lower() in lowered else None
 
 
+#: Acts whose target is not what they write: its own words say what it is.
+_WRITES_NEW: frozenset[Act] = frozenset({"send", "draft", "create", "free_time"})
 #: Kinds that no filter selects: the word naming them is what to search for ("my most
 #: recent invoice", "the Product Notes newsletter", "my flight").
 _SEARCHED_KINDS = re.compile(

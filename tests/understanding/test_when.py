@@ -496,13 +496,11 @@ def test_known_miss_bare_destination_hour_outside_a_change() -> None:
     assert phrases("could u push my 2pm with Dan to 4") == ["2pm", "4"]
 
 
-@pytest.mark.xfail(strict=True, reason="resolve_when: a month alone is its first day, in the future")
-def test_known_resolver_gap_a_past_month() -> None:
+def test_a_month_alone_is_its_nearest_occurrence() -> None:
     assert _resolved("from September", new=False) == (at(1, month=9), at(1, month=10))
 
 
-@pytest.mark.xfail(strict=True, reason="resolve_when: 'before/since <month>' and 'mid-<month>' do not resolve")
-def test_known_resolver_gap_before_a_month() -> None:
+def test_before_a_month_resolves_to_everything_until_it() -> None:
     assert resolve_when(for_resolver("before September"), NOW) is not None
 
 
@@ -511,8 +509,7 @@ def test_known_resolver_gap_weekday_and_day_of_month() -> None:
     assert _resolved("Friday the 4th", new=False) == (at(4, month=12), at(5, month=12))
 
 
-@pytest.mark.xfail(strict=True, reason="resolve_when: 'since Monday' is the coming Monday")
-def test_known_resolver_gap_since_a_weekday() -> None:
+def test_since_a_weekday_is_the_last_one() -> None:
     assert _resolved("since Monday", new=False)[0] == at(16)
 
 
