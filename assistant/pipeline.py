@@ -245,6 +245,12 @@ class Concierge:
             ask=meaning.frame.ask,
             asked_of=plan.steps[0].id if plan.steps else None,
             one=meaning.frame.target.count == 1,
+            about=[
+                (name, meaning.address(name) or "")
+                for name in (meaning.frame.share.people if meaning.frame.share else [])
+            ]
+            if meaning.frame.ask == "access"
+            else [],
         )
         pieces, provider = await stream_answer(self.writer, task)
         answer_parts: list[str] = []
@@ -316,6 +322,8 @@ def must_ask(meaning: Meaning) -> bool:
         return False
     if clarification.kind == "item" and clarification.options:
         return True
+    if clarification.kind == "other" and meaning.frame.act == "delete" and meaning.frame.target.every:
+        return True  # which ones, before deleting "everything"
     ambiguous_person = any(person.contact is None and person.candidates for person in meaning.people)
     return ambiguous_person and meaning.frame.act not in ("find", "read", "free_time", "prepare")
 

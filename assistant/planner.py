@@ -298,7 +298,12 @@ def _free_slots(meaning: Meaning, step_id: str, description: str, *, window: Tim
 
 def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
     """The next meeting (or the one named), and beside it the mail and files about it."""
-    target = meaning.frame.target.model_copy(update={"order": "next", "count": 1, "service": "calendar"})
+    said = meaning.frame.target
+    generic = {"meeting", "meetings", "mtg", "call", "calls", "event", "events", "next", "nxt", "my", "upcoming"}
+    named = said.title if said.title and not set(said.title.lower().split()) <= generic else None
+    target = said.model_copy(
+        update={"order": "next", "count": 1, "service": "calendar", "title": named, "topic": None, "kinds": []}
+    )
     meeting = _search(meaning, target, "calendar", meaning.target_window, now, step_id="find_meeting")
     about = {"about": Binding(step=meeting.id, output="top")}
     mail = PlanStep(

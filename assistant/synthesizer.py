@@ -59,6 +59,8 @@ class AnswerTask:
     asked_of: str | None = None
     #: The request meant one item ("my next 1:1", "Sarah's latest email"): say which, and when.
     one: bool = False
+    #: People an access question asks about ("is it shared with Daniel?"): (name, address).
+    about: list[tuple[str, str]] = field(default_factory=list)
 
     def number_of(self, item: SourceItem) -> int:
         return next(i for i, s in enumerate(self.sources, start=1) if (s.service, s.id) == (item.service, item.id))
@@ -225,7 +227,7 @@ def direct_answer(task: AnswerTask) -> str | None:
         place = item.details.get("location") or item.details.get("meet_link")
         return f"**{item.title}**{cite} is " + (f"at {place}." if place else "not given a place.")
     if task.ask == "access":
-        return f"**{item.title}**{cite}: {_access(item)}."
+        return _access_answer(item, cite, task.about)
     if task.ask == "yes_no":
         return f"Yes: **{item.title}**{cite}."
     return f"**{item.title}**{cite}, {_when_said(item, task.now, task.timezone)}."  # the one item meant
@@ -277,6 +279,30 @@ def _name_of(address: str, item: SourceItem) -> str:
         if attendee.get("email") == address and attendee.get("name"):
             return f"{attendee['name']} <{address}>"
     return address
+
+
+def _access_answer(item: SourceItem, cite: str, about: list[tuple[str, str]]) -> str:
+    """Who has access; or, asked about someone, whether they have it, and who does."""
+    everyone = _access(item)
+    if not about:
+        return f"**{item.title}**{cite}: {everyone}."
+    sentences = []
+    for name, address in about:
+        holder = next(
+            (
+                permission
+                for permission in item.details.get("permissions", [])
+                if (address and permission.get("email", "").lower() == address.lower())
+                or (permission.get("name") and name.lower() in permission["name"].lower())
+            ),
+            None,
+        )
+        if holder is not None:
+            role = ROLE_NAMES.get(holder.get("role", ""), holder.get("role", ""))
+            sentences.append(f"Yes: {holder.get('name') or name} has access to **{item.title}**{cite} ({role}).")
+        else:
+            sentences.append(f"No: **{item.title}**{cite} is not shared with {name}.")
+    return " ".join(sentences) + f" {everyone[0].upper()}{everyone[1:]}."
 
 
 ROLE_NAMES = {"owner": "owner", "organizer": "owner", "fileOrganizer": "editor", "writer": "editor"}

@@ -94,7 +94,7 @@ def resolve_frame(
         items=items,
         previous_items=context.last_items,
         previous=previous,
-        clarification=frame.clarification or _ask_about(people, frame, items, context),
+        clarification=_which_ones_first(frame) or frame.clarification or _ask_about(people, frame, items, context),
     )
 
 
@@ -137,6 +137,30 @@ def _pointed_at(selection: Selection, context: ConversationContext) -> list[Item
         if 0 <= index < len(shown):
             chosen.append(shown[index])
     return chosen
+
+
+def _which_ones_first(frame: Frame) -> Clarification | None:
+    """Deleting "all" with nothing that says which is never done: asked first."""
+    target = frame.target
+    scoped = target.people or target.topic or target.title or target.time or target.kinds or target.unread
+    return _which_ones(target.service) if frame.act == "delete" and target.every and not scoped else None
+
+
+def _which_ones(service: str | None) -> Clarification:
+    """ "delete all my emails": never all of a place; ask which, by what narrows it."""
+    if service == "calendar":
+        return Clarification(
+            kind="other",
+            question="That would delete every event in your calendar. "
+            "Which ones: on a day, in a week, or with someone?",
+            options=["On a day", "In a week", "With someone"],
+        )
+    noun = {"drive": "file in your Drive"}.get(service or "", "email in your mailbox")
+    return Clarification(
+        kind="other",
+        question=f"That would delete every {noun}. Which ones: from a sender, older than a date, or about something?",
+        options=["From a sender", "Older than a date", "About something"],
+    )
 
 
 def _ask_about(

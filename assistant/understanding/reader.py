@@ -91,7 +91,9 @@ _COMMENT = re.compile(r"\bcomm?ent")
 _UNLESS_MEETING = re.compile(
     r"\b(?:unless|if (?:we|\w+ and i) (?:don't|do not|haven't))\b.*\b(?:meet|meeting|something|already)\b"
 )
-_IF_FREE = re.compile(r"\bif (?:i(?:'m| am)? (?:have nothing|free)|.* (?:is|are) (?:free|empty|clear))\b")
+_IF_FREE = re.compile(
+    r"\bif (?:i(?:'m| am)? (?:have nothing|free)|i(?:'ve| have)? (?:got )?nothing|.* (?:is|are) (?:free|empty|clear))\b"
+)
 _NARROW = re.compile(r"^(?:ok |okay |now )?(?:only|just)\b|\bnarrow\b|\bkeep (?:just|only)\b|\bonly (?:show|the)\b")
 _NEXT_PAGE = re.compile(r"^(?:show |give me )?(?:more|the next (?:ones|page|\d+)|next page)\b")
 _OTHER_ONE = re.compile(r"\bthe other (?:one|email|event|file|meeting)\b")
@@ -127,6 +129,14 @@ _LEADING_VERBS: dict[str, Act] = {
 _OPENING = re.compile(r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*([a-z]+)")
 #: Things that come by mail: deleting them is trashing mail ("delete the CloudNest invoices").
 _MAIL_KINDS = re.compile(r"\b(?:e-?mails?|mails?|invoi?ces?|newslett?ers?|receipts?|messages?|inbox)\b")
+_DRIVE_WORDS = re.compile(
+    r"\b(?:sheets?|spreadsheets?|docs?|documents?|files?|decks?|slides?|pdfs?|folders?|one-?pagers?)\b"
+)
+_NXT = re.compile(r"\bnxt\b", re.IGNORECASE)
+#: Clearing out a place: everything in it ("clear my calendar", "wipe my inbox").
+_CLEAR = re.compile(r"\b(?:clear|wipe|empty|purge)\b|\beverything in\b")
+#: A condition opening the request: "if I've nothing on Friday afternoon, ...".
+_LEADING_CONDITION = re.compile(r"^(?:(?:could you|can you|please)\s+)?(?:if|unless|only if)\b[^,]*,\s*", re.IGNORECASE)
 _TO_TRASH = re.compile(r"\b(?:to|in|into) the (?:trash|bin|rubbish)\b|\b(?:bin|trash) (?:every|all|them|it)\b|^bin\b")
 #: A verb that sends: "email" and "mail" only where a request opens with them.
 _SENDING = re.compile(
@@ -177,7 +187,7 @@ def _named_services(text: str) -> list[Service]:
 
 
 def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
-    lowered = text.lower()
+    lowered = _respelt(text.lower())
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
     if act == "delete" and (_TO_TRASH.search(lowered) or _MAIL_KINDS.search(lowered)):
@@ -187,8 +197,11 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     if act == "send" and not draft.people and not _SENDING.search(lowered):
         act = "find"  # "istanbul flight - booking email": no verb sends anything
     ask = quantities.ask_kind(text)
-    if ask == "access" and act == "share" and re.match(r"^(?:who|is|does|has|can|are)\b", lowered):
-        act = "find"  # "who can edit the roadmap?" asks, it does not share
+    question = re.match(r"^(?:who|who's|whos|is|does|do|has|have|can|are)\b", lowered)
+    if act == "share" and question:
+        act, ask = "find", "access"  # "who can edit the roadmap?", "does anyone else have edit rights?"
+    if ask == "who" and act == "find" and (_DRIVE_WORDS.search(lowered) or "drive" in draft.services[:1]):
+        ask = "access"  # "who's on the Q4 Financial Review sheet?": people of a file are who has access
     services = _services(act, ask, list(draft.services) or ["gmail"])
     writes_message = act in ("send", "draft", "reply", "forward")
     # What a message says is not what selects the mail it answers: "reply to Sarah's email
@@ -199,6 +212,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
     people = person_roles(text, _mentions(draft, text if writes_message else ""))
     lookup = act in ("find", "read", "free_time", "prepare")
+    checked: list[PersonRef] = []
     clauses = _clauses(text, services) if lookup and len(services) > 1 else []
     if clauses:
         target = _selection(clauses[0][1], clauses[0][0], draft, act)
@@ -207,6 +221,14 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     else:
         target = _selection(selecting, _target_service(act, services), draft, act, people=people)
         also = []
+    if ask == "access":
+        # "is the one-pager shared with Daniel?": Daniel is who to check, not whose files.
+        checked = [p for p in target.people if p.role != "from"]
+        target = target.model_copy(
+            update={"people": [p for p in target.people if p.role == "from"], "service": "drive"}
+        )
+        services = ["drive", *(s for s in services if s != "drive")]
+        people = [p for p in people if p not in checked]
     frame = Frame(
         act=act,
         ask=ask,
@@ -215,18 +237,51 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         also=also,
         message=_message(text, people) if act in ("send", "draft", "reply", "forward") else None,
         event=_event(text, draft, people, act) if act in ("create", "change") else None,
-        share=_share(lowered, people) if act == "share" else None,
+        share=_share(lowered, people)
+        if act == "share"
+        else Share(people=[p.name for p in checked])
+        if ask == "access" and checked
+        else None,
         refine=_refinement(lowered, draft),
         condition=_condition(lowered, draft, people),
         clarification=draft.clarification,
         confidence=draft.confidence,
     )
+    if frame.event is not None and frame.condition is not None and frame.condition.kind == "free":
+        # "if I've nothing on between 1 and 5 on Tuesday, block it": the time the condition names.
+        event = frame.event.model_copy(
+            update={
+                "start": frame.event.start or frame.condition.time,
+                "duration_minutes": frame.event.duration_minutes or _range_minutes(frame.condition.time or ""),
+            }
+        )
+        frame = frame.model_copy(update={"event": event})
     return _assign_people(frame, people)
+
+
+_RANGE = re.compile(
+    r"\b(?:between|from) (\d{1,2})(?::(\d\d))? ?(am|pm)? (?:and|to|till|until|-) (\d{1,2})(?::(\d\d))? ?(am|pm)?"
+)
+
+
+def _range_minutes(phrase: str) -> int | None:
+    """The length of a range of hours ("between 1 and 5": 240), working hours assumed."""
+    match = _RANGE.search(phrase.lower())
+    if not match:
+        return None
+
+    def minutes(hour: str, minute: str | None, meridiem: str | None) -> int:
+        value = int(hour) % 12 + (12 if meridiem == "pm" or (meridiem is None and 1 <= int(hour) <= 7) else 0)
+        return value * 60 + int(minute or 0)
+
+    start = minutes(match.group(1), match.group(2), match.group(3) or match.group(6))
+    end = minutes(match.group(4), match.group(5), match.group(6))
+    return end - start if end > start else None
 
 
 def _act(draft: IntentDraft, lowered: str) -> Act:
     operation = draft.operations[0] if draft.operations else "search"
-    if operation in ("search", "read") and _PREPARE.search(lowered):
+    if _PREPARE.search(lowered):
         return "prepare"
     if operation in ("search", "read") and _FREE_TIME.search(lowered):
         return "free_time"
@@ -246,6 +301,26 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     ):
         return "find"  # "next meeting with Sarah Chen" looks one up
     return act
+
+
+#: The nouns that name a place, spelt right when typed one slip off ("emials", "calender").
+_PLACE_NOUNS = ("emails", "email", "messages", "meetings", "calendar", "documents", "files", "events")
+
+
+def _respelt(lowered: str) -> str:
+    def fixed(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if (
+            len(word) < 5
+            or word in _PLACE_NOUNS
+            or f"{word}s" in _PLACE_NOUNS
+            or word.removesuffix("s") in _PLACE_NOUNS
+        ):
+            return word  # a noun of the list itself, singular or plural
+        near = [noun for noun in _PLACE_NOUNS if DamerauLevenshtein.distance(word, noun) == 1]
+        return near[0] if near else word
+
+    return re.sub(r"[a-z]+", fixed, lowered)
 
 
 def _leading_verb(lowered: str) -> Act | None:
@@ -310,7 +385,7 @@ def _selection(
             PersonRef(name=person.name, role="with" if service == "calendar" else person.role) for person in earlier
         ]
     # A reply or forward names the mail it answers in the words left ("Sarah's Q4 review email").
-    untimed = text
+    untimed = _NXT.sub("next", text)
     for phrase in time_phrases(text):
         untimed = untimed.replace(phrase.text, " ")  # "next week" is a time, not "the next one"
     cue = quantities.selection_order(untimed)
@@ -331,7 +406,7 @@ def _selection(
         time=draft.when if people is not None else _phrases_in(text),
         order=cue.order,
         count=cue.count,
-        every=cue.every,
+        every=cue.every or (act == "delete" and bool(_CLEAR.search(lowered))),
         unread=flags.unread,
         starred=flags.starred,
         has_attachment=flags.has_attachment,
@@ -451,8 +526,19 @@ _NOT_SOUGHT = frozenset(
     attachment attachments attached sent received wrote spreadsheet spreadsheets sheet sheets excel pdf pdfs slides
     slide deck decks presentation presentations image images photo photos picture pictures screenshot screenshots
     haven't havent not reply respond answer forward fwd send draft write saying say says delete cancel trash remove
-    move push share book schedule""".split()
+    move push share book schedule clear wipe empty everything gmail google mailbox single fresh start
+    shared access acess edit editor edits rights view viewer comment commenter
+    anyone besides else able should needs need check whether""".split()
 )
+
+
+def _not_sought(word: str) -> bool:
+    """A word that only says how to look, or one typed a slip off such a word ("delet")."""
+    if word in _NOT_SOUGHT:
+        return True
+    return len(word) >= 5 and any(
+        len(stop) >= 5 and DamerauLevenshtein.distance(word, stop) <= 1 for stop in _NOT_SOUGHT
+    )
 
 
 def _kind_words(lowered: str) -> str | None:
@@ -467,7 +553,7 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     for phrase in time_phrases(text):
         blanked = blanked.replace(phrase.text, " ")
     names = {word.lower() for person in people for word in person.name.split()}
-    words = [w for w in re.findall(r"[\w'-]+", blanked) if w.lower() not in _NOT_SOUGHT and w.lower() not in names]
+    words = [w for w in re.findall(r"[\w'-]+", blanked) if not _not_sought(w.lower()) and w.lower() not in names]
     words = [w for w in words if (len(w) > 2 or any(c.isdigit() for c in w)) and not w.lower().endswith("'s")]
     return " ".join(words) or None
 
@@ -497,11 +583,20 @@ def _message(text: str, people: list[PersonRef]) -> Message:
     )
 
 
+def _new_title(text: str) -> str | None:
+    """The new event's title; "block it for focus" is named by its purpose."""
+    title = wording.event_title(_LEADING_CONDITION.sub("", text))
+    if title is None or title.lower() in ("it", "this", "that", "them", "that time", "it off"):
+        purpose = re.search(r"\b(?:for|as) (?:a |an )?([a-z]+(?: (?:time|day|block))?)\b", text.lower())
+        return purpose.group(1).capitalize() if purpose else None
+    return title
+
+
 def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> EventSpec:
     lowered = text.lower()
     zone = _ZONE.search(lowered)
     return EventSpec(
-        title=wording.event_title(text) if act == "create" or _RENAME.search(lowered) else None,
+        title=_new_title(text) if act == "create" or _RENAME.search(lowered) else None,
         start=draft.new_time,
         keep_time=quantities.keeps_time(text),
         duration_minutes=quantities.duration_minutes(text),

@@ -146,6 +146,9 @@ def test_a_missing_fact_and_a_forbidden_source_fail() -> None:
         (Fact(text=["Tom"]), "tomorrow", False),
         (Fact(text=["Priya", "Priya Shah"]), "with priya shah", True),
         (Fact(text=["Priya"]), "with Sarah", False),
+        # An address prefix ("sarah.chen@") stands for any of that person's addresses.
+        (Fact(text=["sarah.chen@"]), "owned by sarah.chen@northwindlabs.com", True),
+        (Fact(text=["sarah.chen@"]), "owned by sarah.cheng@brightwave.io", False),
     ],
 )
 def test_facts_are_read_in_the_usual_ways_of_writing_them(fact: Fact, answer: str, stated: bool) -> None:

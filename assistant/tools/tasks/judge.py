@@ -539,7 +539,10 @@ def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 def _says(text: str, words: str) -> bool:
     """`words` in `text` as whole words: "Sarah Chen" is not in "Sarah Cheng", nor "Tom" in "tomorrow"."""
-    return re.search(rf"(?<!\w){re.escape(_norm(words))}(?!\w)", _norm(text)) is not None
+    wanted = _norm(words)
+    # "sarah.chen@" stands for any of her addresses: what follows the "@" is the domain.
+    after = "" if wanted.endswith("@") else r"(?!\w)"
+    return re.search(rf"(?<!\w){re.escape(wanted)}{after}", _norm(text)) is not None
 
 
 def _emails(header: str) -> set[str]:
