@@ -237,7 +237,14 @@ def _changes(
     expected: list[Change], actual: list[ItemChange], user: str, workspace: Workspace, zone: ZoneInfo
 ) -> list[str]:
     """Every expected change among the user's item changes, and no other change."""
-    left = [change for change in actual if change.kind in JUDGED_KINDS and change.owner.split("/")[0] == user]
+    # Drive files are one store shared by every account (no owner on the change): a file's
+    # change is judged whatever account holds it; mail and events are the user's own.
+    left = [
+        change
+        for change in actual
+        if change.kind in JUDGED_KINDS
+        and change.owner.split("/")[0] in ((user, "") if change.kind == "file" else (user,))
+    ]
     problems: list[str] = []
     trashes = [want for want in expected if isinstance(want, Trashed)]
     if trashes:  # one set of trashed messages: the union of every scope and item named
