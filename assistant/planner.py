@@ -21,6 +21,7 @@ in the calendar: mail and files are never dated in the future.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,6 +71,11 @@ FILE_TYPES: dict[ItemKind, tuple[str, tuple[str, ...]]] = {
     ),
     "image": ("image", ("image/",)),
 }
+#: The words that name a kind of file: a type filter says them, the search need not.
+FILE_KIND_WORDS = re.compile(
+    r"\b(?:decks?|slides?|presentations?|spreadsheets?|sheets?|pdfs?|docs?|documents?|images?|photos?)\b",
+    re.IGNORECASE,
+)
 #: Kinds of item no filter selects: their names are searched for.
 SEARCHED_KINDS: frozenset[ItemKind] = frozenset({"invoice", "newsletter", "booking"})
 #: The operation each write act is, per service.
@@ -191,6 +197,8 @@ def _search_text(meaning: Meaning, selection: Selection) -> str:
     ]
     words = [selection.title, selection.topic, *unmatched]
     text = " ".join(dict.fromkeys(word for word in words if word))
+    if any(kind in FILE_TYPES for kind in selection.kinds):
+        text = FILE_KIND_WORDS.sub(" ", text).strip()  # a type filter selects them: "the roadmap deck"
     # A kind no filter selects ("invoice", "newsletter") is searched as its word.
     kinds = [kind for kind in selection.kinds if kind in SEARCHED_KINDS and kind not in text.lower()]
     return " ".join([text, *kinds]).strip()
@@ -416,7 +424,14 @@ def _target_step(meaning: Meaning, service: Service, now: datetime) -> PlanStep:
     refs = [ref for ref in meaning.items if ref.service == service]
     if refs:
         return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
-    return _search(meaning, meaning.frame.target, service, meaning.target_window, now)
+    target = meaning.frame.target
+    if service == "calendar" and target.order == "relevance" and meaning.target_window is None and not target.every:
+        # Changing or cancelling "the 1:1 with Priya" is the next one, not one long past.
+        target = target.model_copy(update={"order": "next", "count": target.count or 1})
+        step = _search(meaning, target, service, meaning.target_window, now)
+        step.params["or_latest"] = True
+        return step
+    return _search(meaning, target, service, meaning.target_window, now)
 
 
 def _bind_target(target: PlanStep) -> Binding:
@@ -535,6 +550,8 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
     if operation == Operation.UPDATE and event is not None:
         if new is not None and (whole_day or event.keep_time):
             params["day"] = new.start.date().isoformat()
+        elif new is not None and not meaning.new_day_said:
+            params["at_time"] = new.start.strftime("%H:%M")  # "to 3pm": the event's own day
         elif new is not None:
             params["start"] = new.start.isoformat()
         if event.shift_minutes:

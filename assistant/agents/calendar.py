@@ -528,8 +528,9 @@ MINUTES_A_DAY = 24 * 60
 def _changed(event: SourceItem, params: dict[str, Any], context: AgentContext) -> UpdateEventPayload:
     """The event as a change leaves it.
 
-    The new start is `start` (an instant), or `day` (an ISO date: the same time of day
-    there, in the event's own zone), or the old start; `shift_minutes` then moves it
+    The new start is `start` (an instant), or `at_time` (a time of day in the user's zone,
+    on `day` or the event's own day), or `day` (an ISO date: the same time of day there, in
+    the event's own zone), or the old start; `shift_minutes` then moves it
     (negative: earlier). The length is `duration_minutes`, or the old length; an explicit
     `end` wins. `summary` renames it. An all-day event moved by `day` or by whole days
     (and resized by whole days) stays all-day.
@@ -559,6 +560,14 @@ def _changed(event: SourceItem, params: dict[str, Any], context: AgentContext) -
     else:
         if params.get("start"):
             start = datetime.fromisoformat(params["start"])
+        elif params.get("at_time"):
+            # "move my 1:1 to 3pm": that time on the event's own day (or on `day`), in the user's zone.
+            on = (
+                date.fromisoformat(params["day"])
+                if params.get("day")
+                else old_start.astimezone(context.timezone).date()
+            )
+            start = datetime.combine(on, time.fromisoformat(params["at_time"]), context.timezone)
         elif params.get("day"):
             # The same time of day where the event is, whatever the offset that day.
             start = datetime.combine(date.fromisoformat(params["day"]), old_start.astimezone(zone).time(), zone)

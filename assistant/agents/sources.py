@@ -69,6 +69,8 @@ async def search_outputs(context: AgentContext, reader: CacheReader, params: dic
       is "relevance". A time order lists every item that matches (`_listing`), not only the
       best-ranked ones, so "the next 1:1 with Priya" is the coming occurrence of a weekly
       series whatever its hundred later ones.
+    - `or_latest`: with "next", the latest one when none is coming (a change or a
+      cancellation that names an event without saying which occurrence).
     - `count`: how many items to return (default `limit`).
     - `every`: every matching item, up to the `bulk_cap` setting, in `order`; `total` then
       counts them all, beyond the cap too.
@@ -90,7 +92,11 @@ async def search_outputs(context: AgentContext, reader: CacheReader, params: dic
         order = "latest"
     if order == "relevance" and not every:
         return await _ranked_outputs(context, reader, params)
-    return await _listed_outputs(context, reader, params, order, every)
+    found = await _listed_outputs(context, reader, params, order, every)
+    if not found["items"] and order == "next" and params.get("or_latest"):
+        # "delete the dinner for Olivia's birthday" when it has passed: the last one, then.
+        found = await _listed_outputs(context, reader, params, "latest", every)
+    return found
 
 
 async def _ranked_outputs(context: AgentContext, reader: CacheReader, params: dict[str, Any]) -> dict[str, Any]:

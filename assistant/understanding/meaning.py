@@ -15,6 +15,7 @@ display, never read to plan.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -41,6 +42,8 @@ class Meaning(BaseModel):
     #: A new event's start, or where a changed event goes: a range of one day when only a
     #: day was said ("to Tuesday, same time").
     new_time: TimeRange | None = None
+    #: Whether the new time's phrase names a day ("Friday at 3") or only a time ("3pm").
+    new_day_said: bool = True
     condition_window: TimeRange | None = None
     #: The items of the previous answer the frame points at ("the second one", "it").
     items: list[ItemRef] = Field(default_factory=list)
@@ -96,6 +99,14 @@ def resolve_frame(
         previous=previous,
         clarification=_which_ones_first(frame) or frame.clarification or _ask_about(people, frame, items, context),
     )
+
+
+#: Words that name a day, in a time phrase ("Friday at 3", "tomorrow", "the 14th", "5 Dec").
+_NAMES_A_DAY = re.compile(
+    r"\b(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b|\b(?:today|tonight|tomorrow|tomorow|tmrw|tmr|yesterday)\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b|\b\d{1,2}(?:st|nd|rd|th)\b"
+    r"|\bnext (?:week|month)\b|\d{4}-\d\d-\d\d|\b\d{1,2}/\d{1,2}\b"
+)
 
 
 def _names(frame: Frame) -> list[str]:

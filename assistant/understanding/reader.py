@@ -126,7 +126,9 @@ _LEADING_VERBS: dict[str, Act] = {
     "book": "create",
     "schedule": "create",
 }
-_OPENING = re.compile(r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*([a-z]+)")
+_OPENING = re.compile(
+    r"^(?:(?:hi|hey|hello|please|pls|can you|could you|would you mind|do you mind|would you|kindly)[,!]?\s+)*([a-z]+)"
+)
 #: Things that come by mail: deleting them is trashing mail ("delete the CloudNest invoices").
 _MAIL_KINDS = re.compile(r"\b(?:e-?mails?|mails?|invoi?ces?|newslett?ers?|receipts?|messages?|inbox)\b")
 _DRIVE_WORDS = re.compile(
@@ -288,10 +290,12 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     act = _ACTS.get(operation, "find")
     if _TO_TRASH.search(lowered):
         return "delete"  # "move every email Tom Becker has sent me to the trash"
-    if act == "find" and (typed := _leading_verb(lowered)) is not None:
+    if act in ("find", "read") and (typed := _leading_verb(lowered)) is not None:
         return typed  # "delte all the emails from tom becker": the classifier missed the verb
     if act in ("find", "create") and draft.people and _TELL.search(lowered):
         return "send"  # "tell Daniel I'll be late", "let Sarah know the numbers are in"
+    if act in ("find", "create") and quantities.shift_minutes(lowered) is not None:
+        return "change"  # "standup tmrw 15 min earlier pls", "bring tomorrow's standup forward"
     if act == "create" and _CHANGES_EXISTING.search(lowered):
         return "change"  # "make the standup 15 minutes earlier", "make Thursday's 1:1 an hour"
     if (
@@ -327,6 +331,9 @@ def _leading_verb(lowered: str) -> Act | None:
     """The act of the verb the request opens with, allowing one slip (an edit or a swap)."""
     opening = _OPENING.match(lowered)
     word = opening.group(1) if opening else ""
+    if word.endswith("ing") and len(word) > 6:  # "would you mind sharing": the verb is "share"
+        stem = word[:-3]
+        word = next((verb for verb in _LEADING_VERBS if verb in (stem, f"{stem}e", stem[:-1])), word)
     if len(word) < 4:
         return None
     for verb, act in _LEADING_VERBS.items():
@@ -397,6 +404,9 @@ def _selection(
         title = wording.existing_event_title(text) or title
     if service == "calendar" and _ONE_ON_ONE.search(lowered):
         title = "1:1"  # the kind of meeting, however written ("one-on-one", "1:1 w priya")
+    if title:
+        # A name inside the item's own name is not whose it is: "the dinner for Olivia's birthday".
+        named = [person for person in named if person.name.lower() not in title.lower()]
     return Selection(
         service=service,
         kinds=[kind for pattern, kind in _KINDS if pattern.search(lowered)],
@@ -527,7 +537,8 @@ _NOT_SOUGHT = frozenset(
     slide deck decks presentation presentations image images photo photos picture pictures screenshot screenshots
     haven't havent not reply respond answer forward fwd send draft write saying say says delete cancel trash remove
     move push share book schedule clear wipe empty everything gmail google mailbox single fresh start
-    shared access acess edit editor edits rights view viewer comment commenter
+    shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
+    hrs earlier later sooner back forward quarter half mind fine
     anyone besides else able should needs need check whether""".split()
 )
 

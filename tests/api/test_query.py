@@ -12,7 +12,7 @@ def test_cross_service_query_streams_intent_plan_steps_tokens_done(api_url: str,
     names = [e.name for e in events]
     assert names[:2] == ["intent", "plan"]
     assert [e.id for e in events] == list(range(1, len(events) + 1))
-    assert set(events[0].data["intent"]["services"]) == {"gmail", "calendar"}
+    assert set(events[0].data["intent"]["frame"]["services"]) == {"gmail", "calendar"}
     plan = events[1].data
     assert {s["service"] for s in plan["steps"]} == {"gmail", "calendar"}
     assert len(plan["levels"]) == 1  # both searches run at once
