@@ -27,10 +27,19 @@ class CachedIntent(BaseModel):
     frame: Frame
 
 
+#: Frames cached per user under this prefix ("frame": entries of the intents before it do not fit).
+KEY_PREFIX = "concierge:frame"
+
+
+def user_keys(user_id: uuid.UUID) -> str:
+    """The pattern of one user's cached frames (to clear them)."""
+    return f"{KEY_PREFIX}:{user_id}:*"
+
+
 def cache_key(user_id: uuid.UUID, text: str, context_digest: str) -> str:
     query = re.sub(r"[\s?!.]+$", "", normalise(text))
     digest = hashlib.sha256(f"{query}\x00{context_digest}".encode()).hexdigest()[:32]
-    return f"concierge:frame:{user_id}:{digest}"  # "frame": entries of the intents before it do not fit
+    return f"{KEY_PREFIX}:{user_id}:{digest}"
 
 
 def intent_cache(client: redis.asyncio.Redis) -> ModelCache[CachedIntent]:

@@ -80,7 +80,7 @@ async def test_two_workers_and_two_app_processes_share_nothing_but_the_stores(
         first["conversation_id"],
     )
     assert second["conversation_id"] == first["conversation_id"]
-    assert [item["id"] for item in second["intent"]["entities"]["items"]] == [first["sources"][1]["id"]]
+    assert [item["id"] for item in second["intent"]["items"]] == [first["sources"][1]["id"]]
     assert [source["id"] for source in second["sources"]] == [first["sources"][1]["id"]]
 
     async with linked.engine.connect() as connection:

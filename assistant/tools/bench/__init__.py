@@ -318,17 +318,18 @@ def _line(result: dict[str, Any]) -> str:
 
 
 async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    """The scripted model's replies: for each request of the mix, the intent the offline
-    understanding gives it (so both configurations run the same plans), after the
+    """The scripted model's replies: for each request of the mix, the frame the offline
+    reader gives it (so both configurations run the same plans), after the
     classification delay; for each rerank, the fused order after the same delay; for
     anything else (the answer), a streamed answer."""
     from assistant import rerank
     from assistant.tools.bench.mix import FOLLOW_UP_WRITES, FOLLOW_UPS
     from assistant.understanding.context import ConversationContext, Turn
     from assistant.understanding.local import local_understanding
+    from assistant.understanding.reader import FrameReader
     from assistant.understanding.schema import ItemRef
 
-    understanding = local_understanding(settings)
+    reader = FrameReader(local_understanding(settings))
     # Follow-ups are read after a lookup that showed five emails, as they are asked.
     shown = [ItemRef(service="gmail", id=f"m{n}", title=f"Message {n}", position=n) for n in range(1, 6)]
     after_lookup = ConversationContext(
@@ -337,8 +338,8 @@ async def _scripted_replies(settings: Any, texts: list[str], args: argparse.Name
     by_line = {}
     for text in texts:
         context = after_lookup if text in FOLLOW_UPS + FOLLOW_UP_WRITES else ConversationContext()
-        draft = await asyncio.to_thread(understanding.understand, text, context)
-        by_line[f"Request: {text}"] = {"content": draft.model_dump_json(), "delay": args.classification_ms / 1000}
+        frame, _ = await asyncio.to_thread(reader.read, text, context)
+        by_line[f"Request: {text}"] = {"content": frame.model_dump_json(), "delay": args.classification_ms / 1000}
     # Reranking a search's results: a call as long as a classification, keeping the fused order.
     by_line[rerank.QUESTION] = {
         "content": rerank.RankedResults(order=[]).model_dump_json(),

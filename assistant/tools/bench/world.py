@@ -28,6 +28,7 @@ from pathlib import Path
 
 from assistant.core.processes import start, stop_child, wait_for_http, web_app_command
 from assistant.core.settings import PROJECT_ROOT, Settings
+from assistant.understanding.cache import user_keys
 
 #: Variables of the caller's environment that would choose a language model for the app.
 LLM_VARIABLES = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")
@@ -58,13 +59,13 @@ class World:
         return [authenticator.mint(self.user_id, None).token for _ in range(count)]
 
     def forget_caches(self) -> None:
-        """Drop the bench user's cached intents and all cached query embeddings, so that a
+        """Drop the bench user's cached frames and all cached query embeddings, so that a
         configuration starts as cold as the one before it did."""
         import redis
 
         client = redis.Redis.from_url(self.redis_url)
         try:
-            for pattern in (f"concierge:intent:{self.user_id}:*", "concierge:query-embedding:*"):
+            for pattern in (user_keys(self.user_id), "concierge:query-embedding:*"):
                 keys = list(client.scan_iter(match=pattern, count=1000))
                 if keys:
                     client.delete(*keys)
