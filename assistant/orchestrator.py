@@ -16,9 +16,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from assistant.agents.base import BaseAgent, StepFailed, explain_failure
+from assistant.agents.base import Ambiguous, BaseAgent, StepFailed, Unchanged, explain_failure
 from assistant.agents.context import AgentContext
 from assistant.plan import ExecutionPlan, PlanStep, Service
+from assistant.understanding.schema import Clarification
 from assistant.writes import ProposedAction
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ class StepResult:
     outputs: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     duration_ms: float = 0.0
+    #: What to ask the user when the step found several items where one is needed.
+    question: Clarification | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,11 @@ class Orchestrator:
                     outputs = await agent.run(step, inputs, context)
         except TimeoutError:
             result = StepResult(step, "failed", error=f"no answer within {self.step_timeout:.0f} s")
+        except Unchanged as already:
+            result = StepResult(step, "ok", outputs={"note": str(already)})
+        except Ambiguous as several:
+            result = StepResult(step, "failed", outputs={"items": several.items}, error=str(several))
+            result.question = several.clarification
         except Exception as error:  # a broken step must not take the others down
             if not isinstance(error, StepFailed):
                 log.warning(

@@ -234,6 +234,20 @@ class Concierge:
         await context.save_tokens()
 
         ordered = [results[step.id] for step in plan.steps if step.id in results]
+        asked = next((result for result in ordered if result.question is not None), None)
+        if asked is not None and asked.question is not None:
+            # Several items where the write needs one: which, with the items to pick from.
+            choices: list[SourceItem] = asked.outputs.get("items") or []
+            yield ClarificationEvent(asked.question)
+            answer = (
+                asked.question.question
+                + "\n"
+                + "\n".join(f"- [{number}] {option}" for number, option in enumerate(asked.question.options, start=1))
+            )
+            yield TokenEvent(answer)
+            await self._remember(user_id, turn_conversation, answer, plan, choices, [])
+            yield DoneEvent(turn_conversation, answer, choices, [], meaning.provider, context.timezone)
+            return
         sources = collect_sources(ordered)
         task = AnswerTask(
             question=text,
@@ -245,12 +259,8 @@ class Concierge:
             ask=meaning.frame.ask,
             asked_of=plan.steps[0].id if plan.steps else None,
             one=meaning.frame.target.count == 1,
-            about=[
-                (name, meaning.address(name) or "")
-                for name in (meaning.frame.share.people if meaning.frame.share else [])
-            ]
-            if meaning.frame.ask == "access"
-            else [],
+            about=_asked_about(meaning) if meaning.frame.ask == "access" else [],
+            me=frozenset(account.email.lower() for account in await context.accounts()),
         )
         pieces, provider = await stream_answer(self.writer, task)
         answer_parts: list[str] = []
@@ -294,6 +304,24 @@ class Concierge:
                 update(Conversation).where(Conversation.id == conversation_id).values(updated_at=func.now())
             )
             await session.commit()
+
+
+#: How a request names its own user as a person ("can I edit it?" holds "me").
+_MYSELF = frozenset({"me", "i", "myself"})
+
+
+def _asked_about(meaning: Meaning) -> list[tuple[str, str]]:
+    """Whom an access question asks about: each by their name in the contacts (as typed
+    when no one matched) and address; the user is "you"."""
+    asked = []
+    for name in meaning.frame.share.people if meaning.frame.share else []:
+        person = meaning.person(name)
+        if name.lower() in _MYSELF:
+            asked.append(("you", ""))
+        else:
+            shown = person.contact.name if person is not None and person.contact is not None else name
+            asked.append((shown, meaning.address(name) or ""))
+    return asked
 
 
 async def _last_synced(session: AsyncSession, user_id: uuid.UUID) -> dict[str, datetime | None]:

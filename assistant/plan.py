@@ -34,6 +34,8 @@ class Operation(StrEnum):
     UPDATE = "update"
     DELETE = "delete"
     SHARE = "share"
+    UNSHARE = "unshare"
+    RENAME = "rename"
 
 
 #: What each operation produces, by name; bindings may only name these.

@@ -27,7 +27,7 @@ from typing import Any
 
 from assistant.core.services import spec
 from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep, Service
-from assistant.understanding.frame import Act, ItemKind, Selection
+from assistant.understanding.frame import Act, EventSpec, ItemKind, Selection
 from assistant.understanding.meaning import Meaning
 from assistant.understanding.schema import SERVICES, TimeRange
 
@@ -89,6 +89,7 @@ WRITES: dict[tuple[Act, Service], Operation] = {
     ("change", "calendar"): Operation.UPDATE,
     ("delete", "calendar"): Operation.DELETE,
     ("share", "drive"): Operation.SHARE,
+    ("change", "drive"): Operation.RENAME,
 }
 DESCRIPTIONS: dict[Operation, str] = {
     Operation.SEND: "Send the email",
@@ -100,6 +101,8 @@ DESCRIPTIONS: dict[Operation, str] = {
     Operation.UPDATE: "Change the event",
     Operation.DELETE: "Delete the event",
     Operation.SHARE: "Share the file",
+    Operation.UNSHARE: "Stop sharing the file",
+    Operation.RENAME: "Rename the file",
 }
 
 
@@ -165,7 +168,7 @@ def _search(
     nouns, kind_filters = _kinds(selection, service)
     filters = _time_filters(window, service, now) | _people_filters(meaning, selection, service) | kind_filters
     params: dict[str, Any] = {
-        "text": _search_text(meaning, selection),
+        "text": _search_text(meaning, selection, service),
         "filters": filters,
         "limit": limit,
         "nouns": nouns,
@@ -187,7 +190,7 @@ def _search(
     )
 
 
-def _search_text(meaning: Meaning, selection: Selection) -> str:
+def _search_text(meaning: Meaning, selection: Selection, service: Service) -> str:
     """What to search for: the named item and the topic, and any name that matched no one
     (it may be a company, a product or a place the user typed)."""
     unmatched = [
@@ -200,7 +203,12 @@ def _search_text(meaning: Meaning, selection: Selection) -> str:
     if any(kind in FILE_TYPES for kind in selection.kinds):
         text = FILE_KIND_WORDS.sub(" ", text).strip()  # a type filter selects them: "the roadmap deck"
     # A kind no filter selects ("invoice", "newsletter") is searched as its word.
-    kinds = [kind for kind in selection.kinds if kind in SEARCHED_KINDS and kind not in text.lower()]
+    # (A flight is an event titled "Flight ...": the calendar holds no "booking".)
+    kinds = [
+        kind
+        for kind in selection.kinds
+        if kind in SEARCHED_KINDS and kind not in text.lower() and not (kind == "booking" and service == "calendar")
+    ]
     return " ".join([text, *kinds]).strip()
 
 
@@ -342,6 +350,8 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
     if frame.act == "reply" and service == "calendar":
         return _reply_to_event(meaning, now)
     operation = WRITES.get((frame.act, service))
+    if operation == Operation.SHARE and frame.share is not None and frame.share.access == "revoke":
+        operation = Operation.UNSHARE
     if operation is None:
         return _lookup(meaning, now)  # nothing to write there ("share" an email): look it up
     steps: list[PlanStep] = []
@@ -352,6 +362,8 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
         Operation.UPDATE,
         Operation.DELETE,
         Operation.SHARE,
+        Operation.UNSHARE,
+        Operation.RENAME,
         Operation.TRASH,
     ):
         target = _target_step(meaning, service, now)
@@ -361,6 +373,8 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
             inputs["total"] = Binding(step=target.id, output="total")  # past the cap, the count refuses
         else:
             inputs[TARGET_INPUT[service]] = _bind_target(target)
+            if target.operation == Operation.SEARCH:
+                target.params["one"] = True  # a write needs one: items of one name are asked about
     params = _write_params(meaning, service, operation)
     if operation == Operation.CREATE and frame.condition is not None:
         # "unless we already meet that day", "if Friday afternoon is free": what would stop
@@ -413,6 +427,8 @@ def _write_service(meaning: Meaning) -> Service:
         return meaning.items[0].service
     if frame.act in ("send", "draft", "forward"):
         return "gmail"
+    if frame.act == "change" and (frame.target.service == "drive" or meaning.found_in == "drive"):
+        return "drive"  # a file's rename
     if frame.act in ("create", "change"):
         return "calendar"
     if frame.act == "share":
@@ -425,6 +441,10 @@ def _target_step(meaning: Meaning, service: Service, now: datetime) -> PlanStep:
     if refs:
         return _read_by_id(service, refs[0].id, f"read_{service}", refs[0].title)
     target = meaning.frame.target
+    share = meaning.frame.share
+    stray = [n for n in share.people if not meaning.address(n) and not _maybe_someone(meaning, n)] if share else []
+    if stray:  # "give emma edit access to the product analyst JD": no one is called that
+        target = target.model_copy(update={"topic": " ".join(filter(None, [target.topic, *stray]))})
     if service == "calendar" and target.order == "relevance" and meaning.target_window is None and not target.every:
         # Changing or cancelling "the 1:1 with Priya" is the next one, not one long past.
         target = target.model_copy(update={"order": "next", "count": target.count or 1})
@@ -522,9 +542,26 @@ def _write_params(meaning: Meaning, service: Service, operation: Operation) -> d
         return params
     if service == "calendar":
         return _event_params(meaning, operation)
+    return _file_params(meaning, operation)
+
+
+def _file_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
+    """A rename's new name; a share's people (with the candidates of a name that may mean
+    several), role and whether the role is exact."""
+    frame = meaning.frame
+    if operation == Operation.RENAME:
+        return {"name": frame.rename or ""}
     share = frame.share
-    emails = [a for name in (share.people if share else []) if (a := meaning.address(name))]
-    return {"emails": emails, "role": share.role if share else "reader"}
+    names = share.people if share else []
+    params: dict[str, Any] = {"emails": [a for name in names if (a := meaning.address(name))]}
+    # A name that may mean several people: whose access is at stake settles it (only one
+    # of them has access to the file), else the user is asked.
+    maybe = {name: [c.email for c in person.candidates] for name in names if (person := meaning.person(name))}
+    if any(maybe.values()):
+        params["candidates"] = {name: emails for name, emails in maybe.items() if emails}
+    if operation == Operation.UNSHARE:
+        return params
+    return params | {"role": share.role if share else "reader", "exact": bool(share and share.access == "set")}
 
 
 def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
@@ -547,7 +584,8 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
         if event is not None and event.duration_minutes:
             params["duration_minutes"] = event.duration_minutes
         return params
-    if operation == Operation.UPDATE and event is not None:
+    if operation == Operation.UPDATE:
+        event = event or EventSpec()
         if new is not None and (whole_day or event.keep_time):
             params["day"] = new.start.date().isoformat()
         elif new is not None and not meaning.new_day_said:
@@ -558,8 +596,8 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
             params["shift_minutes"] = event.shift_minutes
         if event.duration_minutes:
             params["duration_minutes"] = event.duration_minutes
-        if event.title:
-            params["summary"] = event.title
+        if frame.rename:
+            params["summary"] = frame.rename
         return params
     if operation == Operation.DELETE:
         params["series"] = frame.target.series

@@ -59,8 +59,11 @@ class AnswerTask:
     asked_of: str | None = None
     #: The request meant one item ("my next 1:1", "Sarah's latest email"): say which, and when.
     one: bool = False
-    #: People an access question asks about ("is it shared with Daniel?"): (name, address).
+    #: People an access question asks about ("is it shared with Daniel?"): (name, address);
+    #: the user themself ("can I edit it?") is ("you", "").
     about: list[tuple[str, str]] = field(default_factory=list)
+    #: The user's own addresses (their linked accounts): "you" in what the answer says.
+    me: frozenset[str] = frozenset()
 
     def number_of(self, item: SourceItem) -> int:
         return next(i for i, s in enumerate(self.sources, start=1) if (s.service, s.id) == (item.service, item.id))
@@ -187,6 +190,8 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
         elif result.status == "awaiting_confirmation":
             action = result.outputs["action"]
             paragraphs.append(f"This needs your confirmation before I do it:\n{action.preview}")
+        elif result.status == "ok" and "note" in result.outputs:
+            paragraphs.append(result.outputs["note"])  # a write with nothing to change says why
         elif result.status == "failed":
             paragraphs.append(f"I couldn't {step.description[0].lower() + step.description[1:]}: {result.error}")
         elif result.status == "skipped":
@@ -220,14 +225,15 @@ def direct_answer(task: AnswerTask) -> str | None:
     item = found[0]
     cite = f" [{task.number_of(item)}]" if _cited(task, item) else ""
     if task.ask == "when":
-        return f"**{item.title}**{cite} is {_when_said(item, task.now, task.timezone)}."
+        tense = "was" if item.when is not None and item.when < task.now else "is"
+        return f"**{item.title}**{cite} {tense} {_when_said(item, task.now, task.timezone)}."
     if task.ask == "who":
         return f"**{item.title}**{cite}: {_who(item)}."
     if task.ask == "where":
         place = item.details.get("location") or item.details.get("meet_link")
         return f"**{item.title}**{cite} is " + (f"at {place}." if place else "not given a place.")
     if task.ask == "access":
-        return _access_answer(item, cite, task.about)
+        return _access_answer(item, cite, task.about, task.me)
     if task.ask == "yes_no":
         return f"Yes: **{item.title}**{cite}."
     return f"**{item.title}**{cite}, {_when_said(item, task.now, task.timezone)}."  # the one item meant
@@ -281,48 +287,82 @@ def _name_of(address: str, item: SourceItem) -> str:
     return address
 
 
-def _access_answer(item: SourceItem, cite: str, about: list[tuple[str, str]]) -> str:
-    """Who has access; or, asked about someone, whether they have it, and who does."""
-    everyone = _access(item)
+def _access_answer(item: SourceItem, cite: str, about: list[tuple[str, str]], me: frozenset[str]) -> str:
+    """Who has access; or, asked about someone (the user included), whether they have it
+    and as what, and who does."""
+    everyone = _access(item, me)
     if not about:
         return f"**{item.title}**{cite}: {everyone}."
     sentences = []
     for name, address in about:
+        mine = name == "you"
         holder = next(
             (
                 permission
                 for permission in item.details.get("permissions", [])
-                if (address and permission.get("email", "").lower() == address.lower())
-                or (permission.get("name") and name.lower() in permission["name"].lower())
+                if (mine and permission.get("email", "").lower() in me)
+                or (address and permission.get("email", "").lower() == address.lower())
+                or (not mine and permission.get("name") and name.lower() in permission["name"].lower())
             ),
             None,
         )
-        if holder is not None:
-            role = ROLE_NAMES.get(holder.get("role", ""), holder.get("role", ""))
-            sentences.append(f"Yes: {holder.get('name') or name} has access to **{item.title}**{cite} ({role}).")
+        role = ROLE_NAMES.get(holder.get("role", ""), holder.get("role", "")) if holder else ""
+        if mine and holder is not None:
+            sentences.append(
+                f"You are {_a(role)} {role} on **{item.title}**{cite}: you can {ROLE_CAN.get(role, 'open it')}."
+            )
+        elif mine:
+            sentences.append(f"You have no access of your own to **{item.title}**{cite}.")
+        elif holder is not None:
+            label = ROLE_LABELS.get(role, role)
+            sentences.append(f"Yes: {holder.get('name') or name} has access to **{item.title}**{cite} ({label}).")
         else:
             sentences.append(f"No: **{item.title}**{cite} is not shared with {name}.")
     return " ".join(sentences) + f" {everyone[0].upper()}{everyone[1:]}."
+
+
+def _a(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+#: Each role in an access list, by what it lets its holder do.
+ROLE_LABELS = {"owner": "owner", "editor": "can edit", "commenter": "can comment", "viewer": "can view"}
+#: What each role lets its holder do, said to them.
+ROLE_CAN = {
+    "owner": "edit it and share it",
+    "editor": "edit it",
+    "commenter": "view it and comment on it, but not edit it",
+    "viewer": "view it, but not edit it or comment on it",
+}
 
 
 ROLE_NAMES = {"owner": "owner", "organizer": "owner", "fileOrganizer": "editor", "writer": "editor"}
 ROLE_NAMES |= {"commenter": "commenter", "reader": "viewer"}
 
 
-def _access(item: SourceItem) -> str:
-    """ "Sarah Chen (owner), Priya Shah (editor) and anyone at northwindlabs.com with the link (viewer) have access"."""
+def _access(item: SourceItem, me: frozenset[str] = frozenset()) -> str:
+    """ "Sarah Chen (owner), Priya Shah (editor) and anyone at northwindlabs.com with the link (viewer) have access";
+    "only you have access: it is not shared with anyone"."""
     holders = []
+    others = 0
     for permission in item.details.get("permissions", []):
         role = ROLE_NAMES.get(permission.get("role", ""), permission.get("role", ""))
         kind = permission.get("type")
+        name, email = permission.get("name"), permission.get("email")
         if kind == "anyone":
             who = "anyone with the link"
         elif kind == "domain":
             who = f"anyone at {permission.get('domain', 'the organisation')} with the link"
+        elif email and email.lower() in me:
+            who = "you"
         else:
-            name, email = permission.get("name"), permission.get("email")
-            who = f"{name} <{email}>" if name and email else name or email or "someone"
-        holders.append(f"{who} ({role})")
+            who = (
+                f"{name} <{email}>" if name and email and name.lower() != email.lower() else name or email or "someone"
+            )
+        others += who != "you"
+        holders.append(f"{who} ({ROLE_LABELS.get(role, role)})")
+    if holders and not others:
+        return "only you have access: it is not shared with anyone else"
     if not holders:
         owners = ", ".join(item.details.get("owners", []))
         return f"only its owner has access ({owners})" if owners else "I can't see who has access"
@@ -371,6 +411,8 @@ def _facts(task: AnswerTask) -> list[str]:
             )
         elif result.status == "awaiting_confirmation":
             lines.append(f"- waiting for confirmation: {result.outputs['action'].preview}")
+        elif result.status == "ok" and "note" in result.outputs:
+            lines.append(f"- {step.description}: nothing to change, {result.outputs['note']} (say so)")
         elif result.status in ("failed", "skipped"):
             lines.append(f"- {step.description} {result.status}: {result.error}")
     stale = _stale_services(task)

@@ -166,11 +166,31 @@ class DeleteEventsPayload(Payload):
 
 
 class SharePayload(Payload):
+    """People to give a role on a file: at least the role, or exactly it (`exact`, which
+    may lower someone's access: "make Daniel view-only")."""
+
     file_id: str
     file_name: str
     emails: list[str]
     role: str = "reader"
     message: str = ""
+    exact: bool = False
+
+
+class UnsharePayload(Payload):
+    """People whose access to a file is taken away; undo gives each their role back."""
+
+    file_id: str
+    file_name: str
+    emails: list[str]
+
+
+class RenamePayload(Payload):
+    """A file's new name, and its old one (what undo restores)."""
+
+    file_id: str
+    old_name: str
+    name: str
 
 
 #: Each write operation's payload, per service.
@@ -184,6 +204,8 @@ PAYLOADS: dict[tuple[Service, Operation], type[Payload]] = {
     ("calendar", Operation.UPDATE): UpdateEventPayload,
     ("calendar", Operation.DELETE): DeleteEventsPayload,
     ("drive", Operation.SHARE): SharePayload,
+    ("drive", Operation.UNSHARE): UnsharePayload,
+    ("drive", Operation.RENAME): RenamePayload,
 }
 
 

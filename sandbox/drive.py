@@ -228,6 +228,28 @@ class Drive:
         self.save(file, record["text"], touch=False)
         return permission
 
+    def change_role(self, file_id: str, permission_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """permissions.update: a new role for a permission; the owner's stays the owner's
+        (ownership moves only with transferOwnership, which the stand-in does not serve)."""
+        record = self.record(file_id)
+        file = dict(record["file"])
+        if self.role(file) not in ("owner", "writer"):
+            raise ApiError(
+                403, "The user does not have sufficient permissions for this file.", "insufficientFilePermissions"
+            )
+        target = next((p for p in file["permissions"] if p["id"] == permission_id), None)
+        if target is None:
+            raise ApiError(404, f"Permission not found: {permission_id}.", "notFound")
+        role = body.get("role")
+        if role not in ROLES or role == "owner":
+            raise bad_request("Invalid permission role.", "invalid")
+        if target["role"] == "owner":
+            raise ApiError(403, "The owner of a file cannot be changed this way.", "cannotModifyOwner")
+        changed = {**target, "role": role}
+        file["permissions"] = [changed if p["id"] == permission_id else p for p in file["permissions"]]
+        self.save(file, record["text"], touch=False)
+        return changed
+
     def unshare(self, file_id: str, permission_id: str) -> None:
         """permissions.delete: the owner's own permission cannot be removed."""
         record = self.record(file_id)

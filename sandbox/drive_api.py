@@ -196,6 +196,10 @@ async def create_permission(call: Call) -> dict[str, Any]:
     return permission
 
 
+async def update_permission(call: Call) -> dict[str, Any]:
+    return Drive(call.store, call.account).change_role(call.path("file_id"), call.path("permission_id"), call.json())
+
+
 async def delete_permission(call: Call) -> None:
     Drive(call.store, call.account).unshare(call.path("file_id"), call.path("permission_id"))
 
@@ -241,6 +245,11 @@ routes = [
         FILES + "/{file_id}/permissions/{permission_id}",
         write_endpoint("drive.permissions.delete", delete_permission),
         methods=["DELETE"],
+    ),
+    Route(
+        FILES + "/{file_id}/permissions/{permission_id}",
+        write_endpoint("drive.permissions.update", update_permission),
+        methods=["PATCH"],
     ),
     Route("/drive/v3/about", endpoint("drive.about.get", about)),
     Route("/drive/v3/changes/startPageToken", endpoint("drive.changes.getStartPageToken", start_page_token)),

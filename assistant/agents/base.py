@@ -22,6 +22,7 @@ from assistant.agents.context import AgentContext, NoLinkedAccount
 from assistant.core.services import spec
 from assistant.google.calls import AccountNeedsReconsent, error_reason
 from assistant.plan import Operation, PlanStep, Service
+from assistant.understanding.schema import Clarification
 from assistant.writes import PendingAction, ProposedAction
 
 
@@ -43,6 +44,21 @@ class SourceItem(BaseModel):
 
 class StepFailed(Exception):
     """A step could not do its job; the message is shown to the user as is."""
+
+
+class Ambiguous(StepFailed):
+    """Several items fit where one is needed: the user is asked which (`clarification`),
+    and `items` are shown so that "the second one" can answer."""
+
+    def __init__(self, clarification: Clarification, items: list[SourceItem]) -> None:
+        super().__init__(clarification.question)
+        self.clarification = clarification
+        self.items = items
+
+
+class Unchanged(Exception):
+    """A write would change nothing: what it asks for already holds ("Daniel can already
+    edit it"). Not a failure: the message is the answer, shown as is."""
 
 
 @dataclass(frozen=True)

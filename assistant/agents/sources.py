@@ -16,14 +16,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from googleapiclient.errors import HttpError
+from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from assistant.agents.base import BaseAgent, SourceItem, StepFailed
+from assistant.agents.base import Ambiguous, BaseAgent, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.core.services import spec
 from assistant.google.api import GoogleApi, http_status
 from assistant.plan import Operation, PlanStep, Service
+from assistant.understanding.schema import Clarification
 from search import acronyms, retrievers
 from search.indexing import Item
 from search.people import resolve_person
@@ -122,8 +124,12 @@ async def _ranked_outputs(context: AgentContext, reader: CacheReader, params: di
     elif reranker:
         results = await reranker.rerank(query.text, results, context.timezone, terms=response.terms)
     items = await reader.sources_for(context.engine, results[:limit])
+    if reader.service in NAMED_BY_TITLE:
+        items = prefer_covering(items, query.text)
     if params.get("title"):
         items = prefer_title(items, params["title"], context.now)
+    if params.get("one") and reader.service in NAMED_BY_TITLE:
+        _one_of_a_name(items, reader.service, context.timezone)
     return {
         "items": items,
         "top": items[0] if items else None,
@@ -375,6 +381,65 @@ def prefer_title(items: list[SourceItem], request: str, now: datetime) -> list[S
     chosen = [item for item in items if named(item) == best]
     chosen.sort(key=lambda item: (item.when is not None and item.when < now, item.when or now))
     return chosen + [item for item in items if item not in chosen]
+
+
+#: Where people name the items by their titles: a file by its name, an event by its title
+#: (mail is named by what it is about, and a subject holding the words proves little).
+NAMED_BY_TITLE: frozenset[Service] = frozenset({"drive", "calendar"})
+
+
+def _same_word(asked: str, titled: str) -> bool:
+    """ "pricing" is "pricing", "price" ("prices"), or "priceing" typed one slip off."""
+    if asked == titled:
+        return True
+    if min(len(asked), len(titled)) >= 4 and (asked.startswith(titled[:4]) and titled.startswith(asked[:4])):
+        return abs(len(asked) - len(titled)) <= 3
+    return min(len(asked), len(titled)) >= 5 and DamerauLevenshtein.distance(asked, titled) <= 1
+
+
+def prefer_covering(items: list[SourceItem], text: str) -> list[SourceItem]:
+    """The items whose title holds every word searched for first, in search order: "the
+    atlas pricing sheet" is "Atlas pricing model", however much "Atlas beta feedback"
+    talks about prices. With one word or none, the order stays as search gave it."""
+    asked = [word for word in _WORD.findall(text.lower()) if len(word) > 1]
+    if len(asked) < 2:
+        return items
+
+    def covers(item: SourceItem) -> bool:
+        titled = _WORD.findall(item.title.lower())
+        return all(any(_same_word(word, title_word) for title_word in titled) for word in asked)
+
+    covering = [item for item in items if covers(item)]
+    return covering + [item for item in items if item not in covering]
+
+
+def _one_of_a_name(items: list[SourceItem], service: Service, zone: ZoneInfo) -> None:
+    """A write needs one item: when the best ones share a name ("Proposal: CSV export" is
+    two files), which is meant is asked, with what tells them apart."""
+    if len(items) < 2 or _bare(items[0].title) != _bare(items[1].title):
+        return
+    same = [item for item in items if _bare(item.title) == _bare(items[0].title)][:5]
+    options = [
+        f"{item.title}, {'edited' if service == 'drive' else 'on'} "
+        f"{item.when.astimezone(zone):%-d %B %Y}"
+        + (f" ({item.details['owners'][0]})" if item.details.get("owners") else "")
+        if item.when
+        else item.title
+        for item in same
+    ]
+    raise Ambiguous(
+        Clarification(
+            kind="item",
+            question=f"You have {len(same)} {spec(service).plural} called \u201c{same[0].title}\u201d: "
+            "which one do you mean?",
+            options=options,
+        ),
+        same,
+    )
+
+
+def _bare(title: str) -> str:
+    return re.sub(r"\.(?:docx?|xlsx?|pptx?|pdf|csv|txt)$", "", title.strip().lower())
 
 
 #: Vector search always returns the nearest items, however far. A result that only the

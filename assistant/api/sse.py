@@ -89,4 +89,6 @@ def _result(result: StepResult) -> dict[str, Any]:
         data["slots"] = outputs["slots"]  # [{"start": iso, "end": iso}]
     if "action" in outputs:
         data["action"] = action_json(outputs["action"])
+    if "note" in outputs:
+        data["note"] = outputs["note"]  # a write with nothing to change: why
     return data

@@ -38,7 +38,7 @@ Act = Literal[
     "reply",
     "forward",
     "create",  # a new event
-    "change",  # move, shift, resize or rename an event
+    "change",  # move, shift, resize or rename an event; rename a file
     "delete",  # events are cancelled, mail goes to the trash
     "share",
     "free_time",  # when am I (or are we) free
@@ -72,6 +72,11 @@ ItemKind = Literal[
 #: Which occurrences of a recurring event: this one, this and the following, all of them.
 Series = Literal["one", "following", "all"]
 ShareRole = Literal["reader", "commenter", "writer"]
+#: What a share does to each person's access: `grant` gives at least the role (someone
+#: who already has it or more keeps theirs); `set` makes it exactly the role, a downgrade
+#: included ("make Daniel view-only", "change his access so he can only view"); `revoke`
+#: removes their access ("stop sharing it with Tom", "remove Sarah's access").
+ShareAccess = Literal["grant", "set", "revoke"]
 
 
 class FrameModel(BaseModel):
@@ -143,7 +148,7 @@ class Message(FrameModel):
 class EventSpec(FrameModel):
     """The event to create, or what changes in an existing one."""
 
-    title: str | None = Field(default=None, description="The new event's title, or the new name in a rename.")
+    title: str | None = Field(default=None, description="The new event's title.")
     start: str | None = Field(
         default=None, description="When it starts, as written: 'Thursday at 1pm', '3pm', 'tomorrow at 1'."
     )
@@ -160,8 +165,9 @@ class EventSpec(FrameModel):
 
 
 class Share(FrameModel):
-    people: list[str] = Field(default_factory=list, description="Who to share with, as written.")
+    people: list[str] = Field(default_factory=list, description="Whose access changes, as written.")
     role: ShareRole = "reader"
+    access: ShareAccess = "grant"
     message: str | None = None
 
 
@@ -192,6 +198,9 @@ class Frame(FrameModel):
     message: Message | None = None
     event: EventSpec | None = None
     share: Share | None = None
+    rename: str | None = Field(
+        default=None, description="The new name in a rename, of an event or a file, as written with its case."
+    )
     refine: Refinement | None = None
     condition: Condition | None = None
     clarification: Clarification | None = None

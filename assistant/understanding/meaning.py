@@ -20,6 +20,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from assistant.core.services import ServiceName
 from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.dates import AnchorLookup, resolve_when
@@ -52,6 +53,9 @@ class Meaning(BaseModel):
     #: The previous request's frame (a refinement changes it).
     previous: Frame | None = None
     clarification: Clarification | None = None
+    #: The service holding the item the target names, when only the user's items can say
+    #: (a rename's "Beacon PRD" is a file: no event is called that).
+    found_in: ServiceName | None = None
 
     def person(self, name: str) -> ResolvedPerson | None:
         return next((person for person in self.people if person.mention == name), None)
@@ -74,6 +78,7 @@ def resolve_frame(
     context: ConversationContext,
     previous: Frame | None = None,
     anchors: AnchorLookup | None = None,
+    found_in: ServiceName | None = None,
 ) -> Meaning:
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
     people = [contacts.match(name) for name in _names(frame)]
@@ -98,6 +103,7 @@ def resolve_frame(
         previous_items=context.last_items,
         previous=previous,
         clarification=_which_ones_first(frame) or frame.clarification or _ask_about(people, frame, items, context),
+        found_in=found_in,
     )
 
 
@@ -181,8 +187,10 @@ def _ask_about(
     in a write (a lookup searches every person the name may mean, and ranking sorts them
     out), or a position the previous answer does not have."""
     writes = frame.act not in ("find", "read", "free_time", "prepare")
+    # Whose access is taken away or changed is among those who have it: the file settles it.
+    settled = set(frame.share.people) if frame.share is not None and frame.share.access != "grant" else set()
     for person in people if writes else []:
-        if person.contact is None and person.candidates:
+        if person.contact is None and person.candidates and person.mention not in settled:
             return Clarification(
                 kind="person",
                 question=f"Which {person.mention} do you mean?",

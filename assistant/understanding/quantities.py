@@ -727,10 +727,14 @@ _ACCESS_ASK = [
     re.compile(r"^(?:if\s+|whether\s+)?(?:is|was|are|has|have|isn't|hasn't)\s+(?!there\b).{0,80}?\bshared\s+with\b"),
     re.compile(
         r"\b(?:does|do|did|has|have)\s+\S+(?:\s+\S+){0,3}?\s+(?:still\s+)?(?:got\s+|have\s+|has\s+)?"
-        r"(?:edit\s+|view\s+|comment\s+|read\s+|write\s+)?access\b"
+        r"(?:edit\s+|view\s+|comment\s+|read\s+|write\s+)?(?:access|acc?ess?)\b"
     ),
+    re.compile(r"\b(?:does|do|has|have)\s+\S+(?:\s+\S+)?\s+(?:have|got)\s+.{0,60}?\bshared\b"),
     re.compile(r"\b(?:can|could)\s+(?!i\b|you\b|u\b|we\b)\w+\s+(?:open|edit|see|view|access|read|comment\s+on)\b"),
     re.compile(r"\b(?:access\s+(?:list|rights|permissions?)|permissions|sharing\s+settings)\b"),
+    # The user's own: "can I make changes to the plan?", "whether I'm able to edit it".
+    re.compile(r"\b(?:can|could|may)\s+i\s+(?:edit|make\s+(?:changes|edits)\s+(?:to|in)|comment\s+on)\b"),
+    re.compile(r"\b(?:i'm|i\s+am|am\s+i)\s+(?:able|allowed)\s+to\s+(?:edit|view|see|open|comment|access|make)\b"),
 ]
 _WHEN_ASK = re.compile(
     r"^(?:when|whens|when's)\b|\b(?:what|which)\s+(?:time|day|date)\b|\bat\s+what\s+time\b|\bhow\s+soon\b"

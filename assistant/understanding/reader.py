@@ -35,6 +35,7 @@ from assistant.understanding.frame import (
     Refinement,
     Selection,
     Share,
+    ShareAccess,
     ShareRole,
 )
 from assistant.understanding.local import SERVICE_CUES, LocalUnderstanding
@@ -73,6 +74,8 @@ _KINDS: tuple[tuple[re.Pattern[str], ItemKind], ...] = (
 )
 _REPLY_ALL = re.compile(r"\breply(?:ing)?[ -](?:to )?(?:all|everyone)\b")
 _RENAME = re.compile(r"\b(?:rename|call it|retitle)\b")
+#: A verb that renames, typed as people type it ("renmae", "renaming").
+_RENAMING = re.compile(r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\b")
 _ALL_DAY = re.compile(r"\ball[ -]day\b")
 _RECURRENCE = re.compile(r"\bevery (?:other )?(?:day|week|weekday|month|monday|tuesday|wednesday|thursday|friday)\b")
 #: Zones by the names people use: a city of the zone database ("London time", "New York
@@ -86,8 +89,23 @@ _ZONE = re.compile(
 )
 #: One spelling for the one-on-one meeting, as calendars title it.
 _ONE_ON_ONE = re.compile(r"\b(?:one[ -]on[ -]one|1[ -]on[ -]1|1:1|1-1)s?\b")
-_EDIT = re.compile(r"\b(?:edit|editor|editing|write|modify|change)\b")
+_EDIT = re.compile(r"\b(?:edit|editor|editing|edits|write|writer|modify|make changes|full access)\b")
 _COMMENT = re.compile(r"\bcomm?ent")
+#: A role refused ("not edit it", "doesn't need to edit"): not the role given.
+_NOT_ROLE = re.compile(r"(?:\bnot|n't|\bnever|\bno longer|\bwithout)\s+(?:\w+\s+){0,3}?(?:edit\w*|comment\w*|write)\b")
+#: Taking someone's access away ("stop sharing it with Tom", "take Sarah off the sheet").
+_REVOKE = re.compile(
+    r"\b(?:stop sharing|unshare|un-share|no longer share)\b"
+    r"|\b(?:remove|revoke|take away|cut off)\s+(?:\w+(?: \w+)?'s\s+|his |her |their )?(?:access|permissions?)\b"
+    r"|\b(?:take|remove|kick)\s+\w+(?: \w+)?\s+(?:off|out of|from)\s+(?=.*\b(?:sheets?|spreadsheets?|docs?|documents?"
+    r"|files?|decks?|slides?|pdfs?|folders?|prd|one-?pagers?)\b)"
+)
+#: Changing someone's access to exactly a role, a downgrade included.
+_SET_ACCESS = re.compile(
+    r"\bchange (?:\w+(?: \w+)?'s |his |her |their )?(?:access|permissions?|role)\b|\bdowngrade\b"
+    r"|\bonly (?:be able to |)(?:view|veiw|see|read|comment)\b"
+    r"|\bmake \w+(?: \w+)? (?:a |an )?(?:view(?:er|-only| only)|read[- ]only|commenter)\b"
+)
 _UNLESS_MEETING = re.compile(
     r"\b(?:unless|if (?:we|\w+ and i) (?:don't|do not|haven't))\b.*\b(?:meet|meeting|something|already)\b"
 )
@@ -120,6 +138,8 @@ _LEADING_VERBS: dict[str, Act] = {
     "forward": "forward",
     "reply": "reply",
     "share": "share",
+    "unshare": "share",
+    "rename": "change",
     "email": "send",
     "send": "send",
     "draft": "draft",
@@ -183,16 +203,18 @@ def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> 
     return frame
 
 
-def _named_services(text: str) -> list[Service]:
+def _named_services(text: str, *, but: Service | None = None) -> list[Service]:
+    """The services the words name ("in my calendar", "emails"), but `but`."""
     lowered = text.lower()
-    return [service for service, cue in SERVICE_CUES.items() if cue.search(lowered)]
+    return [service for service, cue in SERVICE_CUES.items() if service != but and cue.search(lowered)]
 
 
 def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     lowered = _respelt(text.lower())
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
-    if act == "delete" and (_TO_TRASH.search(lowered) or _MAIL_KINDS.search(lowered)):
+    mail_kinds = _MAIL_KINDS.search(lowered) and not _named_services(text, but="gmail")
+    if (act == "delete" and (_TO_TRASH.search(lowered) or mail_kinds)) or (act in ("find", "read") and mail_kinds):
         draft = draft.model_copy(update={"services": ["gmail", *(s for s in draft.services if s != "gmail")]})
     if act in ("send", "find", "create") and _DRAFTING.search(lowered):
         act = "draft"  # "would you mind drafting an email", "prepare a draft (don't send it yet)"
@@ -209,7 +231,9 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     # What a message says is not what selects the mail it answers: "reply to Sarah's email
     # saying I'll look tonight" selects no mail from tonight.
     body = (wording.message_content(text).body or "") if writes_message else ""
-    selecting = text.replace(body, " ") if body else text
+    # Nor is a rename's new name: "rename the itinerary to Istanbul 2-5 Dec" selects no date.
+    renamed, new_name = wording.rename_parts(text) if act == "change" else (None, None)
+    selecting = text.replace(body or new_name or "\x00", " ")
     times = split_times(selecting, act)
     draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
     people = person_roles(text, _mentions(draft, text if writes_message else ""))
@@ -221,11 +245,16 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         also = [_selection(clause, service, draft, act, earlier=target.people) for service, clause in clauses[1:]]
         target, also = _shared_topic(target, also)
     else:
-        target = _selection(selecting, _target_service(act, services), draft, act, people=people)
+        target = _selection(selecting, _target_service(act, services, lowered), draft, act, people=people)
         also = []
+        if target.service == "drive" and act == "change":
+            services = ["drive", *(s for s in services if s != "drive")]
     if ask == "access":
-        # "is the one-pager shared with Daniel?": Daniel is who to check, not whose files.
+        # "is the one-pager shared with Daniel?": Daniel is who to check, not whose files;
+        # "can I edit it?", "what access do I have?": the user is.
         checked = [p for p in target.people if p.role != "from"]
+        if not checked and _MY_ACCESS.search(lowered):
+            checked = [PersonRef(name="me")]
         target = target.model_copy(
             update={"people": [p for p in target.people if p.role == "from"], "service": "drive"}
         )
@@ -239,6 +268,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         also=also,
         message=_message(text, people) if act in ("send", "draft", "reply", "forward") else None,
         event=_event(text, draft, people, act) if act in ("create", "change") else None,
+        rename=new_name or (_new_title(text) if act == "change" and _RENAME.search(lowered) else None),
         share=_share(lowered, people)
         if act == "share"
         else Share(people=[p.name for p in checked])
@@ -246,9 +276,17 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         else None,
         refine=_refinement(lowered, draft),
         condition=_condition(lowered, draft, people),
-        clarification=draft.clarification,
+        # A rename said in full leaves nothing for the classifier's question to settle.
+        clarification=None if new_name or _said_plainly(draft, lowered) else draft.clarification,
         confidence=draft.confidence,
     )
+    if renamed and not time_phrases(renamed):
+        # "rename 'Beacon PRD' to ...": the item is what the words before "to" name.
+        said = _kinds_outside(selecting.lower(), renamed.lower())
+        kinds = [kind for pattern, kind in _KINDS if pattern.search(said)]
+        frame.target = frame.target.model_copy(update={"title": renamed, "topic": None, "kinds": kinds})
+    if new_name:
+        frame.target.people = [p for p in frame.target.people if p.name.lower() not in new_name.lower()]
     if frame.event is not None and frame.condition is not None and frame.condition.kind == "free":
         # "if I've nothing on between 1 and 5 on Tuesday, block it": the time the condition names.
         event = frame.event.model_copy(
@@ -264,6 +302,13 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
 _RANGE = re.compile(
     r"\b(?:between|from) (\d{1,2})(?::(\d\d))? ?(am|pm)? (?:and|to|till|until|-) (\d{1,2})(?::(\d\d))? ?(am|pm)?"
 )
+
+
+def _said_plainly(draft: IntentDraft, lowered: str) -> bool:
+    """Whether the words settle what the classifier would ask about: a share or an
+    unshare said in so many words is a Drive write, whatever else it could be."""
+    unsure = draft.clarification is not None and draft.clarification.kind in ("service", "operation")
+    return unsure and bool(_REVOKE.search(lowered) or _GRANTING.search(lowered))
 
 
 def _range_minutes(phrase: str) -> int | None:
@@ -290,6 +335,12 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     act = _ACTS.get(operation, "find")
     if _TO_TRASH.search(lowered):
         return "delete"  # "move every email Tom Becker has sent me to the trash"
+    if _REVOKE.search(lowered):
+        return "share"  # "remove Sarah's access to the customer list": a share taken back
+    if act != "share" and _GRANTING.search(lowered):
+        return "share"  # "priya should be able to comment on the beacon prd"
+    if _RENAMING.search(lowered):
+        return "change"  # "renmae headcount plan 2027 to ...", "would you mind renaming ..."
     if act in ("find", "read") and (typed := _leading_verb(lowered)) is not None:
         return typed  # "delte all the emails from tom becker": the classifier missed the verb
     if act in ("find", "create") and draft.people and _TELL.search(lowered):
@@ -348,20 +399,48 @@ def _leading_verb(lowered: str) -> Act | None:
 def _services(act: Act, ask: str, services: list[Service]) -> list[Service]:
     """The services the act and the question need first: a message is mail, who has access
     is a question about files."""
-    needed: Service | None = "gmail" if act in ("send", "draft") else "drive" if ask == "access" else None
+    needed: Service | None = (
+        "gmail" if act in ("send", "draft") else "drive" if ask == "access" or act == "share" else None
+    )
     if needed is None:
         return services
     return [needed, *(service for service in services if service != needed)][: max(1, len(services))]
 
 
-def _target_service(act: Act, services: list[Service]) -> Service:
+def _target_service(act: Act, services: list[Service], lowered: str) -> Service:
     if act in ("reply", "forward", "send", "draft"):
         return "gmail" if "gmail" in services else services[0]
+    if act == "change" and _DRIVE_WORDS.search(lowered):
+        return "drive"  # "rename the itinerary doc to ...": a file's name changes
     if act in ("change", "create", "free_time", "prepare"):
         return "calendar"
     if act == "share":
         return "drive"
     return services[0]
+
+
+#: Words that say how items are ordered, not what they are about ("the most recently
+#: updated spreadsheet", "my nxt flight").
+_ORDER_WORDS = frozenset(
+    "recently recent updated changed edited modified worked latest newest last most nxt next previous earliest "
+    "oldest soonest".split()
+)
+
+
+def _without_order_words(topic: str | None) -> str | None:
+    if topic is None:
+        return None
+    kept = [word for word in topic.split() if word.lower() not in _ORDER_WORDS]
+    return " ".join(kept) or None
+
+
+def _kinds_outside(lowered: str, title: str | None) -> str:
+    """The request's words that may name kinds of item: all but the item's own name, whose
+    last word still may ("the Atlas pricing sheet")."""
+    if not title:
+        return lowered
+    inside = title.lower()
+    return lowered.replace(inside, " " + inside.rsplit(" ", 1)[-1] + " ") if inside in lowered else lowered
 
 
 def _mentions(draft: IntentDraft, text: str = "") -> list[str]:
@@ -407,11 +486,15 @@ def _selection(
     if title:
         # A name inside the item's own name is not whose it is: "the dinner for Olivia's birthday".
         named = [person for person in named if person.name.lower() not in title.lower()]
+    # Kinds are named outside the item's name, or as its last word ("the pricing sheet"):
+    # "Proposal: CSV export" is not a spreadsheet.
+    kinds_said = _kinds_outside(lowered, title)
+    topic = topic or (None if title else _leftover(text, named) if act not in _WRITES_NEW else _kind_words(lowered))
     return Selection(
         service=service,
-        kinds=[kind for pattern, kind in _KINDS if pattern.search(lowered)],
+        kinds=[kind for pattern, kind in _KINDS if pattern.search(kinds_said)],
         title=title,
-        topic=topic or (None if title else _leftover(text, named) if act not in _WRITES_NEW else _kind_words(lowered)),
+        topic=_without_order_words(topic),
         people=named,
         time=draft.when if people is not None else _phrases_in(text),
         order=cue.order,
@@ -434,9 +517,18 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
     # "Sarah's Q4": the tagger ran a name into what she owns; "Lena Fischer, cc Marco" and
     # "priya subjet" into what follows it.
     people = [_written(piece, text) for name in draft.people for piece in _name_pieces(name)]
+    # Someone who writes "Emma Walsh" writes names with capitals: their lower-case word
+    # after an article ("before it goes on the careers page") is a thing, not a person.
+    cased = any(name and name[0].isupper() and "@" not in name for name in people)
     return draft.model_copy(
         update={
-            "people": [name for name in people if name and _looks_like_person(name)],
+            "people": [
+                name
+                for name in people
+                if name
+                and _looks_like_person(name)
+                and not (cased and name == name.lower() and _after_article(name, text))
+            ],
             "event_title": _title(draft.event_title, text),
             "file_name": _title(draft.file_name, text),
             "topic": _written(draft.topic, text),
@@ -448,8 +540,16 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
 _EDGE = " ,.;:!?-\"'"
 #: Words that end a name the tagger ran on: "priya subjet", "Lena Fischer, cc Marco".
 _AFTER_NAME = re.compile(
-    r"\s*(?:,|;|\bcc\b|\bsubj\w*|\bsbj\w*|\bbody\b|\bmessage\b|\bsaying\b|\btext\b|\band\b|\+|&(?!\s*co\b))\s*"
+    r"\s*(?:,|;|\bcc\b|\bsubj\w*|\bsbj\w*|\bbody\b|\bmessage\b|\bsaying\b|\btext\b|\band\b|\+|&(?!\s*co\b)"
+    r"|\b(?:should|shoud|shld|can|could|would|needs?|wants?|com+ents?|edit\w*|view\w*|veiw|access|acc?ess?|only)\b)\s*"
 )
+
+
+def _after_article(name: str, text: str) -> bool:
+    """Whether an article or a demonstrative stands in the two words before `name`."""
+    start = text.find(name)
+    before = text[:start].lower().split()[-2:] if start >= 0 else []
+    return any(word in ("the", "a", "an", "this", "that", "these", "those") for word in before)
 
 
 def _name_pieces(name: str) -> list[str]:
@@ -468,17 +568,35 @@ def _written(span: str | None, text: str) -> str | None:
     return written or None
 
 
+#: Where a tagged title ran past its sentence: "the pricing model spreadsheet, please? Sales ...".
+_TITLE_END = re.compile(r"(?:,\s*(?:please|pls|thanks)\b|[?!]|\.\s).*$", re.IGNORECASE | re.DOTALL)
+
+
 def _title(span: str | None, text: str) -> str | None:
     written = _written(span, text)
     if written is None:
         return None
-    return _LEADING.sub("", written).strip(_EDGE) or None
+    return _LEADING.sub("", _TITLE_END.sub("", written)).strip(_EDGE) or None
+
+
+#: Parts of a company: "Sarah from finance" is a Sarah, and finance is no one.
+_DEPARTMENTS = frozenset(
+    "finance sales marketing engineering design legal hr product ops operations support it accounts accounting "
+    "payroll leadership management procurement security recruiting".split()
+)
+
+
+_FROM_DEPARTMENT = re.compile(
+    rf"\b(?:from|in|on) (?:the )?(?:{'|'.join(sorted(_DEPARTMENTS))})(?: team)?\b", re.IGNORECASE
+)
 
 
 def _looks_like_person(name: str) -> bool:
     """A name ("Sarah Chen", "priya") or an address; not "the product analyst process"."""
     if "@" in name:
         return True
+    if name.lower() in _DEPARTMENTS or any(char.isdigit() for char in name):
+        return False  # "finance", "vendor contracts 2027": no one's name
     words = name.split()
     return 0 < len(words) <= 4 and words[0].lower() not in {"the", "a", "an", "my", "our", "this", "that"}
 
@@ -538,7 +656,8 @@ _NOT_SOUGHT = frozenset(
     haven't havent not reply respond answer forward fwd send draft write saying say says delete cancel trash remove
     move push share book schedule clear wipe empty everything gmail google mailbox single fresh start
     shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
-    hrs earlier later sooner back forward quarter half mind fine
+    hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
+    meet met meeting emailed mailed texted
     anyone besides else able should needs need check whether""".split()
 )
 
@@ -556,15 +675,29 @@ def _kind_words(lowered: str) -> str | None:
     return " ".join(match.group(0) for match in _SEARCHED_KINDS.finditer(lowered)) or None
 
 
+#: Verbs that are nouns after a word that is sought: "the customer list", "the sign-up form".
+_NOUNS_TOO = frozenset({"list", "review", "update", "plan", "schedule", "draft", "share", "book"})
+
+
+def _a_noun_after_a_word(words: list[str], index: int) -> bool:
+    word = words[index].lower()
+    return word in _NOUNS_TOO and index > 0 and not _not_sought(words[index - 1].lower())
+
+
 def _leftover(text: str, people: list[PersonRef]) -> str | None:
     """When nothing names what is sought, the request's own content words (less names,
     time phrases and the words that only say how to look) are what to search for: "the
     Beacon requirements document" searches "Beacon requirements"."""
-    blanked = text
+    blanked = _FROM_DEPARTMENT.sub(" ", text)  # "Sarah from finance": which Sarah, not what about
     for phrase in time_phrases(text):
         blanked = blanked.replace(phrase.text, " ")
     names = {word.lower() for person in people for word in person.name.split()}
-    words = [w for w in re.findall(r"[\w'-]+", blanked) if not _not_sought(w.lower()) and w.lower() not in names]
+    every = re.findall(r"[\w'-]+", blanked)
+    words = [
+        w
+        for i, w in enumerate(every)
+        if (not _not_sought(w.lower()) or _a_noun_after_a_word(every, i)) and w.lower() not in names
+    ]
     words = [w for w in words if (len(w) > 2 or any(c.isdigit() for c in w)) and not w.lower().endswith("'s")]
     return " ".join(words) or None
 
@@ -607,7 +740,7 @@ def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> 
     lowered = text.lower()
     zone = _ZONE.search(lowered)
     return EventSpec(
-        title=_new_title(text) if act == "create" or _RENAME.search(lowered) else None,
+        title=_new_title(text) if act == "create" else None,
         start=draft.new_time,
         keep_time=quantities.keeps_time(text),
         duration_minutes=quantities.duration_minutes(text),
@@ -620,9 +753,33 @@ def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> 
     )
 
 
+#: An access question about the user's own access.
+_MY_ACCESS = re.compile(
+    r"^(?:\w+\s+){0,3}?(?:can|could|do|am|have|may)\s+i\b|\b(?:do|have)\s+i\s+(?:have|got)\b"
+    r"|\bmy\s+(?:access|acc?ess?|permissions?|rights|role)\b|\bi(?:'m| am)\s+(?:able|allowed)\b"
+    r"|\b(?:access|permissions?|rights)\s+(?:do\s+)?i\s+have\b"
+)
+#: Whose access it is: "Tom Becker's access", "Daniel's permissions".
+_WHOSE_ACCESS = re.compile(r"^(.+?)(?:'s|\u2019s)\s+(?:access|acc?ess?|permissions?|role|rights)\b")
+#: Access given to someone, in the words people use ("let Priya comment on the PRD",
+#: "priya should be able to comment on it", "give emma edit access to the JD").
+_GRANTING = re.compile(
+    r"\b(?:let|allow)\s+\w+(?:\s+\w+)?\s+(?:view|veiw|see|read|com+ent|edit)\b"
+    r"|\b(?:should|shoud|needs? to|has to|must)\s+(?:be able to|can)\s+(?:view|veiw|see|read|com+ent|edit)\b"
+    r"|\bgive\s+\w+(?:\s+\w+)?\s+(?:view|veiw|read|com+ent|comment|edit|editor|write)?\s*(?:access|acc?ess?|rights)\b"
+)
+
+
 def _share(lowered: str, people: list[PersonRef]) -> Share:
-    role: ShareRole = "writer" if _EDIT.search(lowered) else "commenter" if _COMMENT.search(lowered) else "reader"
-    return Share(people=[p.name for p in people if p.role in ("with", "to", "any")], role=role)
+    said = _NOT_ROLE.sub(" ", lowered)
+    role: ShareRole = "writer" if _EDIT.search(said) else "commenter" if _COMMENT.search(said) else "reader"
+    access: ShareAccess = "revoke" if _REVOKE.search(lowered) else "set" if _SET_ACCESS.search(lowered) else "grant"
+    sharers = [
+        p.name
+        for p in people
+        if p.role != "from" or access == "revoke" or _WHOSE_ACCESS.match(lowered[lowered.find(p.name.lower()) :])
+    ]
+    return Share(people=sharers, role=role, access=access)
 
 
 def _refinement(lowered: str, draft: IntentDraft) -> Refinement | None:

@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import redis.asyncio
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.core.models import CalendarEvent, Message, User
+from assistant.core.models import CalendarEvent, DriveFile, Message, User
+from assistant.core.services import ServiceName
 from assistant.core.settings import Settings
 from assistant.llm.base import ChatMessage, LLMRequest
 from assistant.llm.chain import FallbackChain
@@ -51,6 +52,9 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
 - People: each with their part: `from` (sender, organizer, owner), `to`, `cc`, `with`
   (taking part), else `any`. In a message, recipients go in `message.to` / `message.cc`;
   a new event's guests in `event.attendees`; sharing in `share.people`.
+- Sharing: `share.access` "grant" gives at least the role; "set" changes someone's access
+  to exactly the role ("make Daniel view-only"); "revoke" removes it ("stop sharing it
+  with Tom"). A rename's new name goes in `rename`, for an event or a file.
 - `message.quoted` is true when the user gave the words to send ("saying '...'"), false
   when they reported them ("tell her I'll be late").
 - A move to another day at the same time: `event.start` the new day, `keep_time` true.
@@ -69,6 +73,10 @@ Examples:
   quoted true}
 "make the standup 15 minutes earlier tomorrow" -> act change, target {service calendar,
   title "standup", time "tomorrow"}, event {shift_minutes -15}
+"stop sharing the pricing model with Tom" -> act share, target {service drive, title
+  "pricing model"}, share {people ["Tom"], access revoke}
+"rename 'Beacon PRD' to 'Beacon PRD v1'" -> act change, target {title "Beacon PRD"},
+  rename "Beacon PRD v1"
 "who has access to the Q4 forecast spreadsheet?" -> act find, ask access, target
   {service drive, kinds [spreadsheet], title "Q4 forecast"}
 """
@@ -192,7 +200,32 @@ class Understander:
             context=context,
             previous=context.last_frame,
             anchors=anchors.get,
+            found_in=await _renamed_item_home(session, user_id, frame),
         )
+
+
+async def _renamed_item_home(session: AsyncSession, user_id: uuid.UUID, frame: Frame) -> ServiceName | None:
+    """Where the item a rename names lives when the words do not say: "rename 'Beacon PRD'
+    to ..." is a file when a file is called that and no event is, an event the other way."""
+    title = frame.target.title
+    if frame.act != "change" or not frame.rename or not title or frame.target.service == "drive":
+        return None
+    pattern = "%" + "%".join(_escape_like(word) for word in title.split()) + "%"
+    file = await session.scalar(select(exists().where(DriveFile.user_id == user_id, DriveFile.name.ilike(pattern))))
+    event = await session.scalar(
+        select(
+            exists().where(
+                CalendarEvent.user_id == user_id,
+                CalendarEvent.status != "cancelled",
+                CalendarEvent.summary.ilike(pattern),
+            )
+        )
+    )
+    if file and not event:
+        return "drive"
+    if event and not file:
+        return "calendar"
+    return None
 
 
 async def _anchor_times(session: AsyncSession, user_id: uuid.UUID, frame: Frame, now: datetime) -> dict[str, datetime]:

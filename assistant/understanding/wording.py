@@ -369,6 +369,7 @@ _TRAILING_LINK = re.compile(
     r"|with|the|of|a|an|daily|weekly|biweekly|monthly)|\s*[-–—,:;&])+\s*$",
     re.IGNORECASE,
 )
+_QUOTES_AND_EDGES = " ,.;:!?'\"\u201c\u201d\u2018\u2019"
 _NAMED = re.compile(r"\b(?:called|titled|entitled|named)\s+(?P<rest>[^\s'\"“‘«].*)$", re.IGNORECASE)
 _RENAME = re.compile(
     r"\b(?:rename|retitle|re-name)\b(?:.*?\s(?:to|as|into)\s+|\s+(?:it|this|that)\s+)(?P<rest>.+)$"
@@ -605,6 +606,47 @@ def _tidy(value: str, question: bool = False) -> str:
         if not shorter or shorter == value:
             return shorter or value
         value = shorter
+
+
+# --- Renames ---------------------------------------------------------------------------
+
+_RENAME_PARTS = re.compile(
+    r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\s+(?P<old>.*?)\s+(?:to|as|into)\s*:?\s+(?P<new>\S.*)$",
+    re.IGNORECASE,
+)
+#: Where a new name written without quotes ends: a polite close or the end of the sentence.
+_NEW_NAME_END = re.compile(
+    r"\s*(?:,\s*(?:please|pls|thanks|thank you)\b|[!?]|\.(?:\s|$)|\s+(?:please|pls|thanks)\b)|$", re.IGNORECASE
+)
+_ITEM_WORDS = re.compile(
+    r"^(?:(?:the|my|our|this|that)\s+)+|\s+(?:document|doc|file|spreadsheet|sheet|deck|presentation|slides|pdf"
+    r"|event|meeting|invite)$",
+    re.IGNORECASE,
+)
+
+
+def rename_parts(text: str) -> tuple[str | None, str | None]:
+    """A rename's item as named and its new name, as written: "rename 'Beacon PRD' to
+    'Beacon PRD v1'" gives ("Beacon PRD", "Beacon PRD v1"); "renaming my Istanbul trip
+    itinerary document to Istanbul 2-5 Dec - itinerary, please" gives ("Istanbul trip
+    itinerary", "Istanbul 2-5 Dec - itinerary"). A new name in quotes is taken whole;
+    without quotes it runs to the end of the sentence (dashes, dates and numbers are part
+    of it). The item is None when it is a pronoun ("rename it to ...")."""
+    match = _RENAME_PARTS.search(text)
+    if match is None:
+        return None, None
+    spans = quoted_spans(text)
+    new = next((span.text for span in spans if span.start == match.start("new")), None)
+    if new is None:
+        rest = text[match.start("new") :]
+        new = rest[: _NEW_NAME_END.search(rest).start()].strip(_QUOTES_AND_EDGES)  # type: ignore[union-attr]
+    old_start, old_end = match.span("old")
+    old = next((span.text for span in spans if old_start <= span.start and span.end <= old_end), None)
+    if old is None:
+        old = _ITEM_WORDS.sub("", match.group("old").strip(_QUOTES_AND_EDGES)).strip(_QUOTES_AND_EDGES)
+    if not old or _PRONOUN.fullmatch(old):
+        old = None
+    return old, new or None
 
 
 # --- Events ----------------------------------------------------------------------------

@@ -118,11 +118,19 @@ async def test_share_a_deck_once_then_undo(world: World) -> None:
 
 
 async def test_sharing_with_someone_who_has_access_adds_nothing(world: World) -> None:
+    """Known at proposal from the cached permissions; and at confirmation, should the
+    access have been given in between (the sandbox is asked again)."""
     _, done = await world.ask("share the Atlas launch deck with sarah.chen@northwindlabs.com")
+    assert not done.actions and "already" in done.answer
+    _, done = await world.ask("share the Istanbul trip itinerary with Hannah")
     action = only_action(done, "share")
+    drive = google(world.sandbox, ALEX, "drive")
+    body = {"type": "user", "role": "reader", "emailAddress": "hannah.lee@northwindlabs.com"}
+    given = drive.permissions().create(fileId=action.fields["file_id"], body=body).execute()
     desk = await world.concierge.actions(world.alex)
     confirmed = await desk.confirm(world.alex, action.id)
     assert "already had access" in confirmed.result["summary"]
+    drive.permissions().delete(fileId=action.fields["file_id"], permissionId=given["id"]).execute()
 
 
 async def test_schedule_a_meeting_is_created_once(world: World) -> None:

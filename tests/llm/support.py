@@ -95,7 +95,10 @@ EVERY_FIELD = Frame(
         zone="London",
         recurrence="every Monday",
     ),
-    share=Share(people=["Tom", "olivia@acme.com"], role="commenter", message="Comments by Friday, please"),
+    share=Share(
+        people=["Tom", "olivia@acme.com"], role="commenter", access="set", message="Comments by Friday, please"
+    ),
+    rename="Design Crit v2",
     refine=Refinement(kind="narrow"),
     condition=Condition(kind="no_meeting_with", people=["Sarah"], time="that day"),
     clarification=Clarification(kind="person", question="Which Sarah do you mean?", options=["Sarah Chen", "Sarah Li"]),

@@ -136,6 +136,60 @@ def test_a_new_event_keeps_its_title_and_length(reader: FrameReader, text: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "person", "access", "role"),
+    [
+        ("stop sharing the launch plan with Hannah", "Hannah", "revoke", None),
+        ("please revoke Marco's access to the roadmap deck", "Marco", "revoke", None),
+        ("unshare the Q3 budget spreadsheet from olivia@acme.com", "olivia@acme.com", "revoke", None),
+        ("take Tom off the pricing sheet", "Tom", "revoke", None),
+        ("remove Priya Shah's permissions on the hiring doc", "Priya Shah", "revoke", None),
+        ("make Sarah a viewer on the forecast spreadsheet", "Sarah", "set", "reader"),
+        ("change Daniel's access to the API design doc so he can only comment", "Daniel", "set", "commenter"),
+        ("Tom should only be able to view the launch deck from now on", "Tom", "set", "reader"),
+        ("give hannah edit access to the offsite agenda doc", "hannah", "grant", "writer"),
+        ("marco should be able to comment on the roadmap deck", "marco", "grant", "commenter"),
+        ("share the itinerary with Lena, she doesn't need to edit it", "Lena", "grant", "reader"),
+    ],
+)
+def test_access_is_given_changed_or_taken_away_as_said(
+    reader: FrameReader, text: str, person: str, access: str, role: str | None
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "share" and frame.share is not None, frame
+    assert frame.share.people == [person] and frame.share.access == access
+    assert frame.services[0] == "drive" and frame.clarification is None
+    if role is not None:
+        assert frame.share.role == role
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "name"),
+    [
+        ("rename 'Offsite agenda' to 'Offsite agenda (final)'", "Offsite agenda", "Offsite agenda (final)"),
+        ("please rename the hiring plan doc to Hiring plan 2027 - v2", "hiring plan", "Hiring plan 2027 - v2"),
+        (
+            'could you rename my "Q3 numbers" sheet to "Q3 numbers - closed", thanks',
+            "Q3 numbers",
+            "Q3 numbers - closed",
+        ),
+        ("renmae the launch checklist to Launch checklist 12 Jan", "launch checklist", "Launch checklist 12 Jan"),
+        (
+            "would you mind renaming the Beacon notes document to Beacon notes (old)?",
+            "Beacon notes",
+            "Beacon notes (old)",
+        ),
+    ],
+)
+def test_a_rename_names_the_item_and_its_new_name_as_written(
+    reader: FrameReader, text: str, item: str, name: str
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "change" and frame.rename == name, frame
+    assert frame.target.title == item and frame.target.time is None and not frame.target.people
+    assert frame.clarification is None
+
+
+@pytest.mark.parametrize(
     ("text", "role"),
     [
         ("share the budget sheet with Priya so she can edit", "writer"),
