@@ -291,7 +291,13 @@ class Concierge:
                     role="assistant",
                     content=answer,
                     plan=plan.model_dump(mode="json") if plan else None,
-                    results={"items": [{"service": s.service, "id": s.id, "title": s.title} for s in sources]},
+                    results={
+                        "items": [
+                            {"service": s.service, "id": s.id, "title": s.title}
+                            | ({"when": s.when.isoformat()} if s.when else {})
+                            for s in sources
+                        ]
+                    },
                     actions={
                         "items": [
                             {"type": a.operation, "service": a.service, "id": str(a.id), "status": a.status}

@@ -175,12 +175,20 @@ def _search(
     }
     if selection.order != "relevance":
         params["order"] = selection.order
+    if selection.order == "next" and meaning.frame.ask == "when" and service == "calendar":
+        params["or_latest"] = True  # "when is the offsite?" after it: when it was
     if selection.count is not None:
         params["count"] = selection.count
     if selection.every or (selection is meaning.frame.target and meaning.frame.ask == "count"):
         params["every"] = True  # all of them, or how many there are
     if selection.title:
         params["title"] = selection.title
+    refine = meaning.frame.refine
+    if refine is not None and refine.kind == "narrow" and selection is meaning.frame.target and params["text"]:
+        params["lexical"] = True  # narrowing keeps the items that say it, not those like it
+    shown = [ref.id for ref in meaning.exclude if ref.service == service]
+    if shown and selection is meaning.frame.target:
+        params["exclude"] = shown  # "show me more": after the ones shown
     return PlanStep(
         id=step_id or f"search_{service}",
         service=service,

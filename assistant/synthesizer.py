@@ -236,7 +236,29 @@ def direct_answer(task: AnswerTask) -> str | None:
         return _access_answer(item, cite, task.about, task.me)
     if task.ask == "yes_no":
         return f"Yes: **{item.title}**{cite}."
+    if task.ask == "amount":
+        amount = amount_in(item)
+        return f"**{item.title}**{cite} " + (f"is for {amount}." if amount else "says no amount I can find.")
     return f"**{item.title}**{cite}, {_when_said(item, task.now, task.timezone)}."  # the one item meant
+
+
+#: A sum of money as mail and documents write it: "GBP 6,290.40", "£1,200", "$49.99", "EUR 300".
+_MONEY = re.compile(r"(?:\b(?:GBP|USD|EUR|CHF|TRY)\s?|[£$€])\d[\d,]*(?:\.\d{1,2})?(?:\s?(?:GBP|USD|EUR))?")
+#: Words that introduce the sum an item is for, rather than another figure in it.
+_DUE = re.compile(r"\b(?:amount due|total due|total|amount|balance due|to pay|charged|price)\b", re.IGNORECASE)
+
+
+def amount_in(item: SourceItem) -> str | None:
+    """The sum the item is for: the one after "amount due"/"total" if said, else the first."""
+    text = " ".join(str(item.details.get(key) or "") for key in ("body", "excerpt")) or item.snippet or ""
+    sums = list(_MONEY.finditer(text))
+    if not sums:
+        return None
+    for due in _DUE.finditer(text):
+        after = next((m for m in sums if 0 <= m.start() - due.end() < 40), None)
+        if after is not None:
+            return after.group(0).strip()
+    return sums[0].group(0).strip()
 
 
 def _when_said(item: SourceItem, now: datetime, zone: ZoneInfo) -> str:

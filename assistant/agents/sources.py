@@ -57,6 +57,22 @@ LISTING_COVERAGE = 0.8
 
 
 async def search_outputs(context: AgentContext, reader: CacheReader, params: dict[str, Any]) -> dict[str, Any]:
+    """`_search_outputs`, less the items of `exclude` (ids shown already: "show me more"
+    is the matches after those)."""
+    exclude = set(params.get("exclude") or [])
+    if not exclude:
+        return await _search_outputs(context, reader, params)
+    wanted = int(params["count"]) if params.get("count") is not None else int(params.get("limit", 10))
+    widened = params | {"limit": int(params.get("limit", 10)) + len(exclude)}
+    if params.get("count") is not None:
+        widened["count"] = wanted + len(exclude)
+    found = await _search_outputs(context, reader, widened)
+    items = [item for item in found["items"] if item.id not in exclude][:wanted]
+    total = max(0, int(found.get("total", 0)) - len(exclude & {item.id for item in found["items"]}))
+    return found | {"items": items, "top": items[0] if items else None, "total": total}
+
+
+async def _search_outputs(context: AgentContext, reader: CacheReader, params: dict[str, Any]) -> dict[str, Any]:
     """A search step's outputs: `items`, `top` (the first, or None), `corrections` (typos
     corrected before searching, as typed -> searched for) and `total` (how many matched).
 
@@ -78,6 +94,9 @@ async def search_outputs(context: AgentContext, reader: CacheReader, params: dic
       counts them all, beyond the cap too.
     - `newest_first` (older plans): the most relevant `limit` results, newest first, as
       before; `order` supersedes it.
+
+    `exclude` (ids) leaves out items shown already (`search_outputs`); `lexical` keeps,
+    in relevance order, only items whose words match (not those only similar in meaning).
 
     `total` is how many items match in all, counted exactly in a time order or with
     `every` (beyond `count` and the cap), and the number returned in relevance order.
@@ -119,6 +138,8 @@ async def _ranked_outputs(context: AgentContext, reader: CacheReader, params: di
     )
     response = await context.search.search(query)
     results = [r for r in response.results if _relevant(r)]
+    if params.get("lexical"):  # "only the ones about the forecast": those that say it
+        results = [r for r in results if any(match.method == "fulltext" for match in r.matches)]
     if newest_first:  # "my most recent invoice": the most relevant, newest first
         results = sorted(results[:limit], key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=True)
     elif reranker:

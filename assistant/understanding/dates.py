@@ -332,6 +332,34 @@ def _open_range(phrase: str, text: str, now: datetime, anchors: AnchorLookup | N
     return TimeRange(text=phrase, start=side.end, end=side.end + timedelta(days=365))  # "after September"
 
 
+_STEP_FROM = re.compile(r"^the (day|week|month|year) (after|before) (?!that\b)(.+)$", re.IGNORECASE)
+
+
+def _stepped_from(phrase: str, now: datetime, anchors: AnchorLookup | None, is_new_event: bool) -> TimeRange | None:
+    """ "the week after next week": the week after the one "next week" is; "the month
+    before last month" the month before. ("the day after tomorrow" is read as itself.)"""
+    match = _STEP_FROM.match(phrase.strip())
+    if match is None or match.group(3).strip().lower() in ("tomorrow", "today", "yesterday"):
+        return None
+    base = resolve_when(match.group(3), now, anchors=anchors, is_new_event=is_new_event)
+    if base is None:
+        return None
+    sign = 1 if match.group(2).lower() == "after" else -1
+    unit = match.group(1).lower()
+    if unit in ("day", "week"):
+        shift = timedelta(days=sign * (1 if unit == "day" else 7))
+        return TimeRange(text=phrase, start=base.start + shift, end=base.end + shift)
+    months = sign * (12 if unit == "year" else 1)
+    start = _months_on(base.start, months)
+    return TimeRange(text=phrase, start=start, end=_months_on(start, 12 if unit == "year" else 1))
+
+
+def _months_on(moment: datetime, months: int) -> datetime:
+    """The first of the month `months` after (before, when negative) `moment`'s month."""
+    index = moment.year * 12 + moment.month - 1 + months
+    return moment.replace(year=index // 12, month=index % 12 + 1, day=1)
+
+
 def resolve_when(
     phrase: str, now: datetime, *, anchors: AnchorLookup | None = None, is_new_event: bool = False
 ) -> TimeRange | None:
@@ -343,6 +371,8 @@ def resolve_when(
     tz = now.tzinfo
     if tz is None:
         raise ValueError("now must carry a time zone")
+    if (stepped := _stepped_from(phrase, now, anchors, is_new_event)) is not None:
+        return stepped
     text = words_to_digits(normalise(phrase))
     today = now.date()
     if (bounded := _open_range(phrase, text, now, anchors)) is not None:

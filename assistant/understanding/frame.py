@@ -45,8 +45,9 @@ Act = Literal[
     "prepare",  # brief me for a meeting: the event, its people's recent mail, its files
 ]
 #: What the answer must say: the items (`list`), when, who, where, how many, yes or no,
-#: a summary, who has access, or what an item says (`content`).
-Ask = Literal["list", "when", "who", "where", "count", "yes_no", "summary", "access", "content"]
+#: a summary, who has access, what an item says (`content`), or how much it is for
+#: (`amount`: "how much was the September invoice?").
+Ask = Literal["list", "when", "who", "where", "count", "yes_no", "summary", "access", "content", "amount"]
 #: How the items are ordered before `count` of them are taken: by relevance; `next`, the
 #: first upcoming from now; `latest`, the most recent (newest mail or file, last past
 #: event); `earliest`, the oldest.
@@ -172,9 +173,13 @@ class Share(FrameModel):
 
 
 class Refinement(FrameModel):
-    """How a follow-up changes the previous answer."""
+    """How a follow-up changes the previous answer: `narrow` it ("only the ones about X"),
+    `widen` or change it ("what about last month?"), `pick` from it ("the second one"),
+    the `next_page` ("show me more"), `other_one`, or step from its item to the one
+    `earlier` ("and the one before that?") or `later` ("and when do I come back?"). The
+    frame still says the whole request: the previous one, changed."""
 
-    kind: Literal["narrow", "widen", "pick", "next_page", "other_one"]
+    kind: Literal["narrow", "widen", "pick", "next_page", "other_one", "earlier", "later"]
 
 
 class Condition(FrameModel):

@@ -16,7 +16,7 @@ display, never read to plan.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, Field
 
@@ -53,6 +53,8 @@ class Meaning(BaseModel):
     #: The previous request's frame (a refinement changes it).
     previous: Frame | None = None
     clarification: Clarification | None = None
+    #: Items shown already that the search leaves out ("show me more").
+    exclude: list[ItemRef] = Field(default_factory=list)
     #: The service holding the item the target names, when only the user's items can say
     #: (a rename's "Beacon PRD" is a file: no event is called that).
     found_in: ServiceName | None = None
@@ -83,11 +85,10 @@ def resolve_frame(
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
     people = [contacts.match(name) for name in _names(frame)]
     # A refinement selects anew ("only the ones from Tom"), whatever items it speaks of.
-    items = (
-        []
-        if frame.refine is not None and frame.refine.kind in ("narrow", "widen")
-        else _pointed_at(frame.target, context)
-    )
+    refine = frame.refine.kind if frame.refine is not None else None
+    anew = refine in ("narrow", "widen", "next_page", "earlier", "later")
+    items = [] if anew else _pointed_at(frame.target, context, _window(frame.target, now, anchors))
+    target_window = _stepped_window(refine, context) or _window(frame.target, now, anchors)
     event = frame.event
     condition = frame.condition
     return Meaning(
@@ -95,7 +96,7 @@ def resolve_frame(
         frame=frame,
         provider=provider,
         people=people,
-        target_window=_window(frame.target, now, anchors),
+        target_window=target_window,
         also_windows=[_window(selection, now, anchors) for selection in frame.also],
         new_time=resolve_when(event.start, now, anchors=anchors, is_new_event=True) if event and event.start else None,
         condition_window=resolve_when(condition.time, now, anchors=anchors) if condition and condition.time else None,
@@ -104,7 +105,24 @@ def resolve_frame(
         previous=previous,
         clarification=_which_ones_first(frame) or frame.clarification or _ask_about(people, frame, items, context),
         found_in=found_in,
+        exclude=context.last_items if refine == "next_page" else [],
     )
+
+
+#: How far "the one before that" looks back (or "after" forward) from the item shown.
+STEP_REACH = timedelta(days=3 * 365)
+
+
+def _stepped_window(refine: str | None, context: ConversationContext) -> TimeRange | None:
+    """ "and the one before that?": the time before the previous answer's item (after it,
+    for "later"), so that the previous request, run again, finds its neighbour."""
+    shown = context.last_items
+    if refine not in ("earlier", "later") or not shown or shown[0].when is None:
+        return None
+    anchor = shown[0].when
+    if refine == "earlier":
+        return TimeRange(text="before that", start=anchor - STEP_REACH, end=anchor)
+    return TimeRange(text="after that", start=anchor + timedelta(seconds=1), end=anchor + STEP_REACH)
 
 
 #: Words that name a day, in a time phrase ("Friday at 3", "tomorrow", "the 14th", "5 Dec").
@@ -143,10 +161,13 @@ def _when(
     return resolved.model_copy(update={"text": phrase}) if resolved else None
 
 
-def _pointed_at(selection: Selection, context: ConversationContext) -> list[ItemRef]:
-    """The previous answer's items at the picked positions (-1 the last), or the first
-    when the selection points at the previous answer without a position ("move it")."""
+def _pointed_at(selection: Selection, context: ConversationContext, window: TimeRange | None) -> list[ItemRef]:
+    """The previous answer's items at the picked positions (-1 the last); those of the
+    time said ("the September one"); or the first when the selection points at the
+    previous answer without a position ("move it")."""
     shown = context.last_items
+    if selection.previous and window is not None and not selection.picks:
+        return [item for item in shown if item.when is not None and window.start <= item.when < window.end][:1]
     positions = selection.picks or ([1] if selection.previous and shown else [])
     chosen = []
     for position in positions:

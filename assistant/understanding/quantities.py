@@ -715,6 +715,11 @@ _SUMMARY_ASK = re.compile(
     r"|\bwhat\s+(?:does|did|do)\s+.{1,80}?\s+(?:say|said|mention|talk\s+about|cover)\b"
     r"|\bwhat(?:'s|\s+is|\s+was)\s+(?:it|that|this|the\s+\w+(?:\s+\w+)?)\s+about\b"
 )
+#: How much an item is for: "how much was the September one?", "the amount on the invoice".
+_AMOUNT_ASK = re.compile(
+    r"\bh(?:o)?w\s+much\b|\b(?:the\s+)?(?:amount|total|price|cost|sum)\s+(?:on|of|due|for|was|is)\b"
+    r"|\bwhat\s+(?:did|does|do)\s+(?:it|they|\w+)\s+cost\b"
+)
 _COUNT_ASK = re.compile(
     r"\bhow\s+many\b|\bhow\s+much\s+(?:e?mail|email)\b|\bcount\b|\bnumber\s+of\b|\btotal\s+number\b"
 )
@@ -763,7 +768,8 @@ def _question(text: str) -> str:
 
 
 def ask_kind(text: str) -> Ask:
-    """What the answer must say: 'count', 'when', 'who', 'where', 'yes_no', 'summary', 'access', 'content' or 'list'."""
+    """What the answer must say: 'count', 'when', 'who', 'where', 'yes_no', 'summary', 'access', 'content',
+    'amount' or 'list'."""
     question = _question(text)
     if _CONTENT_ASK.search(question):
         return "content"
@@ -779,6 +785,8 @@ def ask_kind(text: str) -> Ask:
         return "where"
     if _WHO_ASK.search(question):
         return "who"
+    if _AMOUNT_ASK.search(question):
+        return "amount"
     if _YES_NO_ASK.search(question) and not _REQUEST_NOT_QUESTION.search(question):
         return "yes_no"
     return "list"

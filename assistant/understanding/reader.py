@@ -18,6 +18,7 @@ its own clause, a pronoun in the second standing for the people of the first.
 from __future__ import annotations
 
 import re
+from typing import Literal
 from zoneinfo import available_timezones
 
 from rapidfuzz.distance import DamerauLevenshtein
@@ -113,7 +114,21 @@ _IF_FREE = re.compile(
     r"\bif (?:i(?:'m| am)? (?:have nothing|free)|i(?:'ve| have)? (?:got )?nothing|.* (?:is|are) (?:free|empty|clear))\b"
 )
 _NARROW = re.compile(r"^(?:ok |okay |now )?(?:only|just)\b|\bnarrow\b|\bkeep (?:just|only)\b|\bonly (?:show|the)\b")
-_NEXT_PAGE = re.compile(r"^(?:show |give me )?(?:more|the next (?:ones|page|\d+)|next page)\b")
+_NEXT_PAGE = re.compile(
+    r"^(?:(?:and|ok|okay|now|then|could you|can you|please|pls)\s+)*(?:show|sho|list|give|see|get)?(?:\s+me)?"
+    r"\s*(?:(?:a few|some|a couple|\d+|a bit|any)\s+)?more\b|\bnext page\b|\b(?:the )?next (?:ones|\d+|few)\b"
+    r"|\b(?:a few|some|\d+) more\b|\bthe rest\b|\bkeep going\b"
+)
+#: A step from the previous answer's item to the one before or after it in the same run:
+#: "and the one before that?", "the 1 befor that", "and when do I come back?".
+_EARLIER = re.compile(
+    r"\b(?:one|1|email|meeting|event|update|time|them)?\s*(?:before|befor|prior to|preceding)\s+(?:that|this|it|then)\b"
+)
+_LATER = re.compile(
+    r"(?<!day )(?<!week )(?<!month )(?<!year )"
+    r"\b(?:one|1|email|meeting|event|update|time)?\s*(?:after|aftr)\s+(?:that|this|it)\b(?!\s+\w)"
+    r"|\b(?:come|coming|fly|flying|get|getting|go|going|head|heading)\s+(?:back|home)\b|\breturn(?:ing)?\s+(?:flight|trip|leg)\b"
+)
 _OTHER_ONE = re.compile(r"\bthe other (?:one|email|event|file|meeting)\b")
 _PRONOUNS = re.compile(r"\b(?:her|him|them)\b")
 #: A change to an event that exists: a move by a duration, "same time", a resize of an
@@ -196,8 +211,32 @@ def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> 
     frame = _fresh_frame(draft, text)
     if previous is None:
         return frame
-    if _NARROW.search(text.lower()) and not frame.target.picks:
+    lowered = text.lower()
+    if _NARROW.search(lowered) and not frame.target.picks:
         return _narrowed(previous, frame)
+    if _NEXT_PAGE.search(lowered) and _says_nothing_new(frame):
+        return previous.model_copy(update={"refine": Refinement(kind="next_page")})
+    if frame.ask not in ("list", "count") and _says_nothing_new(frame, _ASKED_OF_IT):
+        # "who's coming?", "where is it?", "how much was it?": about the item just shown.
+        return frame.model_copy(update={"target": frame.target.model_copy(update={"previous": True, "topic": None})})
+    named = _MONTH_OR_DAY.search(lowered)
+    when = frame.target.time or (named.group(1) if named else None)
+    possessive = named is not None and named.group(0) != named.group(1)  # "septembers", "september's"
+    if when and (_ONE_OF_THEM.search(lowered) or possessive) and not frame.target.picks:
+        # "how much was the September one?": the previous answer's item of that time.
+        target = frame.target.model_copy(update={"previous": True, "time": when, "topic": None})
+        return frame.model_copy(update={"target": target})
+    if _MINE_TOO.search(lowered):
+        # "include my replies too": the previous mail from them, and the user's to them.
+        people = [p.model_copy(update={"role": "with"}) if p.role == "from" else p for p in previous.target.people]
+        target = previous.target.model_copy(update={"people": people, "sent_by_me": False})
+        return previous.model_copy(update={"target": target, "refine": Refinement(kind="widen")})
+    if (step := _RELATIVE_IN_TEXT.search(lowered)) is not None and previous.target.time:
+        # "what about the week after?": the previous request, a week on from its time.
+        said = frame.target.model_copy(update={"time": f"the {step.group(1)} {step.group(2)}", "topic": None})
+        return _continued(previous, frame.model_copy(update={"target": said}), _named_services(text))
+    if _EARLIER.search(lowered) or _LATER.search(lowered):
+        return _stepped(previous, frame, "earlier" if _EARLIER.search(lowered) else "later")
     if frame.refine is not None and frame.refine.kind == "widen":
         return _continued(previous, frame, _named_services(text))
     return frame
@@ -249,6 +288,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         also = []
         if target.service == "drive" and act == "change":
             services = ["drive", *(s for s in services if s != "drive")]
+    if ask == "when" and target.service == "calendar" and target.order == "relevance" and not target.time:
+        # "when do I fly to Istanbul?" is the coming one; "when did we meet?" the last one.
+        past = re.search(r"\b(?:did|was|were|had)\b", lowered)
+        target = target.model_copy(update={"order": "latest" if past else "next", "count": target.count or 1})
     if ask == "access":
         # "is the one-pager shared with Daniel?": Daniel is who to check, not whose files;
         # "can I edit it?", "what access do I have?": the user is.
@@ -481,6 +524,8 @@ def _selection(
     if service == "calendar" and act in ("change", "delete"):
         # The event a change or a cancellation names ("the dinner for Olivia's birthday").
         title = wording.existing_event_title(text) or title
+    if title and all(_not_sought(word) for word in re.findall(r"[\w'-]+", title.lower())):
+        title = None  # "what meetings do I have": no meeting is called "meetings"
     if service == "calendar" and _ONE_ON_ONE.search(lowered):
         title = "1:1"  # the kind of meeting, however written ("one-on-one", "1:1 w priya")
     if title:
@@ -528,6 +573,7 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
                 if name
                 and _looks_like_person(name)
                 and not (cased and name == name.lower() and _after_article(name, text))
+                and not _a_destination(name, text)
             ],
             "event_title": _title(draft.event_title, text),
             "file_name": _title(draft.file_name, text),
@@ -543,6 +589,19 @@ _AFTER_NAME = re.compile(
     r"\s*(?:,|;|\bcc\b|\bsubj\w*|\bsbj\w*|\bbody\b|\bmessage\b|\bsaying\b|\btext\b|\band\b|\+|&(?!\s*co\b)"
     r"|\b(?:should|shoud|shld|can|could|would|needs?|wants?|com+ents?|edit\w*|view\w*|veiw|access|acc?ess?|only)\b)\s*"
 )
+
+
+#: Travel before a name makes it a place: "when do I fly to Istanbul?", "my trip to Paris".
+_TRAVEL_TO = re.compile(
+    r"\b(?:fly|flying|flight|flights|travel\w*|trip|go|going|head\w*|train|drive|driving|return\w*|back)"
+    r"\s+(?:back\s+)?(?:to|from|into|in)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _a_destination(name: str, text: str) -> bool:
+    start = text.find(name)
+    return start > 0 and _TRAVEL_TO.search(text[:start]) is not None
 
 
 def _after_article(name: str, text: str) -> bool:
@@ -586,6 +645,11 @@ _DEPARTMENTS = frozenset(
 )
 
 
+_TO_EVERYONE = re.compile(
+    r"\b(?:to|with)\s+(?:everyone|everybody|all|all staff|the (?:whole |entire )?(?:company|team|org|organisation"
+    r"|organization|staff))\b",
+    re.IGNORECASE,
+)
 _FROM_DEPARTMENT = re.compile(
     rf"\b(?:from|in|on) (?:the )?(?:{'|'.join(sorted(_DEPARTMENTS))})(?: team)?\b", re.IGNORECASE
 )
@@ -657,7 +721,7 @@ _NOT_SOUGHT = frozenset(
     move push share book schedule clear wipe empty everything gmail google mailbox single fresh start
     shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
     hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
-    meet met meeting emailed mailed texted
+    meet met meeting emailed mailed texted she he they him them
     anyone besides else able should needs need check whether""".split()
 )
 
@@ -689,6 +753,7 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     time phrases and the words that only say how to look) are what to search for: "the
     Beacon requirements document" searches "Beacon requirements"."""
     blanked = _FROM_DEPARTMENT.sub(" ", text)  # "Sarah from finance": which Sarah, not what about
+    blanked = _TO_EVERYONE.sub(" ", blanked)  # "the update I sent to everyone": to whom, not what about
     for phrase in time_phrases(text):
         blanked = blanked.replace(phrase.text, " ")
     names = {word.lower() for person in people for word in person.name.split()}
@@ -699,7 +764,9 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
         if (not _not_sought(w.lower()) or _a_noun_after_a_word(every, i)) and w.lower() not in names
     ]
     words = [w for w in words if (len(w) > 2 or any(c.isdigit() for c in w)) and not w.lower().endswith("'s")]
-    return " ".join(words) or None
+    # Travel said as a verb is searched as calendars and airlines title it: "when do I fly".
+    words = ["flight" if w.lower() in ("fly", "flying", "flew", "flights") else w for w in words]
+    return " ".join(dict.fromkeys(words)) or None
 
 
 def _phrases_in(text: str) -> str | None:
@@ -826,16 +893,72 @@ def _narrowed(previous: Frame, new: Frame) -> Frame:
     return previous.model_copy(update={"target": target, "also": [], "refine": Refinement(kind="narrow")})
 
 
+#: Words of a question about an item already shown: "who's coming?", "when does it start?".
+_ASKED_OF_IT = frozenset(
+    "coming going attending invited joining there start starts starting begin begins end ends finish finishes held "
+    "happening located take takes place cost costs due say says said".split()
+)
+
+
+def _says_nothing_new(frame: Frame, also: frozenset[str] = frozenset()) -> bool:
+    """Whether a follow-up names nothing of its own to look for ("show me a few more")."""
+    target = frame.target
+    filler = {"few", "couple", "bit", "rest", "more", "after", "those", "them", "ones", "results", "list", "show"}
+    said = {word for word in (target.topic or "").lower().split() if word not in filler and word not in also}
+    return not (said or target.title or target.people or target.time)
+
+
+def _stepped(previous: Frame, new: Frame, kind: Literal["earlier", "later"]) -> Frame:
+    """ "and the one before that?": the previous request's item before (or after) the one
+    it found, the nearest one; asked as this request asks ("when was it?")."""
+    target = previous.target.model_copy(
+        update={"order": "latest" if kind == "earlier" else "next", "count": 1, "every": False, "time": None}
+    )
+    ask = new.ask if new.ask != "list" else previous.ask
+    return previous.model_copy(update={"target": target, "also": [], "ask": ask, "refine": Refinement(kind=kind)})
+
+
+#: One of the previous answer's items, named by its time: "the September one", "the one
+#: from Tuesday", "that one on the 3rd".
+_MONTH_OR_DAY = re.compile(
+    r"\b(january|february|march|april|june|july|august|september|october|november|december"
+    r"|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:'?s)?\b"
+)
+_ONE_OF_THEM = re.compile(r"\bthe\s+(?:[\w']+\s+){0,2}?ones?\b|\b(?:that|this)\s+one\b")
+#: The user's own side of the previous answer's exchanges, added to it.
+_MINE_TOO = re.compile(
+    r"\b(?:include|add|with|plus|and|show)\b.*\bmy\s+(?:own\s+)?(?:replies|replys|repiles|answers|responses|emails|messages)\b"
+    r"|\b(?:the ones|what|those|emails|replies)\s+i\s+(?:sent|wrote|replied)\b.*\b(?:too|as well|also)\b"
+    r"|\b(?:include|add)\b.*\b(?:replies|answers)\s+i\s+sent\b"
+)
+#: A time said from the previous request's: "the week after (that)", "the month before".
+_RELATIVE_IN_TEXT = re.compile(
+    r"\bthe (day|week|month|year) (after|before)\b(?!\s+(?:next|this|last|tomorrow|today|yesterday|\w+day)\b)"
+)
+_RELATIVE_STEP = re.compile(r"^(?:the\s+)?(day|week|month|year)\s+(after|before)(?:\s+that)?$", re.IGNORECASE)
+
+
+def _relative_time(said: str | None, before: str | None) -> str | None:
+    """ "the week after" said of "next week": "the week after next week" (the resolver
+    reads it from the earlier phrase); any other phrase as it is."""
+    if said and before and (step := _RELATIVE_STEP.match(said.strip())):
+        return f"the {step.group(1).lower()} {step.group(2).lower()} {before}"
+    return said
+
+
 def _continued(previous: Frame, new: Frame, named: list[Service]) -> Frame:
     """ "what about last month?", "and Drive?": the previous request with what this one says
     instead (a service it names, a time, people, a topic); everything else as it was."""
     before, said = previous.target, new.target
     service = named[0] if named else before.service
+    # A person named again keeps their part ("emails from Sarah" ... "what about last month?").
+    known = {person.name.lower(): person for person in before.people}
+    people = [known.get(person.name.lower(), person) for person in said.people]
     target = before.model_copy(
         update={
             "service": service,
-            "time": said.time or before.time,
-            "people": said.people or before.people,
+            "time": _relative_time(said.time, before.time) or before.time,
+            "people": people or before.people,
             "topic": said.topic or before.topic,
             "title": said.title if service != before.service else (said.title or before.title),
             "previous": False,

@@ -134,3 +134,6 @@ class ItemRef(BaseModel):
     id: str
     title: str = ""
     position: int
+    #: When it is (an event's start, a message's date, a file's last change): "the one
+    #: before that" is before it. None in turns stored before it was kept.
+    when: datetime | None = None

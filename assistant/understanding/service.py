@@ -60,6 +60,10 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
 - A move to another day at the same time: `event.start` the new day, `keep_time` true.
 - Follow-ups use the conversation: "the second one" is `target.picks` [2], "it" sets
   `target.previous`; "only the ones about X" is `refine` "narrow" with X as the topic.
+  A follow-up's frame is the whole request: the previous frame, changed ("what about
+  last month?" is the previous frame with the new time, `refine` "widen"; "show me more"
+  is the previous frame with `refine` "next_page"; "and the one before that?" is the
+  previous frame with `refine` "earlier", "and the return flight?" `refine` "later").
 - `condition`: "unless we already meet that day" is `no_meeting_with`; "if Friday
   afternoon is free" is `free`.
 - When the request could mean clearly different things, set `clarification` (what is
