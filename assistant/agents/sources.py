@@ -138,13 +138,13 @@ async def _ranked_outputs(context: AgentContext, reader: CacheReader, params: di
     )
     response = await context.search.search(query)
     results = [r for r in response.results if _relevant(r)]
-    if params.get("lexical"):  # "only the ones about the forecast": those that say it
-        results = [r for r in results if any(match.method == "fulltext" for match in r.matches)]
     if newest_first:  # "my most recent invoice": the most relevant, newest first
         results = sorted(results[:limit], key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=True)
     elif reranker:
         results = await reranker.rerank(query.text, results, context.timezone, terms=response.terms)
     items = await reader.sources_for(context.engine, results[:limit])
+    if params.get("lexical"):
+        items = _saying_it(items)
     if reader.service in NAMED_BY_TITLE:
         items = prefer_covering(items, query.text)
     if params.get("title"):
@@ -407,6 +407,19 @@ def prefer_title(items: list[SourceItem], request: str, now: datetime) -> list[S
 #: Where people name the items by their titles: a file by its name, an event by its title
 #: (mail is named by what it is about, and a subject holding the words proves little).
 NAMED_BY_TITLE: frozenset[Service] = frozenset({"drive", "calendar"})
+
+
+def _saying_it(items: list[SourceItem]) -> list[SourceItem]:
+    """ "only the ones about the forecast": the items whose words match, and the mail in
+    their threads (a reply in a thread about the forecast is about it, whatever it says);
+    not those that are only alike in meaning."""
+    said = [
+        item
+        for item in items
+        if any(method.get("method") == "fulltext" for method in (item.why or {}).get("methods", []))
+    ]
+    threads = {item.details.get("thread_id") for item in said if item.details.get("thread_id")}
+    return [item for item in items if item in said or (threads and item.details.get("thread_id") in threads)]
 
 
 def _same_word(asked: str, titled: str) -> bool:

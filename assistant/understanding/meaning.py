@@ -84,10 +84,10 @@ def resolve_frame(
 ) -> Meaning:
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
     people = [contacts.match(name) for name in _names(frame)]
-    # A refinement selects anew ("only the ones from Tom"), whatever items it speaks of.
     refine = frame.refine.kind if frame.refine is not None else None
-    anew = refine in ("narrow", "widen", "next_page", "earlier", "later")
-    items = [] if anew else _pointed_at(frame.target, context, _window(frame.target, now, anchors))
+    # A refinement selects anew ("only the ones from Tom"), unless it points at items shown.
+    pointing = frame.target.previous or bool(frame.target.picks)
+    items = _pointed_at(frame.target, context, _window(frame.target, now, anchors)) if pointing else []
     target_window = _stepped_window(refine, context) or _window(frame.target, now, anchors)
     event = frame.event
     condition = frame.condition

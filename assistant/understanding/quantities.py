@@ -540,6 +540,8 @@ def _singular_default(text: str, cue: _Cue) -> int | None:
     """1 when the noun after the cue is singular ('my next 1:1'), None when plural ('upcoming meetings')."""
     if _LAST_ADVERB.match(text, cue.start):
         return 1
+    if re.match(r"\s+(?:first|on top|at the top)\b", text[cue.end :]):
+        return None  # "Sarah's emails, newest first": a sort, not one of them
     seen: list[str] = []
     for token in re.findall(r"[\w:'-]+|[^\w\s]", text[cue.end :])[:4]:
         if token in {"few", "several", "many"}:

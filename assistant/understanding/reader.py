@@ -152,7 +152,10 @@ _LEADING_VERBS: dict[str, Act] = {
     "reschedule": "change",
     "forward": "forward",
     "reply": "reply",
+    "answer": "reply",
+    "respond": "reply",
     "share": "share",
+    "fwd": "forward",
     "unshare": "share",
     "rename": "change",
     "email": "send",
@@ -215,7 +218,8 @@ def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> 
     if _NARROW.search(lowered) and not frame.target.picks:
         return _narrowed(previous, frame)
     if _NEXT_PAGE.search(lowered) and _says_nothing_new(frame):
-        return previous.model_copy(update={"refine": Refinement(kind="next_page")})
+        target = previous.target.model_copy(update={"previous": False, "picks": []})
+        return previous.model_copy(update={"target": target, "refine": Refinement(kind="next_page")})
     if frame.ask not in ("list", "count") and _says_nothing_new(frame, _ASKED_OF_IT):
         # "who's coming?", "where is it?", "how much was it?": about the item just shown.
         return frame.model_copy(update={"target": frame.target.model_copy(update={"previous": True, "topic": None})})
@@ -237,7 +241,7 @@ def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> 
         return _continued(previous, frame.model_copy(update={"target": said}), _named_services(text))
     if _EARLIER.search(lowered) or _LATER.search(lowered):
         return _stepped(previous, frame, "earlier" if _EARLIER.search(lowered) else "later")
-    if frame.refine is not None and frame.refine.kind == "widen":
+    if (frame.refine is not None and frame.refine.kind == "widen") or _WHAT_ABOUT.search(lowered):
         return _continued(previous, frame, _named_services(text))
     return frame
 
@@ -429,7 +433,7 @@ def _leading_verb(lowered: str) -> Act | None:
         stem = word[:-3]
         word = next((verb for verb in _LEADING_VERBS if verb in (stem, f"{stem}e", stem[:-1])), word)
     if len(word) < 4:
-        return None
+        return _LEADING_VERBS.get(word)  # "fwd it to daniel": a short verb as it is, no slips
     for verb, act in _LEADING_VERBS.items():
         if word == verb:
             return act
@@ -721,7 +725,7 @@ _NOT_SOUGHT = frozenset(
     move push share book schedule clear wipe empty everything gmail google mailbox single fresh start
     shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
     hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
-    meet met meeting emailed mailed texted she he they him them
+    meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
     anyone besides else able should needs need check whether""".split()
 )
 
@@ -903,7 +907,22 @@ _ASKED_OF_IT = frozenset(
 def _says_nothing_new(frame: Frame, also: frozenset[str] = frozenset()) -> bool:
     """Whether a follow-up names nothing of its own to look for ("show me a few more")."""
     target = frame.target
-    filler = {"few", "couple", "bit", "rest", "more", "after", "those", "them", "ones", "results", "list", "show"}
+    filler = {
+        "few",
+        "couple",
+        "bit",
+        "rest",
+        "more",
+        "after",
+        "those",
+        "them",
+        "ones",
+        "results",
+        "list",
+        "show",
+        "sho",
+    }
+    filler |= {"page", "next", "give", "see", "get", "keep", "going"}
     said = {word for word in (target.topic or "").lower().split() if word not in filler and word not in also}
     return not (said or target.title or target.people or target.time)
 
@@ -915,6 +934,7 @@ def _stepped(previous: Frame, new: Frame, kind: Literal["earlier", "later"]) -> 
         update={"order": "latest" if kind == "earlier" else "next", "count": 1, "every": False, "time": None}
     )
     ask = new.ask if new.ask != "list" else previous.ask
+    target.previous, target.picks = False, []
     return previous.model_copy(update={"target": target, "also": [], "ask": ask, "refine": Refinement(kind=kind)})
 
 
@@ -931,6 +951,8 @@ _MINE_TOO = re.compile(
     r"|\b(?:the ones|what|those|emails|replies)\s+i\s+(?:sent|wrote|replied)\b.*\b(?:too|as well|also)\b"
     r"|\b(?:include|add)\b.*\b(?:replies|answers)\s+i\s+sent\b"
 )
+#: "what about ...?", "wat about last month", "and in Drive?": the previous request, changed.
+_WHAT_ABOUT = re.compile(r"^(?:and |n |so |ok |okay )?(?:what|wat|wht|whta|how|hw) (?:about|abt|bout)\b")
 #: A time said from the previous request's: "the week after (that)", "the month before".
 _RELATIVE_IN_TEXT = re.compile(
     r"\bthe (day|week|month|year) (after|before)\b(?!\s+(?:next|this|last|tomorrow|today|yesterday|\w+day)\b)"

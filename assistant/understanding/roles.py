@@ -65,6 +65,8 @@ def _role(before: str, after: str) -> Role:
         return "cc"  # "with Marco copied in"
     if re.match(r"^\s*(?:has |have |had )?(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared)\b", after):
         return "from"  # "the most recent email Sarah Chen has sent me"
+    if re.match(r"^\s*(?:send|email|e-mail|mail|write|forward|share|text|message)\s+(?:me|us)\b", after):
+        return "from"  # "what did Hannah Lee email me this week?"
     window = before[-40:]
     while (shorter := _BETWEEN.sub("", window)) != window:
         window = shorter
