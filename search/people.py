@@ -34,11 +34,33 @@ _RESOLVE = text(
 )
 
 
+#: The addresses of one domain, most seen first; an organisation writes from a few
+#: (notifications@, messages-noreply@, invitations@).
+MAX_DOMAIN_ADDRESSES = 20
+_AT_DOMAIN = text(
+    """
+    SELECT email FROM search_contacts
+    WHERE user_id = :user_id AND email LIKE :domain
+    ORDER BY occurrences DESC
+    LIMIT :limit
+    """
+)
+
+
 async def resolve_person(connection: AsyncConnection, user_id: uuid.UUID, person: str) -> list[str]:
-    """The addresses a name or address most likely means, best first (maybe none)."""
+    """The addresses a name, an address or a domain ("@linkedin.com") most likely means,
+    best first (maybe none)."""
     person = " ".join(person.split()).lower()
     if not person:
         return []
+    if person.startswith("@"):
+        # An organisation by its domain ("@linkedin.com"): every address it writes from.
+        rows = (
+            await connection.execute(
+                _AT_DOMAIN, {"user_id": user_id, "domain": f"%{person}", "limit": MAX_DOMAIN_ADDRESSES}
+            )
+        ).all()
+        return [row.email for row in rows]
     if "@" in person:
         return [person]
     await connection.execute(

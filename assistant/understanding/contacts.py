@@ -23,6 +23,11 @@ from assistant.understanding.schema import Contact, ResolvedPerson
 MATCH_THRESHOLD = 80.0
 AMBIGUITY_GAP = 5.0
 MAX_CONTACTS = 5000
+#: Domains many unrelated people write from: no organisation of their own.
+_MAIL_PROVIDERS = frozenset(
+    "gmail.com googlemail.com outlook.com hotmail.com live.com yahoo.com icloud.com me.com aol.com proton.me "
+    "protonmail.com substack.com".split()
+)
 # A candidate seen at least USUAL_RATIO times as often as every other (and at least
 # USUAL_MINIMUM times) is the one meant.
 USUAL_RATIO = 3
@@ -31,22 +36,22 @@ USUAL_MINIMUM = 5
 # One row per (name, address) with how often it appears, most frequent first.
 _CONTACTS_SQL = text(
     """
-    WITH people(name, email) AS (
-        SELECT sender_name, sender_email FROM gmail_cache WHERE user_id = :user_id
+    WITH people(name, email, addressed) AS (
+        SELECT sender_name, sender_email, 0 FROM gmail_cache WHERE user_id = :user_id
         UNION ALL
-        SELECT '', unnest(to_emails || cc_emails) FROM gmail_cache WHERE user_id = :user_id
+        SELECT '', unnest(to_emails || cc_emails), 1 FROM gmail_cache WHERE user_id = :user_id
         UNION ALL
-        SELECT organizer_name, organizer_email FROM gcal_cache WHERE user_id = :user_id
+        SELECT organizer_name, organizer_email, 1 FROM gcal_cache WHERE user_id = :user_id
         UNION ALL
-        SELECT coalesce(a->>'displayName', ''), a->>'email'
+        SELECT coalesce(a->>'displayName', ''), a->>'email', 1
         FROM gcal_cache, jsonb_array_elements(coalesce(attendees, '[]'::jsonb)) AS a
         WHERE user_id = :user_id AND jsonb_typeof(attendees) = 'array'
         UNION ALL
-        SELECT coalesce(o->>'displayName', ''), o->>'emailAddress'
+        SELECT coalesce(o->>'displayName', ''), o->>'emailAddress', 1
         FROM gdrive_cache, jsonb_array_elements(coalesce(owners, '[]'::jsonb)) AS o
         WHERE user_id = :user_id AND jsonb_typeof(owners) = 'array'
     )
-    SELECT name, lower(email) AS email, count(*) AS seen
+    SELECT name, lower(email) AS email, count(*) AS seen, sum(addressed) AS addressed
     FROM people WHERE coalesce(email, '') <> ''
     GROUP BY name, lower(email)
     ORDER BY seen DESC
@@ -65,10 +70,16 @@ def _display_name(name: str, email: str) -> str:
 class ContactBook:
     """Contacts of one user (each address once, under its most frequent name)."""
 
-    def __init__(self, contacts: list[Contact], seen: dict[str, int] | None = None) -> None:
+    def __init__(
+        self, contacts: list[Contact], seen: dict[str, int] | None = None, addressed: set[str] | None = None
+    ) -> None:
         self.contacts = contacts
         #: How often each address appears in the caches: who the user deals with.
         self.seen = seen or {}
+        #: Addresses that were ever a recipient, a guest or an owner: people in a
+        #: conversation, not only senders of mailings.
+        self.addressed = addressed or set()
+        self._domains: dict[str, str] | None = None
         # Keys to match against: the full name, each part of it, and the address.
         self._keys: list[str] = []
         self._owners: list[int] = []
@@ -79,16 +90,51 @@ class ContactBook:
                 self._owners.append(index)
 
     @classmethod
-    def from_rows(cls, rows: list[tuple[str, str, int]]) -> ContactBook:
+    def from_rows(cls, rows: list[tuple[str, str, int]] | list[tuple[str, str, int, int]]) -> ContactBook:
+        """From (name, address, times seen[, times among an item's recipients or guests])."""
         best: dict[str, tuple[str, int]] = {}
         seen: Counter[str] = Counter()
-        for name, email, count in rows:
+        addressed: set[str] = set()
+        for name, email, count, *among in rows:
             seen[email] += count
+            if among and among[0]:
+                addressed.add(email)
             if name.strip() and (email not in best or count > best[email][1]):
                 best[email] = (name, count)
         ordered = sorted(seen, key=lambda email: -seen[email])
         contacts = [Contact(name=_display_name(best.get(email, ("", 0))[0], email), email=email) for email in ordered]
-        return cls(contacts, dict(seen))
+        return cls(contacts, dict(seen), addressed)
+
+    def organization(self, words: str) -> str | None:
+        """The domain of the organisation `words` name when they name one that sends the
+        user mailings ("LinkedIn", "CloudNest", "Turkish Airlines", "Product Notes Weekly"),
+        by its domain ("linkedin.com") or a sender's name; None for anything else. An
+        organisation the user corresponds with (anyone at it ever among the recipients:
+        "the Anadolu email" is about Anadolu), mail providers and the user's own
+        organisation (the most common domain) are not read as senders."""
+        key = re.sub(r"[^a-z0-9]", "", words.lower())
+        if len(key) < 3:
+            return None
+        return self._organizations().get(key)
+
+    def _organizations(self) -> dict[str, str]:
+        if self._domains is None:
+            counts = Counter(contact.email.split("@")[-1] for contact in self.contacts if "@" in contact.email)
+            own = counts.most_common(1)[0][0] if counts else ""
+            spoken_to = {email.split("@")[-1] for email in self.addressed}
+            own_name = own.split(".")[0]
+            found: dict[str, str] = {}
+            for contact in self.contacts:
+                domain = contact.email.split("@")[-1]
+                mine = domain.split(".")[0] == own_name or own_name in domain.split(".")  # northwindlabs.atlassian.net
+                if mine or domain in spoken_to or domain in _MAIL_PROVIDERS or "@" not in contact.email:
+                    continue
+                found.setdefault(re.sub(r"[^a-z0-9]", "", domain.split(".")[0]), domain)
+                name = re.sub(r"[^a-z0-9]", "", contact.name.lower())
+                if len(name) >= 3 and " " in contact.name.strip():
+                    found.setdefault(name, domain)  # "Product Notes Weekly", "Turkish Airlines"
+            self._domains = found
+        return self._domains
 
     def match(self, mention: str) -> ResolvedPerson:
         """The contact a typed name or address means, with the runners-up when ambiguous."""
@@ -120,6 +166,10 @@ class ContactBook:
         exact = [self.contacts[i] for i, _ in ranked if self.contacts[i].name.lower() == query]
         if len(exact) == 1:  # "sarah chen" is Sarah Chen, however close Sarah Cheng is
             return ResolvedPerson(mention=mention, contact=exact[0], score=100.0)
+        if " " in query:  # "sarah chenoweth" is "Sarah Chenoweth's Strategy Letter", not Sarah Chen
+            leading = [c for c in self.contacts if re.match(rf"{re.escape(query)}(?:\b|'s)", c.name.lower())]
+            if len({c.email for c in leading}) == 1:
+                return ResolvedPerson(mention=mention, contact=leading[0], score=100.0)
         close = [self.contacts[i] for i, score in ranked if score >= best_score - AMBIGUITY_GAP]
         if len(close) > 1 and (usual := self._usual(close)) is not None:
             return ResolvedPerson(mention=mention, contact=usual, score=best_score)
@@ -137,7 +187,7 @@ class ContactBook:
 
 async def load_contacts(session: AsyncSession, user_id: uuid.UUID) -> ContactBook:
     result = await session.execute(_CONTACTS_SQL, {"user_id": user_id, "limit": MAX_CONTACTS})
-    return ContactBook.from_rows([(row.name or "", row.email, row.seen) for row in result])
+    return ContactBook.from_rows([(row.name or "", row.email, row.seen, row.addressed) for row in result])
 
 
 # Moves whenever the indexer records people (every item synced or written through adds

@@ -24,8 +24,8 @@ from assistant.core.services import ServiceName
 from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.dates import AnchorLookup, resolve_when
-from assistant.understanding.frame import Frame, Selection
-from assistant.understanding.schema import Clarification, ItemRef, ResolvedPerson, TimeRange
+from assistant.understanding.frame import Frame, PersonRef, Selection
+from assistant.understanding.schema import Clarification, Contact, ItemRef, ResolvedPerson, TimeRange
 from assistant.understanding.when import for_resolver
 
 
@@ -83,7 +83,8 @@ def resolve_frame(
     found_in: ServiceName | None = None,
 ) -> Meaning:
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
-    people = [contacts.match(name) for name in _names(frame)]
+    frame, senders = _organizations_named(frame, contacts)
+    people = [contacts.match(name) for name in _names(frame) if name not in senders] + list(senders.values())
     refine = frame.refine.kind if frame.refine is not None else None
     # A refinement selects anew ("only the ones from Tom"), unless it points at items shown.
     pointing = frame.target.previous or bool(frame.target.picks)
@@ -107,6 +108,42 @@ def resolve_frame(
         found_in=found_in,
         exclude=context.last_items if refine == "next_page" else [],
     )
+
+
+#: Words that only say what kind of mail an organisation sends ("GitHub notifications").
+_MAIL_FROM_WORDS = frozenset(
+    "notifications notification alerts alert updates emails email mails mail messages message receipts "
+    "receipt newsletters newsletter promos promo promotions promotional marketing offers deals".split()
+)
+
+
+def _organizations_named(frame: Frame, contacts: ContactBook) -> tuple[Frame, dict[str, ResolvedPerson]]:
+    """Mail selected by who sends it when its words name an organisation that writes to
+    the user ("LinkedIn emails", "my Uber receipts", "the CloudNest invoices"): the words
+    become the sender (every address of its domain), and the kind words after them go."""
+    target = frame.target
+    if frame.act in ("send", "draft", "create", "free_time") or target.service not in ("gmail", None):
+        return frame, {}
+    senders: dict[str, ResolvedPerson] = {}
+    words = (target.topic or target.title or "").split()
+    for size in (4, 3, 2, 1):
+        for start in range(len(words) - size + 1):
+            said = " ".join(words[start : start + size])
+            domain = contacts.organization(said.strip("'\"").removesuffix("'s"))
+            if domain and said not in senders and not any(said in taken for taken in senders):
+                senders[said] = ResolvedPerson(
+                    mention=said, contact=Contact(name=said, email=f"@{domain}"), score=100.0
+                )
+    if not senders:
+        return frame, {}
+    rest = " ".join(
+        w for w in words if not any(w in name.split() for name in senders) and w.lower() not in _MAIL_FROM_WORDS
+    )
+    people = target.people + [PersonRef(name=name, role="from") for name in senders]
+    field = "topic" if target.topic else "title"
+    return frame.model_copy(
+        update={"target": target.model_copy(update={field: rest or None, "people": people})}
+    ), senders
 
 
 #: How far "the one before that" looks back (or "after" forward) from the item shown.

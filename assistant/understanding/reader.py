@@ -173,6 +173,18 @@ _DRIVE_WORDS = re.compile(
     r"\b(?:sheets?|spreadsheets?|docs?|documents?|files?|decks?|slides?|pdfs?|folders?|one-?pagers?)\b"
 )
 _NXT = re.compile(r"\bnxt\b", re.IGNORECASE)
+
+
+def _all_of_them(lowered: str, count: int | None) -> bool:
+    """A delete of a place cleared or of things named in the plural, no number said."""
+    return bool(_CLEAR.search(lowered)) or (count is None and bool(_PLURAL.search(lowered)))
+
+
+#: Things named in the plural.
+_PLURAL = re.compile(
+    r"\b(?:e-?mails|mails|messages|invoi?ces|receipts|reciepts|notifications|notificatons|newslett?ers|updates"
+    r"|alerts|promos|promotions|reminders|meetings|events|files|ones|bookings)\b"
+)
 #: Clearing out a place: everything in it ("clear my calendar", "wipe my inbox").
 _CLEAR = re.compile(r"\b(?:clear|wipe|empty|purge)\b|\beverything in\b")
 #: A condition opening the request: "if I've nothing on Friday afternoon, ...".
@@ -548,7 +560,12 @@ def _selection(
         time=draft.when if people is not None else _phrases_in(text),
         order=cue.order,
         count=cue.count,
-        every=cue.every or (act == "delete" and bool(_CLEAR.search(lowered))),
+        # Deleting things named in the plural is deleting all of them ("delete the CloudNest
+        # invoices from before September"); the card shows how many first.
+        every=cue.every
+        or (
+            act == "delete" and (bool(_CLEAR.search(lowered)) or (cue.count is None and bool(_PLURAL.search(lowered))))
+        ),
         unread=flags.unread,
         starred=flags.starred,
         has_attachment=flags.has_attachment,
@@ -726,6 +743,7 @@ _NOT_SOUGHT = frozenset(
     shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
     hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
     meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
+    i've ive i'm rid every received got gotten sent
     anyone besides else able should needs need check whether""".split()
 )
 
@@ -756,7 +774,8 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     """When nothing names what is sought, the request's own content words (less names,
     time phrases and the words that only say how to look) are what to search for: "the
     Beacon requirements document" searches "Beacon requirements"."""
-    blanked = _FROM_DEPARTMENT.sub(" ", text)  # "Sarah from finance": which Sarah, not what about
+    blanked = re.sub(r"\S+@\S+", " ", text)  # an address is whom, never what about
+    blanked = _FROM_DEPARTMENT.sub(" ", blanked)  # "Sarah from finance": which Sarah, not what about
     blanked = _TO_EVERYONE.sub(" ", blanked)  # "the update I sent to everyone": to whom, not what about
     for phrase in time_phrases(text):
         blanked = blanked.replace(phrase.text, " ")
