@@ -43,6 +43,7 @@ from assistant.plan import ExecutionPlan, PlanError, PlanStep, Service
 from assistant.planner import plan_for
 from assistant.rerank import reranker_for
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
+from assistant.understanding.frame import OutOfReach
 from assistant.understanding.meaning import Meaning
 from assistant.understanding.schema import Clarification
 from assistant.understanding.service import Understander, record_user_turn, user_zone
@@ -204,6 +205,13 @@ class Concierge:
         context, turn_conversation, meaning, last_synced = await retry_if_disconnected(open_turn)
         yield IntentEvent(meaning)
 
+        if meaning.frame.out_of_reach is not None:
+            answer = OUT_OF_REACH[meaning.frame.out_of_reach]
+            yield TokenEvent(answer)
+            await self._remember(user_id, turn_conversation, answer, None, [], [])
+            yield DoneEvent(turn_conversation, answer, [], [], meaning.provider, context.timezone)
+            return
+
         if must_ask(meaning):
             assert meaning.clarification is not None
             yield ClarificationEvent(meaning.clarification)
@@ -312,6 +320,17 @@ class Concierge:
             await session.commit()
 
 
+#: What is said, and nothing done, when a request needs another person's account.
+OUT_OF_REACH: dict[OutOfReach, str] = {
+    "other_account": (
+        "I can't open someone else's mailbox, calendar or Drive: I only work in your own Google account. "
+        "I can show you what they sent you, your meetings with them, or the files they share with you."
+    ),
+    "send_as_other": (
+        "I can't send as someone else: mail only goes from your own address. "
+        "I can send it from you, or draft it for them to send."
+    ),
+}
 #: How a request names its own user as a person ("can I edit it?" holds "me").
 _MYSELF = frozenset({"me", "i", "myself"})
 
@@ -347,7 +366,8 @@ def must_ask(meaning: Meaning) -> bool:
       shown (with nothing shown before, there is nothing to offer, and the words are
       searched for instead).
     - Which person: ask before a write (a message must not go to the wrong Sarah); a
-      lookup runs for every candidate, and ranking usually settles it.
+      lookup runs for every candidate, and ranking usually settles it. To whom, when a
+      message says to no one.
     - Which service or operation: never ask. A lookup searches every service when unsure;
       a write is only ever proposed, and the confirmation card is the question.
     """
@@ -358,8 +378,11 @@ def must_ask(meaning: Meaning) -> bool:
         return True
     if clarification.kind == "other" and meaning.frame.act == "delete" and meaning.frame.target.every:
         return True  # which ones, before deleting "everything"
+    writes = meaning.frame.act not in ("find", "read", "free_time", "prepare")
+    if clarification.kind == "person" and not clarification.options and writes:
+        return True  # "send an email saying ...": to whom
     ambiguous_person = any(person.contact is None and person.candidates for person in meaning.people)
-    return ambiguous_person and meaning.frame.act not in ("find", "read", "free_time", "prepare")
+    return ambiguous_person and writes
 
 
 async def _conversation(

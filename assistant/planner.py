@@ -217,6 +217,10 @@ def _search_text(meaning: Meaning, selection: Selection, service: Service) -> st
         for kind in selection.kinds
         if kind in SEARCHED_KINDS and kind not in text.lower() and not (kind == "booking" and service == "calendar")
     ]
+    if any(person.role == "from" and meaning.address(person.name) for person in selection.people):
+        # A newsletter's sender says what it is: "Sarah Chenoweth's newsletters" need not say "newsletter".
+        kinds = [kind for kind in kinds if kind != "newsletter"]
+        text = re.sub(r"\bnewslett?ers?\b", " ", text, flags=re.IGNORECASE).strip()
     return " ".join([text, *kinds]).strip()
 
 

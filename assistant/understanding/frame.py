@@ -70,6 +70,9 @@ ItemKind = Literal[
     "invoice",
     "booking",  # a flight, train, hotel or other reservation: mail confirming it, events for it
 ]
+#: What a request asks that only someone else could do: read another person's mailbox,
+#: calendar or account (`other_account`), or send as them (`send_as_other`).
+OutOfReach = Literal["other_account", "send_as_other"]
 #: Which occurrences of a recurring event: this one, this and the following, all of them.
 Series = Literal["one", "following", "all"]
 ShareRole = Literal["reader", "commenter", "writer"]
@@ -209,4 +212,7 @@ class Frame(FrameModel):
     refine: Refinement | None = None
     condition: Condition | None = None
     clarification: Clarification | None = None
+    out_of_reach: OutOfReach | None = Field(
+        default=None, description="Set when the request needs another person's account; nothing then runs."
+    )
     confidence: float = Field(default=1.0, description="Probability, 0 to 1, that this reading is right.")

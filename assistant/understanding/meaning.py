@@ -104,7 +104,7 @@ def resolve_frame(
         items=items,
         previous_items=context.last_items,
         previous=previous,
-        clarification=_which_ones_first(frame) or frame.clarification or _ask_about(people, frame, items, context),
+        clarification=_which_ones_first(frame) or _ask_about(people, frame, items, context) or frame.clarification,
         found_in=found_in,
         exclude=context.last_items if refine == "next_page" else [],
     )
@@ -254,6 +254,9 @@ def _ask_about(
                 question=f"Which {person.mention} do you mean?",
                 options=[f"{c.name} <{c.email}>" for c in person.candidates],
             )
+    message = frame.message
+    if frame.act == "send" and message is not None and not message.to and not items and not frame.target.previous:
+        return Clarification(kind="person", question="Who should I send it to?", options=[])
     if frame.target.picks and not items and context.last_items:
         count = len(context.last_items)
         return Clarification(

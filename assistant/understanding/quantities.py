@@ -573,7 +573,7 @@ def _count(text: str, cue: _Cue | None) -> int | None:
 
 
 #: "all", "every", "everything", "each" meaning all the matching items.
-_EVERY = re.compile(r"\b(?:all|every|everything|each)\b")
+_EVERY = re.compile(r"\b(?:all|every|evry|evey|everything|evrything|each)\b")
 _EVERY_NOT_AFTER = re.compile(
     rf"^(?:[\s-]+(?:other\s+)?(?:\d+\s+)?(?:{_TIME_UNITS}|day|weekday|weekdays|hands|right|set|good|done|clear|caps|"
     r"along|over|in\s+all|the\s+time|at\s+once|now\s+and\s+then|time|other|single\s+(?:day|week|time)))\b"

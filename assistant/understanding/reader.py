@@ -32,6 +32,7 @@ from assistant.understanding.frame import (
     Frame,
     ItemKind,
     Message,
+    OutOfReach,
     PersonRef,
     Refinement,
     Selection,
@@ -168,7 +169,10 @@ _OPENING = re.compile(
     r"^(?:(?:hi|hey|hello|please|pls|can you|could you|would you mind|do you mind|would you|kindly)[,!]?\s+)*([a-z]+)"
 )
 #: Things that come by mail: deleting them is trashing mail ("delete the CloudNest invoices").
-_MAIL_KINDS = re.compile(r"\b(?:e-?mails?|mails?|invoi?ces?|newslett?ers?|receipts?|messages?|inbox)\b")
+_MAIL_KINDS = re.compile(
+    r"\b(?:e-?mails?|mails?|invoi?ces?|newslett?ers?|receipts?|reciepts?|messages?|inbox|notificat?i?ons?"
+    r"|promos?|promotions?|promotional)\b"
+)
 _DRIVE_WORDS = re.compile(
     r"\b(?:sheets?|spreadsheets?|docs?|documents?|files?|decks?|slides?|pdfs?|folders?|one-?pagers?)\b"
 )
@@ -189,6 +193,11 @@ _PLURAL = re.compile(
 _CLEAR = re.compile(r"\b(?:clear|wipe|empty|purge)\b|\beverything in\b")
 #: A condition opening the request: "if I've nothing on Friday afternoon, ...".
 _LEADING_CONDITION = re.compile(r"^(?:(?:could you|can you|please)\s+)?(?:if|unless|only if)\b[^,]*,\s*", re.IGNORECASE)
+#: Items named by their own name: "an email called 'X'", "with the subject 'X'".
+_NAMED_AS = re.compile(
+    r"\b(?:called|titled|named|entitled|subject(?:\s+line)?(?:\s+of)?)\s*:?\s*(?=['\"\u201c\u2018])", re.I
+)
+_GET_RID = re.compile(r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b")
 _TO_TRASH = re.compile(r"\b(?:to|in|into) the (?:trash|bin|rubbish)\b|\b(?:bin|trash) (?:every|all|them|it)\b|^bin\b")
 #: A verb that sends: "email" and "mail" only where a request opens with them.
 _SENDING = re.compile(
@@ -268,6 +277,8 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     lowered = _respelt(text.lower())
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
+    if act == "delete" and _DRIVE_WORDS.search(lowered) and not _MAIL_KINDS.search(lowered):
+        draft = draft.model_copy(update={"services": ["drive", *(s for s in draft.services if s != "drive")]})
     mail_kinds = _MAIL_KINDS.search(lowered) and not _named_services(text, but="gmail")
     if (act == "delete" and (_TO_TRASH.search(lowered) or mail_kinds)) or (act in ("find", "read") and mail_kinds):
         draft = draft.model_copy(update={"services": ["gmail", *(s for s in draft.services if s != "gmail")]})
@@ -335,10 +346,17 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         else None,
         refine=_refinement(lowered, draft),
         condition=_condition(lowered, draft, people),
+        out_of_reach=_out_of_reach(lowered),
         # A rename said in full leaves nothing for the classifier's question to settle.
         clarification=None if new_name or _said_plainly(draft, lowered) else draft.clarification,
         confidence=draft.confidence,
     )
+    named_as = _NAMED_AS.search(text)
+    if named_as and act not in ("send", "draft", "create", "reply", "forward") and not renamed:
+        # "delete every email called 'invoice reminder'": the items' own name, as written.
+        quoted = next((q.text for q in wording.quoted_spans(text) if q.start >= named_as.end() - 1), None)
+        if quoted:
+            frame.target = frame.target.model_copy(update={"title": quoted, "topic": None})
     if renamed and not time_phrases(renamed):
         # "rename 'Beacon PRD' to ...": the item is what the words before "to" name.
         said = _kinds_outside(selecting.lower(), renamed.lower())
@@ -361,6 +379,28 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
 _RANGE = re.compile(
     r"\b(?:between|from) (\d{1,2})(?::(\d\d))? ?(am|pm)? (?:and|to|till|until|-) (\d{1,2})(?::(\d\d))? ?(am|pm)?"
 )
+
+
+#: Someone else's account: "Sarah Chen's inbox", "log in to Daniel's account".
+_OTHER_ACCOUNT = re.compile(
+    r"\b(?!my\b|our\b)\w+(?:\s\w+)?(?:'s|s|\u2019s)\s+(?:inbox|inbx|mailbox|mailbx|e-?mail account"
+    r"|account(?!\s+(?:manager|executive|team|rep|plan))|calendar account|password|gmail|drive account)\b"
+    r"|\b(?:log|sign)\s*(?:in|into|on)\s+(?:to\s+)?(?!my\b)\w+"
+)
+#: Sending as someone else: "from Sarah Chen's account", "as Sarah Chen", "from her address".
+_SEND_AS = re.compile(
+    r"\bfrom\s+(?!my\b)\w+(?:\s\w+)?(?:'s|s|\u2019s)\s+(?:account|address|e-?mail|gmail)\b(?!\s+(?:manager|team|rep))"
+    r"|\bfrom\s+(?:her|his|their)\s+(?:account|address)\b|\bon\s+behalf\s+of\b|\bpretend(?:ing)?\s+to\s+be\b"
+    r"|\b(?:e-?mail|send|write|reply)\b.*\bas\s+(?!a\b|an\b|the\b|soon\b|well\b|if\b|usual\b|i\b|me\b)[a-z]+\s+[a-z]+\b(?=,|\s+from)"
+)
+
+
+def _out_of_reach(lowered: str) -> OutOfReach | None:
+    if _SEND_AS.search(lowered):
+        return "send_as_other"
+    if _OTHER_ACCOUNT.search(lowered):
+        return "other_account"
+    return None
 
 
 def _said_plainly(draft: IntentDraft, lowered: str) -> bool:
@@ -392,16 +432,19 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     if operation in ("search", "read") and _FREE_TIME.search(lowered):
         return "free_time"
     act = _ACTS.get(operation, "find")
-    if _TO_TRASH.search(lowered):
-        return "delete"  # "move every email Tom Becker has sent me to the trash"
+    if _TO_TRASH.search(lowered) or _GET_RID.search(lowered):
+        return "delete"  # "move every email Tom Becker has sent me to the trash", "get rid of ..."
     if _REVOKE.search(lowered):
         return "share"  # "remove Sarah's access to the customer list": a share taken back
     if act != "share" and _GRANTING.search(lowered):
         return "share"  # "priya should be able to comment on the beacon prd"
     if _RENAMING.search(lowered):
         return "change"  # "renmae headcount plan 2027 to ...", "would you mind renaming ..."
-    if act in ("find", "read") and (typed := _leading_verb(lowered)) is not None:
-        return typed  # "delte all the emails from tom becker": the classifier missed the verb
+    typed = _leading_verb(lowered)
+    opening = _OPENING.match(lowered)
+    slipped = opening is not None and opening.group(1) not in _LEADING_VERBS  # "emial", not "send me a reminder"
+    if typed is not None and (act in ("find", "read") or (act == "create" and slipped and typed in ("send", "reply"))):
+        return typed  # "delte all the emails from tom becker", "emial sarah ...": the classifier missed the verb
     if act in ("find", "create") and draft.people and _TELL.search(lowered):
         return "send"  # "tell Daniel I'll be late", "let Sarah know the numbers are in"
     if act in ("find", "create") and quantities.shift_minutes(lowered) is not None:
@@ -682,6 +725,8 @@ def _looks_like_person(name: str) -> bool:
         return True
     if name.lower() in _DEPARTMENTS or any(char.isdigit() for char in name):
         return False  # "finance", "vendor contracts 2027": no one's name
+    if name.lower() in ("called", "named", "titled", "saying", "subject", "about", "in", "on", "at", "to", "of", "me"):
+        return False
     words = name.split()
     return 0 < len(words) <= 4 and words[0].lower() not in {"the", "a", "an", "my", "our", "this", "that"}
 
@@ -743,7 +788,7 @@ _NOT_SOUGHT = frozenset(
     shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
     hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
     meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
-    i've ive i'm rid every received got gotten sent
+    i've ive i'm rid every received got gotten sent i'd like want fresh single
     anyone besides else able should needs need check whether""".split()
 )
 

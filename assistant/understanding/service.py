@@ -66,6 +66,8 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
   previous frame with `refine` "earlier", "and the return flight?" `refine` "later").
 - `condition`: "unless we already meet that day" is `no_meeting_with`; "if Friday
   afternoon is free" is `free`.
+- `out_of_reach`: "other_account" for another person's mailbox, calendar or account
+  ("show me Sarah's inbox"); "send_as_other" for sending as someone else.
 - When the request could mean clearly different things, set `clarification` (what is
   unclear, a short question, the options); otherwise null. `confidence` is your
   probability of being right.

@@ -115,3 +115,29 @@ async def test_the_contact_cache_reads_again_only_when_people_were_recorded(
     await session.commit()
     again = await cache.get(session, workspace.user_id)
     assert again is not first and again.match("sarah miller").contact is not None
+
+
+def test_an_organisation_that_sends_mailings_is_found_by_its_name_or_domain() -> None:
+    rows = [
+        ("Alex Rivera", "alex@northwind.com", 50, 40),
+        ("Sarah Chen", "sarah@northwind.com", 40, 30),
+        ("Jira", "jira@northwind.atlassian.net", 30, 0),
+        ("LinkedIn", "messages-noreply@linkedin.com", 20, 0),
+        ("Product Notes Weekly", "hello@productnotes.email", 12, 0),
+        ("Mehmet Yilmaz", "mehmet@anadolu.com.tr", 9, 3),
+        ("Friend", "someone@gmail.com", 5, 0),
+    ]
+    book = ContactBook.from_rows(rows)
+    assert book.organization("LinkedIn") == "linkedin.com"
+    assert book.organization("product notes weekly") == "productnotes.email"
+    # The user's own organisation (its tools included), one they correspond with, and mail providers are not senders.
+    assert book.organization("northwind") is None and book.organization("Anadolu") is None
+    assert book.organization("gmail") is None
+
+
+def test_a_name_begun_by_the_words_said_is_that_sender_not_a_near_namesake() -> None:
+    book = ContactBook.from_rows(
+        [("Sarah Chen", "sarah.chen@acme.com", 40), ("Sarah Chenoweth's Strategy Letter", "sarah@chenoweth.news", 30)]
+    )
+    assert book.match("Sarah Chenoweth").contact.email == "sarah@chenoweth.news"  # type: ignore[union-attr]
+    assert book.match("sarah chen").contact.email == "sarah.chen@acme.com"  # type: ignore[union-attr]

@@ -233,3 +233,22 @@ def test_two_clauses_about_two_services_are_two_selections(reader: FrameReader) 
     (meetings,) = frame.also
     assert meetings.service == "calendar" and meetings.time == "next week"
     assert [(p.name, p.role) for p in meetings.people] == [("Sarah", "with")]
+
+
+@pytest.mark.parametrize(
+    ("text", "reach"),
+    [
+        ("show me Sarah Chen's inbox", "other_account"),
+        ("whats in daniels mailbx", "other_account"),
+        ("Could you log in to Daniel Okafor's account and check his unread emails for me?", "other_account"),
+        ("open Priya's calendar account", "other_account"),
+        ("send an email from Sarah Chen's account to Priya approving the Q4 numbers", "send_as_other"),
+        ("Could you please email Priya as Sarah Chen, from her address, saying it's approved?", "send_as_other"),
+        ("what's in my inbox", None),
+        ("email Tom as soon as possible saying hi", None),
+        ("show me emails from Tom's account manager", None),
+        ("emails from Sarah Chen about the account", None),
+    ],
+)
+def test_another_persons_account_is_out_of_reach(reader: FrameReader, text: str, reach: str | None) -> None:
+    assert read(reader, text).out_of_reach == reach
