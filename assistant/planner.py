@@ -328,18 +328,22 @@ def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
     """The next meeting (or the one named), and beside it the mail and files about it."""
     said = meaning.frame.target
     generic = {"meeting", "meetings", "mtg", "call", "calls", "event", "events", "next", "nxt", "my", "upcoming"}
-    named = said.title if said.title and not set(said.title.lower().split()) <= generic else None
+    words = said.title or said.topic  # "prepare me for the roadmap review", "prep me for istanbul"
+    named = words if words and not set(words.lower().split()) <= generic else None
     target = said.model_copy(
         update={"order": "next", "count": 1, "service": "calendar", "title": named, "topic": None, "kinds": []}
     )
     meeting = _search(meaning, target, "calendar", meaning.target_window, now, step_id="find_meeting")
-    about = {"about": Binding(step=meeting.id, output="top")}
+    # A meeting named ("the roadmap review", "istanbul") is looked for by its name beside
+    # it; the next meeting, whatever it is, by what it turns out to be.
+    about = {} if named else {"about": Binding(step=meeting.id, output="top")}
+    text = named or ""
     mail = PlanStep(
         id="search_gmail",
         service="gmail",
         operation=Operation.SEARCH,
         description="Search the mail about it",
-        params={"text": "", "limit": 5, "nouns": ["email", "emails"]},
+        params={"text": text, "limit": 5, "nouns": ["email", "emails"]},
         inputs=about,
     )
     files = PlanStep(
@@ -347,7 +351,7 @@ def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
         service="drive",
         operation=Operation.SEARCH,
         description="Search the files about it",
-        params={"text": "", "limit": 5, "nouns": ["file", "files"]},
+        params={"text": text, "limit": 5, "nouns": ["file", "files"]},
         inputs=about,
     )
     return ExecutionPlan(steps=[meeting, mail, files])

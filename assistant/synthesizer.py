@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +23,7 @@ from assistant.core.services import spec
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
-from assistant.plan import Operation
+from assistant.plan import Operation, PlanStep
 from assistant.understanding.frame import Ask
 
 log = logging.getLogger(__name__)
@@ -74,6 +74,31 @@ def target_searches(results: list[StepResult]) -> set[str]:
     return {b.step for r in results for b in r.step.inputs.values() if b.output == "top"}
 
 
+#: An agenda ("what does next week look like?") shows this many events: those with other
+#: people first (the meetings that matter), then the rest, each day in order.
+AGENDA_SHOWN = 10
+
+
+def is_agenda(step: PlanStep) -> bool:
+    """A calendar listing of a stretch of time, with nothing to look for in it."""
+    params = step.params
+    return (
+        step.service == "calendar"
+        and step.operation == Operation.SEARCH
+        and bool(params.get("every"))
+        and params.get("order") in ("earliest", "next")
+        and not params.get("text")
+    )
+
+
+def agenda_items(items: list[SourceItem]) -> list[SourceItem]:
+    """The events an agenda shows, in time order: meetings with other people before solo
+    blocks (focus time, reminders) when there are more than it shows."""
+    met = [item for item in items if len(item.details.get("attendees") or []) >= 2]
+    chosen = (met + [item for item in items if item not in met])[:AGENDA_SHOWN]
+    return sorted(chosen, key=lambda item: item.when or datetime.min.replace(tzinfo=UTC))
+
+
 def collect_sources(results: list[StepResult]) -> list[SourceItem]:
     """The items of all successful steps, each once: first the SHOWN_PER_STEP best of each
     step, in step order (the ones the answer lists: with three services searched, the
@@ -84,10 +109,14 @@ def collect_sources(results: list[StepResult]) -> list[SourceItem]:
         if result.status != "ok":
             continue
         found = result.outputs.get("items") or ([result.outputs["item"]] if result.outputs.get("item") else [])
+        if is_agenda(result.step):
+            found = agenda_items(found)
         found_per_step.append(found[:1] if result.step.id in targets else found)
     sources: dict[tuple[str, str], SourceItem] = {}
-    for item in (item for found in found_per_step for item in found[:SHOWN_PER_STEP]):
-        sources.setdefault((item.service, item.id), item)
+    for found in found_per_step:
+        shown = AGENDA_SHOWN if len(found_per_step) == 1 else SHOWN_PER_STEP
+        for item in found[:shown]:
+            sources.setdefault((item.service, item.id), item)
     for item in (item for found in found_per_step for item in found[SHOWN_PER_STEP:]):
         if len(sources) >= MAX_SOURCES:
             break
@@ -164,6 +193,16 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             if step.id in targets:
                 top = items[0]
                 paragraphs.append(f"I found this {singular}: [{task.number_of(top)}] {_line(top, task.timezone)}.")
+                continue
+            if is_agenda(step):
+                shown = [item for item in agenda_items(items) if _cited(task, item)]
+                lead = f"You have {len(items)} {singular if len(items) == 1 else plural}" + (
+                    ":"
+                    if len(shown) == len(items)
+                    else f"; {len(shown)} of them in time order (meetings with people first):"
+                )
+                lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in shown]
+                paragraphs.append("\n".join(lines))
                 continue
             shown = [item for item in items[:SHOWN_PER_STEP] if _cited(task, item)]
             if len(items) == 1:

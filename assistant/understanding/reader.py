@@ -63,6 +63,23 @@ _FREE_TIME = re.compile(
     r"|\b(?:first|next|earliest) free\b|\bwhen (?:are|is) .* (?:all )?free\b|\bavailability\b"
 )
 _PREPARE = re.compile(r"\b(?:prep(?:are)?|brief|get me ready|ready for)\b.*\b(?:meeting|mtg|call|1:1|one-on-one)\b")
+#: Getting ready for a named event: "prepare me for the roadmap review with Priya".
+_PREPARE_FOR = re.compile(
+    r"^(?:(?:please|pls|can you|could you)\s+)*(?:prep(?:are)?|get)\s+me\s+(?:ready\s+)?for\s+(?P<what>.+)$"
+)
+#: A catch-up on a subject, across mail, files and meetings: "catch me up on Atlas",
+#: "what's the latest on Beacon", "where's Beacon at", "what do I need to know before X".
+_BRIEFING = re.compile(
+    r"\b(?:catch\s+me\s+up\s+on|catch\s+up\s+on|fill\s+me\s+in\s+on|brief\s+me\s+(?:on|about|for)"
+    r"|update\s+me\s+on|(?:what'?s|whats)\s+the\s+latest\s+(?:on|with)|the\s+latest\s+on|status\s+of"
+    r"|what\s+do\s+i\s+need\s+to\s+know\s+(?:before|about|for)|(?:where'?s|wheres|where\s+is)\s+(?P<at>.+?)\s+at)"
+    r"\s*(?P<what>.*)$"
+)
+#: A look at a stretch of the calendar: "what does next week look like?", "summarise my week".
+_AGENDA = re.compile(
+    r"\b(?:look(?:s|ing)?\s+like|look(?:s|ing)?|summari[sz]e|sumarise|sumarize|summary\s+of|walk\s+me\s+through"
+    r"|what'?s\s+on|whats\s+on|agenda|schedule)\b"
+)
 #: Kinds of item by the words that name them.
 _KINDS: tuple[tuple[re.Pattern[str], ItemKind], ...] = (
     (re.compile(r"\bpdfs?\b"), "pdf"),
@@ -273,8 +290,40 @@ def _named_services(text: str, *, but: Service | None = None) -> list[Service]:
     return [service for service, cue in SERVICE_CUES.items() if service != but and cue.search(lowered)]
 
 
+#: Words of a look at the calendar that name nothing in it.
+_AGENDA_WORDS = frozenset(
+    "look looks looking like summarise summarize sumarise summary week walk through agenda schedule whats what's on "
+    "day days matter matters important".split()
+)
+
+
+def _an_agenda(target: Selection, lowered: str) -> bool:
+    """A look at a stretch of the calendar: a time (or "my week") and no subject."""
+    said = [word for word in (target.topic or "").lower().split() if word not in _AGENDA_WORDS]
+    stretch = target.time or re.search(r"\bmy week\b|\bthe week\b", lowered)
+    return bool(stretch) and not said and not target.title and not target.people and bool(_AGENDA.search(lowered))
+
+
+def _briefing(lowered: str, text: str) -> Frame | None:
+    """ "catch me up on Atlas": the subject's recent mail, files and meetings, side by side."""
+    match = _BRIEFING.search(lowered)
+    if match is None:
+        return None
+    said = (match.group("at") or match.group("what") or "").strip(" ?.!,")
+    said = re.sub(r"^(?:(?:the|my|our|project|where|how|what)\s+)+", "", said)
+    said = re.sub(r"(?:\s+(?:please|pls|now|stands?|is|are|at|going|doing))+$", "", said)
+    if not said or len(said) > 60:
+        return None
+    topic = _as_written(said, text)
+    target = Selection(service="gmail", topic=topic)
+    also = [Selection(service="drive", topic=topic), Selection(service="calendar", topic=topic)]
+    return Frame(act="find", ask="list", services=["gmail", "drive", "calendar"], target=target, also=also)
+
+
 def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     lowered = _respelt(text.lower())
+    if (briefing := _briefing(lowered, text)) is not None:
+        return briefing
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
     if act == "delete" and _DRIVE_WORDS.search(lowered) and not _MAIL_KINDS.search(lowered):
@@ -315,6 +364,12 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         also = []
         if target.service == "drive" and act == "change":
             services = ["drive", *(s for s in services if s != "drive")]
+    if lookup and target.service == "calendar" and _an_agenda(target, lowered):
+        # "what does next week look like?", "summarise my week": every event of it, in order.
+        week = "this week" if re.search(r"\bmy week\b|\bthe week\b|\bthis week\b", lowered) else None
+        target = target.model_copy(
+            update={"order": "earliest", "every": True, "topic": None, "time": target.time or week, "count": None}
+        )
     if ask == "when" and target.service == "calendar" and target.order == "relevance" and not target.time:
         # "when do I fly to Istanbul?" is the coming one; "when did we meet?" the last one.
         past = re.search(r"\b(?:did|was|were|had)\b", lowered)
@@ -427,7 +482,7 @@ def _range_minutes(phrase: str) -> int | None:
 
 def _act(draft: IntentDraft, lowered: str) -> Act:
     operation = draft.operations[0] if draft.operations else "search"
-    if _PREPARE.search(lowered):
+    if _PREPARE.search(lowered) or _PREPARE_FOR.search(lowered):
         return "prepare"
     if operation in ("search", "read") and _FREE_TIME.search(lowered):
         return "free_time"
@@ -788,7 +843,7 @@ _NOT_SOUGHT = frozenset(
     shared access acess edit editor edits rights view viewer comment commenter min mins minute minutes hour hours hr
     hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
     meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
-    i've ive i'm rid every received got gotten sent i'd like want fresh single
+    i've ive i'm rid every received got gotten sent i'd like want fresh single prep prepare ready brief
     anyone besides else able should needs need check whether""".split()
 )
 

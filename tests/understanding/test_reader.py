@@ -252,3 +252,41 @@ def test_two_clauses_about_two_services_are_two_selections(reader: FrameReader) 
 )
 def test_another_persons_account_is_out_of_reach(reader: FrameReader, text: str, reach: str | None) -> None:
     assert read(reader, text).out_of_reach == reach
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("catch me up on Atlas", "Atlas"),
+        ("whats the latest on beacon", "beacon"),
+        ("wheres the Istanbul workshop at", "Istanbul workshop"),
+        ("I've been away. Could you catch me up on where the pricing project stands now?", "pricing project"),
+        ("what do I need to know before the board meeting", "board meeting"),
+        ("fill me in on the Greenleaf incident please", "Greenleaf incident"),
+    ],
+)
+def test_a_catch_up_looks_in_mail_files_and_meetings(reader: FrameReader, text: str, subject: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "find" and frame.target.service == "gmail" and frame.target.topic == subject
+    assert [(s.service, s.topic) for s in frame.also] == [("drive", subject), ("calendar", subject)]
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("what does next week look like?", "next week"),
+        ("summarise my week", "this week"),
+        ("how's my week looking", "this week"),
+        ("what's on tomorrow", "tomorrow"),
+        ("walk me through next week, the meetings that matter", "next week"),
+    ],
+)
+def test_a_look_at_the_calendar_is_every_event_of_it_in_order(reader: FrameReader, text: str, time: str) -> None:
+    target = read(reader, text).target
+    assert target.service == "calendar" and target.every and target.order == "earliest"
+    assert target.time == time and target.topic is None
+
+
+@pytest.mark.parametrize("text", ["what meetings do I have with Sarah next week", "when is the offsite next week"])
+def test_a_look_for_something_in_a_stretch_is_not_an_agenda(reader: FrameReader, text: str) -> None:
+    assert not read(reader, text).target.every
