@@ -35,6 +35,7 @@ from assistant.understanding.frame import (
     OutOfReach,
     PersonRef,
     Refinement,
+    Role,
     Selection,
     Share,
     ShareAccess,
@@ -214,6 +215,14 @@ _LEADING_CONDITION = re.compile(r"^(?:(?:could you|can you|please)\s+)?(?:if|unl
 _NAMED_AS = re.compile(
     r"\b(?:called|titled|named|entitled|subject(?:\s+line)?(?:\s+of)?)\s*:?\s*(?=['\"\u201c\u2018])", re.I
 )
+#: A request that opens by addressing someone: a message to send.
+_MESSAGE_OPENER = re.compile(
+    r"^(?:(?:hi|hey|ok|okay|please|pls|can you|could you|would you(?: mind)?|kindly)[,!]?\s+)*"
+    r"(?:e-?mail|emial|emal|emali|write\s+to|message|tell(?!\s+(?:me|us|about)\b)|let\s+(?!me\b|us\b)\w+(?:\s+\w+)?\s+know"
+    r"|send\s+(?!me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:quick\s+|short\s+)?(?:note|e-?mail|mail|message|line))\s+(?!me\b)"
+)
+_REPLY_WORDS = re.compile(r"\b(?:reply|replies|respond|answer|re:)\b")
+_FORWARD_WORDS = re.compile(r"(?<!look )(?<!looking )(?<!looks )\b(?:forward|fwd|fw|pass on|pass along)\b")
 _GET_RID = re.compile(r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b")
 _TO_TRASH = re.compile(r"\b(?:to|in|into) the (?:trash|bin|rubbish)\b|\b(?:bin|trash) (?:every|all|them|it)\b|^bin\b")
 #: A verb that sends: "email" and "mail" only where a request opens with them.
@@ -315,9 +324,13 @@ def _briefing(lowered: str, text: str) -> Frame | None:
     if not said or len(said) > 60:
         return None
     topic = _as_written(said, text)
-    target = Selection(service="gmail", topic=topic)
-    also = [Selection(service="drive", topic=topic), Selection(service="calendar", topic=topic)]
-    return Frame(act="find", ask="list", services=["gmail", "drive", "calendar"], target=target, also=also)
+    # "what do I need to know before the Q4 review": an event first; "catch me up on Atlas": the mail.
+    order: list[Service] = (
+        ["calendar", "gmail", "drive"] if re.search(r"\bneed to know\b", lowered) else ["gmail", "drive", "calendar"]
+    )
+    target = Selection(service=order[0], topic=topic)
+    also = [Selection(service=service, topic=topic) for service in order[1:]]
+    return Frame(act="find", ask="list", services=order, target=target, also=also)
 
 
 def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
@@ -351,7 +364,18 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     selecting = text.replace(body or new_name or "\x00", " ")
     times = split_times(selecting, act)
     draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
-    people = person_roles(text, _mentions(draft, text if writes_message else ""))
+    mentions = _mentions(draft, text if writes_message else "")
+    addressed = _addressed(selecting) if writes_message else {}
+    if addressed:
+        # Names right after a sending verb or a cc are people, whatever the tagger saw:
+        # "emial daniel, subject ...", "Write to Mehmet at Anadolu", "cc Hannah".
+        known = {m.lower() for m in mentions}
+        mentions = [*mentions, *(name for name in addressed if name.lower() not in known)]
+    people = person_roles(text, mentions)
+    people = [
+        p.model_copy(update={"role": addressed[p.name]}) if p.role in ("any", "with") and p.name in addressed else p
+        for p in people
+    ]
     lookup = act in ("find", "read", "free_time", "prepare")
     checked: list[PersonRef] = []
     clauses = _clauses(text, services) if lookup and len(services) > 1 else []
@@ -489,6 +513,13 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     act = _ACTS.get(operation, "find")
     if _TO_TRASH.search(lowered) or _GET_RID.search(lowered):
         return "delete"  # "move every email Tom Becker has sent me to the trash", "get rid of ..."
+    said_how = (act == "reply" and _REPLY_WORDS.search(lowered)) or (
+        act == "forward" and _FORWARD_WORDS.search(lowered)
+    )
+    if _MESSAGE_OPENER.search(lowered) and act != "draft" and not said_how:
+        # "email Marco, cc Hannah, subject ...: 'please share the Figma link'": a message,
+        # whatever its words would do ("share", "add a session").
+        return "send"
     if _REVOKE.search(lowered):
         return "share"  # "remove Sarah's access to the customer list": a share taken back
     if act != "share" and _GRANTING.search(lowered):
@@ -600,13 +631,51 @@ def _kinds_outside(lowered: str, title: str | None) -> str:
     return lowered.replace(inside, " " + inside.rsplit(" ", 1)[-1] + " ") if inside in lowered else lowered
 
 
+_ADDRESSING = re.compile(
+    r"(?:^|[,.;:!?]\s*|\b(?:please|pls|can you|could you|would you|and)\s+)"
+    r"(?:e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?)\s+"
+    r"(?P<name>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)",
+    re.IGNORECASE,
+)
+_IN_COPY = re.compile(r"\b(?:with\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)\s+(?:in\s+(?:cc|copy)|copied)\b")
+#: Words after a sending verb that are not a name: "send an email", "tell them that", "email me".
+_NOT_A_NAME = frozenset(
+    "a an the my our your his her their this that these those it them him me us everyone everybody all subject subj "
+    "sbj saying say that about with to and know at in text body titled re please pls i ill i'll i'm we back a note "
+    "reply email mail message note quick short new draft up out".split()
+)
+
+
+def _addressed(text: str) -> dict[str, Role]:
+    """Names said right after a sending verb ("email Lena Fischer, cc Marco", "let emma
+    know", "Send Marco Bianchi a note") or marked as copied ("Hannah Lee in cc"), each
+    with its part in the message."""
+    names: dict[str, Role] = {}
+    for match in [*_ADDRESSING.finditer(text), *_IN_COPY.finditer(text)]:
+        words = match.group("name").split()
+        while words and words[-1].lower() in _NOT_A_NAME:
+            words.pop()
+        name = " ".join(words)
+        if not words or words[0].lower() in _NOT_A_NAME or not _looks_like_person(name):
+            continue
+        copied = match.re is _IN_COPY or re.search(r"\bcc:?\s+$", text[: match.start("name")].lower())
+        names.setdefault(name, "cc" if copied else "to")
+    return names
+
+
 def _mentions(draft: IntentDraft, text: str = "") -> list[str]:
     """The people the models found; not words of a message's body ("thanks for the numbers")."""
     addresses = [slot.text for slot in draft.slots if slot.type == "email_address"]
+    quoted = [span.text.lower() for span in wording.quoted_spans(text)] if text else []
     body = (wording.message_content(text).body or "").lower() if text else ""
     before_body = text.lower().split(body, 1)[0] if body else text.lower()
+    inside_quotes = {m for m in draft.people if any(m.lower() in span for span in quoted)}
     return list(
-        dict.fromkeys(m for m in [*draft.people, *addresses] if not body or m.lower() in before_body or "@" in m)
+        dict.fromkeys(
+            m
+            for m in [*draft.people, *addresses]
+            if (not body or m.lower() in before_body or "@" in m) and m not in inside_quotes
+        )
     )
 
 

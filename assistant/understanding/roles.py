@@ -61,7 +61,7 @@ def person_roles(text: str, mentions: list[str]) -> list[PersonRef]:
 def _role(before: str, after: str) -> Role:
     if re.match(r"^(?:'s|’s|s')\b", after):
         return "from"  # "Sarah's latest email", "Tom's files"
-    if re.match(r"^\s*(?:copied|cc'd|in copy|on copy)\b", after):
+    if re.match(r"^\s*(?:copied|cc'd|in copy|on copy|in cc|on cc)\b", after):
         return "cc"  # "with Marco copied in"
     if re.match(r"^\s*(?:has |have |had )?(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared)\b", after):
         return "from"  # "the most recent email Sarah Chen has sent me"
