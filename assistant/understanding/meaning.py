@@ -100,6 +100,7 @@ def resolve_frame(
         target_window=target_window,
         also_windows=[_window(selection, now, anchors) for selection in frame.also],
         new_time=resolve_when(event.start, now, anchors=anchors, is_new_event=True) if event and event.start else None,
+        new_day_said=bool(event and event.start and _NAMES_A_DAY.search(event.start.lower())),
         condition_window=resolve_when(condition.time, now, anchors=anchors) if condition and condition.time else None,
         items=items,
         previous_items=context.last_items,

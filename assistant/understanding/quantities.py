@@ -277,7 +277,8 @@ def duration_minutes(text: str) -> int | None:
     Shifts ('15 minutes earlier'), lead times ('in 2 hours', '2 hours ago'), windows ('the
     next 2 hours'), recurrences ('every 2 hours') and deltas ('by 30 minutes') are no length.
     """
-    prepared = _prepare(text)
+    # "a full hour", "a whole hour": an hour.
+    prepared = re.sub(r"\b(an?|one)\s+(?:full|whole|entire|solid)\s+(hour|hr)\b", r"\1 \2", _prepare(text))
     offsets: list[int] = []
     for span in _durations(prepared):
         before, after = prepared[: span.start], prepared[span.end :]

@@ -156,6 +156,10 @@ _CHANGES_EXISTING = re.compile(
     r"\b(?:earlier|later|same time|push(?:ed)? back|bring (?:it )?forward|extend|shorten|longer|shorter)\b"
     r"|\bmake (?:the|my|our|\w+'s) .+ (?:an? |\d+ ?)(?:hour|hr|min)"
 )
+#: A resize said with a verb the classifier does not know: "cut the roadmap review to an hour".
+_RESIZE = re.compile(
+    r"\b(?:cut|trim|reduce|lengthen|stretch)\b.+\b(?:to|by)\s+(?:an?\s+|half\s+an?\s+|\d+\s*)(?:hour|hr|h\b|min)"
+)
 _TELL = re.compile(
     r"^(?:please |can you |could you )?"
     r"(?:tell|let (?!me\b|us\b)\w+(?: \w+)? know|inform|notify|message) (?!me\b|us\b|about\b|all\b)"
@@ -535,6 +539,8 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
         return "send"  # "tell Daniel I'll be late", "let Sarah know the numbers are in"
     if act in ("find", "create") and quantities.shift_minutes(lowered) is not None:
         return "change"  # "standup tmrw 15 min earlier pls", "bring tomorrow's standup forward"
+    if act in ("create", "find") and _RESIZE.search(lowered) and not _CREATE_VERB.search(lowered):
+        return "change"  # "cut the roadmap review to an hour"
     if act == "create" and _CHANGES_EXISTING.search(lowered):
         return "change"  # "make the standup 15 minutes earlier", "make Thursday's 1:1 an hour"
     if (

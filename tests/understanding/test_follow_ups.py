@@ -152,3 +152,15 @@ def test_a_unit_before_or_after_a_time_is_that_time_moved(phrase: str, start: st
     window = resolve_when(phrase, NOW)
     assert window is not None
     assert (window.start.date().isoformat(), window.end.date().isoformat()) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("text", "said"), [("move my 1:1 with Priya to 3pm", False), ("move my 1:1 with Priya to Friday at 3pm", True)]
+)
+def test_a_new_time_says_whether_it_names_a_day(reader: FrameReader, text: str, said: bool) -> None:
+    """ "to 3pm" keeps the event's own day: the resolver says no day was named."""
+    frame = reader.read(text)[0]
+    meaning = resolve_frame(
+        frame, text=text, provider="local", now=NOW, contacts=ContactBook([]), context=ConversationContext()
+    )
+    assert meaning.new_time is not None and meaning.new_day_said is said
