@@ -27,6 +27,7 @@ from typing import Any
 
 from assistant.core.services import spec
 from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep, Service
+from assistant.understanding.dates import recurrence_rule
 from assistant.understanding.frame import Act, EventSpec, ItemKind, Selection
 from assistant.understanding.meaning import Meaning
 from assistant.understanding.schema import SERVICES, TimeRange
@@ -580,6 +581,12 @@ def _file_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
     return params | {"role": share.role if share else "reader", "exact": bool(share and share.access == "set")}
 
 
+def _a_day_long(event: EventSpec, target: Selection) -> bool:
+    """A new event named as a day ("a focus day", "out of office", "holiday")."""
+    named = f"{event.title or ''} {target.title or ''} {target.topic or ''}".lower()
+    return bool(re.search(r"\bday\b|\bout of (?:the )?office\b|\bholiday\b|\bannual leave\b|\boff\b", named))
+
+
 def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
     frame = meaning.frame
     event = frame.event
@@ -591,6 +598,12 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
             params["start"] = new.start.isoformat()
             minutes = (event.duration_minutes if event else None) or DEFAULT_MINUTES
             params["end"] = (new.start + timedelta(minutes=minutes)).isoformat()
+        elif new is not None and event is not None and (event.all_day or _a_day_long(event, frame.target)):
+            # "block Friday as a focus day": the whole day, not a slot in it.
+            params.update(start=new.start.isoformat(), end=new.end.isoformat(), all_day=True)
+        if event is not None and event.recurrence and new is not None:
+            if (rule := recurrence_rule(event.recurrence, new.start)) is not None:
+                params["recurrence"] = [rule]
         attendees = [a for name in (event.attendees if event else []) if (a := meaning.address(name))]
         params.update(
             summary=(event.title if event else None) or frame.target.title or frame.target.topic or "",

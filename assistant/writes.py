@@ -114,6 +114,10 @@ class CreateEventPayload(Payload):
     attendees: list[str] = Field(default_factory=list)
     location: str = ""
     description: str = ""
+    #: How it repeats, as Google takes it: ["RRULE:FREQ=WEEKLY;BYDAY=TU"].
+    recurrence: list[str] = Field(default_factory=list)
+    #: An all-day event: its dates are `start`'s and `end`'s in `time_zone`.
+    all_day: bool = False
 
 
 class UpdateEventPayload(Payload):

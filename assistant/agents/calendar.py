@@ -205,6 +205,8 @@ class CalendarAgent(CacheReader):
                 attendees=list(params.get("attendees") or []),
                 location=params.get("location") or "",
                 description=params.get("description") or "",
+                recurrence=list(params.get("recurrence") or []),
+                all_day=bool(params.get("all_day")),
             )
             account_id = str((await context.primary_account()).id)
             return self._proposal(step.operation, account_id, None, created)
@@ -294,7 +296,13 @@ class CalendarAgent(CacheReader):
             return "\n".join(_deletion_line(e, delete.time_zone, done=False) for e in delete.events)
         if operation == Operation.CREATE:
             created = CreateEventPayload.model_validate(fields)
-            lines = [f"Create \u201c{created.summary}\u201d, {_when(created.start, created.end, created.time_zone)}"]
+            when = _when(created.start, created.end, created.time_zone)
+            if created.all_day:
+                day = datetime.fromisoformat(created.start).astimezone(zone_named(created.time_zone))
+                when = f"{day:%a %-d %b} (all day)"
+            lines = [f"Create \u201c{created.summary}\u201d, {when}"]
+            if created.recurrence:
+                lines.append(f"Repeats: {_repeats(created.recurrence)}")
             if created.attendees:
                 lines.append(f"Invite: {', '.join(created.attendees)}")
             if created.location:
@@ -313,12 +321,13 @@ class CalendarAgent(CacheReader):
             body = {
                 "id": event_id,
                 "summary": created.summary,
-                "start": {"dateTime": created.start, "timeZone": zone},
-                "end": {"dateTime": created.end, "timeZone": zone},
+                **_google_times(created.start, created.end, zone, all_day=created.all_day),
                 "attendees": [{"email": email} for email in created.attendees],
                 "location": created.location,
                 "description": created.description,
             }
+            if created.recurrence:
+                body["recurrence"] = created.recurrence
             try:
                 inserted = await api.call(
                     lambda s: s.events().insert(calendarId=CALENDAR_ID, body=body, sendUpdates="all")
@@ -630,6 +639,22 @@ def _length(span: timedelta, *, all_day: bool) -> str:
         return f"{days} day" if days == 1 else f"{days} days"
     minutes = int(span.total_seconds() // 60)
     return f"{minutes} minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def _repeats(recurrence: list[str]) -> str:
+    """ "every Tuesday", "every other Monday", "every weekday", "every day", "every month"."""
+    rule = dict(part.split("=", 1) for part in recurrence[0].removeprefix("RRULE:").split(";") if "=" in part)
+    names = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday"}
+    names |= {"SA": "Saturday", "SU": "Sunday"}
+    every = "every other" if rule.get("INTERVAL") == "2" else "every"
+    if rule.get("FREQ") == "DAILY":
+        return "every day"
+    if rule.get("FREQ") == "MONTHLY":
+        return f"{every} month"
+    days = rule.get("BYDAY", "").split(",")
+    if days == ["MO", "TU", "WE", "TH", "FR"]:
+        return "every weekday"
+    return f"{every} " + " and ".join(names.get(day, day) for day in days if day)
 
 
 def _google_times(start: str, end: str, zone: str | None, *, all_day: bool) -> dict[str, dict[str, Any]]:

@@ -407,3 +407,26 @@ def resolve_when(
         finish = datetime.combine(start.date(), time(), tz) + timedelta(hours=part[1])
         return TimeRange(text=phrase, start=begin, end=finish)
     return TimeRange(text=phrase, start=start, end=end)
+
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def recurrence_rule(phrase: str, first: datetime) -> str | None:
+    """The RRULE a repetition said means, from the first occurrence's day: "every Monday"
+    is FREQ=WEEKLY;BYDAY=MO, "weekly ... Tuesdays" weekly on Tuesdays, "every other
+    Monday"/"fortnightly" every two weeks, "every weekday" Monday to Friday, "daily",
+    "monthly"; None when nothing repeats."""
+    said = phrase.lower()
+    if not said.strip():
+        return None
+    if "weekday" in said:
+        return "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
+    if "daily" in said or "every day" in said:
+        return "RRULE:FREQ=DAILY"
+    if "monthly" in said or "every month" in said:
+        return f"RRULE:FREQ=MONTHLY;BYMONTHDAY={first.day}"
+    days = [_WEEKDAYS[i] for i, name in enumerate(_DAY_NAMES) if name in said] or [_WEEKDAYS[first.weekday()]]
+    interval = ";INTERVAL=2" if re.search(r"\b(?:other|second|fortnightly|biweekly|bi-weekly)\b", said) else ""
+    return f"RRULE:FREQ=WEEKLY{interval};BYDAY={','.join(days)}"

@@ -97,7 +97,11 @@ _RENAME = re.compile(r"\b(?:rename|call it|retitle)\b")
 #: A verb that renames, typed as people type it ("renmae", "renaming").
 _RENAMING = re.compile(r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\b")
 _ALL_DAY = re.compile(r"\ball[ -]day\b")
-_RECURRENCE = re.compile(r"\bevery (?:other )?(?:day|week|weekday|month|monday|tuesday|wednesday|thursday|friday)\b")
+_RECURRENCE = re.compile(
+    r"\bevery (?:other |second )?(?:day|week|weekday|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\b(?:weekly|fortnightly|biweekly|bi-weekly|daily|monthly|recurring)\b"
+    r"|\b(?:on )?(?:mondays|tuesdays|wednesdays|thursdays|fridays)\b"
+)
 #: Zones by the names people use: a city of the zone database ("London time", "New York
 #: time") or an abbreviation.
 _CITIES = sorted(
@@ -855,6 +859,8 @@ def _looks_like_person(name: str) -> bool:
         return True
     if name.lower() in _DEPARTMENTS or any(char.isdigit() for char in name):
         return False  # "finance", "vendor contracts 2027": no one's name
+    if _MONTH_OR_DAY.fullmatch(name.lower()) or name.lower().rstrip("s") in ("today", "tomorrow", "tonight"):
+        return False  # "Tuesdays at 4pm": when, not who
     if name.lower() in ("called", "named", "titled", "saying", "subject", "about", "in", "on", "at", "to", "of", "me"):
         return False
     words = name.split()
@@ -1014,7 +1020,7 @@ def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> 
         attendees=[p.name for p in people if p.role in ("with", "to", "cc")] if act == "create" else [],
         location=draft.place if draft.place and not time_phrases(draft.place) else None,
         zone=(zone.group(1) or zone.group(2)) if zone else None,
-        recurrence=match.group(0) if (match := _RECURRENCE.search(lowered)) else None,
+        recurrence=" ".join(m.group(0) for m in _RECURRENCE.finditer(lowered)) or None,
     )
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from assistant.understanding.dates import resolve_when
+from assistant.understanding.dates import recurrence_rule, resolve_when
 
 PARIS = ZoneInfo("Europe/Paris")
 # Sunday 29 November 2026, 10:00 in Paris.
@@ -92,3 +92,20 @@ def test_phrases_without_a_date_resolve_to_nothing(phrase: str) -> None:
 def test_now_must_carry_a_time_zone() -> None:
     with pytest.raises(ValueError):
         resolve_when("today", datetime(2026, 11, 29, 10))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "rule"),
+    [
+        ("weekly tuesdays", "RRULE:FREQ=WEEKLY;BYDAY=TU"),
+        ("every Monday", "RRULE:FREQ=WEEKLY;BYDAY=MO"),
+        ("fortnightly every other monday", "RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"),
+        ("weekly", "RRULE:FREQ=WEEKLY;BYDAY=TU"),
+        ("every weekday", "RRULE:FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"),
+        ("daily", "RRULE:FREQ=DAILY"),
+        ("monthly", "RRULE:FREQ=MONTHLY;BYMONTHDAY=24"),
+    ],
+)
+def test_a_repetition_said_is_the_rule_google_takes(phrase: str, rule: str) -> None:
+    first = datetime(2026, 11, 24, 16, 0, tzinfo=ZoneInfo("Europe/London"))  # a Tuesday
+    assert recurrence_rule(phrase, first) == rule
