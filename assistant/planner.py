@@ -329,7 +329,8 @@ def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
     """The next meeting (or the one named), and beside it the mail and files about it."""
     said = meaning.frame.target
     generic = {"meeting", "meetings", "mtg", "call", "calls", "event", "events", "next", "nxt", "my", "upcoming"}
-    words = said.title or said.topic  # "prepare me for the roadmap review", "prep me for istanbul"
+    # "prepare me for the roadmap review", "prep me for istanbul"; not "my next meeting".
+    words = said.title or (said.topic if said.order == "relevance" else None)
     named = words if words and not set(words.lower().split()) <= generic else None
     target = said.model_copy(
         update={"order": "next", "count": 1, "service": "calendar", "title": named, "topic": None, "kinds": []}

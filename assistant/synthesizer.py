@@ -92,10 +92,16 @@ def is_agenda(step: PlanStep) -> bool:
 
 
 def agenda_items(items: list[SourceItem]) -> list[SourceItem]:
-    """The events an agenda shows, in time order: meetings with other people before solo
-    blocks (focus time, reminders) when there are more than it shows."""
-    met = [item for item in items if len(item.details.get("attendees") or []) >= 2]
-    chosen = (met + [item for item in items if item not in met])[:AGENDA_SHOWN]
+    """The events an agenda shows, in time order. When there are more than it shows, the
+    ones that stand out come first: a one-off meeting with other people (a review, a
+    customer call) before an occurrence of a series (the daily standup), and both before
+    solo blocks (focus time, reminders)."""
+
+    def weight(item: SourceItem) -> int:
+        with_people = len(item.details.get("attendees") or []) >= 2
+        return (0 if with_people else 2) + (1 if item.details.get("recurring_event_id") else 0)
+
+    chosen = sorted(items, key=weight)[:AGENDA_SHOWN]
     return sorted(chosen, key=lambda item: item.when or datetime.min.replace(tzinfo=UTC))
 
 
@@ -197,9 +203,7 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             if is_agenda(step):
                 shown = [item for item in agenda_items(items) if _cited(task, item)]
                 lead = f"You have {len(items)} {singular if len(items) == 1 else plural}" + (
-                    ":"
-                    if len(shown) == len(items)
-                    else f"; {len(shown)} of them in time order (meetings with people first):"
+                    ":" if len(shown) == len(items) else f"; the {len(shown)} that stand out, in time order:"
                 )
                 lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in shown]
                 paragraphs.append("\n".join(lines))

@@ -63,7 +63,10 @@ _FREE_TIME = re.compile(
     r"\b(?:when am i|when are (?:we|\w+ and i)|am i)\b.*\b(?:free|available)\b|\bfree (?:slots?|time|hours?)\b"
     r"|\b(?:first|next|earliest) free\b|\bwhen (?:are|is) .* (?:all )?free\b|\bavailability\b"
 )
-_PREPARE = re.compile(r"\b(?:prep(?:are)?|brief|get me ready|ready for)\b.*\b(?:meeting|mtg|call|1:1|one-on-one)\b")
+_PREPARE = re.compile(
+    r"\b(?:prep(?:are)?|brief|get me ready|ready for)\b.*\b(?:meeting|mtg|call|1:1|one-on-one)\b"
+    r"|\b(?:next|upcoming)\s+(?:meeting|mtg|call)\b.*\b(?:prep|brief|ready|pull together|need|know)\b"
+)
 #: Getting ready for a named event: "prepare me for the roadmap review with Priya".
 _PREPARE_FOR = re.compile(
     r"^(?:(?:please|pls|can you|could you)\s+)*(?:prep(?:are)?|get)\s+me\s+(?:ready\s+)?for\s+(?P<what>.+)$"
@@ -343,8 +346,8 @@ def _briefing(lowered: str, text: str) -> Frame | None:
 
 def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     lowered = _respelt(text.lower())
-    if (briefing := _briefing(lowered, text)) is not None:
-        return briefing
+    if not _PREPARE.search(lowered) and (briefing := _briefing(lowered, text)) is not None:
+        return briefing  # ("brief me on my next call" prepares for it)
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
     if act == "delete" and _DRIVE_WORDS.search(lowered) and not _MAIL_KINDS.search(lowered):
