@@ -457,3 +457,34 @@ def test_link_a_second_account(alex, app_database: str) -> None:
     with ThreadPoolExecutor(1) as pool:
         assert pool.submit(asyncio.run, linked()).result() == [ALEX, DANIEL]
     wait_for_initial_sync(app_database, ALEX, expected=6)
+
+
+def test_the_next_one_on_one_says_the_day_the_time_and_how_soon(alex) -> None:
+    new_chat(alex)
+    ask(alex, "when is my next 1:1 with Priya")
+    text = answered(alex, 1)
+    alex.screenshot(path=SCREENSHOTS / "next-one-on-one.png")
+    assert "1:1 Priya / Alex" in text
+    said = re.search(r"\w+day \d{1,2} \w+(?: \d{4})?, \d\d:\d\d\u2013\d\d:\d\d \(in \d+ (?:minute|hour|day)s?\)", text)
+    assert said is not None, text
+
+
+def test_a_bulk_delete_shows_its_count_confirm_trashes_all_and_undo_restores_all(alex, demo_sandbox) -> None:
+    gmail = google(demo_sandbox, ALEX, "gmail")
+    sent = gmail.users().messages().list(userId="me", q="from:tom.becker@northwindlabs.com").execute()["messages"]
+    ids = [message["id"] for message in sent]
+    assert len(ids) > 1
+
+    def trashed() -> int:
+        labels = [gmail.users().messages().get(userId="me", id=i, format="minimal").execute()["labelIds"] for i in ids]
+        return sum("TRASH" in found for found in labels)
+
+    new_chat(alex)
+    ask(alex, "delete all emails from Tom Becker")
+    alex.get_by_text(f"Move {len(ids)} emails to the trash").last.wait_for(timeout=60_000)
+    alex.screenshot(path=SCREENSHOTS / "bulk-trash-card.png")
+    assert trashed() == 0
+    act(alex, alex.get_by_role("button", name="Confirm").last, then="Done")
+    assert trashed() == len(ids)
+    act(alex, alex.get_by_role("button", name="Undo").last, then="Restored")
+    assert trashed() == 0
