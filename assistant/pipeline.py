@@ -268,7 +268,10 @@ class Concierge:
             asked_of=plan.steps[0].id if plan.steps else None,
             one=meaning.frame.target.count == 1,
             about=_asked_about(meaning) if meaning.frame.ask == "access" else [],
-            me=frozenset(account.email.lower() for account in await context.accounts()),
+            # Who "you" is in an access answer: read only for those (one query less per message).
+            me=frozenset(account.email.lower() for account in await context.accounts())
+            if meaning.frame.ask == "access"
+            else frozenset(),
         )
         pieces, provider = await stream_answer(self.writer, task)
         answer_parts: list[str] = []

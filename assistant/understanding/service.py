@@ -168,8 +168,16 @@ class Understander:
         now: datetime,
         contacts: ContactBook,
         anchors: AnchorLookup | None = None,
+        session: AsyncSession | None = None,
     ) -> Meaning:
+        """The request's frame resolved for this user. With a `session`, what only the
+        caches can say is looked up too: the events "before my flight" names, and where
+        the item a rename names lives."""
         frame, provider = await self.frame(user_id, text, context, now)
+        found_in = None
+        if session is not None:
+            anchors = (await _anchor_times(session, user_id, frame, now)).get
+            found_in = await _renamed_item_home(session, user_id, frame)
         return resolve_frame(
             frame,
             text=text,
@@ -179,6 +187,7 @@ class Understander:
             context=context,
             previous=context.last_frame,
             anchors=anchors,
+            found_in=found_in,
         )
 
     async def understand_message(
@@ -195,18 +204,8 @@ class Understander:
         now = now or datetime.now(user_zone(user.timezone if user else None, self._settings))
         context = await load_context(session, user_id, conversation_id)
         contacts = await self._contacts.get(session, user_id)
-        frame, provider = await self.frame(user_id, text, context, now)
-        anchors = await _anchor_times(session, user_id, frame, now)
-        return resolve_frame(
-            frame,
-            text=text,
-            provider=provider,
-            now=now,
-            contacts=contacts,
-            context=context,
-            previous=context.last_frame,
-            anchors=anchors.get,
-            found_in=await _renamed_item_home(session, user_id, frame),
+        return await self.understand(
+            user_id=user_id, text=text, context=context, now=now, contacts=contacts, session=session
         )
 
 
