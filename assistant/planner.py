@@ -393,6 +393,12 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
             inputs[TARGET_INPUT[service]] = _bind_target(target)
             if target.operation == Operation.SEARCH:
                 target.params["one"] = True  # a write needs one: items of one name are asked about
+    if operation in (Operation.SEND, Operation.DRAFT) and frame.message is not None and frame.message.link:
+        # "send Daniel the link to the roadmap deck": the file first, its link in the message.
+        linked = _target_step(meaning, "drive", now)
+        linked.params["one"] = True
+        steps.append(linked)
+        inputs["message"] = _bind_target(linked)
     params = _write_params(meaning, service, operation)
     if operation == Operation.CREATE and frame.condition is not None:
         # "unless we already meet that day", "if Friday afternoon is free": what would stop
@@ -557,6 +563,8 @@ def _write_params(meaning: Meaning, service: Service, operation: Operation) -> d
             params["quoted"] = True
         if message is not None and message.reply_all:
             params["reply_all"] = True
+        if message is not None and message.link:
+            params["purpose"] = "link"
         return params
     if service == "calendar":
         return _event_params(meaning, operation)

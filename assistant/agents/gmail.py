@@ -360,6 +360,17 @@ def _message(
             f"(\u201c{original.title}\u201d) and confirm the "
             "cancellation, with any refund due under your cancellation policy.\n\nThank you."
         )
+    if original is not None and original.service == "drive" and params.get("purpose") == "link":
+        # "send Daniel the link to the roadmap deck": what was said, then the file's link.
+        greeting = f"Hi {params['greeting_name']}," if params.get("greeting_name") else "Hi,"
+        signature = f"\n\n{params['signature']}" if params.get("signature") else ""
+        lead = (_sentence(body) if body else "") or f"Here's the link to \u201c{original.title}\u201d:"
+        fields["subject"] = subject or original.title
+        fields["body"] = (
+            f"{body}\n\n{original.url or ''}"
+            if params.get("quoted")
+            else f"{greeting}\n\n{lead}\n\n{original.url or ''}{signature}"
+        )
     if original is not None and event_reply:
         attendees = [a["email"] for a in original.details.get("attendees") or [] if a.get("email")]
         invited = [address for address in attendees if address.lower() != own_address.lower()]

@@ -147,6 +147,10 @@ class Message(FrameModel):
         default=False, description="True when the body is given word for word ('saying \"...\"'), not reported."
     )
     reply_all: bool = False
+    link: bool = Field(
+        default=False,
+        description="The message carries a link to the target file ('send Daniel the link to the roadmap deck').",
+    )
 
 
 class EventSpec(FrameModel):

@@ -23,7 +23,7 @@ from zoneinfo import available_timezones
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from assistant.understanding import quantities, wording
+from assistant.understanding import listing, quantities, wording
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.frame import (
     Act,
@@ -232,6 +232,12 @@ _MESSAGE_OPENER = re.compile(
     r"(?:e-?mail|emial|emal|emali|write\s+to|message|tell(?!\s+(?:me|us|about)\b)|let\s+(?!me\b|us\b)\w+(?:\s+\w+)?\s+know"
     r"|send\s+(?!me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:quick\s+|short\s+)?(?:note|e-?mail|mail|message|line))\s+(?!me\b)"
 )
+#: Verbs that do something, for telling a list of things apart from a request to act.
+_DOING = re.compile(r"\b(?:book|schedule|add|create|set up|arrange|invite|move|cancel|delete|remove|share|let)\b")
+#: A file's link as what a message carries: "the link to the roadmap deck", "the deck link".
+_LINK = re.compile(
+    r"\b(?:links?|url)\s+(?:to|for|of)\b|\b(?:deck|doc|document|sheet|spreadsheet|slides|file|model|pdf)\s+links?\b"
+)
 _REPLY_WORDS = re.compile(r"\b(?:reply|replies|respond|answer|re:)\b")
 _FORWARD_WORDS = re.compile(r"(?<!look )(?<!looking )(?<!looks )\b(?:forward|fwd|fw|pass on|pass along)\b")
 _GET_RID = re.compile(r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b")
@@ -359,6 +365,18 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         act = "draft"  # "would you mind drafting an email", "prepare a draft (don't send it yet)"
     if act == "send" and not draft.people and not _SENDING.search(lowered):
         act = "find"  # "istanbul flight - booking email": no verb sends anything
+    unquoted = _without_quotes(text).lower()
+    linked = act in ("send", "share", "draft", "forward") and _LINK.search(unquoted) is not None
+    if linked:
+        act = "draft" if act == "draft" else "send"  # "send Daniel the link to the deck": a message
+        draft = draft.model_copy(update={"services": ["gmail", "drive"]})
+    verbless = _leading_verb(lowered) is None and not _SENDING.search(lowered) and not _DOING.search(lowered)
+    parts = listing.listed_parts(text) if act in ("find", "read") or verbless else []
+    if parts:
+        # "Lena Fischer: her offer emails and her first day in my calendar": a look in each
+        # service the parts name, whatever act the classifier saw in the words.
+        act = act if act in ("find", "read") else "find"
+        draft = draft.model_copy(update={"services": list(dict.fromkeys(part.service for part in parts))})
     ask = quantities.ask_kind(text)
     question = re.match(r"^(?:who|who's|whos|is|does|do|has|have|can|are)\b", lowered)
     if act == "share" and question:
@@ -387,15 +405,22 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         p.model_copy(update={"role": addressed[p.name]}) if p.role in ("any", "with") and p.name in addressed else p
         for p in people
     ]
+    if linked:
+        # "share the link to the one-pager with Tom by email": whoever gets the link receives the email.
+        people = [p.model_copy(update={"role": "to"}) if p.role in ("with", "any") else p for p in people]
     lookup = act in ("find", "read", "free_time", "prepare")
     checked: list[PersonRef] = []
-    clauses = _clauses(text, services) if lookup and len(services) > 1 else []
-    if clauses:
+    clauses = _clauses(text, services) if lookup and len(services) > 1 and not parts else []
+    if parts:
+        target, *also = _listed_selections(parts, draft, act)
+    elif clauses:
         target = _selection(clauses[0][1], clauses[0][0], draft, act)
         also = [_selection(clause, service, draft, act, earlier=target.people) for service, clause in clauses[1:]]
         target, also = _shared_topic(target, also)
     else:
-        target = _selection(selecting, _target_service(act, services, lowered), draft, act, people=people)
+        service = "drive" if linked else _target_service(act, services, lowered)
+        # The file whose link is sent is looked up as a lookup would.
+        target = _selection(selecting, service, draft, "find" if linked else act, people=people)
         also = []
         if target.service == "drive" and act == "change":
             services = ["drive", *(s for s in services if s != "drive")]
@@ -426,7 +451,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         services=services,
         target=target,
         also=also,
-        message=_message(text, people) if act in ("send", "draft", "reply", "forward") else None,
+        message=_message(text, people, link=linked) if act in ("send", "draft", "reply", "forward") else None,
         event=_event(text, draft, people, act) if act in ("create", "change") else None,
         rename=new_name or (_new_title(text) if act == "change" and _RENAME.search(lowered) else None),
         share=_share(lowered, people)
@@ -438,7 +463,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         condition=_condition(lowered, draft, people),
         out_of_reach=_out_of_reach(lowered),
         # A rename said in full leaves nothing for the classifier's question to settle.
-        clarification=None if new_name or _said_plainly(draft, lowered) else draft.clarification,
+        clarification=None if new_name or parts or _said_plainly(draft, lowered) else draft.clarification,
         confidence=draft.confidence,
     )
     named_as = _NAMED_AS.search(text)
@@ -497,7 +522,7 @@ def _said_plainly(draft: IntentDraft, lowered: str) -> bool:
     """Whether the words settle what the classifier would ask about: a share or an
     unshare said in so many words is a Drive write, whatever else it could be."""
     unsure = draft.clarification is not None and draft.clarification.kind in ("service", "operation")
-    return unsure and bool(_REVOKE.search(lowered) or _GRANTING.search(lowered))
+    return unsure and bool(_REVOKE.search(lowered) or _GRANTING.search(lowered) or _LINK.search(lowered))
 
 
 def _range_minutes(phrase: str) -> int | None:
@@ -884,6 +909,28 @@ def _shared_topic(target: Selection, also: list[Selection]) -> tuple[Selection, 
     return completed(target), [completed(selection) for selection in also]
 
 
+def _listed_selections(parts: list[listing.Part], draft: IntentDraft, act: Act) -> list[Selection]:
+    """One selection per service the listed parts name (its parts' words joined), each
+    about the subject too: "the Greenleaf incident: emails, the report and any meetings"
+    looks for Greenleaf incident mail, a Greenleaf incident report and Greenleaf incident
+    meetings. Names in the subject are words of it, not whose items: the mail about Lena
+    Fischer's offer is not all from her."""
+    joined: dict[Service, str] = {}
+    for part in parts:
+        joined[part.service] = f"{joined[part.service]} and {part.words}" if part.service in joined else part.words
+    about = _leftover(parts[0].subject, []) if parts[0].subject else None
+    selections: list[Selection] = []
+    for service, words in joined.items():
+        earlier = selections[0].people if selections else None  # "... and my meetings with her"
+        selection = _selection(words, service, draft, act, earlier=earlier)
+        if about:
+            topic = " ".join(dict.fromkeys(f"{about} {selection.topic or ''}".split()))
+            selection = selection.model_copy(update={"topic": topic})
+        selections.append(selection)
+    target, also = _shared_topic(selections[0], selections[1:])
+    return [target, *also]
+
+
 def _clauses(text: str, services: list[Service]) -> list[tuple[Service, str]]:
     """The request cut where a clause about another service begins, each with its service;
     none when it does not cut that way (one clause names several services)."""
@@ -928,7 +975,8 @@ _NOT_SOUGHT = frozenset(
     hrs earlier later sooner back forward quarter half mind fine take off stop sharing unshare let allow able
     meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
     i've ive i'm rid every received got gotten sent i'd like want fresh single prep prepare ready brief
-    anyone besides else able should needs need check whether""".split()
+    anyone besides else able should needs need check whether gather bring together collect related both entry
+    entries seeing link links url""".split()
 )
 
 
@@ -946,12 +994,16 @@ def _kind_words(lowered: str) -> str | None:
 
 
 #: Verbs that are nouns after a word that is sought: "the customer list", "the sign-up form".
-_NOUNS_TOO = frozenset({"list", "review", "update", "plan", "schedule", "draft", "share", "book"})
+_NOUNS_TOO = frozenset({"list", "review", "update", "plan", "schedule", "draft", "share", "book", "move"})
 
 
 def _a_noun_after_a_word(words: list[str], index: int) -> bool:
     word = words[index].lower()
     return word in _NOUNS_TOO and index > 0 and not _not_sought(words[index - 1].lower())
+
+
+#: Shorthand people type for words items spell out.
+_SHORTHAND = {"appt": "appointment", "appts": "appointments", "mtg": "meeting", "mtgs": "meetings", "xmas": "Christmas"}
 
 
 def _leftover(text: str, people: list[PersonRef]) -> str | None:
@@ -973,6 +1025,8 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     words = [w for w in words if (len(w) > 2 or any(c.isdigit() for c in w)) and not w.lower().endswith("'s")]
     # Travel said as a verb is searched as calendars and airlines title it: "when do I fly".
     words = ["flight" if w.lower() in ("fly", "flying", "flew", "flights") else w for w in words]
+    # Shorthand is searched as items spell it: "dentist appt" finds "Appointment confirmed".
+    words = [_SHORTHAND.get(w.lower(), w) for w in words]
     return " ".join(dict.fromkeys(words)) or None
 
 
@@ -989,11 +1043,26 @@ def _as_written(span: str | None, text: str) -> str | None:
     return text[start : start + len(span)] if start >= 0 else span
 
 
-def _message(text: str, people: list[PersonRef]) -> Message:
+def _without_quotes(text: str) -> str:
+    """`text` with its quoted passages blanked: what a message says is not what to do."""
+    for quoted in wording.quoted_spans(text):
+        text = text.replace(quoted.text, " ")
+    return text
+
+
+def _fullest(names: list[str]) -> list[str]:
+    """Names, less any that is part of a fuller one said too ("tom" beside "tom becker")."""
+    return [
+        name for name in names if not any(other != name and name.lower() in other.lower().split() for other in names)
+    ]
+
+
+def _message(text: str, people: list[PersonRef], *, link: bool = False) -> Message:
     content = wording.message_content(text)
     return Message(
-        to=[p.name for p in people if p.role == "to"],
-        cc=[p.name for p in people if p.role == "cc"],
+        link=link,
+        to=_fullest([p.name for p in people if p.role == "to"]),
+        cc=_fullest([p.name for p in people if p.role == "cc"]),
         subject=content.subject,
         body=content.body,
         quoted=content.quoted,
@@ -1206,5 +1275,6 @@ def _assign_people(frame: Frame, people: list[PersonRef]) -> Frame:
     if frame.share is not None:
         taken |= set(frame.share.people)
     if taken:
-        frame.target.people = [p for p in frame.target.people if p.name not in taken]
+        said = {word for name in taken for word in name.lower().split()}
+        frame.target.people = [p for p in frame.target.people if p.name not in taken and p.name.lower() not in said]
     return frame

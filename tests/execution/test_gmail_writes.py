@@ -399,3 +399,26 @@ async def test_forward_arrives_at_two_recipients(world: World) -> None:
         assert arrived["Subject"] == f"Fwd: Signed order {words}"
         assert addresses(arrived, "To") == [SARAH, DANIEL]
         assert "Signed, attached." in arrived.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["email Daniel Okafor the link to the Atlas pricing model", "send daniel the atlas priceing model link"],
+)
+async def test_a_files_link_is_sent_to_the_person_named(world: World, request_text: str) -> None:
+    """ "send Daniel the link to the pricing model": the file is found in Drive, and the
+    email to Daniel carries its link (not a share, not a search of the mail)."""
+    _, done = await world.ask(request_text)
+    (action,) = [a for a in done.actions if a.operation == "send"]
+    assert action.fields["to"] == [DANIEL]
+    assert action.fields["subject"] == "Atlas pricing model"
+    drive = google(world.sandbox, ALEX, "drive")
+    (file,) = drive.files().list(q="name = 'Atlas pricing model'", fields="files(id,webViewLink)").execute()["files"]
+    assert file["webViewLink"] in action.fields["body"]
+    before = len(received(world, DANIEL, "subject:(Atlas pricing model)"))
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    arrived = received(world, DANIEL, "subject:(Atlas pricing model)")
+    assert len(arrived) == before + 1
+    bodies = [str(message.get_body(("plain", "html")).get_content()) for message in arrived]  # type: ignore[union-attr]
+    assert any(file["webViewLink"] in body for body in bodies)

@@ -319,3 +319,77 @@ def test_whoever_a_message_opens_by_addressing_receives_it(
     frame = read(reader, text)
     assert frame.act == "send" and frame.message is not None, frame
     assert frame.message.to == to and frame.message.cc == cc
+
+
+@pytest.mark.parametrize(
+    ("text", "services", "subject"),
+    [
+        (
+            "the Kestrel contract: the emails, the signed PDF and the kickoff meeting",
+            ["gmail", "drive", "calendar"],
+            "Kestrel",
+        ),
+        ("Northwind offsite - mails + docs + calendar entry", ["gmail", "drive", "calendar"], "Northwind offsite"),
+        (
+            "my flight to Berlin, both the confirmation email and the entry in my calendar",
+            ["gmail", "calendar"],
+            "Berlin",
+        ),
+        (
+            "Could you gather everything on the office move, please: the documents in Drive and the email threads?",
+            ["drive", "gmail"],
+            "office move",
+        ),
+        ("hiring plan: the spreadsheet and the review call", ["drive", "calendar"], "hiring plan"),
+    ],
+)
+def test_a_list_of_things_from_several_services_is_one_selection_each(
+    reader: FrameReader, text: str, services: list[str], subject: str
+) -> None:
+    frame = read(reader, text)
+    selections = [frame.target, *frame.also]
+    assert frame.act == "find" and [s.service for s in selections] == services
+    for selection in selections:
+        said = f"{selection.title or ''} {selection.topic or ''}".lower()
+        assert subject.lower() in said, selection
+        assert not {"gather", "please", "both", "entry", "threads"} & set(said.split()), selection
+
+
+def test_names_in_a_listed_subject_are_what_it_is_about_not_whose() -> None:
+    from assistant.understanding import listing
+
+    parts = listing.listed_parts("Priya Shah: her hiring emails and her leaving drinks in my calendar")
+    assert [(p.service, p.subject) for p in parts] == [("gmail", "Priya Shah"), ("calendar", "Priya Shah")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "emails about the quarterly report",
+        "find the contract Sarah emailed me",
+        "delete the report and the emails from Tom",
+        "what meetings do I have tomorrow",
+    ],
+)
+def test_one_thing_is_not_a_list(reader: FrameReader, text: str) -> None:
+    from assistant.understanding import listing
+
+    assert listing.listed_parts(text) == [] or read(reader, text).act != "find"
+    assert not read(reader, text).also
+
+
+@pytest.mark.parametrize(
+    ("text", "to", "file"),
+    [
+        ("send Marco the link to the Q3 board deck", "Marco", "board"),
+        ("email hannah the budget sheet link", "hannah", "budget"),
+        ("could you send Emma Walsh a link to the hiring plan doc?", "Emma Walsh", "hiring"),
+        ("share the link to the pricing one-pager with Tom Becker by email", "Tom Becker", "pricing"),
+    ],
+)
+def test_a_files_link_is_a_message_carrying_it(reader: FrameReader, text: str, to: str, file: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "send" and frame.message is not None and frame.message.link
+    assert frame.message.to == [to]
+    assert frame.target.service == "drive"
+    assert file in f"{frame.target.title or ''} {frame.target.topic or ''}".lower()
