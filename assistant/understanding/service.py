@@ -57,6 +57,10 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
   with Tom"). A rename's new name goes in `rename`, for an event or a file.
 - `message.quoted` is true when the user gave the words to send ("saying '...'"), false
   when they reported them ("tell her I'll be late").
+- "send Daniel the link to the roadmap deck" is a send with `message.link` true and the
+  file as the target (service "drive"): the email carries the file's link.
+- A list of things from several services ("the Greenleaf incident: emails, the report and
+  the meetings") is one selection per service (`target`, then `also`), each with the subject.
 - A move to another day at the same time: `event.start` the new day, `keep_time` true.
 - Follow-ups use the conversation: "the second one" is `target.picks` [2], "it" sets
   `target.previous`; "only the ones about X" is `refine` "narrow" with X as the topic.
