@@ -9,8 +9,9 @@ the resolver added (people's addresses, time ranges, items of the previous answe
 - A write needs its target: a search of the target's service (or a read of a picked
   item) runs first, concurrently with the other searches, and the write consumes its best
   result, or all of them when the request says "all".
-- Cancelling a booking searches the mail for it and the calendar for its entries, then
-  proposes deleting the entries and drafting the cancellation to whoever sent it.
+- Cancelling a booking (a flight, a hotel) searches the mail for its confirmation and the
+  calendar for its entries, and proposes nothing: only whoever sold it can cancel it, and
+  the answer says how, from the confirmation.
 - A new event without a time takes the first free slot of the window asked.
 - `free_time` asks free/busy; `prepare` is the next meeting and, beside it, the mail and
   files about it.
@@ -116,7 +117,8 @@ def plan_for(meaning: Meaning, now: datetime) -> ExecutionPlan:
     if frame.act == "prepare":
         return _prepare(meaning, now)
     if frame.act == "delete" and "booking" in frame.target.kinds:
-        return _cancel_booking(meaning, now)
+        # The booking itself (confirmed in the mail), or its entries in the calendar.
+        return _cancel_booking(meaning, now) if frame.target.service != "calendar" else _unbook(meaning, now)
     return _write(meaning, now)
 
 
@@ -500,14 +502,57 @@ def _reply_to_event(meaning: Meaning, now: datetime) -> ExecutionPlan:
 
 
 def _cancel_booking(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    """ "cancel my Turkish Airlines flight": only the airline can cancel the booking. Its
+    confirmation in the mail says how (and what it costs), and the calendar shows its
+    entries; nothing is written, since deleting the entries would hide a booking still valid."""
+    find_booking, find_event = _booking_searches(meaning, now)
+    find_booking.params["purpose"] = "booking"
+    return ExecutionPlan(steps=[find_booking, find_event])
+
+
+def _unbook(meaning: Meaning, now: datetime) -> ExecutionPlan:
+    """ "the TK booking is cancelled, take the flights out of my calendar": the booking's
+    entries (the events naming its flight numbers), or the one named ("the return flight")."""
+    find_booking, find_event = _booking_searches(meaning, now)
+    # Its entries are those naming the booking's flight or train numbers.
+    find_event.params = {"text": "", "limit": 10}
+    find_event.inputs = {"about": Binding(step=find_booking.id, output="items")}
     target = meaning.frame.target
-    words = target.title or target.topic or ""
+    said = " ".join(filter(None, [target.title, target.topic])).lower()
+    one = not target.every and (target.count or 1) == 1
+    leg = ("return" if _RETURN_LEG.search(said) else "outbound" if _OUTBOUND_LEG.search(said) else None) if one else None
+    delete_event = PlanStep(
+        id="delete_event",
+        service="calendar",
+        operation=Operation.DELETE,
+        description="Delete the calendar entries",
+        params={"leg": leg} if leg else {},
+        inputs={
+            "events": Binding(step="find_event", output="items"),
+            "bookings": Binding(step="find_booking", output="items"),
+        },
+    )
+    return ExecutionPlan(steps=[find_booking, find_event, delete_event])
+
+
+#: A trip's legs: "the return flight", "the flight home"; "the outbound flight".
+_RETURN_LEG = re.compile(r"\b(?:return|back|home|inbound)\b")
+_OUTBOUND_LEG = re.compile(r"\b(?:outbound|out|there|first)\b")
+
+
+def _booking_searches(meaning: Meaning, now: datetime) -> tuple[PlanStep, PlanStep]:
+    """The booking's confirmation in the mail (from whom it was booked with, when named:
+    "my Turkish Airlines flight"), and its entries in the calendar."""
+    target = meaning.frame.target
+    sellers = [a for p in target.people if (a := meaning.address(p.name)) and a.startswith("@")]
+    words = " ".join(filter(None, [target.title, target.topic]))
     find_booking = PlanStep(
         id="find_booking",
         service="gmail",
         operation=Operation.SEARCH,
         description="Find the booking in your mail",
-        params={"text": f"{words} booking confirmation", "limit": 5},
+        params={"text": f"{words} booking confirmation", "limit": 5}
+        | ({"filters": {"senders": sellers}} if sellers else {}),
     )
     find_event = PlanStep(
         id="find_event",
@@ -516,26 +561,7 @@ def _cancel_booking(meaning: Meaning, now: datetime) -> ExecutionPlan:
         description="Find it in your calendar",
         params={"text": words, "limit": 10, "filters": _time_filters(meaning.target_window, "calendar", now)},
     )
-    delete_event = PlanStep(
-        id="delete_event",
-        service="calendar",
-        operation=Operation.DELETE,
-        description="Delete the calendar entries",
-        inputs={
-            "events": Binding(step="find_event", output="items"),
-            "booking": Binding(step="find_booking", output="top"),
-        },
-    )
-    message = meaning.frame.message
-    draft = PlanStep(
-        id="draft_cancellation",
-        service="gmail",
-        operation=Operation.DRAFT,
-        description="Draft the cancellation email",
-        params={"purpose": "cancellation", "body": (message.body if message else None) or ""},
-        inputs={"message": Binding(step="find_booking", output="top")},
-    )
-    return ExecutionPlan(steps=[find_booking, find_event, delete_event, draft])
+    return find_booking, find_event
 
 
 def _write_params(meaning: Meaning, service: Service, operation: Operation) -> dict[str, Any]:

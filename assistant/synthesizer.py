@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from assistant.agents.base import SourceItem
+from assistant.agents.gmail import booking_reference
 from assistant.core.services import spec
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
@@ -196,6 +197,9 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             if not items:
                 paragraphs.append(f"I didn't find any {plural} matching that.")
                 continue
+            if step.params.get("purpose") == "booking":
+                paragraphs.append(booking_answer(items[0], task.number_of(items[0])))
+                continue
             if step.id in targets:
                 top = items[0]
                 paragraphs.append(f"I found this {singular}: [{task.number_of(top)}] {_line(top, task.timezone)}.")
@@ -283,6 +287,24 @@ def direct_answer(task: AnswerTask) -> str | None:
         amount = amount_in(item)
         return f"**{item.title}**{cite} " + (f"is for {amount}." if amount else "says no amount I can find.")
     return f"**{item.title}**{cite}, {_when_said(item, task.now, task.timezone)}."  # the one item meant
+
+
+#: The lines of a booking's confirmation about ending it: cancelling, refunds, fees, whom to call.
+_CANCELLING = re.compile(r"cancel|refund|\bfees?\b|manage (?:my )?booking|no-show|\bcall\b|\+\d", re.IGNORECASE)
+
+
+def booking_answer(booking: SourceItem, number: int) -> str:
+    """What to say to "cancel my flight": the assistant cannot cancel a booking made with
+    someone else; the booking's reference and what its confirmation says about cancelling."""
+    seller = (booking.details.get("from") or "").split(" <")[0].strip() or "whoever sold it"
+    reference = booking_reference(booking)
+    body = str(booking.details.get("body") or booking.details.get("excerpt") or "")
+    terms = [line.strip(" -\u2022\t") for line in body.splitlines() if _CANCELLING.search(line)]
+    said = f"I can't cancel a booking with {seller} myself: only {seller} can."
+    said += f" Your booking is **{reference}** [{number}]." if reference else f" Your booking: [{number}]."
+    if terms:
+        said += " What their confirmation says:\n" + "\n".join(f"- {term}" for term in terms[:6])
+    return said + "\n\nOnce it's cancelled, I can remove its entries from your calendar."
 
 
 #: A sum of money as mail and documents write it: "GBP 6,290.40", "£1,200", "$49.99", "EUR 300".
@@ -465,6 +487,9 @@ def _facts(task: AnswerTask) -> list[str]:
         step = result.step
         if result.status == "ok" and step.operation == Operation.SEARCH and result.outputs.get("corrections"):
             lines.append(f"- {step.description}: {_searched_for(result.outputs['corrections'])} (say so)")
+        if result.status == "ok" and step.params.get("purpose") == "booking" and result.outputs.get("items"):
+            top = result.outputs["items"][0]
+            lines.append(f"- Say this about the booking: {booking_answer(top, task.number_of(top))}")
         if result.status == "ok" and step.operation == Operation.SEARCH and not result.outputs.get("items"):
             lines.append(f"- {step.description}: nothing found")
         elif result.status == "ok" and step.operation == Operation.SEARCH and _order(step.params) != "relevance":

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from assistant.agents.base import ActionOutcome, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel
+from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel, travel_numbers
 from assistant.core.items import EventItem
 from assistant.core.models import CalendarEvent
 from assistant.google.api import GoogleApi, http_status
@@ -220,7 +220,8 @@ class CalendarAgent(CacheReader):
                 raise StepFailed(f"I cannot delete {scope!r} occurrences of an event")
             if "events" in inputs:
                 # A booking's entries ("cancel my flight"), or every event found ("delete all...").
-                events = _booked_events(inputs) if "booking" in inputs else list(inputs["events"])
+                booked = "booking" in inputs or "bookings" in inputs
+                events = _booked_events(inputs, context.now, leg=params.get("leg")) if booked else list(inputs["events"])
             else:
                 events = [event]
             delete = DeleteEventsPayload(
@@ -516,18 +517,22 @@ class CalendarAgent(CacheReader):
         return datetime.fromisoformat(event.start)
 
 
-_FLIGHT_NUMBER = re.compile(r"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
-
-
-def _booked_events(inputs: dict[str, Any]) -> list[SourceItem]:
-    """The found events that belong to the booking: those naming one of its flight (or
-    train) numbers; the best match alone when none does."""
+def _booked_events(inputs: dict[str, Any], now: datetime, *, leg: str | None = None) -> list[SourceItem]:
+    """The entries of the first booking (`booking`, or of `bookings` in their order) that
+    has entries still to come: the found events naming one of its flight (or train)
+    numbers, in time order. `leg` "outbound" is the first of them, "return" the last.
+    None when no booking has any: nothing is guessed."""
     events: list[SourceItem] = inputs["events"]
-    booking: SourceItem | None = inputs.get("booking")
-    text = f"{booking.title}\n{booking.details.get('body') or booking.details.get('excerpt', '')}" if booking else ""
-    numbers = {"".join(match) for match in _FLIGHT_NUMBER.findall(text)}
-    matching = [e for e in events if {"".join(m) for m in _FLIGHT_NUMBER.findall(e.title)} & numbers]
-    return sorted(matching, key=lambda e: e.when or datetime.max) or events[:1]
+    bookings: list[SourceItem] = inputs.get("bookings") or ([inputs["booking"]] if inputs.get("booking") else [])
+    for booking in bookings:
+        text = f"{booking.title}\n{booking.details.get('body') or booking.details.get('excerpt', '')}"
+        numbers = set(travel_numbers(text))
+        matching = sorted(
+            (e for e in events if set(travel_numbers(e.title)) & numbers), key=lambda e: e.when or datetime.max
+        )
+        if matching and (matching[-1].when is None or matching[-1].when >= now):
+            return matching[:1] if leg == "outbound" else matching[-1:] if leg == "return" else matching
+    raise StepFailed("none of your calendar entries to come belongs to that booking")
 
 
 SERIES_SCOPES = ("one", "following", "all")

@@ -345,21 +345,6 @@ def _message(
         greeting = f"Hi {params['greeting_name']}," if params.get("greeting_name") else "Hi,"
         signature = f"\n\n{params['signature']}" if params.get("signature") else ""
         fields["body"] = f"{greeting}\n\n{gist}{signature}"
-    if (
-        original is not None
-        and operation in (Operation.SEND, Operation.DRAFT)
-        and params.get("purpose") == "cancellation"
-    ):
-        reference = booking_reference(original)
-        fields["to"] = to or [original.details["from_email"]]
-        quoted = f" - booking {reference}" if reference and reference not in original.title else ""
-        fields["subject"] = subject or f"Cancellation request{quoted}: {original.title}"
-        fields["body"] = body or (
-            "Hello,\n\n"
-            f"Please cancel my booking{f' {reference}' if reference else ''} "
-            f"(\u201c{original.title}\u201d) and confirm the "
-            "cancellation, with any refund due under your cancellation policy.\n\nThank you."
-        )
     if original is not None and original.service == "drive" and params.get("purpose") == "link":
         # "send Daniel the link to the roadmap deck": what was said, then the file's link.
         greeting = f"Hi {params['greeting_name']}," if params.get("greeting_name") else "Hi,"

@@ -503,6 +503,19 @@ class SourcePanel:
     link: str
 
 
+#: A flight or train number as bookings and calendar entries write it: "TK1980", "LH 2471".
+_TRAVEL_NUMBER = re.compile(r"\b([A-Z]{2}|[A-Z]\d|\d[A-Z])\s?(\d{2,4})\b")
+
+
+def travel_numbers(text: str) -> list[str]:
+    """The flight (or train) numbers `text` names, once each, written without a space."""
+    return list(dict.fromkeys("".join(match) for match in _TRAVEL_NUMBER.findall(text)))
+
+
+def _text_of(item: SourceItem) -> str:
+    return f"{item.title}\n{item.details.get('body') or item.details.get('excerpt') or ''}"
+
+
 def about_params(item: SourceItem, accounts: list[Any]) -> dict[str, Any]:
     """A search for what concerns `item` ("prepare me for my next meeting"): its title's
     words, and for a meeting its other people as anyone on the item."""
@@ -511,6 +524,10 @@ def about_params(item: SourceItem, accounts: list[Any]) -> dict[str, Any]:
     organizer = item.details.get("organizer") or ""
     if organizer and organizer.lower() not in own and organizer not in people:
         people.append(organizer)
+    numbers = travel_numbers(_text_of(item))
+    if item.service == "gmail" and numbers:
+        # A booking's confirmation concerns the entries naming its flight or train numbers.
+        return {"text": " ".join(numbers)}
     params: dict[str, Any] = {"text": item.title}
     if people:
         params["filters"] = {"people": people}
@@ -549,8 +566,12 @@ class CacheReader(BaseAgent):
 
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
         if step.operation == Operation.SEARCH:
-            about: SourceItem | None = inputs.get("about")
-            params = step.params | about_params(about, await context.accounts()) if about else step.params
+            about: SourceItem | list[SourceItem] | None = inputs.get("about")
+            if isinstance(about, list):  # several bookings: the entries of any of them
+                numbers = [n for item in about for n in travel_numbers(_text_of(item))]
+                params = step.params | {"text": " ".join(dict.fromkeys(numbers))}
+            else:
+                params = step.params | about_params(about, await context.accounts()) if about else step.params
             return await search_outputs(context, self, params)
         if step.operation == Operation.READ:
             return {"item": await self.cached_item(context, step.params["id"])}

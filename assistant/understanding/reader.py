@@ -240,7 +240,9 @@ _LINK = re.compile(
 )
 _REPLY_WORDS = re.compile(r"\b(?:reply|replies|respond|answer|re:)\b")
 _FORWARD_WORDS = re.compile(r"(?<!look )(?<!looking )(?<!looks )\b(?:forward|fwd|fw|pass on|pass along)\b")
-_GET_RID = re.compile(r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b")
+_GET_RID = re.compile(
+    r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b|\btake\b.{0,40}\b(?:out of|off)\s+(?:my|the)\b"
+)
 _TO_TRASH = re.compile(r"\b(?:to|in|into) the (?:trash|bin|rubbish)\b|\b(?:bin|trash) (?:every|all|them|it)\b|^bin\b")
 #: A verb that sends: "email" and "mail" only where a request opens with them.
 _SENDING = re.compile(
@@ -371,7 +373,8 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         act = "draft" if act == "draft" else "send"  # "send Daniel the link to the deck": a message
         draft = draft.model_copy(update={"services": ["gmail", "drive"]})
     verbless = _leading_verb(lowered) is None and not _SENDING.search(lowered) and not _DOING.search(lowered)
-    parts = listing.listed_parts(text) if act in ("find", "read") or verbless else []
+    # (A list the classifier took for a message or a new event: "Lena Fischer: her offer emails and ...".)
+    parts = listing.listed_parts(text) if act in ("find", "read") or (verbless and act in ("send", "create")) else []
     if parts:
         # "Lena Fischer: her offer emails and her first day in my calendar": a look in each
         # service the parts name, whatever act the classifier saw in the words.
@@ -479,6 +482,8 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         frame.target = frame.target.model_copy(update={"title": renamed, "topic": None, "kinds": kinds})
     if new_name:
         frame.target.people = [p for p in frame.target.people if p.name.lower() not in new_name.lower()]
+    if act == "delete" and "booking" in frame.target.kinds:
+        frame.target = _a_booking_or_its_entries(frame.target, lowered)
     if frame.event is not None and frame.condition is not None and frame.condition.kind == "free":
         # "if I've nothing on between 1 and 5 on Tuesday, block it": the time the condition names.
         event = frame.event.model_copy(
@@ -508,6 +513,28 @@ _SEND_AS = re.compile(
     r"|\bfrom\s+(?:her|his|their)\s+(?:account|address)\b|\bon\s+behalf\s+of\b|\bpretend(?:ing)?\s+to\s+be\b"
     r"|\b(?:e-?mail|send|write|reply)\b.*\bas\s+(?!a\b|an\b|the\b|soon\b|well\b|if\b|usual\b|i\b|me\b)[a-z]+\s+[a-z]+\b(?=,|\s+from)"
 )
+
+
+#: The calendar named as where things are taken from: "remove the flights from my calendar".
+_FROM_CALENDAR = re.compile(
+    r"\b(?:from|in|out of|off|on)\s+(?:my|the)\s+(?:calendar|calender|diary|cal)\b"
+    r"|\b(?:calendar|calender)\s+(?:entry|entries|events?)\b|\bflight events?\b|\b(?:the|its|their) entries\b"
+)
+
+
+def _a_booking_or_its_entries(target: Selection, lowered: str) -> Selection:
+    """ "cancel my Turkish Airlines flight" is the booking, confirmed in the mail (only the
+    airline can cancel it); "remove both flights from my calendar" is its calendar entries,
+    all of them when named in the plural; "delete the booking emails" is mail."""
+    if _MAIL_NOUNS.search(lowered):
+        return target.model_copy(update={"kinds": [k for k in target.kinds if k != "booking"], "service": "gmail"})
+    if _FROM_CALENDAR.search(lowered):
+        plural = bool(re.search(r"\b(?:flights|both|legs|entries|events|all)\b", lowered))
+        return target.model_copy(update={"service": "calendar", "every": target.every or plural})
+    return target.model_copy(update={"service": "gmail"})
+
+
+_MAIL_NOUNS = re.compile(r"\b(?:e-?mails?|mails?|inbox|messages?)\b")
 
 
 def _out_of_reach(lowered: str) -> OutOfReach | None:

@@ -438,6 +438,19 @@ def test_cancelling_one_the_following_or_all() -> None:
     assert problems(following, outcome(changes=[cancelled_one]))[0].startswith("missing: ")
 
 
+@pytest.mark.parametrize(("until", "ended_before"), [("20261123T095959Z", True), ("20261123T100000Z", False)])
+def test_a_series_ended_on_the_day_itself_ends_before_that_occurrence_only_if_until_is_earlier(
+    until: str, ended_before: bool
+) -> None:
+    # UNTIL is inclusive (RFC 5545): 09:59:59 UTC on Mon 23 Nov leaves out the 10:00 occurrence.
+    ref = {"service": "calendar", "title": "1:1 Priya / Alex", "day": "2026-11-23"}
+    following = task({"changes": [{"type": "event_cancelled", "event": ref, "scope": "following"}]})
+    rule = f"RRULE:FREQ=WEEKLY;BYDAY=MO;UNTIL={until}"
+    ended = event("p1", "1:1 Priya / Alex", at(18, 10) - dt.timedelta(days=184), 45, recurrence=[rule])
+    found = problems(following, outcome(changes=[ItemChange("event", ALEX, "p1", SERIES, ended)]))
+    assert (found == []) is ended_before, found
+
+
 # --- files --------------------------------------------------------------------------------
 
 

@@ -480,17 +480,37 @@ def _check_cancelled(want: EventCancelled, change: ItemChange, zone: ZoneInfo) -
     is_series = bool(after.get("recurrence")) and _norm(str(after.get("summary", ""))) == _norm(want.event.title)
     if want.scope == "following":
         # The series ends before the named occurrence, keeping the ones before it.
-        until = re.search(r"UNTIL=(\d{8})", " ".join(after.get("recurrence", [])))
+        until = re.search(r"UNTIL=(\d{8})(T\d{6}Z?)?", " ".join(after.get("recurrence", [])))
         if not is_series or until is None or want.event.day is None or after.get("status") == "cancelled":
             return "the series was not ended there"
         last = dt.datetime.strptime(until.group(1), "%Y%m%d").date()
         kept_earlier = last >= want.event.day - dt.timedelta(days=31)
-        return None if last < want.event.day and kept_earlier else f"the series now ends {last}"
+        # UNTIL is inclusive (RFC 5545): a timed UNTIL on the day itself ends the series
+        # before that day's occurrence when it falls before the occurrence's start.
+        ends_before = last < want.event.day or (
+            last == want.event.day
+            and until.group(2) is not None
+            and _before_occurrence(until.group(0), after, want, zone)
+        )
+        return None if ends_before and kept_earlier else f"the series now ends {last}"
     if after.get("status") != "cancelled" or (before is not None and before.get("status") == "cancelled"):
         return "not cancelled"
     if want.scope == "all":
         return None if is_series else "not the whole series"
     return None if not after.get("recurrence") and _occurrence_is(after, want.event, zone) else "another occurrence"
+
+
+def _before_occurrence(until: str, event: dict[str, Any], want: EventCancelled, zone: ZoneInfo) -> bool:
+    """Whether a timed UNTIL ("UNTIL=20261119T135959Z") falls before the series' occurrence
+    on the wanted day (its start time of day, on that day, in the series' zone, else `zone`)."""
+    stamp = dt.datetime.strptime(until.removeprefix("UNTIL=").rstrip("Z"), "%Y%m%dT%H%M%S").replace(tzinfo=dt.UTC)
+    start = event.get("start") or {}
+    if "dateTime" not in start or want.event.day is None:
+        return False
+    first = dt.datetime.fromisoformat(str(start["dateTime"]).replace("Z", "+00:00"))
+    local = first.astimezone(ZoneInfo(start["timeZone"]) if start.get("timeZone") else zone)
+    occurrence = dt.datetime.combine(want.event.day, local.time(), local.tzinfo)
+    return stamp < occurrence
 
 
 def _check_file(want: FileChanged, change: ItemChange) -> str | None:
