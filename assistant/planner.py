@@ -506,7 +506,7 @@ def _cancel_booking(meaning: Meaning, now: datetime) -> ExecutionPlan:
     confirmation in the mail says how (and what it costs), and the calendar shows its
     entries; nothing is written, since deleting the entries would hide a booking still valid."""
     find_booking, find_event = _booking_searches(meaning, now)
-    find_booking.params["purpose"] = "booking"
+    find_booking.params |= {"purpose": "booking", "whole": True}
     return ExecutionPlan(steps=[find_booking, find_event])
 
 
@@ -520,7 +520,9 @@ def _unbook(meaning: Meaning, now: datetime) -> ExecutionPlan:
     target = meaning.frame.target
     said = " ".join(filter(None, [target.title, target.topic])).lower()
     one = not target.every and (target.count or 1) == 1
-    leg = ("return" if _RETURN_LEG.search(said) else "outbound" if _OUTBOUND_LEG.search(said) else None) if one else None
+    leg = (
+        ("return" if _RETURN_LEG.search(said) else "outbound" if _OUTBOUND_LEG.search(said) else None) if one else None
+    )
     delete_event = PlanStep(
         id="delete_event",
         service="calendar",

@@ -12,7 +12,6 @@ occurrence, as Google's own "this and following events" does (undo gives the rul
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
@@ -23,7 +22,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 from sqlalchemy import select
 
-from assistant.agents.base import ActionOutcome, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, Ambiguous, Remember, SourceItem, StepFailed
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel, travel_numbers
 from assistant.core.items import EventItem
@@ -31,6 +30,7 @@ from assistant.core.models import CalendarEvent
 from assistant.google.api import GoogleApi, http_status
 from assistant.google.resources import CALENDAR_ID, event_item, zone_named
 from assistant.plan import Operation, PlanStep
+from assistant.understanding.schema import Clarification
 from assistant.writes import (
     CreateEventPayload,
     DeletedEvent,
@@ -212,6 +212,8 @@ class CalendarAgent(CacheReader):
             return self._proposal(step.operation, account_id, None, created)
         if event is None:
             raise StepFailed("I could not find the event you mean")
+        if "events" not in inputs:
+            await _theirs_to_change(event, step.operation, context)
         if step.operation == Operation.UPDATE:
             return self._proposal(step.operation, event.account_id, event.id, _changed(event, params, context))
         if step.operation == Operation.DELETE:
@@ -221,7 +223,9 @@ class CalendarAgent(CacheReader):
             if "events" in inputs:
                 # A booking's entries ("cancel my flight"), or every event found ("delete all...").
                 booked = "booking" in inputs or "bookings" in inputs
-                events = _booked_events(inputs, context.now, leg=params.get("leg")) if booked else list(inputs["events"])
+                events = (
+                    _booked_events(inputs, context.now, leg=params.get("leg")) if booked else list(inputs["events"])
+                )
             else:
                 events = [event]
             delete = DeleteEventsPayload(
@@ -515,6 +519,28 @@ class CalendarAgent(CacheReader):
         if original:
             return _moment(original, str(context.timezone))
         return datetime.fromisoformat(event.start)
+
+
+async def _theirs_to_change(event: SourceItem, operation: Operation, context: AgentContext) -> None:
+    """An event someone else organises is theirs to move or cancel: the user is asked
+    whether to decline it or to write to the organiser, and nothing is proposed."""
+    organizer = str(event.details.get("organizer") or "")
+    own = {account.email.lower() for account in await context.accounts()}
+    if not organizer or organizer.lower() in own:
+        return
+    named = next((a.get("name") for a in event.details.get("attendees") or [] if a.get("email") == organizer), None)
+    name = named or organizer.split("@")[0].replace(".", " ").title()
+    first = name.split(" ")[0]
+    verb = "cancel" if operation == Operation.DELETE else "move"
+    raise Ambiguous(
+        Clarification(
+            kind="other",
+            question=f"\u201c{event.title}\u201d is {name}'s event, so only {first} can {verb} it for everyone. "
+            f"Should I decline it for you, or email {first}?",
+            options=["Decline it", f"Email {first}"],
+        ),
+        [event],
+    )
 
 
 def _booked_events(inputs: dict[str, Any], now: datetime, *, leg: str | None = None) -> list[SourceItem]:

@@ -202,6 +202,11 @@ async def _listed_outputs(
         )
 
     # "The latest X" is among the items titled X when there are any; "every X", all that hold X.
+    # A few more are looked at when a title is named: one titled exactly so comes first
+    # ("the Q4 Financial Review" is not "Prep: Q4 Financial Review", however soon that is).
+    wanted = cap
+    if params.get("title") and not every:
+        cap = max(cap, TITLED_LOOKAHEAD)
     ids, total = await listing(words, order, cap, by_title=not every)
     if order == "relevance" and ids:  # search's best matches first, then the others, newest first
         best, _ = await listing(words, order, len(ranked), only=list(ranked))
@@ -215,7 +220,26 @@ async def _listed_outputs(
             found.sort(key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=order == "latest")
         ids, total = [r.item_id for r in found][:cap], len(found)
     items = await reader.listed_sources(context.engine, ids, ranked, order)
+    if params.get("title") and not every:
+        items = titled_exactly_first(items, str(params["title"]))[:wanted]
     return {"items": items, "top": items[0] if items else None, "corrections": response.corrections, "total": total}
+
+
+#: How many items titled with the words are looked at for one titled exactly so.
+TITLED_LOOKAHEAD = 5
+
+
+def titled_exactly_first(items: list[SourceItem], title: str) -> list[SourceItem]:
+    """The items whose title holds `title`'s words, those with the fewest other words first
+    ("the Q4 review" is "Q4 Financial Review" before "Prep: Q4 Financial Review"), then the
+    others; ties keep the order given."""
+    said = set(_WORD.findall(title.lower()))
+
+    def extra(item: SourceItem) -> int:
+        words = set(_WORD.findall(item.title.lower()))
+        return len(words - said) if said <= words else len(words) + len(said)
+
+    return sorted(items, key=extra)
 
 
 @dataclass(frozen=True)
@@ -572,7 +596,13 @@ class CacheReader(BaseAgent):
                 params = step.params | {"text": " ".join(dict.fromkeys(numbers))}
             else:
                 params = step.params | about_params(about, await context.accounts()) if about else step.params
-            return await search_outputs(context, self, params)
+            outputs = await search_outputs(context, self, params)
+            if params.get("whole") and outputs["top"] is not None:
+                # The best match with its whole text (a booking's terms are past its excerpt).
+                whole = await self.cached_item(context, outputs["top"].id)
+                outputs["items"] = [whole, *outputs["items"][1:]]
+                outputs["top"] = whole
+            return outputs
         if step.operation == Operation.READ:
             return {"item": await self.cached_item(context, step.params["id"])}
         raise StepFailed(f"{self.service} cannot {step.operation}")

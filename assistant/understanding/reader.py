@@ -241,7 +241,8 @@ _LINK = re.compile(
 _REPLY_WORDS = re.compile(r"\b(?:reply|replies|respond|answer|re:)\b")
 _FORWARD_WORDS = re.compile(r"(?<!look )(?<!looking )(?<!looks )\b(?:forward|fwd|fw|pass on|pass along)\b")
 _GET_RID = re.compile(
-    r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b|\btake\b.{0,40}\b(?:out of|off)\s+(?:my|the)\b"
+    r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b"
+    r"|\btake\b.{0,40}\b(?:out of|off)\s+(?:my|the)\s+(?:calendar|calender|diary|inbox)\b"
 )
 _TO_TRASH = re.compile(r"\b(?:to|in|into) the (?:trash|bin|rubbish)\b|\b(?:bin|trash) (?:every|all|them|it)\b|^bin\b")
 #: A verb that sends: "email" and "mail" only where a request opens with them.

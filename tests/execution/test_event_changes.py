@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
+
 from assistant.orchestrator import Orchestrator, StepResult
+from assistant.pipeline import ClarificationEvent
 from assistant.plan import Binding, ExecutionPlan, PlanStep
 from assistant.writes import PendingAction
 from tests.execution.conftest import ALEX, LONDON, NOW, World, google
@@ -281,3 +284,21 @@ async def test_every_event_found_is_deleted_then_undo(world: World) -> None:
     await desk.undo(world.alex, action.id)
     for title in titles:
         assert len(listed(world, title, NOW)) == 1, title
+
+
+@pytest.mark.parametrize(
+    ("request_text", "verb"),
+    [
+        ("cancel the Q4 Financial Review", "cancel"),
+        ("push the Q4 review back by 30 minutes", "move"),
+        ("could you move the q4 financial review on tuesday to 3pm?", "move"),
+    ],
+)
+async def test_an_event_someone_else_organises_is_theirs_to_change(world: World, request_text: str, verb: str) -> None:
+    # Sarah organises the Q4 Financial Review; Alex is a guest. The one titled so is meant,
+    # not "Prep: Q4 Financial Review" the day before, and nothing is proposed: Alex is asked.
+    events, done = await world.ask(request_text)
+    (asked,) = [event.clarification for event in events if isinstance(event, ClarificationEvent)]
+    assert asked.question.startswith("\u201cQ4 Financial Review\u201d is Sarah Chen's event")
+    assert f"can {verb} it" in asked.question and "decline" in asked.question
+    assert done.actions == []

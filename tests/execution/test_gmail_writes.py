@@ -403,7 +403,7 @@ async def test_forward_arrives_at_two_recipients(world: World) -> None:
 
 @pytest.mark.parametrize(
     "request_text",
-    ["email Daniel Okafor the link to the Atlas pricing model", "send daniel the atlas priceing model link"],
+    ["email Daniel Okafor the link to the roadmap deck", "send daniel the 2027 roadmap slides link"],
 )
 async def test_a_files_link_is_sent_to_the_person_named(world: World, request_text: str) -> None:
     """ "send Daniel the link to the pricing model": the file is found in Drive, and the
@@ -411,14 +411,14 @@ async def test_a_files_link_is_sent_to_the_person_named(world: World, request_te
     _, done = await world.ask(request_text)
     (action,) = [a for a in done.actions if a.operation == "send"]
     assert action.fields["to"] == [DANIEL]
-    assert action.fields["subject"] == "Atlas pricing model"
+    assert action.fields["subject"] == "Product roadmap 2027"
     drive = google(world.sandbox, ALEX, "drive")
-    (file,) = drive.files().list(q="name = 'Atlas pricing model'", fields="files(id,webViewLink)").execute()["files"]
+    (file,) = drive.files().list(q="name = 'Product roadmap 2027'", fields="files(id,webViewLink)").execute()["files"]
     assert file["webViewLink"] in action.fields["body"]
-    before = len(received(world, DANIEL, "subject:(Atlas pricing model)"))
+    before = len(received(world, DANIEL, "subject:(Product roadmap 2027)"))
     desk = await world.concierge.actions(world.alex)
     await desk.confirm(world.alex, action.id)
-    arrived = received(world, DANIEL, "subject:(Atlas pricing model)")
+    arrived = received(world, DANIEL, "subject:(Product roadmap 2027)")
     assert len(arrived) == before + 1
     bodies = [str(message.get_body(("plain", "html")).get_content()) for message in arrived]  # type: ignore[union-attr]
     assert any(file["webViewLink"] in body for body in bodies)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from assistant.orchestrator import StepEvent
 from assistant.pipeline import PlanEvent
 from tests.execution.conftest import ALEX, World, google
 
@@ -29,36 +28,39 @@ async def test_cross_service_emails_and_meetings_with_sarah(world: World) -> Non
     assert any("Q4 Financial Review" in m.title for m in meetings), [m.title for m in meetings]
 
 
-async def test_cancel_my_turkish_airlines_flight(world: World) -> None:
+async def test_cancel_my_turkish_airlines_flight_says_how_and_changes_nothing(world: World) -> None:
+    # Only the airline can cancel the booking: the answer gives its reference and the
+    # confirmation's terms, and nothing is proposed (deleting the flights would hide a
+    # booking still valid).
     events, done = await world.ask("cancel my Turkish Airlines flight")
-    plan = next(e.plan for e in events if isinstance(e, PlanEvent))
-    assert [[s.operation for s in level] for level in plan.levels()] == [["search", "search"], ["delete", "draft"]]
-    actions = {a.operation: a for a in done.actions}
-    assert set(actions) == {"delete", "draft"}, [e for e in events if isinstance(e, StepEvent)]
-    # Both legs of the booking, outbound first; the draft quotes the booking reference.
-    legs = actions["delete"].fields["events"]
-    assert [("TK1980" in e["summary"], "TK1971" in e["summary"]) for e in legs] == [(True, False), (False, True)]
-    assert "TK7QXM" in actions["draft"].preview
-    assert actions["draft"].fields["to"] == ["noreply@thy.com"]
+    assert done.actions == []
+    assert "can't cancel" in done.answer and "TK7QXM" in done.answer
+    assert "GBP 110" in done.answer and "Manage Booking" in done.answer, done.answer
 
-    # Nothing has been written yet.
+
+async def test_a_cancelled_bookings_flights_leave_the_calendar_and_come_back_on_undo(world: World) -> None:
+    _, done = await world.ask("The Turkish Airlines booking is cancelled, remove both flights from my calendar")
+    (action,) = done.actions
+    legs = action.fields["events"]
+    assert [("TK1980" in e["summary"], "TK1971" in e["summary"]) for e in legs] == [(True, False), (False, True)]
     calendar = google(world.sandbox, ALEX, "calendar")
     flight_id = legs[0]["event_id"]
     assert calendar.events().get(calendarId="primary", eventId=flight_id).execute()["status"] != "cancelled"
-    gmail = google(world.sandbox, ALEX, "gmail")
-    drafts_before = gmail.users().drafts().list(userId="me").execute().get("drafts", [])
 
     desk = await world.concierge.actions(world.alex)
-    for action in done.actions:
-        confirmed = await desk.confirm(world.alex, action.id)
-        again = await desk.confirm(world.alex, action.id)  # a retried confirmation
-        assert confirmed.status == again.status == "done"
+    confirmed = await desk.confirm(world.alex, action.id)
+    again = await desk.confirm(world.alex, action.id)  # a retried confirmation
+    assert confirmed.status == again.status == "done"
     assert calendar.events().get(calendarId="primary", eventId=flight_id).execute()["status"] == "cancelled"
-    drafts_after = gmail.users().drafts().list(userId="me").execute().get("drafts", [])
-    assert len(drafts_after) == len(drafts_before) + 1
 
-    restored = await desk.undo(world.alex, actions["delete"].id)
+    restored = await desk.undo(world.alex, action.id)
     assert restored.status == "undone"
     for number in ("TK1980", "TK1971"):
         flights = calendar.events().list(calendarId="primary", q=number, singleEvents=True).execute()["items"]
         assert any(e.get("status") == "confirmed" for e in flights), number
+
+
+async def test_one_leg_of_a_trip_is_the_one_named(world: World) -> None:
+    _, done = await world.ask("remove the return flight from Istanbul from my calendar")
+    (action,) = done.actions
+    assert ["TK1971" in e["summary"] for e in action.fields["events"]] == [True]
