@@ -664,6 +664,10 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
             params["duration_minutes"] = event.duration_minutes
         if frame.rename:
             params["summary"] = frame.rename
+        if event.attendees:  # "add Hannah to the Beacon kickoff"
+            params["attendees_added"] = [a for name in event.attendees if (a := meaning.address(name))]
+        if event.uninvited:  # "take Daniel off the roadmap review"
+            params["attendees_removed"] = [a for name in event.uninvited if (a := meaning.address(name))]
         return params
     if operation == Operation.DELETE:
         params["series"] = frame.target.series

@@ -104,6 +104,8 @@ class EventTimes(Payload):
     location: str = ""
     #: An all-day event's times are midnights in its zone: Google is sent its dates.
     all_day: bool | None = None
+    #: Who is invited (addresses), when a change adds or removes people; None: unchanged.
+    attendees: list[str] | None = None
 
 
 class CreateEventPayload(Payload):
@@ -121,8 +123,9 @@ class CreateEventPayload(Payload):
 
 
 class UpdateEventPayload(Payload):
-    """An event moved (`start`), shifted, moved to another day, resized (`end`) or renamed
-    (`summary`): the event as it will be, and as it was."""
+    """An event moved (`start`), shifted, moved to another day, resized (`end`), renamed
+    (`summary`) or with people added or removed (`attendees`, everyone invited after the
+    change): the event as it will be, and as it was."""
 
     event_id: str
     summary: str
@@ -132,6 +135,7 @@ class UpdateEventPayload(Payload):
     location: str = ""
     #: An all-day event moved by whole days stays all-day (its times are midnights).
     all_day: bool | None = None
+    attendees: list[str] | None = None
     #: The event as it was, for the card ("Move ... from ... to ...") and for undo.
     was: EventTimes
 

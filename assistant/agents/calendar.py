@@ -22,7 +22,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import HttpRequest
 from sqlalchemy import select
 
-from assistant.agents.base import ActionOutcome, Ambiguous, Remember, SourceItem, StepFailed
+from assistant.agents.base import ActionOutcome, Ambiguous, Remember, SourceItem, StepFailed, Unchanged
 from assistant.agents.context import AgentContext
 from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel, travel_numbers
 from assistant.core.items import EventItem
@@ -131,6 +131,7 @@ class CalendarAgent(CacheReader):
         if (
             step.operation == Operation.SEARCH
             and not ordered
+            and not step.params.get("one")  # the one a write acts on stays first
             and {"after", "before"} & set(step.params.get("filters") or {})
         ):
             # A listing of a period ("my meetings next week") reads best in time order.
@@ -348,11 +349,13 @@ class CalendarAgent(CacheReader):
             )
         if action.operation == Operation.UPDATE:
             update = UpdateEventPayload.model_validate(action.fields)
-            changes = {
+            changes: dict[str, Any] = {
                 "summary": update.summary,
                 **_google_times(update.start, update.end, update.time_zone, all_day=bool(update.all_day)),
                 "location": update.location,
             }
+            if update.attendees is not None:
+                changes["attendees"] = [{"email": email} for email in update.attendees]
             updated = await api.call(
                 lambda s: s.events().patch(
                     calendarId=CALENDAR_ID, eventId=update.event_id, body=changes, sendUpdates="all"
@@ -447,11 +450,13 @@ class CalendarAgent(CacheReader):
         if action.operation == Operation.UPDATE:
             update = UpdateEventPayload.model_validate(action.fields)
             was = EventTimes.model_validate(undo)
-            back = {
+            back: dict[str, Any] = {
                 "summary": was.summary,
                 **_google_times(was.start, was.end, update.time_zone, all_day=bool(was.all_day)),
                 "location": was.location,
             }
+            if was.attendees is not None:
+                back["attendees"] = [{"email": email} for email in was.attendees]
             restored = await api.call(
                 lambda s: s.events().patch(
                     calendarId=CALENDAR_ID, eventId=update.event_id, body=back, sendUpdates="all"
@@ -618,6 +623,8 @@ def _changed(event: SourceItem, params: dict[str, Any], context: AgentContext) -
         end = datetime.fromisoformat(params["end"]) if params.get("end") else start + length
     if end <= start:
         raise StepFailed("the event would end before it starts")
+    invited = [str(a["email"]) for a in details.get("attendees") or [] if a.get("email")]
+    attendees = _invited(invited, params.get("attendees_added") or [], params.get("attendees_removed") or [], event)
     return UpdateEventPayload(
         event_id=event.id,
         summary=params.get("summary") or event.title,
@@ -626,14 +633,30 @@ def _changed(event: SourceItem, params: dict[str, Any], context: AgentContext) -
         time_zone=zone_name,
         location=params.get("location", details.get("location", "")),
         all_day=True if all_day else None,
+        attendees=attendees,
         was=EventTimes(
             summary=event.title,
             start=old_start.isoformat(),
             end=old_end.isoformat(),
             location=details.get("location", ""),
             all_day=True if all_day else None,
+            attendees=invited if attendees is not None else None,
         ),
     )
+
+
+def _invited(invited: list[str], added: list[str], removed: list[str], event: SourceItem) -> list[str] | None:
+    """Everyone invited once `added` join and `removed` leave (None when neither is asked).
+    Adding someone already invited, or removing someone who is not, changes nothing."""
+    if not added and not removed:
+        return None
+    have = {email.lower() for email in invited}
+    gone = {email.lower() for email in removed}
+    if not [a for a in added if a.lower() not in have] and not gone & have:
+        who = ", ".join(added or removed)
+        status = "is already invited to" if added else "is not invited to"
+        raise Unchanged(f"{who} {status} \u201c{event.title}\u201d; nothing to change.")
+    return [email for email in invited if email.lower() not in gone] + [a for a in added if a.lower() not in have]
 
 
 def _change_lines(update: UpdateEventPayload, *, done: bool) -> list[str]:
@@ -655,6 +678,16 @@ def _change_lines(update: UpdateEventPayload, *, done: bool) -> list[str]:
         lines.append(f"{'Made' if done else 'Make'} \u201c{was.summary}\u201d {length} ({new_times})")
     if update.summary != was.summary:
         lines.append(f"{'Renamed' if done else 'Rename'} \u201c{was.summary}\u201d to \u201c{update.summary}\u201d")
+    if update.attendees is not None and was.attendees is not None:
+        added = [a for a in update.attendees if a not in was.attendees]
+        removed = [a for a in was.attendees if a not in update.attendees]
+        if added:
+            lines.append(
+                f"{'Invited' if done else 'Invite'} {', '.join(added)} to \u201c{update.summary}\u201d ({new_times})"
+            )
+        if removed:
+            verb = "Removed" if done else "Remove"
+            lines.append(f"{verb} {', '.join(removed)} from \u201c{update.summary}\u201d ({new_times})")
     if not lines:  # nothing but the place (or nothing): said as a move, as it always was
         if done:
             lines.append(f"Moved \u201c{update.summary}\u201d to {new_times}")

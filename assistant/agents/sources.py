@@ -463,12 +463,14 @@ def prefer_covering(items: list[SourceItem], text: str) -> list[SourceItem]:
     if len(asked) < 2:
         return items
 
-    def covers(item: SourceItem) -> bool:
-        titled = _WORD.findall(item.title.lower())
-        return all(any(_same_word(word, title_word) for title_word in titled) for word in asked)
-
-    covering = [item for item in items if covers(item)]
+    covering = [item for item in items if titled_with(item, asked)]
     return covering + [item for item in items if item not in covering]
+
+
+def titled_with(item: SourceItem, words: list[str]) -> bool:
+    """Whether the item's title holds each of `words` (or a form of it, or it one slip off)."""
+    titled = _WORD.findall(item.title.lower())
+    return all(any(_same_word(word, title_word) for title_word in titled) for word in words)
 
 
 def _one_of_a_name(items: list[SourceItem], service: Service, zone: ZoneInfo) -> None:
@@ -597,6 +599,8 @@ class CacheReader(BaseAgent):
             else:
                 params = step.params | about_params(about, await context.accounts()) if about else step.params
             outputs = await search_outputs(context, self, params)
+            if params.get("one") and params.get("title") and self.service in NAMED_BY_TITLE:
+                outputs = await self._named_elsewhere(context, params, outputs)
             if params.get("whole") and outputs["top"] is not None:
                 # The best match with its whole text (a booking's terms are past its excerpt).
                 whole = await self.cached_item(context, outputs["top"].id)
@@ -606,6 +610,25 @@ class CacheReader(BaseAgent):
         if step.operation == Operation.READ:
             return {"item": await self.cached_item(context, step.params["id"])}
         raise StepFailed(f"{self.service} cannot {step.operation}")
+
+    async def _named_elsewhere(
+        self, context: AgentContext, params: dict[str, Any], outputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A write's item named by its title ("the Beacon kickoff next Thursday") that is not
+        in the time said is the coming one of that name, if there is one: a day read one
+        way ("next Thursday" is tomorrow, or the week after) never puts another event in
+        its place."""
+        words = [word for word in _WORD.findall(str(params["title"]).lower()) if len(word) > 1]
+        filters = dict(params.get("filters") or {})
+        if not words or any(titled_with(item, words) for item in outputs["items"]):
+            return outputs
+        if not {"after", "before"} & set(filters):
+            return outputs
+        untimed = {name: value for name, value in filters.items() if name not in ("after", "before")}
+        wider = params | {"filters": untimed, "order": "next" if self.service == "calendar" else "relevance"}
+        found = await search_outputs(context, self, wider)
+        named = [item for item in found["items"] if titled_with(item, words)]
+        return found | {"items": named, "top": named[0]} if named else outputs
 
     async def sources_for(self, engine: AsyncEngine, results: list[SearchResult]) -> list[SourceItem]:
         """The cached rows behind search results, in the results' order."""

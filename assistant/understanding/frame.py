@@ -166,7 +166,12 @@ class EventSpec(FrameModel):
         default=None, description="A move by a duration: '15 minutes earlier' is -15, 'an hour later' is 60."
     )
     all_day: bool = False
-    attendees: list[str] = Field(default_factory=list, description="People to invite, as written.")
+    attendees: list[str] = Field(
+        default_factory=list, description="People to invite (to a new event, or added to one), as written."
+    )
+    uninvited: list[str] = Field(
+        default_factory=list, description="People taken off an existing event's guest list, as written."
+    )
     location: str | None = None
     zone: str | None = Field(default=None, description="A time zone the times are in, when named ('London time').")
     recurrence: str | None = Field(default=None, description="A repetition as written: 'every Monday'.")

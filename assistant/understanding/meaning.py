@@ -177,7 +177,7 @@ def _names(frame: Frame) -> list[str]:
     if frame.message is not None:
         names += [*frame.message.to, *frame.message.cc]
     if frame.event is not None:
-        names += frame.event.attendees
+        names += [*frame.event.attendees, *frame.event.uninvited]
     if frame.share is not None:
         names += frame.share.people
     if frame.condition is not None:

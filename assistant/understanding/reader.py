@@ -359,6 +359,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         return briefing  # ("brief me on my next call" prepares for it)
     draft = _cleaned(draft, text)
     act = _act(draft, lowered)
+    guests = _guest_change(text, _mentions(draft, text))
+    if guests is not None:  # "add Hannah to the Beacon kickoff", "take Daniel off the roadmap review"
+        act = "change"
+        draft = draft.model_copy(update={"services": ["calendar"]})
     if act == "delete" and _DRIVE_WORDS.search(lowered) and not _MAIL_KINDS.search(lowered):
         draft = draft.model_copy(update={"services": ["drive", *(s for s in draft.services if s != "drive")]})
     mail_kinds = _MAIL_KINDS.search(lowered) and not _named_services(text, but="gmail")
@@ -485,6 +489,15 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         frame.target.people = [p for p in frame.target.people if p.name.lower() not in new_name.lower()]
     if act == "delete" and "booking" in frame.target.kinds:
         frame.target = _a_booking_or_its_entries(frame.target, lowered)
+    if guests is not None:
+        who, event_words, removing = guests
+        # Only who comes or goes changes: "next Thursday" names the event, it is no new time.
+        frame.event = EventSpec(attendees=[] if removing else who, uninvited=who if removing else [])
+        frame.target = _selection(event_words, "calendar", draft, "change")
+        if not frame.target.title and frame.target.topic:  # what they join is named by its title
+            frame.target = frame.target.model_copy(update={"title": frame.target.topic, "topic": None})
+        frame.target.people = [p for p in frame.target.people if p.name.lower() not in " ".join(who).lower()]
+        frame.clarification = None  # (the classifier's "Drive or calendar?" is settled)
     if frame.event is not None and frame.condition is not None and frame.condition.kind == "free":
         # "if I've nothing on between 1 and 5 on Tuesday, block it": the time the condition names.
         event = frame.event.model_copy(
@@ -521,6 +534,52 @@ _FROM_CALENDAR = re.compile(
     r"\b(?:from|in|out of|off|on)\s+(?:my|the)\s+(?:calendar|calender|diary|cal)\b"
     r"|\b(?:calendar|calender)\s+(?:entry|entries|events?)\b|\bflight events?\b|\b(?:the|its|their) entries\b"
 )
+
+
+#: Someone added to an existing event: "add Hannah to the Beacon kickoff", "invite hannah
+#: to beacon kick off", "could you invite Hannah Lee to the kickoff next Thursday as well?".
+_INVITED_TO = re.compile(
+    r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*(?:please\s+)?(?:add|invite)\s+"
+    r"(?P<who>[\w.'\u2019-]+(?:(?:\s+|,\s*|\s+and\s+)[\w.'\u2019-]+){0,4}?)\s+(?:to|on|onto|into)\s+(?P<event>.+)$",
+    re.IGNORECASE,
+)
+#: Someone taken off one: "take Daniel off the roadmap review", "remove Daniel from the
+#: guest list of the roadmap 2027 review", "uninvite Tom from Friday's sync".
+_TAKEN_OFF = re.compile(
+    r"^(?:(?:please|pls|can you|could you|would you|kindly)\s+)*(?:please\s+)?"
+    r"(?:remove|take|drop|uninvite|kick)\s+(?P<who>[\w.'\u2019-]+(?:(?:\s+|,\s*|\s+and\s+)[\w.'\u2019-]+){0,4}?)"
+    r"\s+(?:off|from|out of)\s+"
+    r"(?:the\s+(?:guest\s*list|invite|invitation|attendees?|invitees?)\s+(?:of|for|to)\s+)?(?P<event>.+)$",
+    re.IGNORECASE,
+)
+#: What a guest is never added to or taken off: a place, a file, a list of mail.
+_NOT_AN_EVENT = re.compile(
+    r"^(?:my|the|our)\s+(?:calendar|calender|diary|inbox|list|cc|email|thread)\b|\b(?:sheet|spreadsheet|doc|docs|document"
+    r"|file|folder|deck|slides|pdf|drive|mailing list|distribution list|thread|email|chat|channel|group)\b"
+)
+
+
+def _guest_change(text: str, mentions: list[str]) -> tuple[list[str], str, bool] | None:
+    """(who, the words naming the event, whether they are taken off) when the request adds
+    someone to an existing event or takes them off one; None otherwise. What they join
+    is named with a determiner or a day ("the Beacon kickoff", "tomorrow's standup",
+    "beacon kick off" after "invite"); who is someone the request names as a person
+    (`mentions`), never a thing ("add a session to the agenda", "add focus time to Friday")."""
+    said = _without_quotes(text).strip().rstrip("?.! ")
+    for pattern, removing in ((_INVITED_TO, False), (_TAKEN_OFF, True)):
+        match = pattern.match(said)
+        if match is None:
+            continue
+        who, event = match.group("who"), match.group("event")
+        event = re.sub(r"\s+(?:as well|too|also|please|pls|thanks)$", "", event, flags=re.IGNORECASE)
+        named = {word for mention in mentions for word in mention.lower().split()}
+        people = [name.strip() for name in re.split(r",\s*(?:and\s+)?|\s+and\s+", who) if name.strip()]
+        if not all(_looks_like_person(name) and name.split()[0].lower() in named for name in people):
+            return None  # "add focus time to Friday": no one is called that
+        if _NOT_AN_EVENT.search(event.lower()) or wording.quoted_spans(text):
+            return None
+        return people, event, removing
+    return None
 
 
 def _a_booking_or_its_entries(target: Selection, lowered: str) -> Selection:
@@ -1030,6 +1089,8 @@ def _a_noun_after_a_word(words: list[str], index: int) -> bool:
     return word in _NOUNS_TOO and index > 0 and not _not_sought(words[index - 1].lower())
 
 
+#: Words people split that titles write as one: "beacon kick off" is the Beacon kickoff.
+_COMPOUNDS = re.compile(r"\b(kick)\s+(off)\b|\b(stand)\s+(up)\b", re.IGNORECASE)
 #: Shorthand people type for words items spell out.
 _SHORTHAND = {"appt": "appointment", "appts": "appointments", "mtg": "meeting", "mtgs": "meetings", "xmas": "Christmas"}
 
@@ -1039,6 +1100,7 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     time phrases and the words that only say how to look) are what to search for: "the
     Beacon requirements document" searches "Beacon requirements"."""
     blanked = re.sub(r"\S+@\S+", " ", text)  # an address is whom, never what about
+    blanked = _COMPOUNDS.sub(lambda m: "".join(g for g in m.groups() if g), blanked)  # "kick off": "kickoff"
     blanked = _FROM_DEPARTMENT.sub(" ", blanked)  # "Sarah from finance": which Sarah, not what about
     blanked = _TO_EVERYONE.sub(" ", blanked)  # "the update I sent to everyone": to whom, not what about
     for phrase in time_phrases(text):
@@ -1298,8 +1360,8 @@ def _assign_people(frame: Frame, people: list[PersonRef]) -> Frame:
     taken: set[str] = set()
     if frame.message is not None:
         taken |= {*frame.message.to, *frame.message.cc}
-    if frame.event is not None and frame.act == "create":
-        taken |= set(frame.event.attendees)
+    if frame.event is not None and frame.act in ("create", "change"):
+        taken |= {*frame.event.attendees, *frame.event.uninvited}
     if frame.share is not None:
         taken |= set(frame.share.people)
     if taken:

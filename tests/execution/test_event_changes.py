@@ -302,3 +302,52 @@ async def test_an_event_someone_else_organises_is_theirs_to_change(world: World,
     assert asked.question.startswith("\u201cQ4 Financial Review\u201d is Sarah Chen's event")
     assert f"can {verb} it" in asked.question and "decline" in asked.question
     assert done.actions == []
+
+
+def guests(world: World, event_id: str) -> list[str]:
+    calendar = google(world.sandbox, ALEX, "calendar")
+    event = calendar.events().get(calendarId="primary", eventId=event_id).execute()
+    return sorted(a["email"] for a in event.get("attendees", []))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "who", "joins"),
+    [
+        ("add Hannah to the Beacon kickoff", "hannah.lee@northwindlabs.com", True),
+        (
+            "could you invite hannah lee to the beacon kick off next thursday as well?",
+            "hannah.lee@northwindlabs.com",
+            True,
+        ),
+        ("take Daniel off the Roadmap 2027 review", "daniel.okafor@northwindlabs.com", False),
+        (
+            "remove daniel from the guest list of the roadmap review with priya",
+            "daniel.okafor@northwindlabs.com",
+            False,
+        ),
+    ],
+)
+async def test_people_join_or_leave_an_existing_event_and_undo_puts_the_list_back(
+    world: World, request_text: str, who: str, joins: bool
+) -> None:
+    # An existing event's guest list changes (no new event), after confirmation, and undo
+    # gives the list back as it was.
+    _, done = await world.ask(request_text)
+    (action,) = done.actions
+    assert action.operation == "update" and action.fields["attendees"] is not None
+    event_id = action.fields["event_id"]
+    before = guests(world, event_id)
+    assert (who in before) is not joins
+    assert ("Invite" if joins else "Remove") in action.preview and who in action.preview
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    assert (who in guests(world, event_id)) is joins
+    assert set(guests(world, event_id)) ^ set(before) == {who}  # no one else came or went
+    await desk.undo(world.alex, action.id)
+    assert guests(world, event_id) == before
+
+
+async def test_inviting_someone_already_invited_changes_nothing(world: World) -> None:
+    _, done = await world.ask("add Marco to the Beacon kickoff")
+    assert done.actions == []
+    assert "already invited" in done.answer

@@ -92,6 +92,7 @@ EVERY_FIELD = Frame(
         shift_minutes=-15,
         all_day=True,
         attendees=["Priya", "olivia@acme.com"],
+        uninvited=["Daniel"],
         location="Room 4",
         zone="London",
         recurrence="every Monday",

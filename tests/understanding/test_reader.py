@@ -393,3 +393,36 @@ def test_a_files_link_is_a_message_carrying_it(reader: FrameReader, text: str, t
     assert frame.message.to == [to]
     assert frame.target.service == "drive"
     assert file in f"{frame.target.title or ''} {frame.target.topic or ''}".lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "added", "removed", "title"),
+    [
+        ("invite Tom Becker to tomorrow's standup", ["Tom Becker"], [], "standup"),
+        ("please add Priya and Marco to the offsite planning meeting", ["Priya", "Marco"], [], "offsite planning"),
+        ("uninvite Sarah from Friday's pricing review", [], ["Sarah"], "pricing review"),
+        ("kick Tom out of the design review", [], ["Tom"], "design review"),
+    ],
+)
+def test_people_added_to_or_taken_off_an_existing_event(
+    reader: FrameReader, text: str, added: list[str], removed: list[str], title: str
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "change" and frame.event is not None
+    assert frame.event.attendees == added and frame.event.uninvited == removed
+    assert frame.event.start is None and not frame.target.people
+    assert title in (frame.target.title or "").lower()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "add focus time to Friday",
+        "add a session about pricing to the workshop agenda",
+        "add lunch with Sarah to my calendar tomorrow at 1",
+        "remove Sarah from the budget sheet",
+    ],
+)
+def test_a_thing_added_or_a_file_unshared_is_no_guest_change(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.event is None or (not frame.event.uninvited and frame.act != "change")
