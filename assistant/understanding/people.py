@@ -14,6 +14,8 @@ And a name never ends on "&": "Harvest & Co" is one name, not "Harvest &".
 
 from __future__ import annotations
 
+import re
+
 from assistant.understanding.features import first_names, lexical_class
 
 ADDRESSING = {
@@ -95,3 +97,43 @@ def recover_people(tokens: list[str], tags: list[str], common_words: frozenset[s
                     tags[rest] = "I-person"
                     rest += 1
     return tags
+
+
+#: What a name's possessive is followed by: "sarah chens lastest mail", "emmas cv email".
+_OWNED = re.compile(
+    r"(?:latest|lastest|last|newest|recent|most|first|next|e-?mails?|emials?|mails?|messages?|msgs?|replies|reply"
+    r"|invoices?|cvs?|files?|docs?|agenda|agneda|notes?|meeting|invite|offer|acceptance|update|thread|email)\b",
+    re.IGNORECASE,
+)
+_DETERMINERS = frozenset("the a an these those my your our their his her its some any all".split())
+_NOT_OWNED = frozenset(
+    "by from and or to for in on at of the a an with that this due are is were was be been and but as if than".split()
+)
+_WORD_S = re.compile(r"\b([A-Za-z]{3,}s)\b(?!['\u2019])")
+
+
+def with_possessives(text: str) -> str:
+    """`text` with the apostrophe hurried typists leave out of a name's possessive:
+    "reply to daniels emial" is Daniel's, "sarah chens lastest mail" is Sarah Chen's.
+    A word is a possessive when, less its "s", it is a given name and is not one itself
+    ("thomas" stays), or when it follows a given name and comes before what is owned."""
+    names = first_names()
+
+    def fixed(match: re.Match[str]) -> str:
+        word = match.group(1)
+        stem, lowered = word[:-1], word.lower()
+        if lowered in names:
+            return word
+        before = text[: match.start()].split()
+        after = text[match.end() :].lstrip()
+        following = re.match(r"[A-Za-z]+", after)
+        if stem.lower() in names:
+            # "daniels emial", not "pay the bills by friday" or "marks and spencer".
+            determined = bool(before) and before[-1].lower() in _DETERMINERS
+            owned = following is not None and following.group(0).lower() not in _NOT_OWNED
+            return f"{stem}'s" if owned and not determined else word
+        if before and before[-1].lower() in names and _OWNED.match(after):
+            return f"{stem}'s"  # a surname's
+        return word
+
+    return _WORD_S.sub(fixed, text)

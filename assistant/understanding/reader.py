@@ -42,6 +42,7 @@ from assistant.understanding.frame import (
     ShareRole,
 )
 from assistant.understanding.local import SERVICE_CUES, LocalUnderstanding
+from assistant.understanding.people import with_possessives
 from assistant.understanding.roles import person_roles
 from assistant.understanding.schema import IntentDraft, Service
 from assistant.understanding.when import split_times, time_phrases
@@ -95,7 +96,9 @@ _KINDS: tuple[tuple[re.Pattern[str], ItemKind], ...] = (
     (re.compile(r"\binvoi?ces?\b"), "invoice"),
     (re.compile(r"\b(?:flights?|bookings?|reservations?|hotels?|trains?|trips?|tickets?)\b"), "booking"),
 )
-_REPLY_ALL = re.compile(r"\breply(?:ing)?[ -](?:to )?(?:all|everyone)\b")
+_REPLY_ALL = re.compile(
+    r"\breply(?:ing)?[ -](?:to )?(?:all|everyone)\b|\b(?:reply|replying|respond|answer)\s+to\s+everyone\s+on\b"
+)
 _RENAME = re.compile(r"\b(?:rename|call it|retitle)\b")
 #: A verb that renames, typed as people type it ("renmae", "renaming").
 _RENAMING = re.compile(r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\b")
@@ -232,6 +235,8 @@ _MESSAGE_OPENER = re.compile(
     r"(?:e-?mail|emial|emal|emali|write\s+to|message|tell(?!\s+(?:me|us|about)\b)|let\s+(?!me\b|us\b)\w+(?:\s+\w+)?\s+know"
     r"|send\s+(?!me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:quick\s+|short\s+)?(?:note|e-?mail|mail|message|line))\s+(?!me\b)"
 )
+#: Words naming an event, for a reply that answers a meeting rather than mail.
+_EVENT_WORDS = re.compile(r"\b(?:meeting|invite|invitation|event|call|calendar|1:1|standup|review)\b")
 #: Verbs that do something, for telling a list of things apart from a request to act.
 _DOING = re.compile(r"\b(?:book|schedule|add|create|set up|arrange|invite|move|cancel|delete|remove|share|let)\b")
 #: A file's link as what a message carries: "the link to the roadmap deck", "the deck link".
@@ -270,9 +275,20 @@ class FrameReader:
 
     def read(self, text: str, context: ConversationContext | None = None) -> tuple[Frame, dict[str, list[str]]]:
         """The frame of `text` and the tagger's spans (for `concierge eval intent`)."""
+        text = _possessives_outside_quotes(text)
         draft = self._local.understand(text, context)
         previous = (context.last_search or context.last_frame) if context is not None else None
         return frame_from(draft, text, previous), draft.slot_values()
+
+
+def _possessives_outside_quotes(text: str) -> str:
+    """`text` with names' possessives spelt out ("daniels emial" is "daniel's emial"),
+    except inside quotes: what a message says stays as written."""
+    pieces, start = [], 0
+    for quoted in wording.quoted_spans(text):
+        pieces += [with_possessives(text[start : quoted.start]), text[quoted.start : quoted.end]]
+        start = quoted.end
+    return "".join([*pieces, with_possessives(text[start:])])
 
 
 def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> Frame:
@@ -391,6 +407,9 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         act, ask = "find", "access"  # "who can edit the roadmap?", "does anyone else have edit rights?"
     if ask == "who" and act == "find" and (_DRIVE_WORDS.search(lowered) or "drive" in draft.services[:1]):
         ask = "access"  # "who's on the Q4 Financial Review sheet?": people of a file are who has access
+    if act in ("reply", "forward") and "gmail" not in draft.services and not _EVENT_WORDS.search(lowered):
+        # "Answer Sarah Chen's newest message": mail, whatever the classifier saw.
+        draft = draft.model_copy(update={"services": ["gmail", *draft.services]})
     services = _services(act, ask, list(draft.services) or ["gmail"])
     writes_message = act in ("send", "draft", "reply", "forward")
     # What a message says is not what selects the mail it answers: "reply to Sarah's email
@@ -650,6 +669,8 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     if _RENAMING.search(lowered):
         return "change"  # "renmae headcount plan 2027 to ...", "would you mind renaming ..."
     typed = _leading_verb(lowered)
+    if typed in ("reply", "forward") and act not in ("draft", "reply", "forward"):
+        return typed  # "reply all to Mehmet's agenda: 'could we move ...'": what the quote says is not done
     opening = _OPENING.match(lowered)
     slipped = opening is not None and opening.group(1) not in _LEADING_VERBS  # "emial", not "send me a reminder"
     if typed is not None and (act in ("find", "read") or (act == "create" and slipped and typed in ("send", "reply"))):
@@ -822,9 +843,9 @@ def _selection(
             PersonRef(name=person.name, role="with" if service == "calendar" else person.role) for person in earlier
         ]
     # A reply or forward names the mail it answers in the words left ("Sarah's Q4 review email").
-    untimed = _NXT.sub("next", text)
+    untimed = _REPLY_ALL.sub(" ", _NXT.sub("next", text).lower())  # "reply all" selects one email, not all
     for phrase in time_phrases(text):
-        untimed = untimed.replace(phrase.text, " ")  # "next week" is a time, not "the next one"
+        untimed = untimed.replace(phrase.text.lower(), " ")  # "next week" is a time, not "the next one"
     cue = quantities.selection_order(untimed)
     flags = quantities.mail_flags(text, lookup=lookup) if service == "gmail" else quantities.MailFlags()
     title = _as_written(_in(draft.event_title, lowered) or _in(draft.file_name, lowered), text)
@@ -1063,7 +1084,7 @@ _NOT_SOUGHT = frozenset(
     meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
     i've ive i'm rid every received got gotten sent i'd like want fresh single prep prepare ready brief
     anyone besides else able should needs need check whether gather bring together collect related both entry
-    entries seeing link links url""".split()
+    entries seeing link links url thanks thank lot kindly appreciate cheers replying forwarding""".split()
 )
 
 

@@ -426,3 +426,47 @@ def test_people_added_to_or_taken_off_an_existing_event(
 def test_a_thing_added_or_a_file_unshared_is_no_guest_change(reader: FrameReader, text: str) -> None:
     frame = read(reader, text)
     assert frame.event is None or (not frame.event.uninvited and frame.act != "change")
+
+
+@pytest.mark.parametrize(
+    ("text", "owner"),
+    [
+        ("reply to daniels email about the offsite: 'sounds good'", "daniel"),
+        ("fwd toms budget mail to priya", "tom"),
+        ("reply to sarah chens latest message: 'on my way'", "sarah chen"),
+        ("forward emmas cv email to hannah", "emma"),
+    ],
+)
+def test_a_possessive_typed_without_its_apostrophe_is_whose_mail(reader: FrameReader, text: str, owner: str) -> None:
+    frame = read(reader, text)
+    assert [(p.name.lower(), p.role) for p in frame.target.people] == [(owner, "from")]
+    assert frame.message is not None and not [name for name in frame.message.to if owner in name.lower()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["pay the bills by friday", "marks and spencer receipts from october", "email thomas about the rooms"],
+)
+def test_words_ending_in_s_are_left_alone(text: str) -> None:
+    from assistant.understanding.people import with_possessives
+
+    assert with_possessives(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "reply all to Priya's latest budget email: 'Works for me'",
+        'Could you reply to everyone on the newest offsite thread from Marco with "count me in"?',
+        "reply all to Hannah's last email, saying 'Thanks all'",
+    ],
+)
+def test_reply_all_answers_one_email(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "reply" and frame.message is not None and frame.message.reply_all
+    assert not frame.target.every
+
+
+def test_what_a_quoted_reply_says_is_not_done(reader: FrameReader) -> None:
+    frame = read(reader, "reply all to Marco's offsite email: 'could we move the dinner to 8pm?'")
+    assert frame.act == "reply" and frame.target.service == "gmail"
