@@ -152,6 +152,8 @@ class ContactBook:
             unique = list({c.email: c for c in exact}.values())
             if len(unique) == 1:
                 return ResolvedPerson(mention=mention, contact=unique[0], score=100.0)
+            if len(unique) > 1 and (usual := self._usual(unique)) is not None:
+                return ResolvedPerson(mention=mention, contact=usual, score=100.0)  # "tom" is Tom Becker
             return ResolvedPerson(mention=mention, contact=None, score=100.0 if unique else 0.0, candidates=unique[:5])
         scores: dict[int, float] = {}
         for _key, score, position in process.extract(query, self._keys, scorer=fuzz.ratio, limit=50):
@@ -179,7 +181,15 @@ class ContactBook:
 
     def _usual(self, close: list[Contact]) -> Contact | None:
         """The candidate the user deals with far more than with the others, if any:
-        "Sarah" is the colleague in forty threads, not the vendor who wrote twice."""
+        "Sarah" is the colleague in forty threads, not the vendor who wrote twice. Only
+        people the user has written to (or met) count when some have been: "Olivia" is
+        the sister they write to, not three recruiters who wrote to them once."""
+        written = [c for c in close if c.email in self.addressed]
+        if len(written) == 1 and len(close) > 1:
+            return written[0]
+        close = written or close
+        if len(close) < 2:
+            return None
         counts = sorted(((self.seen.get(c.email, 0), c) for c in close), key=lambda pair: -pair[0])
         (first, contact), (second, _) = counts[0], counts[1]
         return contact if first >= USUAL_MINIMUM and first >= USUAL_RATIO * max(second, 1) else None

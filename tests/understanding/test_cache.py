@@ -73,3 +73,13 @@ async def test_an_unreachable_redis_does_not_stop_understanding(data_dir: Path) 
     intent = await understand(understander, uuid.uuid4(), "emails from tom", ConversationContext())
     assert (intent.frame.services[0], intent.provider) == ("gmail", "local")
     await dead.aclose()
+
+
+def test_a_changed_reader_never_reuses_an_older_readers_frames(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant.understanding import cache
+
+    user = uuid.uuid4()
+    before = cache.cache_key(user, "reply to daniels email", "")
+    assert cache.cache_key(user, "reply to daniels email", "") == before  # the same reader: the same key
+    monkeypatch.setattr(cache, "reader_fingerprint", lambda: "another release")
+    assert cache.cache_key(user, "reply to daniels email", "") != before
