@@ -368,7 +368,8 @@ def must_ask(meaning: Meaning) -> bool:
     - Which earlier item ("the fifth one" when four were shown): ask, offering the items
       shown (with nothing shown before, there is nothing to offer, and the words are
       searched for instead).
-    - Which person: ask before a write (a message must not go to the wrong Sarah); a
+    - Which person: ask before a write (a message must not go to the wrong Sarah), but
+      not for a new event's guest (it is created uninvited, and the card says so); a
       lookup runs for every candidate, and ranking usually settles it. To whom, when a
       message says to no one.
     - Which service or operation: never ask. A lookup searches every service when unsure;
@@ -384,8 +385,12 @@ def must_ask(meaning: Meaning) -> bool:
     writes = meaning.frame.act not in ("find", "read", "free_time", "prepare")
     if clarification.kind == "person" and not clarification.options and writes:
         return True  # "send an email saying ...": to whom
-    ambiguous_person = any(person.contact is None and person.candidates for person in meaning.people)
-    return ambiguous_person and writes
+    ambiguous = [person for person in meaning.people if person.contact is None and person.candidates]
+    if meaning.frame.act == "create" and meaning.frame.event is not None:
+        # "lunch with Sarah tomorrow at 1": a new event is the user's own; a name that may
+        # mean several people is left uninvited (the card says so), not asked about.
+        ambiguous = [person for person in ambiguous if person.mention not in meaning.frame.event.attendees]
+    return bool(ambiguous) and writes
 
 
 async def _conversation(

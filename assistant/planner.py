@@ -642,6 +642,9 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
             if (rule := recurrence_rule(event.recurrence, new.start)) is not None:
                 params["recurrence"] = [rule]
         attendees = [a for name in (event.attendees if event else []) if (a := meaning.address(name))]
+        unsure = [name for name in (event.attendees if event else []) if not meaning.address(name)]
+        if unsure:
+            params["not_invited"] = unsure  # several people have the name: no one is guessed
         params.update(
             summary=(event.title if event else None) or frame.target.title or frame.target.topic or "",
             attendees=attendees,

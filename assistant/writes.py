@@ -120,6 +120,8 @@ class CreateEventPayload(Payload):
     recurrence: list[str] = Field(default_factory=list)
     #: An all-day event: its dates are `start`'s and `end`'s in `time_zone`.
     all_day: bool = False
+    #: Names said as guests that may mean several people: shown on the card, not invited.
+    not_invited: list[str] = Field(default_factory=list)
 
 
 class UpdateEventPayload(Payload):

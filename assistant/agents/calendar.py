@@ -208,6 +208,7 @@ class CalendarAgent(CacheReader):
                 description=params.get("description") or "",
                 recurrence=list(params.get("recurrence") or []),
                 all_day=bool(params.get("all_day")),
+                not_invited=list(params.get("not_invited") or []),
             )
             account_id = str((await context.primary_account()).id)
             return self._proposal(step.operation, account_id, None, created)
@@ -311,6 +312,9 @@ class CalendarAgent(CacheReader):
                 lines.append(f"Repeats: {_repeats(created.recurrence)}")
             if created.attendees:
                 lines.append(f"Invite: {', '.join(created.attendees)}")
+            if created.not_invited:
+                names = ", ".join(created.not_invited)
+                lines.append(f"Not invited: {names} (several people have that name; say which to invite them)")
             if created.location:
                 lines.append(f"Where: {created.location}")
             return "\n".join(lines)

@@ -360,6 +360,14 @@ def _months_on(moment: datetime, months: int) -> datetime:
     return moment.replace(year=index // 12, month=index % 12 + 1, day=1)
 
 
+#: A day given as a date: "11 December", "December 11th", "the 4th".
+_A_DATE = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\s+\d{1,2}(?:st|nd|rd|th)?\b"
+    r"|\bthe\s+\d{1,2}(?:st|nd|rd|th)\b"
+)
+
+
 def resolve_when(
     phrase: str, now: datetime, *, anchors: AnchorLookup | None = None, is_new_event: bool = False
 ) -> TimeRange | None:
@@ -374,6 +382,10 @@ def resolve_when(
     if (stepped := _stepped_from(phrase, now, anchors, is_new_event)) is not None:
         return stepped
     text = words_to_digits(normalise(phrase))
+    if _A_DATE.search(text):
+        # "Friday 11 December", "Friday the 4th": the date says which day; the weekday
+        # only names it (and a wrong one must not move it to another week).
+        text = re.sub(rf"\b(?:(?:this|next|coming|on)\s+)?(?:{'|'.join(WEEKDAY_INDEX)})s?\b,?", " ", text)
     today = now.date()
     if (bounded := _open_range(phrase, text, now, anchors)) is not None:
         return bounded

@@ -286,9 +286,13 @@ def _possessives_outside_quotes(text: str) -> str:
     except inside quotes: what a message says stays as written."""
     pieces, start = [], 0
     for quoted in wording.quoted_spans(text):
-        pieces += [with_possessives(text[start : quoted.start]), text[quoted.start : quoted.end]]
+        pieces += [_spelt(text[start : quoted.start]), text[quoted.start : quoted.end]]
         start = quoted.end
-    return "".join([*pieces, with_possessives(text[start:])])
+    return "".join([*pieces, _spelt(text[start:])])
+
+
+def _spelt(text: str) -> str:
+    return with_possessives(text)
 
 
 def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> Frame:
@@ -529,8 +533,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     return _assign_people(frame, people)
 
 
+#: A range of hours: "between 1 and 5", "from 3pm until 4:30pm", "3 to 4:30", "3-4pm".
 _RANGE = re.compile(
-    r"\b(?:between|from) (\d{1,2})(?::(\d\d))? ?(am|pm)? (?:and|to|till|until|-) (\d{1,2})(?::(\d\d))? ?(am|pm)?"
+    r"(?:\b(?:between|from)\s+)?\b(\d{1,2})(?:[:.](\d\d))?\s?(am|pm)?\s*(?:\band\b|\bto\b|\btill\b|\buntil\b|-|\u2013)\s*"
+    r"(\d{1,2})(?:[:.](\d\d))?\s?(am|pm)?\b(?!\s*(?:st|nd|rd|th|jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|days?|weeks?))"
 )
 
 
@@ -1184,9 +1190,18 @@ def _message(text: str, people: list[PersonRef], *, link: bool = False) -> Messa
 def _new_title(text: str) -> str | None:
     """The new event's title; "block it for focus" is named by its purpose."""
     title = wording.event_title(_LEADING_CONDITION.sub("", text))
-    if title is None or title.lower() in ("it", "this", "that", "them", "that time", "it off"):
-        purpose = re.search(r"\b(?:for|as) (?:a |an )?([a-z]+(?: (?:time|day|block))?)\b", text.lower())
-        return purpose.group(1).capitalize() if purpose else None
+    for phrase in time_phrases(title or ""):  # "atlas pricing chat mon 11.30": the time is no part of it
+        title = (title or "").replace(phrase.text, " ")
+    title = " ".join((title or "").split()).strip(" ,-") or None
+    nameless = title is None or bool(re.match(r"(?:it|this|that|them)\b(?!\S)", title.lower()))
+    if nameless or re.fullmatch(r"[\d\s:.apm-]+", title or ""):
+        # "block it for focus", "block 3 to 4:30 on Tuesday for Hiring plan review": named by its purpose.
+        purpose = re.search(r"\b(?:for|as)\s+(?:a |an |the )?(?P<what>[^,.;!?]+)", text, re.IGNORECASE)
+        said = purpose.group("what") if purpose else ""
+        for phrase in time_phrases(said):
+            said = said.replace(phrase.text, " ")
+        said = re.sub(r"\s+(?:please|pls|thanks)\b.*$", "", " ".join(said.split()), flags=re.IGNORECASE)
+        return (said[:1].upper() + said[1:]) if said else None
     return title
 
 
@@ -1197,10 +1212,12 @@ def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> 
         title=_new_title(text) if act == "create" else None,
         start=draft.new_time,
         keep_time=quantities.keeps_time(text),
-        duration_minutes=quantities.duration_minutes(text),
+        # "block 3 to 4:30 on Tuesday": a new event lasts the range of hours it is given.
+        duration_minutes=quantities.duration_minutes(text)
+        or (_range_minutes(draft.new_time or "") if act == "create" else None),
         shift_minutes=quantities.shift_minutes(text),
         all_day=bool(_ALL_DAY.search(lowered)),
-        attendees=[p.name for p in people if p.role in ("with", "to", "cc")] if act == "create" else [],
+        attendees=[p.name for p in people if p.role in ("with", "to", "cc", "any")] if act == "create" else [],
         location=draft.place if draft.place and not time_phrases(draft.place) else None,
         zone=(zone.group(1) or zone.group(2)) if zone else None,
         recurrence=" ".join(m.group(0) for m in _RECURRENCE.finditer(lowered)) or None,

@@ -103,7 +103,7 @@ _DAY_NUMBER = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?(?![\d:])"
 _DAY_ORDINAL = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)"
 _DAY = rf"(?:{_DAY_NUMBER}|{_ORDINAL_WORD})"
 _YEAR = r"(?:19|20)\d{2}(?!\d)"
-_HOUR = r"(?:[01]?\d|2[0-3])(?::[0-5]\d)?(?![\d:])"
+_HOUR = r"(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?(?![\d:])"
 _HOUR_NAMES = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
 _HOUR_WORD = rf"(?:{'|'.join(_HOUR_NAMES)})"
 _HOUR_VALUES = {word: hour for hour, word in enumerate(_HOUR_NAMES, start=1)}
@@ -185,6 +185,7 @@ _CLOCK_LEAD = r"(?:(?:\b(?:at|around|about|by|before|after|since|from)|@)\s*)"
 _CLOCK = re.compile(
     rf"{_CLOCK_LEAD}?\b(?:{_HOUR}|{_HOUR_WORD}){_MERIDIEM}"  # 3pm, 3 p.m., three pm, 10:30am
     rf"|{_CLOCK_LEAD}?\b(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])"  # 15:00
+    rf"|{_CLOCK_LEAD}?(?<![\w£$€.])(?<![GgEeUu][BbUuSs][PpRrDd] )(?:[01]?\d|2[0-3])\.(?:00|15|30|45)(?![\d.])"  # 11.30
     rf"|{_CLOCK_LEAD}?\b(?:{_HOUR}|{_HOUR_WORD})\s*o'?clock\b"  # one o'clock
     rf"|(?:\b(?:at|around|about)|@)\s*(?:{_HOUR}|{_HOUR_WORD}\b){_HOUR_FOLLOWER}"  # at 1, at one
     r"|(?:\b(?:at|around|by|before|after|from)\s+)?\b(?:noon|midday|midnight)\b"
@@ -619,9 +620,14 @@ def _clock_first(match: re.Match[str]) -> str:
     return f"{_as_clock(int(bare.group(1))) if bare else clock} {match.group('day')}"
 
 
+#: A clock time written with a dot: "11.30", "4.15pm".
+_DOT_TIME = re.compile(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)(?![\d.])")
+
+
 def for_resolver(phrase: str) -> str:
     """The phrase in the spelling `dates.resolve_when` reads: 'tmrw @ 3' -> 'tomorrow at 3'."""
     text = re.sub(r"\s+", " ", _lower_in_place(phrase)).strip()
+    text = _DOT_TIME.sub(r"\1:\2", text)
     for pattern, replacement in _RESPELLINGS:
         text = pattern.sub(replacement, text)
     text = _HALF_PAST.sub(_half_past, text)

@@ -204,10 +204,12 @@ async def add_another_sarah(session: AsyncSession, workspace: Workspace) -> None
     from assistant.core.models import GmailMessage
     from tests.understanding.conftest import add_rows, email
 
+    # Another Sarah the user writes to (one who only wrote once would not be meant).
     await add_rows(
         session,
         GmailMessage,
         email(workspace.user_id, workspace.account_id, 9, "Sarah Miller", "sarah.m@other.org", []),
+        email(workspace.user_id, workspace.account_id, 10, "Me", "me@example.com", ["sarah.m@other.org"]),
     )
     await session.commit()
 

@@ -504,9 +504,9 @@ def test_before_a_month_resolves_to_everything_until_it() -> None:
     assert resolve_when(for_resolver("before September"), NOW) is not None
 
 
-@pytest.mark.xfail(strict=True, reason="resolve_when: the weekday wins over 'the 4th'")
-def test_known_resolver_gap_weekday_and_day_of_month() -> None:
-    assert _resolved("Friday the 4th", new=False) == (at(4, month=12), at(5, month=12))
+@pytest.mark.parametrize("phrase", ["Friday the 4th", "Friday 4 December", "fri dec 4th", "on Friday, 4th of December"])
+def test_a_date_says_which_day_whatever_weekday_names_it(phrase: str) -> None:
+    assert _resolved(phrase, new=False) == (at(4, month=12), at(5, month=12))
 
 
 def test_since_a_weekday_is_the_last_one() -> None:
