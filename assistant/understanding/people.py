@@ -105,6 +105,11 @@ _OWNED = re.compile(
     r"|invoices?|cvs?|files?|docs?|agenda|agneda|notes?|meeting|invite|offer|acceptance|update|thread|email)\b",
     re.IGNORECASE,
 )
+#: Everyday words whose last letter is an "s" after something that is also a given name.
+_ENDS_IN_S = frozenset(
+    "this does goes less miss boss plus thus news always perhaps across unless besides towards whereas mars bills"
+    " marks franks jacks pats deans rays roses joys hopes grants sets lets gets bets nets kits vans dots tess".split()
+)
 _DETERMINERS = frozenset("the a an these those my your our their his her its some any all".split())
 _NOT_OWNED = frozenset(
     "by from and or to for in on at of the a an with that this due are is were was be been and but as if than".split()
@@ -122,7 +127,7 @@ def with_possessives(text: str) -> str:
     def fixed(match: re.Match[str]) -> str:
         word = match.group(1)
         stem, lowered = word[:-1], word.lower()
-        if lowered in names:
+        if lowered in names or lowered in _ENDS_IN_S:
             return word
         before = text[: match.start()].split()
         after = text[match.end() :].lstrip()

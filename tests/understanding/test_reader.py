@@ -470,3 +470,9 @@ def test_reply_all_answers_one_email(reader: FrameReader, text: str) -> None:
 def test_what_a_quoted_reply_says_is_not_done(reader: FrameReader) -> None:
     frame = read(reader, "reply all to Marco's offsite email: 'could we move the dinner to 8pm?'")
     assert frame.act == "reply" and frame.target.service == "gmail"
+
+
+@pytest.mark.parametrize("text", ["Hannah's emails this week", "delete this month's GitHub notifications"])
+def test_this_is_never_a_possessive(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.target.time is not None and frame.target.time.lower().startswith("this")
