@@ -642,7 +642,11 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
             if (rule := recurrence_rule(event.recurrence, new.start)) is not None:
                 params["recurrence"] = [rule]
         attendees = [a for name in (event.attendees if event else []) if (a := meaning.address(name))]
-        unsure = [name for name in (event.attendees if event else []) if not meaning.address(name)]
+        unsure = [
+            name
+            for name in (event.attendees if event else [])
+            if not meaning.address(name) and (person := meaning.person(name)) is not None and person.candidates
+        ]
         if unsure:
             params["not_invited"] = unsure  # several people have the name: no one is guessed
         params.update(

@@ -440,5 +440,6 @@ def recurrence_rule(phrase: str, first: datetime) -> str | None:
     if "monthly" in said or "every month" in said:
         return f"RRULE:FREQ=MONTHLY;BYMONTHDAY={first.day}"
     days = [_WEEKDAYS[i] for i, name in enumerate(_DAY_NAMES) if name in said] or [_WEEKDAYS[first.weekday()]]
-    interval = ";INTERVAL=2" if re.search(r"\b(?:other|second|fortnightly|biweekly|bi-weekly)\b", said) else ""
+    every_two = r"\b(?:other|second|fortnightly|biweekly|bi-weekly)\b|\bevery (?:2|two) weeks\b"
+    interval = ";INTERVAL=2" if re.search(every_two, said) else ""
     return f"RRULE:FREQ=WEEKLY{interval};BYDAY={','.join(days)}"

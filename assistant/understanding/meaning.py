@@ -24,7 +24,7 @@ from assistant.core.services import ServiceName
 from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.dates import AnchorLookup, resolve_when
-from assistant.understanding.frame import Frame, PersonRef, Selection
+from assistant.understanding.frame import EventSpec, Frame, PersonRef, Selection
 from assistant.understanding.schema import Clarification, Contact, ItemRef, ResolvedPerson, TimeRange
 from assistant.understanding.when import for_resolver
 
@@ -99,9 +99,9 @@ def resolve_frame(
         people=people,
         target_window=target_window,
         also_windows=[_window(selection, now, anchors) for selection in frame.also],
-        new_time=resolve_when(event.start, now, anchors=anchors, is_new_event=True) if event and event.start else None,
+        new_time=_evening_if_said(event, _when(event.start if event else None, now, anchors, is_new_event=True)),
         new_day_said=bool(event and event.start and _NAMES_A_DAY.search(event.start.lower())),
-        condition_window=resolve_when(condition.time, now, anchors=anchors) if condition and condition.time else None,
+        condition_window=_when(condition.time if condition else None, now, anchors),
         items=items,
         previous_items=context.last_items,
         previous=previous,
@@ -187,6 +187,20 @@ def _names(frame: Frame) -> list[str]:
 
 def _window(selection: Selection, now: datetime, anchors: AnchorLookup | None) -> TimeRange | None:
     return _when(selection.time, now, anchors)
+
+
+#: What happens in the evening: "dinner with Olivia on Saturday at 8" is at 20:00.
+_EVENING = re.compile(r"\b(?:dinner|drinks|supper|party|evening|theatre|theater|concert|gig)\b", re.IGNORECASE)
+
+
+def _evening_if_said(event: EventSpec | None, time: TimeRange | None) -> TimeRange | None:
+    """A bare hour of an evening occasion ("dinner at 8") in the evening, not the morning."""
+    if event is None or time is None or not _EVENING.search(event.title or ""):
+        return time
+    said = (event.start or "").lower()
+    if re.search(r"\d\s*(?:am|a\.m\.)|\bmorning\b", said) or not 1 <= time.start.hour <= 11:
+        return time
+    return time.model_copy(update={"start": time.start + timedelta(hours=12), "end": time.end + timedelta(hours=12)})
 
 
 def _when(

@@ -105,6 +105,7 @@ _RENAMING = re.compile(r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\b")
 _ALL_DAY = re.compile(r"\ball[ -]day\b")
 _RECURRENCE = re.compile(
     r"\bevery (?:other |second )?(?:day|week|weekday|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
+    r"|\bevery (?:2|two) weeks\b"
     r"|\b(?:weekly|fortnightly|biweekly|bi-weekly|daily|monthly|recurring)\b"
     r"|\b(?:on )?(?:mondays|tuesdays|wednesdays|thursdays|fridays)\b"
 )
@@ -424,7 +425,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     selecting = text.replace(body or new_name or "\x00", " ")
     times = split_times(selecting, act)
     draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
-    mentions = _mentions(draft, text if writes_message else "")
+    mentions = [_with_surname(m, text) for m in _mentions(draft, text if writes_message else "")]
     addressed = _addressed(selecting) if writes_message else {}
     if addressed:
         # Names right after a sending verb or a cc are people, whatever the tagger saw:
@@ -584,6 +585,10 @@ _NOT_AN_EVENT = re.compile(
 )
 
 
+#: What someone is invited to that does not exist yet: "lunch tomorrow", "a call", "dinner".
+_A_NEW_GATHERING = re.compile(r"(?:an?\s+)?(?:lunch|dinner|drinks|coffee|breakfast|brunch|call|chat|meeting)\b")
+
+
 def _guest_change(text: str, mentions: list[str]) -> tuple[list[str], str, bool] | None:
     """(who, the words naming the event, whether they are taken off) when the request adds
     someone to an existing event or takes them off one; None otherwise. What they join
@@ -603,6 +608,8 @@ def _guest_change(text: str, mentions: list[str]) -> tuple[list[str], str, bool]
             return None  # "add focus time to Friday": no one is called that
         if _NOT_AN_EVENT.search(event.lower()) or wording.quoted_spans(text):
             return None
+        if not removing and (_A_NEW_GATHERING.match(event.lower()) or re.search(r"\bat\s+\d|\d\s*(?:am|pm)\b", event)):
+            return None  # "invite Sarah Chen to lunch tomorrow at 1": a new event, not a guest for one
         return people, event, removing
     return None
 
@@ -824,11 +831,26 @@ def _mentions(draft: IntentDraft, text: str = "") -> list[str]:
     inside_quotes = {m for m in draft.people if any(m.lower() in span for span in quoted)}
     return list(
         dict.fromkeys(
-            m
+            _with_surname(m, text)
             for m in [*draft.people, *addresses]
             if (not body or m.lower() in before_body or "@" in m) and m not in inside_quotes
         )
     )
+
+
+def _with_surname(mention: str, text: str) -> str:
+    """A first name the tagger took without the capitalised surname after it: "invite
+    Sarah Chen to lunch" names Sarah Chen, not any Sarah."""
+    if " " in mention or "@" in mention or not text:
+        return mention
+    after = re.search(rf"\b{re.escape(mention)}\s+([A-Z][a-z\u00c0-\u024f'-]+)\b", text)
+    if after is None or after.group(1).lower() in _NOT_A_SURNAME or _MONTH_OR_DAY.fullmatch(after.group(1).lower()):
+        return mention
+    return f"{mention} {after.group(1)}"
+
+
+#: Capitalised words that follow a name without being its surname.
+_NOT_A_SURNAME = frozenset("i and or to from with at on in for about re cc the a an".split())
 
 
 def _selection(
@@ -1217,7 +1239,9 @@ def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> 
         or (_range_minutes(draft.new_time or "") if act == "create" else None),
         shift_minutes=quantities.shift_minutes(text),
         all_day=bool(_ALL_DAY.search(lowered)),
-        attendees=[p.name for p in people if p.role in ("with", "to", "cc", "any")] if act == "create" else [],
+        attendees=_fullest([p.name for p in people if p.role in ("with", "to", "cc", "any")])
+        if act == "create"
+        else [],
         location=draft.place if draft.place and not time_phrases(draft.place) else None,
         zone=(zone.group(1) or zone.group(2)) if zone else None,
         recurrence=" ".join(m.group(0) for m in _RECURRENCE.finditer(lowered)) or None,
