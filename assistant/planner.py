@@ -372,6 +372,7 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
     operation = WRITES.get((frame.act, service))
     if operation == Operation.SHARE and frame.share is not None and frame.share.access == "revoke":
         operation = Operation.UNSHARE
+    drafted = operation == Operation.REPLY and frame.message is not None and frame.message.draft
     if operation is None:
         return _lookup(meaning, now)  # nothing to write there ("share" an email): look it up
     steps: list[PlanStep] = []
@@ -402,6 +403,8 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
         steps.append(linked)
         inputs["message"] = _bind_target(linked)
     params = _write_params(meaning, service, operation)
+    if drafted:  # "draft a reply to Tom's email": the reply, saved as a draft
+        operation, params = Operation.DRAFT, params | {"purpose": "reply"}
     if operation == Operation.CREATE and frame.condition is not None:
         # "unless we already meet that day", "if Friday afternoon is free": what would stop
         # it is looked up first, and the event is proposed only when nothing is found.

@@ -333,7 +333,12 @@ def _message(
     body = params.get("body") or ""
     fields: dict[str, Any] = {"to": to, "cc": list(params.get("cc") or []), "subject": subject, "body": body}
     event_reply = original is not None and original.service == "calendar" and params.get("purpose") == "event_reply"
-    standalone = (original is None or event_reply) and operation in (Operation.SEND, Operation.DRAFT) and body
+    standalone = (
+        (original is None or event_reply)
+        and operation in (Operation.SEND, Operation.DRAFT)
+        and body
+        and params.get("purpose") != "reply"
+    )
     if standalone and params.get("quoted"):
         # "email Daniel saying 'the deploy is green'": the words as given, case and all.
         fields["subject"] = subject or _subject_from(" ".join(body.split()))
@@ -361,9 +366,10 @@ def _message(
         invited = [address for address in attendees if address.lower() != own_address.lower()]
         fields["to"] = to or _reply_recipients(original.details.get("organizer") or "", invited, own_address)
         fields["subject"] = subject or f"Re: {original.title}"
-    if original is not None and operation in (Operation.REPLY, Operation.FORWARD):
+    drafted_reply = operation == Operation.DRAFT and params.get("purpose") == "reply"
+    if original is not None and (operation in (Operation.REPLY, Operation.FORWARD) or drafted_reply):
         title = original.title
-        if operation == Operation.REPLY:
+        if operation == Operation.REPLY or drafted_reply:
             addressed = list(original.details.get("to") or [])
             fields["to"] = to or _reply_recipients(original.details["from_email"], addressed, own_address)
             if params.get("reply_all"):

@@ -147,6 +147,10 @@ class Message(FrameModel):
         default=False, description="True when the body is given word for word ('saying \"...\"'), not reported."
     )
     reply_all: bool = False
+    draft: bool = Field(
+        default=False,
+        description="A reply or forward saved as a draft, not sent ('draft a reply to Tom's email').",
+    )
     link: bool = Field(
         default=False,
         description="The message carries a link to the target file ('send Daniel the link to the roadmap deck').",

@@ -102,7 +102,8 @@ def recover_people(tokens: list[str], tags: list[str], common_words: frozenset[s
 #: What a name's possessive is followed by: "sarah chens lastest mail", "emmas cv email".
 _OWNED = re.compile(
     r"(?:latest|lastest|last|newest|recent|most|first|next|e-?mails?|emials?|mails?|messages?|msgs?|replies|reply"
-    r"|invoices?|cvs?|files?|docs?|agenda|agneda|notes?|meeting|invite|offer|acceptance|update|thread|email)\b",
+    r"|invoices?|cvs?|files?|docs?|agenda|agneda|notes?|meeting|invite|offer|acceptance|update|thread|email"
+    r"|slides|decks?|sheets?|reports?|contracts?|calendar|message)\b",
     re.IGNORECASE,
 )
 #: Everyday words whose last letter is an "s" after something that is also a given name.

@@ -244,7 +244,7 @@ _DOING = re.compile(r"\b(?:book|schedule|add|create|set up|arrange|invite|move|c
 _LINK = re.compile(
     r"\b(?:links?|url)\s+(?:to|for|of)\b|\b(?:deck|doc|document|sheet|spreadsheet|slides|file|model|pdf)\s+links?\b"
 )
-_REPLY_WORDS = re.compile(r"\b(?:reply|replies|respond|answer|re:)\b")
+_REPLY_WORDS = re.compile(r"\b(?:reply|replies|respond|response|answer|re:)\b")
 _FORWARD_WORDS = re.compile(r"(?<!look )(?<!looking )(?<!looks )\b(?:forward|fwd|fw|pass on|pass along)\b")
 _GET_RID = re.compile(
     r"\b(?:get rid of|clear out|purge|erase|throw away|throw out)\b"
@@ -391,6 +391,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         draft = draft.model_copy(update={"services": ["gmail", *(s for s in draft.services if s != "gmail")]})
     if act in ("send", "find", "create") and _DRAFTING.search(lowered):
         act = "draft"  # "would you mind drafting an email", "prepare a draft (don't send it yet)"
+    # "draft a reply to Tom's budget email": a reply, kept as a draft.
+    drafted_reply = act == "draft" and _REPLY_WORDS.search(_without_quotes(text).lower()) is not None
+    if drafted_reply:
+        act = "reply"
     if act == "send" and not draft.people and not _SENDING.search(lowered):
         act = "find"  # "istanbul flight - booking email": no verb sends anything
     unquoted = _without_quotes(text).lower()
@@ -483,7 +487,9 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         services=services,
         target=target,
         also=also,
-        message=_message(text, people, link=linked) if act in ("send", "draft", "reply", "forward") else None,
+        message=_message(text, people, link=linked, draft=drafted_reply)
+        if act in ("send", "draft", "reply", "forward")
+        else None,
         event=_event(text, draft, people, act) if act in ("create", "change") else None,
         rename=new_name or (_new_title(text) if act == "change" and _RENAME.search(lowered) else None),
         share=_share(lowered, people)
@@ -513,6 +519,14 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         frame.target.people = [p for p in frame.target.people if p.name.lower() not in new_name.lower()]
     if act == "delete" and "booking" in frame.target.kinds:
         frame.target = _a_booking_or_its_entries(frame.target, lowered)
+    addressed_only = frame.message is not None and all(p.name in frame.message.to for p in frame.target.people)
+    if act == "reply" and frame.message is not None and frame.message.to and addressed_only:
+        # "reply to Daniel saying ok": Daniel's latest email is answered (the reply goes to him).
+        if not frame.target.previous and not frame.target.picks:
+            whose = [PersonRef(name=name, role="from") for name in frame.message.to]
+            order = frame.target.order if frame.target.order != "relevance" else "latest"
+            frame.target = frame.target.model_copy(update={"people": whose, "order": order, "count": 1})
+            frame.message = frame.message.model_copy(update={"to": []})
     if guests is not None:
         who, event_words, removing = guests
         # Only who comes or goes changes: "next Thursday" names the event, it is no new time.
@@ -792,7 +806,8 @@ def _kinds_outside(lowered: str, title: str | None) -> str:
 
 _ADDRESSING = re.compile(
     r"(?:^|[,.;:!?]\s*|\b(?:please|pls|can you|could you|would you|and)\s+)"
-    r"(?:e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?)\s+"
+    r"(?:e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?"
+    r"|reply\s+to|respond\s+to|answer)\s+"
     r"(?P<name>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)",
     re.IGNORECASE,
 )
@@ -817,6 +832,8 @@ def _addressed(text: str) -> dict[str, Role]:
         name = " ".join(words)
         if not words or words[0].lower() in _NOT_A_NAME or not _looks_like_person(name):
             continue
+        if re.search(r"['\u2019]s?$", name):
+            continue  # "reply to Daniel's email": whose email, not a recipient
         copied = match.re is _IN_COPY or re.search(r"\bcc:?\s+$", text[: match.start("name")].lower())
         names.setdefault(name, "cc" if copied else "to")
     return names
@@ -844,7 +861,8 @@ def _with_surname(mention: str, text: str) -> str:
     if " " in mention or "@" in mention or not text:
         return mention
     after = re.search(rf"\b{re.escape(mention)}\s+([A-Z][a-z\u00c0-\u024f'-]+)\b", text)
-    if after is None or after.group(1).lower() in _NOT_A_SURNAME or _MONTH_OR_DAY.fullmatch(after.group(1).lower()):
+    surname = after.group(1).lower() if after else ""
+    if after is None or surname in _NOT_A_SURNAME or surname.startswith("i'") or _MONTH_OR_DAY.fullmatch(surname):
         return mention
     return f"{mention} {after.group(1)}"
 
@@ -1196,10 +1214,11 @@ def _fullest(names: list[str]) -> list[str]:
     ]
 
 
-def _message(text: str, people: list[PersonRef], *, link: bool = False) -> Message:
+def _message(text: str, people: list[PersonRef], *, link: bool = False, draft: bool = False) -> Message:
     content = wording.message_content(text)
     return Message(
         link=link,
+        draft=draft,
         to=_fullest([p.name for p in people if p.role == "to"]),
         cc=_fullest([p.name for p in people if p.role == "cc"]),
         subject=content.subject,

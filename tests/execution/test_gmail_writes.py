@@ -418,3 +418,27 @@ async def test_a_files_link_is_sent_to_the_person_named(world: World, request_te
     # Not confirmed here: a sent email would join the shared world's mail that other tests
     # rank (test_rerank); sending a proposed message is covered by the tests above.
     assert action.fields["body"].startswith("Hi Daniel,\n\nHere's the link to \u201cProduct roadmap 2027\u201d:")
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "draft a reply to Tom Becker's events budget email: 'Yes to NRF, I will go myself'",
+        "could you write a draft reply to toms events budget mail saying 'Yes to NRF, I will go myself'?",
+    ],
+)
+async def test_a_drafted_reply_is_a_reply_saved_as_a_draft(world: World, request_text: str) -> None:
+    # Not a new email to no one: the answer to Tom's email, in its thread, kept as a draft.
+    _, done = await world.ask(request_text)
+    (action,) = done.actions
+    assert action.operation == "draft"
+    assert action.fields["to"] == [TOM] and action.fields["subject"].startswith("Re: ")
+    assert action.fields["thread_id"] and action.fields["body"] == "Yes to NRF, I will go myself"
+    gmail = google(world.sandbox, ALEX, "gmail")
+    before = len(gmail.users().drafts().list(userId="me").execute().get("drafts", []))
+    desk = await world.concierge.actions(world.alex)
+    await desk.confirm(world.alex, action.id)
+    drafts = gmail.users().drafts().list(userId="me").execute().get("drafts", [])
+    assert len(drafts) == before + 1
+    newest = gmail.users().drafts().get(userId="me", id=drafts[-1]["id"]).execute()
+    assert newest["message"]["threadId"] == action.fields["thread_id"]

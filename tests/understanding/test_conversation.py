@@ -163,9 +163,11 @@ async def test_send_it_sends_the_pending_draft(
 ) -> None:
     chat = Conversation(session, understander, workspace)
     drafted = await chat.say("draft a reply to sarah saying thanks for the numbers")
-    assert drafted.frame.act == "draft"
-    assert drafted.frame.message is not None and drafted.frame.message.body == "thanks for the numbers"
-    assert "sarah" in drafted.frame.message.to and drafted.address("sarah") == "sarah.chen@acme.com"
+    # A reply to Sarah's latest email, kept as a draft.
+    assert drafted.frame.act == "reply" and drafted.frame.message is not None and drafted.frame.message.draft
+    assert drafted.frame.message.body == "thanks for the numbers"
+    assert [(p.name, p.role) for p in drafted.frame.target.people] == [("sarah", "from")]
+    assert drafted.address("sarah") == "sarah.chen@acme.com"
     await chat.answer(
         [{"service": "gmail", "id": "d1", "title": "Draft: Re: Budget numbers"}],
         [{"type": "draft", "service": "gmail", "id": "d1", "status": "pending"}],

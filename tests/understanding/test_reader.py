@@ -476,3 +476,32 @@ def test_what_a_quoted_reply_says_is_not_done(reader: FrameReader) -> None:
 def test_this_is_never_a_possessive(reader: FrameReader, text: str) -> None:
     frame = read(reader, text)
     assert frame.target.time is not None and frame.target.time.lower().startswith("this")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "draft a reply to Priya's offsite email: 'count me in'",
+        "Could you write a draft reply to Marco's email about the venue saying \"Looks good\"? I'll send it myself.",
+        "prepare a response to daniels deploy email, don't send it yet: 'go ahead'",
+    ],
+)
+def test_a_drafted_reply_answers_the_email_and_is_kept_as_a_draft(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "reply" and frame.message is not None and frame.message.draft
+    assert frame.target.service == "gmail" and [p.role for p in frame.target.people] == ["from"]
+
+
+@pytest.mark.parametrize(
+    ("text", "whose"),
+    [
+        ("reply to daniel saying ok, go ahead", "daniel"),
+        ("Reply to Priya: 'sounds good, see you then'", "Priya"),
+        ("respond to Marco Bianchi that I'll be there", "Marco Bianchi"),
+    ],
+)
+def test_a_reply_to_someone_answers_their_latest_email(reader: FrameReader, text: str, whose: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "reply" and frame.message is not None and frame.message.to == []
+    assert [(p.name, p.role) for p in frame.target.people] == [(whose, "from")]
+    assert frame.target.order == "latest" and frame.target.count == 1
