@@ -59,6 +59,9 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
   when they reported them ("tell her I'll be late").
 - "send Daniel the link to the roadmap deck" is a send with `message.link` true and the
   file as the target (service "drive"): the email carries the file's link.
+- "draft a reply to Tom's budget email" is act "reply" with `message.draft` true; "reply to
+  Daniel saying ok" answers Daniel's latest email (`target.people` Daniel "from", order
+  "latest", count 1).
 - "add Hannah to the Beacon kickoff" changes that event (act "change"): `event.attendees`
   ["Hannah"]; "take Daniel off the roadmap review" is `event.uninvited` ["Daniel"].
 - A list of things from several services ("the Greenleaf incident: emails, the report and

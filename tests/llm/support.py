@@ -82,6 +82,7 @@ EVERY_FIELD = Frame(
         body='Thanks \u2014 the deploy is "green".\nSee you Thursday.',
         quoted=True,
         reply_all=True,
+        draft=True,
         link=True,
     ),
     event=EventSpec(
