@@ -411,6 +411,8 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         act = act if act in ("find", "read") else "find"
         draft = draft.model_copy(update={"services": list(dict.fromkeys(part.service for part in parts))})
     ask = quantities.ask_kind(text)
+    if ask == "count" and act in ("create", "change", "read") and not _CREATE_VERB.search(lowered):
+        act = "find"  # "count my one-on-ones with Priya in October": a question, nothing to make
     question = re.match(r"^(?:who|who's|whos|is|does|do|has|have|can|are)\b", lowered)
     if act == "share" and question:
         act, ask = "find", "access"  # "who can edit the roadmap?", "does anyone else have edit rights?"
@@ -1130,7 +1132,8 @@ _NOT_SOUGHT = frozenset(
     meet met meeting emailed mailed texted she he they him them attending attend attends invited where involved
     i've ive i'm rid every received got gotten sent i'd like want fresh single prep prepare ready brief
     anyone besides else able should needs need check whether gather bring together collect related both entry
-    entries seeing link links url thanks thank lot kindly appreciate cheers replying forwarding""".split()
+    entries seeing link links url thanks thank lot kindly appreciate cheers replying forwarding count counts
+    number total tally still""".split()
 )
 
 
