@@ -309,6 +309,33 @@ def _month_alone(text: str, today: date, tz: tzinfo) -> tuple[datetime, datetime
     return _day_range(first, (_month_start(year, month + 1) - first).days, tz)
 
 
+#: Two months and what lies between: "July and August", "from July to September".
+_MONTHS_SPAN = re.compile(
+    r"^(?:(?:from|between|in|during|over)\s+)?(?P<first>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)"
+    r"\s*(?:and|to|through|thru|till|until|-|\u2013)\s*(?P<last>(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*)$"
+)
+
+
+def months_span(text: str) -> bool:
+    """Whether `text` is two months and what lies between ("July and August")."""
+    return _MONTHS_SPAN.match(text.strip()) is not None
+
+
+def _months_span(text: str, today: date, tz: tzinfo) -> tuple[datetime, datetime] | None:
+    """ "July and August": from the first's start to the last's end, each placed as a
+    month named alone is (the occurrence nearest to today)."""
+    match = _MONTHS_SPAN.match(text.strip())
+    if not match:
+        return None
+    first, last = _month_alone(match.group("first"), today, tz), _month_alone(match.group("last"), today, tz)
+    if first is None or last is None:
+        return None
+    if last[0] < first[0]:  # "November to January": the January after
+        following = _month_start(first[0].year + 1, last[0].month)
+        return first[0], _day_range(_month_start(following.year, following.month + 1), 1, tz)[0]
+    return first[0], last[1]
+
+
 def _open_range(phrase: str, text: str, now: datetime, anchors: AnchorLookup | None) -> TimeRange | None:
     """ "before September" is everything until September begins; "since Monday" from that
     Monday (the last one) until now."""
@@ -387,6 +414,8 @@ def resolve_when(
         # only names it (and a wrong one must not move it to another week).
         text = re.sub(rf"\b(?:(?:this|next|coming|on)\s+)?(?:{'|'.join(WEEKDAY_INDEX)})s?\b,?", " ", text)
     today = now.date()
+    if (months := _months_span(text, today, tz)) is not None:
+        return TimeRange(text=phrase, start=months[0], end=months[1])
     if (bounded := _open_range(phrase, text, now, anchors)) is not None:
         return bounded
     if (month := _month_alone(text, today, tz)) is not None:

@@ -633,8 +633,9 @@ def _guest_change(text: str, mentions: list[str]) -> tuple[list[str], str, bool]
 def _a_booking_or_its_entries(target: Selection, lowered: str) -> Selection:
     """ "cancel my Turkish Airlines flight" is the booking, confirmed in the mail (only the
     airline can cancel it); "remove both flights from my calendar" is its calendar entries,
-    all of them when named in the plural; "delete the booking emails" is mail."""
-    if _MAIL_NOUNS.search(lowered):
+    all of them when named in the plural; "delete the booking emails", "trash the Uber trip
+    receipts" are mail."""
+    if _MAIL_NOUNS.search(lowered) or _MAIL_KINDS.search(lowered) or _TO_TRASH.search(lowered):
         return target.model_copy(update={"kinds": [k for k in target.kinds if k != "booking"], "service": "gmail"})
     if _FROM_CALENDAR.search(lowered):
         plural = bool(re.search(r"\b(?:flights|both|legs|entries|events|all)\b", lowered))

@@ -35,6 +35,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from assistant.understanding.dates import months_span
+
 if TYPE_CHECKING:
     from assistant.understanding.frame import Act
 
@@ -627,6 +629,8 @@ _DOT_TIME = re.compile(r"(?<![\d.])([01]?\d|2[0-3])\.([0-5]\d)(?![\d.])")
 def for_resolver(phrase: str) -> str:
     """The phrase in the spelling `dates.resolve_when` reads: 'tmrw @ 3' -> 'tomorrow at 3'."""
     text = re.sub(r"\s+", " ", _lower_in_place(phrase)).strip()
+    if months_span(text):
+        return text  # "from July to August": both months, not the first alone
     text = _DOT_TIME.sub(r"\1:\2", text)
     for pattern, replacement in _RESPELLINGS:
         text = pattern.sub(replacement, text)

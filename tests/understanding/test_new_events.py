@@ -108,3 +108,28 @@ def test_every_two_weeks(phrase: str) -> None:
 def test_the_people_named_for_a_new_event_are_its_guests(reader: FrameReader, text: str, guests: list[str]) -> None:
     frame = reader.read(text)[0]
     assert frame.act == "create" and frame.event is not None and frame.event.attendees == guests
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("from July and August", "2026-07-01", "2026-09-01"),
+        ("july-august", "2026-07-01", "2026-09-01"),
+        ("between September and October", "2026-09-01", "2026-11-01"),
+        ("november to january", "2026-11-01", "2027-02-01"),
+    ],
+)
+def test_two_months_are_both_of_them(phrase: str, start: str, end: str) -> None:
+    from assistant.understanding.meaning import _when
+
+    window = _when(phrase, NOW, None)
+    assert window is not None
+    assert (window.start.date().isoformat(), window.end.date().isoformat()) == (start, end)
+
+
+@pytest.mark.parametrize(
+    "text", ["Could you please trash all of the Uber trip receipts from July?", "delete the hotel booking emails"]
+)
+def test_trashing_booking_mail_is_mail_not_a_booking_to_cancel(reader: FrameReader, text: str) -> None:
+    frame = reader.read(text)[0]
+    assert frame.act == "delete" and frame.target.service == "gmail" and "booking" not in frame.target.kinds
