@@ -158,7 +158,9 @@ _PERIOD = re.compile(
     r"|\b(?:the\s+)?(?:weekend|wknd)\b"
 )
 _SPAN = re.compile(
-    rf"\b(?:the\s+)?(?:past|last|next|coming|previous)\s+{_COUNT}\s+(?:days?|weeks?|wks?|months?)\b"
+    # "(from) July and August", "between September and October": two months and between.
+    rf"(?:\b(?:from|between|in|during|over)\s+)?\b{_MONTH}\s*(?:and|to|through|thru|till|until|-|\u2013)\s*{_MONTH}"
+    rf"|\b(?:the\s+)?(?:past|last|next|coming|previous)\s+{_COUNT}\s+(?:days?|weeks?|wks?|months?)\b"
     rf"|\bin\s+{_COUNT}\s+(?:days?|weeks?|wks?|months?)\b(?:'?\s+time\b)?"
     rf"|\b{_COUNT}\s+(?:days?|weeks?|wks?|months?)\s+(?:ago|from\s+now|back)\b"
 )

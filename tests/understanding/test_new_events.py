@@ -133,3 +133,14 @@ def test_two_months_are_both_of_them(phrase: str, start: str, end: str) -> None:
 def test_trashing_booking_mail_is_mail_not_a_booking_to_cancel(reader: FrameReader, text: str) -> None:
     frame = reader.read(text)[0]
     assert frame.act == "delete" and frame.target.service == "gmail" and "booking" not in frame.target.kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("delete my Uber receipts from July and August", "from July and August"),
+        ("emails from Sarah between September and October", "between September and October"),
+    ],
+)
+def test_two_months_are_read_as_one_time(reader: FrameReader, text: str, time: str) -> None:
+    assert reader.read(text)[0].target.time == time
