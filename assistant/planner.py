@@ -508,20 +508,33 @@ def _cancel_booking(meaning: Meaning, now: datetime) -> ExecutionPlan:
     """ "cancel my Turkish Airlines flight": only the airline can cancel the booking. Its
     confirmation in the mail says how (and what it costs), and the calendar shows its
     entries; nothing is written, since deleting the entries would hide a booking still valid."""
-    find_booking, find_event = _booking_searches(meaning, now)
+    find_booking = _booking_search(meaning)
     find_booking.params |= {"purpose": "booking", "whole": True}
+    find_event = PlanStep(
+        id="find_event",
+        service="calendar",
+        operation=Operation.SEARCH,
+        description="Find it in your calendar",
+        params={"text": _booked_words(meaning), "limit": 10}
+        | {"filters": _time_filters(meaning.target_window, "calendar", now)},
+    )
     return ExecutionPlan(steps=[find_booking, find_event])
 
 
 def _unbook(meaning: Meaning, now: datetime) -> ExecutionPlan:
     """ "the TK booking is cancelled, take the flights out of my calendar": the booking's
     entries (the events naming its flight numbers), or the one named ("the return flight")."""
-    find_booking, find_event = _booking_searches(meaning, now)
-    # Its entries are those naming the booking's flight or train numbers.
-    find_event.params = {"text": "", "limit": 10}
-    find_event.inputs = {"about": Binding(step=find_booking.id, output="items")}
+    find_booking = _booking_search(meaning)
+    find_event = PlanStep(
+        id="find_event",
+        service="calendar",
+        operation=Operation.SEARCH,
+        description="Find its entries in your calendar",
+        params={"text": "", "limit": 10},
+        inputs={"about": Binding(step=find_booking.id, output="items")},  # the events naming its numbers
+    )
     target = meaning.frame.target
-    said = " ".join(filter(None, [target.title, target.topic])).lower()
+    said = _booked_words(meaning).lower()
     one = not target.every and (target.count or 1) == 1
     leg = (
         ("return" if _RETURN_LEG.search(said) else "outbound" if _OUTBOUND_LEG.search(said) else None) if one else None
@@ -545,28 +558,23 @@ _RETURN_LEG = re.compile(r"\b(?:return|back|home|inbound)\b")
 _OUTBOUND_LEG = re.compile(r"\b(?:outbound|out|there|first)\b")
 
 
-def _booking_searches(meaning: Meaning, now: datetime) -> tuple[PlanStep, PlanStep]:
-    """The booking's confirmation in the mail (from whom it was booked with, when named:
-    "my Turkish Airlines flight"), and its entries in the calendar."""
+def _booked_words(meaning: Meaning) -> str:
     target = meaning.frame.target
-    sellers = [a for p in target.people if (a := meaning.address(p.name)) and a.startswith("@")]
-    words = " ".join(filter(None, [target.title, target.topic]))
-    find_booking = PlanStep(
+    return " ".join(filter(None, [target.title, target.topic]))
+
+
+def _booking_search(meaning: Meaning) -> PlanStep:
+    """The booking's confirmation in the mail, from whom it was booked with when named
+    ("my Turkish Airlines flight")."""
+    sellers = [a for p in meaning.frame.target.people if (a := meaning.address(p.name)) and a.startswith("@")]
+    return PlanStep(
         id="find_booking",
         service="gmail",
         operation=Operation.SEARCH,
         description="Find the booking in your mail",
-        params={"text": f"{words} booking confirmation", "limit": 5}
+        params={"text": f"{_booked_words(meaning)} booking confirmation", "limit": 5}
         | ({"filters": {"senders": sellers}} if sellers else {}),
     )
-    find_event = PlanStep(
-        id="find_event",
-        service="calendar",
-        operation=Operation.SEARCH,
-        description="Find it in your calendar",
-        params={"text": words, "limit": 10, "filters": _time_filters(meaning.target_window, "calendar", now)},
-    )
-    return find_booking, find_event
 
 
 def _write_params(meaning: Meaning, service: Service, operation: Operation) -> dict[str, Any]:

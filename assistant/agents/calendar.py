@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from assistant.agents.base import ActionOutcome, Ambiguous, Remember, SourceItem, StepFailed, Unchanged
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel, travel_numbers
+from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel, item_text, travel_numbers
 from assistant.core.items import EventItem
 from assistant.core.models import CalendarEvent
 from assistant.google.api import GoogleApi, http_status
@@ -560,8 +560,7 @@ def _booked_events(inputs: dict[str, Any], now: datetime, *, leg: str | None = N
     events: list[SourceItem] = inputs["events"]
     bookings: list[SourceItem] = inputs.get("bookings") or ([inputs["booking"]] if inputs.get("booking") else [])
     for booking in bookings:
-        text = f"{booking.title}\n{booking.details.get('body') or booking.details.get('excerpt', '')}"
-        numbers = set(travel_numbers(text))
+        numbers = set(travel_numbers(item_text(booking)))
         matching = sorted(
             (e for e in events if set(travel_numbers(e.title)) & numbers), key=lambda e: e.when or datetime.max
         )

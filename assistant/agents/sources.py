@@ -538,7 +538,8 @@ def travel_numbers(text: str) -> list[str]:
     return list(dict.fromkeys("".join(match) for match in _TRAVEL_NUMBER.findall(text)))
 
 
-def _text_of(item: SourceItem) -> str:
+def item_text(item: SourceItem) -> str:
+    """An item's title and its body (or excerpt): what a booking's numbers are read from."""
     return f"{item.title}\n{item.details.get('body') or item.details.get('excerpt') or ''}"
 
 
@@ -550,7 +551,7 @@ def about_params(item: SourceItem, accounts: list[Any]) -> dict[str, Any]:
     organizer = item.details.get("organizer") or ""
     if organizer and organizer.lower() not in own and organizer not in people:
         people.append(organizer)
-    numbers = travel_numbers(_text_of(item))
+    numbers = travel_numbers(item_text(item))
     if item.service == "gmail" and numbers:
         # A booking's confirmation concerns the entries naming its flight or train numbers.
         return {"text": " ".join(numbers)}
@@ -594,7 +595,7 @@ class CacheReader(BaseAgent):
         if step.operation == Operation.SEARCH:
             about: SourceItem | list[SourceItem] | None = inputs.get("about")
             if isinstance(about, list):  # several bookings: the entries of any of them
-                numbers = [n for item in about for n in travel_numbers(_text_of(item))]
+                numbers = [n for item in about for n in travel_numbers(item_text(item))]
                 params = step.params | {"text": " ".join(dict.fromkeys(numbers))}
             else:
                 params = step.params | about_params(about, await context.accounts()) if about else step.params

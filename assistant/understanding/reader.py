@@ -287,13 +287,9 @@ def _possessives_outside_quotes(text: str) -> str:
     except inside quotes: what a message says stays as written."""
     pieces, start = [], 0
     for quoted in wording.quoted_spans(text):
-        pieces += [_spelt(text[start : quoted.start]), text[quoted.start : quoted.end]]
+        pieces += [with_possessives(text[start : quoted.start]), text[quoted.start : quoted.end]]
         start = quoted.end
-    return "".join([*pieces, _spelt(text[start:])])
-
-
-def _spelt(text: str) -> str:
-    return with_possessives(text)
+    return "".join([*pieces, with_possessives(text[start:])])
 
 
 def frame_from(draft: IntentDraft, text: str, previous: Frame | None = None) -> Frame:
@@ -635,15 +631,12 @@ def _a_booking_or_its_entries(target: Selection, lowered: str) -> Selection:
     airline can cancel it); "remove both flights from my calendar" is its calendar entries,
     all of them when named in the plural; "delete the booking emails", "trash the Uber trip
     receipts" are mail."""
-    if _MAIL_NOUNS.search(lowered) or _MAIL_KINDS.search(lowered) or _TO_TRASH.search(lowered):
+    if _MAIL_KINDS.search(lowered) or _TO_TRASH.search(lowered):
         return target.model_copy(update={"kinds": [k for k in target.kinds if k != "booking"], "service": "gmail"})
     if _FROM_CALENDAR.search(lowered):
         plural = bool(re.search(r"\b(?:flights|both|legs|entries|events|all)\b", lowered))
         return target.model_copy(update={"service": "calendar", "every": target.every or plural})
     return target.model_copy(update={"service": "gmail"})
-
-
-_MAIL_NOUNS = re.compile(r"\b(?:e-?mails?|mails?|inbox|messages?)\b")
 
 
 def _out_of_reach(lowered: str) -> OutOfReach | None:
