@@ -271,6 +271,9 @@ def direct_answer(task: AnswerTask) -> str | None:
         return f"No: I found no {plural} matching that." if task.ask == "yes_no" else None
     item = found[0]
     cite = f" [{task.number_of(item)}]" if _cited(task, item) else ""
+    if task.ask == "when" and item.service == "gmail":  # "who sent the press release, and when?"
+        sender = str(item.details.get("from") or "someone unknown").split(" <")[0]
+        return f"**{item.title}**{cite} came from {sender} {_when_said(item, task.now, task.timezone)}."
     if task.ask == "when":
         tense = "was" if item.when is not None and item.when < task.now else "is"
         return f"**{item.title}**{cite} {tense} {_when_said(item, task.now, task.timezone)}."

@@ -64,6 +64,16 @@ class SearchResponse:
     corrections: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class PreparedQuery:
+    """A query as search runs it (`HybridSearch.prepare`)."""
+
+    query: SearchQuery
+    terms: list[str]
+    #: Typos corrected before searching ("confrences" -> "conferences").
+    corrections: dict[str, str]
+
+
 class HybridSearch:
     """Searches one database with one embedder; safe to share across concurrent requests."""
 
@@ -71,22 +81,29 @@ class HybridSearch:
         self.engine = engine
         self.query_embeddings = query_embeddings
 
-    async def search(self, query: SearchQuery) -> SearchResponse:
-        timings: dict[str, float] = {}
-        started = time.perf_counter()
+    async def prepare(self, query: SearchQuery, timings: dict[str, float] | None = None) -> PreparedQuery:
+        """The query as search runs it: typos corrected against the user's own words,
+        acronyms widened ("the second half" is also "H2"), and its terms. One round trip
+        at most (spelling, only when a word is no English word); no embedding."""
         corrections: dict[str, str] = {}
         suspects = spelling.suspects(query.text)  # words that are no English word: maybe typos
         if suspects:
             corrected = await _timed(
-                timings,
+                timings if timings is not None else {},
                 "spelling",
                 lambda: self._with_connection(
                     lambda c: spelling.correct(c, query.user_id, query.services, query.text, suspects)
                 ),
             )
             query, corrections = replace(query, text=corrected.text), corrected.corrections
-        query = replace(query, text=acronyms.widen(query.text))  # "the second half" is also "H2"
-        terms = meaningful_terms(query.text, dated=_dated(query))
+        query = replace(query, text=acronyms.widen(query.text))
+        return PreparedQuery(query, meaningful_terms(query.text, dated=_dated(query)), corrections)
+
+    async def search(self, query: SearchQuery) -> SearchResponse:
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        prepared = await self.prepare(query, timings)
+        query, terms, corrections = prepared.query, prepared.terms, prepared.corrections
         has_filters = not query.filters.is_empty()
         strict = query.filters_required and has_filters
         # Name resolution and the query embedding start at once; full text needs neither.
@@ -255,21 +272,18 @@ class HybridSearch:
     async def _add_fulltext_snippets(self, results: list[SearchResult], terms: list[str]) -> None:
         """Highlighted passages for results only full text found (they have no chunk)."""
         missing = [i for i, result in enumerate(results) if not result.snippet]
-        if not missing or not terms:
-            return
-        rows = await self._with_connection(
-            lambda c: c.execute(
-                text(_HEADLINES),
-                {
-                    "ids": [results[i].item_id for i in missing],
-                    "tsquery": or_query(terms),
-                },
-            )
-        )
-        headlines = {row.id: row.headline for row in rows}
+        headlines = await self.headlines([results[i].item_id for i in missing], terms)
         for i in missing:
-            snippet = preview(headlines.get(results[i].item_id) or "")
-            results[i] = replace(results[i], snippet=snippet)
+            results[i] = replace(results[i], snippet=headlines.get(results[i].item_id, ""))
+
+    async def headlines(self, ids: list[uuid.UUID], terms: list[str]) -> dict[uuid.UUID, str]:
+        """The passage of each item (of any service) where `terms` occur, by item id."""
+        if not ids or not terms:
+            return {}
+        rows = await self._with_connection(
+            lambda c: c.execute(text(_HEADLINES), {"ids": ids, "tsquery": or_query(terms)})
+        )
+        return {row.id: preview(row.headline or "") for row in rows}
 
 
 _BODIES = " UNION ALL ".join(

@@ -165,12 +165,15 @@ async def _listed_outputs(
     """Every item matching the words and filters, in `order`; `count` of them, or all (to
     the cap) with `every`.
 
-    Search still runs first: it corrects typos and widens acronyms (its terms are what the
-    listing matches) and ranks the best matches (`every` in relevance order lists those
-    first). Without `every`, the items titled with the words come first when there are
-    any (`_listing`'s `by_title`). When no item holds the words (a paraphrase), the matches
-    are search's results that are close in meaning (MIN_VECTOR_ONLY_SIMILARITY) and pass
-    the filters; when the filters name people who match no one, nothing matches.
+    The words are search's (`HybridSearch.prepare`: typos corrected, acronyms widened):
+    its terms are what the listing matches. Search itself runs only when its ranking is
+    needed: to put the best matches first (`every` in relevance order), or when no item
+    holds the words (a paraphrase), where the matches are search's results close in
+    meaning (MIN_VECTOR_ONLY_SIMILARITY) that pass the filters. A time order needs no
+    ranking, so the common "the next X" costs no embedding and no vector search.
+    Without `every`, the items titled with the words come first when there are any
+    (`_listing`'s `by_title`). When the filters name people who match no one, nothing
+    matches.
     """
     filters = SearchFilters(
         **{name: _filter_value(name, value) for name, value in (params.get("filters") or {}).items()}
@@ -190,9 +193,12 @@ async def _listed_outputs(
         limit=MAX_RANKED,
         filters_required=bool(params.get("filters_required", False)),
     )
-    response = await context.search.search(query)
-    ranked = {r.item_id: r for r in response.results if _relevant(r)}
-    words = Words(response.terms, _typed_terms(text, response.corrections, filters))
+    response = await context.search.search(query) if order == "relevance" else None
+    prepared = await context.search.prepare(query) if response is None else None
+    terms = response.terms if response else prepared.terms if prepared else []
+    corrections = response.corrections if response else prepared.corrections if prepared else {}
+    ranked = {r.item_id: r for r in response.results if _relevant(r)} if response else {}
+    words = Words(terms, _typed_terms(text, corrections, filters))
 
     async def listing(
         words: Words, order: str, limit: int, only: list[uuid.UUID] | None = None, *, by_title: bool = False
@@ -213,16 +219,19 @@ async def _listed_outputs(
         matching = set(best)
         ids = ([i for i in ranked if i in matching] + [i for i in ids if i not in matching])[:cap]
     elif not ids and words.searched:  # no item holds the words: those close in meaning
+        response = response or await context.search.search(query)
         close = [r for r in response.results if _similarity(r) >= MIN_VECTOR_ONLY_SIMILARITY]
         passing, _ = await listing(Words([], []), order, len(close), only=[r.item_id for r in close])
         found = [r for r in close if r.item_id in set(passing)]
         if order != "relevance":
             found.sort(key=lambda r: r.item_time or datetime.min.replace(tzinfo=UTC), reverse=order == "latest")
         ids, total = [r.item_id for r in found][:cap], len(found)
-    items = await reader.listed_sources(context.engine, ids, ranked, order)
+    # The passages search would have shown; a bulk listing shows titles, not passages.
+    headlines = {} if every else await context.search.headlines([i for i in ids if i not in ranked], terms)
+    items = await reader.listed_sources(context.engine, ids, ranked, order, headlines)
     if params.get("title") and not every:
         items = titled_exactly_first(items, str(params["title"]))[:wanted]
-    return {"items": items, "top": items[0] if items else None, "corrections": response.corrections, "total": total}
+    return {"items": items, "top": items[0] if items else None, "corrections": corrections, "total": total}
 
 
 #: How many items titled with the words are looked at for one titled exactly so.
@@ -644,9 +653,15 @@ class CacheReader(BaseAgent):
         ]
 
     async def listed_sources(
-        self, engine: AsyncEngine, ids: list[uuid.UUID], ranked: dict[uuid.UUID, SearchResult], order: str
+        self,
+        engine: AsyncEngine,
+        ids: list[uuid.UUID],
+        ranked: dict[uuid.UUID, SearchResult],
+        order: str,
+        headlines: dict[uuid.UUID, str],
     ) -> list[SourceItem]:
-        """The cached rows `ids` as sources, in that order; those search ranked say why."""
+        """The cached rows `ids` as sources, in that order; those search ranked say why,
+        the others are shown with their `headlines`."""
         async with engine.connect() as connection:
             found = await connection.execute(select(self.model).where(self.model.id.in_(ids)))
             rows = {row.id: row for row in found}
@@ -656,7 +671,7 @@ class CacheReader(BaseAgent):
                 continue  # deleted since
             result = ranked.get(item_id)
             why = (why_matched(result) if result else {}) | {"order": order}
-            items.append(self.source(rows[item_id], why, result.snippet if result else None))
+            items.append(self.source(rows[item_id], why, result.snippet if result else headlines.get(item_id) or None))
         return items
 
     async def cached_item(self, context: AgentContext, item_id: str) -> SourceItem:

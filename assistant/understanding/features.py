@@ -32,6 +32,7 @@ _RESPELLINGS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]]
     (re.compile(r"\be ?-?mails?\b"), lambda m: "emails" if m.group(0).endswith("s") else "email"),
     (re.compile(r"\bcalender\b"), "calendar"),
     (re.compile(r"\bremainders?\b"), lambda m: "reminder" + ("s" if m.group(0).endswith("s") else "")),
+    (re.compile(r"\bun(?:red|raed|reed|rad|reda)\b"), "unread"),
     (re.compile(r"\bto morrow\b"), "tomorrow"),
     (re.compile(r"\bweek end\b"), "weekend"),
 ]

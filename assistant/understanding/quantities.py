@@ -706,7 +706,8 @@ _LEAD_IN = re.compile(
     r"^(?:(?:hey|hi|hello|ok|okay|so|and|also|quick\s+question|um|uh|please|pls|plz|kindly|"
     r"(?:could|can|would|will)\s+(?:you|u)(?:\s+please)?(?:\s+(?:tell|show)\s+me)?|would\s+you\s+mind|"
     r"do\s+you\s+know|(?:please\s+)?tell\s+me|let\s+me\s+know|i\s+(?:want|need|'d\s+like|would\s+like)\s+to\s+know|"
-    r"i\s+wonder|i\s+was\s+wondering|check|find\s+out|see)\b[\s,:;!-]*)+"
+    r"i\s+wonder|i\s+was\s+wondering|check|find\s+out|see|"
+    r"remind\s+me(?:\s+of)?(?=\s+(?:when|who|whom|what|where|which|how)\b))\b[\s,:;!-]*)+"
 )
 _CONTENT_ASK = re.compile(
     r"^read\b|(?<!\bi )\bread\s+(?:me|it|out|aloud|them)\b"
@@ -746,6 +747,8 @@ _ACCESS_ASK = [
 ]
 _WHEN_ASK = re.compile(
     r"^(?:when|whens|when's)\b|\b(?:what|which)\s+(?:time|day|date)\b|\bat\s+what\s+time\b|\bhow\s+soon\b"
+    # A question after its subject: "Greenleaf call: when and who", "brightwave call - when + with who".
+    r"|\bwhen\s*(?:\?|$|,|&|\+|and\s+(?:with\s+)?who)"
 )
 _WHERE_ASK = re.compile(
     r"^(?:where|wheres|where's)\b|\bwhere(?:'s|\s+is|\s+was|\s+will)\b"
@@ -756,6 +759,8 @@ _WHO_ASK = re.compile(
     r"|\bwho(?:'s|\s+is|\s+are|\s+was|\s+were|\s+will\s+be|\s+else)?\s+(?:coming|attending|invited|going|joining|"
     r"organi[sz]\w*|set\s+up|setting\s+up|running|hosting|presenting|leading|the\s+organi[sz]er|sent|emailed|"
     r"booked|created|scheduled)\b"
+    # After its subject: "the contract draft - who's it from?", "the Q3 deck: from whom?".
+    r"|\bwho(?:'s|s|\s+is|\s+was)?\s+it\s+from\b|\bfrom\s+whom?\b|[:,+\u2013-]\s*who\s*(?:\?|$)"
 )
 _YES_NO_ASK = re.compile(
     r"^(?:if|whether|is|isn't|are|aren't|was|wasn't|were|weren't|does|doesn't|did|didn't|has|hasn't|had|am|"

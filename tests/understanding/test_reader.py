@@ -505,3 +505,55 @@ def test_a_reply_to_someone_answers_their_latest_email(reader: FrameReader, text
     assert frame.act == "reply" and frame.message is not None and frame.message.to == []
     assert [(p.name, p.role) for p in frame.target.people] == [(whose, "from")]
     assert frame.target.order == "latest" and frame.target.count == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "ask", "service"),
+    [
+        ("could you remind me when my dentist appointment is?", "when", "calendar"),
+        ("remind me who organised the offsite", "who", "calendar"),
+        ("the vendor contract draft - who's it from?", "who", "gmail"),
+        ("Beacon sync: when and who", "when", "calendar"),
+        ("board meeting - when + with who", "when", "calendar"),
+        ("who sent over the Q3 numbers?", "who", "gmail"),
+        ("Could you tell me when the follow-up call with Greenleaf is, please?", "when", "calendar"),
+    ],
+)
+def test_a_question_makes_nothing(reader: FrameReader, text: str, ask: str, service: str) -> None:
+    """Nouns such as "draft" or "call", and "remind me when", do not make a question a write."""
+    frame = read(reader, text)
+    assert (frame.act, frame.ask, frame.target.service) == ("find", ask, service)
+    assert frame.clarification is None or frame.clarification.kind != "operation"
+    assert "remind" not in (frame.target.topic or "").lower()
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [
+        ("remind me to call mum at 5", "create"),
+        ("book a meeting with Sarah to discuss when we launch", "create"),
+        ("tell Daniel when the standup starts", "send"),
+        ("draft a reply to Tom asking who's coming", "reply"),
+    ],
+)
+def test_a_verb_that_makes_something_still_does(reader: FrameReader, text: str, act: str) -> None:
+    assert read(reader, text).act == act
+
+
+@pytest.mark.parametrize(
+    ("text", "unread"),
+    [
+        ("how many emails have I had from Tom so far this month", False),
+        ("how many unred emails today", True),
+        ("today's unread count", True),
+        ("number of messages I've written to Sarah since 1 November", False),
+        ("how many times did I meet Priya last month", False),
+    ],
+)
+def test_a_count_searches_no_words_of_the_question(reader: FrameReader, text: str, unread: bool) -> None:
+    """ "so far", "had", "written", "times" say how to count, not what about; unread mail is mail."""
+    frame = read(reader, text)
+    assert frame.ask == "count" and frame.target.topic is None
+    assert frame.target.unread == unread
+    if unread:
+        assert frame.target.service == "gmail" and frame.clarification is None
