@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from assistant.agents.base import SourceItem
 from assistant.agents.gmail import booking_reference
 from assistant.core.services import spec
+from assistant.google.resources import zone_named
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
@@ -338,10 +339,23 @@ def _when_said(item: SourceItem, now: datetime, zone: ZoneInfo) -> str:
         span = f"on {day} (all day)"
     elif item.service == "calendar" and item.details.get("end"):
         end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
-        span = f"on {day}, {start:%H:%M}\u2013{end:%H:%M}"
+        span = f"on {day}, {start:%H:%M}\u2013{end:%H:%M}" + _there(item, start, end, zone)
     else:
         span = f"on {day} at {start:%H:%M}"
     return f"{span} ({_relative(start - now)})"
+
+
+def _there(item: SourceItem, start: datetime, end: datetime, zone: ZoneInfo) -> str:
+    """An event set in another zone than the user's at its own local time too: a talk in
+    Istanbul at 11:00 there is " your time (11:00–11:45 in Istanbul)"; "" otherwise."""
+    name = item.details.get("time_zone")
+    if not name:
+        return ""
+    there = zone_named(str(name))
+    if there.utcoffset(start) == zone.utcoffset(start):
+        return ""
+    place = there.key.rsplit("/", 1)[-1].replace("_", " ")
+    return f" your time ({start.astimezone(there):%H:%M}\u2013{end.astimezone(there):%H:%M} in {place})"
 
 
 def _relative(delta: timedelta) -> str:
@@ -524,7 +538,7 @@ def _line(item: SourceItem, zone: ZoneInfo) -> str:
             span = f"{when:%a %-d %b} (all day)" if when else ""
         else:
             end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
-            span = f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}" if when else ""
+            span = f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}" + _there(item, when, end, zone) if when else ""
         people = [a.get("name") or a.get("email") for a in item.details.get("attendees", [])][:4]
         return (
             f"**{item.title}**, {span}"

@@ -663,7 +663,8 @@ _REMIND_ASK = re.compile(r"\bremind me (?:of )?(?=(?:when|who|whom|what|where|wh
 
 #: "who sent ...", "who's it from", "sent me over": a sender asked about is a sender of mail.
 _SENDER_ASKED = re.compile(
-    r"\bwho\s+(?:sent|emailed|mailed|wrote)\b|\bwho(?:'s|s|\s+is)?\s+it\s+from\b|\bsent\s+(?:me|us)?\s*over\b"
+    r"\bwho\s+(?:sent|emailed|mailed|wrote|replied|answered|a?pp?roved|signed\s+off|agreed)\b"
+    r"|\bwho(?:'s|s|\s+is)?\s+it\s+from\b|\bsent\s+(?:me|us)?\s*over\b|\b(?:anyone|somebody|someone)\s+approve"
 )
 
 
@@ -736,6 +737,8 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
     if _RENAMING.search(lowered):
         return "change"  # "renmae headcount plan 2027 to ...", "would you mind renaming ..."
     typed = _leading_verb(lowered)
+    if typed == "draft" and act not in ("draft", "reply"):
+        return "draft"  # "draft the product update to all of northwind, subject '... kicks off'"
     if typed in ("reply", "forward") and act not in ("draft", "reply", "forward"):
         return typed  # "reply all to Mehmet's agenda: 'could we move ...'": what the quote says is not done
     opening = _OPENING.match(lowered)
@@ -846,8 +849,11 @@ def _kinds_outside(lowered: str, title: str | None) -> str:
 
 _ADDRESSING = re.compile(
     r"(?:^|[,.;:!?]\s*|\b(?:please|pls|can you|could you|would you|and)\s+)"
-    r"(?:e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?"
-    r"|reply\s+to|respond\s+to|answer)\s+"
+    # "send an email to Mehmet", "draft a quick note to Emma": the message, then whom it is to.
+    r"(?:(?:send|write|compose|draft|shoot|drop)\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+|brief\s+)?"
+    r"(?:e-?mails?|emial|mail|message|msg|note|line|reply|response)\s+to"
+    r"|e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?"
+    r"|draft\s+to|draft|reply\s+to|respond\s+to|answer)\s+"
     r"(?P<name>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)",
     re.IGNORECASE,
 )
@@ -856,7 +862,7 @@ _IN_COPY = re.compile(r"\b(?:with\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)
 _NOT_A_NAME = frozenset(
     "a an the my our your his her their this that these those it them him me us everyone everybody all subject subj "
     "sbj saying say that about with to and know at in text body titled re please pls i ill i'll i'm we back a note "
-    "reply email mail message note quick short new draft up out".split()
+    "reply email mail message note quick short new draft up out cc".split()
 )
 
 
@@ -941,6 +947,8 @@ def _selection(
         title = wording.existing_event_title(text) or title
     if title and all(_not_sought(word) for word in re.findall(r"[\w'-]+", title.lower())):
         title = None  # "what meetings do I have": no meeting is called "meetings"
+    if title and lookup:
+        title = _with_words_before(title, text, named)  # "my dentist appointment", not "appointment"
     if service == "calendar" and _ONE_ON_ONE.search(lowered):
         title = "1:1"  # the kind of meeting, however written ("one-on-one", "1:1 w priya")
     if title:
@@ -973,6 +981,26 @@ def _selection(
         previous=draft.refers_to_previous,
         series=quantities.series_scope(text),
     )
+
+
+def _with_words_before(title: str, text: str, people: list[PersonRef]) -> str:
+    """`title` with the words of what is sought right before it in `text` that the tagger
+    left out: "when's my dentist appointment" seeks the "dentist appointment". Names and
+    words that only say how to look ("my", "next", "when's") end it."""
+    start = text.lower().find(title.lower())
+    if start < 0:
+        return title
+    names = {word.lower() for person in people for word in person.name.split()}
+    before = re.findall(r"[\w'-]+", text[:start])
+    taken = 0
+    for word in reversed(before):
+        lowered = word.lower()
+        if _not_sought(lowered) or lowered in names or not word.isalpha() or lowered.endswith("'s"):
+            break
+        taken += 1
+    if not taken:
+        return title
+    return " ".join([*before[len(before) - taken :], title])
 
 
 def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
@@ -1171,9 +1199,9 @@ _NOT_SOUGHT = frozenset(
     i've ive i'm rid every received got gotten sent i'd like want fresh single prep prepare ready brief
     anyone besides else able should needs need check whether gather bring together collect related both entry
     entries seeing link links url thanks thank lot kindly appreciate cheers replying forwarding count counts
-    number total tally still remind leave leaves leaving depart departs departing joining coming going speaking
+    number total tally still remind leave leaves depart departs departing joining coming going speaking
     talking over date far busy written since came times taking organised organized organiser
-    organizer""".split()
+    organizer time""".split()
 )
 
 

@@ -134,3 +134,40 @@ async def test_every_searched_service_gets_its_best_results_numbered() -> None:
     written = await read(write_locally(answer))
     assert written.count("; the 5 most relevant:") == 3
     assert "[15] **T4**" in written
+
+
+def _when_answer(item: SourceItem, ask: str = "when") -> str:
+    step = PlanStep(id="search", service=item.service, operation="search", description="Search")
+    results = [StepResult(step, "ok", outputs={"items": [item], "top": item})]
+    answer = AnswerTask(
+        question="when?", now=NOW, timezone=LONDON, results=results, sources=[item], ask=ask, asked_of="search"
+    )
+    from assistant.synthesizer import direct_answer
+
+    said = direct_answer(answer)
+    assert said is not None
+    return said
+
+
+def test_an_event_set_in_another_zone_is_said_in_its_own_time_too() -> None:
+    """A talk in Istanbul at 11:00 there is 08:00 in London: both are said, the user's first."""
+    istanbul = ZoneInfo("Europe/Istanbul")
+    start, end = datetime(2026, 12, 4, 11, 0, tzinfo=istanbul), datetime(2026, 12, 4, 11, 45, tzinfo=istanbul)
+    talk = SourceItem(
+        service="calendar",
+        id="e1",
+        account_id="a",
+        title="Talk: Retail analytics",
+        when=start,
+        details={"start": start.isoformat(), "end": end.isoformat(), "time_zone": "Europe/Istanbul"},
+    )
+    said = _when_answer(talk)
+    assert "08:00\u201308:45 your time (11:00\u201311:45 in Istanbul)" in said
+    at_home = talk.model_copy(update={"details": talk.details | {"time_zone": "Europe/London"}})
+    assert "your time" not in _when_answer(at_home) and "08:00\u201308:45" in _when_answer(at_home)
+
+
+def test_when_mail_came_says_who_sent_it() -> None:
+    """ "who sent the press release draft, and when?": the sender and the day."""
+    said = _when_answer(task().sources[0])
+    assert said.startswith("**Q4 Financial Review** [1] came from Sarah Chen on Tuesday 10 November at 09:05")

@@ -557,3 +557,27 @@ def test_a_count_searches_no_words_of_the_question(reader: FrameReader, text: st
     assert frame.target.unread == unread
     if unread:
         assert frame.target.service == "gmail" and frame.clarification is None
+
+
+@pytest.mark.parametrize(
+    ("text", "sought"),
+    [
+        ("when's my dentist appointment", "dentist appointment"),
+        ("when is my physio appointment", "physio appointment"),
+        ("what time is the board meeting", "board meeting"),
+        ("what time am I at the dentist?", "dentist"),
+    ],
+)
+def test_a_question_seeks_the_whole_name_and_not_the_question(reader: FrameReader, text: str, sought: str) -> None:
+    """The words right before the tagged name are part of it; "what time" is no part."""
+    target = read(reader, text).target
+    assert (target.title or target.topic or "").lower() == sought
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["who approved the budget increase", "who signed off the offsite budget?", "who sent over the Q3 numbers?"],
+)
+def test_who_approved_or_sent_something_is_asked_of_mail(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "find" and frame.target.service == "gmail"
