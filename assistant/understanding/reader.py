@@ -17,6 +17,7 @@ its own clause, a pronoun in the second standing for the people of the first.
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 from typing import Literal
@@ -853,7 +854,7 @@ _ADDRESSING = re.compile(
     r"(?:(?:send|write|compose|draft|shoot|drop)\s+(?:an?\s+|the\s+)?(?:quick\s+|short\s+|brief\s+)?"
     r"(?:e-?mails?|emial|mail|message|msg|note|line|reply|response)\s+to"
     r"|e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?"
-    r"|draft\s+to|draft|reply\s+to|respond\s+to|answer)\s+"
+    r"|draft\s+to|draft|reply\s+to|respond\s+to|answer|copying|copy\s+in|cc'?ing)\s+"
     r"(?P<name>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)",
     re.IGNORECASE,
 )
@@ -880,7 +881,9 @@ def _addressed(text: str) -> dict[str, Role]:
             continue
         if re.search(r"['\u2019]s?$", name):
             continue  # "reply to Daniel's email": whose email, not a recipient
-        copied = match.re is _IN_COPY or re.search(r"\bcc:?\s+$", text[: match.start("name")].lower())
+        copied = match.re is _IN_COPY or re.search(
+            r"\b(?:cc:?|copying|copy\s+in|cc'?ing)\s+$", text[: match.start("name")].lower()
+        )
         names.setdefault(name, "cc" if copied else "to")
     return names
 
@@ -910,7 +913,8 @@ def _with_surname(mention: str, text: str) -> str:
     surname = after.group(1).lower() if after else ""
     if after is None or surname in _NOT_A_SURNAME or surname.startswith("i'") or _MONTH_OR_DAY.fullmatch(surname):
         return mention
-    return f"{mention} {after.group(1)}"
+    surname = re.sub(r"['\u2019]s?$", "", after.group(1))  # "Kestrel Digital's" is Kestrel Digital
+    return f"{mention} {surname}"
 
 
 #: Capitalised words that follow a name without being its surname.
@@ -973,6 +977,8 @@ def _selection(
         or (
             act == "delete" and (bool(_CLEAR.search(lowered)) or (cue.count is None and bool(_PLURAL.search(lowered))))
         ),
+        # "every promotional email from easyJet": Gmail's Promotions category.
+        labels=["CATEGORY_PROMOTIONS"] if service == "gmail" and _PROMOTIONAL.search(lowered) else [],
         unread=flags.unread,
         starred=flags.starred,
         has_attachment=flags.has_attachment,
@@ -1013,6 +1019,10 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
     # Someone who writes "Emma Walsh" writes names with capitals: their lower-case word
     # after an article ("before it goes on the careers page") is a thing, not a person.
     cased = any(name and name[0].isupper() and "@" not in name for name in people)
+    if cased:
+        people = [_in_capitals(name) if name else name for name in people]
+    known = " ".join(name.lower() for name in people if name)
+    people += [name for name in _senders_said(_without_quotes(text)) if name.lower() not in known]
     return draft.model_copy(
         update={
             "people": [
@@ -1034,7 +1044,7 @@ def _cleaned(draft: IntentDraft, text: str) -> IntentDraft:
 _EDGE = " ,.;:!?-\"'"
 #: Words that end a name the tagger ran on: "priya subjet", "Lena Fischer, cc Marco".
 _AFTER_NAME = re.compile(
-    r"\s*(?:,|;|\bcc\b|\bsubj\w*|\bsbj\w*|\bbody\b|\bmessage\b|\bsaying\b|\btext\b|\band\b|\+|&(?!\s*co\b)"
+    r"\s*(?:,|;|[?!]|\.\s|\bcc\b|\bsubj\w*|\bsbj\w*|\bbody\b|\bmessage\b|\bsaying\b|\btext\b|\band\b|\+|&(?!\s*co\b)"
     r"|\b(?:should|shoud|shld|can|could|would|needs?|wants?|com+ents?|edit\w*|view\w*|veiw|access|acc?ess?|only)\b)\s*"
 )
 
@@ -1061,8 +1071,38 @@ def _after_article(name: str, text: str) -> bool:
 
 def _name_pieces(name: str) -> list[str]:
     """The names in one tagged span, without what the tagger ran into them."""
-    owner = name.split("'s ")[0].split("\u2019s ")[0]
-    return [piece.strip(_EDGE) for piece in _AFTER_NAME.split(owner) if piece.strip(_EDGE)]
+    sentence = re.split(r"[?!]|\.\s", name)[0]  # "Turkish Airlines? Keep ...": the sentence ends the name
+    owner = re.sub(r"['\u2019]s$", "", sentence.split("'s ")[0].split("\u2019s ")[0].strip())  # "Kestrel Digital's"
+    pieces = [_BEFORE_NAME.sub("", piece.strip(_EDGE)) for piece in _AFTER_NAME.split(owner)]
+    return [piece for piece in pieces if piece]
+
+
+#: Words the tagger runs into the front of a name: "both Daniel", "copying Daniel".
+_BEFORE_NAME = re.compile(r"^(?:(?:both|either|copying|cc'?ing|cc|and|also)\s+)+", re.IGNORECASE)
+
+
+#: A capitalised name whose mail is meant, in the words around it: "Mehmet's email with the
+#: agenda", "the agenda that Mehmet sent". The tagger knows common names, not every one.
+_SENDER_SAID = re.compile(
+    r"\b(?P<owner>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)['\u2019]s\s+(?:(?:latest|last|recent|new|newest)\s+)?"
+    r"(?:e-?mail|emails|mail|message|note|reply)\b"
+    r"|\b(?:that|which|what)\s+(?P<sender>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:sent|emailed|forwarded|wrote)\b"
+)
+
+
+def _senders_said(text: str) -> list[str]:
+    names = [match.group("owner") or match.group("sender") for match in _SENDER_SAID.finditer(text)]
+    return [name for name in names if _looks_like_person(name) and not _not_sought(name.lower())]
+
+
+def _in_capitals(name: str) -> str:
+    """A capitalised name without the lower-case words the tagger ran on after it: "Lena
+    Fischer accepted" is "Lena Fischer" (for someone who writes names with capitals)."""
+    words = name.split()
+    if not words or not words[0][:1].isupper():
+        return name
+    kept = list(itertools.takewhile(lambda word: not word[:1].islower(), words))
+    return " ".join(kept) or name
 
 
 def _written(span: str | None, text: str) -> str | None:
@@ -1111,8 +1151,12 @@ def _looks_like_person(name: str) -> bool:
         return False  # "finance", "vendor contracts 2027": no one's name
     if _MONTH_OR_DAY.fullmatch(name.lower()) or name.lower().rstrip("s") in ("today", "tomorrow", "tonight"):
         return False  # "Tuesdays at 4pm": when, not who
+    if any(phrase.start == 0 and phrase.end > 3 for phrase in time_phrases(f"in {name.split()[0]}")):
+        return False  # "octobr pls": a month typed one slip off
     if name.lower() in ("called", "named", "titled", "saying", "subject", "about", "in", "on", "at", "to", "of", "me"):
         return False
+    if name.lower() in ("everyone", "everybody", "anyone", "anybody", "all", "both", "them", "someone"):
+        return False  # "reply to everyone on Mehmet's email": whom, but nobody's name
     words = name.split()
     return 0 < len(words) <= 4 and words[0].lower() not in {"the", "a", "an", "my", "our", "this", "that"}
 
@@ -1201,7 +1245,8 @@ _NOT_SOUGHT = frozenset(
     entries seeing link links url thanks thank lot kindly appreciate cheers replying forwarding count counts
     number total tally still remind leave leaves depart departs departing joining coming going speaking
     talking over date far busy written since came times taking organised organized organiser
-    organizer time""".split()
+    organizer time copying dated older newer than bin issue issues course actual never out promotional promotions promo
+    promos""".split()
 )
 
 
@@ -1239,6 +1284,8 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     time phrases and the words that only say how to look) are what to search for: "the
     Beacon requirements document" searches "Beacon requirements"."""
     blanked = re.sub(r"\S+@\S+", " ", text)  # an address is whom, never what about
+    blanked = _REMARK.sub(" ", blanked)  # "..., not the booking ones", "? Keep my booking emails"
+    blanked = _PROMOTIONAL.sub(" ", blanked)  # "marketing emails": a kind of mail, not what about
     blanked = _COMPOUNDS.sub(lambda m: "".join(g for g in m.groups() if g), blanked)  # "kick off": "kickoff"
     blanked = _FROM_DEPARTMENT.sub(" ", blanked)  # "Sarah from finance": which Sarah, not what about
     blanked = _TO_EVERYONE.sub(" ", blanked)  # "the update I sent to everyone": to whom, not what about
@@ -1257,6 +1304,19 @@ def _leftover(text: str, people: list[PersonRef]) -> str | None:
     # Shorthand is searched as items spell it: "dentist appt" finds "Appointment confirmed".
     words = [_SHORTHAND.get(w.lower(), w) for w in words]
     return " ".join(dict.fromkeys(words)) or None
+
+
+#: Mail that Gmail files under Promotions, as people call it.
+_PROMOTIONAL = re.compile(
+    r"\b(?:promotional|promotions|promos?)\b|\bmarketing\s+(?=(?:e-?mails?|mails?|messages?|newsletters?)\b)",
+    re.IGNORECASE,
+)
+#: A remark after the request, or what it leaves out: not what is sought.
+_REMARK = re.compile(
+    r"(?:[?!.]\s+|,\s*(?:but\s+)?)(?:keep|leave|except|not|i\s+never|i\s+don't|don't|do\s+not|thanks|thank\s+you|"
+    r"cheers)\b[^?!.]*",
+    re.IGNORECASE,
+)
 
 
 def _phrases_in(text: str) -> str | None:

@@ -33,7 +33,7 @@ _CUES: tuple[tuple[re.Pattern[str], Role], ...] = (
 #: Between a name and the one before it: "Priya and Daniel", "Priya, Daniel", "Priya + Daniel".
 _JOINED = re.compile(r"^\s*(?:,|\+|&|and|,\s*and)\s*$")
 #: Words that may stand between the cue and the name: "to my colleague Priya", "email the Sarah".
-_BETWEEN = re.compile(r"\s*(?:my|our|the|a|an|colleague|friend|mr\.?|mrs\.?|ms\.?|dr\.?)\s*$")
+_BETWEEN = re.compile(r"\s*(?:my|our|the|a|an|both|colleague|friend|mr\.?|mrs\.?|ms\.?|dr\.?)\s*$")
 
 
 def person_roles(text: str, mentions: list[str]) -> list[PersonRef]:
@@ -63,8 +63,12 @@ def _role(before: str, after: str) -> Role:
         return "from"  # "Sarah's latest email", "Tom's files"
     if re.match(r"^\s*(?:copied|cc'd|in copy|on copy|in cc|on cc)\b", after):
         return "cc"  # "with Marco copied in"
-    if re.match(r"^\s*(?:has |have |had )?(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared)\b", after):
-        return "from"  # "the most recent email Sarah Chen has sent me"
+    if re.match(
+        r"^\s*(?:has |have |had )?(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared|accepted|"
+        r"declined|replied|confirmed|approved|signed|agreed|asked|offered|proposed)\b",
+        after,
+    ):
+        return "from"  # "the most recent email Sarah Chen has sent me", "the email where Lena accepted"
     if re.match(r"^\s*(?:send|email|e-mail|mail|write|forward|share|text|message)\s+(?:me|us)\b", after):
         return "from"  # "what did Hannah Lee email me this week?"
     window = before[-40:]

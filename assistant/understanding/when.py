@@ -90,8 +90,25 @@ _WEEKDAY_FULL = (
 _WEEKDAY_SHORT = r"(?:mon|tues?|weds?|thu(?:rs?)?|fri)"
 _WEEKEND_SHORT = r"(?:sat|sun)"
 _WEEKDAY_QUALIFIER = r"(?:this\s+coming|this\s+past|the\s+following|this|next|nxt|last|coming|upcoming|on)"
+
+
+def _slips(word: str) -> set[str]:
+    """`word` typed one letter short or with two letters swapped ("octobr", "novmeber")."""
+    dropped = {word[:i] + word[i + 1 :] for i in range(1, len(word))}
+    swapped = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(1, len(word) - 1)}
+    return (dropped | swapped) - {word}
+
+
+#: Misspelt months (the long ones, where one slip still says which) and their spelling.
+_MONTH_TYPOS = {
+    slip: month
+    for month in ("january", "february", "august", "september", "october", "november", "december")
+    for slip in _slips(month)
+} | {"febuary": "february", "feburary": "february"}
 _MONTH = (
-    r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december)\b"
+    r"(?:(?:january|february|march|april|may|june|july|august|september|october|november|december"
+    + "".join(f"|{typo}" for typo in sorted(_MONTH_TYPOS, key=len, reverse=True))
+    + r")\b"
     r"|(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b(?:\.(?=\s*\d))?)"
 )
 #: Months that are also first names or verbs: alone they need a date word that is not "from"/"by".
@@ -553,6 +570,7 @@ _RESPELLINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\bmidday\b"), "noon"),
     (re.compile(r"@\s*"), "at "),
     *((re.compile(rf"\b{typo}\b"), day) for typo, day in _WEEKDAY_TYPOS.items()),
+    *((re.compile(rf"\b{typo}\b"), month) for typo, month in _MONTH_TYPOS.items()),
 ]
 _HALF_PAST = re.compile(rf"\b(?P<part>half|quarter)\s+(?P<dir>past|to)\s+(?P<hour>\d{{1,2}}|{_HOUR_WORD})\b")
 _O_CLOCK = re.compile(rf"\b(?:at\s+)?(?P<hour>\d{{1,2}}|{_HOUR_WORD})\s*o'?clock\b")

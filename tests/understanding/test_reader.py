@@ -3,6 +3,7 @@ each family below holds phrasings that must read the same."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -581,3 +582,98 @@ def test_a_question_seeks_the_whole_name_and_not_the_question(reader: FrameReade
 def test_who_approved_or_sent_something_is_asked_of_mail(reader: FrameReader, text: str) -> None:
     frame = read(reader, text)
     assert frame.act == "find" and frame.target.service == "gmail"
+
+
+@pytest.mark.parametrize(
+    ("text", "sender", "to", "cc"),
+    [
+        ("forward the workshop agenda that Mehmet sent to both Daniel and Marco", "Mehmet", ["Daniel", "Marco"], []),
+        ("Could you forward the email where Lena Fischer accepted our offer to Marco?", "Lena Fischer", ["Marco"], []),
+        (
+            "forward Kestrel Digital's contract extension email to Sarah Chen, copying Daniel",
+            "Kestrel Digital",
+            ["Sarah Chen"],
+            ["Daniel"],
+        ),
+        ("reply to everyone on Mehmet's email saying 'could we start at 10?'", "Mehmet", [], []),
+    ],
+)
+def test_whose_mail_and_who_gets_it(reader: FrameReader, text: str, sender: str, to: list[str], cc: list[str]) -> None:
+    """A sender said by what they did ("that Mehmet sent", "where Lena accepted") or by a
+    possessive; recipients after "both" or "copying"; "everyone" is nobody's name."""
+    frame = read(reader, text)
+    assert [(p.name, p.role) for p in frame.target.people if p.role == "from"] == [(sender, "from")]
+    assert all(p.name.lower() != "everyone" for p in frame.target.people)
+    assert frame.message is not None and frame.message.to == to and frame.message.cc == cc
+
+
+@pytest.mark.parametrize(
+    ("text", "to"),
+    [
+        ("draft emma an email asking her to book screens", ["emma"]),
+        ("draft an email to Mehmet, subject 'Beacon pilot', proposing a pilot", ["Mehmet"]),
+        ("send an email to Mehmet saying the pilot is on", ["Mehmet"]),
+        ("write a quick note to Hannah that the deck is ready", ["Hannah"]),
+    ],
+)
+def test_whom_a_message_is_to_after_its_noun(reader: FrameReader, text: str, to: list[str]) -> None:
+    frame = read(reader, text)
+    assert frame.act in ("send", "draft") and frame.message is not None and frame.message.to == to
+
+
+@pytest.mark.parametrize(
+    ("text", "topic", "sender"),
+    [
+        ("Could you please trash all the CloudNest invoice emails dated before September?", "CloudNest invoice", None),
+        ("Bin every CloudNest invoice older than 1 September.", "CloudNest invoice", None),
+        (
+            "get rid of every issue of Sarah Chenoweth's Strategy Letter in my mailbox",
+            "Strategy Letter",
+            "Sarah Chenoweth",
+        ),
+        ("delete linkedin mails from octobr pls", "linkedin", None),
+        ("clear out all the emails from Turkish Airlines? Keep the rest.", None, "Turkish Airlines"),
+    ],
+)
+def test_a_bulk_delete_searches_only_what_names_the_mail(
+    reader: FrameReader, text: str, topic: str | None, sender: str | None
+) -> None:
+    """Words that say how to delete ("bin", "dated", "older than", "every issue of", "clear
+    out") are no topic, a month typed one slip off is no sender, and a sentence ends a name."""
+    target = read(reader, text).target
+    assert target.every and (target.topic or None) == topic
+    assert [p.name for p in target.people if p.role == "from"] == ([sender] if sender else [])
+    assert all(p.role == "from" for p in target.people)
+
+
+@pytest.mark.parametrize(
+    ("text", "month"), [("emails from novmber", 11), ("invoices since septmber", 9), ("mail from octobr", 10)]
+)
+def test_a_month_typed_one_slip_off_is_that_month(text: str, month: int) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from assistant.understanding.dates import resolve_when
+    from assistant.understanding.when import for_resolver, time_phrases
+
+    phrases = time_phrases(text)
+    assert len(phrases) == 1
+    window = resolve_when(for_resolver(phrases[0].text), datetime(2026, 12, 7, 9, tzinfo=ZoneInfo("Europe/London")))
+    assert window is not None and window.start.month == month
+
+
+@pytest.mark.parametrize(
+    ("text", "promotions"),
+    [
+        ("Could you please trash every promotional email from easyJet? I never fly with them.", True),
+        ("delete all promos from this month", True),
+        ("marketing emails from Turkish Airlines", True),
+        ("emails about the marketing plan", False),
+        ("Sarah's email about the promotion", False),
+    ],
+)
+def test_promotional_mail_is_gmails_promotions_category(reader: FrameReader, text: str, promotions: bool) -> None:
+    target = read(reader, text).target
+    assert (target.labels == ["CATEGORY_PROMOTIONS"]) == promotions
+    if promotions:
+        assert not re.search(r"promo|marketing", target.topic or "")
