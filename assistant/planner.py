@@ -347,7 +347,7 @@ def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
         service="gmail",
         operation=Operation.SEARCH,
         description="Search the mail about it",
-        params={"text": text, "limit": 5, "nouns": ["email", "emails"]},
+        params={"text": text, "limit": 5, "nouns": ["email", "emails"], "brief": True},
         inputs=about,
     )
     files = PlanStep(
@@ -355,7 +355,7 @@ def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
         service="drive",
         operation=Operation.SEARCH,
         description="Search the files about it",
-        params={"text": text, "limit": 5, "nouns": ["file", "files"]},
+        params={"text": text, "limit": 5, "nouns": ["file", "files"], "brief": True},
         inputs=about,
     )
     return ExecutionPlan(steps=[meeting, mail, files])

@@ -221,7 +221,9 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
                 lead = f"I found {len(items)} {plural}; the {len(shown)} {best}:"
             else:
                 lead = f"I found {len(items)} {plural}:"
-            lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone)}" for item in shown]
+            # A briefing says what the mail and files say, not only what they are.
+            chars = BRIEF_CHARS if step.params.get("brief") else SNIPPET_CHARS
+            lines = [lead] + [f"- [{task.number_of(item)}] {_line(item, task.timezone, chars)}" for item in shown]
             paragraphs.append("\n".join(lines))
         elif result.status == "ok" and step.operation == Operation.READ:
             item = result.outputs["item"]
@@ -528,11 +530,14 @@ def _facts(task: AnswerTask) -> list[str]:
     return lines
 
 
-def _line(item: SourceItem, zone: ZoneInfo) -> str:
+def _line(item: SourceItem, zone: ZoneInfo, chars: int = 0) -> str:
+    """One item on one line: what it is, when, who, and `chars` of its words (the snippet's
+    SNIPPET_CHARS by default)."""
+    chars = chars or SNIPPET_CHARS
     when = item.when.astimezone(zone) if item.when else None
     if item.service == "gmail":
         sender = item.details.get("from", "").split(" <")[0] or "unknown sender"
-        return f"**{item.title}**, from {sender}" + (f" on {when:%a %-d %b}" if when else "") + _snippet(item)
+        return f"**{item.title}**, from {sender}" + (f" on {when:%a %-d %b}" if when else "") + _snippet(item, chars)
     if item.service == "calendar":
         if item.details.get("all_day"):
             span = f"{when:%a %-d %b} (all day)" if when else ""
@@ -550,24 +555,29 @@ def _line(item: SourceItem, zone: ZoneInfo) -> str:
         f"**{item.title}**"
         + (f", edited {when:%-d %b}" if when else "")
         + (f" (owner {owners})" if owners else "")
-        + _snippet(item)
+        + _snippet(item, chars)
     )
 
 
 SNIPPET_CHARS = 130
+#: A briefing's lines ("prepare me for my next meeting") carry this much of each item:
+#: about three sentences, enough for an agenda's points.
+BRIEF_CHARS = 420
 SALUTATION = re.compile(r"^(hi|hello|hey|dear|morning|good morning)\b[^,.!\n]{0,30}[,.!]\s*", re.IGNORECASE)
 
 
-def _snippet(item: SourceItem) -> str:
-    """The item's own words, without what the line already says (its title, "Hi Alex,")."""
-    text = " ".join((item.snippet or "").split())
+def _snippet(item: SourceItem, chars: int = SNIPPET_CHARS) -> str:
+    """The item's own words, without what the line already says (its title, "Hi Alex,");
+    beyond the snippet's length, from the start of its text."""
+    words = item.details.get("excerpt") if chars > SNIPPET_CHARS and item.details.get("excerpt") else item.snippet
+    text = " ".join((words or "").split())
     if text.lower().startswith(item.title.lower()):
         text = text[len(item.title) :].lstrip(" :-\u2013\u2014")
     text = SALUTATION.sub("", text)
     if not text:
         return ""
-    if len(text) > SNIPPET_CHARS:
-        text = text[:SNIPPET_CHARS].rsplit(" ", 1)[0].rstrip(",.;:") + ELLIPSIS
+    if len(text) > chars:
+        text = text[:chars].rsplit(" ", 1)[0].rstrip(",.;:") + ELLIPSIS
     return f": \u201c{text}\u201d"
 
 

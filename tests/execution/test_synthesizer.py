@@ -171,3 +171,23 @@ def test_when_mail_came_says_who_sent_it() -> None:
     """ "who sent the press release draft, and when?": the sender and the day."""
     said = _when_answer(task().sources[0])
     assert said.startswith("**Q4 Financial Review** [1] came from Sarah Chen on Tuesday 10 November at 09:05")
+
+
+async def test_a_briefing_says_what_the_mail_says() -> None:
+    """ "prepare me for my next meeting": each email's line carries its points (about three
+    sentences of its text), where a list shows a one-line snippet."""
+    agenda = (
+        "Hi Alex, agenda for Tuesday: spend vs plan; the Atlas contractors and the December roll-off; "
+        "moving 25k of research incentives to Q1 for Beacon; 2027 headcount. Sarah"
+    )
+    answer = task()
+    mail = answer.sources[0].model_copy(update={"details": answer.sources[0].details | {"excerpt": agenda}})
+    brief = PlanStep(
+        id="search_gmail", service="gmail", operation="search", description="Search", params={"brief": True}
+    )
+    answer.results = [StepResult(brief, "ok", outputs={"items": [mail], "top": mail})]
+    answer.sources = collect_sources(answer.results)
+    assert "moving 25k of research incentives" in await read(write_locally(answer))
+    listed = brief.model_copy(update={"params": {}})
+    answer.results = [StepResult(listed, "ok", outputs={"items": [mail], "top": mail})]
+    assert "25k" not in await read(write_locally(answer))
