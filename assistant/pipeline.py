@@ -389,7 +389,13 @@ def must_ask(meaning: Meaning) -> bool:
     if meaning.frame.act == "create" and meaning.frame.event is not None:
         # "lunch with Sarah tomorrow at 1": a new event is the user's own; a name that may
         # mean several people is left uninvited (the card says so), not asked about.
-        ambiguous = [person for person in ambiguous if person.mention not in meaning.frame.event.attendees]
+        # But "unless Sarah and I already meet that day" must know which Sarah to check.
+        checked = meaning.frame.condition.people if meaning.frame.condition is not None else []
+        ambiguous = [
+            person
+            for person in ambiguous
+            if person.mention not in meaning.frame.event.attendees or person.mention in checked
+        ]
     return bool(ambiguous) and writes
 
 

@@ -19,6 +19,11 @@ from assistant.core.services import ServiceName
 Service = ServiceName
 
 
+#: The step that looks up what would make a request's condition false ("unless we already
+#: meet that day", "if Monday at 11 is free"): the write after it runs only if it finds nothing.
+CONDITION_STEP = "check_condition"
+
+
 class Operation(StrEnum):
     """What a step does. Reads run at once; writes become proposed actions (`assistant.writes`)."""
 

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from assistant.core.services import spec
-from assistant.plan import Binding, ExecutionPlan, Operation, PlanStep, Service
+from assistant.plan import CONDITION_STEP, Binding, ExecutionPlan, Operation, PlanStep, Service
 from assistant.understanding.dates import recurrence_rule
 from assistant.understanding.frame import Act, EventSpec, ItemKind, Selection
 from assistant.understanding.meaning import Meaning
@@ -442,7 +442,7 @@ def _condition_check(meaning: Meaning, now: datetime) -> PlanStep:
     if condition.kind == "no_meeting_with" and people:
         filters["people"] = people
     return PlanStep(
-        id="check_condition",
+        id=CONDITION_STEP,
         service="calendar",
         operation=Operation.SEARCH,
         description="Check your calendar first",

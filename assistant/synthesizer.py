@@ -25,7 +25,7 @@ from assistant.google.resources import zone_named
 from assistant.llm.base import ChatMessage, LLMError, LLMRequest
 from assistant.llm.chain import FallbackChain
 from assistant.orchestrator import StepResult
-from assistant.plan import Operation, PlanStep
+from assistant.plan import CONDITION_STEP, Operation, PlanStep
 from assistant.understanding.frame import Ask
 
 log = logging.getLogger(__name__)
@@ -191,6 +191,11 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             spec(step.service).noun,
             spec(step.service).plural,
         )  # "PDFs", when asked
+        if result.status == "ok" and step.id == CONDITION_STEP:
+            # What stands in the way is said by the write that did not happen; nothing, here.
+            if not result.outputs.get("items"):
+                paragraphs.append("Nothing in your calendar is in the way.")
+            continue
         if result.status == "ok" and step.operation == Operation.SEARCH:
             items = result.outputs.get("items") or []
             if result.outputs.get("corrections"):
@@ -258,7 +263,7 @@ def direct_answer(task: AnswerTask) -> str | None:
     result = next((r for r in task.results if r.step.id == task.asked_of and r.status == "ok"), None)
     if (task.ask == "list" and not task.one) or result is None:
         return None
-    if result.step.operation not in (Operation.SEARCH, Operation.READ):
+    if result.step.operation not in (Operation.SEARCH, Operation.READ) or result.step.id == CONDITION_STEP:
         return None
     found: list[SourceItem] = result.outputs.get("items") or (
         [result.outputs["item"]] if "item" in result.outputs else []

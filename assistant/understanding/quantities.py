@@ -69,9 +69,10 @@ _NUMBER = (
 _COUNT = rf"(?:\d{{1,3}}(?![\w:./-])|(?:{_SMALL_WORDS}|twenty)\b)"
 
 
-def _prepare(text: str) -> str:
-    """Normalised text with quoted passages removed (their words are content, not cues)."""
-    unquoted = _QUOTED.sub(" ", normalise(text.replace("‘", "'")))
+def _prepare(text: str, quoted: str = " ") -> str:
+    """Normalised text with quoted passages replaced by `quoted` (their words are content,
+    not cues)."""
+    unquoted = _QUOTED.sub(quoted, normalise(text.replace("‘", "'")))
     return re.sub(r"\s+", " ", unquoted).strip()
 
 
@@ -278,7 +279,10 @@ def duration_minutes(text: str) -> int | None:
     next 2 hours'), recurrences ('every 2 hours') and deltas ('by 30 minutes') are no length.
     """
     # "a full hour", "a whole hour": an hour.
-    prepared = re.sub(r"\b(an?|one)\s+(?:full|whole|entire|solid)\s+(hour|hr)\b", r"\1 \2", _prepare(text))
+    # A quoted title stays a word: "add 'Hiring plan' 1h" is an hour long, not "add 1h" more.
+    prepared = re.sub(
+        r"\b(an?|one)\s+(?:full|whole|entire|solid)\s+(hour|hr)\b", r"\1 \2", _prepare(text, quoted=" title ")
+    )
     offsets: list[int] = []
     for span in _durations(prepared):
         before, after = prepared[: span.start], prepared[span.end :]

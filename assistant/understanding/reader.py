@@ -144,6 +144,8 @@ _UNLESS_MEETING = re.compile(
 )
 _IF_FREE = re.compile(
     r"\bif (?:i(?:'m| am)? (?:have nothing|free)|i(?:'ve| have)? (?:got )?nothing|.* (?:is|are) (?:free|empty|clear))\b"
+    r"|\bif (?:there's |there is )?nothing(?:'s| is)? (?:booked|on|scheduled|planned|in (?:my|the) calendar)\b"
+    r"|\bif (?:i'm|i am) (?:not busy|available)\b"
 )
 _NARROW = re.compile(r"^(?:ok |okay |now )?(?:only|just)\b|\bnarrow\b|\bkeep (?:just|only)\b|\bonly (?:show|the)\b")
 _NEXT_PAGE = re.compile(

@@ -9,7 +9,7 @@ import pytest
 from assistant.pipeline import must_ask
 from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext
-from assistant.understanding.frame import Act, Frame, Message, PersonRef, Selection, Share
+from assistant.understanding.frame import Act, Condition, EventSpec, Frame, Message, PersonRef, Selection, Share
 from assistant.understanding.meaning import Meaning, resolve_frame
 from assistant.understanding.schema import Clarification, ClarificationKind, Contact, ResolvedPerson
 
@@ -101,3 +101,16 @@ def test_a_clarification_stored_before_kinds_existed_still_reads() -> None:
     assert Clarification.model_validate({"question": "Which one?", "options": ["1. a"]}).kind == "other"
     with pytest.raises(ValueError):
         Clarification.model_validate({"kind": "maybe", "question": "Which one?", "options": []})
+
+
+@pytest.mark.parametrize("condition", [None, Condition(kind="no_meeting_with", people=["Sarah"], time="on Monday")])
+def test_a_new_events_guest_is_asked_about_only_when_a_condition_checks_them(condition: Condition | None) -> None:
+    """ "lunch with Sarah on Monday": she is left uninvited (the card says so); "unless
+    Sarah and I already meet that day": which Sarah's meetings to check must be known."""
+    frame = Frame(
+        act="create",
+        services=["calendar"],
+        event=EventSpec(title="Catch-up", start="on Monday", attendees=["Sarah"]),
+        condition=condition,
+    )
+    assert must_ask(resolved(frame)) is (condition is not None)

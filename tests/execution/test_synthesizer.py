@@ -191,3 +191,17 @@ async def test_a_briefing_says_what_the_mail_says() -> None:
     listed = brief.model_copy(update={"params": {}})
     answer.results = [StepResult(listed, "ok", outputs={"items": [mail], "top": mail})]
     assert "25k" not in await read(write_locally(answer))
+
+
+async def test_a_condition_found_clear_says_so_and_is_no_answer_by_itself() -> None:
+    """ "if Monday at 11 is free, add 'Hiring plan'": an empty check is good news, not
+    "No: I found no events"."""
+    from assistant.plan import CONDITION_STEP
+
+    check = PlanStep(id=CONDITION_STEP, service="calendar", operation="search", description="Check your calendar first")
+    answer = task()
+    answer.results = [StepResult(check, "ok", outputs={"items": []})]
+    answer.sources, answer.ask, answer.asked_of = [], "yes_no", CONDITION_STEP
+    written = await read(write_locally(answer))
+    assert "Nothing in your calendar is in the way." in written
+    assert "No:" not in written and "didn't find" not in written

@@ -677,3 +677,20 @@ def test_promotional_mail_is_gmails_promotions_category(reader: FrameReader, tex
     assert (target.labels == ["CATEGORY_PROMOTIONS"]) == promotions
     if promotions:
         assert not re.search(r"promo|marketing", target.topic or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "minutes"),
+    [
+        ("if nothing's booked on Monday at 11, put 'Hiring plan' there for an hour", "on monday at 11", 60),
+        ("if mon 11am is free add 'Hiring plan' 1h", "mon 11am", 60),
+        ("if I'm available Friday at 2, book 'Budget sync' for 45 min", "friday at 2", 45),
+    ],
+)
+def test_a_new_event_only_if_its_time_is_free(reader: FrameReader, text: str, start: str, minutes: int) -> None:
+    """The time the condition names is the event's; a quoted title does not make "1h" an
+    hour added to something."""
+    frame = read(reader, text)
+    assert frame.act == "create" and frame.condition is not None and frame.condition.kind == "free"
+    assert frame.event is not None and (frame.event.start or "").lower() == start
+    assert frame.event.duration_minutes == minutes
