@@ -396,6 +396,12 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
             inputs[TARGET_INPUT[service]] = _bind_target(target)
             if target.operation == Operation.SEARCH:
                 target.params["one"] = True  # a write needs one: items of one name are asked about
+        if service == "calendar" and frame.condition is not None and frame.condition.kind == "overlaps":
+            # "cancel tomorrow's standup if it clashes with the Q4 review": the events at the
+            # same time as it are looked up; the write needs one (it is skipped if none).
+            check = _overlap_check(meaning, target, now)
+            steps.append(check)
+            inputs["clashes"] = Binding(step=check.id, output="items")
     if operation in (Operation.SEND, Operation.DRAFT) and frame.message is not None and frame.message.link:
         # "send Daniel the link to the roadmap deck": the file first, its link in the message.
         linked = _target_step(meaning, "drive", now)
@@ -447,6 +453,23 @@ def _condition_check(meaning: Meaning, now: datetime) -> PlanStep:
         operation=Operation.SEARCH,
         description="Check your calendar first",
         params={"text": "", "filters": filters, "limit": SEARCH_LIMIT, "every": True},
+    )
+
+
+def _overlap_check(meaning: Meaning, target: PlanStep, now: datetime) -> PlanStep:
+    """The events that overlap the target's (the other one named, or any), with the other
+    one named as found (`compared`) for the answer to say when it is."""
+    condition = meaning.frame.condition
+    assert condition is not None
+    other = condition.other
+    words = (other.title or other.topic or "") if other is not None else ""
+    return PlanStep(
+        id=CONDITION_STEP,
+        service="calendar",
+        operation=Operation.SEARCH,
+        description="Check whether it clashes",
+        params={"text": words, "limit": SEARCH_LIMIT, "purpose": "overlaps"},
+        inputs={"overlapping": _bind_target(target)},
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -191,11 +191,16 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
             spec(step.service).noun,
             spec(step.service).plural,
         )  # "PDFs", when asked
+        if result.status == "ok" and step.id == CONDITION_STEP and step.params.get("purpose") == "overlaps":
+            paragraphs.append(_clash_said(task, result))
+            continue
         if result.status == "ok" and step.id == CONDITION_STEP:
             # What stands in the way is said by the write that did not happen; nothing, here.
             if not result.outputs.get("items"):
                 paragraphs.append("Nothing in your calendar is in the way.")
             continue
+        if result.status == "skipped" and CONDITION_STEP in {binding.step for binding in step.inputs.values()}:
+            continue  # the condition did not hold: the check's paragraph says so
         if result.status == "ok" and step.operation == Operation.SEARCH:
             items = result.outputs.get("items") or []
             if result.outputs.get("corrections"):
@@ -255,6 +260,43 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
     if stale:
         paragraphs.append(stale)
     return paragraphs or ["I'm not sure what to do with that. Could you rephrase it?"]
+
+
+def _clash_said(task: AnswerTask, result: StepResult) -> str:
+    """ "**Product standup** (Thu 19 Nov, 09:30–09:45) doesn't clash with **Q4 Financial
+    Review** (Tue 24 Nov, 14:00–14:45), so I've left it as it is." or what it clashes with."""
+    checked: SourceItem = result.outputs["checked"]
+    clashing: list[SourceItem] = result.outputs.get("items") or []
+    compared: list[SourceItem] = result.outputs.get("compared") or []
+    it = f"**{checked.title}** ({_line_time(checked, task.timezone)})"
+    if clashing:
+        return (
+            f"{it} clashes with "
+            + _and(f"**{item.title}** ({_line_time(item, task.timezone)})" for item in clashing[:3])
+            + "."
+        )
+    if compared:
+        other = compared[0]
+        return (
+            f"{it} doesn't clash with **{other.title}** ({_line_time(other, task.timezone)}), so I've left it as it is."
+        )
+    return f"{it} doesn't clash with anything, so I've left it as it is."
+
+
+def _and(parts: Iterable[str]) -> str:
+    said = list(parts)
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
+def _line_time(item: SourceItem, zone: ZoneInfo) -> str:
+    """ "Tue 24 Nov, 14:00–14:45": an event's time as its line shows it."""
+    when = item.when.astimezone(zone) if item.when else None
+    if when is None:
+        return ""
+    if item.details.get("all_day") or not item.details.get("end"):
+        return f"{when:%a %-d %b}"
+    end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
+    return f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}"
 
 
 def direct_answer(task: AnswerTask) -> str | None:

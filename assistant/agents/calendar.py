@@ -24,7 +24,14 @@ from sqlalchemy import select
 
 from assistant.agents.base import ActionOutcome, Ambiguous, Remember, SourceItem, StepFailed, Unchanged
 from assistant.agents.context import AgentContext
-from assistant.agents.sources import EXCERPT_CHARS, CacheReader, SourcePanel, item_text, travel_numbers
+from assistant.agents.sources import (
+    EXCERPT_CHARS,
+    CacheReader,
+    SourcePanel,
+    item_text,
+    search_outputs,
+    travel_numbers,
+)
 from assistant.core.items import EventItem
 from assistant.core.models import CalendarEvent
 from assistant.google.api import GoogleApi, http_status
@@ -126,6 +133,8 @@ class CalendarAgent(CacheReader):
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
         if step.operation == Operation.FREE_SLOTS:
             return {"slots": await self._free_slots(step.params, context)}
+        if step.operation == Operation.SEARCH and inputs.get("overlapping") is not None:
+            return await self._overlapping(step.params, inputs["overlapping"], context)
         found = await super().run(step, inputs, context)
         ordered = (step.params.get("order") or "relevance") != "relevance"  # already in the order asked
         if (
@@ -137,6 +146,38 @@ class CalendarAgent(CacheReader):
             # A listing of a period ("my meetings next week") reads best in time order.
             found["items"].sort(key=lambda item: item.when or context.now)
         return found
+
+    async def _overlapping(self, params: dict[str, Any], event: SourceItem, context: AgentContext) -> dict[str, Any]:
+        """The events at the same time as `event` that the words name (any, with none):
+        `items`, and `event` itself as `checked`. `compared` are the coming events the words
+        name, for the answer to say when they are when none clashes ("the Q4 review is on
+        Tuesday"). All-day events block no time, as in Google Calendar."""
+        start = datetime.fromisoformat(event.details["start"])
+        end = datetime.fromisoformat(event.details["end"])
+        words = str(params.get("text") or "")
+        # Events that start up to a day before may still run into it.
+        window = {"after": (start - timedelta(days=1)).isoformat(), "before": end.isoformat()}
+        near = await search_outputs(context, self, {"text": words, "filters": window, "every": True})
+        clashing = [
+            item
+            for item in near["items"]
+            if item.id != event.id
+            and not item.details.get("all_day")
+            and datetime.fromisoformat(item.details["start"]) < end
+            and datetime.fromisoformat(item.details["end"]) > start
+        ]
+        compared = clashing
+        if words and not clashing:
+            # The one titled most tightly so: "the Q4 review" is not "Prep: Q4 Financial Review".
+            named = {"text": words, "title": words, "order": "next", "count": 1}
+            compared = (await search_outputs(context, self, named))["items"]
+        return {
+            "items": clashing,
+            "top": clashing[0] if clashing else None,
+            "total": len(clashing),
+            "checked": event,
+            "compared": compared,
+        }
 
     async def _free_slots(self, params: dict[str, Any], context: AgentContext) -> list[dict[str, str]]:
         """Open slots of `duration_minutes` within working hours, from free/busy."""

@@ -199,11 +199,16 @@ class Refinement(FrameModel):
 
 
 class Condition(FrameModel):
-    """Do the act only if this holds: no meeting with `people` in `time`, or `time` is free."""
+    """Do the act only if this holds: no meeting with `people` in `time` (`no_meeting_with`),
+    `time` is free (`free`), or the target event overlaps `other` (`overlaps`: "cancel
+    tomorrow's standup if it clashes with the Q4 review"; no `other` is any other event)."""
 
-    kind: Literal["no_meeting_with", "free"]
+    kind: Literal["no_meeting_with", "free", "overlaps"]
     people: list[str] = Field(default_factory=list)
     time: str | None = None
+    other: Selection | None = Field(
+        default=None, description="With `overlaps`: the event the target must clash with; null for any event."
+    )
 
 
 class Frame(FrameModel):

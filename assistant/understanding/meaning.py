@@ -99,7 +99,10 @@ def resolve_frame(
         people=people,
         target_window=target_window,
         also_windows=[_window(selection, now, anchors) for selection in frame.also],
-        new_time=_evening_if_said(event, _when(event.start if event else None, now, anchors, is_new_event=True)),
+        new_time=_evening_if_said(
+            event,
+            _when(event.start if event else None, _moved_from(frame, target_window, now), anchors, is_new_event=True),
+        ),
         new_day_said=bool(event and event.start and _NAMES_A_DAY.search(event.start.lower())),
         condition_window=_when(condition.time if condition else None, now, anchors),
         items=items,
@@ -109,6 +112,21 @@ def resolve_frame(
         found_in=found_in,
         exclude=context.last_items if refine == "next_page" else [],
     )
+
+
+#: A day said by its weekday alone ("Thursday at 12", "to fri"): which week it is, the words do not say.
+_BARE_WEEKDAY = re.compile(
+    r"^(?:(?:on|to)\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b(?!.*\b(?:next|this|last|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3}))"
+)
+
+
+def _moved_from(frame: Frame, target_window: TimeRange | None, now: datetime) -> datetime:
+    """Where a move's new weekday is counted from: "move next week's design review to
+    Thursday" is that week's Thursday, not this one; otherwise from now."""
+    start = frame.event.start if frame.event else None
+    if frame.act != "change" or not start or target_window is None or target_window.start <= now:
+        return now
+    return target_window.start if _BARE_WEEKDAY.match(start.lower()) else now
 
 
 #: Words that only say what kind of mail an organisation sends ("GitHub notifications").

@@ -562,7 +562,75 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
             }
         )
         frame = frame.model_copy(update={"event": event})
+    clash = _clash(text) if act in ("find", "read", "change", "delete") else None
+    done_if = _ACT_AFTER_CLASH.search(lowered) if clash is not None else None
+    if clash is not None and act in ("find", "read") and done_if:
+        # "check whether next week's 1:1 overlaps another meeting and, if it does, cancel it"
+        act = frame.act = "delete" if done_if.group(0) in _CANCELLING else "change"
+    if clash is not None and act in ("change", "delete"):
+        # "cancel tomorrow's standup if it clashes with the Q4 review": the event acted on is
+        # the one the request names outside the condition, checked against the other.
+        target_words, other_words = clash
+        other = _selection(other_words, "calendar", draft, "find") if other_words else None
+        frame.target = _selection(target_words, "calendar", draft, act)
+        frame.condition = Condition(kind="overlaps", other=other)
+        frame.services = ["calendar"]
+        if frame.clarification is not None and frame.clarification.kind in ("operation", "service"):
+            frame.clarification = None  # the act and the calendar are said
     return _assign_people(frame, people)
+
+
+#: What to do to an event if it clashes: the verb said after the condition.
+_ACT_AFTER_CLASH = re.compile(r"\b(?:cancel|delete|remove|drop|bin|move|push|shift|reschedule)\b")
+_CANCELLING = frozenset({"cancel", "delete", "remove", "drop", "bin"})
+#: Two events at once: "clashes with", "overlaps", "conflicts with", "clashes w".
+_CLASH = re.compile(r"\b(?:clash(?:es)?|overlaps?|conflicts?)\b(?:\s+(?:with|w/?)(?=\s))?", re.IGNORECASE)
+#: Where a condition starts: "if ...", "check whether ...".
+_IF = re.compile(r"\b(?:if|whether)\b", re.IGNORECASE)
+#: Where the event after the clash ends: a comma, a question mark, "and (if ...)", the act.
+_CLASH_END = re.compile(
+    r"[,?.;]|\s+and\b|\s+(?=(?:then|cancel|move|delete|remove|push|shift|reschedule|drop|bin)\b)", re.IGNORECASE
+)
+#: The other side of a clash that names no event: any other one.
+_ANY_EVENT = re.compile(
+    r"^(?:anything|something|another\s+(?:meeting|event|thing)|(?:any\s+)?other\s+(?:meetings?|events?)|"
+    r"anything\s+else|my\s+calendar)$",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(r"^(?:it|that|this|they|them|the\s+meeting|that\s+meeting)$", re.IGNORECASE)
+
+
+def _sought_words(text: str) -> set[str]:
+    return {word for word in re.findall(r"[\w:]+", text.lower()) if not _not_sought(word)}
+
+
+def _clash(text: str) -> tuple[str, str | None] | None:
+    """The words naming the event acted on and those naming the event it must clash with
+    (None: any other event), when the request is conditional on a clash.
+
+    "cancel tomorrow's standup if it clashes with the Q4 review": the standup, the Q4 review.
+    "if the roadmap review overlaps next week's design review, move the design review to
+    Thursday at 12": the design review (the side the rest of the request names), the
+    roadmap review. "if next wks daniel 1:1 clashes w something cancel it": the 1:1, any.
+    """
+    match = _CLASH.search(text)
+    opening = [found for found in _IF.finditer(text, 0, match.start())] if match else []
+    if match is None or not opening:
+        return None
+    left = text[opening[-1].end() : match.start()].strip(" ,")
+    end = _CLASH_END.search(text, match.end())
+    right = text[match.end() : end.start() if end else len(text)].strip(" ,")
+    rest = (text[: opening[-1].start()] + " " + text[end.start() if end else len(text) :]).strip()
+    sides = [(left, _PRONOUN.fullmatch(left) is not None), (right, _PRONOUN.fullmatch(right) is not None)]
+    if not right or sides[1][1]:
+        return None  # "if anything clashes with it": which event is acted on, the rest says
+    if sides[0][1]:  # "cancel tomorrow's standup if it clashes with ...": the rest names it
+        target, other = rest, right
+    else:
+        said = _sought_words(rest)
+        named_right = len(said & _sought_words(right)) > len(said & _sought_words(left))
+        target, other = (right, left) if named_right else (left, right)
+    return target, None if _ANY_EVENT.fullmatch(other) else other
 
 
 #: A range of hours: "between 1 and 5", "from 3pm until 4:30pm", "3 to 4:30", "3-4pm".
@@ -746,6 +814,8 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
         return typed  # "reply all to Mehmet's agenda: 'could we move ...'": what the quote says is not done
     opening = _OPENING.match(lowered)
     slipped = opening is not None and opening.group(1) not in _LEADING_VERBS  # "emial", not "send me a reminder"
+    if typed in ("delete", "change") and act == "create" and not _CREATE_VERB.search(lowered):
+        return typed  # "cancel tomorrow's standup if it clashes with ...": nothing to make
     if typed is not None and (act in ("find", "read") or (act == "create" and slipped and typed in ("send", "reply"))):
         return typed  # "delte all the emails from tom becker", "emial sarah ...": the classifier missed the verb
     if act in ("find", "create") and draft.people and _TELL.search(lowered):

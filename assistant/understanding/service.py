@@ -74,7 +74,9 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
   is the previous frame with `refine` "next_page"; "and the one before that?" is the
   previous frame with `refine` "earlier", "and the return flight?" `refine` "later").
 - `condition`: "unless we already meet that day" is `no_meeting_with`; "if Friday
-  afternoon is free" is `free`.
+  afternoon is free" is `free`; "cancel tomorrow's standup if it clashes with the Q4
+  review" is `overlaps` with `other` the Q4 review (the target is the standup; "if it
+  clashes with anything" has no `other`).
 - `out_of_reach`: "other_account" for another person's mailbox, calendar or account
   ("show me Sarah's inbox"); "send_as_other" for sending as someone else.
 - When the request could mean clearly different things, set `clarification` (what is

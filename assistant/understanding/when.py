@@ -171,7 +171,7 @@ _RELATIVE_DAY = re.compile(
 )
 _PERIOD = re.compile(
     r"\b(?:so\s+far\s+|later\s+|earlier\s+)?(?:the\s+(?:next|past|last|coming|following|previous)|this\s+coming"
-    r"|this\s+past|this|next|nxt|past|last|coming|following|previous)\s+(?:weekend|wknd|week|wk|month|mnth|year|yr)\b"
+    r"|this\s+past|this|next|nxt|past|last|coming|following|previous)\s+(?:weekend|wknd|week|wks?|month|mnth|year|yr)\b"
     r"|\b(?:the\s+)?(?:weekend|wknd)\b"
 )
 _SPAN = re.compile(
@@ -268,6 +268,8 @@ _DESTINATION_BEFORE = re.compile(
 _CONDITION = re.compile(
     r"\b(?:unless|only\s+if|if|provided(?:\s+that)?|as\s+long\s+as|assuming)\s+"
     r"(?!(?:you|u|possible|poss|ok|okay|that'?s|that\s+is|it'?s\s+(?:ok|okay|possible|fine))\b)"
+    # "..., and if so move it to Thursday": "if so" refers back, it says no time of its own.
+    r"(?!(?:so|yes)\b|(?:it|they|she|he|i)\s+(?:does|do|is|are|am)\s*(?:[,.;]|$))"
 )
 _CLAUSE_END = re.compile(r"[.;!?]|,\s*(?:and|then|but|also|please|otherwise|else)\b")
 
@@ -559,6 +561,7 @@ _RESPELLINGS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(?:the\s+)?following\s+(week|month|year)\b"), r"next \1"),
     (re.compile(r"\b(?:this\s+)?past\s+weekend\b"), "last weekend"),
     (re.compile(r"\bwknd\b"), "weekend"),
+    (re.compile(r"\b(next|nxt|last|this|past|coming)\s+wks\b"), r"\1 week"),  # "next wks 1:1": next week's
     (re.compile(r"\bwk(s?)\b"), r"week\1"),
     (re.compile(r"\bmnth(s?)\b"), r"month\1"),
     (re.compile(r"\byr(s?)\b"), r"year\1"),

@@ -351,3 +351,41 @@ async def test_inviting_someone_already_invited_changes_nothing(world: World) ->
     _, done = await world.ask("add Marco to the Beacon kickoff")
     assert done.actions == []
     assert "already invited" in done.answer
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "delete tomorrow's product standup if it conflicts with the Q4 Financial Review",
+        "if tomorrow's standup overlaps the Q4 review, cancel the standup",
+    ],
+)
+async def test_an_act_on_a_clash_that_is_not_there_does_nothing_and_says_when_the_other_is(
+    world: World, request_text: str
+) -> None:
+    # Tomorrow's standup is Thu 19 Nov 09:30; the Q4 Financial Review is Tue 24 Nov 14:00.
+    _, done = await world.ask(request_text)
+    assert done.actions == []
+    assert "doesn't clash with **Q4 Financial Review** (Tue 24 Nov, 14:00\u201314:45)" in done.answer
+    assert "Thu 19 Nov, 09:30" in done.answer
+
+
+@pytest.mark.parametrize(
+    ("request_text", "verb"),
+    [
+        ("if next week's design review overlaps anything, cancel it", "Delete"),
+        ("move next week's design review to Thursday at 12 if it clashes with the roadmap review", "Move"),
+    ],
+)
+async def test_an_act_on_a_clash_that_is_there_is_proposed_for_that_occurrence(
+    world: World, request_text: str, verb: str
+) -> None:
+    # Wed 25 Nov: the weekly design review (11:00-12:00) and the roadmap review (11:00-12:30).
+    # That occurrence is acted on; a bare weekday is that week's: the move is to Thu 26 Nov,
+    # not tomorrow.
+    _, done = await world.ask(request_text)
+    assert "clashes with **Roadmap 2027 review with Priya** (Wed 25 Nov, 11:00\u201312:30)" in done.answer
+    (action,) = done.actions
+    assert action.preview.startswith(verb) and "Wed 25 Nov, 11:00" in action.preview
+    if verb == "Move":
+        assert "to Thu 26 Nov, 12:00" in action.preview

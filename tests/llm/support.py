@@ -103,7 +103,12 @@ EVERY_FIELD = Frame(
     ),
     rename="Design Crit v2",
     refine=Refinement(kind="narrow"),
-    condition=Condition(kind="no_meeting_with", people=["Sarah"], time="that day"),
+    condition=Condition(
+        kind="no_meeting_with",
+        people=["Sarah"],
+        time="that day",
+        other=Selection(service="calendar", title="Q4 review"),
+    ),
     out_of_reach="send_as_other",
     clarification=Clarification(kind="person", question="Which Sarah do you mean?", options=["Sarah Chen", "Sarah Li"]),
     confidence=0.75,

@@ -694,3 +694,46 @@ def test_a_new_event_only_if_its_time_is_free(reader: FrameReader, text: str, st
     assert frame.act == "create" and frame.condition is not None and frame.condition.kind == "free"
     assert frame.event is not None and (frame.event.start or "").lower() == start
     assert frame.event.duration_minutes == minutes
+
+
+@pytest.mark.parametrize(
+    ("text", "act", "target", "other"),
+    [
+        ("cancel tomorrow's standup if it clashes with the Q4 review", "delete", "standup", "q4 review"),
+        (
+            "If Friday's sprint review overlaps with the board meeting, could you cancel the sprint review?",
+            "delete",
+            "sprint review",
+            "board meeting",
+        ),
+        (
+            "if the offsite conflicts with next week's design review, move the design review to Friday at 3",
+            "change",
+            "design review",
+            "offsite",
+        ),
+        ("delete my 1:1 with Priya next week if it clashes with anything", "delete", "1:1", None),
+        (
+            "check whether next week's retro overlaps another meeting and, if it does, cancel the retro",
+            "delete",
+            "retro",
+            None,
+        ),
+    ],
+)
+def test_an_act_only_if_an_event_clashes(
+    reader: FrameReader, text: str, act: str, target: str, other: str | None
+) -> None:
+    """The event acted on is the one named outside the condition (or by "it"); the other is
+    what it must clash with, or any event ("anything", "another meeting")."""
+    frame = read(reader, text)
+    assert frame.act == act and frame.condition is not None and frame.condition.kind == "overlaps"
+    assert target in (frame.target.title or frame.target.topic or "").lower()
+    said_other = frame.condition.other
+    if other is None:
+        assert said_other is None
+    else:  # the words that name it ("board" of "the board meeting")
+        assert said_other is not None
+        words = (said_other.title or said_other.topic or "").lower().split()
+        assert words and set(words) <= set(other.split())
+    assert frame.clarification is None or frame.clarification.kind not in ("operation", "service")
