@@ -89,6 +89,16 @@ class ContactBook:
                 self._keys.append(key)
                 self._owners.append(index)
 
+    def named(self, word: str) -> list[Contact]:
+        """The contacts whose name has `word` as a whole part ("mehmet": Mehmet Yılmaz)."""
+        word = word.lower()
+        found = {
+            self.contacts[owner].email: self.contacts[owner]
+            for key, owner in zip(self._keys, self._owners, strict=True)
+            if key == word and "@" not in key and word in self.contacts[owner].name.lower().split()
+        }
+        return list(found.values())
+
     @classmethod
     def from_rows(cls, rows: list[tuple[str, str, int]] | list[tuple[str, str, int, int]]) -> ContactBook:
         """From (name, address, times seen[, times among an item's recipients or guests])."""

@@ -25,8 +25,10 @@ from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.dates import AnchorLookup, resolve_when
 from assistant.understanding.frame import EventSpec, Frame, PersonRef, Selection
+from assistant.understanding.roles import person_roles
 from assistant.understanding.schema import Clarification, Contact, ItemRef, ResolvedPerson, TimeRange
 from assistant.understanding.when import for_resolver
+from search import spelling
 
 
 class Meaning(BaseModel):
@@ -83,6 +85,7 @@ def resolve_frame(
     found_in: ServiceName | None = None,
 ) -> Meaning:
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
+    frame = _people_in_words(frame, contacts, text)
     frame, senders = _organizations_named(frame, contacts)
     people = [contacts.match(name) for name in _names(frame) if name not in senders] + list(senders.values())
     refine = frame.refine.kind if frame.refine is not None else None
@@ -163,6 +166,54 @@ def _organizations_named(frame: Frame, contacts: ContactBook) -> tuple[Frame, di
     return frame.model_copy(
         update={"target": target.model_copy(update={field: rest or None, "people": people})}
     ), senders
+
+
+#: The shortest word taken for a contact's name when the words alone do not say it is one.
+SHORTEST_NAME = 4
+
+
+def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
+    """A lookup's words that are no English word but the name of someone the user deals
+    with are that person ("wat has mehmet sent me", "Mehmet Yilmaz's messages"): the
+    offline tagger knows common first names, not every colleague's. Their part is read from
+    the words around them, as for any name."""
+    target = frame.target
+    if frame.act not in ("find", "read", "reply", "forward") or target.service not in ("gmail", "calendar", None):
+        return frame
+    words = (target.topic or "").split()
+    named = {p.name.lower() for p in target.people}
+    found = [
+        word
+        for word in spelling.suspects(" ".join(words))
+        if len(word) >= SHORTEST_NAME and not any(word in name.split() for name in named) and contacts.named(word)
+    ]
+    if not found:
+        return frame
+    # Neighbouring words naming one person are one name: "Mehmet Yılmaz".
+    names: list[list[str]] = []
+    last_index, last_emails = -2, set[str]()
+    for index, word in enumerate(words):
+        bare = word.strip("'\".,")
+        if bare.lower() not in found:
+            continue
+        emails = {contact.email for contact in contacts.named(bare)}
+        if names and index == last_index + 1 and emails & last_emails:
+            names[-1].append(bare)
+        else:
+            names.append([bare])
+        last_index, last_emails = index, emails
+    said = [" ".join(name) for name in names]
+    # "Mehmet Yılmaz from Anadolu Retail": which Mehmet, not a second sender.
+    qualifiers = {
+        person.name
+        for person in target.people
+        for name in said
+        if re.search(rf"{re.escape(name)}\s+(?:from|at|of)\s+{re.escape(person.name)}", text, re.IGNORECASE)
+    }
+    people = [p for p in target.people if p.name not in qualifiers] + person_roles(text, said)
+    taken = {word for name in names for word in name}
+    rest = " ".join(w for w in words if w.strip("'\".,") not in taken) or None
+    return frame.model_copy(update={"target": target.model_copy(update={"topic": rest, "people": people})})
 
 
 #: How far "the one before that" looks back (or "after" forward) from the item shown.

@@ -1157,7 +1157,7 @@ _BEFORE_NAME = re.compile(r"^(?:(?:both|either|copying|cc'?ing|cc|and|also)\s+)+
 #: agenda", "the agenda that Mehmet sent". The tagger knows common names, not every one.
 _SENDER_SAID = re.compile(
     r"\b(?P<owner>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)['\u2019]s\s+(?:(?:latest|last|recent|new|newest)\s+)?"
-    r"(?:e-?mail|emails|mail|message|note|reply)\b"
+    r"(?:e-?mails?|mails?|messages?|notes?|repl(?:y|ies))\b"
     r"|\b(?:that|which|what)\s+(?P<sender>[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?)\s+(?:sent|emailed|forwarded|wrote)\b"
 )
 

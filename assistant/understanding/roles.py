@@ -64,7 +64,9 @@ def _role(before: str, after: str) -> Role:
     if re.match(r"^\s*(?:copied|cc'd|in copy|on copy|in cc|on cc)\b", after):
         return "cc"  # "with Marco copied in"
     if re.match(
-        r"^\s*(?:has |have |had )?(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared|accepted|"
+        # ("Mehmet from Anadolu Retail has sent me": which Mehmet may stand between.)
+        r"^\s*(?:(?:from|at|of)\s+[\w&' -]{1,40}?\s+)?(?:has |have |had )?"
+        r"(?:sent|emailed|e-mailed|mailed|written|wrote|forwarded|shared|accepted|"
         r"declined|replied|confirmed|approved|signed|agreed|asked|offered|proposed)\b",
         after,
     ):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,3 +163,60 @@ def test_a_name_begun_by_the_words_said_is_that_sender_not_a_near_namesake() -> 
     )
     assert book.match("Sarah Chenoweth").contact.email == "sarah@chenoweth.news"  # type: ignore[union-attr]
     assert book.match("sarah chen").contact.email == "sarah.chen@acme.com"  # type: ignore[union-attr]
+
+
+ROWS = [
+    ("Alex Rivera", "alex@northwind.com", 50, 40),
+    ("Sarah Chen", "sarah@northwind.com", 40, 30),
+    ("Mehmet Yılmaz", "mehmet@anadolu.com.tr", 9, 3),
+    ("Tomasz Nowak", "tomasz@ocado.example", 2, 0),
+    ("Mark Evans", "mark@northwind.com", 6, 4),
+]
+
+
+@pytest.mark.parametrize(
+    ("request_text", "topic", "person", "role"),
+    [
+        ("wat has mehmet sent me", "wat", "mehmet", "from"),
+        ("emails from tomasz about the screen", "screen", "tomasz", "from"),
+        ("Mehmet Yılmaz messages about the workshop", "workshop", "Mehmet Yılmaz", "any"),
+        ("all the emails Mehmet Yılmaz from Anadolu Retail has sent me", None, "Mehmet Yılmaz", "from"),
+    ],
+)
+def test_a_name_the_tagger_missed_is_the_contact_it_names(
+    request_text: str, topic: str | None, person: str, role: str
+) -> None:
+    """A lookup's word that is no English word but a contact's name is that person; an
+    English word that is also a name ("mark") stays a word."""
+    from datetime import UTC, datetime
+
+    from assistant.understanding.context import ConversationContext
+    from assistant.understanding.frame import Frame, PersonRef, Selection
+    from assistant.understanding.meaning import resolve_frame
+
+    words = " ".join(w for w in request_text.split() if w.lower() not in ("emails", "messages", "all", "the"))
+    said = [PersonRef(name="Anadolu Retail", role="from")] if "Anadolu" in request_text else []
+    frame = Frame(services=["gmail"], target=Selection(service="gmail", topic=words, people=said))
+    meaning = resolve_frame(
+        frame,
+        text=request_text,
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=ConversationContext(),
+    )
+    target = meaning.frame.target
+    assert [(p.name, p.role) for p in target.people] == [(person, role)]
+    if topic is not None:
+        assert topic in (target.topic or "").split() and person.split()[0] not in (target.topic or "")
+    resolved = meaning.person(person)
+    assert resolved is not None and resolved.contact is not None
+    mark = resolve_frame(
+        Frame(services=["gmail"], target=Selection(service="gmail", topic="mark the invoice")),
+        text="mark the invoice",
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=ConversationContext(),
+    )
+    assert mark.frame.target.people == []
