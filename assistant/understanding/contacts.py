@@ -90,12 +90,15 @@ class ContactBook:
                 self._owners.append(index)
 
     def named(self, word: str) -> list[Contact]:
-        """The contacts whose name has `word` as a whole part ("mehmet": Mehmet Yılmaz)."""
+        """The people the user writes to or meets whose name has `word` as a whole part
+        ("mehmet": Mehmet Yılmaz); not senders of mailings ("Brightwave Billing")."""
         word = word.lower()
         found = {
             self.contacts[owner].email: self.contacts[owner]
             for key, owner in zip(self._keys, self._owners, strict=True)
-            if key == word and "@" not in key and word in self.contacts[owner].name.lower().split()
+            if key == word
+            and word in self.contacts[owner].name.lower().split()
+            and self.contacts[owner].email in self.addressed
         }
         return list(found.values())
 

@@ -289,6 +289,11 @@ def _pointed_at(selection: Selection, context: ConversationContext, window: Time
     shown = context.last_items
     if selection.previous and window is not None and not selection.picks:
         return [item for item in shown if item.when is not None and window.start <= item.when < window.end][:1]
+    if selection.previous and selection.picks in ([], [1]) and selection.service is not None:
+        # "forward it to Daniel" after an answer citing an event and an email: the email.
+        of_service = [item for item in shown if item.service == selection.service]
+        if of_service and shown[0].service != selection.service:
+            return of_service[:1]
     positions = selection.picks or ([1] if selection.previous and shown else [])
     chosen = []
     for position in positions:

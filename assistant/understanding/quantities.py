@@ -357,7 +357,8 @@ _ORDINAL_LIST = rf"{_ORDINAL}(?:\s*(?:,\s*(?:and\s+)?|and\s+|&\s*)(?:the\s+)?{_O
 #: "the second one", "the 3rd email", "the second and the fourth", "the first two".
 _PICK = re.compile(
     rf"\b(?P<det>the|that)?\s*(?P<ordinals>{_ORDINAL_LIST})\b(?:\s+(?!one\b)(?P<count>{_COUNT}))?"
-    rf"(?:\s+(?P<noun>{_ITEM_NOUN}))?(?![\w:-])"
+    # Not a ratio or a time ("1:1", "2:30"); a colon before what a reply says is fine ("the 2nd: ok").
+    rf"(?:\s+(?P<noun>{_ITEM_NOUN}))?(?![\w-]|:\S)"
 )
 #: "number 2", "#3", "option 1 and 3".
 _NUMBERED_PICK = re.compile(

@@ -169,8 +169,10 @@ ROWS = [
     ("Alex Rivera", "alex@northwind.com", 50, 40),
     ("Sarah Chen", "sarah@northwind.com", 40, 30),
     ("Mehmet Yılmaz", "mehmet@anadolu.com.tr", 9, 3),
-    ("Tomasz Nowak", "tomasz@ocado.example", 2, 0),
+    ("Tomasz Nowak", "tomasz@ocado.example", 2, 1),
     ("Mark Evans", "mark@northwind.com", 6, 4),
+    ("Brightwave Billing", "billing@brightwave.io", 12, 0),
+    ("Sarah Cheng", "sarah.cheng@brightwave.io", 8, 3),
 ]
 
 
@@ -220,3 +222,50 @@ def test_a_name_the_tagger_missed_is_the_contact_it_names(
         context=ConversationContext(),
     )
     assert mark.frame.target.people == []
+    # A sender of mailings the user never wrote to is not a person named by a word of the topic.
+    renewal = resolve_frame(
+        Frame(services=["gmail"], target=Selection(service="gmail", topic="brightwave renewal")),
+        text="brightwave renewal emails",
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=ConversationContext(),
+    )
+    assert renewal.frame.target.people == [] and renewal.frame.target.topic == "brightwave renewal"
+
+
+@pytest.mark.parametrize(
+    ("picks", "expected"),
+    [([], "m1"), ([1], "m1"), ([2], "m1"), ([3], "e2")],
+)
+def test_it_after_an_answer_of_several_services_is_the_item_the_act_needs(picks: list[int], expected: str) -> None:
+    """ "forward it to Daniel" after an answer citing an event first and an email second:
+    the email; a position said is the answer's own numbering."""
+    from datetime import UTC, datetime
+
+    from assistant.understanding.context import ConversationContext, Turn
+    from assistant.understanding.frame import Frame, Message, Selection
+    from assistant.understanding.meaning import resolve_frame
+    from assistant.understanding.schema import ItemRef
+
+    shown = [
+        ItemRef(service="calendar", id="e1", position=1),
+        ItemRef(service="gmail", id="m1", position=2),
+        ItemRef(service="calendar", id="e2", position=3),
+    ]
+    context = ConversationContext(turns=[Turn(role="assistant", text="...", items=shown)])
+    frame = Frame(
+        act="forward",
+        services=["gmail"],
+        target=Selection(service="gmail", previous=True, picks=picks),
+        message=Message(to=["Daniel"]),
+    )
+    meaning = resolve_frame(
+        frame,
+        text="forward it to Daniel",
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=context,
+    )
+    assert [item.id for item in meaning.items] == [expected]

@@ -339,6 +339,8 @@ def test_every(text: str, every: bool) -> None:
         ("option 1 and 3", [1, 3]),
         ("the second email in the list", [2]),
         ("the 3rd one from the results you showed", [3]),
+        ("reply to the 2nd: ill check it by thursday", [2]),
+        ("reply to the first: yes, that's final", [1]),
     ],
 )
 def test_picks(text: str, positions: list[int]) -> None:
@@ -361,6 +363,8 @@ def test_picks(text: str, positions: list[int]) -> None:
         "the second half of the meeting",
         "the number of emails",
         "my next meeting",
+        "my first 1:1 with Priya",
+        "the 2nd:30 slot",
     ],
 )
 def test_no_pick(text: str) -> None:
