@@ -128,8 +128,8 @@ def with_possessives(text: str) -> str:
     def fixed(match: re.Match[str]) -> str:
         word = match.group(1)
         stem, lowered = word[:-1], word.lower()
-        if lowered in names or lowered in _ENDS_IN_S:
-            return word
+        if lowered in names or lowered in _ENDS_IN_S or lowered.endswith("ous"):
+            return word  # ("previous", "various": no one's)
         before = text[: match.start()].split()
         after = text[match.end() :].lstrip()
         following = re.match(r"[A-Za-z]+", after)

@@ -487,7 +487,7 @@ _ORDER_CUES: list[tuple[Order, re.Pattern[str], bool]] = [
     # (order, cue, strong: a singular default count even with no noun after)
     ("next", re.compile(r"\b(?:next|nxt|soonest)\b"), True),
     ("next", re.compile(r"\b(?:upcoming|upcomming|coming\s+up)\b"), False),
-    ("latest", re.compile(r"\b(?:latest|lastest|latets|newest|most\s+recent(?:ly)?|last)\b"), True),
+    ("latest", re.compile(r"\b(?:latest|lastest|latets|newest|most\s+recent(?:ly)?|last|previous|prior)\b"), True),
     ("latest", re.compile(r"\brecent\b"), False),
     ("earliest", re.compile(r"\b(?:earliest|oldest|first)\b"), True),
 ]
@@ -752,6 +752,7 @@ _ACCESS_ASK = [
 ]
 _WHEN_ASK = re.compile(
     r"^(?:when|whens|when's)\b|\b(?:what|which)\s+(?:time|day|date)\b|\bat\s+what\s+time\b|\bhow\s+soon\b"
+    r"|^(?:the\s+)?(?:date|day|time)\s+of\b|[,;:\u2013-]\s*(?:and\s+)?when\s+(?:was|is|were|did|does|do)\b"
     # A question after its subject: "Greenleaf call: when and who", "brightwave call - when + with who".
     r"|\bwhen\s*(?:\?|$|,|&|\+|and\s+(?:with\s+)?who)"
 )

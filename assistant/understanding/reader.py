@@ -266,7 +266,8 @@ _CREATE_VERB = re.compile(
 )
 #: Words that lead a tagged title without being part of it ("my next 1:1", "tomorrow's standup").
 _LEADING = re.compile(
-    r"^(?:(?:my|our|the|a|an|this|that|next|last|latest|upcoming|first|\w+day's|tomorrow's|today's|tonight's)\s+)+"
+    r"^(?:(?:my|our|the|a|an|this|that|next|last|latest|upcoming|first|\w+day's|tomorrow's|today's|tonight's"
+    r"|weekly|daily|monthly|fortnightly|recurring|regular)\s+)+"
 )
 #: Where a request's second clause starts: "..., and my meetings with her next week".
 _CLAUSE = re.compile(r"\s*(?:,\s*)?(?:\band also\b|\band\b|\+|\balso\b|\bplus\b|\bas well as\b)\s+")
@@ -553,6 +554,14 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
             frame.target = frame.target.model_copy(update={"title": frame.target.topic, "topic": None})
         frame.target.people = [p for p in frame.target.people if p.name.lower() not in " ".join(who).lower()]
         frame.clarification = None  # (the classifier's "Drive or calendar?" is settled)
+    if act == "delete" and frame.target.service == "calendar" and _ENDS_A_SERIES.search(lowered):
+        # "end the recurring 1:1 with Daniel", "stop our weekly one-on-ones": from now on.
+        frame.target = frame.target.model_copy(update={"series": "following"})
+    if frame.target.series != "one" and frame.target.service == "calendar" and act in ("delete", "change"):
+        # "cancel all the future ones": the series from its next occurrence, not each one found.
+        frame.target = frame.target.model_copy(update={"every": False, "order": "next", "count": 1})
+    if frame.target.title and frame.target.topic and frame.target.title.lower() in frame.target.topic.lower():
+        frame.target = frame.target.model_copy(update={"topic": None})  # the name said, and more words
     if frame.event is not None and frame.condition is not None and frame.condition.kind == "free":
         # "if I've nothing on between 1 and 5 on Tuesday, block it": the time the condition names.
         event = frame.event.model_copy(
@@ -631,6 +640,13 @@ def _clash(text: str) -> tuple[str, str | None] | None:
         named_right = len(said & _sought_words(right)) > len(said & _sought_words(left))
         target, other = (right, left) if named_right else (left, right)
     return target, None if _ANY_EVENT.fullmatch(other) else other
+
+
+#: Ending a recurring event: "end the recurring 1:1", "stop our weekly one-on-ones".
+_ENDS_A_SERIES = re.compile(
+    r"\b(?:end|stop|discontinue|drop|dropping|kill)\b.*\b(?:recurring|weekly|daily|monthly|fortnightly|regular|series)\b"
+    r"|\b(?:end|stop|discontinue|drop)\s+(?:our|my|the)\s+\w+\s+(?:one-on-ones|1:1s|syncs|standups|meetings)\b"
+)
 
 
 #: A range of hours: "between 1 and 5", "from 3pm until 4:30pm", "3 to 4:30", "3-4pm".
@@ -807,6 +823,8 @@ def _act(draft: IntentDraft, lowered: str) -> Act:
         return "share"  # "priya should be able to comment on the beacon prd"
     if _RENAMING.search(lowered):
         return "change"  # "renmae headcount plan 2027 to ...", "would you mind renaming ..."
+    if act in ("find", "read", "change") and _ENDS_A_SERIES.search(lowered):
+        return "delete"  # "end the recurring 1:1 with Daniel": no more of it
     typed = _leading_verb(lowered)
     if typed == "draft" and act not in ("draft", "reply"):
         return "draft"  # "draft the product update to all of northwind, subject '... kicks off'"
@@ -1020,7 +1038,8 @@ def _selection(
     topic = _as_written(draft.topic, text) if draft.topic and draft.topic.lower() in lowered else None
     if service == "calendar" and act in ("change", "delete"):
         # The event a change or a cancellation names ("the dinner for Olivia's birthday").
-        title = wording.existing_event_title(text) or title
+        existing = wording.existing_event_title(text)
+        title = (_LEADING.sub("", existing) or existing) if existing else title
     if title and all(_not_sought(word) for word in re.findall(r"[\w'-]+", title.lower())):
         title = None  # "what meetings do I have": no meeting is called "meetings"
     if title and lookup:
@@ -1318,7 +1337,7 @@ _NOT_SOUGHT = frozenset(
     number total tally still remind leave leaves depart departs departing joining coming going speaking
     talking over date far busy written since came times taking organised organized organiser
     organizer time copying dated older newer than bin issue issues course actual never out promotional promotions promo
-    promos""".split()
+    promos weekly daily monthly fortnightly recurring regular wat wot wut wats whats previous prior""".split()
 )
 
 

@@ -737,3 +737,39 @@ def test_an_act_only_if_an_event_clashes(
         words = (said_other.title or said_other.topic or "").lower().split()
         assert words and set(words) <= set(other.split())
     assert frame.clarification is None or frame.clarification.kind not in ("operation", "service")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Daniel and I have agreed to drop our weekly one-on-ones. Could you cancel all the future ones?", "1:1"),
+        ("end the recurring 1:1 with Daniel", "1:1"),
+        ("we're dropping the weekly design review, cancel it going forward", "design review"),
+        ("cancel the standup, all future ones", "standup"),
+        ("stop our weekly syncs with Marco", None),
+    ],
+)
+def test_ending_a_series_cancels_it_from_its_next_occurrence(reader: FrameReader, text: str, title: str | None) -> None:
+    """Not every occurrence found one by one: the series, from the next one on."""
+    target = read(reader, text).target
+    assert read(reader, text).act == "delete" and target.series == "following"
+    assert not target.every and target.order == "next" and target.count == 1
+    if title:
+        assert (target.title or "").lower() == title
+
+
+@pytest.mark.parametrize(
+    ("text", "order", "ask"),
+    [
+        ("my previous 1:1 with Daniel, when was it?", "latest", "when"),
+        ("my previous meeting with Sarah from finance", "latest", "list"),
+        ("the prior email from Tom", "latest", "list"),
+        ("date of the next all-hands?", "next", "when"),
+    ],
+)
+def test_previous_is_the_latest_and_a_trailing_when_asks_when(
+    reader: FrameReader, text: str, order: str, ask: str
+) -> None:
+    frame = read(reader, text)
+    assert (frame.target.order, frame.ask) == (order, ask)
+    assert "'" not in (frame.target.title or "") and "previous" not in (frame.target.topic or "")
