@@ -749,6 +749,12 @@ _ACCESS_ASK = [
     # The user's own: "can I make changes to the plan?", "whether I'm able to edit it".
     re.compile(r"\b(?:can|could|may)\s+i\s+(?:edit|make\s+(?:changes|edits)\s+(?:to|in)|comment\s+on)\b"),
     re.compile(r"\b(?:i'm|i\s+am|am\s+i)\s+(?:able|allowed)\s+to\s+(?:edit|view|see|open|comment|access|make)\b"),
+    # "whether the one-pager has been shared with Daniel", "whether Marco has access to the PRD".
+    re.compile(r"^(?:if|whether)\s+.{0,80}?\b(?:is|was|are|has|have)\s+(?:been\s+|already\s+)?shared\b"),
+    re.compile(r"^(?:if|whether)\s+\S+(?:\s+\S+)?\s+(?:has|have|had|still\s+has)\s+(?:\w+\s+)?access\b"),
+    # "what access does Sarah have", "is Sarah Chen an editor on the sheet?"
+    re.compile(r"\bwhat\s+(?:kind\s+of\s+|sort\s+of\s+|level\s+of\s+)?(?:access|permissions?|rights)\b"),
+    re.compile(r"^(?:is|are|was|am)\s+.{1,40}?\s+an?\s+(?:editor|viewer|commenter)\s+(?:on|of|for)\b"),
 ]
 _WHEN_ASK = re.compile(
     r"^(?:when|whens|when's)\b|\b(?:what|which)\s+(?:time|day|date)\b|\bat\s+what\s+time\b|\bhow\s+soon\b"

@@ -1337,7 +1337,7 @@ _NOT_SOUGHT = frozenset(
     number total tally still remind leave leaves depart departs departing joining coming going speaking
     talking over date far busy written since came times taking organised organized organiser
     organizer time copying dated older newer than bin issue issues course actual never out promotional promotions promo
-    promos weekly daily monthly fortnightly recurring regular wat wot wut wats whats previous prior""".split()
+    promos weekly daily monthly fortnightly recurring regular wat wot wut wats whats previous prior been""".split()
 )
 
 

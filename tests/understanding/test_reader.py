@@ -773,3 +773,20 @@ def test_previous_is_the_latest_and_a_trailing_when_asks_when(
     frame = read(reader, text)
     assert (frame.target.order, frame.ask) == (order, ask)
     assert "'" not in (frame.target.title or "") and "previous" not in (frame.target.topic or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "about"),
+    [
+        ("Could you check whether the pricing one-pager PDF has been shared with Daniel, please?", ["Daniel"]),
+        ("could you check whether Marco has access to the Beacon PRD?", ["Marco"]),
+        ("what access does Sarah have to the vendor contracts sheet?", ["Sarah"]),
+        ("is Sarah Chen an editor on the vendor contracts spreadsheet?", ["Sarah Chen"]),
+        ("check whether the itinerary doc is shared with anybody", []),
+    ],
+)
+def test_who_has_access_asked_politely_or_by_role(reader: FrameReader, text: str, about: list[str]) -> None:
+    frame = read(reader, text)
+    assert frame.ask == "access" and frame.target.service == "drive"
+    assert (frame.share.people if frame.share else []) == about
+    assert "been" not in (frame.target.topic or "")
