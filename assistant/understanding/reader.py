@@ -439,7 +439,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     # Nor is a rename's new name: "rename the itinerary to Istanbul 2-5 Dec" selects no date.
     renamed, new_name = wording.rename_parts(text) if act == "change" else (None, None)
     selecting = text.replace(body or new_name or "\x00", " ")
-    times = split_times(selecting, act)
+    # Nor is why: "share the sheet with Priya so she can read it before Tuesday" selects
+    # no sheet from before Tuesday.
+    purpose = _PURPOSE.search(selecting)
+    times = split_times(selecting[: purpose.start()] if purpose else selecting, act)
     draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
     mentions = [_with_surname(m, text) for m in _mentions(draft, text if writes_message else "")]
     addressed = _addressed(selecting) if writes_message else {}
@@ -642,6 +645,8 @@ def _clash(text: str) -> tuple[str, str | None] | None:
     return target, None if _ANY_EVENT.fullmatch(other) else other
 
 
+#: A purpose clause: what follows says why, not which items or when.
+_PURPOSE = re.compile(r"\bso\s+(?:that\s+)?(?:she|he|they|we|i|you|it|everyone|the\s+team)\b", re.IGNORECASE)
 #: Ending a recurring event: "end the recurring 1:1", "stop our weekly one-on-ones".
 _ENDS_A_SERIES = re.compile(
     r"\b(?:end|stop|discontinue|drop|dropping|kill)\b.*\b(?:recurring|weekly|daily|monthly|fortnightly|regular|series)\b"
@@ -953,7 +958,7 @@ _IN_COPY = re.compile(r"\b(?:with\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)
 _NOT_A_NAME = frozenset(
     "a an the my our your his her their this that these those it them him me us everyone everybody all subject subj "
     "sbj saying say that about with to and know at in text body titled re please pls i ill i'll i'm we back a note "
-    "reply email mail message note quick short new draft up out cc".split()
+    "reply email mail message note quick short new draft up out cc so".split()
 )
 
 
@@ -1044,6 +1049,9 @@ def _selection(
         title = None  # "what meetings do I have": no meeting is called "meetings"
     if title and lookup:
         title = _with_words_before(title, text, named)  # "my dentist appointment", not "appointment"
+    quoted = next((q.text for q in wording.quoted_spans(text) if title and _overlaps(q.text, title)), None)
+    if quoted:
+        title = quoted  # "share the 'Q4 Financial Review - Product' spreadsheet": the name as quoted
     if service == "calendar" and _ONE_ON_ONE.search(lowered):
         title = "1:1"  # the kind of meeting, however written ("one-on-one", "1:1 w priya")
     if title:
@@ -1078,6 +1086,12 @@ def _selection(
         previous=draft.refers_to_previous,
         series=quantities.series_scope(text),
     )
+
+
+def _overlaps(quoted: str, title: str) -> bool:
+    """Whether a quoted name and a tagged title are the same name, one cut or run on."""
+    a, b = quoted.lower().strip(" '\""), title.lower().strip(" '\"")
+    return bool(a and b) and (a in b or b in a)
 
 
 def _with_words_before(title: str, text: str, people: list[PersonRef]) -> str:

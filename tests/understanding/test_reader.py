@@ -790,3 +790,26 @@ def test_who_has_access_asked_politely_or_by_role(reader: FrameReader, text: str
     assert frame.ask == "access" and frame.target.service == "drive"
     assert (frame.share.people if frame.share else []) == about
     assert "been" not in (frame.target.topic or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "Could you please share the 'Q4 Financial Review - Product' spreadsheet with Priya so she can read it "
+            "before Tuesday?",
+            "Q4 Financial Review - Product",
+        ),
+        ("delete the event called 'Team sync' tomorrow", "Team sync"),
+        (
+            'give Tom edit access to the "Atlas pricing model" sheet so he can update it by Friday',
+            "Atlas pricing model",
+        ),
+    ],
+)
+def test_a_quoted_name_is_the_name_and_a_purpose_selects_nothing(reader: FrameReader, text: str, title: str) -> None:
+    """The name as quoted (not run on into "spreadsheet'"); "so she can read it before
+    Tuesday" says why, not which file."""
+    target = read(reader, text).target
+    assert target.title == title
+    assert target.time is None or "tomorrow" in text
