@@ -431,6 +431,22 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
             inputs=inputs,
         )
     )
+    if operation == Operation.SHARE:
+        # "share the Beacon PRD and the interview synthesis with Hannah": each file, the same way.
+        for number, (selection, window) in enumerate(zip(frame.also, meaning.also_windows, strict=True), start=2):
+            found = _search(meaning, selection, "drive", window, now, step_id=f"search_drive_{number}")
+            found.params["one"] = True
+            steps += [
+                found,
+                PlanStep(
+                    id=f"{operation}_{service}_{number}",
+                    service=service,
+                    operation=operation,
+                    description=DESCRIPTIONS[operation],
+                    params=params,
+                    inputs={TARGET_INPUT[service]: _bind_target(found)},
+                ),
+            ]
     return ExecutionPlan(steps=steps)
 
 

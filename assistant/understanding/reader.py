@@ -574,6 +574,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
             }
         )
         frame = frame.model_copy(update={"event": event})
+    shared = _shared_items(text) if act == "share" and frame.share and frame.share.access != "revoke" else []
+    if len(shared) > 1:
+        # "share the Beacon PRD and the interview synthesis with Hannah": each file, the same way.
+        frame.target, *frame.also = [_selection(words, "drive", draft, act) for words in shared]
     clash = _clash(text) if act in ("find", "read", "change", "delete") else None
     done_if = _ACT_AFTER_CLASH.search(lowered) if clash is not None else None
     if clash is not None and act in ("find", "read") and done_if:
@@ -645,6 +649,27 @@ def _clash(text: str) -> tuple[str, str | None] | None:
     return target, None if _ANY_EVENT.fullmatch(other) else other
 
 
+#: The files a share names: after the verb or the access, before whom or how.
+_SHARED = re.compile(
+    r"\b(?:share|sharing|access\s+to|comment\s+on|edit|view|see)\s+(?:both\s+)?(?P<items>.+?)"
+    r"(?=\s+(?:with|w/?)\s+\w|\s+as\s+(?:a|an)\b|\s*[,?.!]|\s+(?:please|pls)\b|$)",
+    re.IGNORECASE,
+)
+_JOINED_ITEMS = re.compile(r"\s+(?:and|\+|&)\s+(?=(?:the|my|our|his|her|their|that|this)\s)", re.IGNORECASE)
+
+
+def _shared_items(text: str) -> list[str]:
+    """The words naming each file a share names, when it names several: "the Beacon PRD
+    and the interview synthesis" is two; "the P&L" or one name is one."""
+    match = _SHARED.search(_without_quotes(text) if not wording.quoted_spans(text) else text)
+    if match is None:
+        return []
+    parts = [part.strip() for part in _JOINED_ITEMS.split(match.group("items")) if part.strip()]
+    return parts if len(parts) > 1 else []
+
+
+#: How often an event recurs, said before its name ("the weekly design review").
+_RECURRENCE_WORDS = frozenset("weekly daily monthly fortnightly recurring regular".split())
 #: A purpose clause: what follows says why, not which items or when.
 _PURPOSE = re.compile(r"\bso\s+(?:that\s+)?(?:she|he|they|we|i|you|it|everyone|the\s+team)\b", re.IGNORECASE)
 #: Ending a recurring event: "end the recurring 1:1", "stop our weekly one-on-ones".
@@ -1108,6 +1133,8 @@ def _with_words_before(title: str, text: str, people: list[PersonRef]) -> str:
         lowered = word.lower()
         if _not_sought(lowered) or lowered in names or not word.isalpha() or lowered.endswith("'s"):
             break
+        if lowered in _RECURRENCE_WORDS:
+            break  # "the weekly design review" is the design review
         taken += 1
     if not taken:
         return title
@@ -1351,7 +1378,7 @@ _NOT_SOUGHT = frozenset(
     number total tally still remind leave leaves depart departs departing joining coming going speaking
     talking over date far busy written since came times taking organised organized organiser
     organizer time copying dated older newer than bin issue issues course actual never out promotional promotions promo
-    promos weekly daily monthly fortnightly recurring regular wat wot wut wats whats previous prior been""".split()
+    promos wat wot wut wats whats previous prior been""".split()
 )
 
 

@@ -64,3 +64,16 @@ async def test_one_leg_of_a_trip_is_the_one_named(world: World) -> None:
     _, done = await world.ask("remove the return flight from Istanbul from my calendar")
     (action,) = done.actions
     assert ["TK1971" in e["summary"] for e in action.fields["events"]] == [True]
+
+
+async def test_sharing_two_files_proposes_a_share_of_each(world: World) -> None:
+    # "the Beacon PRD and the store manager interview synthesis": two files, one card each,
+    # both as the request says (commenter), neither confirmed here.
+    _, done = await world.ask(
+        "give Hannah Lee comment access to the Beacon PRD and the store manager interview synthesis"
+    )
+    previews = sorted(action.preview for action in done.actions)
+    assert len(previews) == 2
+    assert previews[0].startswith("Share \u201cBeacon - store manager interview synthesis\u201d with hannah.lee@")
+    assert previews[1].startswith("Share \u201cBeacon PRD\u201d with hannah.lee@")
+    assert all("comment" in preview for preview in previews)

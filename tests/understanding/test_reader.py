@@ -813,3 +813,19 @@ def test_a_quoted_name_is_the_name_and_a_purpose_selects_nothing(reader: FrameRe
     target = read(reader, text).target
     assert target.title == title
     assert target.time is None or "tomorrow" in text
+
+
+@pytest.mark.parametrize(
+    ("text", "files"),
+    [
+        ("share the Beacon PRD and the interview synthesis with Hannah as a commenter", 2),
+        ("give Priya edit access to both the roadmap deck and the pricing sheet, please", 2),
+        ("hannah should be able to comment on the beacon prd + the synthesis", 2),
+        ("share the research and development plan with Daniel", 1),
+        ("share the pricing deck with Tom and Sarah", 1),
+    ],
+)
+def test_a_share_of_several_files_shares_each(reader: FrameReader, text: str, files: int) -> None:
+    frame = read(reader, text)
+    assert frame.act == "share" and 1 + len(frame.also) == files
+    assert all(selection.service == "drive" for selection in [frame.target, *frame.also])
