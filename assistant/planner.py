@@ -273,6 +273,8 @@ def _kinds(selection: Selection, service: Service) -> tuple[list[str], dict[str,
             filters["unread"] = True
         if selection.has_attachment:
             filters["has_attachment"] = True
+        if selection.received:
+            filters["received"] = True
     return nouns, filters
 
 

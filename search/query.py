@@ -29,7 +29,8 @@ class SearchFilters:
     - `labels`: Gmail labels the email must all carry, by name in any case ("starred",
       "Receipts");
     - `mime_types`: Drive types, a full type or a prefix ending in "/" ("image/");
-    - `unread`, `has_attachment`: Gmail flags.
+    - `unread`, `has_attachment`: Gmail flags;
+    - `received`: Gmail mail the user received, not mail they sent ("emails I got").
 
     A filter a service cannot satisfy (labels on an event) excludes that service.
     """
@@ -43,6 +44,7 @@ class SearchFilters:
     mime_types: tuple[str, ...] = ()
     unread: bool | None = None
     has_attachment: bool | None = None
+    received: bool | None = None
 
     def is_empty(self) -> bool:
         return self == SearchFilters()

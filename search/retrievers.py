@@ -178,7 +178,7 @@ class Scope:
     def can_satisfy(self, service: Service) -> bool:
         """Whether any item of this service could pass the filters."""
         f = self.filters
-        if (f.labels or f.unread is not None or f.has_attachment is not None) and service != "gmail":
+        if (f.labels or f.unread is not None or f.has_attachment is not None or f.received) and service != "gmail":
             return False
         if f.mime_types and service != "gdrive":
             return False
@@ -222,6 +222,8 @@ class Scope:
         if f.has_attachment is not None:
             conditions.append("t.has_attachments = :has_attachment")
             params["has_attachment"] = f.has_attachment
+        if f.received:
+            conditions.append("NOT ('SENT' = ANY(t.labels))")  # not mail the user sent
         if f.mime_types:
             conditions.append("(t.mime_type = ANY(:mime_exact) OR t.mime_type LIKE ANY(:mime_prefix))")
             params["mime_exact"] = [m for m in f.mime_types if not m.endswith("/")]

@@ -126,6 +126,9 @@ class Selection(FrameModel):
     starred: bool = False
     has_attachment: bool = False
     sent_by_me: bool = Field(default=False, description="Mail the user sent ('emails I sent', 'my email to Tom').")
+    received: bool = Field(
+        default=False, description="Mail the user received, not sent ('emails I got', 'invoices that came in')."
+    )
     labels: list[str] = Field(default_factory=list, description="Gmail labels named, as written.")
     picks: list[int] = Field(
         default_factory=list, description="Positions (1-based; -1 the last) in the previous answer: 'the second one'."

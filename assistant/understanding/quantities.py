@@ -659,6 +659,7 @@ class MailFlags:
     starred: bool = False
     has_attachment: bool = False
     sent_by_me: bool = False
+    received: bool = False
 
 
 _UNREAD = re.compile(
@@ -679,6 +680,11 @@ _SENT_BY_ME = re.compile(
     r"|\bsent\s+by\s+me\b|\bfrom\s+me\b|\bmy\s+sent\b|\bsent\s+(?:mail|items|folder|box)\b"
     r"|\b(?:did|have|had)\s+i\s+(?:ever\s+|already\s+|last\s+|recently\s+|just\s+)?"
     r"(?:send|sent|email|emailed|write|written|reply|replied|forward|forwarded|message|messaged|mail|mailed)\b"
+)
+#: Mail come to the user: "emails I got", "invoices that came in", "attachments I've received".
+_RECEIVED = re.compile(
+    r"\b(?:i|i've|i\s+have|i\s+had)\s+(?:got|gotten|get|received|receive)\b"
+    r"|\b(?:came|come|coming)\s+in\b|\bincoming\b|\breceived\b"
 )
 #: "my last email to Tom", "my latest email to Sarah", "my reply to Dana": mail the user sent,
 #: when looked up (in "forward my email to Tom", "to Tom" is where it goes).
@@ -701,6 +707,7 @@ def mail_flags(text: str, *, lookup: bool = True) -> MailFlags:
         starred=bool(_STARRED.search(prepared)) and not _NOT_STARRED.search(prepared),
         has_attachment=bool(_ATTACHMENT.search(prepared)) and not _NOT_ATTACHMENT.search(prepared),
         sent_by_me=sent,
+        received=not sent and bool(_RECEIVED.search(prepared)),
     )
 
 

@@ -1107,6 +1107,7 @@ def _selection(
         starred=flags.starred,
         has_attachment=flags.has_attachment,
         sent_by_me=flags.sent_by_me,
+        received=flags.received,
         picks=quantities.picks(text) or [ordinal for ordinal in draft.item_ordinals],
         previous=draft.refers_to_previous,
         series=quantities.series_scope(text),

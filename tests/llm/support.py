@@ -57,6 +57,7 @@ EVERY_FIELD = Frame(
         starred=True,
         has_attachment=True,
         sent_by_me=True,
+        received=True,
         labels=["Finance", "To do"],
         picks=[2, -1],
         previous=True,

@@ -679,3 +679,26 @@ async def test_a_request_spelling_out_an_acronym_finds_the_item_that_abbreviates
     top = response.results[0]
     assert top.google_id == "f-okrs"
     assert "fulltext" in top.methods  # no word in common: full text found it by "H2"
+
+
+async def test_mail_received_leaves_out_mail_the_user_sent(workspace: Workspace) -> None:
+    """ "emails with attachments I got": the user's own sent mail holds the words too, and
+    is not mail they received."""
+    user_id, account_id = workspace.alice
+    got = email("m-zither-in", "Zither invoice", TOM, "The zither invoice is attached.", when(11, 4))
+    sent = replace(
+        email("m-zither-out", "Re: Zither invoice", ALICE, "Paid the zither invoice.", when(11, 5)),
+        to=(TOM,),
+        labels=("SENT",),
+    )
+    await workspace.indexer.index(user_id, account_id, [got, sent])
+    try:
+        for method_filters in (SearchFilters(received=True), SearchFilters(received=True, after=when(11, 1))):
+            response = await workspace.search.search(
+                SearchQuery(user_id=user_id, text="zither invoice", filters=method_filters, limit=50)
+            )
+            assert [r.google_id for r in response.results] == ["m-zither-in"]
+        everything = await workspace.search.search(SearchQuery(user_id=user_id, text="zither invoice", limit=50))
+        assert {r.google_id for r in everything.results} == {"m-zither-in", "m-zither-out"}
+    finally:
+        await workspace.indexer.remove(account_id, GMAIL, [("m-zither-in",), ("m-zither-out",)])

@@ -829,3 +829,18 @@ def test_a_share_of_several_files_shares_each(reader: FrameReader, text: str, fi
     frame = read(reader, text)
     assert frame.act == "share" and 1 + len(frame.also) == files
     assert all(selection.service == "drive" for selection in [frame.target, *frame.also])
+
+
+@pytest.mark.parametrize(
+    ("text", "received"),
+    [
+        ("how many emails with attachments did I get this month", True),
+        ("count the emails that came in with files attached in November", True),
+        ("invoices I've received since September", True),
+        ("emails I sent to Tom", False),
+        ("emails about the budget", False),
+    ],
+)
+def test_mail_received_is_not_mail_sent(reader: FrameReader, text: str, received: bool) -> None:
+    target = read(reader, text).target
+    assert target.received == received and not (target.received and target.sent_by_me)
