@@ -178,13 +178,20 @@ def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
     offline tagger knows common first names, not every colleague's. Their part is read from
     the words around them, as for any name."""
     target = frame.target
-    if frame.act not in ("find", "read", "reply", "forward") or target.service not in ("gmail", "calendar", None):
+    if frame.act not in ("find", "read", "reply", "forward", "change", "delete"):
+        return frame
+    if target.service not in ("gmail", "calendar", None):
         return frame
     words = (target.topic or "").split()
+    # An event changed or cancelled is named by all its words ("push the Priya 1:1 to 15:00",
+    # "cancel the screen with Tomasz"); a message's words are no one's (replies, forwards).
+    candidates = words
+    if frame.act in ("change", "delete") and target.service == "calendar":
+        candidates = re.findall(r"[^\W\d_][\w'-]*", text.replace(frame.rename or "\x00", " "))
     named = {p.name.lower() for p in target.people}
     found = [
         word
-        for word in spelling.suspects(" ".join(words))
+        for word in spelling.suspects(" ".join(candidates))
         if len(word) >= SHORTEST_NAME and not any(word in name.split() for name in named) and contacts.named(word)
     ]
     if not found:
@@ -192,7 +199,7 @@ def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
     # Neighbouring words naming one person are one name: "Mehmet Yılmaz".
     names: list[list[str]] = []
     last_index, last_emails = -2, set[str]()
-    for index, word in enumerate(words):
+    for index, word in enumerate(candidates):
         bare = word.strip("'\".,")
         if bare.lower() not in found:
             continue
@@ -202,15 +209,15 @@ def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
         else:
             names.append([bare])
         last_index, last_emails = index, emails
-    said = [" ".join(name) for name in names]
+    spoken = list(dict.fromkeys(" ".join(name) for name in names))
     # "Mehmet Yılmaz from Anadolu Retail": which Mehmet, not a second sender.
     qualifiers = {
         person.name
         for person in target.people
-        for name in said
+        for name in spoken
         if re.search(rf"{re.escape(name)}\s+(?:from|at|of)\s+{re.escape(person.name)}", text, re.IGNORECASE)
     }
-    people = [p for p in target.people if p.name not in qualifiers] + person_roles(text, said)
+    people = [p for p in target.people if p.name not in qualifiers] + person_roles(text, spoken)
     taken = {word for name in names for word in name}
     rest = " ".join(w for w in words if w.strip("'\".,") not in taken) or None
     return frame.model_copy(update={"target": target.model_copy(update={"topic": rest, "people": people})})

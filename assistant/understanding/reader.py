@@ -47,7 +47,7 @@ from assistant.understanding.local import SERVICE_CUES, LocalUnderstanding
 from assistant.understanding.people import with_possessives
 from assistant.understanding.roles import person_roles
 from assistant.understanding.schema import IntentDraft, Service
-from assistant.understanding.when import split_times, time_phrases
+from assistant.understanding.when import TimeSplit, split_times, time_phrases
 
 #: The draft's operation as the frame's act.
 _ACTS: dict[str, Act] = {
@@ -101,9 +101,9 @@ _KINDS: tuple[tuple[re.Pattern[str], ItemKind], ...] = (
 _REPLY_ALL = re.compile(
     r"\breply(?:ing)?[ -](?:to )?(?:all|everyone)\b|\b(?:reply|replying|respond|answer)\s+to\s+everyone\s+on\b"
 )
-_RENAME = re.compile(r"\b(?:rename|call it|retitle)\b")
+_RENAME = re.compile(r"\b(?:rename|call it|retitle)\b|\bchange\s+the\s+(?:title|name)\s+of\b")
 #: A verb that renames, typed as people type it ("renmae", "renaming").
-_RENAMING = re.compile(r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\b")
+_RENAMING = re.compile(r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\b|\bchange\s+the\s+(?:title|name)\s+of\b")
 _ALL_DAY = re.compile(r"\ball[ -]day\b")
 _RECURRENCE = re.compile(
     r"\bevery (?:other |second )?(?:day|week|weekday|month|monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b"
@@ -443,6 +443,8 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
     # no sheet from before Tuesday.
     purpose = _PURPOSE.search(selecting)
     times = split_times(selecting[: purpose.start()] if purpose else selecting, act)
+    if new_name:  # "rename the call tomorrow to '...'": tomorrow says which call, not when it moves
+        times = TimeSplit(selects=" ".join(filter(None, [times.selects, times.new])) or None)
     draft = draft.model_copy(update={"when": times.selects, "new_time": times.new})
     mentions = [_with_surname(m, text) for m in _mentions(draft, text if writes_message else "")]
     addressed = _addressed(selecting) if writes_message else {}
@@ -918,7 +920,15 @@ def _leading_verb(lowered: str) -> Act | None:
         inflected = word.startswith(verb) or word.removesuffix("s") == verb
         if len(verb) >= 5 and not inflected and DamerauLevenshtein.distance(word, verb) == 1:
             return act
+        if len(word) == len(verb) == 4 and word != verb and sorted(word) == sorted(verb) and _one_swap(word, verb):
+            return act  # "mvoe", "sned": two letters swapped
     return None
+
+
+def _one_swap(word: str, verb: str) -> bool:
+    """Whether `word` is `verb` with two neighbouring letters swapped."""
+    differ = [i for i in range(len(word)) if word[i] != verb[i]]
+    return len(differ) == 2 and differ[1] == differ[0] + 1
 
 
 def _services(act: Act, ask: str, services: list[Service]) -> list[Service]:

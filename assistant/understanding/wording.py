@@ -611,7 +611,8 @@ def _tidy(value: str, question: bool = False) -> str:
 # --- Renames ---------------------------------------------------------------------------
 
 _RENAME_PARTS = re.compile(
-    r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle)\s+(?P<old>.*?)\s+(?:to|as|into)\s*:?\s+(?P<new>\S.*)$",
+    r"\b(?:re-?nam(?:e|ed|ing)|renmae|retitle|change\s+the\s+(?:title|name)\s+of)\s+(?P<old>.*?)"
+    r"\s+(?:to|as|into|->|\u2192|=>)\s*:?\s+(?P<new>\S.*)$",
     re.IGNORECASE,
 )
 #: Where a new name written without quotes ends: a polite close or the end of the sentence.

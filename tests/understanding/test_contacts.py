@@ -269,3 +269,33 @@ def test_it_after_an_answer_of_several_services_is_the_item_the_act_needs(picks:
         context=context,
     )
     assert [item.id for item in meaning.items] == [expected]
+
+
+@pytest.mark.parametrize(
+    ("act", "request_text", "person"),
+    [
+        ("change", "push the Tomasz 1:1 to 15:00", "Tomasz"),
+        ("delete", "cancel the screen with Tomasz Nowak", "Tomasz Nowak"),
+    ],
+)
+def test_an_event_changed_is_named_by_every_word_of_the_request(act: str, request_text: str, person: str) -> None:
+    """ "the Tomasz 1:1": the tagger took no name, the title took "1:1"; the contact's name
+    among the words says whose."""
+    from datetime import UTC, datetime
+
+    from assistant.understanding.context import ConversationContext
+    from assistant.understanding.frame import Frame, Selection
+    from assistant.understanding.meaning import resolve_frame
+
+    title = "1:1" if "1:1" in request_text else "screen"
+    frame = Frame(act=act, services=["calendar"], target=Selection(service="calendar", title=title))  # type: ignore[arg-type]
+    meaning = resolve_frame(
+        frame,
+        text=request_text,
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=ConversationContext(),
+    )
+    assert [p.name for p in meaning.frame.target.people] == [person]
+    assert meaning.frame.target.title == title

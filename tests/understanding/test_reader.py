@@ -844,3 +844,27 @@ def test_a_share_of_several_files_shares_each(reader: FrameReader, text: str, fi
 def test_mail_received_is_not_mail_sent(reader: FrameReader, text: str, received: bool) -> None:
     target = read(reader, text).target
     assert target.received == received and not (target.received and target.sent_by_me)
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [("mvoe my 1:1 w priya to 3pm", "change"), ("sned Tom the deck", "send"), ("dleete the draft", "delete")],
+)
+def test_a_leading_verb_with_two_letters_swapped_is_that_verb(reader: FrameReader, text: str, act: str) -> None:
+    assert read(reader, text).act == act
+
+
+@pytest.mark.parametrize(
+    ("text", "new_name"),
+    [
+        (
+            "Could you change the title of the Brightwave call tomorrow to 'Brightwave - final terms'?",
+            "Brightwave - final terms",
+        ),
+        ("rename brightwave call tmrw -> 'Brightwave - final terms'", "Brightwave - final terms"),
+    ],
+)
+def test_a_rename_keeps_the_time_for_choosing_the_event(reader: FrameReader, text: str, new_name: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "change" and frame.rename == new_name
+    assert frame.target.time is not None and (frame.event is None or frame.event.start is None)
