@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assistant.core.models import GmailMessage, GoogleAccount, User
 from assistant.understanding.contacts import ContactBook, ContactCache, load_contacts
+from assistant.understanding.context import ConversationContext
+from assistant.understanding.frame import Frame, Selection
+from assistant.understanding.meaning import Meaning, resolve_frame
 from assistant.understanding.schema import Contact
 from tests.understanding.conftest import Workspace, add_rows, email
 
@@ -176,6 +181,18 @@ ROWS = [
 ]
 
 
+def with_rows(frame: Frame, request_text: str, context: ConversationContext | None = None) -> Meaning:
+    """`frame` of `request_text` resolved against ROWS' contacts."""
+    return resolve_frame(
+        frame,
+        text=request_text,
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=context or ConversationContext(),
+    )
+
+
 @pytest.mark.parametrize(
     ("request_text", "topic", "person", "role"),
     [
@@ -190,46 +207,26 @@ def test_a_name_the_tagger_missed_is_the_contact_it_names(
 ) -> None:
     """A lookup's word that is no English word but a contact's name is that person; an
     English word that is also a name ("mark") stays a word."""
-    from datetime import UTC, datetime
-
-    from assistant.understanding.context import ConversationContext
-    from assistant.understanding.frame import Frame, PersonRef, Selection
-    from assistant.understanding.meaning import resolve_frame
+    from assistant.understanding.frame import PersonRef
 
     words = " ".join(w for w in request_text.split() if w.lower() not in ("emails", "messages", "all", "the"))
     said = [PersonRef(name="Anadolu Retail", role="from")] if "Anadolu" in request_text else []
     frame = Frame(services=["gmail"], target=Selection(service="gmail", topic=words, people=said))
-    meaning = resolve_frame(
-        frame,
-        text=request_text,
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
-        context=ConversationContext(),
-    )
+    meaning = with_rows(frame, request_text)
     target = meaning.frame.target
     assert [(p.name, p.role) for p in target.people] == [(person, role)]
     if topic is not None:
         assert topic in (target.topic or "").split() and person.split()[0] not in (target.topic or "")
-    resolved = meaning.person(person)
-    assert resolved is not None and resolved.contact is not None
-    mark = resolve_frame(
-        Frame(services=["gmail"], target=Selection(service="gmail", topic="mark the invoice")),
-        text="mark the invoice",
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
-        context=ConversationContext(),
+    contact = meaning.person(person)
+    assert contact is not None and contact.contact is not None
+    mark = with_rows(
+        Frame(services=["gmail"], target=Selection(service="gmail", topic="mark the invoice")), "mark the invoice"
     )
     assert mark.frame.target.people == []
     # A sender of mailings the user never wrote to is not a person named by a word of the topic.
-    renewal = resolve_frame(
+    renewal = with_rows(
         Frame(services=["gmail"], target=Selection(service="gmail", topic="brightwave renewal")),
-        text="brightwave renewal emails",
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
-        context=ConversationContext(),
+        "brightwave renewal emails",
     )
     assert renewal.frame.target.people == [] and renewal.frame.target.topic == "brightwave renewal"
 
@@ -241,11 +238,8 @@ def test_a_name_the_tagger_missed_is_the_contact_it_names(
 def test_it_after_an_answer_of_several_services_is_the_item_the_act_needs(picks: list[int], expected: str) -> None:
     """ "forward it to Daniel" after an answer citing an event first and an email second:
     the email; a position said is the answer's own numbering."""
-    from datetime import UTC, datetime
-
-    from assistant.understanding.context import ConversationContext, Turn
-    from assistant.understanding.frame import Frame, Message, Selection
-    from assistant.understanding.meaning import resolve_frame
+    from assistant.understanding.context import Turn
+    from assistant.understanding.frame import Message
     from assistant.understanding.schema import ItemRef
 
     shown = [
@@ -260,14 +254,7 @@ def test_it_after_an_answer_of_several_services_is_the_item_the_act_needs(picks:
         target=Selection(service="gmail", previous=True, picks=picks),
         message=Message(to=["Daniel"]),
     )
-    meaning = resolve_frame(
-        frame,
-        text="forward it to Daniel",
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
-        context=context,
-    )
+    meaning = with_rows(frame, "forward it to Daniel", context)
     assert [item.id for item in meaning.items] == [expected]
 
 
@@ -281,21 +268,9 @@ def test_it_after_an_answer_of_several_services_is_the_item_the_act_needs(picks:
 def test_an_event_changed_is_named_by_every_word_of_the_request(act: str, request_text: str, person: str) -> None:
     """ "the Tomasz 1:1": the tagger took no name, the title took "1:1"; the contact's name
     among the words says whose."""
-    from datetime import UTC, datetime
-
-    from assistant.understanding.context import ConversationContext
-    from assistant.understanding.frame import Frame, Selection
-    from assistant.understanding.meaning import resolve_frame
 
     title = "1:1" if "1:1" in request_text else "screen"
     frame = Frame(act=act, services=["calendar"], target=Selection(service="calendar", title=title))  # type: ignore[arg-type]
-    meaning = resolve_frame(
-        frame,
-        text=request_text,
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
-        context=ConversationContext(),
-    )
+    meaning = with_rows(frame, request_text)
     assert [p.name for p in meaning.frame.target.people] == [person]
     assert meaning.frame.target.title == title
