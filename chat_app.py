@@ -57,6 +57,7 @@ from assistant.pipeline import (
     PlanEvent,
     TokenEvent,
 )
+from assistant.plan import PlanStep
 from assistant.web.guard import CSRF_COOKIE
 from assistant.writes import PendingAction
 from sync import webhooks
@@ -404,25 +405,31 @@ class ShownStep:
         self.items: list[SourceItem] = []
 
 
+async def _start_step(plan_step: PlanStep, steps: dict[str, ShownStep]) -> ShownStep:
+    # Steps run concurrently, so they are not entered as context managers (which nest
+    # each in the one entered before); their parent is named outright: the message's run.
+    run = cl.context.current_step
+    step = cl.Step(
+        name=plan_step.description,
+        type="tool",
+        show_input="json",
+        default_open=False,
+        parent_id=run.id if run else None,
+    )
+    step.input = plan_step.params
+    step.start = step.created_at
+    shown = steps[plan_step.id] = ShownStep(step)
+    await step.send()
+    return shown
+
+
 async def show_step(event: StepEvent, steps: dict[str, ShownStep]) -> None:
     plan_step = event.step
     if event.kind == "step_started":
-        # Steps run concurrently, so they are not entered as context managers (which nest
-        # each in the one entered before); their parent is named outright: the message's run.
-        run = cl.context.current_step
-        step = cl.Step(
-            name=plan_step.description,
-            type="tool",
-            show_input="json",
-            default_open=False,
-            parent_id=run.id if run else None,
-        )
-        step.input = plan_step.params
-        step.start = step.created_at
-        steps[plan_step.id] = ShownStep(step)
-        await step.send()
+        await _start_step(plan_step, steps)
         return
-    shown = steps[plan_step.id]
+    # A step skipped before it started (what it needed found nothing) is shown as it ends.
+    shown = steps.get(plan_step.id) or await _start_step(plan_step, steps)
     step = shown.step
     result = event.result
     assert result is not None

@@ -421,6 +421,25 @@ def test_cancel_a_flight_says_how_and_proposes_nothing(alex) -> None:
     alex.screenshot(path=SCREENSHOTS / "cancel-flight.png")
 
 
+def test_an_act_on_a_clash_says_whether_there_is_one_before_any_card(alex) -> None:
+    # This app runs at the real date: whether next week's design review clashes with
+    # anything depends on the week. Either way the answer says so, and a card comes only
+    # with a clash.
+    new_chat(alex)
+    ask(alex, "cancel next week's design review if it clashes with anything")
+    alex.get_by_text("clash").last.wait_for(timeout=60_000)
+    text = alex.locator(ANSWER).last.inner_text()
+    said = " ".join(alex.locator(ANSWER).all_inner_texts())
+    assert "**" not in text
+    if "doesn't clash with" in text:
+        assert "left it as it is" in text and "Please confirm" not in said
+    else:
+        assert "clashes with" in text
+        alex.get_by_text("Please confirm").last.wait_for(timeout=30_000)
+    alex.wait_for_timeout(500)
+    alex.screenshot(path=SCREENSHOTS / "clash.png")
+
+
 def test_link_a_second_account(alex, app_database: str) -> None:
     """Last in this module: Daniel's mailbox joins Alex's from here on."""
     assert alex.request.get("/accounts/link/callback?state=forged&code=x").status == 400
