@@ -423,32 +423,20 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
         slots = _free_slots(meaning, "find_free_slot", "Find a free slot")
         steps.append(slots)
         inputs["slots"] = Binding(step=slots.id, output="slots")
-    steps.append(
-        PlanStep(
-            id=f"{operation}_{service}",
-            service=service,
-            operation=operation,
-            description=DESCRIPTIONS[operation],
-            params=params,
-            inputs=inputs,
+
+    def write(step_id: str, bound: dict[str, Binding]) -> PlanStep:
+        description = DESCRIPTIONS[operation]
+        return PlanStep(
+            id=step_id, service=service, operation=operation, description=description, params=params, inputs=bound
         )
-    )
+
+    steps.append(write(f"{operation}_{service}", inputs))
     if operation == Operation.SHARE:
         # "share the Beacon PRD and the interview synthesis with Hannah": each file, the same way.
         for number, (selection, window) in enumerate(zip(frame.also, meaning.also_windows, strict=True), start=2):
             found = _search(meaning, selection, "drive", window, now, step_id=f"search_drive_{number}")
             found.params["one"] = True
-            steps += [
-                found,
-                PlanStep(
-                    id=f"{operation}_{service}_{number}",
-                    service=service,
-                    operation=operation,
-                    description=DESCRIPTIONS[operation],
-                    params=params,
-                    inputs={TARGET_INPUT[service]: _bind_target(found)},
-                ),
-            ]
+            steps += [found, write(f"{operation}_{service}_{number}", {TARGET_INPUT[service]: _bind_target(found)})]
     return ExecutionPlan(steps=steps)
 
 

@@ -590,7 +590,7 @@ def _line(item: SourceItem, zone: ZoneInfo, chars: int = 0) -> str:
             span = f"{when:%a %-d %b} (all day)" if when else ""
         else:
             end = datetime.fromisoformat(item.details["end"]).astimezone(zone)
-            span = f"{when:%a %-d %b, %H:%M}\u2013{end:%H:%M}" + _there(item, when, end, zone) if when else ""
+            span = _line_time(item, zone) + _there(item, when, end, zone) if when else ""
         people = [a.get("name") or a.get("email") for a in item.details.get("attendees", [])][:4]
         return (
             f"**{item.title}**, {span}"

@@ -189,11 +189,13 @@ def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
     if frame.act in ("change", "delete") and target.service == "calendar":
         candidates = re.findall(r"[^\W\d_][\w'-]*", text.replace(frame.rename or "\x00", " "))
     named = {p.name.lower() for p in target.people}
-    found = [
+    unnamed = [
         word
         for word in spelling.suspects(" ".join(candidates))
-        if len(word) >= SHORTEST_NAME and not any(word in name.split() for name in named) and contacts.named(word)
+        if len(word) >= SHORTEST_NAME and not any(word in name.split() for name in named)
     ]
+    # Each word's contacts, looked up once (the book is scanned for each).
+    found = {word: emails for word in unnamed if (emails := {c.email for c in contacts.named(word)})}
     if not found:
         return frame
     # Neighbouring words naming one person are one name: "Mehmet Yılmaz".
@@ -203,7 +205,7 @@ def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
         bare = word.strip("'\".,")
         if bare.lower() not in found:
             continue
-        emails = {contact.email for contact in contacts.named(bare)}
+        emails = found[bare.lower()]
         if names and index == last_index + 1 and emails & last_emails:
             names[-1].append(bare)
         else:

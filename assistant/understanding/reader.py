@@ -599,16 +599,15 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
 
 
 #: What to do to an event if it clashes: the verb said after the condition.
-_ACT_AFTER_CLASH = re.compile(r"\b(?:cancel|delete|remove|drop|bin|move|push|shift|reschedule)\b")
 _CANCELLING = frozenset({"cancel", "delete", "remove", "drop", "bin"})
+_CLASH_ACTS = "|".join([*_CANCELLING, "move", "push", "shift", "reschedule"])
+_ACT_AFTER_CLASH = re.compile(rf"\b(?:{_CLASH_ACTS})\b")
 #: Two events at once: "clashes with", "overlaps", "conflicts with", "clashes w".
 _CLASH = re.compile(r"\b(?:clash(?:es)?|overlaps?|conflicts?)\b(?:\s+(?:with|w/?)(?=\s))?", re.IGNORECASE)
 #: Where a condition starts: "if ...", "check whether ...".
 _IF = re.compile(r"\b(?:if|whether)\b", re.IGNORECASE)
 #: Where the event after the clash ends: a comma, a question mark, "and (if ...)", the act.
-_CLASH_END = re.compile(
-    r"[,?.;]|\s+and\b|\s+(?=(?:then|cancel|move|delete|remove|push|shift|reschedule|drop|bin)\b)", re.IGNORECASE
-)
+_CLASH_END = re.compile(rf"[,?.;]|\s+and\b|\s+(?=(?:then|{_CLASH_ACTS})\b)", re.IGNORECASE)
 #: The other side of a clash that names no event: any other one.
 _ANY_EVENT = re.compile(
     r"^(?:anything|something|another\s+(?:meeting|event|thing)|(?:any\s+)?other\s+(?:meetings?|events?)|"
@@ -639,10 +638,9 @@ def _clash(text: str) -> tuple[str, str | None] | None:
     end = _CLASH_END.search(text, match.end())
     right = text[match.end() : end.start() if end else len(text)].strip(" ,")
     rest = (text[: opening[-1].start()] + " " + text[end.start() if end else len(text) :]).strip()
-    sides = [(left, _PRONOUN.fullmatch(left) is not None), (right, _PRONOUN.fullmatch(right) is not None)]
-    if not right or sides[1][1]:
+    if not right or _PRONOUN.fullmatch(right):
         return None  # "if anything clashes with it": which event is acted on, the rest says
-    if sides[0][1]:  # "cancel tomorrow's standup if it clashes with ...": the rest names it
+    if _PRONOUN.fullmatch(left):  # "cancel tomorrow's standup if it clashes with ...": the rest names it
         target, other = rest, right
     else:
         said = _sought_words(rest)
