@@ -372,12 +372,15 @@ def must_ask(meaning: Meaning) -> bool:
       not for a new event's guest (it is created uninvited, and the card says so); a
       lookup runs for every candidate, and ranking usually settles it. To whom, when a
       message says to no one.
+    - What a new event is called, when the words do not say: ask (never "Meeting").
     - Which service or operation: never ask. A lookup searches every service when unsure;
       a write is only ever proposed, and the confirmation card is the question.
     """
     clarification = meaning.clarification
     if clarification is None:
         return False
+    if clarification.kind == "title":
+        return True  # a new event is called what the user says, never "Meeting"
     if clarification.kind == "item" and clarification.options:
         return True
     if clarification.kind == "other" and meaning.frame.act == "delete" and meaning.frame.target.every:

@@ -321,12 +321,24 @@ def _free_slots(meaning: Meaning, step_id: str, description: str, *, window: Tim
     params: dict[str, Any] = {"duration_minutes": minutes}
     if window is not None:
         params.update(start=window.start.isoformat(), end=window.end.isoformat())
-    attendees = [address for person in frame.target.people if (address := meaning.address(person.name))]
+    # Whose time counts: the people asked about ("when are Daniel and I free"), or a new
+    # event's guests ("find an hour with Sarah").
+    named = [person.name for person in frame.target.people] + (frame.event.attendees if frame.event else [])
+    attendees = list(dict.fromkeys(address for name in named if (address := meaning.address(name))))
     if attendees:
         params["attendees"] = attendees
+        params["names"] = [_display_name(meaning, address) for address in attendees]
+    if frame.target.order == "earliest" or (frame.target.order == "next" and frame.target.count == 1):
+        params["first"] = True  # "my first free hour tomorrow": when it starts
     return PlanStep(
         id=step_id, service="calendar", operation=Operation.FREE_SLOTS, description=description, params=params
     )
+
+
+def _display_name(meaning: Meaning, address: str) -> str:
+    """A person as the answer names them: their contact's name, else the address."""
+    contact = next((p.contact for p in meaning.people if p.contact is not None and p.contact.email == address), None)
+    return contact.name if contact is not None and contact.name else address
 
 
 def _prepare(meaning: Meaning, now: datetime) -> ExecutionPlan:
@@ -671,9 +683,11 @@ def _event_params(meaning: Meaning, operation: Operation) -> dict[str, Any]:
     new = meaning.new_time
     whole_day = new is not None and new.end - new.start >= timedelta(days=1)
     if operation == Operation.CREATE:
-        if new is not None and not whole_day:
+        minutes = (event.duration_minutes if event else None) or DEFAULT_MINUTES
+        # "tomorrow afternoon", "next week": a stretch to find a free time in (below), not a start.
+        stretch = new is not None and not meaning.new_clock_said and new.end - new.start > timedelta(minutes=minutes)
+        if new is not None and not whole_day and not stretch:
             params["start"] = new.start.isoformat()
-            minutes = (event.duration_minutes if event else None) or DEFAULT_MINUTES
             params["end"] = (new.start + timedelta(minutes=minutes)).isoformat()
         elif new is not None and event is not None and (event.all_day or _a_day_long(event, frame.target)):
             # "block Friday as a focus day": the whole day, not a slot in it.

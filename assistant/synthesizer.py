@@ -242,11 +242,8 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
                 f"[{task.number_of(item)}] {_line(item, task.timezone)}" + (f"\n\n{body[:1200]}" if body else "")
             )
         elif result.status == "ok" and step.operation == Operation.FREE_SLOTS:
-            slots = result.outputs.get("slots") or []
-            if slots:
-                paragraphs.append("You're free " + ", ".join(_slot(s, task.timezone) for s in slots) + ".")
-            else:
-                paragraphs.append("I couldn't find a free slot in that window.")
+            if not any(step.id in {b.step for b in r.step.inputs.values()} for r in task.results):
+                paragraphs.append(_free_time_said(step, result.outputs, task.timezone))
         elif result.status == "awaiting_confirmation":
             action = result.outputs["action"]
             paragraphs.append(f"This needs your confirmation before I do it:\n{action.preview}")
@@ -561,10 +558,7 @@ def _facts(task: AnswerTask) -> list[str]:
         elif result.status == "ok" and step.operation == Operation.SEARCH and _order(step.params) != "relevance":
             lines.append(f"- {step.description}: listed {ORDER_WORDS[_order(step.params)]} first, as asked")
         elif result.status == "ok" and step.operation == Operation.FREE_SLOTS:
-            lines.append(
-                "- free slots: "
-                f"{', '.join(_slot(s, task.timezone) for s in result.outputs.get('slots') or []) or 'none'}"
-            )
+            lines.append(f"- free time: {_free_time_said(step, result.outputs, task.timezone)}")
         elif result.status == "awaiting_confirmation":
             lines.append(f"- waiting for confirmation: {result.outputs['action'].preview}")
         elif result.status == "ok" and "note" in result.outputs:
@@ -628,10 +622,44 @@ def _snippet(item: SourceItem, chars: int = SNIPPET_CHARS) -> str:
     return f": \u201c{text}\u201d"
 
 
-def _slot(slot: dict[str, str], zone: ZoneInfo) -> str:
-    start = datetime.fromisoformat(slot["start"]).astimezone(zone)
-    end = datetime.fromisoformat(slot["end"]).astimezone(zone)
-    return f"{start:%a %-d %b %H:%M}\u2013{end:%H:%M}"
+def _free_time_said(step: PlanStep, outputs: dict[str, Any], zone: ZoneInfo) -> str:
+    """ "You and Daniel Okafor are both free for an hour on Mon 23 Nov 10:45–14:05.";
+    for the first free time only ("my first free hour tomorrow"), when it starts."""
+    names = [str(name) for name in step.params.get("names") or []]
+    minutes = int(outputs.get("minutes") or step.params.get("duration_minutes") or 30)
+    length = _length(minutes)
+    windows = [
+        (datetime.fromisoformat(w["start"]).astimezone(zone), datetime.fromisoformat(w["end"]).astimezone(zone))
+        for w in outputs.get("windows") or []
+    ]
+    if not names:
+        who = "You're"
+    elif len(names) == 1:
+        who = f"You and {names[0]} are both"
+    else:
+        who = "You, " + ", ".join(names[:-1]) + f" and {names[-1]} are all"
+    unseen = [str(address) for address in outputs.get("unseen") or []]
+    caveat = f" I can't see {_and(unseen)}'s calendar, so their time isn't counted." if unseen else ""
+    if not windows:
+        return f"I couldn't find {length} in working hours then when {who[0].lower() + who[1:]} free.{caveat}"
+    if step.params.get("first"):
+        start, end = windows[0]
+        return f"{who} first free for {length} at {start:%H:%M} on {start:%a %-d %b} (free until {end:%H:%M}).{caveat}"
+    days: dict[str, list[str]] = {}
+    for start, end in windows:
+        days.setdefault(f"{start:%a %-d %b}", []).append(f"{start:%H:%M}–{end:%H:%M}")
+    said = "; ".join(f"{day}: {_and(spans)}" for day, spans in days.items())
+    return f"{who} free for {length} or more on {said}.{caveat}"
+
+
+def _length(minutes: int) -> str:
+    if minutes == 60:
+        return "an hour"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hours"
+    if minutes == 30:
+        return "half an hour"
+    return f"{minutes} minutes"
 
 
 def _stale_services(task: AnswerTask) -> str | None:

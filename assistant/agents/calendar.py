@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from assistant.agents.base import ActionOutcome, Ambiguous, Remember, SourceItem, StepFailed, Unchanged
 from assistant.agents.context import AgentContext
+from assistant.agents.freetime import free_windows
 from assistant.agents.sources import (
     EXCERPT_CHARS,
     CacheReader,
@@ -82,7 +83,7 @@ def event_source(event: Any, why: dict[str, Any] | None = None, snippet: str | N
     )
 
 
-WORKDAY = (time(9), time(18))
+#: Slots offered for a new event: the first is taken, the others are its alternatives.
 MAX_SLOTS = 5
 # Copied from a deleted event when it is restored; the rest (id, etag, links) is Google's.
 RESTORED_FIELDS = (
@@ -132,7 +133,7 @@ class CalendarAgent(CacheReader):
 
     async def run(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> dict[str, Any]:
         if step.operation == Operation.FREE_SLOTS:
-            return {"slots": await self._free_slots(step.params, context)}
+            return await self._free_slots(step.params, context)
         if step.operation == Operation.SEARCH and inputs.get("overlapping") is not None:
             return await self._overlapping(step.params, inputs["overlapping"], context)
         found = await super().run(step, inputs, context)
@@ -179,43 +180,42 @@ class CalendarAgent(CacheReader):
             "compared": compared,
         }
 
-    async def _free_slots(self, params: dict[str, Any], context: AgentContext) -> list[dict[str, str]]:
-        """Open slots of `duration_minutes` within working hours, from free/busy."""
+    async def _free_slots(self, params: dict[str, Any], context: AgentContext) -> dict[str, Any]:
+        """When the user and the `attendees` are all free for `duration_minutes` within
+        working hours, by Calendar's free/busy: `windows` (each stretch free for everyone),
+        `slots` (an event of that length at the start of each window), `people` (whose
+        calendars were read) and `unseen` (attendees whose calendars Google would not show:
+        their time is not known, so it is not counted)."""
         zone = context.timezone
         start = max(datetime.fromisoformat(params["start"]), context.now) if params.get("start") else context.now
         end = datetime.fromisoformat(params["end"]) if params.get("end") else start + timedelta(days=5)
         duration = timedelta(minutes=int(params.get("duration_minutes", 30)))
+        attendees = [str(address) for address in params.get("attendees") or []]
         account = await context.primary_account()
         api = await context.google(account.id, "calendar")
-        answer = await api.call(
-            lambda s: s.freebusy().query(
-                body={"timeMin": start.isoformat(), "timeMax": end.isoformat(), "items": [{"id": CALENDAR_ID}]}
-            )
-        )
-        busy = sorted(
-            (
-                datetime.fromisoformat(b["start"].replace("Z", "+00:00")),
-                datetime.fromisoformat(b["end"].replace("Z", "+00:00")),
-            )
-            for calendar in answer.get("calendars", {}).values()
-            for b in calendar.get("busy", [])
-        )
-        slots: list[dict[str, str]] = []
-        day = start.astimezone(zone).date()
-        while day <= end.astimezone(zone).date() and len(slots) < MAX_SLOTS:
-            if day.weekday() < 5:
-                cursor = max(datetime.combine(day, WORKDAY[0], zone), start)
-                closing = min(datetime.combine(day, WORKDAY[1], zone), end)
-                for busy_start, busy_end in busy:
-                    if busy_end <= cursor or busy_start >= closing:
-                        continue
-                    if busy_start - cursor >= duration:
-                        slots.append(_slot(cursor, cursor + duration))
-                    cursor = max(cursor, busy_end)
-                if closing - cursor >= duration:
-                    slots.append(_slot(cursor, cursor + duration))
-            day += timedelta(days=1)
-        return slots[:MAX_SLOTS]
+        body = {
+            "timeMin": start.isoformat(),
+            "timeMax": end.isoformat(),
+            "items": [{"id": CALENDAR_ID}] + [{"id": address} for address in attendees],
+        }
+        answer = await api.call(lambda s: s.freebusy().query(body=body))
+        calendars = answer.get("calendars", {})
+        unseen = [address for address in attendees if calendars.get(address, {}).get("errors")]
+        busy = [
+            (_instant(interval["start"]), _instant(interval["end"]))
+            for calendar in calendars.values()
+            if not calendar.get("errors")
+            for interval in calendar.get("busy", [])
+        ]
+        weekend = start.astimezone(zone).weekday() >= 5 and end - start <= timedelta(days=2)
+        windows = free_windows(busy, start, end, zone, minimum=duration, weekends=weekend)
+        return {
+            "windows": [_slot(w.start, w.end) for w in windows],
+            "slots": [_slot(w.start, w.start + duration) for w in windows[:MAX_SLOTS]],
+            "people": [account.email, *[a for a in attendees if a not in unseen]],
+            "unseen": unseen,
+            "minutes": int(duration.total_seconds() // 60),
+        }
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
         event: SourceItem | None = inputs.get("event") or (inputs.get("events") or [None])[0]
@@ -812,6 +812,10 @@ def _moment(when: dict[str, Any], zone: str) -> datetime:
     if "dateTime" in when:
         return datetime.fromisoformat(str(when["dateTime"]).replace("Z", "+00:00"))
     return datetime.combine(date.fromisoformat(when["date"]), time(), zone_named(when.get("timeZone") or zone))
+
+
+def _instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _slot(start: datetime, end: datetime) -> dict[str, str]:

@@ -168,6 +168,11 @@ class EventSpec(FrameModel):
         default=None, description="When it starts, as written: 'Thursday at 1pm', '3pm', 'tomorrow at 1'."
     )
     keep_time: bool = Field(default=False, description="A move to another day at the same time ('same time').")
+    when_free: bool = Field(
+        default=False,
+        description="The time is to be found: the first time within `start` ('next week', 'tomorrow "
+        "afternoon') when the user and the attendees are all free ('find an hour with Sarah next week').",
+    )
     duration_minutes: int | None = Field(default=None, description="'an hour and a half' is 90.")
     shift_minutes: int | None = Field(
         default=None, description="A move by a duration: '15 minutes earlier' is -15, 'an hour later' is 60."

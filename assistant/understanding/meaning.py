@@ -47,6 +47,9 @@ class Meaning(BaseModel):
     new_time: TimeRange | None = None
     #: Whether the new time's phrase names a day ("Friday at 3") or only a time ("3pm").
     new_day_said: bool = True
+    #: Whether it names a time of day ("at 3", "noon"): "tomorrow afternoon" and "next week"
+    #: are where to look for a free time, not when it starts.
+    new_clock_said: bool = False
     condition_window: TimeRange | None = None
     #: The items of the previous answer the frame points at ("the second one", "it").
     items: list[ItemRef] = Field(default_factory=list)
@@ -86,8 +89,10 @@ def resolve_frame(
 ) -> Meaning:
     """The frame as seen by this user at `now` (aware, in the user's time zone)."""
     frame = _people_in_words(frame, contacts, text)
+    frame = _run_together_names_split(frame, contacts)
     frame, senders = _organizations_named(frame, contacts)
     people = [contacts.match(name) for name in _names(frame) if name not in senders] + list(senders.values())
+    people = _colleagues_to_meet(people, frame, contacts)
     refine = frame.refine.kind if frame.refine is not None else None
     # A refinement selects anew ("only the ones from Tom"), unless it points at items shown.
     pointing = frame.target.previous or bool(frame.target.picks)
@@ -107,16 +112,22 @@ def resolve_frame(
             _when(event.start if event else None, _moved_from(frame, target_window, now), anchors, is_new_event=True),
         ),
         new_day_said=bool(event and event.start and _NAMES_A_DAY.search(event.start.lower())),
+        new_clock_said=bool(event and event.start and _NAMES_A_CLOCK.search(event.start.lower())),
         condition_window=_when(condition.time if condition else None, now, anchors),
         items=items,
         previous_items=context.last_items,
         previous=previous,
-        clarification=_which_ones_first(frame) or _ask_about(people, frame, items, context) or frame.clarification,
+        clarification=_which_ones_first(frame)
+        or _ask_about(people, frame, items, context)
+        or _name_asked(frame)
+        or frame.clarification,
         found_in=found_in,
         exclude=context.last_items if refine == "next_page" else [],
     )
 
 
+#: A time of day in a phrase: "at 3", "15:00", "noon".
+_NAMES_A_CLOCK = re.compile(r"\d|\b(?:noon|midday|midnight|mid-day)\b")
 #: A day said by its weekday alone ("Thursday at 12", "to fri"): which week it is, the words do not say.
 _BARE_WEEKDAY = re.compile(
     r"^(?:(?:on|to)\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b(?!.*\b(?:next|this|last|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3}))"
@@ -166,6 +177,58 @@ def _organizations_named(frame: Frame, contacts: ContactBook) -> tuple[Frame, di
     return frame.model_copy(
         update={"target": target.model_copy(update={field: rest or None, "people": people})}
     ), senders
+
+
+def _colleagues_to_meet(people: list[ResolvedPerson], frame: Frame, contacts: ContactBook) -> list[ResolvedPerson]:
+    """A name shared by several people, said of finding time to meet (a guest whose free
+    time the new event must fit, someone whose free time is asked), is the colleague among
+    them: "find an hour with Sarah" meets Sarah Chen from the user's organisation, whose
+    calendar the organisation shares, not Sarah at a vendor. ("Lunch with Sarah at 1" says
+    nothing of her time: the name stays ambiguous and she is not invited.)"""
+    event = frame.event
+    meeting = set(event.attendees) if frame.act == "create" and event is not None and event.when_free else set()
+    if frame.act == "free_time":
+        meeting |= {person.name for person in frame.target.people}
+    resolved = []
+    for person in people:
+        colleague = (
+            contacts.colleague(person.candidates)
+            if person.mention in meeting and person.contact is None and person.candidates
+            else None
+        )
+        resolved.append(person.model_copy(update={"contact": colleague}) if colleague else person)
+    return resolved
+
+
+def _name_asked(frame: Frame) -> Clarification | None:
+    """A new event the words give no name: what it is called is asked, never made up."""
+    event = frame.event
+    if frame.act != "create" or event is None or event.title or frame.target.title or frame.target.topic:
+        return None
+    return Clarification(
+        kind="title", question="What should I call it? Tell me what it's for and I'll find the time.", options=[]
+    )
+
+
+def _run_together_names_split(frame: Frame, contacts: ContactBook) -> Frame:
+    """ "when r sarah daniel and me free": a name of several words that is no one's, whose
+    every word names someone the user deals with, is those people (the tagger ran a list
+    without commas into one name)."""
+
+    def split(name: str) -> list[str]:
+        words = name.split()
+        if len(words) < 2 or "@" in name or contacts.match(name).contact is not None:
+            return [name]
+        return words if all(contacts.named(word) for word in words) else [name]
+
+    people = [PersonRef(name=part, role=person.role) for person in frame.target.people for part in split(person.name)]
+    update: dict[str, object] = {}
+    if len(people) != len(frame.target.people):
+        update["target"] = frame.target.model_copy(update={"people": people})
+    if frame.event is not None and any(len(split(name)) > 1 for name in frame.event.attendees):
+        attendees = [part for name in frame.event.attendees for part in split(name)]
+        update["event"] = frame.event.model_copy(update={"attendees": attendees})
+    return frame.model_copy(update=update) if update else frame
 
 
 #: The shortest word taken for a contact's name when the words alone do not say it is one.

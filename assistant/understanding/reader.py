@@ -25,7 +25,7 @@ from zoneinfo import available_timezones
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from assistant.understanding import listing, quantities, wording
+from assistant.understanding import listing, quantities, scheduling, wording
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.frame import (
     Act,
@@ -282,9 +282,47 @@ class FrameReader:
     def read(self, text: str, context: ConversationContext | None = None) -> tuple[Frame, dict[str, list[str]]]:
         """The frame of `text` and the tagger's spans (for `concierge eval intent`)."""
         text = _possessives_outside_quotes(text)
-        draft = self._local.understand(text, context)
         previous = (context.last_search or context.last_frame) if context is not None else None
-        return frame_from(draft, text, previous), draft.slot_values()
+        said = scheduling.free_time_words(text)
+        if said.said and not said.question:
+            # "book an hour with Daniel next week when we're both free": read without the
+            # clause saying whose time counts (it is no title), as the booking it is.
+            booking = scheduling.as_booking(said.rest)
+            draft = self._local.understand(booking, context)
+            return scheduling.scheduled(frame_from(draft, booking, None), said, text), draft.slot_values()
+        draft = self._local.understand(text, context)
+        frame = frame_from(draft, text, previous)
+        if said.said:
+            frame = scheduling.scheduled(frame, said, text)
+        last = context.last_frame if context is not None else None
+        if last is not None and (named := _title_answered(last, frame, text)) is not None:
+            return named, draft.slot_values()
+        return frame, draft.slot_values()
+
+
+#: How an answer to "what should I call it?" may start: "call it ...", "it's for ...".
+_TITLE_LEAD = re.compile(
+    r"^\s*(?:(?:let'?s\s+|please\s+)?(?:call|name|title)\s+it\s*:?|it'?s\s+(?:for|about|called)?|it\s+is\s+(?:for|about)?"
+    r"|(?:the\s+)?(?:title|name)\s+is|for|about)\s*",
+    re.IGNORECASE,
+)
+
+
+def _title_answered(last: Frame, frame: Frame, text: str) -> Frame | None:
+    """The previous request, named, when it was a new event with no name (the answer
+    asked what to call it) and this message only names it: "Q1 planning", "call it the
+    pricing sync". A message that asks or does something else is read as itself."""
+    if last.act != "create" or last.event is None or last.event.title or last.target.title or last.target.topic:
+        return None
+    said = frame.target
+    if frame.act not in ("find", "read") or said.people or said.time or _named_services(text) or len(text.split()) > 8:
+        return None
+    title = _TITLE_LEAD.sub("", text).strip().strip("\"'\u201c\u201d\u2018\u2019.!")
+    title = re.sub(r"^(?:the|a|an)\s+(?=\S)", "", title, flags=re.IGNORECASE)  # "call it the Q1 review"
+    if not title or "?" in title:
+        return None
+    title = title[:1].upper() + title[1:]
+    return last.model_copy(update={"event": last.event.model_copy(update={"title": title}), "clarification": None})
 
 
 def _possessives_outside_quotes(text: str) -> str:
@@ -1215,7 +1253,16 @@ def _name_pieces(name: str) -> list[str]:
     sentence = re.split(r"[?!]|\.\s", name)[0]  # "Turkish Airlines? Keep ...": the sentence ends the name
     owner = re.sub(r"['\u2019]s$", "", sentence.split("'s ")[0].split("\u2019s ")[0].strip())  # "Kestrel Digital's"
     pieces = [_BEFORE_NAME.sub("", piece.strip(_EDGE)) for piece in _AFTER_NAME.split(owner)]
-    return [piece for piece in pieces if piece]
+    return [kept for piece in pieces if (kept := _without_trailing_times(piece))]
+
+
+def _without_trailing_times(name: str) -> str:
+    """A name without the time words the tagger ran into its end: "daniel tmrw", "sarah
+    fri", "daniel next wk" are Daniel and Sarah (a capitalised word stays: "Sarah Friday")."""
+    words = name.split()
+    while len(words) > 1 and words[-1].lower().strip(".,") in scheduling.TIME_WORDS and words[-1].islower():
+        words.pop()
+    return " ".join(words)
 
 
 #: Words the tagger runs into the front of a name: "both Daniel", "copying Daniel".
@@ -1296,6 +1343,8 @@ def _looks_like_person(name: str) -> bool:
         return False  # "octobr pls": a month typed one slip off
     if name.lower() in ("called", "named", "titled", "saying", "subject", "about", "in", "on", "at", "to", "of", "me"):
         return False
+    if name.lower() in scheduling.TIME_WORDS:
+        return False  # "next wk, 1h": when, not who
     if name.lower() in ("everyone", "everybody", "anyone", "anybody", "all", "both", "them", "someone"):
         return False  # "reply to everyone on Mehmet's email": whom, but nobody's name
     words = name.split()
@@ -1509,14 +1558,30 @@ def _new_title(text: str) -> str | None:
     title = " ".join((title or "").split()).strip(" ,-") or None
     nameless = title is None or bool(re.match(r"(?:it|this|that|them)\b(?!\S)", title.lower()))
     if nameless or re.fullmatch(r"[\d\s:.apm-]+", title or ""):
-        # "block it for focus", "block 3 to 4:30 on Tuesday for Hiring plan review": named by its purpose.
-        purpose = re.search(r"\b(?:for|as)\s+(?:a |an |the )?(?P<what>[^,.;!?]+)", text, re.IGNORECASE)
-        said = purpose.group("what") if purpose else ""
-        for phrase in time_phrases(said):
-            said = said.replace(phrase.text, " ")
-        said = re.sub(r"\s+(?:please|pls|thanks)\b.*$", "", " ".join(said.split()), flags=re.IGNORECASE)
-        return (said[:1].upper() + said[1:]) if said else None
+        # "find half an hour tomorrow and book a Beacon budget check with them": the title
+        # comes with the second verb.
+        for later in _LATER_BOOKING.finditer(text):
+            if (named := wording.event_title(text[later.start("verb") :])) and not _pronoun_only(named):
+                return named
+        # "block it for focus", "block 3 to 4:30 on Tuesday for Hiring plan review": named by
+        # its purpose; "for me, Sarah and Daniel to go over the budget" by what it is to do.
+        for purpose in re.finditer(r"\b(?:for|as)\s+(?:a |an |the )?(?P<what>[^,.;!?]+)", text, re.IGNORECASE):
+            said = purpose.group("what")
+            for phrase in time_phrases(said):
+                said = said.replace(phrase.text, " ")
+            said = re.sub(r"\s+(?:please|pls|thanks)\b.*$", "", " ".join(said.split()), flags=re.IGNORECASE)
+            if said and said.split()[0].lower() not in ("me", "us", "him", "her", "them", "everyone"):
+                return said[:1].upper() + said[1:]
+        return wording.purpose_title(text)
     return title
+
+
+#: A second verb that books the time found: "... and book a Beacon budget check with them".
+_LATER_BOOKING = re.compile(r"\band\s+(?:then\s+)?(?P<verb>book|schedule|put\s+in|set\s+up|add|call\s+it|name\s+it)\b")
+
+
+def _pronoun_only(title: str) -> bool:
+    return bool(re.fullmatch(r"(?:it|this|that|them|one)(?:\s+in)?", title.lower()))
 
 
 def _event(text: str, draft: IntentDraft, people: list[PersonRef], act: Act) -> EventSpec:

@@ -31,7 +31,7 @@ class DraftStep(BaseModel):
     depends_on: list[int] = Field(description="Indexes of steps whose results this step uses.")
 
 
-ClarificationKind = Literal["item", "person", "service", "operation", "other"]
+ClarificationKind = Literal["item", "person", "service", "operation", "title", "other"]
 
 
 class Clarification(BaseModel):
@@ -39,7 +39,8 @@ class Clarification(BaseModel):
 
     kind: ClarificationKind = Field(
         description="What is unclear: which item from the previous answer ('item'), which person "
-        "('person'), which service ('service'), what to do ('operation'), or something else ('other')."
+        "('person'), which service ('service'), what to do ('operation'), what a new event is called "
+        "('title'), or something else ('other')."
     )
     question: str
     options: list[str]

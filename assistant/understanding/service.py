@@ -67,6 +67,12 @@ items (`target`, and `also` for other items looked up alongside), and what to wr
 - A list of things from several services ("the Greenleaf incident: emails, the report and
   the meetings") is one selection per service (`target`, then `also`), each with the subject.
 - A move to another day at the same time: `event.start` the new day, `keep_time` true.
+- Finding time with people ("find an hour with Sarah next week when we're both free",
+  "book 30 min w Daniel tomorrow afternoon") is act "create" with `event.when_free` true,
+  `event.start` the stretch to look in, the people in `event.attendees` and the title the
+  request gives (null when it gives none: never "Meeting"). "When are Sarah and I both
+  free on Monday?" is act "free_time" with Sarah in `target.people`; "my first free hour
+  tomorrow" is act "free_time", order "earliest", count 1, `event.duration_minutes` 60.
 - Follow-ups use the conversation: "the second one" is `target.picks` [2], "it" sets
   `target.previous`; "only the ones about X" is `refine` "narrow" with X as the topic.
   A follow-up's frame is the whole request: the previous frame, changed ("what about

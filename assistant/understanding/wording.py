@@ -298,7 +298,7 @@ _CALENDAR = (
     r"\b(?:to|on|in|into|onto)\s+(?:my|the|our|his|her|their|\w+['’]s)\s+(?:calendar|calender|cal|diary|schedule)\b"
 )
 _EVENT_STOP = re.compile(
-    rf"(?P<people>(?-i:\bwith\b|\bw/))|(?P<purpose>(?-i:\bfor\b))|(?P<topic>\b(?:about|regarding|re:?)\s)"
+    rf"(?P<people>(?-i:\bwith\b|\bw/|\bw\b(?=\s+\w)))|(?P<purpose>(?-i:\bfor\b))|(?P<topic>\b(?:about|regarding|re:?)\s)"
     rf"|(?P<end>{_TIME}|{_DURATION}|{_CALENDAR}|\bat\b|[,;!?()]|\.(?:\s|$)|\s[-–—]\s|\b(?:please|pls|thanks|instead)\b"
     r"|\b(?:and|&)\s+(?:invite|send|add|email|tell|let|remind|notify|make|set|put|book|cc)\b|$)",
     re.IGNORECASE,
@@ -353,7 +353,7 @@ _EVENT_OPENING = [
         r"(?<=\s)as\s+(?!(?:discussed|agreed|mentioned|requested|promised|planned|usual|always|per|well|soon)\b)",
         re.IGNORECASE,
     ),
-    re.compile(rf"(?:{_DURATION})[\s,]*", re.IGNORECASE),
+    re.compile(rf"(?:{_DURATION})(?:\s+of\b)?[\s,]*", re.IGNORECASE),  # "2 hours of focus time"
     re.compile(r"(?:me|us|in|a|an|the|my|our|some|another|new)\b\s*", re.IGNORECASE),
     re.compile(r"(?:event|meeting|appointment|title|name)\s*:\s*", re.IGNORECASE),
     re.compile(
@@ -384,7 +384,7 @@ _RENAME_STOP = re.compile(
 # Words that name no particular event.
 _NAMELESS = frozenset(
     "event events meeting meetings appointment slot slots time something entry block invite invitation booking"
-    " reservation hold placeholder space room".split()
+    " reservation hold placeholder space room gap window opening".split()
 )
 _PEOPLE_WORDS = frozenset({"and", "me", "us", "him", "her", "them", "the", "team"})
 _LONE = frozenset({"meeting"})  # nameless alone, a name with its people ("Meeting with Sarah")
@@ -741,7 +741,21 @@ def _named(people: str) -> bool:
 def _to_purpose(text: str, start: int) -> str | None:
     """What an infinitive after `start` says the time is for: "... to review the PRD" is "review the PRD"."""
     match = _TO_PURPOSE.search(text, start)
-    return _phrase(text, match.end()) if match else None
+    if match is None:
+        return None
+    # "to prep for the Q4 review": a "for" inside the purpose is part of it.
+    stop, after, kind = _next_stop(text, match.end())
+    while kind == "purpose" and after < len(text):
+        stop, after, kind = _next_stop(text, after)
+    value = _TRAILING_LINK.sub("", text[match.end() : stop]).strip()
+    return value or None
+
+
+def purpose_title(text: str) -> str | None:
+    """A title from what the time is for: "... to go over the 2027 budget" is "Go over the
+    2027 budget"."""
+    aim = _to_purpose(text, 0)
+    return _capitalised(aim) if aim else None
 
 
 def _value_until(text: str, start: int, stop: re.Pattern[str]) -> str | None:

@@ -119,3 +119,10 @@ async def world(server_database_url: str, redis_url: str, demo_sandbox: RunningS
     await engine.dispose()
     client.close()
     await drop_database(database_url)
+
+
+def busy(world: World, email: str, start: datetime, end: datetime) -> bool:
+    """Whether `email`'s own calendar has anything between `start` and `end` (Calendar's freebusy)."""
+    calendar = google(world.sandbox, email, "calendar")
+    body = {"timeMin": start.isoformat(), "timeMax": end.isoformat(), "items": [{"id": "primary"}]}
+    return bool(calendar.freebusy().query(body=body).execute()["calendars"]["primary"]["busy"])

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
 
 import pytest
 
 from assistant.actions import ActionError
 from assistant.orchestrator import Orchestrator, StepResult
 from assistant.plan import ExecutionPlan, PlanStep
-from tests.execution.conftest import ALEX, NOW, SARAH, World, google
+from tests.execution.conftest import ALEX, LONDON, NOW, SARAH, World, busy, google
 
 
 def only_action(done, operation: str):
@@ -316,3 +317,39 @@ def _proposal(action):
         preview=action.preview,
         undoable=action.undoable,
     )
+
+
+async def test_a_meeting_booked_when_everyone_is_free_invites_them_at_the_first_time_free_for_all(
+    world: World,
+) -> None:
+    # "Sarah" is Sarah Chen, the colleague (a vendor Sarah writes too). Thu 19 Nov: Alex is
+    # free at 09:00, Sarah Chen has focus time 09:00-10:05: her calendar counts.
+    people = (ALEX, "sarah.chen@northwindlabs.com", "daniel.okafor@northwindlabs.com")
+    _, done = await world.ask(
+        "set up 30 minutes with Sarah and Daniel tomorrow morning when we're all free to go over the hiring plan"
+    )
+    action = only_action(done, "create")
+    assert set(action.fields["attendees"]) == set(people[1:])
+    assert "hiring plan" in action.fields["summary"].lower()
+    start = datetime.fromisoformat(action.fields["start"])
+    assert datetime.fromisoformat(action.fields["end"]) - start == timedelta(minutes=30)
+    morning = datetime(2026, 11, 19, 9, tzinfo=LONDON)  # the working day's start
+    assert morning <= start <= morning + timedelta(hours=2, minutes=30)
+    assert not any(busy(world, email, start, start + timedelta(minutes=30)) for email in people)
+    # No earlier half hour that morning is free for all three (checked every 5 minutes).
+    earlier = morning
+    while earlier < start:
+        assert any(busy(world, email, earlier, earlier + timedelta(minutes=30)) for email in people), earlier
+        earlier += timedelta(minutes=5)
+
+
+async def test_a_meeting_with_no_name_is_asked_about_then_booked_by_the_name_given(world: World) -> None:
+    _, asked = await world.ask("grab an hour with Daniel on Monday when he's free")
+    assert not asked.actions
+    assert "call it" in asked.answer
+    _, done = await world.ask("call it the Q1 plan review", conversation_id=asked.conversation_id)
+    action = only_action(done, "create")
+    assert action.fields["summary"] == "Q1 plan review"
+    # Mon 23 Nov: Alex is busy 09:30-09:45 and 10:00-10:45; Daniel only at the standup.
+    assert action.fields["start"].startswith("2026-11-23T10:45"), action.fields
+    assert action.fields["attendees"] == ["daniel.okafor@northwindlabs.com"]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
+
 import pytest
 from sqlalchemy import text
 
-from tests.execution.conftest import World
+from tests.execution.conftest import ALEX, LONDON, World, busy
 
 LOOKUPS = [
     # No mail mentions marketing: what Sarah said about spend is her monthly spend notes.
@@ -44,6 +47,28 @@ async def test_free_time_comes_from_free_busy(world: World) -> None:
     _, done = await world.ask("when am I free next tuesday")
     assert "You're free" in done.answer
     assert "Tue 24 Nov" in done.answer
+
+
+async def test_free_time_with_someone_counts_their_calendar_too(world: World) -> None:
+    _, done = await world.ask("when are me and daniel both free for an hour on monday?")
+    assert "You and Daniel Okafor are both free for an hour or more on Mon 23 Nov:" in done.answer, done.answer
+    windows = re.findall(r"(\d\d):(\d\d)\u2013(\d\d):(\d\d)", done.answer)
+    assert windows, done.answer
+    people = (ALEX, "daniel.okafor@northwindlabs.com")
+    for start_h, start_m, end_h, end_m in windows:
+        start = datetime(2026, 11, 23, int(start_h), int(start_m), tzinfo=LONDON)
+        end = datetime(2026, 11, 23, int(end_h), int(end_m), tzinfo=LONDON)
+        assert end - start >= timedelta(hours=1)
+        assert not any(busy(world, email, start, end) for email in people), (start, end)
+        # Each is a whole stretch: someone is busy just before it, or the working day starts.
+        before = start - timedelta(minutes=5)
+        assert start.hour == 9 and start.minute == 0 or any(busy(world, e, before, start) for e in people), start
+
+
+async def test_the_first_free_hour_says_when_it_starts(world: World) -> None:
+    # Thu 19 Nov: free 09:00-09:30 (half an hour), standup 09:30-09:45, then free until 12:10.
+    _, done = await world.ask("whens my first free hour tomorrow")
+    assert "first free for an hour at 09:45 on Thu 19 Nov" in done.answer, done.answer
 
 
 async def test_nothing_found_is_said_plainly(world: World) -> None:

@@ -205,3 +205,36 @@ async def test_a_condition_found_clear_says_so_and_is_no_answer_by_itself() -> N
     written = await read(write_locally(answer))
     assert "Nothing in your calendar is in the way." in written
     assert "No:" not in written and "didn't find" not in written
+
+
+async def _free_time(params: dict, outputs: dict) -> str:
+    step = PlanStep(id="find_free_time", service="calendar", operation="free_slots", description="Find free time")
+    step.params.update(params)
+    results = [StepResult(step, "ok", outputs=outputs)]
+    return (await read(write_locally(AnswerTask(question="?", now=NOW, timezone=LONDON, results=results)))).strip()
+
+
+def _window(start: str, end: str) -> dict[str, str]:
+    return {"start": f"2026-11-{start}:00+00:00", "end": f"2026-11-{end}:00+00:00"}
+
+
+async def test_free_time_says_whose_time_and_each_day_s_windows() -> None:
+    windows = [_window("19T12:40", "19T14:00"), _window("19T14:30", "19T16:00"), _window("20T09:00", "20T10:00")]
+    said = await _free_time({"names": ["Sarah Chen", "Daniel Okafor"]}, {"windows": windows, "minutes": 30})
+    assert said == (
+        "You, Sarah Chen and Daniel Okafor are all free for half an hour or more on "
+        "Thu 19 Nov: 12:40\u201314:00 and 14:30\u201316:00; Fri 20 Nov: 09:00\u201310:00."
+    )
+
+
+async def test_the_first_free_time_says_when_it_starts_and_until_when() -> None:
+    said = await _free_time({"first": True}, {"windows": [_window("19T09:45", "19T12:10")], "minutes": 60})
+    assert said == "You're first free for an hour at 09:45 on Thu 19 Nov (free until 12:10)."
+
+
+async def test_no_free_time_and_an_unseen_calendar_are_said() -> None:
+    said = await _free_time(
+        {"names": ["Lena Fischer"]}, {"windows": [], "minutes": 120, "unseen": ["lena@kestrel.example"]}
+    )
+    assert said.startswith("I couldn't find 2 hours in working hours then when you and Lena Fischer are both free.")
+    assert "I can't see lena@kestrel.example's calendar" in said

@@ -90,6 +90,7 @@ EVERY_FIELD = Frame(
         title="Design Crit",
         start="Thursday at 1pm",
         keep_time=True,
+        when_free=True,
         duration_minutes=90,
         shift_minutes=-15,
         all_day=True,

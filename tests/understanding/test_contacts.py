@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assistant.core.models import GmailMessage, GoogleAccount, User
 from assistant.understanding.contacts import ContactBook, ContactCache, load_contacts
 from assistant.understanding.context import ConversationContext
-from assistant.understanding.frame import Frame, Selection
+from assistant.understanding.frame import EventSpec, Frame, Message, PersonRef, Selection
 from assistant.understanding.meaning import Meaning, resolve_frame
 from assistant.understanding.schema import Contact
 from tests.understanding.conftest import Workspace, add_rows, email
@@ -274,3 +274,51 @@ def test_an_event_changed_is_named_by_every_word_of_the_request(act: str, reques
     meaning = with_rows(frame, request_text)
     assert [p.name for p in meaning.frame.target.people] == [person]
     assert meaning.frame.target.title == title
+
+
+def test_a_meeting_with_a_shared_first_name_invites_the_colleague() -> None:
+    """Three Sarahs: a colleague met often, a colleague on company-wide invites, a vendor
+    the user writes to as much as the first. A guest whose free time a new event must fit
+    (or whose free time is asked) is the colleague the user deals with most; a message
+    still asks which Sarah."""
+    rows = [
+        ("Alex Rivera", "alex@northwind.com", 300, 250),
+        ("Sarah Chen", "sarah.chen@northwind.com", 200, 120),
+        ("Sarah Tomlinson", "sarah.t@northwind.com", 80, 40),
+        ("Sarah Cheng", "sarah.cheng@brightwave.io", 190, 110),
+    ]
+    book = ContactBook.from_rows(rows)
+
+    def resolved(frame: Frame) -> Meaning:
+        return resolve_frame(
+            frame,
+            text="",
+            provider="local",
+            now=datetime(2026, 11, 18, tzinfo=UTC),
+            contacts=book,
+            context=ConversationContext(),
+        )
+
+    found = EventSpec(title="Sync", start="next week", when_free=True, attendees=["Sarah"])
+    meeting = resolved(Frame(act="create", services=["calendar"], event=found))
+    assert meeting.address("Sarah") == "sarah.chen@northwind.com" and meeting.clarification is None
+    # "lunch with Sarah at 1" says nothing of her time: no one is guessed.
+    lunch = resolved(Frame(act="create", services=["calendar"], event=EventSpec(title="Lunch", attendees=["Sarah"])))
+    assert lunch.address("Sarah") is None
+    free = resolved(
+        Frame(act="free_time", services=["calendar"], target=Selection(people=[PersonRef(name="sarah", role="with")]))
+    )
+    assert free.address("sarah") == "sarah.chen@northwind.com"
+    message = resolved(Frame(act="send", services=["gmail"], message=Message(to=["Sarah"], body="hi")))
+    assert message.address("Sarah") is None
+    assert message.clarification is not None and message.clarification.kind == "person"
+
+
+def test_names_run_together_are_each_a_contact() -> None:
+    frame = Frame(
+        act="free_time", services=["calendar"], target=Selection(people=[PersonRef(name="sarah mehmet", role="with")])
+    )
+    meaning = with_rows(frame, "when r sarah mehmet and me free")
+    assert [p.name for p in meaning.frame.target.people] == ["sarah", "mehmet"]
+    kept = with_rows(Frame(target=Selection(people=[PersonRef(name="sarah chen")])), "sarah chen's emails")
+    assert [p.name for p in kept.frame.target.people] == ["sarah chen"]  # one person, by full name

@@ -868,3 +868,76 @@ def test_a_rename_keeps_the_time_for_choosing_the_event(reader: FrameReader, tex
     frame = read(reader, text)
     assert frame.act == "change" and frame.rename == new_name
     assert frame.target.time is not None and (frame.event is None or frame.event.start is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "title", "attendees", "minutes", "start"),
+    [
+        (
+            "find 45 minutes with Priya on Thursday when we're both free to review the roadmap",
+            "Review the roadmap",
+            ["priya"],
+            45,
+            "on Thursday",
+        ),
+        (
+            "set up an hour w tom + marco next wk wherever we're all free for the pricing sync",
+            "Pricing sync",
+            ["tom", "marco"],
+            60,
+            "next wk",
+        ),
+        (
+            "Pricing sync with Tom and Marco on Wednesday afternoon, 45 mins, whenever we're all free",
+            "Pricing sync",
+            ["tom", "marco"],
+            45,
+            "on Wednesday afternoon",
+        ),
+        (
+            "Could you find 20 minutes tomorrow morning when Hannah and I are both free and book a hiring "
+            "debrief with her?",
+            "Hiring debrief",
+            ["hannah"],
+            20,
+            "tomorrow morning",
+        ),
+        ("get me 30 min w priya thurs when shes free", None, ["priya"], 30, "thurs"),
+    ],
+)
+def test_time_found_when_people_are_free_is_a_new_event_with_them(
+    reader: FrameReader, text: str, title: str | None, attendees: list[str], minutes: int, start: str
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "create" and frame.event is not None
+    assert frame.event.title == title  # the "when we're free" clause is no part of it
+    assert [name.lower() for name in frame.event.attendees] == attendees
+    assert frame.event.duration_minutes == minutes and frame.event.start == start
+
+
+@pytest.mark.parametrize(
+    ("text", "people", "minutes", "first"),
+    [
+        ("when are Tom, Marco and I all free on Friday?", ["tom", "marco"], None, False),
+        ("when r me and priya both free for 2h next week", ["priya"], 120, False),
+        ("is there a time on thursday when hannah and i are both free?", ["hannah"], None, False),
+        ("my earliest free half hour on Friday", [], 30, True),
+        ("Could you tell me when I first have a free hour on Monday?", [], 60, True),
+    ],
+)
+def test_a_question_about_free_time_names_whose_time_and_how_long(
+    reader: FrameReader, text: str, people: list[str], minutes: int | None, first: bool
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "free_time"
+    assert [p.name.lower() for p in frame.target.people] == people
+    assert (frame.event.duration_minutes if frame.event else None) == minutes
+    assert (frame.target.order == "earliest") == first
+
+
+@pytest.mark.parametrize(
+    "text", ["email Sarah asking when she's free next week", "tell Daniel I'm free tomorrow afternoon"]
+)
+def test_free_time_in_a_message_is_what_it_says(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "send" and frame.message is not None and "free" in (frame.message.body or "")

@@ -27,7 +27,11 @@ def test_shipped_weights_match_a_fresh_training(tmp_path: Path, data_dir: Path) 
         assert list(shipped["classes"]) == list(fresh["classes"])
         assert list(shipped["word_terms"]) == list(fresh["word_terms"])
         assert list(shipped["char_terms"]) == list(fresh["char_terms"])
-        np.testing.assert_allclose(shipped["coef"], fresh["coef"], atol=1e-3)
+        # Another CPU sums floats in another order: on an AVX2-only AMD EPYC, 53 of the
+        # 154,422 weights trained on another machine moved by up to 0.0018. A change to the
+        # data or the features moves far more, by far more.
+        np.testing.assert_allclose(shipped["coef"], fresh["coef"], atol=5e-3)
+        assert np.mean(np.abs(shipped["coef"] - fresh["coef"]) > 1e-3) < 1e-3
     shipped_tagger = json.loads(TAGGER_PATH.read_text())
     fresh_tagger = json.loads((tmp_path / "tagger.json").read_text())
     assert shipped_tagger["labels"] == fresh_tagger["labels"]
