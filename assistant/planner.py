@@ -425,7 +425,13 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
     params = _write_params(meaning, service, operation)
     if drafted:  # "draft a reply to Tom's email": the reply, saved as a draft
         operation, params = Operation.DRAFT, params | {"purpose": "reply"}
-    if operation == Operation.CREATE and frame.condition is not None:
+    if operation == Operation.CREATE and frame.condition is not None and _their_time(meaning, params):
+        # "if Sarah's free at 3 on Friday, set up 30 minutes with her": free/busy for her and
+        # the user at that time; none free (no slot) and nothing is proposed.
+        check = _their_time_check(meaning, params)
+        steps.append(check)
+        inputs["free"] = Binding(step=check.id, output="slots")
+    elif operation == Operation.CREATE and frame.condition is not None:
         # "unless we already meet that day", "if Friday afternoon is free": what would stop
         # it is looked up first, and the event is proposed only when nothing is found.
         check = _condition_check(meaning, now)
@@ -450,6 +456,35 @@ def _write(meaning: Meaning, now: datetime) -> ExecutionPlan:
             found.params["one"] = True
             steps += [found, write(f"{operation}_{service}_{number}", {TARGET_INPUT[service]: _bind_target(found)})]
     return ExecutionPlan(steps=steps)
+
+
+def _their_time(meaning: Meaning, params: dict[str, Any]) -> bool:
+    """Whether the condition is other people's free time at the new event's own time."""
+    condition = meaning.frame.condition
+    return condition is not None and condition.kind == "free" and bool(condition.people) and "start" in params
+
+
+def _their_time_check(meaning: Meaning, params: dict[str, Any]) -> PlanStep:
+    """Free/busy for the condition's people and the user at the new event's time: one
+    slot when all are free, none otherwise (with who is busy, and the user's events then)."""
+    condition = meaning.frame.condition
+    assert condition is not None
+    people = list(dict.fromkeys(a for name in condition.people if (a := meaning.address(name))))
+    start, end = datetime.fromisoformat(params["start"]), datetime.fromisoformat(params["end"])
+    return PlanStep(
+        id=CONDITION_STEP,
+        service="calendar",
+        operation=Operation.FREE_SLOTS,
+        description="Check who is free then",
+        params={
+            "start": params["start"],
+            "end": params["end"],
+            "duration_minutes": int((end - start).total_seconds() // 60),
+            "attendees": people,
+            "names": [_display_name(meaning, address) for address in people],
+            "check": True,
+        },
+    )
 
 
 def _condition_check(meaning: Meaning, now: datetime) -> PlanStep:

@@ -194,6 +194,9 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
         if result.status == "ok" and step.id == CONDITION_STEP and step.params.get("purpose") == "overlaps":
             paragraphs.append(_clash_said(task, result))
             continue
+        if result.status == "ok" and step.id == CONDITION_STEP and step.operation == Operation.FREE_SLOTS:
+            paragraphs.append(_their_time_said(task, step, result.outputs))
+            continue
         if result.status == "ok" and step.id == CONDITION_STEP:
             # What stands in the way is said by the write that did not happen; nothing, here.
             if not result.outputs.get("items"):
@@ -650,6 +653,27 @@ def _free_time_said(step: PlanStep, outputs: dict[str, Any], zone: ZoneInfo) -> 
         days.setdefault(f"{start:%a %-d %b}", []).append(f"{start:%H:%M}–{end:%H:%M}")
     said = "; ".join(f"{day}: {_and(spans)}" for day, spans in days.items())
     return f"{who} free for {length} or more on {said}.{caveat}"
+
+
+def _their_time_said(task: AnswerTask, step: PlanStep, outputs: dict[str, Any]) -> str:
+    """ "You and Sarah Chen are both free then (Fri 20 Nov, 15:00–15:30)." or "Daniel
+    Okafor isn't free then (Thu 19 Nov, 14:00–14:30): you have [1] 1:1 Alex / Daniel. I
+    didn't add it." (a condition on other people's time)."""
+    start = datetime.fromisoformat(step.params["start"]).astimezone(task.timezone)
+    end = datetime.fromisoformat(step.params["end"]).astimezone(task.timezone)
+    when = f"{start:%a %-d %b}, {start:%H:%M}\u2013{end:%H:%M}"
+    names = dict(zip(step.params.get("attendees") or [], step.params.get("names") or [], strict=False))
+    if outputs.get("slots"):
+        who = _and(["You", *names.values()])
+        return f"{who} {'are both' if len(names) == 1 else 'are all'} free then ({when})."
+    busy = [names[address] for address in outputs.get("busy") or [] if address in names]
+    if not busy:
+        busy = ["You"]
+    events = [f"[{task.number_of(item)}] **{item.title}**" for item in outputs.get("items") or [] if _cited(task, item)]
+    said = f"{_and(busy)} {'is' if len(busy) == 1 and busy != ['You'] else 'are'}n't free then ({when})"
+    if events:
+        said += f": you have {_and(events)} then"
+    return said + ". I didn't add it."
 
 
 def _length(minutes: int) -> str:

@@ -185,7 +185,8 @@ class CalendarAgent(CacheReader):
         working hours, by Calendar's free/busy: `windows` (each stretch free for everyone),
         `slots` (an event of that length at the start of each window), `people` (whose
         calendars were read) and `unseen` (attendees whose calendars Google would not show:
-        their time is not known, so it is not counted)."""
+        their time is not known, so it is not counted). A `check` of one time (a condition)
+        also says who is `busy` then and lists the user's own events then (`items`)."""
         zone = context.timezone
         start = max(datetime.fromisoformat(params["start"]), context.now) if params.get("start") else context.now
         end = datetime.fromisoformat(params["end"]) if params.get("end") else start + timedelta(days=5)
@@ -207,15 +208,38 @@ class CalendarAgent(CacheReader):
             if not calendar.get("errors")
             for interval in calendar.get("busy", [])
         ]
-        weekend = start.astimezone(zone).weekday() >= 5 and end - start <= timedelta(days=2)
-        windows = free_windows(busy, start, end, zone, minimum=duration, weekends=weekend)
-        return {
+        if params.get("check"):  # one time asked about, whatever the hour or the day
+            windows = free_windows(
+                busy, start, end, zone, minimum=duration, workday=(time.min, time.max), weekends=True
+            )
+        else:
+            weekend = start.astimezone(zone).weekday() >= 5 and end - start <= timedelta(days=2)
+            windows = free_windows(busy, start, end, zone, minimum=duration, weekends=weekend)
+        found: dict[str, Any] = {
             "windows": [_slot(w.start, w.end) for w in windows],
             "slots": [_slot(w.start, w.start + duration) for w in windows[:MAX_SLOTS]],
             "people": [account.email, *[a for a in attendees if a not in unseen]],
             "unseen": unseen,
             "minutes": int(duration.total_seconds() // 60),
         }
+        if params.get("check"):
+            # "if Daniel's free at 2": who is busy then, and the user's own events then (the
+            # answer names them: "you both have your 1:1").
+            found["busy"] = [
+                account.email if key == CALENDAR_ID else key
+                for key, calendar in calendars.items()
+                if not calendar.get("errors") and calendar.get("busy")
+            ]
+            then = {"text": "", "filters": {"after": start.isoformat(), "before": end.isoformat()}, "every": True}
+            own = (await search_outputs(context, self, then))["items"]
+            found["items"] = [
+                item
+                for item in own
+                if not item.details.get("all_day")
+                and datetime.fromisoformat(item.details["start"]) < end
+                and datetime.fromisoformat(item.details["end"]) > start
+            ]
+        return found
 
     async def propose(self, step: PlanStep, inputs: dict[str, Any], context: AgentContext) -> ProposedAction:
         event: SourceItem | None = inputs.get("event") or (inputs.get("events") or [None])[0]

@@ -126,8 +126,11 @@ def resolve_frame(
     )
 
 
-#: A time of day in a phrase: "at 3", "15:00", "noon".
-_NAMES_A_CLOCK = re.compile(r"\d|\b(?:noon|midday|midnight|mid-day)\b")
+#: A time of day in a phrase: "at 3", "15:00", "noon", "at one o'clock".
+_NAMES_A_CLOCK = re.compile(
+    r"\d|\b(?:noon|midday|midnight|mid-day|o'?clock)\b"
+    r"|\bat\s+(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half|quarter)\b"
+)
 #: A day said by its weekday alone ("Thursday at 12", "to fri"): which week it is, the words do not say.
 _BARE_WEEKDAY = re.compile(
     r"^(?:(?:on|to)\s+)?(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b(?!.*\b(?:next|this|last|\d{1,2}(?:st|nd|rd|th)?\s+[a-z]{3}))"
@@ -186,9 +189,15 @@ def _colleagues_to_meet(people: list[ResolvedPerson], frame: Frame, contacts: Co
     calendar the organisation shares, not Sarah at a vendor. ("Lunch with Sarah at 1" says
     nothing of her time: the name stays ambiguous and she is not invited.)"""
     event = frame.event
-    meeting = set(event.attendees) if frame.act == "create" and event is not None and event.when_free else set()
+    # A new event at no said hour ("on Monday", "next week") is put where its guests are free.
+    finds_time = event is not None and (event.when_free or not _NAMES_A_CLOCK.search((event.start or "").lower()))
+    meeting = set(event.attendees) if frame.act == "create" and event is not None and finds_time else set()
     if frame.act == "free_time":
         meeting |= {person.name for person in frame.target.people}
+    if frame.condition is not None and frame.condition.kind == "free":
+        meeting |= set(frame.condition.people)  # "if Sarah's free at 3, ..."
+    if frame.condition is not None and frame.condition.kind == "no_meeting_with" and finds_time:
+        meeting |= set(frame.condition.people)  # "... with Sarah on Monday unless we already meet"
     resolved = []
     for person in people:
         colleague = (

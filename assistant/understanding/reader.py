@@ -283,6 +283,12 @@ class FrameReader:
         """The frame of `text` and the tagger's spans (for `concierge eval intent`)."""
         text = _possessives_outside_quotes(text)
         previous = (context.last_search or context.last_frame) if context is not None else None
+        if (condition := scheduling.they_are_free(text)) is not None:
+            # "if Sarah's free at 3 on Friday, set up 30 minutes with her": the booking, on
+            # the condition that she (and the user) are free then.
+            draft = self._local.understand(condition.booking, context)
+            booked = frame_from(draft, condition.booking, None)
+            return scheduling.on_condition(booked, condition), draft.slot_values()
         said = scheduling.free_time_words(text)
         if said.said and not said.question:
             # "book an hour with Daniel next week when we're both free": read without the
@@ -1252,6 +1258,7 @@ def _name_pieces(name: str) -> list[str]:
     """The names in one tagged span, without what the tagger ran into them."""
     sentence = re.split(r"[?!]|\.\s", name)[0]  # "Turkish Airlines? Keep ...": the sentence ends the name
     owner = re.sub(r"['\u2019]s$", "", sentence.split("'s ")[0].split("\u2019s ")[0].strip())  # "Kestrel Digital's"
+    owner = re.split(r"\s+(?:re|about|regarding)\b", owner)[0]  # "daniel re xmas": what follows is a subject
     pieces = [_BEFORE_NAME.sub("", piece.strip(_EDGE)) for piece in _AFTER_NAME.split(owner)]
     return [kept for piece in pieces if (kept := _without_trailing_times(piece))]
 
@@ -1563,9 +1570,14 @@ def _new_title(text: str) -> str | None:
         for later in _LATER_BOOKING.finditer(text):
             if (named := wording.event_title(text[later.start("verb") :])) and not _pronoun_only(named):
                 return named
-        # "block it for focus", "block 3 to 4:30 on Tuesday for Hiring plan review": named by
-        # its purpose; "for me, Sarah and Daniel to go over the budget" by what it is to do.
-        for purpose in re.finditer(r"\b(?:for|as)\s+(?:a |an |the )?(?P<what>[^,.;!?]+)", text, re.IGNORECASE):
+        # "block it for focus", "block 3 to 4:30 on Tuesday for Hiring plan review", "30
+        # minutes with Sarah about the forecast": named by its purpose or subject; "for me,
+        # Sarah and Daniel to go over the budget" by what it is to do.
+        purposes = (
+            r"\b(?:for|as|about|re|regarding|on\s+the(?!\s+(?:\d|first|last|next|morning|afternoon|evening)))\s+"
+            r"(?:a |an |the )?(?P<what>[^,.;!?]+)"
+        )
+        for purpose in re.finditer(purposes, text, re.IGNORECASE):
             said = purpose.group("what")
             for phrase in time_phrases(said):
                 said = said.replace(phrase.text, " ")

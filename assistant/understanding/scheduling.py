@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.understanding import quantities, wording
-from assistant.understanding.frame import EventSpec, Frame, PersonRef, Selection
+from assistant.understanding.frame import Condition, EventSpec, Frame, PersonRef, Selection
 
 _FREE = r"(?:free|available|availble|avail|clear|open)"
 _BE = r"(?:(?:'|’)?re|(?:'|’)?s|(?:'|’)?m|are|r|is|am|were|was|be|have|has|got)"
@@ -81,6 +81,44 @@ TIME_WORDS = frozenset(
     "thu thur thurs thursday fri friday sat saturday sun sunday next nxt this week wk weeks morning afternoon "
     "evening am pm both all".split()
 )
+
+
+# "if Sarah's free at 3 on Friday, ...", "check whether Daniel is free at 2pm tomorrow and,
+# if so, ...", "if sarah free fri 3pm, ...": someone else's free time as a condition.
+_THEY_ARE_FREE = re.compile(
+    r"\b(?:if|whether)\s+(?P<who>(?!(?:i|i'm|im|we|we're|my|the|it|that|this)\b)[a-z][\w'’.-]*(?:\s+(?:and\s+)?[a-z][\w'’.-]*)?)"
+    rf"(?:(?:'|’)s|\s+(?:is|are|r))?\s+{_FREE}\b(?P<time>[^,;?!]*?)"
+    r"\s*(?:[,;]\s*(?:then\s+)?|\s+and\s*,?\s*(?:if\s+(?:so|she\s+is|he\s+is|they\s+are|yes)\s*,?\s*)?|\s+(?=(?:book|set\s+up|put|add"
+    r"|schedule|grab|make|block)\b))",
+    re.IGNORECASE,
+)
+_PRONOUN_OF = re.compile(r"\b(?:her|him|them)\b", re.IGNORECASE)
+# What is left of "if so" clauses once the condition is read: "..., if she is, book ...".
+_IF_SO = re.compile(r"^\s*(?:if\s+(?:so|she\s+is|he\s+is|they\s+are|yes)\s*,?\s*)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TheyAreFree:
+    """ "if Sarah's free at 3 on Friday, set up 30 minutes with her": the booking, said with
+    the names and the time (`booking`), and whose free time is the condition, when."""
+
+    booking: str
+    people: list[str]
+    time: str
+
+
+def they_are_free(text: str) -> TheyAreFree | None:
+    """Someone's free time as the condition of a booking, or None."""
+    match = _THEY_ARE_FREE.search(text)
+    if match is None:
+        return None
+    people = [re.sub(r"['’]s$", "", name) for name in names_in(match.group("who"))]
+    rest = _IF_SO.sub("", text[match.end() :])
+    if not people or not _books(rest):
+        return None
+    time = " ".join(match.group("time").split())
+    booking = _PRONOUN_OF.sub(" and ".join(people), rest).rstrip(" ?.!")
+    return TheyAreFree(booking=f"{booking} {time}".strip(), people=people, time=time)
 
 
 @dataclass
@@ -194,6 +232,25 @@ def scheduled(frame: Frame, said: FreeTimeWords, text: str) -> Frame:
             "services": ["calendar"],
             "target": Selection(service="calendar"),
             "event": event,
+            "clarification": None,
+        }
+    )
+
+
+def on_condition(frame: Frame, condition: TheyAreFree) -> Frame:
+    """The booking `frame`, made only if the people (and the user) are free at its time."""
+    event = frame.event or EventSpec()
+    known = {name.lower() for name in event.attendees}
+    attendees = [*event.attendees, *(name for name in condition.people if name.lower() not in known)]
+    event = event.model_copy(update={"attendees": attendees, "start": event.start or condition.time or None})
+    return frame.model_copy(
+        update={
+            "act": "create",
+            "ask": "list",
+            "services": ["calendar"],
+            "target": Selection(service="calendar"),
+            "event": event,
+            "condition": Condition(kind="free", people=condition.people, time=condition.time or None),
             "clarification": None,
         }
     )

@@ -353,3 +353,24 @@ async def test_a_meeting_with_no_name_is_asked_about_then_booked_by_the_name_giv
     # Mon 23 Nov: Alex is busy 09:30-09:45 and 10:00-10:45; Daniel only at the standup.
     assert action.fields["start"].startswith("2026-11-23T10:45"), action.fields
     assert action.fields["attendees"] == ["daniel.okafor@northwindlabs.com"]
+
+
+async def test_a_booking_on_condition_that_someone_is_free_checks_their_calendar(world: World) -> None:
+    daniel = "daniel.okafor@northwindlabs.com"
+    two = datetime(2026, 11, 19, 14, tzinfo=LONDON)  # Thursday: the weekly 1:1 with Daniel
+    assert busy(world, daniel, two, two + timedelta(minutes=30))
+    _, done = await world.ask("if daniel's free tomorrow at 2, book 30 min with him re the on-call rota")
+    assert not done.actions, done.answer
+    assert "Daniel Okafor isn't free then (Thu 19 Nov, 14:00\u201314:30)" in done.answer, done.answer
+    assert "1:1" in done.answer  # the user's own event then, named
+
+    three = datetime(2026, 11, 20, 15, tzinfo=LONDON)
+    assert not any(busy(world, email, three, three + timedelta(minutes=30)) for email in (ALEX, SARAH))
+    _, done = await world.ask(
+        "Could you check whether Sarah is free on Friday at 3pm and, if she is, book half an hour with her "
+        "about the December forecast?"
+    )
+    action = only_action(done, "create")
+    assert action.fields["start"].startswith("2026-11-20T15:00") and action.fields["attendees"] == [SARAH]
+    assert "forecast" in action.fields["summary"].lower()
+    assert "You and Sarah Chen are both free then (Fri 20 Nov, 15:00\u201315:30)." in done.answer

@@ -303,7 +303,8 @@ def test_a_meeting_with_a_shared_first_name_invites_the_colleague() -> None:
     meeting = resolved(Frame(act="create", services=["calendar"], event=found))
     assert meeting.address("Sarah") == "sarah.chen@northwind.com" and meeting.clarification is None
     # "lunch with Sarah at 1" says nothing of her time: no one is guessed.
-    lunch = resolved(Frame(act="create", services=["calendar"], event=EventSpec(title="Lunch", attendees=["Sarah"])))
+    at_one = EventSpec(title="Lunch", start="tomorrow at 1", attendees=["Sarah"])
+    lunch = resolved(Frame(act="create", services=["calendar"], event=at_one))
     assert lunch.address("Sarah") is None
     free = resolved(
         Frame(act="free_time", services=["calendar"], target=Selection(people=[PersonRef(name="sarah", role="with")]))

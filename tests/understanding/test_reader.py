@@ -941,3 +941,32 @@ def test_a_question_about_free_time_names_whose_time_and_how_long(
 def test_free_time_in_a_message_is_what_it_says(reader: FrameReader, text: str) -> None:
     frame = read(reader, text)
     assert frame.act == "send" and frame.message is not None and "free" in (frame.message.body or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "person", "start", "title"),
+    [
+        (
+            "if Priya's free at 11 on Thursday, book 45 minutes with her about the launch plan",
+            "Priya",
+            "at 11 on Thursday",
+            "Launch plan",
+        ),
+        (
+            "Could you see whether Marco is free at 4pm tomorrow and, if so, set up half an hour with him to go "
+            "through the demo?",
+            "Marco",
+            "at 4pm tomorrow",
+            "Go through the demo",
+        ),
+        ("if hannah free mon 10am book 30 min w her re hiring", "hannah", "mon 10am", "Hiring"),
+    ],
+)
+def test_a_booking_on_condition_that_someone_is_free_then(
+    reader: FrameReader, text: str, person: str, start: str, title: str
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "create" and frame.event is not None and frame.condition is not None
+    assert frame.condition.kind == "free" and frame.condition.people == [person]
+    assert frame.event.start == start and frame.event.attendees == [person]
+    assert frame.event.title == title
