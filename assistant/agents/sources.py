@@ -218,7 +218,15 @@ async def _listed_outputs(
         best, _ = await listing(words, order, len(ranked), only=list(ranked))
         matching = set(best)
         ids = ([i for i in ranked if i in matching] + [i for i in ids if i not in matching])[:cap]
-    elif not ids and words.searched:  # no item holds the words: those close in meaning
+    if not ids and not every and len(words.typed) >= LEAVE_ONE_OUT_FROM:
+        # "the Project Beacon kickoff" is the event "Beacon kickoff": every word but one,
+        # before meaning alone (which, in a time order, would take the soonest loose match).
+        for left_out in words.typed:
+            fewer = Words([w for w in words.searched if w != left_out], [w for w in words.typed if w != left_out])
+            ids, total = await listing(fewer, order, cap, by_title=True)
+            if ids:
+                break
+    if not ids and words.searched:  # no item holds the words: those close in meaning
         response = response or await context.search.search(query)
         close = [r for r in response.results if _similarity(r) >= MIN_VECTOR_ONLY_SIMILARITY]
         passing, _ = await listing(Words([], []), order, len(close), only=[r.item_id for r in close])
@@ -234,6 +242,8 @@ async def _listed_outputs(
     return {"items": items, "top": items[0] if items else None, "corrections": corrections, "total": total}
 
 
+#: With this many words or more, an ordered listing that finds nothing tries them all but one.
+LEAVE_ONE_OUT_FROM = 3
 #: How many items titled with the words are looked at for one titled exactly so.
 TITLED_LOOKAHEAD = 5
 

@@ -260,6 +260,12 @@ def _people_in_words(frame: Frame, contacts: ContactBook, text: str) -> Frame:
     candidates = words
     if frame.act in ("change", "delete") and target.service == "calendar":
         candidates = re.findall(r"[^\W\d_][\w'-]*", text.replace(frame.rename or "\x00", " "))
+    elif target.service == "calendar":
+        # "number of Priya 1:1s last month": a capitalised name beside an event's title.
+        said = f"{target.title or ''} {target.time or ''}".lower().split()
+        candidates = words + [
+            w for w in re.findall(r"\b[A-Z][a-z]+\b", text) if w.lower() not in said and w not in words
+        ]
     named = {p.name.lower() for p in target.people}
     unnamed = [
         word

@@ -443,7 +443,7 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         # "Could you remind me when my flight leaves?", "the press release draft: who's it
         # from?", "brightwave call - when + with who": a question makes nothing.
         act = "find"
-    if act == "find" and _SENDER_ASKED.search(lowered):
+    if act == "find" and (_SENDER_ASKED.search(lowered) or _SAID_IN_MAIL.search(lowered)):
         # "who sent over the draft press release?": whoever sends something sends mail.
         draft = draft.model_copy(update={"services": ["gmail", *(s for s in draft.services if s != "gmail")]})
     if act in ("send", "find", "create") and _DRAFTING.search(lowered) and not asked_only:
@@ -823,6 +823,14 @@ _REMIND_ASK = re.compile(r"\bremind me (?:of )?(?=(?:when|who|whom|what|where|wh
 
 
 #: "who sent ...", "who's it from", "sent me over": a sender asked about is a sender of mail.
+#: What someone said, or a figure or decision: asked of mail, where people say things
+#: ("what did Hannah ask me about the Beacon name?", "what was the Atlas NPS after one month?").
+_SAID_IN_MAIL = re.compile(
+    r"\bwhat\s+did\s+[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?\s+(?:ask|say|tell|write|want|need|mention|suggest|propose"
+    r"|reply|answer|think|decide|agree)\b"
+    r"|\bwhat(?:\s+(?:was|is|were|are)|'s|’s)\s+(?:the|our|my)\s+(?:[\w-]+\s+){0,3}?(?:nps|score|figure|total|amount|price"
+    r"|cost|rate|revenue|fee|decision|verdict|outcome|result)\b"
+)
 _SENDER_ASKED = re.compile(
     r"\bwho\s+(?:sent|emailed|mailed|wrote|replied|answered|a?pp?roved|signed\s+off|agreed)\b"
     r"|\bwho(?:'s|s|\s+is)?\s+it\s+from\b|\bsent\s+(?:me|us)?\s*over\b|\b(?:anyone|somebody|someone)\s+approve"

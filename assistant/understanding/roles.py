@@ -19,6 +19,8 @@ from assistant.understanding.frame import PersonRef, Role
 
 #: The word (or two) right before a name, and the part it gives the name.
 _CUES: tuple[tuple[re.Pattern[str], Role], ...] = (
+    # "the number of Priya 1:1s", "all of Tom's": a quantity's "of", not a sender's.
+    (re.compile(r"\b(?:number|count|total|list|lots|none|any|all|most|some|each|many|how many)\s+of\s*$"), "any"),
     (re.compile(r"\b(?:from|by|of)\s*$"), "from"),
     (re.compile(r"\b(?:cc|cc'd|ccing|copy|copying|bcc)\s*:?\s*$"), "cc"),
     (re.compile(r"\b(?:with|w|w/|along with|between)\s*$"), "with"),
@@ -63,6 +65,10 @@ def _role(before: str, after: str) -> Role:
         return "from"  # "Sarah's latest email", "Tom's files"
     if re.match(r"^\s*(?:copied|cc'd|in copy|on copy|in cc|on cc)\b", after):
         return "cc"  # "with Marco copied in"
+    if re.search(r"\b(?:did|does|has)\s*$", before.lower()) and re.match(
+        r"^\s*(?:ask|say|tell|write|send|email|mention|want|need|suggest|propose|reply|answer|decide|agree)\b", after
+    ):
+        return "from"  # "what did Hannah ask me about the Beacon name?"
     if re.match(
         # ("Mehmet from Anadolu Retail has sent me": which Mehmet may stand between.)
         r"^\s*(?:(?:from|at|of)\s+[\w&' -]{1,40}?\s+)?(?:has |have |had )?"

@@ -186,7 +186,9 @@ _MONTH_DATE = re.compile(
     rf"|\b(?:the\s+)?{_DAY}\s+(?:of\s+)?(?P<month2>{_MONTH})(?:,?\s+{_YEAR})?"
     rf"|\b(?P<month4>{_MONTH})\s+{_YEAR}"
     r"|\b(?P<lead>in|since|before|after|from|during|by|until|till|through|early|late|mid|end\s+of|start\s+of"
-    rf"|beginning\s+of)[\s-]+(?P<month3>{_MONTH})(?!\s+(?:the\s+)?{_DAY}\b|,?\s+{_YEAR})"
+    # "flights on my calendar for December?": "for" a month the sentence ends on (not "for
+    # December forecast").
+    rf"|beginning\s+of|for(?=\s+{_MONTH}\s*(?:[,.;!?]|$)))[\s-]+(?P<month3>{_MONTH})(?!\s+(?:the\s+)?{_DAY}\b|,?\s+{_YEAR})"
 )
 _YEAR_DATE = re.compile(rf"\b(?:in|since|before|after|from|during|by)\s+{_YEAR}")
 _NOT_A_DAY_NOUN = (

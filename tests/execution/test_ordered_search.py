@@ -65,6 +65,16 @@ async def test_the_next_occurrence_of_a_weekly_series_is_the_coming_one(world: W
     assert NOW <= top.when < NOW + timedelta(days=7)  # weekly: never one two years out
 
 
+async def test_the_next_one_named_with_a_word_its_title_lacks_is_still_that_event(world: World) -> None:
+    # The calendar calls it "Beacon kickoff"; people call it "the Project Beacon kickoff".
+    # With no event holding every word, every word but one finds it, not the soonest event
+    # loosely like it.
+    found = await search(world, "calendar", {"text": "Project Beacon kickoff", "order": "next", "count": 1})
+    kickoff = [start for start in occurrences(world, "Beacon kickoff") if start >= NOW]
+    assert kickoff, "the demo workspace has a coming Beacon kickoff"
+    assert [(i.title, i.when) for i in found["items"]] == [("Beacon kickoff", kickoff[0])]
+
+
 async def test_the_latest_occurrence_is_the_last_one_that_started(world: World) -> None:
     found = await search(
         world, "calendar", {"text": "1:1", "filters": {"people": ["Priya"]}, "order": "latest", "count": 2}

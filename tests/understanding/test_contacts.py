@@ -323,3 +323,12 @@ def test_names_run_together_are_each_a_contact() -> None:
     assert [p.name for p in meaning.frame.target.people] == ["sarah", "mehmet"]
     kept = with_rows(Frame(target=Selection(people=[PersonRef(name="sarah chen")])), "sarah chen's emails")
     assert [p.name for p in kept.frame.target.people] == ["sarah chen"]  # one person, by full name
+
+
+def test_a_colleague_named_beside_an_event_title_takes_part_in_it() -> None:
+    frame = Frame(
+        services=["calendar"], ask="count", target=Selection(service="calendar", title="1:1", time="last month")
+    )
+    meaning = with_rows(frame, "number of Mehmet 1:1s last month")
+    assert [(p.name, p.role) for p in meaning.frame.target.people] == [("Mehmet", "any")]
+    assert meaning.address("Mehmet") == "mehmet@anadolu.com.tr"

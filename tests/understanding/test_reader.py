@@ -970,3 +970,31 @@ def test_a_booking_on_condition_that_someone_is_free_then(
     assert frame.condition.kind == "free" and frame.condition.people == [person]
     assert frame.event.start == start and frame.event.attendees == [person]
     assert frame.event.title == title
+
+
+@pytest.mark.parametrize(
+    ("text", "time"),
+    [
+        ("Could you check how many flights are on my calendar for December, please?", "for December"),
+        ("how many invoices for october?", "for october"),
+    ],
+)
+def test_for_a_month_at_the_end_of_a_request_is_its_time(reader: FrameReader, text: str, time: str) -> None:
+    frame = read(reader, text)
+    assert frame.target.time == time and "december" not in (frame.target.topic or "").lower()
+    named = read(reader, "set up 30 minutes with Sarah at 3 for the December forecast")
+    assert named.event is not None and named.event.start == "at 3"  # "December forecast" names it
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what did Hannah ask me about the Beacon name?",
+        "what did marco say about the venue",
+        "what was the Atlas NPS after one month?",
+        "what's our churn rate this quarter",
+    ],
+)
+def test_what_someone_said_or_a_figure_is_asked_of_mail_first(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "find" and frame.target.service == "gmail", frame

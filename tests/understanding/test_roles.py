@@ -18,6 +18,11 @@ def roles(text: str, *mentions: str) -> list[tuple[str, str]]:
         ("unread emails from Sarah Chen", ["Sarah Chen"], [("Sarah Chen", "from")]),
         ("anything unread from sarah chen", ["sarah chen"], [("sarah chen", "from")]),
         ("Sarah's latest email", ["Sarah"], [("Sarah", "from")]),
+        ("what did Hannah ask me about the Beacon name?", ["Hannah"], [("Hannah", "from")]),
+        ("what does Tom want from me", ["Tom"], [("Tom", "from")]),
+        # a quantity's "of" is no sender's
+        ("number of Priya 1:1s last month", ["Priya"], [("Priya", "any")]),
+        ("how many of Tom's emails are unread", ["Tom"], [("Tom", "from")]),
         ("reply all to Sarah Chen's latest Q4 review email", ["Sarah Chen"], [("Sarah Chen", "from")]),
         ("the deck made by Priya", ["Priya"], [("Priya", "from")]),
         (
