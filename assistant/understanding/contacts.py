@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assistant.understanding.schema import Contact, ResolvedPerson
+from assistant.understanding.schema import EVERYONE, Contact, ResolvedPerson
 
 # Below this similarity (0-100) a name is not a match; within AMBIGUITY_GAP of the best
 # another contact is an equally good reading and the user is asked.
@@ -28,6 +28,8 @@ _MAIL_PROVIDERS = frozenset(
     "gmail.com googlemail.com outlook.com hotmail.com live.com yahoo.com icloud.com me.com aol.com proton.me "
     "protonmail.com substack.com".split()
 )
+#: The local parts of an organisation's all-staff address.
+_ALL_STAFF = frozenset({"all", "everyone", "staff", "allstaff", "all-staff", "company", "all-hands"})
 # A candidate seen at least USUAL_RATIO times as often as every other (and at least
 # USUAL_MINIMUM times) is the one meant.
 USUAL_RATIO = 3
@@ -174,8 +176,19 @@ class ContactBook:
             self._domains = found
         return self._domains
 
+    def everyone(self) -> Contact | None:
+        """The all-staff address of the user's organisation (all@, everyone@, staff@), the
+        one the user's mail has seen most, if any."""
+        own = self._colleagues_domain()
+        lists = [
+            c for c in self.contacts if own and c.email.split("@")[0] in _ALL_STAFF and c.email.endswith("@" + own)
+        ]
+        return max(lists, key=lambda c: self.seen.get(c.email, 0)) if lists else None
+
     def match(self, mention: str) -> ResolvedPerson:
         """The contact a typed name or address means, with the runners-up when ambiguous."""
+        if mention == EVERYONE:
+            return ResolvedPerson(mention=mention, contact=self.everyone(), score=100.0)
         query = re.sub(r"'s$", "", mention.strip().lower())
         if "@" in query:
             for contact in self.contacts:

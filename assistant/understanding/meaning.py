@@ -25,6 +25,7 @@ from assistant.understanding.contacts import ContactBook
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.dates import AnchorLookup, resolve_when
 from assistant.understanding.frame import EventSpec, Frame, PersonRef, Selection
+from assistant.understanding.people import DEPARTMENTS
 from assistant.understanding.roles import person_roles
 from assistant.understanding.schema import Clarification, Contact, ItemRef, ResolvedPerson, TimeRange
 from assistant.understanding.when import for_resolver
@@ -92,7 +93,7 @@ def resolve_frame(
     frame = _run_together_names_split(frame, contacts)
     frame, senders = _organizations_named(frame, contacts)
     people = [contacts.match(name) for name in _names(frame) if name not in senders] + list(senders.values())
-    people = _colleagues_to_meet(people, frame, contacts)
+    people = _colleagues_to_meet(people, frame, contacts, text)
     refine = frame.refine.kind if frame.refine is not None else None
     # A refinement selects anew ("only the ones from Tom"), unless it points at items shown.
     pointing = frame.target.previous or bool(frame.target.picks)
@@ -182,7 +183,9 @@ def _organizations_named(frame: Frame, contacts: ContactBook) -> tuple[Frame, di
     ), senders
 
 
-def _colleagues_to_meet(people: list[ResolvedPerson], frame: Frame, contacts: ContactBook) -> list[ResolvedPerson]:
+def _colleagues_to_meet(
+    people: list[ResolvedPerson], frame: Frame, contacts: ContactBook, text: str
+) -> list[ResolvedPerson]:
     """A name shared by several people, said of finding time to meet (a guest whose free
     time the new event must fit, someone whose free time is asked), is the colleague among
     them: "find an hour with Sarah" meets Sarah Chen from the user's organisation, whose
@@ -198,6 +201,13 @@ def _colleagues_to_meet(people: list[ResolvedPerson], frame: Frame, contacts: Co
         meeting |= set(frame.condition.people)  # "if Sarah's free at 3, ..."
     if frame.condition is not None and frame.condition.kind == "no_meeting_with" and finds_time:
         meeting |= set(frame.condition.people)  # "... with Sarah on Monday unless we already meet"
+    # "let Sarah from finance know ...": a team of the user's own organisation says which.
+    teams = "|".join(sorted(DEPARTMENTS))
+    meeting |= {
+        person.mention
+        for person in people
+        if re.search(rf"\b{re.escape(person.mention)}\s+(?:from|in|on)\s+(?:the\s+)?(?:{teams})\b", text, re.I)
+    }
     resolved = []
     for person in people:
         colleague = (

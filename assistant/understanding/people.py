@@ -63,6 +63,12 @@ BETWEEN = {
     "dr.",
 }
 
+#: Teams of an organisation, as people name them: "Sarah from finance".
+DEPARTMENTS = frozenset(
+    "finance sales marketing engineering design legal hr product ops operations support it accounts accounting "
+    "payroll leadership management procurement security recruiting".split()
+)
+
 
 def looks_like_name(token: str, common_words: frozenset[str]) -> bool:
     bare = token.removesuffix("'s")

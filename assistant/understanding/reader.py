@@ -44,9 +44,9 @@ from assistant.understanding.frame import (
     ShareRole,
 )
 from assistant.understanding.local import SERVICE_CUES, LocalUnderstanding
-from assistant.understanding.people import with_possessives
+from assistant.understanding.people import DEPARTMENTS, with_possessives
 from assistant.understanding.roles import person_roles
-from assistant.understanding.schema import IntentDraft, Service
+from assistant.understanding.schema import EVERYONE, IntentDraft, Service
 from assistant.understanding.when import TimeSplit, split_times, time_phrases
 
 #: The draft's operation as the frame's act.
@@ -177,7 +177,7 @@ _RESIZE = re.compile(
 )
 _TELL = re.compile(
     r"^(?:please |can you |could you )?"
-    r"(?:tell|let (?!me\b|us\b)\w+(?: \w+)? know|inform|notify|message) (?!me\b|us\b|about\b|all\b)"
+    r"(?:tell|let (?!me\b|us\b)\w+(?: \w+){0,3} know|inform|notify|message) (?!me\b|us\b|about\b|all\b)"
 )
 #: The verbs that open a request to change something, and their acts; a verb typed one
 #: letter off ("delte", "cancle", "mvoe") still counts.
@@ -237,7 +237,7 @@ _NAMED_AS = re.compile(
 #: A request that opens by addressing someone: a message to send.
 _MESSAGE_OPENER = re.compile(
     r"^(?:(?:hi|hey|ok|okay|please|pls|can you|could you|would you(?: mind)?|kindly)[,!]?\s+)*"
-    r"(?:e-?mail|emial|emal|emali|write\s+to|message|tell(?!\s+(?:me|us|about)\b)|let\s+(?!me\b|us\b)\w+(?:\s+\w+)?\s+know"
+    r"(?:e-?mail|emial|emal|emali|write\s+to|message|tell(?!\s+(?:me|us|about)\b)|let\s+(?!me\b|us\b)\w+(?:\s+\w+){0,3}\s+know"
     r"|send\s+(?!me\b)\w+(?:\s+\w+)?\s+(?:a|an)\s+(?:quick\s+|short\s+)?(?:note|e-?mail|mail|message|line))\s+(?!me\b)"
 )
 #: Words naming an event, for a reply that answers a meeting rather than mail.
@@ -1035,6 +1035,9 @@ _ADDRESSING = re.compile(
     r"(?:e-?mails?|emial|mail|message|msg|note|line|reply|response)\s+to"
     r"|e-?mail|emial|emal|emali|mail|message|msg|ping|write\s+to|write|send|tell|let|notify|inform|remind|cc:?"
     r"|draft\s+to|draft|reply\s+to|respond\s+to|answer|copying|copy\s+in|cc'?ing)\s+"
+    # "to my sister Olivia": whom, by their relation and name.
+    r"(?:my\s+(?:sister|brother|mum|mom|mother|dad|father|wife|husband|partner|friend|colleague|boss|manager"
+    r"|cousin|aunt|uncle|son|daughter)\s+)?"
     r"(?P<name>[a-z][\w'-]*(?:\s+[a-z][\w'-]*)?)",
     re.IGNORECASE,
 )
@@ -1043,7 +1046,7 @@ _IN_COPY = re.compile(r"\b(?:with\s+)?(?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)?)
 _NOT_A_NAME = frozenset(
     "a an the my our your his her their this that these those it them him me us everyone everybody all subject subj "
     "sbj saying say that about with to and know at in text body titled re please pls i ill i'll i'm we back a note "
-    "reply email mail message note quick short new draft up out cc so".split()
+    "reply email mail message note quick short new draft up out cc so from of subjet subjct sbject subect".split()
 )
 
 
@@ -1271,11 +1274,16 @@ def _name_pieces(name: str) -> list[str]:
     return [kept for piece in pieces if (kept := _without_trailing_times(piece))]
 
 
+#: Words that end no name: "Sarah from (finance)", "Tom at (Kestrel)".
+_NOT_NAME_ENDS = frozenset({"from", "at", "in", "of", "on", "with"})
+
+
 def _without_trailing_times(name: str) -> str:
-    """A name without the time words the tagger ran into its end: "daniel tmrw", "sarah
-    fri", "daniel next wk" are Daniel and Sarah (a capitalised word stays: "Sarah Friday")."""
+    """A name without the time words (or a preposition) the tagger ran into its end:
+    "daniel tmrw", "sarah fri", "daniel next wk", "Sarah from" are Daniel and Sarah (a
+    capitalised word stays: "Sarah Friday")."""
     words = name.split()
-    while len(words) > 1 and words[-1].lower().strip(".,") in scheduling.TIME_WORDS and words[-1].islower():
+    while len(words) > 1 and words[-1].islower() and words[-1].strip(".,") in scheduling.TIME_WORDS | _NOT_NAME_ENDS:
         words.pop()
     return " ".join(words)
 
@@ -1330,10 +1338,6 @@ def _title(span: str | None, text: str) -> str | None:
 
 
 #: Parts of a company: "Sarah from finance" is a Sarah, and finance is no one.
-_DEPARTMENTS = frozenset(
-    "finance sales marketing engineering design legal hr product ops operations support it accounts accounting "
-    "payroll leadership management procurement security recruiting".split()
-)
 
 
 _TO_EVERYONE = re.compile(
@@ -1342,7 +1346,7 @@ _TO_EVERYONE = re.compile(
     re.IGNORECASE,
 )
 _FROM_DEPARTMENT = re.compile(
-    rf"\b(?:from|in|on) (?:the )?(?:{'|'.join(sorted(_DEPARTMENTS))})(?: team)?\b", re.IGNORECASE
+    rf"\b(?:from|in|on) (?:the )?(?:{'|'.join(sorted(DEPARTMENTS))})(?: team)?\b", re.IGNORECASE
 )
 
 
@@ -1350,7 +1354,7 @@ def _looks_like_person(name: str) -> bool:
     """A name ("Sarah Chen", "priya") or an address; not "the product analyst process"."""
     if "@" in name:
         return True
-    if name.lower() in _DEPARTMENTS or any(char.isdigit() for char in name):
+    if name.lower() in DEPARTMENTS or any(char.isdigit() for char in name):
         return False  # "finance", "vendor contracts 2027": no one's name
     if _MONTH_OR_DAY.fullmatch(name.lower()) or name.lower().rstrip("s") in ("today", "tomorrow", "tonight"):
         return False  # "Tuesdays at 4pm": when, not who
@@ -1551,12 +1555,27 @@ def _fullest(names: list[str]) -> list[str]:
     ]
 
 
+#: The whole organisation as recipients: "everyone at Northwind", "the whole company".
+_EVERYONE = re.compile(
+    r"\b(?:everyone|everybody|all)\s+(?:at|in)\s+(?P<org>[A-Z][\w-]+)"
+    r"|\b(?:the\s+)?(?:whole|entire)\s+(?:company|compnay|comapny|org|organi[sz]ation)\b|\ball\s+staff\b"
+    r"|\ball\s+of\s+(?!(?:my|the|them|us|it|these|those|your|his|her|our|their)\b)[a-z][\w-]*\b(?!['’])",
+)
+
+
+def _everyone_in(text: str) -> list[str]:
+    """ "email everyone at Northwind": the organisation's all-staff address, as a name the
+    contacts resolve ("everyone" in the meaning's terms)."""
+    match = _EVERYONE.search(_without_quotes(text))
+    return [EVERYONE] if match else []
+
+
 def _message(text: str, people: list[PersonRef], *, link: bool = False, draft: bool = False) -> Message:
     content = wording.message_content(text)
     return Message(
         link=link,
         draft=draft,
-        to=_fullest([p.name for p in people if p.role == "to"]),
+        to=_fullest([p.name for p in people if p.role == "to"]) or _everyone_in(text),
         cc=_fullest([p.name for p in people if p.role == "cc"]),
         subject=content.subject,
         body=content.body,

@@ -106,6 +106,11 @@ class IntentDraft(BaseModel):
         return [Slot(type=kind, text=text) for kind, texts in values.items() for text in texts]
 
 
+#: A recipient standing for the user's whole organisation ("everyone at Northwind", "the
+#: whole company"): its all-staff address, when the user's mail knows one.
+EVERYONE = "everyone in my organisation"
+
+
 class Contact(BaseModel):
     name: str
     email: str

@@ -13,7 +13,7 @@ from assistant.understanding.contacts import ContactBook, ContactCache, load_con
 from assistant.understanding.context import ConversationContext
 from assistant.understanding.frame import EventSpec, Frame, Message, PersonRef, Selection
 from assistant.understanding.meaning import Meaning, resolve_frame
-from assistant.understanding.schema import Contact
+from assistant.understanding.schema import EVERYONE, Contact
 from tests.understanding.conftest import Workspace, add_rows, email
 
 
@@ -332,3 +332,48 @@ def test_a_colleague_named_beside_an_event_title_takes_part_in_it() -> None:
     meaning = with_rows(frame, "number of Mehmet 1:1s last month")
     assert [(p.name, p.role) for p in meaning.frame.target.people] == [("Mehmet", "any")]
     assert meaning.address("Mehmet") == "mehmet@anadolu.com.tr"
+
+
+def test_everyone_at_the_company_is_its_all_staff_address() -> None:
+    rows = [*ROWS, ("Everyone at Northwind", "all@northwind.com", 30, 10), ("Design", "design@northwind.com", 5, 2)]
+    frame = Frame(act="send", services=["gmail"], message=Message(to=[EVERYONE], subject="Hi", body="thanks"))
+    meaning = resolve_frame(
+        frame,
+        text="email everyone at Northwind saying 'thanks'",
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(rows),
+        context=ConversationContext(),
+    )
+    assert meaning.address(EVERYONE) == "all@northwind.com" and meaning.clarification is None
+    nobody = with_rows(frame, "email the whole company saying 'thanks'")  # no all-staff address known
+    assert nobody.address(EVERYONE) is None
+
+
+def test_a_name_with_a_team_of_the_organisation_is_that_colleague() -> None:
+    # The vendor Sarah writes nearly as often as Sarah Chen: "Sarah" alone is asked about.
+    rows = [
+        *(row for row in ROWS if row[0] != "Sarah Cheng"),
+        ("Sarah Cheng", "sarah.cheng@brightwave.io", 30, 20),
+        ("Sarah Tomlinson", "sarah.t@northwind.com", 5, 1),
+    ]
+    frame = Frame(act="send", services=["gmail"], message=Message(to=["Sarah"], body="I'll review the numbers"))
+    said = "let Sarah from finance know I'll review the numbers"
+    meaning = resolve_frame(
+        frame,
+        text=said,
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(rows),
+        context=ConversationContext(),
+    )
+    assert meaning.address("Sarah") == "sarah@northwind.com"
+    plain = resolve_frame(
+        frame,
+        text="let Sarah know I'll review the numbers",
+        provider="local",
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+        contacts=ContactBook.from_rows(rows),
+        context=ConversationContext(),
+    )
+    assert plain.clarification is not None and plain.clarification.kind == "person"

@@ -12,6 +12,7 @@ from assistant.core.settings import get_settings
 from assistant.understanding.frame import Frame
 from assistant.understanding.local import local_understanding
 from assistant.understanding.reader import FrameReader
+from assistant.understanding.schema import EVERYONE
 
 
 @pytest.fixture(scope="module")
@@ -998,3 +999,36 @@ def test_for_a_month_at_the_end_of_a_request_is_its_time(reader: FrameReader, te
 def test_what_someone_said_or_a_figure_is_asked_of_mail_first(reader: FrameReader, text: str) -> None:
     frame = read(reader, text)
     assert frame.act == "find" and frame.target.service == "gmail", frame
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "email everyone at Northwind with the subject 'Launch' saying 'we are live'",
+        "send the whole company an email, subject 'Launch', text 'we are live'",
+    ],
+)
+def test_the_whole_organisation_as_recipients(reader: FrameReader, text: str) -> None:
+    frame = read(reader, text)
+    assert frame.act == "send" and frame.message is not None and frame.message.to == [EVERYONE]
+
+
+def test_a_name_before_its_team_in_let_know_is_the_recipient(reader: FrameReader) -> None:
+    frame = read(reader, "Let Priya from product know I'll send the deck on Monday.")
+    assert frame.act == "send" and frame.message is not None and frame.message.to == ["Priya"]
+    assert "deck" in (frame.message.body or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "to"),
+    [
+        ("draft a mail to marco subjet 'Venue' body 'the Shoreditch room is booked'", ["marco"]),
+        ('Could you draft an email to my brother Sam, subject "Sunday", that says "lunch at 1?"', ["Sam"]),
+        ("draft the release notes to all of acme, subject 'v2', text 'v2 is out'", [EVERYONE]),
+    ],
+)
+def test_a_message_s_recipient_after_a_relation_or_a_misspelt_subject(
+    reader: FrameReader, text: str, to: list[str]
+) -> None:
+    frame = read(reader, text)
+    assert frame.act == "draft" and frame.message is not None and frame.message.to == to
