@@ -245,7 +245,9 @@ def _local_paragraphs(task: AnswerTask) -> list[str]:
                 f"[{task.number_of(item)}] {_line(item, task.timezone)}" + (f"\n\n{body[:1200]}" if body else "")
             )
         elif result.status == "ok" and step.operation == Operation.FREE_SLOTS:
-            if not any(step.id in {b.step for b in r.step.inputs.values()} for r in task.results):
+            if any(step.id in {b.step for b in r.step.inputs.values()} for r in task.results):
+                paragraphs.append(_slot_chosen_said(step, result.outputs, task.timezone))
+            else:
                 paragraphs.append(_free_time_said(step, result.outputs, task.timezone))
         elif result.status == "awaiting_confirmation":
             action = result.outputs["action"]
@@ -635,12 +637,7 @@ def _free_time_said(step: PlanStep, outputs: dict[str, Any], zone: ZoneInfo) -> 
         (datetime.fromisoformat(w["start"]).astimezone(zone), datetime.fromisoformat(w["end"]).astimezone(zone))
         for w in outputs.get("windows") or []
     ]
-    if not names:
-        who = "You're"
-    elif len(names) == 1:
-        who = f"You and {names[0]} are both"
-    else:
-        who = "You, " + ", ".join(names[:-1]) + f" and {names[-1]} are all"
+    who = _whose_time(names)
     unseen = [str(address) for address in outputs.get("unseen") or []]
     caveat = f" I can't see {_and(unseen)}'s calendar, so their time isn't counted." if unseen else ""
     if not windows:
@@ -674,6 +671,28 @@ def _their_time_said(task: AnswerTask, step: PlanStep, outputs: dict[str, Any]) 
     if events:
         said += f": you have {_and(events)} then"
     return said + ". I didn't add it."
+
+
+def _whose_time(names: list[str]) -> str:
+    """ "You're", "You and Sarah Chen are both", "You, Sarah Chen and Daniel Okafor are all"."""
+    if not names:
+        return "You're"
+    if len(names) == 1:
+        return f"You and {names[0]} are both"
+    return "You, " + ", ".join(names[:-1]) + f" and {names[-1]} are all"
+
+
+def _slot_chosen_said(step: PlanStep, outputs: dict[str, Any], zone: ZoneInfo) -> str:
+    """Why a new event is at its time: "The first time you and Sarah Chen are both free
+    is Fri 20 Nov 13:20; also free: 14:25, Mon 23 Nov 09:00." (the card shows the first)."""
+    slots = [datetime.fromisoformat(slot["start"]).astimezone(zone) for slot in outputs.get("slots") or []]
+    if not slots:
+        return _free_time_said(step, outputs, zone)
+    who = _whose_time([str(name) for name in step.params.get("names") or []])
+    first = slots[0]
+    said = f"The first time {who[0].lower() + who[1:]} free is {first:%a %-d %b %H:%M}"
+    others = [f"{s:%H:%M}" if s.date() == first.date() else f"{s:%a %-d %b %H:%M}" for s in slots[1:3]]
+    return said + (f"; also free: {_and(others)}." if others else ".")
 
 
 def _length(minutes: int) -> str:

@@ -440,6 +440,26 @@ def test_an_act_on_a_clash_says_whether_there_is_one_before_any_card(alex) -> No
     alex.screenshot(path=SCREENSHOTS / "clash.png")
 
 
+def test_a_meeting_found_when_everyone_is_free_invites_them_once_confirmed(alex, demo_sandbox) -> None:
+    # This app runs at the real date: whichever weekday tomorrow is, the answer says when
+    # everyone is first free (working hours, their calendars and Alex's), and the card
+    # invites both; confirmed, the event is in Alex's calendar with both invited.
+    new_chat(alex)
+    ask(alex, "find 30 minutes with Sarah and Daniel next week when we're all free to go over the hiring plan")
+    alex.get_by_text("Please confirm").last.wait_for(timeout=60_000)
+    said = " ".join(alex.locator(ANSWER).all_inner_texts())
+    assert "The first time you, Sarah Chen and Daniel Okafor are all free is" in said, said
+    assert "sarah.chen@northwindlabs.com" in said and DANIEL in said
+    alex.wait_for_timeout(500)
+    alex.screenshot(path=SCREENSHOTS / "schedule.png")
+    act(alex, alex.get_by_role("button", name="Confirm").last, then="Done: Created")
+    calendar = google(demo_sandbox, ALEX, "calendar")
+    found = calendar.events().list(calendarId="primary", q="hiring plan", singleEvents=True).execute()["items"]
+    created = [e for e in found if e["summary"] == "Go over the hiring plan"]
+    assert len(created) == 1
+    assert {a["email"] for a in created[0].get("attendees", [])} >= {"sarah.chen@northwindlabs.com", DANIEL}
+
+
 def test_link_a_second_account(alex, app_database: str) -> None:
     """Last in this module: Daniel's mailbox joins Alex's from here on."""
     assert alex.request.get("/accounts/link/callback?state=forged&code=x").status == 400

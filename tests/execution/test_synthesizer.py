@@ -10,7 +10,7 @@ from assistant.agents.base import SourceItem
 from assistant.llm.factory import build_chain
 from assistant.llm.local_provider import LocalProvider
 from assistant.orchestrator import StepResult
-from assistant.plan import PlanStep
+from assistant.plan import Binding, PlanStep
 from assistant.synthesizer import AnswerTask, collect_sources, stream_answer, write_locally
 from tests.llm.scripted_server import Reply, ScriptedServer
 from tests.llm.support import settings_for
@@ -238,3 +238,26 @@ async def test_no_free_time_and_an_unseen_calendar_are_said() -> None:
     )
     assert said.startswith("I couldn't find 2 hours in working hours then when you and Lena Fischer are both free.")
     assert "I can't see lena@kestrel.example's calendar" in said
+
+
+async def test_a_new_event_put_where_everyone_is_free_says_so_and_what_else_was_free() -> None:
+    free = PlanStep(id="find_free_slot", service="calendar", operation="free_slots", description="Find a free slot")
+    free.params.update(names=["Sarah Chen"])
+    slots = [
+        {"start": "2026-11-20T13:20:00+00:00", "end": "2026-11-20T14:05:00+00:00"},
+        {"start": "2026-11-20T14:25:00+00:00", "end": "2026-11-20T15:10:00+00:00"},
+        {"start": "2026-11-23T09:00:00+00:00", "end": "2026-11-23T09:45:00+00:00"},
+    ]
+    create = PlanStep(
+        id="create_calendar",
+        service="calendar",
+        operation="create",
+        description="Add the event",
+        inputs={"slots": Binding(step="find_free_slot", output="slots")},
+    )
+    results = [StepResult(free, "ok", outputs={"slots": slots}), StepResult(create, "failed", error="no calendar")]
+    said = await read(write_locally(AnswerTask(question="?", now=NOW, timezone=LONDON, results=results)))
+    assert (
+        "The first time you and Sarah Chen are both free is Fri 20 Nov 13:20; also free: 14:25 and Mon 23 Nov 09:00."
+        in said
+    )
