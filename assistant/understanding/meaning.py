@@ -352,7 +352,14 @@ def _names(frame: Frame) -> list[str]:
 
 
 def _window(selection: Selection, now: datetime, anchors: AnchorLookup | None) -> TimeRange | None:
-    return _when(selection.time, now, anchors)
+    """The selection's time resolved. Mail and files are of the past: "modified in Drive on
+    Tuesday" is the Tuesday just gone, not the coming one."""
+    window = _when(selection.time, now, anchors)
+    past = selection.service in ("gmail", "drive") and selection.time and _BARE_WEEKDAY.match(selection.time.lower())
+    if window is not None and past and window.start > now:
+        week = timedelta(days=7)
+        return window.model_copy(update={"start": window.start - week, "end": window.end - week})
+    return window
 
 
 #: What happens in the evening: "dinner with Olivia on Saturday at 8" is at 20:00.

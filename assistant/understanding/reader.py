@@ -443,6 +443,10 @@ def _fresh_frame(draft: IntentDraft, text: str) -> Frame:
         # "Could you remind me when my flight leaves?", "the press release draft: who's it
         # from?", "brightwave call - when + with who": a question makes nothing.
         act = "find"
+    if act in ("find", "read") and (place := _IN_SERVICE.search(lowered)) is not None:
+        # "what was modified in Drive on Tuesday?": the place said is where to look first.
+        named: Service = _IN_SERVICE_NAMES[place.group(1)]
+        draft = draft.model_copy(update={"services": [named, *(s for s in draft.services if s != named)]})
     if act == "find" and (_SENDER_ASKED.search(lowered) or _SAID_IN_MAIL.search(lowered)):
         # "who sent over the draft press release?": whoever sends something sends mail.
         draft = draft.model_copy(update={"services": ["gmail", *(s for s in draft.services if s != "gmail")]})
@@ -823,6 +827,9 @@ _REMIND_ASK = re.compile(r"\bremind me (?:of )?(?=(?:when|who|whom|what|where|wh
 
 
 #: "who sent ...", "who's it from", "sent me over": a sender asked about is a sender of mail.
+#: A service said as the place to look: "in Drive", "in my calendar", "in my inbox".
+_IN_SERVICE = re.compile(r"\b(?:in|on|from)\s+(?:my\s+|the\s+|google\s+)?(drive|calendar|inbox|gmail)\b")
+_IN_SERVICE_NAMES: dict[str, Service] = {"drive": "drive", "calendar": "calendar", "inbox": "gmail", "gmail": "gmail"}
 #: What someone said, or a figure or decision: asked of mail, where people say things
 #: ("what did Hannah ask me about the Beacon name?", "what was the Atlas NPS after one month?").
 _SAID_IN_MAIL = re.compile(

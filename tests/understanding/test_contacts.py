@@ -377,3 +377,19 @@ def test_a_name_with_a_team_of_the_organisation_is_that_colleague() -> None:
         context=ConversationContext(),
     )
     assert plain.clarification is not None and plain.clarification.kind == "person"
+
+
+@pytest.mark.parametrize(("service", "day"), [("drive", 17), ("gmail", 17), ("calendar", 24)])
+def test_a_bare_weekday_of_mail_and_files_is_the_one_just_gone(service: str, day: int) -> None:
+    # Wednesday 18 November: files modified "on Tuesday" were modified on the 17th; the
+    # meetings "on Tuesday" are on the 24th.
+    frame = Frame(services=[service], target=Selection(service=service, time="on Tuesday"))
+    meaning = resolve_frame(
+        frame,
+        text="what was modified on Tuesday?",
+        provider="local",
+        now=datetime(2026, 11, 18, 12, tzinfo=UTC),
+        contacts=ContactBook.from_rows(ROWS),
+        context=ConversationContext(),
+    )
+    assert meaning.target_window is not None and meaning.target_window.start.day == day

@@ -1032,3 +1032,11 @@ def test_a_message_s_recipient_after_a_relation_or_a_misspelt_subject(
 ) -> None:
     frame = read(reader, text)
     assert frame.act == "draft" and frame.message is not None and frame.message.to == to
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [("what was modified in Drive on Tuesday?", "drive"), ("anything new in my inbox about the offsite", "gmail")],
+)
+def test_a_place_said_is_where_to_look_first(reader: FrameReader, text: str, service: str) -> None:
+    assert read(reader, text).target.service == service
