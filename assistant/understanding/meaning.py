@@ -440,6 +440,12 @@ def _ask_about(
     writes = frame.act not in ("find", "read", "free_time", "prepare")
     # Whose access is taken away or changed is among those who have it: the file settles it.
     settled = set(frame.share.people) if frame.share is not None and frame.share.access != "grant" else set()
+    # A reply goes to the message found, a forward to its new recipients: whose message it
+    # is ("reply all to Sarah's last Q4 review mail") is looked up, ranking settles it.
+    if frame.act in ("reply", "forward"):
+        message = frame.message
+        written_to = set(message.cc) | (set(message.to) if frame.act == "forward" else set()) if message else set()
+        settled |= {person.mention for person in people if person.mention not in written_to}
     for person in people if writes else []:
         if person.contact is None and person.candidates and person.mention not in settled:
             return Clarification(

@@ -393,3 +393,32 @@ def test_a_bare_weekday_of_mail_and_files_is_the_one_just_gone(service: str, day
         context=ConversationContext(),
     )
     assert meaning.target_window is not None and meaning.target_window.start.day == day
+
+
+def test_whose_message_a_reply_answers_is_looked_up_not_asked_about() -> None:
+    rows = [
+        *(row for row in ROWS if row[0] != "Sarah Cheng"),
+        ("Sarah Cheng", "sarah.cheng@brightwave.io", 30, 20),
+    ]
+
+    def resolved(frame: Frame) -> Meaning:
+        return resolve_frame(
+            frame,
+            text="",
+            provider="local",
+            now=datetime(2026, 11, 18, tzinfo=UTC),
+            contacts=ContactBook.from_rows(rows),
+            context=ConversationContext(),
+        )
+
+    sarahs = Selection(service="gmail", people=[PersonRef(name="Sarah", role="from")], order="latest", count=1)
+    reply = resolved(Frame(act="reply", services=["gmail"], target=sarahs, message=Message(body="Thanks")))
+    assert reply.clarification is None  # search ranks both Sarahs' mail; the card shows whom it answers
+    forward = Frame(
+        act="forward",
+        services=["gmail"],
+        target=Selection(service="gmail", topic="invoice"),
+        message=Message(to=["Sarah"]),
+    )
+    asked = resolved(forward).clarification
+    assert asked is not None and asked.kind == "person"  # a new recipient is never guessed
