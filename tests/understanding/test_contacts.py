@@ -181,14 +181,21 @@ ROWS = [
 ]
 
 
-def with_rows(frame: Frame, request_text: str, context: ConversationContext | None = None) -> Meaning:
-    """`frame` of `request_text` resolved against ROWS' contacts."""
+def with_rows(
+    frame: Frame,
+    request_text: str,
+    context: ConversationContext | None = None,
+    *,
+    rows: list[tuple[str, str, int, int]] = ROWS,
+    now: datetime = datetime(2026, 11, 18, tzinfo=UTC),
+) -> Meaning:
+    """`frame` of `request_text` resolved against the contacts of `rows` (ROWS)."""
     return resolve_frame(
         frame,
         text=request_text,
         provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
+        now=now,
+        contacts=ContactBook.from_rows(rows),
         context=context or ConversationContext(),
     )
 
@@ -287,17 +294,9 @@ def test_a_meeting_with_a_shared_first_name_invites_the_colleague() -> None:
         ("Sarah Tomlinson", "sarah.t@northwind.com", 80, 40),
         ("Sarah Cheng", "sarah.cheng@brightwave.io", 190, 110),
     ]
-    book = ContactBook.from_rows(rows)
 
     def resolved(frame: Frame) -> Meaning:
-        return resolve_frame(
-            frame,
-            text="",
-            provider="local",
-            now=datetime(2026, 11, 18, tzinfo=UTC),
-            contacts=book,
-            context=ConversationContext(),
-        )
+        return with_rows(frame, "", rows=rows)
 
     found = EventSpec(title="Sync", start="next week", when_free=True, attendees=["Sarah"])
     meeting = resolved(Frame(act="create", services=["calendar"], event=found))
@@ -337,14 +336,7 @@ def test_a_colleague_named_beside_an_event_title_takes_part_in_it() -> None:
 def test_everyone_at_the_company_is_its_all_staff_address() -> None:
     rows = [*ROWS, ("Everyone at Northwind", "all@northwind.com", 30, 10), ("Design", "design@northwind.com", 5, 2)]
     frame = Frame(act="send", services=["gmail"], message=Message(to=[EVERYONE], subject="Hi", body="thanks"))
-    meaning = resolve_frame(
-        frame,
-        text="email everyone at Northwind saying 'thanks'",
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(rows),
-        context=ConversationContext(),
-    )
+    meaning = with_rows(frame, "email everyone at Northwind saying 'thanks'", rows=rows)
     assert meaning.address(EVERYONE) == "all@northwind.com" and meaning.clarification is None
     nobody = with_rows(frame, "email the whole company saying 'thanks'")  # no all-staff address known
     assert nobody.address(EVERYONE) is None
@@ -359,23 +351,9 @@ def test_a_name_with_a_team_of_the_organisation_is_that_colleague() -> None:
     ]
     frame = Frame(act="send", services=["gmail"], message=Message(to=["Sarah"], body="I'll review the numbers"))
     said = "let Sarah from finance know I'll review the numbers"
-    meaning = resolve_frame(
-        frame,
-        text=said,
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(rows),
-        context=ConversationContext(),
-    )
+    meaning = with_rows(frame, said, rows=rows)
     assert meaning.address("Sarah") == "sarah@northwind.com"
-    plain = resolve_frame(
-        frame,
-        text="let Sarah know I'll review the numbers",
-        provider="local",
-        now=datetime(2026, 11, 18, tzinfo=UTC),
-        contacts=ContactBook.from_rows(rows),
-        context=ConversationContext(),
-    )
+    plain = with_rows(frame, "let Sarah know I'll review the numbers", rows=rows)
     assert plain.clarification is not None and plain.clarification.kind == "person"
 
 
@@ -384,14 +362,7 @@ def test_a_bare_weekday_of_mail_and_files_is_the_one_just_gone(service: str, day
     # Wednesday 18 November: files modified "on Tuesday" were modified on the 17th; the
     # meetings "on Tuesday" are on the 24th.
     frame = Frame(services=[service], target=Selection(service=service, time="on Tuesday"))
-    meaning = resolve_frame(
-        frame,
-        text="what was modified on Tuesday?",
-        provider="local",
-        now=datetime(2026, 11, 18, 12, tzinfo=UTC),
-        contacts=ContactBook.from_rows(ROWS),
-        context=ConversationContext(),
-    )
+    meaning = with_rows(frame, "what was modified on Tuesday?", now=datetime(2026, 11, 18, 12, tzinfo=UTC))
     assert meaning.target_window is not None and meaning.target_window.start.day == day
 
 
@@ -402,14 +373,7 @@ def test_whose_message_a_reply_answers_is_looked_up_not_asked_about() -> None:
     ]
 
     def resolved(frame: Frame) -> Meaning:
-        return resolve_frame(
-            frame,
-            text="",
-            provider="local",
-            now=datetime(2026, 11, 18, tzinfo=UTC),
-            contacts=ContactBook.from_rows(rows),
-            context=ConversationContext(),
-        )
+        return with_rows(frame, "", rows=rows)
 
     sarahs = Selection(service="gmail", people=[PersonRef(name="Sarah", role="from")], order="latest", count=1)
     reply = resolved(Frame(act="reply", services=["gmail"], target=sarahs, message=Message(body="Thanks")))
