@@ -236,7 +236,8 @@ def _run_together_names_split(frame: Frame, contacts: ContactBook) -> Frame:
 
     def split(name: str) -> list[str]:
         words = name.split()
-        if len(words) < 2 or "@" in name or contacts.match(name).contact is not None:
+        # (Typed in lower case: "Sarah Chen" as written is one person, and not matched twice.)
+        if len(words) < 2 or "@" in name or name != name.lower() or contacts.match(name).contact is not None:
             return [name]
         return words if all(contacts.named(word) for word in words) else [name]
 
