@@ -147,6 +147,11 @@ def free_time_words(text: str) -> FreeTimeWords:
     rest = (text[: clause.start()] + text[clause.end() :]).strip()
     if asks or (clause.start() == 0 and not _books(rest)) or _ASKS_WHEN.search(text[: clause.start() + 6]):
         return FreeTimeWords(rest=text, people=people, question=True, first=first, said=True)
+    asked = re.match(r"[,;]?\s*when\s+(?:am|are|is|r)\b", clause.group(0), re.IGNORECASE)
+    if asked or not (_books(text) or quantities.duration_minutes(text)):
+        # "emails about the Istanbul trip and when am I free next week": a question inside a
+        # longer request, read as written; nothing here books anything.
+        return FreeTimeWords(rest=text)
     return FreeTimeWords(rest=rest, people=people, question=False, first=first, said=True)
 
 

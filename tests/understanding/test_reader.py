@@ -1040,3 +1040,9 @@ def test_a_message_s_recipient_after_a_relation_or_a_misspelt_subject(
 )
 def test_a_place_said_is_where_to_look_first(reader: FrameReader, text: str, service: str) -> None:
     assert read(reader, text).target.service == service
+
+
+def test_a_free_time_question_inside_a_longer_request_books_nothing(reader: FrameReader) -> None:
+    frame = read(reader, "emails about the Istanbul trip and when am I free next week")
+    assert frame.act == "free_time" and frame.event is None
+    assert [s.service for s in [frame.target, *frame.also]] == ["gmail", "calendar"]
